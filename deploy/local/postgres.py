@@ -1,0 +1,125 @@
+"""PostgreSQL from Debian's package, run as a non-root OS user on a project-local data folder.
+
+The server refuses to run as root; when we are root we run it as the ``postgres`` user. If that
+user cannot reach ``.run/`` (a private parent folder), the data lives in /var/tmp and
+``.run/postgres`` links to it, so the documented path still holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shlex
+import subprocess
+from pathlib import Path
+
+from deploy.local import process
+from deploy.local.errors import RuntimeFetchError, ServiceStartError
+from deploy.local.service import Service
+
+_DB = "mcr"
+
+
+def find_bin_dir() -> Path:
+    """The newest installed PostgreSQL server bin folder (Debian layout)."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    if not candidates:
+        raise RuntimeFetchError("PostgreSQL server not found: apt-get install -y postgresql")
+    return candidates[-1].parent
+
+
+class Postgres(Service):
+    name = "postgres"
+
+    @property
+    def port(self) -> int:
+        return self.settings.postgres_port
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.home / "sock"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "postmaster.pid"
+
+    def _as_owner(self, command: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run a server command as the non-root owner of the data folder."""
+        if os.geteuid() == 0:
+            command = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    def _owner_can_reach(self, path: Path) -> bool:
+        return self._as_owner(["test", "-w", str(path)]).returncode == 0
+
+    def prepare(self) -> None:
+        bin_dir = find_bin_dir()
+        self._ensure_home()
+        if not (self.data_dir / "PG_VERSION").exists():
+            result = self._as_owner([str(bin_dir / "initdb"), "-D", str(self.data_dir), "-A", "trust",
+                                     "-U", "postgres", "-E", "UTF8", "--no-locale"])
+            if result.returncode != 0:
+                raise ServiceStartError(f"initdb failed: {result.stderr.strip()}")
+
+    def _ensure_home(self) -> None:
+        if os.geteuid() != 0:
+            self.socket_dir.mkdir(parents=True, exist_ok=True)
+            return
+        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        if not self.home.exists():
+            self.home.mkdir()
+            self._chown_postgres(self.home)
+            if not self._owner_can_reach(self.home):
+                self.home.rmdir()
+                tag = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+                outside = Path("/var/tmp") / f"mcr-postgres-{tag}"
+                outside.mkdir(exist_ok=True)
+                self._chown_postgres(outside)
+                self.home.symlink_to(outside)
+        self.socket_dir.mkdir(exist_ok=True)
+        self._chown_postgres(self.socket_dir)
+
+    @staticmethod
+    def _chown_postgres(path: Path) -> None:
+        user = pwd.getpwnam("postgres")
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+    def launch(self) -> None:
+        bin_dir = find_bin_dir()
+        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.settings.host} "
+                   "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
+                   "-c full_page_writes=off")
+        result = self._as_owner([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
+                                 "-l", str(self.log_file), "start"])
+        if result.returncode != 0:
+            raise ServiceStartError(f"pg_ctl start failed: {result.stderr.strip()}; see {self.log_file}")
+
+    def probe(self) -> tuple[bool, str]:
+        """Healthy when a query answers; creates the application database on first contact."""
+        import psycopg  # noqa: PLC0415 - only the probe needs it
+
+        admin_dsn = f"host={self.settings.host} port={self.port} user=postgres dbname=postgres"
+        try:
+            with psycopg.connect(admin_dsn, connect_timeout=2, autocommit=True) as conn:
+                version = conn.execute("SHOW server_version").fetchone()
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_DB,)).fetchone()
+                if exists is None:
+                    conn.execute(f"CREATE DATABASE {_DB}")
+        except psycopg.Error as exc:
+            return False, f"no answer on {self.settings.host}:{self.port} ({type(exc).__name__})"
+        return True, f"PostgreSQL {version[0] if version else '?'}, database {_DB}"
+
+    def stop(self) -> None:
+        if self.pid() is None:
+            return
+        result = self._as_owner([str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
+                                 "-w", "stop"])
+        pid = self.pid()
+        if result.returncode != 0 and pid is not None:
+            process.terminate(pid)

@@ -1,0 +1,50 @@
+"""The local stack as a whole: bring every service up (idempotently), report, take down."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from deploy.local.kafka import Kafka
+from deploy.local.opensearch import OpenSearch
+from deploy.local.postgres import Postgres
+from deploy.local.service import Service, ServiceStatus
+from deploy.local.settings import StackSettings
+
+
+def services(settings: StackSettings) -> list[Service]:
+    """Every service of the stack, in start order."""
+    return [Kafka(settings), OpenSearch(settings), Postgres(settings)]
+
+
+def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
+    status = service.status()
+    if status.healthy:
+        return status
+    service.prepare()
+    if service.pid() is None:
+        service.launch()
+    return service.wait_healthy(timeout_s)
+
+
+def up(settings: StackSettings) -> list[ServiceStatus]:
+    """Start what is not running, in parallel, and wait until each answers.
+
+    Raises ServiceStartError (naming the log) for the first service that fails.
+    """
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    members = services(settings)
+    with ThreadPoolExecutor(max_workers=len(members)) as pool:
+        futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]
+        return [future.result() for future in futures]
+
+
+def status(settings: StackSettings) -> list[ServiceStatus]:
+    """The current state of every service, asked of the services themselves."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return list(pool.map(lambda s: s.status(), services(settings)))
+
+
+def down(settings: StackSettings) -> None:
+    """Stop every service; data stays under .run/ for the next start."""
+    for service in reversed(services(settings)):
+        service.stop()

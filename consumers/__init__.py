@@ -1,0 +1,1 @@
+"""Consumers: query service, clinician viewer and ops tools."""

@@ -1,0 +1,1 @@
+"""Projections: the OpenSearch record and the PostgreSQL planning aggregates."""

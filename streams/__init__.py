@@ -1,0 +1,1 @@
+"""Stream processors (faust-streaming): identity, consent, de-identification."""

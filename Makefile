@@ -1,0 +1,66 @@
+# My Care Record: the single entry point, locally and in CI.
+#   make run    set everything up, start the real stack, load a demo region, serve
+#   make test   lint + the whole test suite against the real stack (what CI runs)
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_PEOPLE ?= 2000
+PYTEST_ARGS ?=
+
+.PHONY: help install system-deps stack-up run down status test test-unit test-integration lint format bench clean
+
+help:
+	@echo "make run | test | test-unit | test-integration | lint | bench | status | down | clean"
+
+system-deps:
+	@bash deploy/local/install-system-packages.sh
+
+$(INSTALLED): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: system-deps $(INSTALLED)
+
+stack-up: install
+	$(BIN)/mcr stack up
+
+run: stack-up
+	$(BIN)/mcr demo up --people $(DEMO_PEOPLE)
+
+status: install
+	-$(BIN)/mcr stack status
+	-$(BIN)/mcr demo status
+
+down:
+	@if [ -x $(BIN)/mcr ]; then $(BIN)/mcr demo down; $(BIN)/mcr stack down; else echo "nothing installed"; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-unit: install
+	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+test-integration: stack-up
+	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
+
+# Everything, in the order that fails fastest. The exit code is the truth.
+test: lint stack-up
+	$(BIN)/pytest tests -q $(PYTEST_ARGS)
+
+bench: stack-up
+	$(BIN)/mcr bench all --out docs/benchmarks.md --json-out bench-results/latest.json
+
+clean: down
+	rm -rf .run $(VENV)

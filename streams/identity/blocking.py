@@ -1,0 +1,57 @@
+"""Blocking keys: which stored records are worth scoring against a new one.
+
+Each key is a string stored (indexed) for every linked record; candidates are the records
+sharing at least one key, found by indexed lookups, never by scanning all persons. The keys
+are chosen so that one error in any single field still leaves a shared key:
+
+========== ============================================ ===============================
+key        value                                        survives
+========== ============================================ ===============================
+``nhs``    valid NHS number                             any demographic change
+``dob``    birth year + day and month in sorted order   name changes, moves, day/month swap
+``fy``     Soundex(family name) + birth year            birth day/month typos, moves
+``py``     postcode + birth year                        name changes (marriage), typos
+``nm``     NYSIIS(given) + NYSIIS(family), sorted pair  birth date errors, swapped names
+========== ============================================ ===============================
+
+The same keys are the advisory-lock keys that stop two workers creating one person twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import jellyfish
+
+from streams.identity.normalise import Profile
+
+__all__ = ["blocking_keys", "lock_ids"]
+
+
+def blocking_keys(p: Profile) -> tuple[str, ...]:
+    """The blocking keys of a profile (none for a record without demographics or NHS number)."""
+    keys: list[str] = []
+    if p.nhs_number:
+        keys.append(f"nhs:{p.nhs_number}")
+    if p.birth_date:
+        year = p.birth_date.year
+        day_month = sorted((p.birth_date.month, p.birth_date.day))
+        keys.append(f"dob:{year}:{day_month[0]}:{day_month[1]}")
+        if p.family:
+            keys.append(f"fy:{jellyfish.soundex(p.family.replace(' ', ''))}:{year}")
+        if p.postcode:
+            keys.append(f"py:{p.postcode}:{year}")
+    if p.given_code and p.family_code:
+        first, second = sorted((p.given_code, p.family_code))
+        keys.append(f"nm:{first}:{second}")
+    return tuple(keys)
+
+
+def lock_ids(keys: tuple[str, ...] | list[str]) -> list[int]:
+    """Signed 64-bit advisory-lock ids for keys, sorted so every worker locks in one order
+    (two workers locking overlapping keys in different orders could deadlock)."""
+    ids = {
+        int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+        for k in keys
+    }
+    return sorted(ids)

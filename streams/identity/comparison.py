@@ -1,0 +1,169 @@
+"""Field comparisons: each returns an agreement level, best first (Splink-style levels).
+
+Levels are words, not numbers, so evidence reads ``given_name: nickname``. Every comparison is
+symmetric (``compare(a, b) == compare(b, a)``), which makes the score symmetric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+
+import jellyfish
+
+from streams.identity.nicknames import are_nicknames
+from streams.identity.normalise import Profile
+
+__all__ = ["LEVELS", "Comparison", "Field", "Level", "compare", "compare_birth_dates",
+           "compare_given", "compare_postcodes"]
+
+
+class Field(StrEnum):
+    """The compared fields, in evidence order."""
+
+    NHS_NUMBER = "nhs_number"
+    GIVEN_NAME = "given_name"
+    FAMILY_NAME = "family_name"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
+    POSTCODE = "postcode"
+    ADDRESS = "address"
+
+
+class Level(StrEnum):
+    """Agreement levels. NULL (a side is missing) carries no evidence either way."""
+
+    EXACT = "exact"
+    NICKNAME = "nickname"
+    TRANSPOSED = "transposed"
+    FUZZY_HIGH = "fuzzy_high"
+    FUZZY = "fuzzy"
+    PARTIAL = "partial"
+    SECTOR = "sector"
+    DISTRICT = "district"
+    SWAPPED = "swapped"
+    ELSE = "else"
+    NULL = "null"
+
+
+#: The levels each field can take, best agreement first (NULL excluded).
+LEVELS: Mapping[Field, tuple[Level, ...]] = MappingProxyType({
+    Field.NHS_NUMBER: (Level.EXACT, Level.ELSE),
+    Field.GIVEN_NAME: (Level.EXACT, Level.NICKNAME, Level.FUZZY_HIGH, Level.FUZZY,
+                       Level.SWAPPED, Level.ELSE),
+    Field.FAMILY_NAME: (Level.EXACT, Level.FUZZY_HIGH, Level.FUZZY, Level.SWAPPED, Level.ELSE),
+    Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.PARTIAL, Level.ELSE),
+    Field.SEX: (Level.EXACT, Level.ELSE),
+    Field.POSTCODE: (Level.EXACT, Level.SECTOR, Level.DISTRICT, Level.ELSE),
+    Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.ELSE),
+})
+
+Comparison = Mapping[Field, Level]
+"""One level per field: the comparison vector of a pair of records."""
+
+_HIGH, _LOW = 0.92, 0.85
+
+
+def _similarity(first: str, second: str) -> float:
+    return float(jellyfish.jaro_winkler_similarity(first, second))
+
+
+def compare_given(first: str | None, second: str | None) -> Level:
+    """Given names: exact, nickname or short form (Rob/Robert), Jaro-Winkler >= 0.92 / 0.85."""
+    if not first or not second:
+        return Level.NULL
+    if first == second:
+        return Level.EXACT
+    shorter, longer = sorted((first, second), key=len)
+    if are_nicknames(first, second) or (len(shorter) >= 3 and longer.startswith(shorter)):
+        return Level.NICKNAME
+    return _fuzzy(first, second)
+
+
+def _fuzzy(first: str, second: str) -> Level:
+    similarity = max(_similarity(first, second), _similarity(second, first))
+    if similarity >= _HIGH:
+        return Level.FUZZY_HIGH
+    return Level.FUZZY if similarity >= _LOW else Level.ELSE
+
+
+def compare_family(first: str | None, second: str | None) -> Level:
+    """Family names: exact (ignoring spaces), one barrel of a double-barrelled name, fuzzy."""
+    if not first or not second:
+        return Level.NULL
+    a, b = first.replace(" ", ""), second.replace(" ", "")
+    if a == b:
+        return Level.EXACT
+    tokens_a, tokens_b = set(first.split()), set(second.split())
+    if tokens_a <= tokens_b or tokens_b <= tokens_a:
+        return Level.FUZZY_HIGH
+    level = _fuzzy(a, b)
+    if level is Level.ELSE and jellyfish.nysiis(a) == jellyfish.nysiis(b):
+        return Level.FUZZY
+    return level
+
+
+def compare_birth_dates(first: date | None, second: date | None) -> Level:
+    """Exact; day and month swapped; two of year/month/day equal (a typo); else."""
+    if first is None or second is None:
+        return Level.NULL
+    if first == second:
+        return Level.EXACT
+    if first.year == second.year and (first.day, first.month) == (second.month, second.day):
+        return Level.TRANSPOSED
+    same = (first.year == second.year) + (first.month == second.month) + (first.day == second.day)
+    return Level.PARTIAL if same == 2 else Level.ELSE
+
+
+def compare_postcodes(first: str | None, second: str | None) -> Level:
+    """Same unit (LU12AB); same sector (LU1 2); same district (LU1); else."""
+    if not first or not second:
+        return Level.NULL
+    if first == second:
+        return Level.EXACT
+    outward_a, outward_b = first[:-3], second[:-3]
+    if outward_a != outward_b:
+        return Level.ELSE
+    return Level.SECTOR if first[-3] == second[-3] else Level.DISTRICT
+
+
+def compare_addresses(first: str | None, second: str | None) -> Level:
+    """Exact after normalising; Jaro-Winkler >= 0.92 or one's tokens within the other's; else."""
+    if not first or not second:
+        return Level.NULL
+    if first == second:
+        return Level.EXACT
+    tokens_a, tokens_b = set(first.split()), set(second.split())
+    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and min(len(tokens_a), len(tokens_b)) > 1
+    return Level.FUZZY_HIGH if contained or _similarity(first, second) >= _HIGH else Level.ELSE
+
+
+def _equal(first: str | None, second: str | None) -> Level:
+    if not first or not second:
+        return Level.NULL
+    return Level.EXACT if first == second else Level.ELSE
+
+
+def _names(a: Profile, b: Profile) -> tuple[Level, Level]:
+    given, family = compare_given(a.given, b.given), compare_family(a.family, b.family)
+    if given is Level.ELSE and family is Level.ELSE:
+        crossed = (compare_given(a.given, b.family), compare_given(a.family, b.given))
+        if all(level in (Level.EXACT, Level.FUZZY_HIGH) for level in crossed):
+            return Level.SWAPPED, Level.SWAPPED
+    return given, family
+
+
+def compare(a: Profile, b: Profile) -> dict[Field, Level]:
+    """The comparison vector of two profiles (symmetric in ``a`` and ``b``)."""
+    given, family = _names(a, b)
+    return {
+        Field.NHS_NUMBER: _equal(a.nhs_number, b.nhs_number),
+        Field.GIVEN_NAME: given,
+        Field.FAMILY_NAME: family,
+        Field.BIRTH_DATE: compare_birth_dates(a.birth_date, b.birth_date),
+        Field.SEX: _equal(a.sex, b.sex),
+        Field.POSTCODE: compare_postcodes(a.postcode, b.postcode),
+        Field.ADDRESS: compare_addresses(a.address, b.address),
+    }

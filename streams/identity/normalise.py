@@ -1,0 +1,108 @@
+"""Normalised, comparison-ready form of a source record (a :class:`Profile`).
+
+Names: upper case, accents removed, letters and single spaces only, titles dropped. Postcodes:
+upper case without spaces, split into unit / sector / district. Addresses: upper case tokens
+with common abbreviations expanded. Placeholder identities (Baby, Unknown, Test, Xxtest) are
+flagged: they are never auto-linked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import jellyfish
+
+from streams.identity.demographics import Demographics, NhsStatus
+
+__all__ = ["Profile", "address", "is_placeholder", "name", "postcode", "profile"]
+
+_TITLES = frozenset({"MR", "MRS", "MS", "MISS", "DR", "PROF", "REV", "SIR", "MX", "MASTER"})
+_PLACEHOLDER_TOKENS = frozenset(
+    {"BABY", "UNKNOWN", "TEST", "XXTEST", "UNNAMED", "NOTKNOWN", "INFANT", "TWIN", "DUMMY"}
+)
+_ADDRESS_WORDS = {
+    "ST": "STREET", "RD": "ROAD", "AVE": "AVENUE", "AV": "AVENUE", "LN": "LANE", "CL": "CLOSE",
+    "CRES": "CRESCENT", "DR": "DRIVE", "GDNS": "GARDENS", "PL": "PLACE", "SQ": "SQUARE",
+    "CT": "COURT", "TER": "TERRACE", "TERR": "TERRACE", "FLT": "FLAT",
+}
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A record's demographics, normalised once and compared many times."""
+
+    nhs_number: str | None
+    nhs_verified: bool
+    given: str | None
+    family: str | None
+    birth_date: date | None
+    sex: str | None
+    postcode: str | None
+    address: str | None
+    placeholder: bool
+    given_code: str | None
+    family_code: str | None
+
+
+def _ascii_upper(raw: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", raw)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
+
+
+def name(raw: str | None) -> str | None:
+    """``" o'Brien-Smith "`` -> ``"OBRIEN SMITH"``; titles dropped; None when nothing is left."""
+    if not raw:
+        return None
+    text = re.sub(r"['’`.]", "", _ascii_upper(raw))
+    tokens = [t for t in re.split(r"[^A-Z]+", text) if t and t not in _TITLES]
+    return " ".join(tokens) or None
+
+
+def postcode(raw: str | None) -> str | None:
+    """``"lu1 2ab"`` -> ``"LU12AB"``; None when it is not shaped like a UK postcode."""
+    if not raw:
+        return None
+    compact = re.sub(r"[^A-Z0-9]", "", raw.upper())
+    return compact if _POSTCODE.match(compact) else None
+
+
+def address(raw: str | None) -> str | None:
+    """Upper-case tokens with common abbreviations expanded; None when empty."""
+    if not raw:
+        return None
+    tokens = re.split(r"[^A-Z0-9]+", _ascii_upper(raw))
+    return " ".join(_ADDRESS_WORDS.get(t, t) for t in tokens if t) or None
+
+
+def is_placeholder(given: str | None, family: str | None) -> bool:
+    """True for placeholder identities: Baby/Unknown/Test names, or any XXTEST-prefixed name."""
+    tokens = f"{given or ''} {family or ''}".split()
+    return any(t in _PLACEHOLDER_TOKENS or t.startswith("XXTEST") for t in tokens)
+
+
+def _code(value: str | None) -> str | None:
+    return jellyfish.nysiis(value.replace(" ", "")) if value else None
+
+
+@lru_cache(maxsize=200_000)
+def profile(record: Demographics) -> Profile:
+    """The normalised profile of a record (cached: candidates are compared many times)."""
+    given, family = name(record.given_name), name(record.family_name)
+    return Profile(
+        nhs_number=record.valid_nhs_number,
+        nhs_verified=record.nhs_status is NhsStatus.VERIFIED,
+        given=given.split()[0] if given else None,
+        family=family,
+        birth_date=record.birth_date,
+        sex=record.sex.upper() if record.sex and record.sex.upper() != "UNKNOWN" else None,
+        postcode=postcode(record.postcode),
+        address=address(record.address),
+        placeholder=is_placeholder(given, family),
+        given_code=_code(given.split()[0] if given else None),
+        family_code=_code(family),
+    )

@@ -1,0 +1,38 @@
+"""Stack settings and generated service configuration (pure)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploy.local.kafka import Kafka
+from deploy.local.settings import StackSettings
+
+
+def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
+    """With no variables set, every service listens on loopback on its documented port."""
+    settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
+
+    assert (settings.kafka_bootstrap, settings.opensearch_url, settings.postgres_dsn) == (
+        "127.0.0.1:9092", "http://127.0.0.1:9200", "postgresql://postgres@127.0.0.1:5433/mcr")
+
+
+@pytest.mark.parametrize(("value", "message"), [("abc", "MCR_KAFKA_PORT: not a TCP port"), ("70000", "MCR_KAFKA_PORT: not a TCP port"), ("0", "MCR_KAFKA_PORT: not a TCP port")])
+def test_bad_port_is_rejected_with_the_variable_name(value: str, message: str) -> None:
+    """A port variable that is not 1-65535 fails at start, naming the variable."""
+    with pytest.raises(ValueError, match=message):
+        StackSettings.from_env({"MCR_KAFKA_PORT": value})
+
+
+def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
+    """server.properties binds the configured ports on loopback and keeps data under the run dir."""
+    settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path), "MCR_KAFKA_PORT": "19092",
+                                       "MCR_KAFKA_CONTROLLER_PORT": "19093"})
+
+    props = dict(line.split("=", 1) for line in Kafka(settings).server_properties().splitlines())
+
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert props["log.dirs"] == str(tmp_path / "kafka" / "data")
+    assert props["offsets.topic.replication.factor"] == "1"

@@ -7,13 +7,18 @@ import typer
 from deploy.local.cli import app as stack_app
 from mcr.logging import configure_logging
 
-app = typer.Typer(help="My Care Record: a regional shared care record pipeline.",
-                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="My Care Record: a regional shared care record pipeline.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 app.add_typer(stack_app, name="stack")
 
 
 @app.callback()
-def _setup(log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines (services).")) -> None:
+def _setup(
+    log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines (services)."),
+) -> None:
     configure_logging("json" if log_json else "console")
 
 

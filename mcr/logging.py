@@ -19,13 +19,58 @@ Mode = Literal["console", "json"]
 #: Keys a log record may carry besides the message. Extend deliberately, never with PHI.
 ALLOWED_KEYS: frozenset[str] = frozenset(
     {
-        "event", "level", "timestamp", "logger", "exc_info", "stack_info", "exception",
-        "service", "port", "pid", "host", "path", "url", "status", "health", "detail",
-        "topic", "partition", "offset", "group", "key_hash", "count", "sent", "rejected",
-        "failed", "batch", "duration_ms", "rate", "elapsed_s", "events", "attempt",
-        "person_id", "event_id", "org", "source_system", "record_type", "record_id",
-        "stage", "reason", "error", "error_type", "field", "index", "alias", "version",
-        "schema", "fingerprint", "decision", "score", "rule", "command", "dry_run",
+        "event",
+        "level",
+        "timestamp",
+        "logger",
+        "exc_info",
+        "stack_info",
+        "exception",
+        "service",
+        "port",
+        "pid",
+        "host",
+        "path",
+        "url",
+        "status",
+        "health",
+        "detail",
+        "topic",
+        "partition",
+        "offset",
+        "group",
+        "key_hash",
+        "count",
+        "sent",
+        "rejected",
+        "failed",
+        "batch",
+        "duration_ms",
+        "rate",
+        "elapsed_s",
+        "events",
+        "attempt",
+        "person_id",
+        "event_id",
+        "org",
+        "source_system",
+        "record_type",
+        "record_id",
+        "stage",
+        "reason",
+        "error",
+        "error_type",
+        "field",
+        "index",
+        "alias",
+        "version",
+        "schema",
+        "fingerprint",
+        "decision",
+        "score",
+        "rule",
+        "command",
+        "dry_run",
     }
 )
 DROPPED_MARKER = "dropped_keys"
@@ -60,7 +105,9 @@ def configure_logging(mode: Mode = "console", level: str = "INFO") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
-    logging.basicConfig(stream=sys.stderr, level=max(numeric, logging.WARNING), format="%(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=max(numeric, logging.WARNING), format="%(message)s"
+    )
     structlog.configure(
         processors=_processors(mode),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -15,6 +15,15 @@ from schemas.events import (
 )
 
 __all__ = [
-    "DLQ_TOPIC", "IDENTITY_CHANGES_TOPIC", "LINKED_TOPIC", "PLANNING_TOPIC", "SHARED_TOPIC",
-    "SOURCE_TOPICS", "PersonId", "RecordType", "SourceEvent", "SourceKey", "source_key",
+    "DLQ_TOPIC",
+    "IDENTITY_CHANGES_TOPIC",
+    "LINKED_TOPIC",
+    "PLANNING_TOPIC",
+    "SHARED_TOPIC",
+    "SOURCE_TOPICS",
+    "PersonId",
+    "RecordType",
+    "SourceEvent",
+    "SourceKey",
+    "source_key",
 ]

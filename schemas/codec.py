@@ -80,8 +80,9 @@ def encode_record(
     does not fit (unknown fields included).
     """
     schemas = registry or default_registry()
-    writer = schemas.newest(schema_name) if version is None else schemas.version(schema_name, version)
-    return write_single_object(writer, payload)
+    if version is None:
+        return write_single_object(schemas.newest(schema_name), payload)
+    return write_single_object(schemas.version(schema_name, version), payload)
 
 
 def write_single_object(writer: SchemaVersion, payload: Mapping[str, Any]) -> bytes:
@@ -91,7 +92,7 @@ def write_single_object(writer: SchemaVersion, payload: Mapping[str, Any]) -> by
     buffer.write(writer.fingerprint)
     try:
         schemaless_writer(buffer, writer.parsed, payload, strict_allow_default=True)
-    except Exception as exc:  # fastavro raises ValueError, TypeError, KeyError, ... and quotes values
+    except Exception as exc:  # fastavro raises many types, and its messages quote values
         raise _encode_error(writer, payload) from exc
     return buffer.getvalue()
 

@@ -161,13 +161,17 @@ def _in_range(bounds: tuple[int, int]) -> Callable[[Any], bool]:
     return lambda v: _is_int(v) and bounds[0] <= v <= bounds[1]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 _PRIMITIVE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "null": (lambda v: v is None, "expected no value (null)"),
     "boolean": (lambda v: isinstance(v, bool), "expected true or false"),
     "int": (_in_range(_INT_RANGE), "expected a 32-bit integer"),
     "long": (_in_range(_LONG_RANGE), "expected a 64-bit integer"),
-    "float": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "expected a number"),
-    "double": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "expected a number"),
+    "float": (_is_number, "expected a number"),
+    "double": (_is_number, "expected a number"),
     "string": (lambda v: isinstance(v, str), "expected text"),
     "bytes": (lambda v: isinstance(v, bytes | bytearray), "expected bytes"),
 }

@@ -51,7 +51,9 @@ def topic_factory(stack: StackSettings) -> Iterator[Callable[..., str]]:
     admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
     created: list[str] = []
 
-    def create(prefix: str = "test", partitions: int = 1, config: dict[str, str] | None = None) -> str:
+    def create(
+        prefix: str = "test", partitions: int = 1, config: dict[str, str] | None = None
+    ) -> str:
         name = unique_name(f"t.{prefix}").replace("_", ".")
         futures = admin.create_topics([NewTopic(name, partitions, 1, config=config or {})])
         futures[name].result(timeout=30)
@@ -107,6 +109,7 @@ def pg_conn(stack: StackSettings, pg_schema: str) -> Iterator[object]:
     """A psycopg connection whose search_path is a fresh schema."""
     import psycopg
 
-    with psycopg.connect(stack.postgres_dsn, autocommit=True,
-                         options=f"-c search_path={pg_schema}") as conn:
+    with psycopg.connect(
+        stack.postgres_dsn, autocommit=True, options=f"-c search_path={pg_schema}"
+    ) as conn:
         yield conn

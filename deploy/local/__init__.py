@@ -6,6 +6,12 @@ from deploy.local.settings import StackSettings
 from deploy.local.stack import down, status, up
 
 __all__ = [
-    "RuntimeFetchError", "ServiceStartError", "ServiceStatus", "StackError", "StackSettings",
-    "down", "status", "up",
+    "RuntimeFetchError",
+    "ServiceStartError",
+    "ServiceStatus",
+    "StackError",
+    "StackSettings",
+    "down",
+    "status",
+    "up",
 ]

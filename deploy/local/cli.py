@@ -11,8 +11,9 @@ from deploy.local.errors import StackError
 from deploy.local.service import ServiceStatus
 from deploy.local.settings import StackSettings
 
-app = typer.Typer(help="Start, stop and inspect the local Kafka, OpenSearch and PostgreSQL.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Start, stop and inspect the local Kafka, OpenSearch and PostgreSQL.", no_args_is_help=True
+)
 console = Console()
 
 

@@ -8,11 +8,10 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from deploy.local import runtimes
+from deploy.local import process, runtimes
 from deploy.local.errors import RuntimeFetchError
 from deploy.local.service import Service
 from deploy.local.settings import KAFKA_VERSION
-from deploy.local import process
 
 _POM = Path(__file__).with_name("kafka") / "pom.xml"
 _LOG4J = """\
@@ -90,15 +89,30 @@ class Kafka(Service):
     def _java(self) -> str:
         java = shutil.which("java")
         if java is None:
-            raise RuntimeFetchError("java not found: install a JDK 17 (apt-get install openjdk-17-jre-headless)")
+            raise RuntimeFetchError(
+                "java not found: install a JDK 17 (apt-get install openjdk-17-jre-headless)"
+            )
         return java
 
     def _format_storage(self) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         result = subprocess.run(
-            [self._java(), "-cp", f"{self.libs}/*", *self._log_flags(), "kafka.tools.StorageTool",
-             "format", "-t", cluster_id, "-c", str(self.properties_file), "--ignore-formatted"],
-            capture_output=True, text=True, check=False,
+            [
+                self._java(),
+                "-cp",
+                f"{self.libs}/*",
+                *self._log_flags(),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.properties_file),
+                "--ignore-formatted",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeFetchError(f"kafka storage format failed: {result.stdout}{result.stderr}")
@@ -107,18 +121,35 @@ class Kafka(Service):
         return [f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}"]
 
     def launch(self) -> None:
-        argv = [self._java(), "-Xms512m", "-Xmx1g", "-XX:+UseG1GC", *self._log_flags(),
-                "-cp", f"{self.libs}/*", "kafka.Kafka", str(self.properties_file)]
+        argv = [
+            self._java(),
+            "-Xms512m",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            *self._log_flags(),
+            "-cp",
+            f"{self.libs}/*",
+            "kafka.Kafka",
+            str(self.properties_file),
+        ]
         process.spawn(argv, log_file=self.log_file, pid_file=self.pid_file, cwd=self.home)
 
     def probe(self) -> tuple[bool, str]:
         """Healthy when the broker answers a metadata request."""
         from confluent_kafka.admin import AdminClient  # noqa: PLC0415 - only the probe needs it
 
-        admin = AdminClient({"bootstrap.servers": self.settings.kafka_bootstrap, "log_level": 0,
-                             "socket.connection.setup.timeout.ms": 1000})
+        admin = AdminClient(
+            {
+                "bootstrap.servers": self.settings.kafka_bootstrap,
+                "log_level": 0,
+                "socket.connection.setup.timeout.ms": 1000,
+            }
+        )
         try:
             metadata = admin.list_topics(timeout=2)
-        except Exception as exc:  # noqa: BLE001 - any failure means "not serving"
-            return False, f"no metadata answer on {self.settings.kafka_bootstrap} ({type(exc).__name__})"
+        except Exception as exc:
+            return (
+                False,
+                f"no metadata answer on {self.settings.kafka_bootstrap} ({type(exc).__name__})",
+            )
         return True, f"{len(metadata.brokers)} broker, {len(metadata.topics)} topics"

@@ -20,7 +20,7 @@ _LOG4J = """\
 status = error
 appender.file.type = File
 appender.file.name = file
-appender.file.fileName = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}.log
+appender.file.fileName = ${sys:opensearch.logs.base_path}/${sys:opensearch.logs.cluster_name}.log
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] %m%n
 rootLogger.level = info
@@ -62,12 +62,21 @@ class OpenSearch(Service):
         s = self.settings
         classpath = f"{self.runtime_dir / 'launcher.jar'}:{self.runtime_dir / 'libs'}/*"
         argv = [
-            java, "-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            "-Dfile.encoding=UTF-8", "-Dio.netty.noUnsafe=true", "-Dio.netty.recycler.maxCapacityPerThread=0",
-            f"-Dmcr.os.home={self.home}", f"-Dmcr.os.host={s.host}",
+            java,
+            "-Xms1g",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            "-Dfile.encoding=UTF-8",
+            "-Dio.netty.noUnsafe=true",
+            "-Dio.netty.recycler.maxCapacityPerThread=0",
+            f"-Dmcr.os.home={self.home}",
+            f"-Dmcr.os.host={s.host}",
             f"-Dmcr.os.http_port={s.opensearch_port}",
             f"-Dmcr.os.transport_port={s.opensearch_transport_port}",
-            "-cp", classpath, "mcr.opensearch.Launcher",
+            "-cp",
+            classpath,
+            "mcr.opensearch.Launcher",
         ]
         process.spawn(argv, log_file=self.log_file, pid_file=self.pid_file, cwd=self.home)
 
@@ -78,6 +87,10 @@ class OpenSearch(Service):
             with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - our loopback URL
                 health = json.load(response)
         except (OSError, urllib.error.URLError, ValueError) as exc:
-            return False, f"no cluster health answer on {self.settings.opensearch_url} ({type(exc).__name__})"
+            url = self.settings.opensearch_url
+            return False, f"no cluster health answer on {url} ({type(exc).__name__})"
         status = health.get("status", "unknown")
-        return status in {"green", "yellow"}, f"cluster {status}, {health.get('number_of_nodes')} node"
+        return status in {
+            "green",
+            "yellow",
+        }, f"cluster {status}, {health.get('number_of_nodes')} node"

@@ -23,8 +23,10 @@ _DB = "mcr"
 
 def find_bin_dir() -> Path:
     """The newest installed PostgreSQL server bin folder (Debian layout)."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
     if not candidates:
         raise RuntimeFetchError("PostgreSQL server not found: apt-get install -y postgresql")
     return candidates[-1].parent
@@ -62,8 +64,20 @@ class Postgres(Service):
         bin_dir = find_bin_dir()
         self._ensure_home()
         if not (self.data_dir / "PG_VERSION").exists():
-            result = self._as_owner([str(bin_dir / "initdb"), "-D", str(self.data_dir), "-A", "trust",
-                                     "-U", "postgres", "-E", "UTF8", "--no-locale"])
+            result = self._as_owner(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ]
+            )
             if result.returncode != 0:
                 raise ServiceStartError(f"initdb failed: {result.stderr.strip()}")
 
@@ -78,7 +92,8 @@ class Postgres(Service):
             if not self._owner_can_reach(self.home):
                 self.home.rmdir()
                 tag = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
-                outside = Path("/var/tmp") / f"mcr-postgres-{tag}"
+                # Not a temp file: a stable, per-checkout data folder the postgres user can enter.
+                outside = Path("/var/tmp") / f"mcr-postgres-{tag}"  # noqa: S108
                 outside.mkdir(exist_ok=True)
                 self._chown_postgres(outside)
                 self.home.symlink_to(outside)
@@ -92,13 +107,27 @@ class Postgres(Service):
 
     def launch(self) -> None:
         bin_dir = find_bin_dir()
-        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.settings.host} "
-                   "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off")
-        result = self._as_owner([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
-                                 "-l", str(self.log_file), "start"])
+        options = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.settings.host} "
+            "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off"
+        )
+        result = self._as_owner(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(self.log_file),
+                "start",
+            ]
+        )
         if result.returncode != 0:
-            raise ServiceStartError(f"pg_ctl start failed: {result.stderr.strip()}; see {self.log_file}")
+            raise ServiceStartError(
+                f"pg_ctl start failed: {result.stderr.strip()}; see {self.log_file}"
+            )
 
     def probe(self) -> tuple[bool, str]:
         """Healthy when a query answers; creates the application database on first contact."""
@@ -108,7 +137,9 @@ class Postgres(Service):
         try:
             with psycopg.connect(admin_dsn, connect_timeout=2, autocommit=True) as conn:
                 version = conn.execute("SHOW server_version").fetchone()
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_DB,)).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (_DB,)
+                ).fetchone()
                 if exists is None:
                     conn.execute(f"CREATE DATABASE {_DB}")
         except psycopg.Error as exc:
@@ -118,8 +149,9 @@ class Postgres(Service):
     def stop(self) -> None:
         if self.pid() is None:
             return
-        result = self._as_owner([str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
-                                 "-w", "stop"])
+        result = self._as_owner(
+            [str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+        )
         pid = self.pid()
         if result.returncode != 0 and pid is not None:
             process.terminate(pid)

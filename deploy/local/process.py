@@ -6,6 +6,7 @@ stderr go to a log file and stdin is closed: nothing holds the caller's terminal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,14 +14,20 @@ import time
 from pathlib import Path
 
 
-def spawn(argv: list[str], *, log_file: Path, pid_file: Path, cwd: Path,
-          env: dict[str, str] | None = None) -> int:
+def spawn(
+    argv: list[str], *, log_file: Path, pid_file: Path, cwd: Path, env: dict[str, str] | None = None
+) -> int:
     """Start ``argv`` detached, append its output to ``log_file``, record and return its pid."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         proc = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env=env,
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
     pid_file.write_text(f"{proc.pid}\n")
     return proc.pid
@@ -71,7 +78,5 @@ def terminate(pid: int, *, grace_s: float = 30.0) -> None:
 
 def _reap(pid: int) -> None:
     """Collect our own exited child so it does not linger as a zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

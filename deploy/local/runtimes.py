@@ -39,8 +39,9 @@ def _mvn(args: list[str], *, log_file: Path) -> None:
         raise RuntimeFetchError("mvn not found: install Maven (apt-get install maven)")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
-        result = subprocess.run(["mvn", "-B", "-q", *args], stdout=log, stderr=subprocess.STDOUT,
-                                check=False)
+        result = subprocess.run(
+            ["mvn", "-B", "-q", *args], stdout=log, stderr=subprocess.STDOUT, check=False
+        )
     if result.returncode != 0:
         raise RuntimeFetchError(f"maven failed (exit {result.returncode}); see {log_file}")
 
@@ -49,8 +50,16 @@ def copy_dependencies(pom: Path, dest: Path, *, log_file: Path) -> None:
     """Resolve ``pom``'s runtime dependencies and copy the jars into ``dest`` (replaced whole)."""
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    _mvn(["-f", str(pom), f"{DEPENDENCY_PLUGIN}:copy-dependencies", "-DincludeScope=runtime",
-          f"-DoutputDirectory={staging}"], log_file=log_file)
+    _mvn(
+        [
+            "-f",
+            str(pom),
+            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+        ],
+        log_file=log_file,
+    )
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
 
@@ -58,8 +67,10 @@ def copy_dependencies(pom: Path, dest: Path, *, log_file: Path) -> None:
 def package_jar(pom: Path, *, build_dir: Path, log_file: Path) -> Path:
     """Build ``pom`` (a jar project) with its output under ``build_dir``; return the jar."""
     shutil.rmtree(build_dir, ignore_errors=True)
-    _mvn(["-f", str(pom), "package", "-DskipTests", f"-Dmcr.build.dir={build_dir}"],
-         log_file=log_file)
+    _mvn(
+        ["-f", str(pom), "package", "-DskipTests", f"-Dmcr.build.dir={build_dir}"],
+        log_file=log_file,
+    )
     jars = sorted(build_dir.glob("*.jar"))
     if not jars:
         raise RuntimeFetchError(f"maven built no jar in {build_dir}; see {log_file}")

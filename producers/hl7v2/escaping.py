@@ -47,19 +47,22 @@ class Delimiters:
             if c
         )
 
-    def _named(self) -> dict[str, str]:
-        named = {
-            "F": self.field,
-            "S": self.component,
-            "T": self.subcomponent,
-            "R": self.repetition,
-        }
-        if self.escape:
-            named["E"] = self.escape
-        return named
 
 
 DEFAULT_DELIMITERS = Delimiters()
+
+
+def _named_sequences(delimiters: Delimiters) -> dict[str, str]:
+    """The delimiter each named escape sequence (``F S T R E``) stands for."""
+    named = {
+        "F": delimiters.field,
+        "S": delimiters.component,
+        "T": delimiters.subcomponent,
+        "R": delimiters.repetition,
+    }
+    if delimiters.escape:
+        named["E"] = delimiters.escape
+    return named
 
 
 def escape(text: str, delimiters: Delimiters = DEFAULT_DELIMITERS) -> str:
@@ -67,7 +70,7 @@ def escape(text: str, delimiters: Delimiters = DEFAULT_DELIMITERS) -> str:
     esc = delimiters.escape
     if esc is None:
         return text
-    replacements = {char: f"{esc}{name}{esc}" for name, char in delimiters._named().items()}
+    replacements = {char: f"{esc}{name}{esc}" for name, char in _named_sequences(delimiters).items()}
     replacements["\r"] = f"{esc}X0D{esc}"
     replacements["\n"] = f"{esc}X0A{esc}"
     return "".join(replacements.get(char, char) for char in text)
@@ -78,7 +81,7 @@ def unescape(text: str, delimiters: Delimiters = DEFAULT_DELIMITERS) -> str:
     esc = delimiters.escape
     if esc is None or esc not in text:
         return text
-    named = delimiters._named()
+    named = _named_sequences(delimiters)
     out: list[str] = []
     position = 0
     while (start := text.find(esc, position)) != -1:

@@ -54,9 +54,12 @@ class MatchWeights:
         """``field.level`` names whose weight exceeds a better level's (empty when monotone)."""
         problems = []
         for name, order in LEVELS.items():
-            weights = [self.weight(name, level) for level in order if level in self.levels.get(name, {})]
-            problems += [f"{name}.{order[i + 1]}" for i in range(len(weights) - 1)
-                         if weights[i + 1] > weights[i] + 1e-9]
+            known = [level for level in order if level in self.levels.get(name, {})]
+            problems += [
+                f"{name}.{worse}"
+                for better, worse in zip(known, known[1:], strict=False)
+                if self.weight(name, worse) > self.weight(name, better) + 1e-9
+            ]
         return problems
 
 

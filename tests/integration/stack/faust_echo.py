@@ -15,8 +15,12 @@ app = faust.App(
     topic_allow_declare=False,
     topic_disable_leader=True,
 )
-source = app.topic(os.environ.get("ECHO_SOURCE", "echo-in"), key_serializer="raw", value_serializer="raw")
-sink = app.topic(os.environ.get("ECHO_SINK", "echo-out"), key_serializer="raw", value_serializer="raw")
+source = app.topic(
+    os.environ.get("ECHO_SOURCE", "echo-in"), key_serializer="raw", value_serializer="raw"
+)
+sink = app.topic(
+    os.environ.get("ECHO_SINK", "echo-out"), key_serializer="raw", value_serializer="raw"
+)
 
 
 @app.agent(source)

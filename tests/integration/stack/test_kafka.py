@@ -17,9 +17,17 @@ from deploy.local import StackSettings
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-def _consume(bootstrap: str, topic: str, *, count: int, timeout_s: float = 60) -> list[tuple[bytes, bytes]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+def _consume(
+    bootstrap: str, topic: str, *, count: int, timeout_s: float = 60
+) -> list[tuple[bytes, bytes]]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([topic])
     received: list[tuple[bytes, bytes]] = []
     deadline = time.monotonic() + timeout_s
@@ -34,7 +42,9 @@ def _consume(bootstrap: str, topic: str, *, count: int, timeout_s: float = 60) -
     return received
 
 
-def test_produce_then_consume_round_trip(stack: StackSettings, topic_factory: Callable[..., str]) -> None:
+def test_produce_then_consume_round_trip(
+    stack: StackSettings, topic_factory: Callable[..., str]
+) -> None:
     """Messages produced with acks=all come back from the broker in order, with their keys."""
     topic = topic_factory("roundtrip", partitions=1)
     producer = Producer({"bootstrap.servers": stack.kafka_bootstrap, "enable.idempotence": True})
@@ -48,15 +58,26 @@ def test_produce_then_consume_round_trip(stack: StackSettings, topic_factory: Ca
     assert {key for key, _ in received} == {b"RC9:123"}
 
 
-def test_faust_agent_forwards_through_the_broker(stack: StackSettings, topic_factory: Callable[..., str], tmp_path: Path) -> None:
+def test_faust_agent_forwards_through_the_broker(
+    stack: StackSettings, topic_factory: Callable[..., str], tmp_path: Path
+) -> None:
     """A faust-streaming worker consumes from one topic and produces to another on the real broker."""
     source, sink = topic_factory("faust-in"), topic_factory("faust-out")
-    env = {**os.environ, "ECHO_SOURCE": source, "ECHO_SINK": sink, "ECHO_BROKER": stack.kafka_bootstrap,
-           "ECHO_APP_ID": f"echo-{uuid.uuid4().hex[:8]}", "ECHO_DATADIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "ECHO_SOURCE": source,
+        "ECHO_SINK": sink,
+        "ECHO_BROKER": stack.kafka_bootstrap,
+        "ECHO_APP_ID": f"echo-{uuid.uuid4().hex[:8]}",
+        "ECHO_DATADIR": str(tmp_path),
+    }
     log = (tmp_path / "faust.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.stack.faust_echo", "worker", "-l", "warn"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
@@ -68,6 +89,10 @@ def test_faust_agent_forwards_through_the_broker(stack: StackSettings, topic_fac
         worker.terminate()
         worker.wait(30)
         log.close()
-    assert sorted(value for _, value in received) == [b"echoed:v0", b"echoed:v1", b"echoed:v2", b"echoed:v3", b"echoed:v4"], (
-        (tmp_path / "faust.log").read_text()[-3000:]
-    )
+    assert sorted(value for _, value in received) == [
+        b"echoed:v0",
+        b"echoed:v1",
+        b"echoed:v2",
+        b"echoed:v3",
+        b"echoed:v4",
+    ], (tmp_path / "faust.log").read_text()[-3000:]

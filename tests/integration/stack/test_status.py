@@ -19,8 +19,12 @@ def _free_port() -> int:
 
 def test_status_reports_stopped_services_as_down(tmp_path: Path) -> None:
     """With nothing listening on the configured ports, every service is 'down' with its log path."""
-    env = {"MCR_RUN_DIR": str(tmp_path / "run"), "MCR_KAFKA_PORT": str(_free_port()),
-           "MCR_OPENSEARCH_PORT": str(_free_port()), "MCR_POSTGRES_PORT": str(_free_port())}
+    env = {
+        "MCR_RUN_DIR": str(tmp_path / "run"),
+        "MCR_KAFKA_PORT": str(_free_port()),
+        "MCR_OPENSEARCH_PORT": str(_free_port()),
+        "MCR_POSTGRES_PORT": str(_free_port()),
+    }
 
     result = CliRunner().invoke(app, ["stack", "status"], env=env, terminal_width=200)
 

@@ -15,10 +15,20 @@ def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
     settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
 
     assert (settings.kafka_bootstrap, settings.opensearch_url, settings.postgres_dsn) == (
-        "127.0.0.1:9092", "http://127.0.0.1:9200", "postgresql://postgres@127.0.0.1:5433/mcr")
+        "127.0.0.1:9092",
+        "http://127.0.0.1:9200",
+        "postgresql://postgres@127.0.0.1:5433/mcr",
+    )
 
 
-@pytest.mark.parametrize(("value", "message"), [("abc", "MCR_KAFKA_PORT: not a TCP port"), ("70000", "MCR_KAFKA_PORT: not a TCP port"), ("0", "MCR_KAFKA_PORT: not a TCP port")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "MCR_KAFKA_PORT: not a TCP port"),
+        ("70000", "MCR_KAFKA_PORT: not a TCP port"),
+        ("0", "MCR_KAFKA_PORT: not a TCP port"),
+    ],
+)
 def test_bad_port_is_rejected_with_the_variable_name(value: str, message: str) -> None:
     """A port variable that is not 1-65535 fails at start, naming the variable."""
     with pytest.raises(ValueError, match=message):
@@ -27,8 +37,13 @@ def test_bad_port_is_rejected_with_the_variable_name(value: str, message: str) -
 
 def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
     """server.properties binds the configured ports on loopback and keeps data under the run dir."""
-    settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path), "MCR_KAFKA_PORT": "19092",
-                                       "MCR_KAFKA_CONTROLLER_PORT": "19093"})
+    settings = StackSettings.from_env(
+        {
+            "MCR_RUN_DIR": str(tmp_path),
+            "MCR_KAFKA_PORT": "19092",
+            "MCR_KAFKA_CONTROLLER_PORT": "19093",
+        }
+    )
 
     props = dict(line.split("=", 1) for line in Kafka(settings).server_properties().splitlines())
 

@@ -9,7 +9,12 @@ import structlog
 
 from mcr.logging import ALLOWED_KEYS, configure_logging, drop_unlisted_keys, get_logger
 
-PHI = {"name": "Jane Smyth", "nhs_number": "9990000018", "birth_date": "1970-01-02", "address": "1 High St, LU1 3LU"}
+PHI = {
+    "name": "Jane Smyth",
+    "nhs_number": "9990000018",
+    "birth_date": "1970-01-02",
+    "address": "1 High St, LU1 3LU",
+}
 
 
 def test_processor_drops_unlisted_keys_and_counts_them() -> None:
@@ -21,7 +26,9 @@ def test_processor_drops_unlisted_keys_and_counts_them() -> None:
     assert result == {"event": "linked", "person_id": "p-1", "dropped_keys": 4}
 
 
-@pytest.mark.parametrize("key", ["name", "nhs_number", "birth_date", "dob", "address", "postcode", "given_name"])
+@pytest.mark.parametrize(
+    "key", ["name", "nhs_number", "birth_date", "dob", "address", "postcode", "given_name"]
+)
 def test_no_phi_key_is_allowlisted(key: str) -> None:
     """The allowlist itself holds no PHI field name."""
     assert key not in ALLOWED_KEYS
@@ -31,7 +38,9 @@ def test_no_phi_key_is_allowlisted(key: str) -> None:
 def test_rendered_logs_hold_no_phi(mode: str, capsys: pytest.CaptureFixture[str]) -> None:
     """A log call carrying PHI keys renders without any of the PHI values."""
     configure_logging(mode)  # type: ignore[arg-type]
-    get_logger("test").info("identity resolved", person_id="p-42", topic="mcr.source.patient", **PHI)
+    get_logger("test").info(
+        "identity resolved", person_id="p-42", topic="mcr.source.patient", **PHI
+    )
 
     err = capsys.readouterr().err
 

@@ -33,7 +33,10 @@ def test_samples_conform(record_type: RecordType) -> None:
         (
             RecordType.PATIENT,
             {"given_names": "Testy", "birth_date": datetime(1970, 5, 17, tzinfo=UTC)},
-            ["patient.given_names: expected a list", "patient.birth_date: expected a date (not a datetime)"],
+            [
+                "patient.given_names: expected a list",
+                "patient.birth_date: expected a date (not a datetime)",
+            ],
         ),
         (
             RecordType.PATIENT,

@@ -56,7 +56,9 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         ("result", 1, "930954ff3a33957d"),
     ],
 )
-def test_fingerprints_are_crc64_of_canonical_form(name: str, version: int, fingerprint: str) -> None:
+def test_fingerprints_are_crc64_of_canonical_form(
+    name: str, version: int, fingerprint: str
+) -> None:
     """Each shipped schema has the written-out fingerprint, equal to the spec's algorithm."""
     item = default_registry().version(name, version)
     assert item.fingerprint.hex() == fingerprint

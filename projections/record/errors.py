@@ -1,0 +1,61 @@
+"""Errors of the record projection. Messages name the field and the rule, never a value::
+
+    McrError
+    └── ProjectionError              anything the record projection raises on purpose
+        ├── DocumentError            an event cannot become a document (names the field)
+        ├── CommandError             a message on the command header is not a valid command
+        ├── WriteError               OpenSearch refused an operation for good (a bug or config)
+        │   └── TransientWriteError  OpenSearch is unreachable, overloaded or timing out: retry
+        ├── IndexAdminError          templates, index versions or the alias are not as expected
+        └── Interrupted              a stop was requested while waiting to retry
+"""
+
+from __future__ import annotations
+
+from mcr.errors import McrError
+
+__all__ = [
+    "CommandError",
+    "DocumentError",
+    "IndexAdminError",
+    "Interrupted",
+    "ProjectionError",
+    "TransientWriteError",
+    "WriteError",
+]
+
+
+class ProjectionError(McrError):
+    """Root of every error raised by ``projections.record``."""
+
+
+class DocumentError(ProjectionError):
+    """An event cannot be turned into a document; ``field`` is the offending field path."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CommandError(ProjectionError):
+    """A command message is malformed; ``field`` names what is wrong."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class WriteError(ProjectionError):
+    """OpenSearch rejected an operation and retrying will not help."""
+
+
+class TransientWriteError(WriteError):
+    """OpenSearch could not take the operation now (down, 429, 5xx, timeout); retry later."""
+
+
+class IndexAdminError(ProjectionError):
+    """The index template, an index version or the alias is missing or inconsistent."""
+
+
+class Interrupted(ProjectionError):
+    """A stop was requested while the worker was waiting to retry."""

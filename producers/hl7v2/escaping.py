@@ -48,7 +48,6 @@ class Delimiters:
         )
 
 
-
 DEFAULT_DELIMITERS = Delimiters()
 
 
@@ -70,7 +69,9 @@ def escape(text: str, delimiters: Delimiters = DEFAULT_DELIMITERS) -> str:
     esc = delimiters.escape
     if esc is None:
         return text
-    replacements = {char: f"{esc}{name}{esc}" for name, char in _named_sequences(delimiters).items()}
+    replacements = {
+        char: f"{esc}{name}{esc}" for name, char in _named_sequences(delimiters).items()
+    }
     replacements["\r"] = f"{esc}X0D{esc}"
     replacements["\n"] = f"{esc}X0A{esc}"
     return "".join(replacements.get(char, char) for char in text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from producers.fhir.elements import Json, codings, concept_text, string
+from producers.fhir.elements import Json, codings, string
 from producers.fhir.errors import MappingError
 
 
@@ -99,15 +99,3 @@ def _rank(coding: Json, prefer: tuple[CodeSystem, ...], *, medicine: bool) -> tu
     position = prefer.index(system) if system in prefer else len(prefer)
     # A coding the user picked (userSelected) wins among equals.
     return position, 0 if coding.get("userSelected") is True else 1
-
-
-__all__ = [
-    "MEDICINE_PREFERENCE",
-    "REASON_PREFERENCE",
-    "RESULT_PREFERENCE",
-    "CodeSystem",
-    "code_from",
-    "concept_text",
-    "optional_code",
-    "system_of",
-]

@@ -33,6 +33,14 @@ def strings(element: Json | None, key: str) -> list[str]:
     return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
+def child(element: Json | None, key: str) -> Json | None:
+    """The object under ``key`` (a single complex element such as ``period``), or None."""
+    if not element:
+        return None
+    value = element.get(key)
+    return value if isinstance(value, dict) else None
+
+
 def first(element: Json | None, key: str) -> Json | None:
     """The first object under ``key``, or None."""
     found = items(element, key)
@@ -78,7 +86,9 @@ def coding_codes(concept: Json | None) -> set[str]:
 
 def has_coding(concept: Json | None, system: str, code: str) -> bool:
     """True when the concept holds exactly this system and code."""
-    return any(string(c, "system") == system and string(c, "code") == code for c in codings(concept))
+    return any(
+        string(c, "system") == system and string(c, "code") == code for c in codings(concept)
+    )
 
 
 def concept_text(concept: Json | None) -> str | None:
@@ -101,3 +111,24 @@ def extension(element: Json | None, url: str) -> Json | None:
         if ext.get("url") == url:
             return ext
     return None
+
+
+def meta_of(resource: Json) -> Json | None:
+    """The resource's ``meta`` element, if it is an object."""
+    meta = resource.get("meta")
+    return meta if isinstance(meta, dict) else None
+
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def unit_of(quantity: Json | None) -> str | None:
+    """A Quantity's unit: the UCUM code when UCUM-coded, else the unit as written."""
+    if string(quantity, "system") == UCUM and (code := string(quantity, "code")):
+        return code
+    return string(quantity, "unit") or string(quantity, "code")
+
+
+def plain_number(value: float) -> str:
+    """A number as people write it: ``5.0`` -> ``5``, ``0.25`` -> ``0.25``."""
+    return str(int(value)) if value.is_integer() else str(value)

@@ -23,6 +23,7 @@ _DATE_TIME = re.compile(
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?P<fraction>\.\d+)?)?"
     r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -78,12 +79,19 @@ def date_at(element: Json | None, key: str, path: str) -> date | None:
         raise MappingError(f"{path}: {exc}") from exc
 
 
+def first_timestamp(*candidates: tuple[Json | None, str, str]) -> datetime | None:
+    """The first present timestamp among ``(element, key, path)`` candidates; MappingError
+    when a present one is malformed (a bad time is never skipped in favour of a later one)."""
+    for element, key, path in candidates:
+        moment = timestamp_at(element, key, path)
+        if moment is not None:
+            return moment
+    return None
+
+
 def epoch_millis(moment: datetime) -> int:
     """Milliseconds since the Unix epoch."""
     return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _millis(fraction: str | None) -> int:

@@ -1,0 +1,13 @@
+"""What a mapper returns when it decides not to map a resource (counted, never an error)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A deliberate non-mapping; ``kind`` is the key counted in ``AdapterResult.skipped``
+    (``Condition``, ``Observation(vital-signs)``, ``MedicationStatement(not-taken)``)."""
+
+    kind: str

@@ -1,0 +1,141 @@
+"""Synthetic FHIR resources with sensible defaults, for the FHIR adapter's unit tests.
+
+Every person here is invented; NHS numbers are from the 999 test range.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from producers.fhir import events_from_fhir
+from producers.model import AdapterResult
+
+ORG = "RXX01"
+SYSTEM = "test-pas"
+RECEIVED = datetime(2025, 1, 1, tzinfo=UTC)
+NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+STATUS_URL = (
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+)
+VALID_NHS = "9990000018"
+INVALID_NHS = "9990000017"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+LAB = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "laboratory",
+        }
+    ]
+}
+
+
+def run(document: dict[str, Any], **kwargs: Any) -> AdapterResult:
+    """The adapter with the test org and system."""
+    return events_from_fhir(document, org=ORG, source_system=SYSTEM, **kwargs)
+
+
+def nhs_identifier(number: str = VALID_NHS, status: str | None = "01") -> dict[str, Any]:
+    identifier: dict[str, Any] = {"system": NHS_SYSTEM, "value": number}
+    if status is not None:
+        concept = {"coding": [{"code": status}]}
+        identifier["extension"] = [{"url": STATUS_URL, "valueCodeableConcept": concept}]
+    return identifier
+
+
+def patient(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": "pat-1",
+        "meta": {"versionId": "3", "lastUpdated": "2024-05-01T10:00:00Z"},
+        "identifier": [nhs_identifier()],
+        "name": [{"use": "official", "family": "Testperson", "given": ["Alex", "Sam"]}],
+        "gender": "female",
+        "birthDate": "1980-02-29",
+    }
+    resource.update(fields)
+    return resource
+
+
+def lab_observation(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": "obs-1",
+        "status": "final",
+        "category": [LAB],
+        "code": {"coding": [{"system": LOINC, "code": "2823-3", "display": "Potassium"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "effectiveDateTime": "2024-05-01T09:30:00+01:00",
+        "issued": "2024-05-01T12:00:00Z",
+        "valueQuantity": {
+            "value": 4.2,
+            "unit": "mmol/L",
+            "system": "http://unitsofmeasure.org",
+            "code": "mmol/L",
+        },
+    }
+    resource.update(fields)
+    return resource
+
+
+def medication_request(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-1",
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [
+                {"system": "https://dmd.nhs.uk", "code": "39732411000001106", "display": "Amox"}
+            ]
+        },
+        "subject": {"reference": "Patient/pat-1"},
+        "authoredOn": "2024-03-02T10:00:00Z",
+    }
+    resource.update(fields)
+    return resource
+
+
+def encounter(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Encounter",
+        "id": "enc-1",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": {"reference": "Patient/pat-1"},
+        "period": {"start": "2024-04-01T09:00:00Z", "end": "2024-04-01T09:20:00Z"},
+    }
+    resource.update(fields)
+    return resource
+
+
+def consent(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": "cons-1",
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        "patient": {"reference": "Patient/pat-1"},
+        "dateTime": "2024-02-01T08:00:00Z",
+        "provision": {"type": "permit"},
+    }
+    resource.update(fields)
+    return resource
+
+
+def bundle(*resources: dict[str, Any], kind: str = "collection") -> dict[str, Any]:
+    """A Bundle whose entries have urn:uuid fullUrls derived from their position."""
+    entries = [
+        {"fullUrl": f"urn:uuid:00000000-0000-4000-8000-{index:012d}", "resource": resource}
+        for index, resource in enumerate(resources)
+    ]
+    return {"resourceType": "Bundle", "type": kind, "entry": entries}

@@ -6,6 +6,7 @@ import typer
 
 from deploy.local.cli import app as stack_app
 from mcr.logging import configure_logging
+from producers.cli import app as produce_app
 
 app = typer.Typer(
     help="My Care Record: a regional shared care record pipeline.",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(stack_app, name="stack")
+app.add_typer(produce_app, name="produce")
 
 
 @app.callback()

@@ -37,8 +37,13 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
     """Names are the schema folders; patient has v1 and v2, the others v1."""
     registry = default_registry()
     assert registry.names() == (
-        "consent", "encounter", "identity_change", "medication", "patient", "result",
-    )  # fmt: skip
+        "consent",
+        "encounter",
+        "identity_change",
+        "medication",
+        "patient",
+        "result",
+    )
     assert [v.version for v in registry.versions("patient")] == [1, 2]
     assert registry.newest("patient").version == 2
     assert registry.newest("result").version == 1

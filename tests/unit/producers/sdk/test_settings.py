@@ -1,0 +1,76 @@
+"""Publisher settings: environment parsing, checks, and the Kafka client configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from producers.sdk import ConfigError, PublisherConfig
+
+
+def test_defaults_are_loopback_and_throughput_tuned() -> None:
+    """With no environment the config points at the local broker and batches with lz4."""
+    config = PublisherConfig.from_env({})
+    assert config.bootstrap_servers == "127.0.0.1:9092"
+    assert (config.linger_ms, config.batch_size_bytes, config.compression) == (20, 1_000_000, "lz4")
+    assert config.topic_prefix == ""
+
+
+def test_environment_overrides() -> None:
+    """Every documented variable is read into its field, numbers as ints."""
+    config = PublisherConfig.from_env(
+        {
+            "MCR_KAFKA_BOOTSTRAP": "kafka-1:9092,kafka-2:9092",
+            "MCR_PRODUCER_CLIENT_ID": "gp-feed",
+            "MCR_PRODUCER_LINGER_MS": "5",
+            "MCR_PRODUCER_BATCH_BYTES": "65536",
+            "MCR_PRODUCER_COMPRESSION": "zstd",
+            "MCR_PRODUCER_DELIVERY_TIMEOUT": "30000",
+            "MCR_TOPIC_PREFIX": "staging.",
+        }
+    )
+    assert config == PublisherConfig(
+        bootstrap_servers="kafka-1:9092,kafka-2:9092",
+        client_id="gp-feed",
+        linger_ms=5,
+        batch_size_bytes=65536,
+        compression="zstd",
+        delivery_timeout_ms=30000,
+        topic_prefix="staging.",
+    )
+
+
+def test_librdkafka_config_is_idempotent_with_acks_all() -> None:
+    """The client config enables idempotence, acks=all and carries the batching settings."""
+    assert PublisherConfig(client_id="t", linger_ms=7).librdkafka() == {
+        "bootstrap.servers": "127.0.0.1:9092",
+        "client.id": "t",
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": 7,
+        "batch.size": 1_000_000,
+        "batch.num.messages": 10_000,
+        "compression.type": "lz4",
+        "queue.buffering.max.messages": 100_000,
+        "queue.buffering.max.kbytes": 1_048_576,
+        "delivery.timeout.ms": 120_000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"MCR_PRODUCER_LINGER_MS": "soon"}, "MCR_PRODUCER_LINGER_MS: expected a whole number"),
+        (
+            {"MCR_PRODUCER_COMPRESSION": "brotli"},
+            "compression: expected one of none, gzip, snappy, lz4, zstd",
+        ),
+        ({"MCR_PRODUCER_BATCH_BYTES": "0"}, "batch_size_bytes: must be at least 1"),
+        ({"MCR_PRODUCER_LINGER_MS": "-1"}, "linger_ms and queue_full_wait_s: must not be negative"),
+        ({"MCR_KAFKA_BOOTSTRAP": " "}, "bootstrap_servers: must not be empty"),
+    ],
+)
+def test_bad_settings_raise_config_error(environ: dict[str, str], message: str) -> None:
+    """A malformed variable stops start-up with ConfigError naming the setting."""
+    with pytest.raises(ConfigError) as caught:
+        PublisherConfig.from_env(environ)
+    assert str(caught.value) == message

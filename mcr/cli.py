@@ -7,6 +7,8 @@ import typer
 from deploy.local.cli import app as stack_app
 from mcr.logging import configure_logging
 from producers.cli import app as produce_app
+from streams.identity.cli import app as identity_app
+from streams.identity.cli import link_eval_command
 
 app = typer.Typer(
     help="My Care Record: a regional shared care record pipeline.",
@@ -15,6 +17,8 @@ app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 app.add_typer(produce_app, name="produce")
+app.add_typer(identity_app, name="identity")
+app.command("link-eval")(link_eval_command)
 
 
 @app.callback()

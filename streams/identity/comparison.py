@@ -16,8 +16,16 @@ import jellyfish
 from streams.identity.nicknames import are_nicknames
 from streams.identity.normalise import Profile
 
-__all__ = ["LEVELS", "Comparison", "Field", "Level", "compare", "compare_birth_dates",
-           "compare_given", "compare_postcodes"]
+__all__ = [
+    "LEVELS",
+    "Comparison",
+    "Field",
+    "Level",
+    "compare",
+    "compare_birth_dates",
+    "compare_given",
+    "compare_postcodes",
+]
 
 
 class Field(StrEnum):
@@ -49,16 +57,24 @@ class Level(StrEnum):
 
 
 #: The levels each field can take, best agreement first (NULL excluded).
-LEVELS: Mapping[Field, tuple[Level, ...]] = MappingProxyType({
-    Field.NHS_NUMBER: (Level.EXACT, Level.ELSE),
-    Field.GIVEN_NAME: (Level.EXACT, Level.NICKNAME, Level.FUZZY_HIGH, Level.FUZZY,
-                       Level.SWAPPED, Level.ELSE),
-    Field.FAMILY_NAME: (Level.EXACT, Level.FUZZY_HIGH, Level.FUZZY, Level.SWAPPED, Level.ELSE),
-    Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.PARTIAL, Level.ELSE),
-    Field.SEX: (Level.EXACT, Level.ELSE),
-    Field.POSTCODE: (Level.EXACT, Level.SECTOR, Level.DISTRICT, Level.ELSE),
-    Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.ELSE),
-})
+LEVELS: Mapping[Field, tuple[Level, ...]] = MappingProxyType(
+    {
+        Field.NHS_NUMBER: (Level.EXACT, Level.ELSE),
+        Field.GIVEN_NAME: (
+            Level.EXACT,
+            Level.NICKNAME,
+            Level.FUZZY_HIGH,
+            Level.FUZZY,
+            Level.SWAPPED,
+            Level.ELSE,
+        ),
+        Field.FAMILY_NAME: (Level.EXACT, Level.FUZZY_HIGH, Level.FUZZY, Level.SWAPPED, Level.ELSE),
+        Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.PARTIAL, Level.ELSE),
+        Field.SEX: (Level.EXACT, Level.ELSE),
+        Field.POSTCODE: (Level.EXACT, Level.SECTOR, Level.DISTRICT, Level.ELSE),
+        Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.ELSE),
+    }
+)
 
 Comparison = Mapping[Field, Level]
 """One level per field: the comparison vector of a pair of records."""
@@ -136,7 +152,9 @@ def compare_addresses(first: str | None, second: str | None) -> Level:
     if first == second:
         return Level.EXACT
     tokens_a, tokens_b = set(first.split()), set(second.split())
-    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and min(len(tokens_a), len(tokens_b)) > 1
+    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and min(
+        len(tokens_a), len(tokens_b)
+    ) > 1
     return Level.FUZZY_HIGH if contained or _similarity(first, second) >= _HIGH else Level.ELSE
 
 

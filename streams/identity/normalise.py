@@ -25,9 +25,21 @@ _PLACEHOLDER_TOKENS = frozenset(
     {"BABY", "UNKNOWN", "TEST", "XXTEST", "UNNAMED", "NOTKNOWN", "INFANT", "TWIN", "DUMMY"}
 )
 _ADDRESS_WORDS = {
-    "ST": "STREET", "RD": "ROAD", "AVE": "AVENUE", "AV": "AVENUE", "LN": "LANE", "CL": "CLOSE",
-    "CRES": "CRESCENT", "DR": "DRIVE", "GDNS": "GARDENS", "PL": "PLACE", "SQ": "SQUARE",
-    "CT": "COURT", "TER": "TERRACE", "TERR": "TERRACE", "FLT": "FLAT",
+    "ST": "STREET",
+    "RD": "ROAD",
+    "AVE": "AVENUE",
+    "AV": "AVENUE",
+    "LN": "LANE",
+    "CL": "CLOSE",
+    "CRES": "CRESCENT",
+    "DR": "DRIVE",
+    "GDNS": "GARDENS",
+    "PL": "PLACE",
+    "SQ": "SQUARE",
+    "CT": "COURT",
+    "TER": "TERRACE",
+    "TERR": "TERRACE",
+    "FLT": "FLAT",
 }
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
 from streams.identity.decision import Thresholds
@@ -39,8 +40,9 @@ class MatchWeights:
     thresholds: Thresholds
     match_proportion: float = 0.01
     source: str = ""
-    _cache: dict[tuple[Field, Level], float] = field(default_factory=dict, compare=False,
-                                                     repr=False)
+    _cache: dict[tuple[Field, Level], float] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def weight(self, name: Field, level: Level) -> float:
         """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level)."""
@@ -57,7 +59,7 @@ class MatchWeights:
             known = [level for level in order if level in self.levels.get(name, {})]
             problems += [
                 f"{name}.{worse}"
-                for better, worse in zip(known, known[1:], strict=False)
+                for better, worse in pairwise(known)
                 if self.weight(name, worse) > self.weight(name, better) + 1e-9
             ]
         return problems

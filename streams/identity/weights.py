@@ -17,27 +17,54 @@ from streams.identity.decision import Thresholds
 from streams.identity.errors import WeightsError
 from streams.identity.scoring import LevelProbabilities, MatchWeights
 
-__all__ = ["DEFAULT_VERSION", "WEIGHTS_DIR", "from_dict", "load", "save", "starting_weights",
-           "to_dict"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "WEIGHTS_DIR",
+    "from_dict",
+    "load",
+    "save",
+    "starting_weights",
+    "to_dict",
+]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_VERSION = "2025-11-26-fake1000-em"
+DEFAULT_VERSION = "2026-11-26-fake1000-em"
 
 _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.NHS_NUMBER: {Level.EXACT: (0.95, 1e-6), Level.ELSE: (0.05, 0.999999)},
-    Field.GIVEN_NAME: {Level.EXACT: (0.80, 0.01), Level.NICKNAME: (0.06, 0.002),
-                       Level.FUZZY_HIGH: (0.05, 0.003), Level.FUZZY: (0.03, 0.01),
-                       Level.SWAPPED: (0.01, 0.0005), Level.ELSE: (0.05, 0.975)},
-    Field.FAMILY_NAME: {Level.EXACT: (0.80, 0.005), Level.FUZZY_HIGH: (0.06, 0.003),
-                        Level.FUZZY: (0.03, 0.01), Level.SWAPPED: (0.01, 0.0005),
-                        Level.ELSE: (0.10, 0.98)},
-    Field.BIRTH_DATE: {Level.EXACT: (0.88, 0.0003), Level.TRANSPOSED: (0.02, 0.00003),
-                       Level.PARTIAL: (0.08, 0.006), Level.ELSE: (0.02, 0.99)},
+    Field.GIVEN_NAME: {
+        Level.EXACT: (0.80, 0.01),
+        Level.NICKNAME: (0.06, 0.002),
+        Level.FUZZY_HIGH: (0.05, 0.003),
+        Level.FUZZY: (0.03, 0.01),
+        Level.SWAPPED: (0.01, 0.0005),
+        Level.ELSE: (0.05, 0.975),
+    },
+    Field.FAMILY_NAME: {
+        Level.EXACT: (0.80, 0.005),
+        Level.FUZZY_HIGH: (0.06, 0.003),
+        Level.FUZZY: (0.03, 0.01),
+        Level.SWAPPED: (0.01, 0.0005),
+        Level.ELSE: (0.10, 0.98),
+    },
+    Field.BIRTH_DATE: {
+        Level.EXACT: (0.88, 0.0003),
+        Level.TRANSPOSED: (0.02, 0.00003),
+        Level.PARTIAL: (0.08, 0.006),
+        Level.ELSE: (0.02, 0.99),
+    },
     Field.SEX: {Level.EXACT: (0.98, 0.5), Level.ELSE: (0.02, 0.5)},
-    Field.POSTCODE: {Level.EXACT: (0.70, 0.0005), Level.SECTOR: (0.05, 0.005),
-                     Level.DISTRICT: (0.05, 0.02), Level.ELSE: (0.20, 0.97)},
-    Field.ADDRESS: {Level.EXACT: (0.65, 0.001), Level.FUZZY_HIGH: (0.10, 0.005),
-                    Level.ELSE: (0.25, 0.99)},
+    Field.POSTCODE: {
+        Level.EXACT: (0.70, 0.0005),
+        Level.SECTOR: (0.05, 0.005),
+        Level.DISTRICT: (0.05, 0.02),
+        Level.ELSE: (0.20, 0.97),
+    },
+    Field.ADDRESS: {
+        Level.EXACT: (0.65, 0.001),
+        Level.FUZZY_HIGH: (0.10, 0.005),
+        Level.ELSE: (0.25, 0.99),
+    },
 }
 
 
@@ -47,8 +74,9 @@ def starting_weights(version: str = "priors") -> MatchWeights:
         name: {level: LevelProbabilities(m, u) for level, (m, u) in table.items()}
         for name, table in _PRIORS.items()
     }
-    return MatchWeights(version=version, levels=levels, thresholds=Thresholds(20.0, 10.0),
-                        source="hand-set priors")
+    return MatchWeights(
+        version=version, levels=levels, thresholds=Thresholds(20.0, 10.0), source="hand-set priors"
+    )
 
 
 def to_dict(weights: MatchWeights) -> dict[str, Any]:
@@ -57,8 +85,10 @@ def to_dict(weights: MatchWeights) -> dict[str, Any]:
         "version": weights.version,
         "source": weights.source,
         "match_proportion": weights.match_proportion,
-        "thresholds": {"auto_link": weights.thresholds.auto_link,
-                       "review": weights.thresholds.review},
+        "thresholds": {
+            "auto_link": weights.thresholds.auto_link,
+            "review": weights.thresholds.review,
+        },
         "fields": {
             str(name): {str(level): {"m": p.m, "u": p.u} for level, p in table.items()}
             for name, table in weights.levels.items()
@@ -70,15 +100,22 @@ def from_dict(data: dict[str, Any]) -> MatchWeights:
     """Parse and check a weights file's JSON; raises WeightsError naming the bad field."""
     try:
         levels = {
-            Field(name): {Level(level): LevelProbabilities(float(p["m"]), float(p["u"]))
-                          for level, p in table.items()}
+            Field(name): {
+                Level(level): LevelProbabilities(float(p["m"]), float(p["u"]))
+                for level, p in table.items()
+            }
             for name, table in data["fields"].items()
         }
-        thresholds = Thresholds(float(data["thresholds"]["auto_link"]),
-                                float(data["thresholds"]["review"]))
-        weights = MatchWeights(version=str(data["version"]), levels=levels, thresholds=thresholds,
-                               match_proportion=float(data.get("match_proportion", 0.01)),
-                               source=str(data.get("source", "")))
+        thresholds = Thresholds(
+            float(data["thresholds"]["auto_link"]), float(data["thresholds"]["review"])
+        )
+        weights = MatchWeights(
+            version=str(data["version"]),
+            levels=levels,
+            thresholds=thresholds,
+            match_proportion=float(data.get("match_proportion", 0.01)),
+            source=str(data.get("source", "")),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"weights: malformed ({type(exc).__name__}: {exc})") from exc
     _check(weights)

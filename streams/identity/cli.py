@@ -1,0 +1,204 @@
+"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train, evaluate.
+
+Output names ids, rules, levels and scores only: never a name, NHS number, date or address.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from streams.identity import merges, repository, reviews
+from streams.identity import weights as weights_files
+from streams.identity.changes import split_source_key
+from streams.identity.connections import connect
+from streams.identity.decision import Thresholds
+from streams.identity.errors import IdentityError
+from streams.identity.linkeval import evaluate
+from streams.identity.records_file import read_records
+from streams.identity.settings import IdentitySettings
+from streams.identity.training import train as train_weights
+
+__all__ = ["app", "link_eval_command", "review_app"]
+
+app = typer.Typer(help="Identity matching and the master patient index.", no_args_is_help=True)
+review_app = typer.Typer(help="The review queue.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+def _connection() -> Any:
+    settings = IdentitySettings.from_env()
+    return connect(settings.postgres_dsn, settings.schema)
+
+
+def _fail(exc: IdentityError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=1)
+
+
+def _print_changes(changes: list[dict[str, Any]]) -> None:
+    for change in changes:
+        typer.echo(
+            f"{change['kind']} person={change['person_id']} "
+            f"previous={change['previous_person_id'] or '-'} "
+            f"source_keys={','.join(change['source_keys'])} rule={change['rule']}"
+        )
+
+
+@review_app.command("list")
+def review_list(
+    status: Annotated[str, typer.Option(help="pending, accepted or rejected")] = "pending",
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+) -> None:
+    """List reviews: id, source key, rule, candidate person, score, guards."""
+    with _connection() as conn:
+        items = reviews.list_reviews(conn, status, limit)
+    for item in items:
+        guards = ",".join(item.evidence.get("guards", [])) or "-"
+        typer.echo(
+            f"{item.review_id}\t{item.source_key}\t{item.rule}\t"
+            f"{item.candidate_person_id or '-'}\t{item.score}\t{guards}"
+        )
+    typer.echo(f"{len(items)} {status} review(s)")
+
+
+@review_app.command("accept")
+def review_accept(
+    review_id: int, by: Annotated[str, typer.Option(help="Who decided.")] = "operator"
+) -> None:
+    """Link the reviewed record to its candidate person and release its events."""
+    try:
+        with _connection() as conn:
+            _print_changes(reviews.accept(conn, review_id, decided_by=by))
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+
+
+@review_app.command("reject")
+def review_reject(
+    review_id: int, by: Annotated[str, typer.Option(help="Who decided.")] = "operator"
+) -> None:
+    """Give the reviewed record a new person and release its events."""
+    try:
+        with _connection() as conn:
+            _print_changes(reviews.reject(conn, review_id, decided_by=by))
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("merge")
+def merge(survivor: str, retired: str) -> None:
+    """Merge person RETIRED into SURVIVOR (prints the merge change; see `unmerge`)."""
+    try:
+        with _connection() as conn:
+            _print_changes(merges.merge(conn, survivor=survivor, retired=retired, rule="operator"))
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("unmerge")
+def unmerge(merge_id: int) -> None:
+    """Undo merge MERGE_ID exactly: the source keys it moved go back."""
+    try:
+        with _connection() as conn:
+            _print_changes(merges.unmerge(conn, merge_id=merge_id))
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("explain")
+def explain(source_key: str) -> None:
+    """Why SOURCE_KEY (<org>:<local id>) is linked where it is: rule, score, levels, history."""
+    org, local_id = split_source_key(source_key)
+    with _connection() as conn:
+        row = conn.execute(
+            "SELECT person_id, rule, score, evidence FROM source_records "
+            "WHERE org = %s AND local_id = %s",
+            (org, local_id),
+        ).fetchone()
+        events = repository.history(conn, org, local_id)
+    if row is None:
+        typer.echo(f"{source_key}: not linked (unknown, or waiting in review)")
+        raise typer.Exit(code=1)
+    person_id, rule, score, evidence = row
+    typer.echo(
+        f"{source_key} -> person {person_id}\nrule: {rule}  score: {score}  "
+        f"weights: {evidence.get('weights_version', '-')}"
+    )
+    for name, level in evidence.get("levels", {}).items():
+        weight = evidence.get("contributions", {}).get(name, 0.0)
+        typer.echo(f"  {name:<12} {level:<11} {weight:+.2f}")
+    if evidence.get("guards"):
+        typer.echo(f"guards: {', '.join(evidence['guards'])}")
+    for event in events:
+        typer.echo(
+            f"history: {event['recorded_at']:%Y-%m-%dT%H:%M:%S} {event['action']} "
+            f"{event['rule']} -> {event['person_id']}"
+        )
+
+
+@app.command("train")
+def train(
+    records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
+    version: Annotated[str, typer.Option(help="Version name (default: date + file name).")] = "",
+    auto_link: Annotated[
+        float | None, typer.Option(help="Auto-link threshold (default: current).")
+    ] = None,
+    review: Annotated[
+        float | None, typer.Option(help="Review threshold (default: current).")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option(help="Where weights files live.")
+    ] = weights_files.WEIGHTS_DIR,
+) -> None:
+    """Estimate m/u weights by EM from unlabelled records; write a new weights version."""
+    try:
+        current = weights_files.load(IdentitySettings.from_env().weights_version)
+    except IdentityError:
+        current = weights_files.starting_weights()
+    name = version or f"{datetime.now(UTC):%Y-%m-%d}-{records.stem}-em"
+    thresholds = Thresholds(
+        auto_link if auto_link is not None else current.thresholds.auto_link,
+        review if review is not None else current.thresholds.review,
+    )
+    start = weights_files.starting_weights()
+    start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
+    rows = [r.demographics for r in read_records(records)]
+    learned = train_weights(
+        rows, start=start, version=name, source=f"EM on {records.name} ({len(rows)} records)"
+    )
+    try:
+        path = weights_files.save(learned, directory=out_dir)
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"wrote {path} (match proportion {learned.match_proportion:.3f})")
+
+
+def link_eval_command(
+    records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line.")] = False,
+    weights: Annotated[str, typer.Option(help="Weights version (default: the shipped one).")] = "",
+) -> None:
+    """Match a records CSV through the stream's resolver in a throwaway MPI schema and print
+    pairwise precision, recall and F1 against its truth ids."""
+    settings = IdentitySettings.from_env()
+    try:
+        loaded = weights_files.load(weights or settings.weights_version)
+        report = evaluate(settings.postgres_dsn, list(read_records(records)), loaded)
+    except IdentityError as exc:
+        raise _fail(exc) from exc
+    summary = report.to_json()
+    typer.echo(
+        f"records {summary['records']}  persons {summary['persons']}  "
+        f"review {summary['review']}  records/s {summary['records_per_s']}"
+    )
+    typer.echo(
+        f"precision {summary['precision']:.4f}  recall {summary['recall']:.4f}  "
+        f"f1 {summary['f1']:.4f}  (weights {summary['weights_version']})"
+    )
+    if as_json:
+        typer.echo(json.dumps(summary))

@@ -1,0 +1,53 @@
+"""Pairwise linkage quality: precision, recall and F1 over pairs of records.
+
+A predicted pair is two records assigned to the same person; a true pair is two records with
+the same truth id. Records held in review count as linked to nobody.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PairwiseQuality", "pairwise_quality"]
+
+
+@dataclass(frozen=True)
+class PairwiseQuality:
+    """Pair counts and the scores derived from them."""
+
+    true_positives: int
+    predicted_pairs: int
+    true_pairs: int
+
+    @property
+    def precision(self) -> float:
+        """Share of predicted pairs that are true (1.0 when nothing was linked)."""
+        return self.true_positives / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of true pairs that were predicted (1.0 when there are none)."""
+        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+def _pairs(counts: Mapping[Any, int]) -> int:
+    return sum(n * (n - 1) // 2 for n in counts.values())
+
+
+def pairwise_quality(assigned: Mapping[str, str], truth: Mapping[str, str]) -> PairwiseQuality:
+    """Compare ``record id -> person id`` with ``record id -> truth id`` (same keys)."""
+    predicted = Counter(assigned.values())
+    actual = Counter(truth.values())
+    both = Counter((assigned[r], truth[r]) for r in assigned)
+    return PairwiseQuality(
+        true_positives=_pairs(both), predicted_pairs=_pairs(predicted), true_pairs=_pairs(actual)
+    )

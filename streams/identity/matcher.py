@@ -1,0 +1,243 @@
+"""The matching rules, as a pure function of a record, its candidates and a weights version.
+
+1. A valid, VERIFIED NHS number held by exactly one person links to that person, unless the
+   demographics clearly conflict (then REVIEW). Held by several persons: REVIEW.
+2. Otherwise every candidate whose records carry a *different* valid NHS number is excluded
+   (two different valid NHS numbers are two people), the rest are scored (Fellegi-Sunter, best
+   record of each person) and the best is decided by the thresholds.
+3. Guards only ever lower a decision: placeholder identities (Baby, Unknown, Test), the twin
+   pattern (same family name and birth date, different given name) and wholly different birth
+   dates (parent and child at one address) never auto-link; two persons both above the
+   auto-link threshold and close to each other go to review.
+
+Known source records never reach this module: they resolve from the MPI without scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from schemas.events import PersonId
+from streams.identity.comparison import Comparison, Field, Level, compare
+from streams.identity.decision import LinkDecision, decide
+from streams.identity.demographics import Demographics
+from streams.identity.normalise import Profile, profile
+from streams.identity.scoring import MatchWeights, Score, score
+
+AMBIGUITY_MARGIN = 4.0
+
+__all__ = [
+    "AMBIGUITY_MARGIN",
+    "CandidatePerson",
+    "Evidence",
+    "Match",
+    "Rule",
+    "clearly_conflicts",
+    "match",
+]
+
+
+class Rule(StrEnum):
+    """Why a source record is linked where it is (``rule`` in evidence and identity changes)."""
+
+    NHS_NUMBER = "nhs-number"
+    NHS_CONFLICT = "nhs-number-conflict"
+    NHS_AMBIGUOUS = "nhs-number-ambiguous"
+    PROBABILISTIC = "probabilistic"
+    NO_CANDIDATE = "no-candidate"
+    REVIEW_ACCEPT = "review-accept"
+    REVIEW_REJECT = "review-reject"
+    HL7_A40 = "hl7-a40"
+    OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class CandidatePerson:
+    """A person found by blocking, with the demographics of every record linked to them."""
+
+    person_id: PersonId
+    records: tuple[Demographics, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a decision was made: ids, levels and weights only, never a demographic value."""
+
+    rule: Rule
+    weights_version: str
+    score: float | None = None
+    candidate_person_id: PersonId | None = None
+    levels: Mapping[Field, Level] = field(default_factory=dict)
+    contributions: Mapping[Field, float] = field(default_factory=dict)
+    guards: tuple[str, ...] = ()
+    candidates: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON for the MPI's evidence column."""
+        return {
+            "rule": self.rule.value,
+            "score": self.score,
+            "weights_version": self.weights_version,
+            "candidate_person_id": self.candidate_person_id,
+            "guards": list(self.guards),
+            "candidates": self.candidates,
+            "levels": {str(k): str(v) for k, v in self.levels.items()},
+            "contributions": {str(k): round(v, 3) for k, v in self.contributions.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    """A decision, the person it concerns (None for NEW_PERSON) and its evidence."""
+
+    decision: LinkDecision
+    person_id: PersonId | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class _Scored:
+    person: CandidatePerson
+    score: Score
+    levels: Comparison
+    best: Profile
+
+
+def _score_person(p: Profile, person: CandidatePerson, weights: MatchWeights) -> _Scored:
+    results = []
+    for record in person.records:
+        other = profile(record)
+        levels = compare(p, other)
+        results.append(_Scored(person, score(levels, weights), levels, other))
+    return max(results, key=lambda s: s.score.total)
+
+
+def clearly_conflicts(levels: Comparison) -> bool:
+    """Demographics that contradict an NHS number match: birth date and sex both disagree,
+    or given and family names both fully disagree and the birth date disagrees."""
+    dob_differs = levels[Field.BIRTH_DATE] in (Level.PARTIAL, Level.ELSE)
+    sex_differs = levels[Field.SEX] is Level.ELSE
+    names_differ = (
+        levels[Field.GIVEN_NAME] is Level.ELSE and levels[Field.FAMILY_NAME] is Level.ELSE
+    )
+    return dob_differs and (sex_differs or names_differ)
+
+
+def _is_twin_pattern(levels: Comparison) -> bool:
+    """Same family name and birth date, different given name. An agreeing NHS number excuses
+    only a typo-like given name (FUZZY): twins never share an NHS number, but a wholly
+    different given name with an agreeing number may be a twin's number filed on the other."""
+    typo_with_same_number = (
+        levels[Field.GIVEN_NAME] is Level.FUZZY and levels[Field.NHS_NUMBER] is Level.EXACT
+    )
+    return (
+        not typo_with_same_number
+        and levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.ELSE)
+        and levels[Field.BIRTH_DATE] is Level.EXACT
+        and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+    )
+
+
+def _evidence(
+    rule: Rule, best: _Scored, weights: MatchWeights, guards: list[str], count: int
+) -> Evidence:
+    return Evidence(
+        rule=rule,
+        weights_version=weights.version,
+        score=round(best.score.total, 3),
+        candidate_person_id=best.person.person_id,
+        levels=best.levels,
+        contributions=best.score.contributions,
+        guards=tuple(guards),
+        candidates=count,
+    )
+
+
+def _by_nhs_number(
+    p: Profile, holders: list[CandidatePerson], weights: MatchWeights, count: int
+) -> Match:
+    scored = sorted(
+        (_score_person(p, h, weights) for h in holders), key=lambda s: s.score.total, reverse=True
+    )
+    best = scored[0]
+    if len(holders) > 1:
+        return Match(
+            LinkDecision.REVIEW,
+            best.person.person_id,
+            _evidence(Rule.NHS_AMBIGUOUS, best, weights, [], count),
+        )
+    if clearly_conflicts(best.levels):
+        return Match(
+            LinkDecision.REVIEW,
+            best.person.person_id,
+            _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
+        )
+    guards = ["placeholder"] if p.placeholder or best.best.placeholder else []
+    decision = LinkDecision.REVIEW if guards else LinkDecision.AUTO_LINK
+    return Match(
+        decision, best.person.person_id, _evidence(Rule.NHS_NUMBER, best, weights, guards, count)
+    )
+
+
+def _holds_other_number(p: Profile, person: CandidatePerson) -> bool:
+    numbers = {profile(r).nhs_number for r in person.records} - {None}
+    return p.nhs_number is not None and bool(numbers - {p.nhs_number})
+
+
+def _too_close(best: _Scored, second: _Scored, weights: MatchWeights) -> bool:
+    """Two persons both above the auto-link threshold and within 2**AMBIGUITY_MARGIN of each
+    other: the MPI may hold a duplicate, or they are different people; a person decides."""
+    return (
+        second.score.total >= weights.thresholds.auto_link
+        and best.score.total - second.score.total < AMBIGUITY_MARGIN
+    )
+
+
+def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[str]:
+    best = ranked[0]
+    guards = []
+    if p.placeholder or best.best.placeholder:
+        guards.append("placeholder")
+    if _is_twin_pattern(best.levels):
+        guards.append("twin-pattern")
+    if best.levels[Field.BIRTH_DATE] is Level.ELSE:
+        guards.append("birth-date-conflict")
+    if len(ranked) > 1 and _too_close(best, ranked[1], weights):
+        guards.append("ambiguous")
+    return guards
+
+
+def match(
+    record: Demographics, candidates: Sequence[CandidatePerson], weights: MatchWeights
+) -> Match:
+    """Decide where ``record`` belongs among ``candidates`` (persons found by blocking)."""
+    p = profile(record)
+    count = len(candidates)
+    verified = record.verified_nhs_number
+    holders = [
+        c
+        for c in candidates
+        if verified and any(profile(r).nhs_number == verified for r in c.records)
+    ]
+    if holders:
+        return _by_nhs_number(p, holders, weights, count)
+    eligible = [c for c in candidates if not _holds_other_number(p, c)]
+    ranked = sorted(
+        (_score_person(p, c, weights) for c in eligible), key=lambda s: s.score.total, reverse=True
+    )
+    if not ranked:
+        return Match(
+            LinkDecision.NEW_PERSON,
+            None,
+            Evidence(Rule.NO_CANDIDATE, weights.version, candidates=count),
+        )
+    best = ranked[0]
+    guards = _guards(p, ranked, weights)
+    decision = decide(best.score.total, weights.thresholds)
+    if guards:
+        decision = decision.at_most(LinkDecision.REVIEW)
+    person = best.person.person_id if decision is not LinkDecision.NEW_PERSON else None
+    return Match(decision, person, _evidence(Rule.PROBABILISTIC, best, weights, guards, count))

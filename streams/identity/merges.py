@@ -1,0 +1,188 @@
+"""Merging two persons and undoing it exactly.
+
+A merge moves every source record of the retired person to the survivor and records which
+source keys moved; an unmerge moves exactly those keys back (records linked to the survivor
+later stay). Merges come from HL7 A40 (``merged_local_patient_ids``), review or an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from schemas.events import PersonId, source_key
+from streams.identity import outbox, repository
+from streams.identity.changes import ChangeKind, identity_change, split_source_key
+from streams.identity.demographics import Demographics
+from streams.identity.errors import MergeError
+from streams.identity.linking import attach
+from streams.identity.matcher import Rule
+
+__all__ = ["merge", "merge_local_ids", "unmerge"]
+
+Connection = psycopg.Connection[Any]
+
+
+def _lock_persons(conn: Connection, *person_ids: str) -> dict[str, str | None]:
+    rows = conn.execute(
+        "SELECT person_id, merged_into FROM persons WHERE person_id = ANY(%s) "
+        "ORDER BY person_id FOR UPDATE",
+        (list(person_ids),),
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def _move(
+    conn: Connection,
+    keys: Sequence[str],
+    *,
+    to: str,
+    action: str,
+    rule: str,
+    merge_id: int,
+    previous: str,
+) -> None:
+    for key in keys:
+        org, local_id = split_source_key(key)
+        conn.execute(
+            "UPDATE source_records SET person_id = %s WHERE org = %s AND local_id = %s",
+            (to, org, local_id),
+        )
+        repository.record_history(
+            conn,
+            org=org,
+            local_id=local_id,
+            person_id=to,
+            previous_person_id=previous,
+            action=action,
+            rule=rule,
+            merge_id=merge_id,
+        )
+
+
+def merge(conn: Connection, *, survivor: str, retired: str, rule: str) -> list[dict[str, Any]]:
+    """Move all of ``retired``'s records to ``survivor``; returns the MERGE change."""
+    if survivor == retired:
+        raise MergeError("merge: survivor and retired are the same person")
+    with conn.transaction():
+        found = _lock_persons(conn, survivor, retired)
+        for person in (survivor, retired):
+            if person not in found:
+                raise MergeError(f"merge: person {person} is not in the MPI")
+            if found[person] is not None:
+                raise MergeError(f"merge: person {person} was already merged")
+        rows = conn.execute(
+            "SELECT org, local_id FROM source_records WHERE person_id = %s ORDER BY org, local_id",
+            (retired,),
+        ).fetchall()
+        keys = [source_key(org, local_id) for org, local_id in rows]
+        merge_row = conn.execute(
+            "INSERT INTO merges (survivor_id, retired_id, rule, moved_keys) "
+            "VALUES (%s, %s, %s, %s) RETURNING merge_id",
+            (survivor, retired, rule, keys),
+        ).fetchone()
+        assert merge_row is not None
+        _move(
+            conn,
+            keys,
+            to=survivor,
+            action="merge",
+            rule=rule,
+            merge_id=merge_row[0],
+            previous=retired,
+        )
+        conn.execute(
+            "UPDATE persons SET merged_into = %s WHERE person_id = %s", (survivor, retired)
+        )
+        conn.execute(
+            "UPDATE review_queue SET candidate_person_id = %s "
+            "WHERE candidate_person_id = %s AND status = 'pending'",
+            (survivor, retired),
+        )
+        change = identity_change(
+            ChangeKind.MERGE, survivor, previous_person_id=retired, source_keys=keys, rule=rule
+        )
+        outbox.add_changes(conn, [change])
+    return [change]
+
+
+def unmerge(
+    conn: Connection, *, merge_id: int, rule: str = Rule.OPERATOR.value
+) -> list[dict[str, Any]]:
+    """Move exactly the keys merge ``merge_id`` moved back to the retired person."""
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT survivor_id, retired_id, moved_keys, unmerged_at FROM merges "
+            "WHERE merge_id = %s FOR UPDATE",
+            (merge_id,),
+        ).fetchone()
+        if row is None:
+            raise MergeError(f"unmerge: merge {merge_id} does not exist")
+        survivor, retired, keys, unmerged_at = row
+        if unmerged_at is not None:
+            raise MergeError(f"unmerge: merge {merge_id} was already undone")
+        _lock_persons(conn, survivor, retired)
+        _check_still_on(conn, keys, survivor, merge_id)
+        _move(
+            conn,
+            keys,
+            to=retired,
+            action="unmerge",
+            rule=rule,
+            merge_id=merge_id,
+            previous=survivor,
+        )
+        conn.execute("UPDATE persons SET merged_into = NULL WHERE person_id = %s", (retired,))
+        conn.execute("UPDATE merges SET unmerged_at = now() WHERE merge_id = %s", (merge_id,))
+        change = identity_change(
+            ChangeKind.UNMERGE, retired, previous_person_id=survivor, source_keys=keys, rule=rule
+        )
+        outbox.add_changes(conn, [change])
+    return [change]
+
+
+def _check_still_on(conn: Connection, keys: Sequence[str], survivor: str, merge_id: int) -> None:
+    for key in keys:
+        org, local_id = split_source_key(key)
+        row = conn.execute(
+            "SELECT person_id FROM source_records WHERE org = %s AND local_id = %s", (org, local_id)
+        ).fetchone()
+        if row is None or row[0] != survivor:
+            raise MergeError(
+                f"unmerge: merge {merge_id}: source key {key} has moved since; "
+                "undo the later change first"
+            )
+
+
+def merge_local_ids(
+    conn: Connection, *, org: str, local_ids: Sequence[str], person_id: PersonId
+) -> list[dict[str, Any]]:
+    """HL7 A40: ``org`` says its ``local_ids`` are the patient now linked to ``person_id``.
+    Persons holding them are merged into it; unknown ids are linked to it directly."""
+    changes: list[dict[str, Any]] = []
+    for local_id in local_ids:
+        changes += _absorb(conn, org, local_id, person_id)
+    return changes
+
+
+def _absorb(conn: Connection, org: str, local_id: str, person_id: PersonId) -> list[dict[str, Any]]:
+    with conn.transaction():
+        repository.lock(conn, [source_key(org, local_id)])
+        survivor = repository.active_person(conn, person_id)
+        found = repository.link_of(conn, org, local_id)
+        if found is None:
+            return [
+                attach(
+                    conn,
+                    Demographics(org=org, local_id=local_id),
+                    survivor,
+                    rule=Rule.HL7_A40.value,
+                    score=None,
+                    evidence={"rule": Rule.HL7_A40.value},
+                )
+            ]
+        if found[0] == survivor:
+            return []
+        return merge(conn, survivor=survivor, retired=found[0], rule=Rule.HL7_A40.value)

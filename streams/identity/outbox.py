@@ -1,0 +1,146 @@
+"""Transactional outbox of the MPI: identity changes to publish, and held source events.
+
+Changes are written in the same transaction as the MPI change they describe (by the stream,
+a review decision or an operator command), so none is lost; the stream's leader publishes
+them to ``mcr.identity.changes`` and marks them. Held events are source events not yet
+forwarded (their record is in review or awaits demographics); linking the record releases
+them, and the leader forwards released events to ``mcr.linked``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from schemas.events import PersonId
+
+__all__ = [
+    "RawEvent",
+    "ReleasedEvent",
+    "add_changes",
+    "hold",
+    "mark_forwarded",
+    "mark_published",
+    "release",
+    "to_forward",
+    "unpublished_changes",
+]
+
+Connection = psycopg.Connection[Any]
+_CHANGE_COLUMNS = (
+    "change_id",
+    "kind",
+    "person_id",
+    "previous_person_id",
+    "source_keys",
+    "rule",
+    "score",
+    "occurred_at",
+)
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """A source event exactly as consumed: where it came from and its Avro bytes."""
+
+    record_type: str
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+
+
+@dataclass(frozen=True)
+class ReleasedEvent:
+    """A held event whose record is now linked, ready to forward."""
+
+    held_id: int
+    person_id: PersonId
+    event: RawEvent
+
+
+def add_changes(conn: Connection, changes: Sequence[dict[str, Any]]) -> None:
+    """Queue identity changes for publishing (call inside the MPI change's transaction)."""
+    for change in changes:
+        conn.execute(
+            """INSERT INTO outbox (change_id, kind, person_id, previous_person_id, source_keys,
+                                   rule, score, occurred_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+            tuple(change[name] for name in _CHANGE_COLUMNS),
+        )
+
+
+def unpublished_changes(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
+    """Changes not yet published, oldest first, shaped like ``identity_change`` v1."""
+    rows = conn.execute(
+        """SELECT change_id, kind, person_id, previous_person_id, source_keys, rule, score,
+                  occurred_at
+           FROM outbox WHERE published_at IS NULL ORDER BY occurred_at, change_id LIMIT %s""",
+        (limit,),
+    ).fetchall()
+    changes = [dict(zip(_CHANGE_COLUMNS, row, strict=True)) for row in rows]
+    for change in changes:
+        change["change_id"] = str(change["change_id"])
+    return changes
+
+
+def mark_published(conn: Connection, change_ids: Sequence[str]) -> None:
+    """Record that these changes reached Kafka."""
+    conn.execute(
+        "UPDATE outbox SET published_at = now() WHERE change_id = ANY(%s::uuid[])",
+        (list(change_ids),),
+    )
+
+
+def hold(conn: Connection, org: str, local_id: str, reason: str, event: RawEvent) -> None:
+    """Park a source event until its record is linked."""
+    conn.execute(
+        """INSERT INTO held_events (org, local_id, reason, record_type, topic, "partition",
+                                    "offset", value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+        (
+            org,
+            local_id,
+            reason,
+            event.record_type,
+            event.topic,
+            event.partition,
+            event.offset,
+            event.value,
+        ),
+    )
+
+
+def release(conn: Connection, org: str, local_id: str, person_id: PersonId) -> int:
+    """Release a record's held events to ``person_id``; returns how many."""
+    cursor = conn.execute(
+        """UPDATE held_events SET person_id = %s, released_at = now()
+           WHERE org = %s AND local_id = %s AND released_at IS NULL""",
+        (person_id, org, local_id),
+    )
+    return cursor.rowcount
+
+
+def to_forward(conn: Connection, limit: int = 500) -> list[ReleasedEvent]:
+    """Released events not yet forwarded, in the order they were held."""
+    rows = conn.execute(
+        """SELECT held_id, person_id, record_type, topic, "partition", "offset", value
+           FROM held_events WHERE released_at IS NOT NULL AND forwarded_at IS NULL
+           ORDER BY held_id LIMIT %s""",
+        (limit,),
+    ).fetchall()
+    return [
+        ReleasedEvent(
+            row[0], PersonId(row[1]), RawEvent(row[2], row[3], row[4], row[5], bytes(row[6]))
+        )
+        for row in rows
+    ]
+
+
+def mark_forwarded(conn: Connection, held_ids: Sequence[int]) -> None:
+    """Record that these held events reached ``mcr.linked``."""
+    conn.execute(
+        "UPDATE held_events SET forwarded_at = now() WHERE held_id = ANY(%s)", (list(held_ids),)
+    )

@@ -1,0 +1,220 @@
+"""The master patient index in PostgreSQL (psycopg 3): persons, linked source records with
+their demographics and blocking keys, and the append-only link history.
+
+Every function takes a connection whose ``search_path`` names the MPI schema, so tests and
+link-eval use a fresh schema. Functions that must be atomic with others run inside the
+caller's ``conn.transaction()``. :func:`migrate` creates everything idempotently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from schemas.events import PersonId
+from streams.identity.blocking import blocking_keys, lock_ids
+from streams.identity.demographics import Demographics, from_json
+from streams.identity.errors import UnknownPersonError
+from streams.identity.matcher import CandidatePerson
+from streams.identity.normalise import profile
+from streams.identity.schema_sql import DDL, MIGRATION_LOCK
+
+__all__ = [
+    "PER_KEY_LIMIT",
+    "active_person",
+    "candidates",
+    "create_person",
+    "history",
+    "link",
+    "link_of",
+    "lock",
+    "migrate",
+    "record_history",
+    "update_demographics",
+]
+
+PER_KEY_LIMIT = 200
+"""At most this many stored records are read per blocking key (bounds a huge block)."""
+
+Connection = psycopg.Connection[Any]
+
+
+def migrate(conn: Connection) -> None:
+    """Create the MPI tables in the first schema of the search path (safe to run again, and
+    from several workers at once: a transaction-level advisory lock serialises them)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(DDL)
+
+
+def lock(conn: Connection, keys: list[str]) -> None:
+    """Take transaction-level advisory locks on ``keys`` (in one global order)."""
+    conn.execute(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (lock_ids(keys),)
+    )
+
+
+def link_of(conn: Connection, org: str, local_id: str) -> tuple[PersonId, Demographics] | None:
+    """The person a source record is linked to, with its stored demographics, or None."""
+    row = conn.execute(
+        "SELECT person_id, demographics FROM source_records WHERE org = %s AND local_id = %s",
+        (org, local_id),
+    ).fetchone()
+    return (PersonId(row[0]), from_json(row[1])) if row else None
+
+
+def active_person(conn: Connection, person_id: str) -> PersonId:
+    """The person now holding ``person_id``'s records (follows merges); raises
+    UnknownPersonError for an id the MPI has never had."""
+    current = person_id
+    for _ in range(100):
+        row = conn.execute(
+            "SELECT merged_into FROM persons WHERE person_id = %s", (current,)
+        ).fetchone()
+        if row is None:
+            raise UnknownPersonError(f"person_id {person_id}: not in the MPI")
+        if row[0] is None:
+            return PersonId(current)
+        current = row[0]
+    raise UnknownPersonError(f"person_id {person_id}: merge chain does not end")
+
+
+def candidates(conn: Connection, keys: tuple[str, ...]) -> list[CandidatePerson]:
+    """Persons holding a record that shares a blocking key (indexed lookups, bounded per key)."""
+    if not keys:
+        return []
+    rows = conn.execute(
+        """SELECT s.person_id, s.demographics FROM source_records s WHERE s.person_id IN (
+             SELECT r.person_id FROM unnest(%s::text[]) AS k(key)
+             CROSS JOIN LATERAL (SELECT b.org, b.local_id FROM blocking_keys b
+                                 WHERE b.key = k.key LIMIT %s) AS hit
+             JOIN source_records r ON r.org = hit.org AND r.local_id = hit.local_id)
+           ORDER BY s.person_id, s.org, s.local_id""",
+        (list(keys), PER_KEY_LIMIT),
+    ).fetchall()
+    grouped: dict[str, list[Demographics]] = defaultdict(list)
+    for person_id, demographics in rows:
+        grouped[person_id].append(from_json(demographics))
+    return [CandidatePerson(PersonId(p), tuple(r)) for p, r in grouped.items()]
+
+
+def create_person(conn: Connection) -> PersonId:
+    """A new, empty person."""
+    person_id = PersonId(str(uuid.uuid4()))
+    conn.execute("INSERT INTO persons (person_id) VALUES (%s)", (person_id,))
+    return person_id
+
+
+def _write_blocking(conn: Connection, record: Demographics) -> None:
+    conn.execute(
+        "DELETE FROM blocking_keys WHERE org = %s AND local_id = %s", (record.org, record.local_id)
+    )
+    keys = blocking_keys(profile(record))
+    if keys:
+        conn.execute(
+            "INSERT INTO blocking_keys (key, org, local_id) "
+            "SELECT k, %s, %s FROM unnest(%s::text[]) k",
+            (record.org, record.local_id, list(keys)),
+        )
+
+
+def record_history(
+    conn: Connection,
+    *,
+    org: str,
+    local_id: str,
+    person_id: str | None,
+    previous_person_id: str | None,
+    action: str,
+    rule: str,
+    score: float | None = None,
+    evidence: dict[str, Any] | None = None,
+    merge_id: int | None = None,
+) -> None:
+    """Append one row to the immutable link history."""
+    conn.execute(
+        """INSERT INTO link_history (org, local_id, person_id, previous_person_id, action, rule,
+                                     score, evidence, merge_id)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (
+            org,
+            local_id,
+            person_id,
+            previous_person_id,
+            action,
+            rule,
+            score,
+            Jsonb(evidence) if evidence is not None else None,
+            merge_id,
+        ),
+    )
+
+
+def link(
+    conn: Connection,
+    record: Demographics,
+    person_id: PersonId,
+    *,
+    rule: str,
+    score: float | None,
+    evidence: dict[str, Any],
+) -> None:
+    """Link a new source record to a person: the link, its blocking keys, a history row."""
+    conn.execute(
+        """INSERT INTO source_records
+               (org, local_id, person_id, demographics, rule, score, evidence)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+        (
+            record.org,
+            record.local_id,
+            person_id,
+            Jsonb(record.to_json()),
+            rule,
+            score,
+            Jsonb(evidence),
+        ),
+    )
+    _write_blocking(conn, record)
+    record_history(
+        conn,
+        org=record.org,
+        local_id=record.local_id,
+        person_id=person_id,
+        previous_person_id=None,
+        action="link",
+        rule=rule,
+        score=score,
+        evidence=evidence,
+    )
+
+
+def update_demographics(conn: Connection, record: Demographics) -> None:
+    """Store a linked record's new demographics and re-key its blocking (no re-scoring)."""
+    conn.execute(
+        "UPDATE source_records SET demographics = %s WHERE org = %s AND local_id = %s",
+        (Jsonb(record.to_json()), record.org, record.local_id),
+    )
+    _write_blocking(conn, record)
+
+
+def history(conn: Connection, org: str, local_id: str) -> list[dict[str, Any]]:
+    """The link history of one source record, oldest first (ids, rules and scores only)."""
+    rows = conn.execute(
+        """SELECT action, rule, person_id, previous_person_id, score, merge_id, recorded_at
+           FROM link_history WHERE org = %s AND local_id = %s ORDER BY history_id""",
+        (org, local_id),
+    ).fetchall()
+    names = (
+        "action",
+        "rule",
+        "person_id",
+        "previous_person_id",
+        "score",
+        "merge_id",
+        "recorded_at",
+    )
+    return [dict(zip(names, row, strict=True)) for row in rows]

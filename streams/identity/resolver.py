@@ -1,0 +1,130 @@
+"""Resolve one source record to a person: the one path shared by the stream and link-eval.
+
+1. Known (org, local id): the MPI link answers, no scoring (a patient event with changed
+   demographics refreshes the stored demographics and blocking keys).
+2. Otherwise, inside one transaction holding advisory locks on the record's source key and
+   blocking keys (two workers seeing the same new person serialise, so one person is made):
+   a pending review or missing demographics hold the event; else the matcher decides among
+   blocked candidates and the record is linked, queued for review, or given a new person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import psycopg
+
+from schemas.events import PersonId
+from streams.identity import outbox, repository, reviews
+from streams.identity.blocking import blocking_keys
+from streams.identity.decision import LinkDecision
+from streams.identity.demographics import Demographics
+from streams.identity.linking import attach, attach_new_person
+from streams.identity.matcher import match
+from streams.identity.normalise import profile
+from streams.identity.outbox import RawEvent
+from streams.identity.scoring import MatchWeights
+
+__all__ = ["Outcome", "Resolution", "resolve"]
+
+Connection = psycopg.Connection[Any]
+
+
+class Outcome(StrEnum):
+    """What the stream does with the event."""
+
+    FORWARD = "forward"
+    HELD = "held"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The person an event belongs to (None when held), how it was decided, what changed."""
+
+    outcome: Outcome
+    person_id: PersonId | None
+    rule: str
+    decision: LinkDecision | None = None
+    score: float | None = None
+    changes: tuple[dict[str, Any], ...] = field(default=())
+
+
+def _known(conn: Connection, record: Demographics) -> Resolution | None:
+    found = repository.link_of(conn, record.org, record.local_id)
+    if found is None:
+        return None
+    person_id, stored = found
+    if record.has_demographics and record != stored:
+        repository.update_demographics(conn, record)
+    return Resolution(Outcome.FORWARD, person_id, rule="known-source-record")
+
+
+def _hold(
+    conn: Connection, record: Demographics, reason: str, event: RawEvent | None
+) -> Resolution:
+    if event is not None:
+        outbox.hold(conn, record.org, record.local_id, reason, event)
+    return Resolution(Outcome.HELD, None, rule=reason)
+
+
+def resolve(
+    conn: Connection, record: Demographics, weights: MatchWeights, *, event: RawEvent | None = None
+) -> Resolution:
+    """Resolve ``record``; when held and ``event`` is given, park the event in the MPI."""
+    found = repository.link_of(conn, record.org, record.local_id)
+    if found is not None and (not record.has_demographics or found[1] == record):
+        return Resolution(Outcome.FORWARD, found[0], rule="known-source-record")
+    keys = blocking_keys(profile(record))
+    with conn.transaction():
+        repository.lock(conn, [record.source_key, *keys])
+        known = _known(conn, record)
+        if known is not None:
+            return known
+        if reviews.is_pending(conn, record.org, record.local_id):
+            return _hold(conn, record, "review", event)
+        return _decide(conn, record, keys, weights, event)
+
+
+def _decide(
+    conn: Connection,
+    record: Demographics,
+    keys: tuple[str, ...],
+    weights: MatchWeights,
+    event: RawEvent | None,
+) -> Resolution:
+    found = match(record, repository.candidates(conn, keys), weights)
+    evidence = found.evidence
+    if found.decision is LinkDecision.REVIEW:
+        reviews.open_review(conn, record, found)
+        held = _hold(conn, record, "review", event)
+        return Resolution(held.outcome, None, evidence.rule.value, found.decision, evidence.score)
+    if found.decision is LinkDecision.AUTO_LINK and found.person_id is not None:
+        person = repository.active_person(conn, found.person_id)
+        change = attach(
+            conn,
+            record,
+            person,
+            rule=evidence.rule.value,
+            score=evidence.score,
+            evidence=evidence.to_json(),
+        )
+    elif not record.has_demographics:
+        return _hold(conn, record, "awaiting-demographics", event)
+    else:
+        change = attach_new_person(
+            conn,
+            record,
+            rule=evidence.rule.value,
+            score=evidence.score,
+            evidence=evidence.to_json(),
+        )
+    return Resolution(
+        Outcome.FORWARD,
+        PersonId(change["person_id"]),
+        evidence.rule.value,
+        found.decision,
+        evidence.score,
+        (change,),
+    )

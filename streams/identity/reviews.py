@@ -1,0 +1,139 @@
+"""The review queue: records scored between the thresholds (or with a conflicting NHS number)
+wait here, with their events held, until a person accepts the candidate or rejects it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from schemas.events import PersonId, source_key
+from streams.identity import repository
+from streams.identity.demographics import Demographics, from_json
+from streams.identity.errors import ReviewError
+from streams.identity.linking import attach, attach_new_person
+from streams.identity.matcher import Match, Rule
+
+__all__ = ["ReviewItem", "accept", "is_pending", "list_reviews", "open_review", "reject"]
+
+Connection = psycopg.Connection[Any]
+_SELECT = """SELECT review_id, org, local_id, status, rule, candidate_person_id, score, evidence,
+                    created_at, demographics FROM review_queue """
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One review: ids, rule, score and evidence (no demographic values)."""
+
+    review_id: int
+    source_key: str
+    status: str
+    rule: str
+    candidate_person_id: str | None
+    score: float | None
+    evidence: dict[str, Any]
+    created_at: datetime
+
+
+def _item(row: tuple[Any, ...]) -> ReviewItem:
+    return ReviewItem(row[0], source_key(row[1], row[2]), *row[3:])
+
+
+def open_review(conn: Connection, record: Demographics, found: Match) -> int:
+    """Queue ``record`` for review against the matcher's candidate; returns the review id."""
+    evidence = found.evidence
+    row = conn.execute(
+        """INSERT INTO review_queue (org, local_id, rule, candidate_person_id, score, evidence,
+                                     demographics) VALUES (%s, %s, %s, %s, %s, %s, %s)
+           RETURNING review_id""",
+        (
+            record.org,
+            record.local_id,
+            evidence.rule.value,
+            found.person_id,
+            evidence.score,
+            Jsonb(evidence.to_json()),
+            Jsonb(record.to_json()),
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def is_pending(conn: Connection, org: str, local_id: str) -> bool:
+    """True when the record has an undecided review."""
+    row = conn.execute(
+        "SELECT 1 FROM review_queue WHERE org = %s AND local_id = %s AND status = 'pending'",
+        (org, local_id),
+    ).fetchone()
+    return row is not None
+
+
+def list_reviews(conn: Connection, status: str = "pending", limit: int = 100) -> list[ReviewItem]:
+    """Reviews with ``status``, oldest first."""
+    rows = conn.execute(
+        _SELECT + "WHERE status = %s ORDER BY review_id LIMIT %s", (status, limit)
+    ).fetchall()
+    return [_item(row[:-1]) for row in rows]
+
+
+def _claim(conn: Connection, review_id: int) -> tuple[ReviewItem, Demographics]:
+    row = conn.execute(_SELECT + "WHERE review_id = %s FOR UPDATE", (review_id,)).fetchone()
+    if row is None:
+        raise ReviewError(f"review {review_id}: no such review")
+    item = _item(row[:-1])
+    if item.status != "pending":
+        raise ReviewError(f"review {review_id}: already {item.status}")
+    record = from_json(row[-1])
+    repository.lock(conn, [record.source_key])
+    return item, record
+
+
+def _close(
+    conn: Connection, review_id: int, status: str, person_id: PersonId, decided_by: str
+) -> None:
+    conn.execute(
+        "UPDATE review_queue SET status = %s, person_id = %s, decided_at = now(), "
+        "decided_by = %s WHERE review_id = %s",
+        (status, person_id, decided_by, review_id),
+    )
+
+
+def accept(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[str, Any]]:
+    """Link the record to the candidate (or whoever it was merged into); returns the change."""
+    with conn.transaction():
+        item, record = _claim(conn, review_id)
+        if item.candidate_person_id is None:
+            raise ReviewError(f"review {review_id}: no candidate person; reject it instead")
+        person = repository.active_person(conn, item.candidate_person_id)
+        evidence = {
+            **item.evidence,
+            "rule": Rule.REVIEW_ACCEPT.value,
+            "review_id": review_id,
+            "matched_rule": item.rule,
+        }
+        change = attach(
+            conn, record, person, rule=Rule.REVIEW_ACCEPT.value, score=item.score, evidence=evidence
+        )
+        _close(conn, review_id, "accepted", person, decided_by)
+    return [change]
+
+
+def reject(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[str, Any]]:
+    """Give the record a new person of its own; returns the change."""
+    with conn.transaction():
+        item, record = _claim(conn, review_id)
+        evidence = {
+            **item.evidence,
+            "rule": Rule.REVIEW_REJECT.value,
+            "review_id": review_id,
+            "matched_rule": item.rule,
+        }
+        change = attach_new_person(
+            conn, record, rule=Rule.REVIEW_REJECT.value, score=item.score, evidence=evidence
+        )
+        _close(conn, review_id, "rejected", PersonId(change["person_id"]), decided_by)
+    return [change]

@@ -1,0 +1,65 @@
+"""Agent wiring: what the identity agent and the outbox drain send (faust test context)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from unittest.mock import AsyncMock
+
+import psycopg
+import pytest
+from structlog.testing import capture_logs
+
+from deploy.local import StackSettings
+from schemas.codec import decode_record
+from streams.identity import agents
+from streams.identity.settings import IdentitySettings
+from tests.unit.streams.identity.people import ANNA, patient_event, result_event
+
+
+@pytest.fixture
+def sent(
+    stack: StackSettings, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, AsyncMock]:
+    """Agents on a fresh MPI schema, with their Kafka sends captured."""
+    agents.configure(IdentitySettings(postgres_dsn=stack.postgres_dsn, schema=pg_schema))
+    mocks = {name: AsyncMock() for name in ("send_linked", "send_dlq", "send_change")}
+    for name, mock in mocks.items():
+        monkeypatch.setattr(agents, name, mock)
+    return mocks
+
+
+async def _feed(*values: bytes) -> list[Any]:
+    async with agents.identify.test_context() as agent:
+        for value in values:
+            await agent.put(value, key=b"RD8:H100")
+        return list(agent.results.values())
+
+
+def test_identify_routes_and_never_logs_phi(sent: dict[str, AsyncMock]) -> None:
+    """Linked events are sent with the original bytes, junk is dead-lettered, logs hold ids."""
+    values = (patient_event(), result_event(), b"junk")
+    with capture_logs() as logs:
+        results = asyncio.run(_feed(*values))
+    assert results == ["linked", "linked", "dlq"]
+    (first, second) = sent["send_linked"].await_args_list
+    assert first.args[0] == second.args[0] and first.args[1] == values[0]
+    assert sent["send_dlq"].await_args.args[1] == b"junk"
+    text = repr(logs)
+    for phi in ("Anna", "Kowalski", "1984", "LU1", ANNA.nhs_number or "x", "High Street"):
+        assert phi not in text
+    assert "person_id" in text
+
+
+def test_drain_outbox_publishes_changes_once(
+    sent: dict[str, AsyncMock], pg_conn: psycopg.Connection[Any]
+) -> None:
+    """The outbox drain publishes each identity change once, encoded with its schema."""
+    asyncio.run(_feed(patient_event()))
+    assert asyncio.run(agents.drain_outbox()) == 1
+    assert asyncio.run(agents.drain_outbox()) == 0
+    (change,) = [c.args[0] for c in sent["send_change"].await_args_list]
+    assert change["kind"] == "NEW_PERSON" and change["source_keys"] == ["RD8:H100"]
+    assert decode_record(agents.encode_record("identity_change", change)).payload["kind"] == (
+        "NEW_PERSON"
+    )

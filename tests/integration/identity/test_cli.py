@@ -1,0 +1,109 @@
+"""The identity CLI against a real MPI schema: review, merge, unmerge, explain, train."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from deploy.local import StackSettings
+from streams.identity import repository
+from streams.identity.cli import app
+from streams.identity.resolver import resolve
+from streams.identity.weights import load
+from tests.integration.identity.fake1000 import convert
+from tests.unit.streams.identity.people import ANNA, record
+
+W = load()
+runner = CliRunner()
+
+
+@pytest.fixture
+def mpi(
+    stack: StackSettings,
+    pg_schema: str,
+    pg_conn: psycopg.Connection[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> psycopg.Connection[Any]:
+    """A migrated MPI; the CLI is pointed at the same schema."""
+    monkeypatch.setenv("MCR_POSTGRES_DSN", stack.postgres_dsn)
+    monkeypatch.setenv("MCR_IDENTITY_SCHEMA", pg_schema)
+    repository.migrate(pg_conn)
+    return pg_conn
+
+
+def test_review_list_and_accept(mpi: psycopg.Connection[Any]) -> None:
+    """`review list` shows the pending item; `review accept` links it."""
+    person = resolve(mpi, ANNA, W).person_id
+    resolve(mpi, record(org="GP1", local_id="G7", birth_date=date(1950, 11, 20), sex="MALE"), W)
+    listed = runner.invoke(app, ["review", "list"])
+    assert "GP1:G7\tnhs-number-conflict" in listed.output and "1 pending" in listed.output
+    review_id = listed.output.split("\t", 1)[0]
+    accepted = runner.invoke(app, ["review", "accept", review_id, "--by", "dr-who"])
+    assert accepted.exit_code == 0 and f"LINK person={person}" in accepted.output
+    again = runner.invoke(app, ["review", "accept", review_id])
+    assert again.exit_code == 1 and "already accepted" in again.output
+
+
+def test_merge_unmerge_and_explain(mpi: psycopg.Connection[Any]) -> None:
+    """merge then unmerge by id; explain prints rule, levels and history without PHI."""
+    first = resolve(mpi, ANNA, W).person_id
+    second = resolve(
+        mpi,
+        record(
+            org="GP1",
+            local_id="G7",
+            nhs_number=None,
+            given_name="Zofia",
+            birth_date=date(1950, 11, 20),
+        ),
+        W,
+    ).person_id
+    merged = runner.invoke(app, ["merge", str(first), str(second)])
+    assert f"MERGE person={first} previous={second} source_keys=GP1:G7" in merged.output
+    unmerged = runner.invoke(app, ["unmerge", "1"])
+    assert f"UNMERGE person={second} previous={first}" in unmerged.output
+    explained = runner.invoke(app, ["explain", "GP1:G7"])
+    assert explained.exit_code == 0
+    assert f"GP1:G7 -> person {second}" in explained.output
+    assert "history:" in explained.output and "unmerge operator" in explained.output
+    for value in ("Zofia", "Kowalski", "1950", "LU1", ANNA.nhs_number or "x"):
+        assert value not in explained.output
+
+
+def test_explain_unknown_record(mpi: psycopg.Connection[Any]) -> None:
+    """explain on an unlinked key says so and exits 1."""
+    result = runner.invoke(app, ["explain", "XX:1"])
+    assert result.exit_code == 1 and "not linked" in result.output
+
+
+def test_train_writes_a_new_version(
+    mpi: psycopg.Connection[Any], tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """train estimates weights from fake_1000 into a new, loadable version file."""
+    records = convert(tmp_path / "f.csv", fixtures_dir / "linkage" / "fake_1000.csv")
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--records",
+            str(records),
+            "--version",
+            "t1",
+            "--auto-link",
+            "13",
+            "--review",
+            "7",
+            "--out-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    trained = load("t1", directory=tmp_path)
+    assert (trained.thresholds.auto_link, trained.thresholds.review) == (13.0, 7.0)
+    assert trained.source == "EM on f.csv (1000 records)"
+    assert trained.match_proportion == pytest.approx(load().match_proportion)

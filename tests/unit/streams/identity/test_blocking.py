@@ -1,0 +1,45 @@
+"""Blocking keys and advisory-lock ids."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streams.identity.blocking import blocking_keys, lock_ids
+from streams.identity.demographics import Demographics
+from streams.identity.normalise import profile
+from tests.unit.streams.identity.people import ANNA, record
+
+
+def test_keys_of_a_full_record() -> None:
+    """A full record yields NHS, birth date, Soundex+year, postcode+year and name keys."""
+    assert blocking_keys(profile(ANNA)) == (
+        "nhs:9990000026",
+        "dob:1984:3:7",
+        "fy:K420:1984",
+        "py:LU12AB:1984",
+        "nm:AN:CAOALSC",
+    )
+
+
+def test_day_month_swap_shares_the_birth_date_key() -> None:
+    """7 March and 3 July 1984 share a key, so a transposed birth date is still a candidate."""
+    swapped = record(birth_date=date(1984, 7, 3))
+    assert "dob:1984:3:7" in blocking_keys(profile(swapped))
+
+
+def test_swapped_names_share_the_name_key() -> None:
+    """Given and family names entered the wrong way round share the name key."""
+    swapped = record(given_name="Kowalski", family_name="Anna", birth_date=None, nhs_number=None)
+    assert blocking_keys(profile(swapped)) == ("nm:AN:CAOALSC",)
+
+
+def test_header_only_record_has_no_keys() -> None:
+    """A record with nothing but an org and local id has no blocking keys."""
+    assert blocking_keys(profile(Demographics(org="RD8", local_id="1"))) == ()
+
+
+def test_lock_ids_are_sorted_unique_and_stable() -> None:
+    """Lock ids are signed 64-bit, sorted, de-duplicated and the same on every call."""
+    ids = lock_ids(["b", "a", "b"])
+    assert ids == sorted(ids) and len(ids) == 2 and ids == lock_ids(["a", "b"])
+    assert all(-(2**63) <= i < 2**63 for i in ids)

@@ -1,0 +1,133 @@
+"""Field comparison levels, and the symmetry law of the comparison vector."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.identity.comparison import (
+    Field,
+    Level,
+    compare,
+    compare_addresses,
+    compare_birth_dates,
+    compare_family,
+    compare_given,
+    compare_postcodes,
+)
+from streams.identity.demographics import Demographics
+from streams.identity.normalise import profile
+from tests.unit.streams.identity.people import ANNA, record
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("ROBERT", "ROBERT", Level.EXACT),
+        ("ROBERT", "BOB", Level.NICKNAME),
+        ("CHRISTOPHER", "CHRIS", Level.NICKNAME),
+        ("CATHERINE", "CATHERNE", Level.FUZZY_HIGH),
+        ("THEODORE", "ETHEODROE", Level.FUZZY),
+        ("ANNA", "MARIA", Level.ELSE),
+        ("ANNA", None, Level.NULL),
+    ],
+)
+def test_given_levels(first: str, second: str | None, expected: Level) -> None:
+    """Given names: exact, nickname or short form, Jaro-Winkler bands, else, null."""
+    assert compare_given(first, second) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("SMITH", "SMITH", Level.EXACT),
+        ("SMITH JONES", "SMITHJONES", Level.EXACT),
+        ("SMITH JONES", "JONES", Level.FUZZY_HIGH),
+        ("ALLEN", "ALEN", Level.FUZZY_HIGH),
+        ("KOWALSKI", "NOWAK", Level.ELSE),
+    ],
+)
+def test_family_levels(first: str, second: str, expected: Level) -> None:
+    """Family names: exact ignoring spaces, one barrel of a double-barrelled name, fuzzy."""
+    assert compare_family(first, second) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        (date(1984, 3, 7), date(1984, 3, 7), Level.EXACT),
+        (date(1984, 3, 7), date(1984, 7, 3), Level.TRANSPOSED),
+        (date(1984, 3, 7), date(1984, 3, 8), Level.PARTIAL),
+        (date(1984, 3, 7), date(1948, 3, 7), Level.PARTIAL),
+        (date(1984, 3, 7), date(1990, 11, 20), Level.ELSE),
+        (date(1984, 3, 7), None, Level.NULL),
+    ],
+)
+def test_birth_date_levels(first: date, second: date | None, expected: Level) -> None:
+    """Birth dates: exact, day/month swapped, one part differs, else."""
+    assert compare_birth_dates(first, second) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("LU12AB", "LU12AB", Level.EXACT),
+        ("LU12AB", "LU12XY", Level.SECTOR),
+        ("LU12AB", "LU13AB", Level.DISTRICT),
+        ("LU12AB", "MK93PU", Level.ELSE),
+        ("LU12AB", None, Level.NULL),
+    ],
+)
+def test_postcode_levels(first: str, second: str | None, expected: Level) -> None:
+    """Postcodes: same unit, same sector, same district, else."""
+    assert compare_postcodes(first, second) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("12 HIGH STREET LUTON", "12 HIGH STREET LUTON", Level.EXACT),
+        ("12 HIGH STREET", "12 HIGH STREET LUTON", Level.FUZZY_HIGH),
+        ("LONDON", "LONON", Level.FUZZY_HIGH),
+        ("12 HIGH STREET", "4 MILL LANE", Level.ELSE),
+    ],
+)
+def test_address_levels(first: str, second: str, expected: Level) -> None:
+    """Addresses: exact, near (typo or one within the other), else."""
+    assert compare_addresses(first, second) is expected
+
+
+def test_swapped_names_detected() -> None:
+    """Given and family names entered the wrong way round compare as SWAPPED, not ELSE."""
+    levels = compare(profile(ANNA), profile(record(given_name="Kowalski", family_name="Anna")))
+    assert (levels[Field.GIVEN_NAME], levels[Field.FAMILY_NAME]) == (Level.SWAPPED, Level.SWAPPED)
+
+
+def test_identical_records_agree_everywhere() -> None:
+    """A record compared with itself is EXACT on every field."""
+    assert set(compare(profile(ANNA), profile(ANNA)).values()) == {Level.EXACT}
+
+
+_names = st.sampled_from(["Anna", "Ann", "Hannah", "Maria", "Kowalski", "Kowalsky", None])
+_dates = st.sampled_from([date(1984, 3, 7), date(1984, 7, 3), date(1985, 3, 7), None])
+_postcodes = st.sampled_from(["LU1 2AB", "LU1 2XY", "LU1 3AB", "MK9 3PU", None])
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> Demographics:
+    return record(
+        given_name=draw(_names),
+        family_name=draw(_names),
+        birth_date=draw(_dates),
+        postcode=draw(_postcodes),
+        sex=draw(st.sampled_from(["MALE", "FEMALE", None])),
+    )
+
+
+@given(_records(), _records())
+def test_compare_is_symmetric(a: Demographics, b: Demographics) -> None:
+    """compare(a, b) == compare(b, a), so scores are symmetric."""
+    assert compare(profile(a), profile(b)) == compare(profile(b), profile(a))

@@ -1,0 +1,175 @@
+"""Matching rules: deterministic NHS number, Fellegi-Sunter over candidates, and guards."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from schemas import nhs_number
+from schemas.events import PersonId
+from streams.identity.comparison import Field, Level
+from streams.identity.decision import LinkDecision
+from streams.identity.demographics import Demographics, NhsStatus
+from streams.identity.matcher import CandidatePerson, Rule, clearly_conflicts, match
+from streams.identity.weights import load
+from tests.unit.streams.identity.people import ANNA, record, twin_of
+
+W = load()
+P1, P2 = PersonId("p-1"), PersonId("p-2")
+
+
+def _person(*records: Demographics, person_id: PersonId = P1) -> CandidatePerson:
+    return CandidatePerson(person_id, records)
+
+
+def test_verified_nhs_number_links_deterministically() -> None:
+    """A verified NHS number held by one person links to it, even with a new surname."""
+    incoming = record(org="GP1", local_id="G7", family_name="Smith", address="4 Mill Lane")
+    found = match(incoming, [_person(ANNA)], W)
+    assert (found.decision, found.person_id, found.evidence.rule) == (
+        LinkDecision.AUTO_LINK,
+        P1,
+        Rule.NHS_NUMBER,
+    )
+
+
+def test_verified_nhs_number_with_conflicting_demographics_goes_to_review() -> None:
+    """Birth date and sex both disagreeing with the NHS number's holder sends it to review."""
+    incoming = record(org="GP1", local_id="G7", birth_date=date(1950, 11, 20), sex="MALE")
+    found = match(incoming, [_person(ANNA)], W)
+    assert (found.decision, found.evidence.rule) == (LinkDecision.REVIEW, Rule.NHS_CONFLICT)
+
+
+def test_header_only_event_links_by_verified_nhs_number() -> None:
+    """A result event carrying only a verified NHS number links to its holder."""
+    header_only = Demographics(
+        org="LAB", local_id="L1", nhs_number=ANNA.nhs_number, nhs_status=NhsStatus.VERIFIED
+    )
+    assert match(header_only, [_person(ANNA)], W).decision is LinkDecision.AUTO_LINK
+
+
+def test_two_different_valid_nhs_numbers_never_link() -> None:
+    """Identical demographics but another valid NHS number makes a new person."""
+    incoming = record(
+        org="GP1",
+        local_id="G7",
+        nhs_number=nhs_number.test_number(99),
+        nhs_status=NhsStatus.UNVERIFIED,
+    )
+    found = match(incoming, [_person(ANNA)], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert found.evidence.rule is Rule.NO_CANDIDATE
+
+
+def test_twins_do_not_link() -> None:
+    """Twins (same birth date, address, family name; different given name and NHS number)."""
+    assert match(twin_of(ANNA), [_person(ANNA)], W).decision is LinkDecision.NEW_PERSON
+
+
+def test_twins_without_nhs_numbers_never_auto_link() -> None:
+    """Without NHS numbers the twin pattern is capped at review."""
+    twin = twin_of(record(nhs_number=None), nhs_number=None)
+    found = match(twin, [_person(record(nhs_number=None))], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_parent_and_child_at_one_address_never_auto_link() -> None:
+    """Same names and address but a wholly different birth date is never auto-linked."""
+    child = record(nhs_number=None, local_id="X", birth_date=date(2010, 11, 20))
+    found = match(child, [_person(record(nhs_number=None))], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "birth-date-conflict" in found.evidence.guards
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"given_name": "Ann"},
+        {"family_name": "Kowalsky"},
+        {"birth_date": date(1984, 7, 3)},
+        {"postcode": "LU1 2XY"},
+        {"given_name": "Kowalski", "family_name": "Anna"},
+    ],
+)
+def test_one_error_without_nhs_number_still_links(changes: dict[str, object]) -> None:
+    """Nickname, typo, swapped day/month, nearby postcode or swapped names: auto link."""
+    incoming = record(org="SC1", local_id="S1", nhs_number=None, **changes)
+    found = match(incoming, [_person(ANNA)], W)
+    assert (found.decision, found.person_id) == (LinkDecision.AUTO_LINK, P1)
+
+
+@pytest.mark.parametrize(
+    "placeholder", [{"given_name": "Baby"}, {"family_name": "XXTEST"}, {"given_name": "Unknown"}]
+)
+def test_placeholders_never_auto_link(placeholder: dict[str, str]) -> None:
+    """Placeholder identities are capped at review, by any rule."""
+    stored = record(**placeholder)
+    incoming = record(org="GP1", local_id="G7", **placeholder)
+    found = match(incoming, [_person(stored)], W)
+    assert found.decision is LinkDecision.REVIEW
+    assert "placeholder" in found.evidence.guards
+
+
+def test_nhs_number_held_by_two_persons_goes_to_review() -> None:
+    """A verified NHS number found on two persons is ambiguous."""
+    found = match(ANNA, [_person(ANNA), _person(ANNA, person_id=P2)], W)
+    assert (found.decision, found.evidence.rule) == (LinkDecision.REVIEW, Rule.NHS_AMBIGUOUS)
+
+
+def test_no_candidates_is_a_new_person() -> None:
+    """With nobody in the block, a new person is created."""
+    found = match(ANNA, [], W)
+    assert (found.decision, found.person_id) == (LinkDecision.NEW_PERSON, None)
+
+
+def test_evidence_holds_levels_not_values() -> None:
+    """Evidence names levels, weights version and ids; never a demographic value."""
+    incoming = record(org="SC1", local_id="S1", nhs_number=None, given_name="Ann")
+    text = str(match(incoming, [_person(ANNA)], W).evidence.to_json())
+    assert "nickname" in text and W.version in text
+    for value in ("Ann", "Kowalski", "1984", "LU1", "High", ANNA.nhs_number or "x"):
+        assert value.upper() not in text.upper()
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        (
+            {"birth_date": "else", "sex": "else", "given_name": "exact", "family_name": "exact"},
+            True,
+        ),
+        (
+            {"birth_date": "partial", "sex": "exact", "given_name": "else", "family_name": "else"},
+            True,
+        ),
+        (
+            {"birth_date": "exact", "sex": "else", "given_name": "else", "family_name": "else"},
+            False,
+        ),
+        (
+            {"birth_date": "else", "sex": "null", "given_name": "exact", "family_name": "else"},
+            False,
+        ),
+    ],
+)
+def test_clearly_conflicts(levels: dict[str, str], expected: bool) -> None:
+    """Conflict: birth date and sex disagree, or both names and the birth date disagree."""
+    vector = {Field(k): Level(v) for k, v in levels.items()}
+    assert clearly_conflicts(vector) is expected
+
+
+@pytest.mark.parametrize(
+    ("given_name", "expected"),
+    [("Anja", LinkDecision.AUTO_LINK), ("Maria", LinkDecision.REVIEW)],
+)
+def test_agreeing_unverified_nhs_number_excuses_only_a_typo(
+    given_name: str, expected: LinkDecision
+) -> None:
+    """Same unverified NHS number: a typo'd given name links, a different one is reviewed
+    (it may be a twin's number filed on the other twin)."""
+    incoming = record(
+        org="GP1", local_id="G7", given_name=given_name, nhs_status=NhsStatus.UNVERIFIED
+    )
+    assert match(incoming, [_person(ANNA)], W).decision is expected

@@ -1,0 +1,65 @@
+"""Weights files: the shipped default, round trips, and refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streams.identity.comparison import Field, Level
+from streams.identity.errors import WeightsError
+from streams.identity.weights import DEFAULT_VERSION, from_dict, load, save, to_dict
+
+
+def test_default_version_loads_and_is_monotone() -> None:
+    """The shipped weights load, name their version and have monotone weights."""
+    weights = load()
+    assert weights.version == DEFAULT_VERSION
+    assert weights.non_monotone() == []
+    assert weights.thresholds.auto_link > weights.thresholds.review
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    """save then load gives back the same weights."""
+    weights = load()
+    renamed = from_dict({**to_dict(weights), "version": "copy"})
+    save(renamed, directory=tmp_path)
+    assert load("copy", directory=tmp_path) == renamed
+
+
+def test_versions_are_immutable(tmp_path: Path) -> None:
+    """Saving a version twice is refused."""
+    weights = from_dict({**to_dict(load()), "version": "once"})
+    save(weights, directory=tmp_path)
+    with pytest.raises(WeightsError, match="already exists"):
+        save(weights, directory=tmp_path)
+
+
+def test_unknown_version() -> None:
+    """Loading a missing version names it."""
+    with pytest.raises(WeightsError, match="no version 'nope'"):
+        load("nope")
+
+
+def test_non_monotone_file_is_refused() -> None:
+    """A file where a worse level outweighs a better one is refused."""
+    data = to_dict(load())
+    data["fields"]["sex"] = {"exact": {"m": 0.5, "u": 0.5}, "else": {"m": 0.9, "u": 0.1}}
+    with pytest.raises(WeightsError, match=r"not monotone at sex\.else"):
+        from_dict(data)
+
+
+def test_probabilities_out_of_range_are_refused() -> None:
+    """m and u must lie in (0, 1]."""
+    data = json.loads(json.dumps(to_dict(load())))
+    data["fields"]["sex"]["exact"]["u"] = 0
+    with pytest.raises(WeightsError, match=r"weights.fields.sex.exact"):
+        from_dict(data)
+
+
+def test_default_scores_nhs_agreement_strongly() -> None:
+    """In the shipped weights an agreeing NHS number outweighs any single demographic field."""
+    weights = load()
+    nhs = weights.weight(Field.NHS_NUMBER, Level.EXACT)
+    assert nhs > max(weights.weight(f, Level.EXACT) for f in Field if f is not Field.NHS_NUMBER)

@@ -7,6 +7,7 @@ import typer
 from deploy.local.cli import app as stack_app
 from mcr.logging import configure_logging
 from producers.cli import app as produce_app
+from producers.simulator.cli import simulate
 from streams.identity.cli import app as identity_app
 from streams.identity.cli import link_eval_command
 
@@ -19,6 +20,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(produce_app, name="produce")
 app.add_typer(identity_app, name="identity")
 app.command("link-eval")(link_eval_command)
+app.command("simulate")(simulate)
 
 
 @app.callback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from deploy.local.cli import app as stack_app
+from mcr.bench import app as bench_app
 from mcr.logging import configure_logging
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
@@ -21,6 +22,7 @@ app.add_typer(produce_app, name="produce")
 app.add_typer(identity_app, name="identity")
 app.command("link-eval")(link_eval_command)
 app.command("simulate")(simulate)
+app.add_typer(bench_app, name="bench")
 
 
 @app.callback()

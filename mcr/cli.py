@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from mcr.bench import app as bench_app
 from mcr.logging import configure_logging
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
+from projections.record.cli import app as record_app
 from streams.identity.cli import app as identity_app
 from streams.identity.cli import link_eval_command
 
@@ -23,6 +25,8 @@ app.add_typer(identity_app, name="identity")
 app.command("link-eval")(link_eval_command)
 app.command("simulate")(simulate)
 app.add_typer(bench_app, name="bench")
+app.add_typer(record_app, name="record")
+app.add_typer(ops_app)
 
 
 @app.callback()

@@ -1,4 +1,6 @@
-"""Errors of the record projection. Messages name the field and the rule, never a value::
+"""Errors of the record projection. Messages name the field and the rule, never a value.
+
+The pipeline retries the transient ones with backoff; the others stop the worker::
 
     McrError
     └── ProjectionError              anything the record projection raises on purpose
@@ -7,7 +9,8 @@
         ├── WriteError               OpenSearch refused an operation for good (a bug or config)
         │   └── TransientWriteError  OpenSearch is unreachable, overloaded or timing out: retry
         ├── IndexAdminError          templates, index versions or the alias are not as expected
-        └── Interrupted              a stop was requested while waiting to retry
+        ├── DeliveryError            Kafka did not acknowledge a message we produced: retry
+        └── RetryInterruptedError    a stop was requested while waiting to retry
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from mcr.errors import McrError
 
 __all__ = [
     "CommandError",
+    "DeliveryError",
     "DocumentError",
     "IndexAdminError",
-    "Interrupted",
     "ProjectionError",
+    "RetryInterruptedError",
     "TransientWriteError",
     "WriteError",
 ]
@@ -57,5 +61,9 @@ class IndexAdminError(ProjectionError):
     """The index template, an index version or the alias is missing or inconsistent."""
 
 
-class Interrupted(ProjectionError):
+class DeliveryError(ProjectionError):
+    """Kafka did not acknowledge a message the projection produced (a receipt); retry."""
+
+
+class RetryInterruptedError(ProjectionError):
     """A stop was requested while the worker was waiting to retry."""

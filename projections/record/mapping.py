@@ -1,0 +1,126 @@
+"""The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
+
+One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication or
+encounter), ``patient`` (demographics as one organisation knows them) and ``summary`` (one
+small derived document per person). A field the mapping does not name is rejected, so a
+schema change shows up as dead letters instead of silently reshaping the index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.record.ids import index_pattern
+
+__all__ = ["index_template", "mappings"]
+
+Mapping = dict[str, Any]
+
+_KEYWORD: Mapping = {"type": "keyword"}
+_TEXT_KEYWORD: Mapping = {
+    "type": "text",
+    "fields": {"raw": {"type": "keyword", "ignore_above": 256}},
+}
+_TEXT: Mapping = {"type": "text"}
+_DATE: Mapping = {"type": "date"}
+_DOUBLE: Mapping = {"type": "double"}
+_LONG: Mapping = {"type": "long"}
+_INT: Mapping = {"type": "integer"}
+_BOOL: Mapping = {"type": "boolean"}
+
+
+def _object(**properties: Mapping) -> Mapping:
+    return {"type": "object", "properties": properties}
+
+
+def _code() -> Mapping:
+    return _object(system=_KEYWORD, code=_KEYWORD, display=_TEXT_KEYWORD)
+
+
+def _result() -> Mapping:
+    return _object(
+        code=_code(), panel=_code(), status=_KEYWORD, value_quantity=_DOUBLE,
+        value_text=_TEXT, unit=_KEYWORD, reference_low=_DOUBLE, reference_high=_DOUBLE,
+        reference_text=_TEXT, abnormal_flag=_KEYWORD, specimen=_KEYWORD, issued_at=_DATE,
+        performer_org=_KEYWORD,
+    )  # fmt: skip
+
+
+def _medication() -> Mapping:
+    return _object(
+        medication=_code(), kind=_KEYWORD, status=_KEYWORD, course=_KEYWORD, dose_text=_TEXT,
+        dose_quantity=_DOUBLE, dose_unit=_KEYWORD, route=_KEYWORD, frequency=_TEXT_KEYWORD,
+        start_date=_DATE, end_date=_DATE, prescriber=_KEYWORD,
+    )  # fmt: skip
+
+
+def _encounter() -> Mapping:
+    return _object(
+        encounter_class=_KEYWORD, status=_KEYWORD, period_start=_DATE, period_end=_DATE,
+        service=_TEXT_KEYWORD, location=_TEXT_KEYWORD, reason=_code(),
+    )  # fmt: skip
+
+
+def _patient() -> Mapping:
+    return _object(
+        nhs_number=_KEYWORD, nhs_number_status=_KEYWORD, given_names=_TEXT_KEYWORD,
+        family_name=_TEXT_KEYWORD, birth_date=_DATE, sex=_KEYWORD, postcode=_KEYWORD,
+        address_lines=_TEXT, phone=_KEYWORD, deceased_at=_DATE, registered_gp_practice=_KEYWORD,
+        preferred_language=_KEYWORD, merged_local_patient_ids=_KEYWORD,
+        previous_local_patient_id=_KEYWORD,
+    )  # fmt: skip
+
+
+def _summary() -> Mapping:
+    source = _object(
+        source_key=_KEYWORD, org=_KEYWORD, source_system=_KEYWORD, source_record_id=_KEYWORD,
+        record_version=_LONG, recorded_at=_DATE, patient=_patient(),
+    )  # fmt: skip
+    counts = _object(result=_INT, medication=_INT, encounter=_INT)
+    return _object(
+        sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
+        computed_at=_DATE,
+    )  # fmt: skip
+
+
+def mappings() -> Mapping:
+    """The mappings of every record index version (``dynamic: strict`` at the root)."""
+    return {
+        "dynamic": "strict",
+        "properties": {
+            "doc_kind": _KEYWORD, "record_type": _KEYWORD, "person_id": _KEYWORD,
+            "source_key": _KEYWORD, "org": _KEYWORD, "source_system": _KEYWORD,
+            "source_record_id": _KEYWORD, "record_version": _LONG, "schema_version": _INT,
+            "event_id": _KEYWORD, "operation": _KEYWORD, "deleted": _BOOL,
+            "confidentiality": _KEYWORD, "occurred_at": _DATE, "recorded_at": _DATE,
+            "received_at": _DATE,
+            "kafka": _object(
+                topic=_KEYWORD, partition=_INT, offset=_LONG,
+                source_topic=_KEYWORD, source_partition=_INT, source_offset=_LONG,
+            ),
+            "result": _result(), "medication": _medication(), "encounter": _encounter(),
+            "patient": _patient(), "summary": _summary(),
+        },
+    }  # fmt: skip
+
+
+def index_template(prefix: str, *, shards: int, replicas: int, refresh_interval: str) -> Mapping:
+    """Body of ``PUT _index_template/<prefix>-v1``: settings and mappings for new versions.
+
+    ``refresh_interval`` decides freshness: with 500 ms and a 100 ms flush interval a change
+    is searchable within about 0.6 s plus the bulk round trip.
+    """
+    return {
+        "index_patterns": [index_pattern(prefix)],
+        "priority": 100,
+        "template": {
+            "settings": {
+                "index": {
+                    "number_of_shards": shards,
+                    "number_of_replicas": replicas,
+                    "refresh_interval": refresh_interval,
+                }
+            },
+            "mappings": mappings(),
+        },
+    }

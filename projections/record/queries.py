@@ -1,0 +1,35 @@
+"""Query bodies for readers of the record (the query service, tests, ops). Pure.
+
+Readers must filter ``deleted: false``: removed items stay as tombstones (see documents.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.record.documents import DOC_KIND_ITEM
+
+__all__ = ["person_documents", "visible_items"]
+
+
+def visible_items(person_id: str, record_type: str | None = None) -> dict[str, Any]:
+    """Query: the person's clinical items that are not deleted (optionally of one type)."""
+    filters: list[dict[str, Any]] = [
+        {"term": {"person_id": person_id}},
+        {"term": {"doc_kind": DOC_KIND_ITEM}},
+        {"term": {"deleted": False}},
+    ]
+    if record_type is not None:
+        filters.append({"term": {"record_type": record_type}})
+    return {"bool": {"filter": filters}}
+
+
+def person_documents(person_id: str) -> dict[str, Any]:
+    """Query: every document of the person (items, patients, tombstones, summary), but not
+    the identity routes that point at them (identity plumbing, not record content)."""
+    return {
+        "bool": {
+            "filter": [{"term": {"person_id": person_id}}],
+            "must_not": [{"term": {"doc_kind": "route"}}],
+        }
+    }

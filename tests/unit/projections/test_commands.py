@@ -1,0 +1,62 @@
+"""Purge commands and receipts on the wire."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from projections.record.commands import (
+    PurgePerson,
+    PurgeReceipt,
+    command_name,
+    parse_purge,
+    purge_message,
+    receipt_message,
+)
+from projections.record.errors import CommandError
+
+
+def test_purge_message_round_trips() -> None:
+    """A purge command is keyed by person, flagged by header, and parses back to itself."""
+    command = PurgePerson("P1", "cmd-1", "objection")
+    key, value, headers = purge_message(command)
+    assert (key, headers) == (b"P1", [("mcr.command", b"purge-person"), ("mcr.person_id", b"P1")])
+    assert json.loads(value) == {"command": "purge-person", "person_id": "P1",
+                                 "command_id": "cmd-1", "reason": "objection"}  # fmt: skip
+    assert (command_name(headers), parse_purge(key, value)) == ("purge-person", command)
+
+
+def test_ordinary_events_have_no_command() -> None:
+    """Without the command header a message is an event."""
+    assert command_name([("mcr.person_id", b"P1")]) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        (b"P1", b"not json", "value"),
+        (b"P1", b'{"command": "purge-everyone", "person_id": "P1"}', "command"),
+        (b"P1", b'{"command": "purge-person", "person_id": "", "command_id": "c", "reason": "r"}',
+         "person_id"),
+        (b"P2", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"}',
+         "key"),
+    ],
+)  # fmt: skip
+def test_malformed_purges_name_the_field(key: bytes, value: bytes, field: str) -> None:
+    """A purge that is not exactly right is refused, naming what is wrong."""
+    with pytest.raises(CommandError) as caught:
+        parse_purge(key, value)
+    assert caught.value.field == field
+
+
+def test_receipt_carries_ids_and_count_only() -> None:
+    """The receipt says who, how many and when: no PHI."""
+    receipt = PurgeReceipt("cmd-1", "P1", 12, "record-v1-1", datetime(2024, 3, 2, tzinfo=UTC))
+    key, value, headers = receipt_message(receipt)
+    assert (key, headers[0]) == (b"P1", ("mcr.command", b"purge-person-receipt"))
+    assert json.loads(value) == {
+        "command": "purge-person-receipt", "command_id": "cmd-1", "person_id": "P1",
+        "deleted": 12, "index": "record-v1-1", "completed_at": "2024-03-02T00:00:00.000Z",
+    }  # fmt: skip

@@ -10,6 +10,8 @@ import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
+import org.opensearch.index.mapper.MapperExtrasPlugin;
+import org.opensearch.index.reindex.ReindexPlugin;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
 import org.opensearch.painless.PainlessPlugin;
@@ -25,7 +27,8 @@ import org.opensearch.transport.Netty4Plugin;
 public final class Launcher {
 
     private static final List<Class<? extends Plugin>> MODULES =
-            List.of(Netty4Plugin.class, CommonAnalysisPlugin.class, PainlessPlugin.class);
+            List.of(Netty4Plugin.class, CommonAnalysisPlugin.class, PainlessPlugin.class,
+                    ReindexPlugin.class, MapperExtrasPlugin.class);
 
     /** Node's plugin constructor is protected; this subclass only exposes it. */
     static final class ClasspathNode extends Node {

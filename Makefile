@@ -7,7 +7,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DEMO_PEOPLE ?= 2000
+DEMO_PEOPLE ?= 1000
 PYTEST_ARGS ?=
 
 .PHONY: help install system-deps stack-up run down status test test-unit test-integration lint format bench clean

@@ -7,6 +7,7 @@ import typer
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from mcr.bench import app as bench_app
+from mcr.demo import app as demo_app
 from mcr.logging import configure_logging
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
@@ -27,6 +28,7 @@ app.command("simulate")(simulate)
 app.add_typer(bench_app, name="bench")
 app.add_typer(record_app, name="record")
 app.add_typer(ops_app)
+app.add_typer(demo_app, name="demo")
 
 
 @app.callback()

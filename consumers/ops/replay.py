@@ -7,7 +7,7 @@ reports the same plan without changing anything, even for an active group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
@@ -16,57 +16,28 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec:
 )
 
 from consumers.ops.errors import OpsError, ReplayRefusedError
+from consumers.ops.groups import (
+    TIMEOUT_S,
+    active_members,
+    committed_offsets,
+    list_offsets,
+    topic_partitions,
+)
 from consumers.ops.offsets import OffsetChange, Partition, plan_offsets, resolve_targets
 from mcr.logging import get_logger
 
 __all__ = ["active_members", "replay_group"]
 
-TIMEOUT_S = 30.0
 log = get_logger(__name__)
-
-
-def active_members(admin: AdminClient, group: str) -> int:
-    """How many consumers are currently members of ``group``."""
-    description = admin.describe_consumer_groups([group])[group].result(timeout=TIMEOUT_S)
-    return len(description.members)
-
-
-def _committed(
-    admin: AdminClient, group: str, partitions: Sequence[Partition] | None
-) -> dict[Partition, int | None]:
-    request = ConsumerGroupTopicPartitions(
-        group, None if partitions is None else [TopicPartition(t, p) for t, p in partitions]
-    )
-    result = admin.list_consumer_group_offsets([request])[group].result(timeout=TIMEOUT_S)
-    return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or []}
-
-
-def _partitions(admin: AdminClient, topics: Iterable[str]) -> list[Partition]:
-    found: list[Partition] = []
-    for topic in topics:
-        metadata = admin.list_topics(topic=topic, timeout=TIMEOUT_S).topics[topic]
-        if metadata.error is not None:
-            raise OpsError(f"topic {topic}: not found")
-        found.extend((topic, p) for p in sorted(metadata.partitions))
-    return found
-
-
-def _offsets(
-    admin: AdminClient, partitions: Sequence[Partition], spec: OffsetSpec
-) -> dict[Partition, int]:
-    futures = admin.list_offsets({TopicPartition(t, p): spec for t, p in partitions})
-    return {
-        (tp.topic, tp.partition): f.result(timeout=TIMEOUT_S).offset for tp, f in futures.items()
-    }
 
 
 def _targets(
     admin: AdminClient, partitions: Sequence[Partition], to_timestamp_ms: int | None
 ) -> dict[Partition, int]:
     if to_timestamp_ms is None:
-        return _offsets(admin, partitions, OffsetSpec.earliest())  # type: ignore[no-untyped-call]
-    found = _offsets(admin, partitions, OffsetSpec.for_timestamp(to_timestamp_ms))
-    ends = _offsets(admin, partitions, OffsetSpec.latest())  # type: ignore[no-untyped-call]
+        return list_offsets(admin, partitions, OffsetSpec.earliest())  # type: ignore[no-untyped-call]
+    found = list_offsets(admin, partitions, OffsetSpec.for_timestamp(to_timestamp_ms))
+    ends = list_offsets(admin, partitions, OffsetSpec.latest())  # type: ignore[no-untyped-call]
     return resolve_targets(found, ends)
 
 
@@ -86,8 +57,8 @@ def replay_group(
     members = active_members(admin, group)
     if members and not dry_run:
         raise ReplayRefusedError(f"group {group} has {members} active members: stop them first")
-    current = _committed(admin, group, None)
-    partitions = _partitions(admin, topics) if topics else sorted(current)
+    current = committed_offsets(admin, group, None)
+    partitions = topic_partitions(admin, topics) if topics else sorted(current)
     if not partitions:
         raise OpsError(f"group {group}: no committed offsets; name the topics with --topic")
     changes = plan_offsets(current, _targets(admin, partitions, to_timestamp_ms))

@@ -1,0 +1,167 @@
+"""``mcr demo up | status | down``: the pipeline running on the local stack with a demo region.
+
+``up`` is what ``make run`` ends with: the stack, the pipeline topics, the identity and record
+projection workers, a synthetic region published once (remembered in .run/demo), and a wait
+until every stage has caught up, then a summary of what runs where.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deploy.local import stack, workers
+from deploy.local.settings import PROJECT_ROOT, StackSettings
+from deploy.local.topics import ensure_topics
+from deploy.local.workers import WorkerSpec
+from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+
+app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
+console = Console()
+
+IDENTITY_GROUP = "mcr-streams"
+RECORD_GROUP = "mcr-projection-record"
+WORKERS = [
+    WorkerSpec("identity", ("identity", "worker")),
+    WorkerSpec("record", ("record", "run")),
+]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A consumer group and the topics it must have caught up with."""
+
+    name: str
+    group: str
+    topics: tuple[str, ...]
+
+
+STAGES = (
+    Stage("identity", IDENTITY_GROUP, SOURCE_TOPICS),
+    Stage("record", RECORD_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
+)
+
+
+def _load_region(settings: StackSettings, *, people: int, seed: int) -> bool:
+    """Publish the demo region once per (people, seed); returns True when it published now."""
+    marker = settings.service_dir("demo") / "loaded.json"
+    wanted = {"people": people, "seed": seed}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return False
+    console.print(f"publishing a demo region of {people} people (seed {seed})...")
+    command = [
+        sys.executable,
+        "-m",
+        "mcr",
+        "simulate",
+        "--people",
+        str(people),
+        "--seed",
+        str(seed),
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, check=False)
+    if result.returncode != 0:
+        raise typer.Exit(result.returncode)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(wanted))
+    return True
+
+
+def _lags(settings: StackSettings) -> dict[str, int]:
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415 - keeps `mcr --help` fast
+
+    from consumers.ops.lag import group_lag  # noqa: PLC0415
+
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    return {s.name: group_lag(admin, group=s.group, topics=s.topics) for s in STAGES}
+
+
+def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]:
+    deadline = time.monotonic() + timeout_s
+    with console.status("waiting for identity and projection to catch up...") as status:
+        while True:
+            lags = _lags(settings)
+            status.update(f"waiting for the pipeline to catch up: {lags}")
+            if not any(lags.values()) or time.monotonic() > deadline:
+                return lags
+            for row in workers.status(settings, WORKERS):
+                if row.pid is None:
+                    console.print(f"[red]worker {row.name} stopped[/]: see {row.log_file}")
+                    raise typer.Exit(1)
+            time.sleep(2)
+
+
+def _record_counts(settings: StackSettings) -> dict[str, int]:
+    from opensearchpy import OpenSearch  # noqa: PLC0415
+
+    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    body = {"size": 0, "aggs": {"kinds": {"terms": {"field": "doc_kind", "size": 20}}}}
+    try:
+        answer = client.search(index="record", body=body)
+    finally:
+        client.close()
+    return {b["key"]: b["doc_count"] for b in answer["aggregations"]["kinds"]["buckets"]}
+
+
+def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
+    table = Table(title="My Care Record demo")
+    for column in ("what", "where", "state"):
+        table.add_column(column, overflow="fold")
+    table.add_row("Kafka", settings.kafka_bootstrap, "up")
+    table.add_row("OpenSearch (alias 'record')", settings.opensearch_url, "up")
+    table.add_row("PostgreSQL (MPI schema 'mpi')", settings.postgres_dsn, "up")
+    for row in workers.status(settings, WORKERS):
+        table.add_row(f"worker {row.name}", str(row.log_file), f"{row.state} pid {row.pid}")
+    for name, lag in lags.items():
+        table.add_row(f"stage {name}", "consumer lag", "caught up" if lag == 0 else f"{lag} behind")
+    console.print(table)
+    counts = _record_counts(settings)
+    console.print(
+        "searchable documents by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    console.print(
+        "look at it:\n"
+        f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
+        "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
+        "  .venv/bin/mcr demo status               # workers and consumer lag\n"
+        "stop with: make down"
+    )
+
+
+@app.command()
+def up(
+    people: int = typer.Option(2000, "--people", help="People in the demo region."),
+    seed: int = typer.Option(2026, "--seed", help="Seed of the demo region."),
+    timeout_s: float = typer.Option(900, "--timeout", help="Seconds to wait for catch-up."),
+) -> None:
+    """Start stack, topics and workers, publish the demo region once, wait until searchable."""
+    settings = StackSettings.from_env()
+    stack.up(settings)
+    ensure_topics(settings.kafka_bootstrap)
+    workers.start(settings, WORKERS)
+    _load_region(settings, people=people, seed=seed)
+    _summary(settings, _wait_caught_up(settings, timeout_s))
+
+
+@app.command()
+def status() -> None:
+    """Workers and how far behind each stage is."""
+    settings = StackSettings.from_env()
+    for row in workers.status(settings, WORKERS):
+        console.print(f"worker {row.name}: {row.state} (log {row.log_file})")
+    for name, lag in _lags(settings).items():
+        console.print(f"stage {name}: {lag} messages behind")
+
+
+@app.command()
+def down() -> None:
+    """Stop the workers (the stack keeps running; `mcr stack down` stops it)."""
+    workers.stop(StackSettings.from_env(), WORKERS)
+    console.print("workers stopped")

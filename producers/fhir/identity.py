@@ -129,7 +129,10 @@ def _by_identifier(reference: Json, path: str) -> PatientRef:
     if value is None:
         raise MappingError(f"{path}: no reference or identifier")
     number, status = _identifier_number(reference, path)
-    return PatientRef(number or value, number, status)
+    if number is not None:
+        # The local id becomes the Kafka key and appears in logs: never an NHS number.
+        raise MappingError(f"{path}: NHS number only; a local patient reference is needed")
+    return PatientRef(value, number, status)
 
 
 def _identifier_number(reference: Json, path: str) -> tuple[str | None, str]:

@@ -134,10 +134,6 @@ def test_subject_resolves_through_urn_uuid_to_the_patients_id() -> None:
             {"reference": "Patient/p9", "identifier": nhs_identifier(VALID_NHS, "02")},
             PatientRef("p9", VALID_NHS, "UNVERIFIED"),
         ),
-        (
-            {"identifier": nhs_identifier(VALID_NHS, "01")},
-            PatientRef(VALID_NHS, VALID_NHS, "VERIFIED"),
-        ),
         ({"identifier": {"system": "http://acme.org/mrn", "value": "A7"}}, PatientRef("A7")),
     ],
 )

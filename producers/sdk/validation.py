@@ -81,6 +81,9 @@ def _nhs_number(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldPro
             yield FieldProblem("header.nhs_number", "fails the Modulus 11 check")
     if header.get("nhs_number_status") == "VERIFIED" and not number:
         yield FieldProblem("header.nhs_number", "required when nhs_number_status is VERIFIED")
+    if number and header.get("local_patient_id") == number:
+        # The local id is the Kafka key and is logged: it must never be the NHS number.
+        yield FieldProblem("header.local_patient_id", "must not be the NHS number")
 
 
 def _header_numbers_and_times(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:

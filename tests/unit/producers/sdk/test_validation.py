@@ -40,6 +40,10 @@ def test_sample_events_are_valid(record_type: RecordType) -> None:
         ({"org": ""}, ["patient.header.org: required, must not be empty"]),
         ({"event_id": "  "}, ["patient.header.event_id: required, must not be empty"]),
         (
+            {"local_patient_id": "9990000018", "nhs_number": "9990000018"},
+            ["patient.header.local_patient_id: must not be the NHS number"],
+        ),
+        (
             {"local_patient_id": "", "source_record_id": ""},
             [
                 "patient.header.local_patient_id: required, must not be empty",

@@ -14,6 +14,20 @@ from typing import NewType
 NhsNumber = NewType("NhsNumber", str)
 
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+#: PDS "NHS number status indicator" codes -> our ``NhsNumberStatus`` symbols, for a number
+#: that is present. 06 (trace in progress) and 08 (trace postponed) mean "not yet traced".
+#: 07 ("number not present") cannot describe a number that is there, so like any unknown code
+#: it falls back to UNVERIFIED in the callers, never to VERIFIED.
+STATUS_BY_PDS_CODE: dict[str, str] = {
+    "01": "VERIFIED",
+    "02": "UNVERIFIED",
+    "03": "TRACE_REQUIRED",
+    "04": "TRACE_FAILED",
+    "05": "NEEDS_RESOLUTION",
+    "06": "TRACE_REQUIRED",
+    "08": "TRACE_REQUIRED",
+}
 TEST_RANGE_PREFIX = "999"
 
 

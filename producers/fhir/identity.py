@@ -6,8 +6,9 @@
 - The NHS number is the identifier with system ``https://fhir.nhs.uk/Id/nhs-number``. Its
   status comes from the UK Core NHSNumberVerificationStatus extension on that identifier
   (01 VERIFIED, 02 UNVERIFIED, 03 TRACE_REQUIRED, 04 TRACE_FAILED, 05 NEEDS_RESOLUTION,
-  07 ABSENT; 06 "trace in progress" and 08 "trace postponed" -> TRACE_REQUIRED); a number
-  without a status is UNVERIFIED; no number is ABSENT.
+  06 "trace in progress" and 08 "trace postponed" -> TRACE_REQUIRED; 07 "not present" with a
+  number present -> UNVERIFIED, see ``schemas.nhs_number.STATUS_BY_PDS_CODE``); a number without
+  a status is UNVERIFIED; no number is ABSENT.
 - A number that fails Modulus 11 rejects the resource (clinical safety: a mistyped number
   must never link two people), and so does every resource about that Patient.
 """
@@ -19,23 +20,13 @@ from dataclasses import dataclass
 from producers.fhir.document import Document, reference_parts
 from producers.fhir.elements import Json, codings, extension, items, string
 from producers.fhir.errors import MappingError
-from schemas.nhs_number import check_digit, normalise
+from schemas.nhs_number import STATUS_BY_PDS_CODE, check_digit, normalise
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 _STATUS_EXTENSIONS = (
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus",
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-NHSNumberVerificationStatus-1",
 )
-NHS_NUMBER_STATUS: dict[str, str] = {
-    "01": "VERIFIED",
-    "02": "UNVERIFIED",
-    "03": "TRACE_REQUIRED",
-    "04": "TRACE_FAILED",
-    "05": "NEEDS_RESOLUTION",
-    "06": "TRACE_REQUIRED",
-    "07": "ABSENT",
-    "08": "TRACE_REQUIRED",
-}
 _MR_TYPE = ("http://terminology.hl7.org/CodeSystem/v2-0203", "MR")
 
 
@@ -96,7 +87,7 @@ def _status(identifier: Json) -> str:
         ext = extension(identifier, url)
         for coding in codings(ext.get("valueCodeableConcept") if ext else None):
             # An unknown status code is treated as "not verified", never as verified.
-            return NHS_NUMBER_STATUS.get(string(coding, "code") or "", "UNVERIFIED")
+            return STATUS_BY_PDS_CODE.get(string(coding, "code") or "", "UNVERIFIED")
     return "UNVERIFIED"
 
 

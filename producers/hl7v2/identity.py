@@ -27,15 +27,6 @@ from schemas import nhs_number
 
 _NHS_AUTHORITIES = frozenset({"NHS", "2.16.840.1.113883.2.1.4.1"})
 _LOCAL_TYPES = ("MR", "PI")
-_STATUS_BY_CODE = {
-    "01": "VERIFIED",
-    "02": "UNVERIFIED",
-    "03": "TRACE_REQUIRED",
-    "04": "TRACE_FAILED",
-    "05": "NEEDS_RESOLUTION",
-    "06": "TRACE_REQUIRED",
-    "08": "TRACE_REQUIRED",
-}
 
 
 @dataclass(frozen=True)
@@ -94,4 +85,4 @@ def _rule_broken(message: str) -> str:
 def _status(code: str | None) -> str:
     if code is None:
         return "UNVERIFIED"
-    return _STATUS_BY_CODE.get(code.zfill(2), "UNVERIFIED")
+    return nhs_number.STATUS_BY_PDS_CODE.get(code.zfill(2), "UNVERIFIED")

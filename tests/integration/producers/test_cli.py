@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from deploy.local import StackSettings
 from producers.cli import app
 from schemas.codec import decode
-from tests.integration.producers.kafka_reading import message_count, read_topic
+from tests.integration.kafka_reading import message_count, read_topic
 from tests.unit.producers.sdk import stub_adapters
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from producers.cli import app
 from producers.hl7v2 import events_from_hl7v2
 from producers.sdk.validation import event_problems
 from schemas.codec import decode
-from tests.integration.producers.kafka_reading import read_topic
+from tests.integration.kafka_reading import read_topic
 
 runner = CliRunner()
 

@@ -23,7 +23,7 @@ from producers.sdk.publisher import Publisher
 from producers.sdk.topics import create_topic, delete_topic
 from schemas.codec import decode
 from schemas.events import RECORD_TYPE_HEADER, RecordType, SourceEvent
-from tests.integration.producers.kafka_reading import message_count, read_topic
+from tests.integration.kafka_reading import message_count, read_topic
 from tests.unit.schemas import samples
 
 

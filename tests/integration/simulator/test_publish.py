@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Message
 from typer.testing import CliRunner
 
 from deploy.local import StackSettings
@@ -22,6 +21,7 @@ from producers.simulator import (
 )
 from producers.simulator.cli import app
 from schemas.events import RECORD_TYPE_HEADER, RecordType
+from tests.integration.kafka_reading import read_topic
 from tests.unit.producers.simulator.avro_support import decode
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -33,28 +33,6 @@ def kafka_env(stack: StackSettings, monkeypatch: pytest.MonkeyPatch) -> StackSet
     """The SDK reads its bootstrap address from the environment: point it at the stack."""
     monkeypatch.setenv("MCR_KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
     return stack
-
-
-def _read_all(bootstrap: str, topic: str, count: int, timeout_s: float = 60) -> list[Message]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"sim-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, 0) for p in sorted(partitions)])
-        received: list[Message] = []
-        deadline = time.monotonic() + timeout_s
-        while len(received) < count and time.monotonic() < deadline:
-            message = consumer.poll(0.2)
-            if message is not None and not message.error():
-                received.append(message)
-        return received
-    finally:
-        consumer.close()
 
 
 def _record_type(message: Message) -> RecordType:
@@ -75,7 +53,7 @@ def test_region_reaches_kafka_keyed_and_in_order(
     expected = [event for person in people for event in person.events]
     with open_publisher(topic) as sink:
         assert publish_region(people, sink) == len(expected)
-    messages = _read_all(kafka_env.kafka_bootstrap, topic, len(expected))
+    messages = read_topic(kafka_env.kafka_bootstrap, topic, count=len(expected), timeout_s=60)
     assert len(messages) == len(expected)
     by_id = {event.payload["header"]["event_id"]: event for event in expected}
     arrived: dict[str, list[str]] = defaultdict(list)
@@ -103,7 +81,7 @@ def test_rate_limited_publishing_holds_the_rate(
         publish_region(people, sink, limiter=bucket)
     elapsed = time.monotonic() - started
     assert elapsed >= (total - 10) / 500
-    assert len(_read_all(kafka_env.kafka_bootstrap, topic, total)) == total
+    assert len(read_topic(kafka_env.kafka_bootstrap, topic, count=total, timeout_s=60)) == total
 
 
 def test_cli_publishes_and_writes_truth(
@@ -118,7 +96,7 @@ def test_cli_publishes_and_writes_truth(
     assert result.exit_code == 0, result.output
     total = sum(len(generate_person(4, i).events) for i in range(8))
     assert f"events: {total}" in result.output
-    assert len(_read_all(kafka_env.kafka_bootstrap, topic, total)) == total
+    assert len(read_topic(kafka_env.kafka_bootstrap, topic, count=total, timeout_s=60)) == total
     assert len(truth.read_text().splitlines()) == 1 + sum(
         len(generate_person(4, i).records) for i in range(8)
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 
 from deploy.local import StackSettings
+from tests.integration.kafka_reading import read_topic
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,26 +20,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 def _consume(
     bootstrap: str, topic: str, *, count: int, timeout_s: float = 60
 ) -> list[tuple[bytes, bytes]]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    received: list[tuple[bytes, bytes]] = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(received) < count and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None or message.error():
-                continue
-            received.append((message.key(), message.value()))
-    finally:
-        consumer.close()
-    return received
+    return [
+        (m.key(), m.value()) for m in read_topic(bootstrap, topic, count=count, timeout_s=timeout_s)
+    ]
 
 
 def test_produce_then_consume_round_trip(

@@ -30,7 +30,7 @@ from .builders import (
         ("04", "TRACE_FAILED"),
         ("05", "NEEDS_RESOLUTION"),
         ("06", "TRACE_REQUIRED"),
-        ("07", "ABSENT"),
+        ("07", "UNVERIFIED"),
         ("08", "TRACE_REQUIRED"),
         ("99", "UNVERIFIED"),
         (None, "UNVERIFIED"),

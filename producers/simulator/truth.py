@@ -4,8 +4,10 @@ One CSV row per (organisation, local patient id) demographic record, with exactl
 :data:`TRUTH_HEADER`. ``record_id`` is ``<org>:<local id>`` (the source topic key), ``truth_id``
 the person's true id, and the other fields are what that organisation holds now (its latest
 version): given names joined by spaces, birth date ``YYYY-MM-DD``, sex ``M``/``F``/``U``,
-address lines joined by ``", "``; empty where the organisation has nothing. The identity
-team's ``mcr link-eval --records FILE.csv`` reads this format.
+address lines joined by ``", "``; empty where the organisation has nothing. The last column,
+``nhs_number_status``, is the PDS status the organisation recorded with the number
+(``VERIFIED``, ``UNVERIFIED``, ``TRACE_REQUIRED`` or ``ABSENT``), as real GP and hospital feeds
+carry it. The identity team's ``mcr link-eval --records FILE.csv`` reads this format.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TRUTH_HEADER = (
     "sex",
     "postcode",
     "address",
+    "nhs_number_status",
 )
 _SEX_LETTER = {"MALE": "M", "FEMALE": "F", "UNKNOWN": "U"}
 
@@ -47,6 +50,7 @@ class TruthRow:
     sex: str
     postcode: str
     address: str
+    nhs_number_status: str
 
 
 def truth_row(person: Person, record: OrgRecord) -> TruthRow:
@@ -64,6 +68,7 @@ def truth_row(person: Person, record: OrgRecord) -> TruthRow:
         sex=_SEX_LETTER.get(held.sex, ""),
         postcode=held.address.postcode if held.address else "",
         address=", ".join(held.address.lines) if held.address else "",
+        nhs_number_status=record.nhs_status,
     )
 
 

@@ -1,17 +1,24 @@
-"""faust agents of the identity stage: thin loops around :func:`handler.handle` and the MPI
+"""faust agents of the identity stage: thin loops around :func:`batch.handle_batch` and the MPI
 outbox. No matching rules here.
 
-- ``identify`` consumes every ``mcr.source.*`` topic, resolves identity in a worker thread
-  (psycopg is synchronous) and forwards the original bytes to ``mcr.linked`` keyed by person,
-  holds them (review / awaiting demographics), or dead-letters undecodable events.
+- ``identify`` consumes every ``mcr.source.*`` topic in batches (up to ``batch_size`` events,
+  waiting at most ``batch_within_ms``), resolves a batch in a worker thread (psycopg is
+  synchronous), then forwards the original bytes to ``mcr.linked`` keyed by person or
+  dead-letters them, in consumption order. Only when every send of the batch is delivered
+  are its events acknowledged (``noack_take``), so a crash or shutdown mid-batch means the
+  batch is read again: at-least-once, never lost. A lost or busy database retries the batch.
 - ``publish_outbox`` (leader only, every second) publishes queued identity changes to
-  ``mcr.identity.changes`` and forwards held events that a link or review decision released.
+  ``mcr.identity.changes`` and forwards held events that a link or review decision released;
+  rows are marked only after Kafka confirmed delivery.
+
+Topic names, batch size and the MPI come from :class:`IdentitySettings` (read once, here).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -19,24 +26,26 @@ from psycopg_pool import ConnectionPool
 
 from mcr.logging import get_logger
 from schemas.codec import encode_record
-from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
 from streams.app import app
 from streams.identity import outbox
+from streams.identity.batch import RETRYABLE, Consumed, handle_batch
 from streams.identity.connections import connect
-from streams.identity.handler import Route, Routing, dlq_headers, handle, linked_headers
+from streams.identity.handler import Route, Routing, dlq_headers, linked_headers
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
 
-__all__ = ["configure", "identify", "publish_outbox"]
+__all__ = ["SETTINGS", "configure", "drain_outbox", "identify", "publish_outbox"]
 
 log = get_logger(__name__)
 T = TypeVar("T")
+SETTINGS = IdentitySettings.from_env()
+MAX_RETRY_S = 30.0
 
-source_topic = app.topic(*SOURCE_TOPICS, key_type=bytes, value_type=bytes)
-linked_topic = app.topic(LINKED_TOPIC, key_type=bytes, value_type=bytes)
-changes_topic = app.topic(IDENTITY_CHANGES_TOPIC, key_type=bytes, value_type=bytes)
-dlq_topic = app.topic(DLQ_TOPIC, key_type=bytes, value_type=bytes)
+source_topic = app.topic(*SETTINGS.source_topics, key_type=bytes, value_type=bytes)
+linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
+changes_topic = app.topic(SETTINGS.changes_topic, key_type=bytes, value_type=bytes)
+dlq_topic = app.topic(SETTINGS.dlq_topic, key_type=bytes, value_type=bytes)
 
 
 class _Mpi:
@@ -48,7 +57,7 @@ class _Mpi:
 
 def configure(settings: IdentitySettings | None = None) -> None:
     """(Re)create the pool and load the weights; migrates the MPI schema once."""
-    settings = settings or IdentitySettings.from_env()
+    settings = settings or SETTINGS
     if _Mpi.pool is not None:
         _Mpi.pool.close()
     connect(settings.postgres_dsn, settings.schema).close()  # creates and migrates
@@ -75,60 +84,109 @@ async def _in_thread(work: Callable[..., T], /, **kwargs: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
-def _handle(conn: Any, **kwargs: Any) -> Routing:
+def _handle_batch(conn: Any, *, batch: Sequence[Consumed]) -> list[Routing]:
     assert _Mpi.weights is not None, "configure() loads the weights"
-    return handle(conn, weights=_Mpi.weights, **kwargs)
+    return handle_batch(conn, batch, weights=_Mpi.weights)
 
 
-async def send_linked(person_id: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
-    """Forward an event to mcr.linked, keyed by person."""
-    await linked_topic.send(key=person_id.encode(), value=value, headers=headers)
+async def _with_retry(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()``, retried with capped exponential backoff while the database is unavailable
+    (the stream waits rather than skip events)."""
+    attempt = 0
+    while True:
+        try:
+            return await work()
+        except RETRYABLE as exc:
+            attempt += 1
+            log.warning("identity database unavailable", attempt=attempt, error=type(exc).__name__)
+            await asyncio.sleep(min(MAX_RETRY_S, 0.2 * 2**attempt))
 
 
-async def send_dlq(key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
-    """Dead-letter an event with its reason headers."""
-    await dlq_topic.send(key=key, value=value, headers=headers)
+async def send_linked(
+    person_id: str, value: bytes, headers: list[tuple[str, bytes]]
+) -> Awaitable[Any]:
+    """Forward an event to mcr.linked, keyed by person; returns its delivery future."""
+    return await linked_topic.send(key=person_id.encode(), value=value, headers=headers)
 
 
-async def send_change(change: dict[str, Any]) -> None:
-    """Publish one identity change, keyed by the person it concerns."""
+async def send_dlq(
+    key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+) -> Awaitable[Any]:
+    """Dead-letter an event with its reason headers; returns its delivery future."""
+    return await dlq_topic.send(key=key, value=value, headers=headers)
+
+
+async def send_change(change: dict[str, Any]) -> Awaitable[Any]:
+    """Publish one identity change, keyed by the person it concerns; returns its delivery
+    future."""
     value = encode_record("identity_change", change)
-    await changes_topic.send(key=change["person_id"].encode(), value=value)
+    return await changes_topic.send(key=change["person_id"].encode(), value=value)
+
+
+async def _send_routed(events: Sequence[Any], routings: Sequence[Routing]) -> None:
+    """Send each routed event in order, then wait until Kafka has every one."""
+    pending: list[Awaitable[Any]] = []
+    for event, routing in zip(events, routings, strict=True):
+        message = event.message
+        if routing.route is Route.LINKED and routing.person_id and routing.headers:
+            pending.append(await send_linked(routing.person_id, event.value, routing.headers))
+        elif routing.route is Route.DLQ:
+            place = {
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+            }
+            headers = dlq_headers(routing.reason or "", **place)
+            pending.append(await send_dlq(message.key, event.value, headers))
+    await asyncio.gather(*pending)
+
+
+def _consumed(event: Any) -> Consumed:
+    message = event.message
+    return Consumed(event.value, message.topic, message.partition, message.offset)
+
+
+def _log_batch(routings: Sequence[Routing], started: float) -> None:
+    routes = [r.route for r in routings]
+    log.info(
+        "identity batch routed",
+        count=len(routes),
+        sent=routes.count(Route.LINKED),
+        failed=routes.count(Route.DLQ),
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
 
 
 @app.agent(source_topic)
 async def identify(stream: Any) -> AsyncIterator[str]:
-    """Resolve each source event's person and route it (linked, held or dead letter)."""
-    async for event in stream.events():
-        message = event.message
-        place = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        routing = await _in_thread(_handle, value=event.value, **place)
-        if routing.route is Route.LINKED and routing.person_id and routing.headers:
-            await send_linked(routing.person_id, event.value, routing.headers)
-        elif routing.route is Route.DLQ:
-            await send_dlq(message.key, event.value, dlq_headers(routing.reason or "", **place))
-        log.info(
-            "identity routed",
-            decision=routing.route.value,
-            rule=routing.rule,
-            person_id=routing.person_id,
-            **place,
-        )
-        yield routing.route.value
+    """Resolve source events in batches and route them (linked, held or dead letter)."""
+    within = SETTINGS.batch_within_ms / 1000
+    async for events in stream.noack_take(SETTINGS.batch_size, within=within):
+        started = time.perf_counter()
+        batch = [_consumed(e) for e in events]
+        routings = await _with_retry(partial(_in_thread, _handle_batch, batch=batch))
+        await _send_routed(events, routings)
+        for event in events:
+            await stream.ack(event)
+        _log_batch(routings, started)
+        for routing in routings:
+            yield routing.route.value
 
 
 async def drain_outbox() -> int:
     """Publish queued identity changes and forward released events; returns how many."""
     changes = await _in_thread(partial(outbox.unpublished_changes))
-    for change in changes:
-        await send_change(change)
+    await asyncio.gather(*[await send_change(change) for change in changes])
     if changes:
         await _in_thread(outbox.mark_published, change_ids=[c["change_id"] for c in changes])
     released = await _in_thread(partial(outbox.to_forward))
-    for item in released:
+    pending = [
         await send_linked(
             item.person_id, item.event.value, linked_headers(item.event, item.person_id)
         )
+        for item in released
+    ]
+    await asyncio.gather(*pending)
     if released:
         await _in_thread(outbox.mark_forwarded, held_ids=[r.held_id for r in released])
     return len(changes) + len(released)
@@ -137,6 +195,6 @@ async def drain_outbox() -> int:
 @app.timer(interval=1.0, on_leader=True)  # type: ignore[untyped-decorator]  # faust is untyped
 async def publish_outbox() -> None:
     """Leader-only: drain the MPI outbox every second."""
-    count = await drain_outbox()
+    count = await _with_retry(drain_outbox)
     if count:
         log.info("identity outbox drained", count=count)

@@ -1,4 +1,5 @@
-"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train, evaluate.
+"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train, worker,
+evaluate.
 
 Output names ids, rules, levels and scores only: never a name, NHS number, date or address.
 """
@@ -141,6 +142,21 @@ def explain(source_key: str) -> None:
         )
 
 
+@app.command("worker")
+def worker(
+    loglevel: Annotated[str, typer.Option(help="faust log level: debug, info, warn, error.")] = (
+        "warn"
+    ),
+) -> None:
+    """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
+
+    Reads the same environment as the stage: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
+    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_SCHEMA, MCR_IDENTITY_WEIGHTS."""
+    from streams.identity.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
+
+    run_worker(loglevel=loglevel)
+
+
 @app.command("train")
 def train(
     records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
@@ -199,6 +215,11 @@ def link_eval_command(
     typer.echo(
         f"precision {summary['precision']:.4f}  recall {summary['recall']:.4f}  "
         f"f1 {summary['f1']:.4f}  (weights {summary['weights_version']})"
+    )
+    typer.echo(
+        f"placeholder records {summary['placeholder_records']}  "
+        f"recall ceiling {summary['recall_ceiling']:.4f}  "
+        f"recall without placeholders {summary['recall_without_placeholders']:.4f}"
     )
     if as_json:
         typer.echo(json.dumps(summary))

@@ -1,7 +1,8 @@
 """One consumed source event -> where it goes: decode, resolve identity, apply HL7 A40 merges.
 
-Synchronous and free of faust, so it is tested against the real PostgreSQL without Kafka; the
-agent runs it in a worker thread and only sends what it returns.
+Synchronous and free of faust, so it is tested against the real PostgreSQL without Kafka.
+:func:`decode_event` and :func:`route_decoded` are the two halves :mod:`batch` uses (it answers
+known records itself and sends the rest here); :func:`handle` is both for one event.
 """
 
 from __future__ import annotations
@@ -27,14 +28,25 @@ from schemas.events import (
     SOURCE_TOPIC_HEADER,
     RecordType,
 )
-from streams.identity.demographics import from_payload
+from streams.identity.demographics import Demographics, from_payload
 from streams.identity.errors import IdentityError
 from streams.identity.merges import merge_local_ids
 from streams.identity.outbox import RawEvent
 from streams.identity.resolver import Outcome, resolve
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["STAGE", "Route", "Routing", "dlq_headers", "handle", "linked_headers"]
+__all__ = [
+    "STAGE",
+    "DecodedEvent",
+    "Route",
+    "Routing",
+    "decode_event",
+    "dlq_headers",
+    "handle",
+    "linked",
+    "linked_headers",
+    "route_decoded",
+]
 
 STAGE = "identity"
 Headers = list[tuple[str, bytes]]
@@ -81,6 +93,63 @@ def dlq_headers(reason: str, *, topic: str, partition: int, offset: int) -> Head
     ]
 
 
+@dataclass(frozen=True)
+class DecodedEvent:
+    """A decoded source event: the record it identifies, the raw event, HL7 A40 merged ids."""
+
+    record: Demographics
+    event: RawEvent
+    merged_local_ids: tuple[str, ...] = ()
+
+
+def decode_event(
+    value: bytes, *, topic: str, partition: int, offset: int
+) -> DecodedEvent | Routing:
+    """The decoded event, or a DLQ routing naming why it cannot be read."""
+    try:
+        decoded = codec.decode(value)
+    except DecodeError as exc:
+        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
+    record = from_payload(decoded.record_type, decoded.payload)
+    event = RawEvent(decoded.record_type.value, topic, partition, offset, value)
+    merged = decoded.payload.get("merged_local_patient_ids") or []
+    is_patient = decoded.record_type is RecordType.PATIENT
+    return DecodedEvent(record, event, tuple(merged) if is_patient else ())
+
+
+def route_decoded(
+    conn: psycopg.Connection[Any],
+    decoded: DecodedEvent,
+    *,
+    weights: MatchWeights,
+    looked_up: bool = False,
+) -> Routing:
+    """Resolve a decoded event's person (and apply its A40 merges): linked, held or DLQ.
+    ``looked_up``: see :func:`resolver.resolve`."""
+    record, event = decoded.record, decoded.event
+    try:
+        resolution = resolve(conn, record, weights, event=event, looked_up=looked_up)
+        if resolution.outcome is Outcome.HELD or resolution.person_id is None:
+            return Routing(Route.HELD, rule=resolution.rule)
+        if decoded.merged_local_ids:
+            merge_local_ids(
+                conn,
+                org=record.org,
+                local_ids=decoded.merged_local_ids,
+                person_id=resolution.person_id,
+            )
+    except IdentityError as exc:
+        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
+    return linked(event, resolution.person_id, resolution.rule)
+
+
+def linked(event: RawEvent, person_id: str, rule: str) -> Routing:
+    """The LINKED routing of ``event`` to ``person_id``."""
+    return Routing(
+        Route.LINKED, person_id=person_id, headers=linked_headers(event, person_id), rule=rule
+    )
+
+
 def handle(
     conn: psycopg.Connection[Any],
     value: bytes,
@@ -91,24 +160,7 @@ def handle(
     weights: MatchWeights,
 ) -> Routing:
     """Route one source event (its raw Avro bytes, as read from ``topic``)."""
-    try:
-        decoded = codec.decode(value)
-    except DecodeError as exc:
-        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
-    record = from_payload(decoded.record_type, decoded.payload)
-    event = RawEvent(decoded.record_type.value, topic, partition, offset, value)
-    try:
-        resolution = resolve(conn, record, weights, event=event)
-        if resolution.outcome is Outcome.HELD or resolution.person_id is None:
-            return Routing(Route.HELD, rule=resolution.rule)
-        merged = decoded.payload.get("merged_local_patient_ids") or []
-        if decoded.record_type is RecordType.PATIENT and merged:
-            merge_local_ids(conn, org=record.org, local_ids=merged, person_id=resolution.person_id)
-    except IdentityError as exc:
-        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
-    return Routing(
-        Route.LINKED,
-        person_id=resolution.person_id,
-        headers=linked_headers(event, resolution.person_id),
-        rule=resolution.rule,
-    )
+    decoded = decode_event(value, topic=topic, partition=partition, offset=offset)
+    if isinstance(decoded, Routing):
+        return decoded
+    return route_decoded(conn, decoded, weights=weights)

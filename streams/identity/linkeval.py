@@ -1,5 +1,9 @@
 """``mcr link-eval``: feed a records CSV through the stream's resolver into a throwaway MPI
-schema and measure pairwise precision, recall and F1 against the file's truth ids."""
+schema and measure pairwise precision, recall and F1 against the file's truth ids.
+
+Placeholder records (Baby, Unknown...) are never auto-linked, so the pairs they belong to can
+never count as found: ``recall_ceiling`` is the best recall possible under that rule, and
+``recall_without_placeholders`` the recall over the pairs of the other records."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import psycopg
 
 from streams.identity.connections import throwaway_schema
 from streams.identity.evaluation import PairwiseQuality, pairwise_quality
+from streams.identity.normalise import profile
 from streams.identity.records_file import LabelledRecord
 from streams.identity.resolver import Outcome, resolve
 from streams.identity.scoring import MatchWeights
@@ -24,6 +29,9 @@ class EvalReport:
     """Quality and throughput of one link-eval run."""
 
     quality: PairwiseQuality
+    linkable: PairwiseQuality
+    """The same, over records that are not placeholders (which are never auto-linked)."""
+    placeholders: int
     review: int
     records: int
     persons: int
@@ -43,6 +51,9 @@ class EvalReport:
             "true_pairs": self.quality.true_pairs,
             "predicted_pairs": self.quality.predicted_pairs,
             "true_positive_pairs": self.quality.true_positives,
+            "placeholder_records": self.placeholders,
+            "recall_ceiling": round(_share(self.linkable.true_pairs, self.quality.true_pairs), 6),
+            "recall_without_placeholders": round(self.linkable.recall, 6),
             "weights_version": self.weights_version,
         }
 
@@ -55,7 +66,7 @@ def evaluate_on(
     review = 0
     started = time.perf_counter()
     for record in records:
-        resolution = resolve(conn, record.demographics, weights)
+        resolution = resolve(conn, record.demographics, weights, looked_up=True)
         key = record.demographics.source_key
         if resolution.outcome is Outcome.HELD or resolution.person_id is None:
             review += 1
@@ -65,9 +76,27 @@ def evaluate_on(
     seconds = time.perf_counter() - started
     truth: dict[str, str] = {r.demographics.source_key: r.truth_id for r in records}
     persons = len({p for p in assigned.values() if not p.startswith("held:")})
+    placeholders: set[str] = {
+        r.demographics.source_key for r in records if profile(r.demographics).placeholder
+    }
     return EvalReport(
-        pairwise_quality(assigned, truth), review, len(records), persons, seconds, weights.version
+        quality=pairwise_quality(assigned, truth),
+        linkable=pairwise_quality(_without(assigned, placeholders), _without(truth, placeholders)),
+        placeholders=len(placeholders),
+        review=review,
+        records=len(records),
+        persons=persons,
+        seconds=seconds,
+        weights_version=weights.version,
     )
+
+
+def _without(mapping: dict[str, str], keys: set[str]) -> dict[str, str]:
+    return {k: v for k, v in mapping.items() if k not in keys}
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0
 
 
 def evaluate(dsn: str, records: Sequence[LabelledRecord], weights: MatchWeights) -> EvalReport:

@@ -27,13 +27,17 @@ def attach(
     evidence: dict[str, Any],
     kind: ChangeKind = ChangeKind.LINK,
 ) -> dict[str, Any]:
-    """Link ``record`` to ``person_id``, release its held events, queue and return the change."""
-    repository.link(conn, record, person_id, rule=rule, score=score, evidence=evidence)
-    outbox.release(conn, record.org, record.local_id, person_id)
+    """Link ``record`` to ``person_id``, release its held events, queue and return the change.
+
+    The writes go out in one pipeline (one round trip to PostgreSQL, not one per statement);
+    they are still inside the caller's transaction, and any error is raised here."""
     change = identity_change(
         kind, person_id, source_keys=[record.source_key], rule=rule, score=score
     )
-    outbox.add_changes(conn, [change])
+    with conn.pipeline():
+        repository.link(conn, record, person_id, rule=rule, score=score, evidence=evidence)
+        outbox.release(conn, record.org, record.local_id, person_id)
+        outbox.add_changes(conn, [change])
     return change
 
 
@@ -46,13 +50,14 @@ def attach_new_person(
     evidence: dict[str, Any],
 ) -> dict[str, Any]:
     """Create a person for ``record`` and attach it (a NEW_PERSON change)."""
-    person_id = repository.create_person(conn)
-    return attach(
-        conn,
-        record,
-        person_id,
-        rule=rule,
-        score=score,
-        evidence=evidence,
-        kind=ChangeKind.NEW_PERSON,
-    )
+    with conn.pipeline():
+        person_id = repository.create_person(conn)
+        return attach(
+            conn,
+            record,
+            person_id,
+            rule=rule,
+            score=score,
+            evidence=evidence,
+            kind=ChangeKind.NEW_PERSON,
+        )

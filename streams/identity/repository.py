@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from schemas.events import PersonId
+from schemas.events import PersonId, SourceKey, source_key
 from streams.identity.blocking import blocking_keys, lock_ids
 from streams.identity.demographics import Demographics, from_json
 from streams.identity.errors import UnknownPersonError
@@ -31,6 +32,7 @@ __all__ = [
     "history",
     "link",
     "link_of",
+    "links_of",
     "lock",
     "migrate",
     "record_history",
@@ -65,6 +67,26 @@ def link_of(conn: Connection, org: str, local_id: str) -> tuple[PersonId, Demogr
         (org, local_id),
     ).fetchone()
     return (PersonId(row[0]), from_json(row[1])) if row else None
+
+
+def links_of(
+    conn: Connection, keys: Iterable[tuple[str, str]]
+) -> dict[SourceKey, tuple[PersonId, Demographics]]:
+    """:func:`link_of` for many ``(org, local id)`` pairs in one indexed query (the primary
+    key); unknown records are absent from the result."""
+    pairs = sorted(set(keys))
+    if not pairs:
+        return {}
+    rows = conn.execute(
+        """SELECT s.org, s.local_id, s.person_id, s.demographics
+           FROM unnest(%s::text[], %s::text[]) AS k(org, local_id)
+           JOIN source_records s ON s.org = k.org AND s.local_id = k.local_id""",
+        ([org for org, _ in pairs], [local for _, local in pairs]),
+    ).fetchall()
+    return {
+        source_key(org, local_id): (PersonId(person_id), from_json(demographics))
+        for org, local_id, person_id, demographics in rows
+    }
 
 
 def active_person(conn: Connection, person_id: str) -> PersonId:
@@ -109,10 +131,12 @@ def create_person(conn: Connection) -> PersonId:
     return person_id
 
 
-def _write_blocking(conn: Connection, record: Demographics) -> None:
-    conn.execute(
-        "DELETE FROM blocking_keys WHERE org = %s AND local_id = %s", (record.org, record.local_id)
-    )
+def _write_blocking(conn: Connection, record: Demographics, *, replace: bool) -> None:
+    if replace:
+        conn.execute(
+            "DELETE FROM blocking_keys WHERE org = %s AND local_id = %s",
+            (record.org, record.local_id),
+        )
     keys = blocking_keys(profile(record))
     if keys:
         conn.execute(
@@ -178,7 +202,7 @@ def link(
             Jsonb(evidence),
         ),
     )
-    _write_blocking(conn, record)
+    _write_blocking(conn, record, replace=False)  # a new record has no keys yet
     record_history(
         conn,
         org=record.org,
@@ -198,7 +222,7 @@ def update_demographics(conn: Connection, record: Demographics) -> None:
         "UPDATE source_records SET demographics = %s WHERE org = %s AND local_id = %s",
         (Jsonb(record.to_json()), record.org, record.local_id),
     )
-    _write_blocking(conn, record)
+    _write_blocking(conn, record, replace=True)
 
 
 def history(conn: Connection, org: str, local_id: str) -> list[dict[str, Any]]:

@@ -70,12 +70,22 @@ def _hold(
 
 
 def resolve(
-    conn: Connection, record: Demographics, weights: MatchWeights, *, event: RawEvent | None = None
+    conn: Connection,
+    record: Demographics,
+    weights: MatchWeights,
+    *,
+    event: RawEvent | None = None,
+    looked_up: bool = False,
 ) -> Resolution:
-    """Resolve ``record``; when held and ``event`` is given, park the event in the MPI."""
-    found = repository.link_of(conn, record.org, record.local_id)
-    if found is not None and (not record.has_demographics or found[1] == record):
-        return Resolution(Outcome.FORWARD, found[0], rule="known-source-record")
+    """Resolve ``record``; when held and ``event`` is given, park the event in the MPI.
+
+    ``looked_up`` says the caller has just found the record unknown or changed (a batch's
+    lookup, or link-eval's fresh records), so the lock-free first look is skipped; the look
+    under the locks is always made."""
+    if not looked_up:
+        found = repository.link_of(conn, record.org, record.local_id)
+        if found is not None and (not record.has_demographics or found[1] == record):
+            return Resolution(Outcome.FORWARD, found[0], rule="known-source-record")
     keys = blocking_keys(profile(record))
     with conn.transaction():
         repository.lock(conn, [record.source_key, *keys])

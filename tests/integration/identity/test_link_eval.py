@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -11,8 +12,13 @@ import typer
 from typer.testing import CliRunner
 
 from deploy.local import StackSettings
+from streams.identity import repository
 from streams.identity.cli import link_eval_command
+from streams.identity.linkeval import evaluate_on
+from streams.identity.records_file import LabelledRecord
+from streams.identity.weights import load
 from tests.integration.identity.fake1000 import convert
+from tests.unit.streams.identity.people import ANNA, record
 
 
 @pytest.fixture
@@ -42,5 +48,21 @@ def test_fake_1000_precision_and_json_line(
     assert summary["precision"] >= 0.99
     assert 0.2 <= summary["recall"] <= 1.0
     assert summary["review"] > 0 and summary["records_per_s"] > 0
+    assert (summary["placeholder_records"], summary["recall_ceiling"]) == (0, 1.0)
     assert {"precision", "recall", "f1", "review", "records", "records_per_s"} <= set(summary)
     assert _schemas(stack.postgres_dsn) == before
+
+
+def test_placeholders_set_the_recall_ceiling(pg_conn: psycopg.Connection[Any]) -> None:
+    """A Baby record is never linked: its pairs count against recall, and the ceiling says so."""
+    repository.migrate(pg_conn)
+    records = [
+        LabelledRecord("RD8:H100", "P1", ANNA),
+        LabelledRecord("E81001:G1", "P1", record(org="E81001", local_id="G1")),
+        LabelledRecord("RD8:B1", "P1", record(local_id="B1", given_name="Baby", nhs_number=None)),
+    ]
+    summary = evaluate_on(pg_conn, records, load()).to_json()
+    assert (summary["true_pairs"], summary["true_positive_pairs"]) == (3, 1)
+    assert summary["placeholder_records"] == 1
+    assert summary["recall_ceiling"] == pytest.approx(1 / 3, abs=1e-6)
+    assert summary["recall_without_placeholders"] == 1.0

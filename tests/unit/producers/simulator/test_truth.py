@@ -12,7 +12,8 @@ from producers.simulator.region import REGION
 from tests.unit.producers.simulator.conftest import RegionSample
 
 HEADER_LINE = (
-    "record_id,source,truth_id,nhs_number,given_name,family_name,birth_date,sex,postcode,address"
+    "record_id,source,truth_id,nhs_number,given_name,family_name,birth_date,sex,postcode,address,"
+    "nhs_number_status"
 )
 
 
@@ -42,6 +43,7 @@ def test_one_row_per_record_with_wellformed_fields(small_region: list[PersonReco
         assert row["birth_date"] == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["birth_date"])
         assert row["sex"] in {"M", "F", "U", ""}
         assert row["nhs_number"] == "" or re.fullmatch(r"999\d{7}", row["nhs_number"])
+        assert (row["nhs_number_status"] == "ABSENT") == (row["nhs_number"] == "")
 
 
 def test_rows_show_what_the_organisation_recorded(small_region: list[PersonRecords]) -> None:
@@ -53,6 +55,7 @@ def test_rows_show_what_the_organisation_recorded(small_region: list[PersonRecor
             assert row.family_name == (held.family_name or "")
             assert row.postcode == (held.address.postcode if held.address else "")
             assert row.truth_id == person.person.truth_id
+            assert row.nhs_number_status == record.nhs_status
 
 
 def test_placeholder_rows_have_empty_fields(region_sample: RegionSample) -> None:

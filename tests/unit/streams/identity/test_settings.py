@@ -27,3 +27,40 @@ def test_bad_schema_name_is_refused() -> None:
     """The schema must be a plain SQL identifier."""
     with pytest.raises(ValueError, match="MCR_IDENTITY_SCHEMA"):
         IdentitySettings.from_env({"MCR_IDENTITY_SCHEMA": "mpi; drop"})
+
+
+def test_topic_prefix_names_every_topic_of_the_stage() -> None:
+    """MCR_TOPIC_PREFIX goes before the source, linked, changes and DLQ topic names."""
+    settings = IdentitySettings.from_env({"MCR_TOPIC_PREFIX": "t1."})
+    assert settings.source_topics[0] == "t1.mcr.source.patient"
+    assert len(settings.source_topics) == 5
+    assert (settings.linked_topic, settings.changes_topic, settings.dlq_topic) == (
+        "t1.mcr.linked",
+        "t1.mcr.identity.changes",
+        "t1.mcr.dlq",
+    )
+
+
+def test_without_a_prefix_the_topics_are_the_contract_names() -> None:
+    """The defaults are the wire contract's topic names, unchanged."""
+    settings = IdentitySettings.from_env({})
+    assert (settings.linked_topic, settings.dlq_topic, settings.batch_size) == (
+        "mcr.linked",
+        "mcr.dlq",
+        500,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MCR_TOPIC_PREFIX": "t 1"}, "MCR_TOPIC_PREFIX"),
+        ({"MCR_IDENTITY_BATCH": "0"}, "MCR_IDENTITY_BATCH"),
+        ({"MCR_IDENTITY_BATCH": "many"}, "whole numbers"),
+        ({"MCR_IDENTITY_BATCH_WITHIN_MS": "-5"}, "MCR_IDENTITY_BATCH_WITHIN_MS"),
+    ],
+)
+def test_bad_stream_settings_are_refused(env: dict[str, str], message: str) -> None:
+    """A malformed prefix or batch setting fails at start, naming the variable."""
+    with pytest.raises(ValueError, match=message):
+        IdentitySettings.from_env(env)

@@ -1,0 +1,116 @@
+"""Route a batch of consumed source events with as few MPI round trips as the rules allow.
+
+The stream's hot path. Events are routed strictly in consumption order, so the events of one
+source key (one partition) stay in order. One indexed query finds every already-linked
+``(org, local id)`` of the batch, and their events are routed from it without scoring (rule 1
+of the README). Everything else (an unknown record, changed demographics, an HL7 A40 merge)
+goes through :func:`handler.route_decoded`, which decides inside its own transaction under
+the advisory locks, exactly as for a single event; the batch's view is then updated from the
+outcome, so a later event of a record first seen in this batch finds the link the first one
+made, and the later events of a held record are held too. An A40 merge can move other
+records, so the view is read again after one.
+
+Like the single-event path, a known record's person is read once per batch: a merge made by
+another process while the batch is routed is announced on ``mcr.identity.changes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from schemas.events import PersonId, SourceKey
+from streams.identity import repository
+from streams.identity.demographics import Demographics
+from streams.identity.handler import (
+    DecodedEvent,
+    Route,
+    Routing,
+    decode_event,
+    linked,
+    route_decoded,
+)
+from streams.identity.scoring import MatchWeights
+
+__all__ = ["KNOWN_RULE", "RETRYABLE", "Consumed", "handle_batch"]
+
+KNOWN_RULE = "known-source-record"
+RETRYABLE = (psycopg.OperationalError, psycopg.InterfaceError)
+"""Database errors that say nothing about the event (lost connection, deadlock, timeout):
+the whole batch is retried, since MPI decisions already committed resolve as known."""
+Known = dict[SourceKey, tuple[PersonId, Demographics]]
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """One consumed message: its value and where it was read."""
+
+    value: bytes
+    topic: str
+    partition: int
+    offset: int
+
+
+def handle_batch(
+    conn: psycopg.Connection[Any], batch: Sequence[Consumed], *, weights: MatchWeights
+) -> list[Routing]:
+    """One routing per consumed message, in order (see the module docstring)."""
+    decoded = [
+        decode_event(c.value, topic=c.topic, partition=c.partition, offset=c.offset) for c in batch
+    ]
+    records = [d.record for d in decoded if isinstance(d, DecodedEvent)]
+    known = _lookup(conn, records)
+    routings: list[Routing] = []
+    for item in decoded:
+        if isinstance(item, Routing):
+            routings.append(item)
+            continue
+        fast = _from_known(item, known)
+        if fast is not None:
+            routings.append(fast)
+            continue
+        routing = _slow_path(conn, item, weights)
+        routings.append(routing)
+        if item.merged_local_ids and routing.route is Route.LINKED:
+            known = _lookup(conn, records)
+        else:
+            _remember(known, item.record, routing)
+    return routings
+
+
+def _slow_path(conn: psycopg.Connection[Any], item: DecodedEvent, weights: MatchWeights) -> Routing:
+    """:func:`route_decoded`; an unexpected error other than a lost or busy database (which
+    the caller retries) dead-letters this event only, naming the error class, never a value."""
+    try:
+        return route_decoded(conn, item, weights=weights, looked_up=True)
+    except RETRYABLE:
+        raise
+    except Exception as exc:  # a poison event must not stall the partition
+        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: unexpected error in identity")
+
+
+def _lookup(conn: psycopg.Connection[Any], records: Sequence[Demographics]) -> Known:
+    return repository.links_of(conn, ((r.org, r.local_id) for r in records))
+
+
+def _from_known(item: DecodedEvent, known: Known) -> Routing | None:
+    """The routing of a known record's event when rule 1 answers it alone, else None."""
+    record = item.record
+    found = known.get(record.source_key)
+    if found is None or item.merged_local_ids:
+        return None
+    person_id, stored = found
+    if record.has_demographics and record != stored:
+        return None  # the slow path stores the new demographics and re-keys blocking
+    return linked(item.event, person_id, KNOWN_RULE)
+
+
+def _remember(known: Known, record: Demographics, routing: Routing) -> None:
+    """What the MPI holds for ``record`` after its event was routed the slow way."""
+    if routing.route is Route.LINKED and routing.person_id is not None:
+        known[record.source_key] = (PersonId(routing.person_id), record)
+    else:
+        known.pop(record.source_key, None)

@@ -1,0 +1,31 @@
+"""Running the pipeline's faust application (``streams.app``) as a worker process.
+
+The same steps as ``faust -A streams.app:app worker``: finalise the app, import the agent
+modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
+commits what was acknowledged and closes Kafka and the MPI pool before the process exits.
+Configuration is the environment's (``IdentitySettings``, ``MCR_STREAMS_APP_ID``, and faust's
+own ``APP_DATADIR`` for its data directory).
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+__all__ = ["run_worker"]
+
+
+def run_worker(*, loglevel: str = "warn") -> NoReturn:
+    """Run the stream processors until stopped; exits the process (SystemExit)."""
+    import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
+
+    from streams.app import app  # noqa: PLC0415
+
+    app.finalize()
+    app.worker_init()
+    app.discover()
+    app.worker_init_post_autodiscover()
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
+    # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which
+    # makes every library build a log record per message (a tenth of the worker's time).
+    worker.spinner = None
+    worker.execute_from_commandline()

@@ -29,7 +29,13 @@ def _produce(events: int) -> dict[str, Any]:
     return run_produce_bench(events=events, bootstrap=StackSettings.from_env().kafka_bootstrap)
 
 
-BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {"produce": _produce}
+def _e2e(events: int, **options: Any) -> dict[str, Any]:
+    from consumers.ops.bench import E2eOptions, run_e2e_bench  # noqa: PLC0415
+
+    return run_e2e_bench(E2eOptions(events=events, **options), stack=StackSettings.from_env())
+
+
+BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {"produce": _produce, "e2e": _e2e}
 
 
 def _emit(result: dict[str, Any]) -> None:
@@ -40,6 +46,37 @@ def _emit(result: dict[str, Any]) -> None:
 def produce(events: int = EVENTS) -> None:
     """Encode, validate and produce throughput; bytes per event."""
     _emit(_produce(events))
+
+
+@app.command()
+def e2e(
+    *,
+    events: int = typer.Option(20_000, "--events", help="Events in the throughput phase."),
+    latency_seconds: float = typer.Option(10.0, "--latency-seconds", help="Latency phase length."),
+    rate: float = typer.Option(1_000.0, "--rate", help="Events/s in the latency phase."),
+    seed: int = typer.Option(2026, "--seed", help="Simulator seed."),
+    identity_workers: int = typer.Option(
+        1, "--identity-workers", min=1, help="Identity worker processes (one group)."
+    ),
+    projection_workers: int = typer.Option(
+        1, "--projection-workers", min=1, help="Projection worker processes (one group)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON line."),
+) -> None:
+    """Producer -> identity -> searchable record: events/s, latency, baseline, stage profile."""
+    from consumers.ops.bench import BenchError, summary_text  # noqa: PLC0415
+
+    try:
+        result = _e2e(
+            events, latency_seconds=latency_seconds, latency_rate=rate, seed=seed,
+            identity_workers=identity_workers, projection_workers=projection_workers,
+        )  # fmt: skip
+    except BenchError as exc:
+        typer.echo(f"bench e2e failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not as_json:
+        typer.echo(summary_text(result))
+    _emit(result)
 
 
 @app.command("all")

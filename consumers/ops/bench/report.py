@@ -1,0 +1,229 @@
+"""The end-to-end benchmark's result: what each phase measured, where the time went, and the one
+JSON object ``mcr bench e2e`` prints last. Pure.
+
+The throughput phase's wall time splits into consecutive shares: producing (first produce to
+the last delivery report), then each stage's *tail* (how long it kept working after its input
+was complete), then the final refresh. The stage with the largest share is the one limiting
+throughput: a stage that keeps up finishes within about one commit interval of its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.ops.bench.percentiles import LatencySummary
+from consumers.ops.bench.rates import StageProfile
+
+__all__ = [
+    "STAGES",
+    "TARGET_EVENTS_PER_S",
+    "BaselineResult",
+    "E2eReport",
+    "LatencyResult",
+    "ThroughputResult",
+    "assemble_report",
+    "cpu_budget",
+    "limiting_stage",
+    "summary_text",
+    "time_split",
+]
+
+TARGET_EVENTS_PER_S = 5_000
+STAGES = ("produce", "identity", "projection")
+HINTS: Mapping[str, str] = {
+    "produce": "the producer (validate + Avro encode in one Python thread): more producer "
+    "processes, or skip validation for trusted batch loads",
+    "identity": "the identity stage (one faust worker, MPI round trips to PostgreSQL): more "
+    "workers in the group (partitions allow 4), fewer round trips per batch, PostgreSQL on "
+    "its own cores",
+    "projection": "the record projection (one Python consumer, bulk to OpenSearch): more "
+    "workers in the group, larger bulk batches, a longer refresh interval while loading",
+}
+
+
+@dataclass(frozen=True)
+class ThroughputResult:
+    """The throughput phase: timings (seconds from the first produce) and where events went."""
+
+    events: int
+    produce_s: float
+    caught_up_s: float
+    total_s: float
+    linked: int
+    held: Mapping[str, int]
+    dead_letters: int
+    expected_documents: int
+    searchable_documents: int
+    stages: Mapping[str, StageProfile]
+    timeline: Mapping[str, Sequence[float] | Sequence[int]] = field(default_factory=dict)
+    """Each stage's committed count at every second (see :func:`rates.timeline`)."""
+
+    @property
+    def events_per_s(self) -> float:
+        """Sustained rate: events over first produce until searchable."""
+        return self.events / self.total_s if self.total_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    """The latency phase: events produced at ``rate`` for ``seconds``, and the samples."""
+
+    rate: float
+    events: int
+    seconds: float
+    sample_every: int
+    timeout_s: float
+    summary: LatencySummary
+    direct: LatencySummary
+    """The samples that were never held (linked on first sight)."""
+    released_after_hold: int
+    """Seen samples that were held first (awaiting demographics), then released."""
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """The plain consumer: every event decoded and bulk-indexed, nothing else."""
+
+    events: int
+    seconds: float
+    indexed: int
+
+    @property
+    def events_per_s(self) -> float:
+        """Events over the consumer's start until all were indexed and refreshed."""
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def time_split(result: ThroughputResult) -> dict[str, float]:
+    """Consecutive shares of the throughput phase's wall time, in seconds."""
+    identity = result.stages["identity"].done_s or result.produce_s
+    projection = result.stages["projection"].done_s or identity
+    return {
+        "produce": result.produce_s,
+        "identity": max(0.0, identity - result.produce_s),
+        "projection": max(0.0, projection - max(identity, result.produce_s)),
+        "settle_and_refresh": max(0.0, result.total_s - max(projection, identity)),
+    }
+
+
+def limiting_stage(split: Mapping[str, float]) -> str:
+    """The stage with the largest share of the wall time (ties: the earlier stage)."""
+    return max(STAGES, key=lambda stage: split.get(stage, 0.0))
+
+
+@dataclass(frozen=True)
+class E2eReport:
+    """Everything one run measured."""
+
+    throughput: ThroughputResult
+    latency: LatencyResult
+    baseline: BaselineResult
+    cpu_seconds: Mapping[str, float] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    cores: int = 0
+
+
+def assemble_report(report: E2eReport) -> dict[str, Any]:
+    """The JSON object of one run: headline numbers first, then the detail of each phase."""
+    throughput, latency, baseline = report.throughput, report.latency, report.baseline
+    split = time_split(throughput)
+    limiting = limiting_stage(split)
+    rate = throughput.events_per_s
+    met = rate >= TARGET_EVENTS_PER_S
+    summary = latency.summary
+    return {
+        "events": throughput.events,
+        "events_per_s": round(rate, 1),
+        "latency_p50_ms": _round(summary.p50_ms),
+        "latency_p99_ms": _round(summary.p99_ms),
+        "baseline_events_per_s": round(baseline.events_per_s, 1),
+        "fraction_of_baseline": _fraction(rate, baseline.events_per_s),
+        "target_events_per_s": TARGET_EVENTS_PER_S,
+        "target_met": met,
+        "limiting_stage": limiting,
+        "hint": None if met else HINTS[limiting],
+        "throughput": _throughput_json(throughput, split),
+        "stages": {name: profile.to_json() for name, profile in throughput.stages.items()},
+        "timeline": {name: list(values) for name, values in throughput.timeline.items()},
+        "latency": {
+            "rate_events_per_s": latency.rate,
+            "events": latency.events,
+            "seconds": round(latency.seconds, 2),
+            "sample_every_nth_item": latency.sample_every,
+            "timeout_s": latency.timeout_s,
+            **summary.to_json(),
+            "released_after_hold": latency.released_after_hold,
+            "never_held_p50_ms": _round(latency.direct.p50_ms),
+            "never_held_p99_ms": _round(latency.direct.p99_ms),
+        },
+        "baseline": {
+            "events": baseline.events,
+            "indexed": baseline.indexed,
+            "seconds": round(baseline.seconds, 3),
+            "events_per_s": round(baseline.events_per_s, 1),
+        },
+        "cpu": cpu_budget(report.cpu_seconds, events=throughput.events, cores=report.cores),
+        "config": dict(report.config),
+    }
+
+
+def cpu_budget(cpu_seconds: Mapping[str, float], *, events: int, cores: int) -> dict[str, Any]:
+    """CPU the throughput phase cost, per component and per event, and the rate the machine
+    could reach if the CPU were the only limit and every core were busy:
+    ``cores / (CPU seconds per event)``."""
+    total = sum(cpu_seconds.values())
+    per_event_ms = total * 1000 / events if events else 0.0
+    return {
+        "seconds": {name: round(value, 1) for name, value in cpu_seconds.items()},
+        "ms_per_event": {
+            name: round(value * 1000 / events, 3) if events else None
+            for name, value in cpu_seconds.items()
+        },
+        "total_ms_per_event": round(per_event_ms, 3),
+        "cores": cores,
+        "ceiling_events_per_s": round(cores * 1000 / per_event_ms, 1) if per_event_ms else None,
+    }
+
+
+def _throughput_json(result: ThroughputResult, split: Mapping[str, float]) -> dict[str, Any]:
+    return {
+        "seconds": round(result.total_s, 3),
+        "produce_s": round(result.produce_s, 3),
+        "caught_up_s": round(result.caught_up_s, 3),
+        "time_split_s": {name: round(value, 3) for name, value in split.items()},
+        "linked": result.linked,
+        "held": sum(result.held.values()),
+        "held_by_reason": dict(sorted(result.held.items())),
+        "dead_letters": result.dead_letters,
+        "expected_documents": result.expected_documents,
+        "searchable_documents": result.searchable_documents,
+        "missing_documents": result.expected_documents - result.searchable_documents,
+    }
+
+
+def _fraction(value: float, of: float) -> float | None:
+    return round(value / of, 3) if of > 0 else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def summary_text(result: Mapping[str, Any]) -> str:
+    """A few readable lines of an assembled report (printed before the JSON line)."""
+    latency, cpu = result["latency"], result["cpu"]
+    split = result["throughput"]["time_split_s"]
+    return (
+        f"{result['events']:,} events: {result['events_per_s']:,.0f} events/s producer to "
+        f"searchable ({result['fraction_of_baseline']} of the plain baseline, "
+        f"{result['baseline_events_per_s']:,.0f} events/s)\n"
+        f"latency at {latency['rate_events_per_s']:,.0f} events/s: p50 "
+        f"{result['latency_p50_ms']} ms, p99 {result['latency_p99_ms']} ms, "
+        f"{latency['missing']} of {latency['samples']} samples not seen\n"
+        f"time split (s): {', '.join(f'{k} {v}' for k, v in split.items())}; "
+        f"limiting stage: {result['limiting_stage']}\n"
+        f"CPU: {cpu['total_ms_per_event']} ms per event across the stack, so at most "
+        f"{cpu['ceiling_events_per_s']} events/s on {cpu['cores']} cores"
+    )

@@ -1,0 +1,166 @@
+"""``mcr bench e2e``: the whole pipeline, producer to searchable record, measured. Orchestration
+only; each phase lives in its own module.
+
+1. Generate the events up front (the simulator's cost is not the pipeline's).
+2. Make the run's private topics, MPI schema, groups and alias; start ``mcr identity worker``
+   and ``mcr record run`` on them as child processes; wait until both groups are assigned.
+3. Throughput phase (:mod:`.throughput`), then latency phase (:mod:`.latency`), with the
+   workers running; then stop them.
+4. Baseline (:mod:`.baseline`) over the same source topics, with nothing else running.
+5. Remove everything the run made, and return the report (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka.admin import AdminClient
+from opensearchpy import OpenSearch
+
+from consumers.ops.bench.baseline import run_baseline
+from consumers.ops.bench.cpu import CpuMeter, PidSource, process
+from consumers.ops.bench.events import region_events
+from consumers.ops.bench.latency import run_latency
+from consumers.ops.bench.probe import OffsetProbe, backend_pids
+from consumers.ops.bench.provision import provisioned
+from consumers.ops.bench.report import (
+    E2eReport,
+    LatencyResult,
+    ThroughputResult,
+    assemble_report,
+)
+from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.throughput import run_throughput
+from consumers.ops.bench.workers import Worker, running_workers, wait_until_ready
+from deploy.local.settings import StackSettings
+from deploy.local.stack import services
+from mcr.logging import get_logger
+from producers.sdk import PublisherConfig
+from projections.record.settings import RecordSettings
+from schemas.events import SourceEvent
+from streams.identity.settings import IdentitySettings
+
+__all__ = ["E2eOptions", "run_e2e_bench"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class E2eOptions:
+    """What to run: sizes, rates and patience."""
+
+    events: int = 20_000
+    seed: int = 2026
+    latency_rate: float = 1_000.0
+    latency_seconds: float = 10.0
+    sample_every: int = 5
+    latency_timeout_s: float = 30.0
+    catch_up_timeout_s: float = 900.0
+    partitions: int = 4
+    identity_workers: int = 1
+    projection_workers: int = 1
+
+
+def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any]:
+    """Run the benchmark on the real stack; returns the JSON-able report.
+
+    Raises BenchError (WorkerExitedError, CatchUpTimeoutError) when no trustworthy number
+    could be taken; the run's topics, schema, groups and indices are removed either way.
+    """
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    throughput_events = region_events(options.events, seed=options.seed)
+    latency_events = region_events(
+        round(options.latency_rate * options.latency_seconds),
+        seed=options.seed,
+        first_person=throughput_events.next_person,
+    )
+    space = new_space(targets, partitions=options.partitions)
+    load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
+    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    log.info("bench e2e starting", events=options.events, alias=space.alias)
+    try:
+        with provisioned(space, client), tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp:
+            throughput, cpu, latency = _pipeline_phases(
+                space, client, Path(tmp), options=options, stack=stack,
+                events=(throughput_events.events, latency_events.events),
+            )  # fmt: skip
+            baseline = run_baseline(
+                space, client, events=options.events + len(latency_events.events),
+                refresh_interval=RecordSettings.from_env().refresh_interval,
+                timeout_s=options.catch_up_timeout_s,
+            )  # fmt: skip
+    finally:
+        client.close()
+    config = _config(options, space, load)
+    return assemble_report(
+        E2eReport(throughput, latency, baseline, cpu, config, os.cpu_count() or 1)
+    )
+
+
+def _pipeline_phases(
+    space: BenchSpace,
+    client: OpenSearch,
+    folder: Path,
+    *,
+    options: E2eOptions,
+    stack: StackSettings,
+    events: tuple[Sequence[SourceEvent], Sequence[SourceEvent]],
+) -> tuple[ThroughputResult, dict[str, float], LatencyResult]:
+    """Start the workers, run the throughput then the latency phase, stop the workers."""
+    probe = OffsetProbe(space)
+    publisher = space.publisher_config(PublisherConfig.from_env())
+    with running_workers(
+        space, folder, identity=options.identity_workers, projection=options.projection_workers
+    ) as workers:
+        admin = AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+        ready_s = wait_until_ready(admin, workers)
+        log.info("bench workers ready", elapsed_s=round(ready_s, 1))
+        meter = CpuMeter(_components(workers, stack, space))
+        meter.start()
+        throughput = run_throughput(
+            space, events[0], probe=probe, client=client, publisher=publisher,
+            timeout_s=options.catch_up_timeout_s,
+        )  # fmt: skip
+        cpu = meter.stop()
+        log.info("bench throughput done", elapsed_s=round(throughput.total_s, 2))
+        latency = run_latency(
+            space, events[1], client=client, probe=probe, publisher=publisher,
+            rate=options.latency_rate, sample_every=options.sample_every,
+            timeout_s=options.latency_timeout_s,
+        )  # fmt: skip
+    return throughput, cpu, latency
+
+
+def _components(
+    workers: list[Worker], stack: StackSettings, space: BenchSpace
+) -> dict[str, PidSource]:
+    found = {"bench": process(os.getpid())}
+    found |= {worker.name: process(worker.process.pid) for worker in workers}
+    for service in services(stack):
+        pid = service.pid()
+        if pid is not None and service.name != "postgres":
+            found[service.name] = process(pid)
+    found["postgres"] = partial(backend_pids, space)
+    return found
+
+
+def _config(options: E2eOptions, space: BenchSpace, load: float) -> dict[str, Any]:
+    record = RecordSettings.from_env()
+    identity = IdentitySettings.from_env()
+    return {
+        "run_tag": space.tag,
+        "load_1m_at_start": round(load, 2),
+        **{k: v for k, v in asdict(options).items() if k != "events"},
+        "identity_batch": identity.batch_size,
+        "identity_batch_within_ms": identity.batch_within_ms,
+        "record_flush_max_docs": record.flush_max_docs,
+        "record_flush_interval_ms": record.flush_interval_ms,
+        "record_refresh_interval": record.refresh_interval,
+        "commit_interval_s": space.commit_interval_s,
+    }

@@ -1,0 +1,150 @@
+"""Names and settings of one benchmark run's private corner of the stack. Pure.
+
+Every run gets a random tag; its topics (``bench.<tag>.mcr.source.*``, ``.mcr.linked``, ...),
+MPI schema, faust application id, consumer groups, record alias and baseline index all carry
+it, so a run never reads or writes the demo's data and everything it made can be found and
+removed afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from producers.sdk.settings import PublisherConfig
+from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+
+__all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where the real stack listens."""
+
+    kafka_bootstrap: str
+    opensearch_url: str
+    postgres_dsn: str
+
+
+@dataclass(frozen=True)
+class BenchSpace:
+    """One run's names (all derived from ``tag``) and how its workers are configured."""
+
+    tag: str
+    targets: Targets
+    partitions: int = 4
+    commit_interval_s: float = 1.0
+
+    @property
+    def prefix(self) -> str:
+        """Prepended to every pipeline topic name."""
+        return f"bench.{self.tag}."
+
+    @property
+    def schema(self) -> str:
+        """The MPI's PostgreSQL schema."""
+        return f"mcr_bench_{self.tag}"
+
+    @property
+    def identity_group(self) -> str:
+        """The faust application id, which is also the identity stage's consumer group."""
+        return f"mcr-bench-{self.tag}-identity"
+
+    @property
+    def record_group(self) -> str:
+        """The projection worker's consumer group."""
+        return f"mcr-bench-{self.tag}-record"
+
+    @property
+    def alias(self) -> str:
+        """The record alias (also the prefix of its index versions and template)."""
+        return f"bench-{self.tag}-record"
+
+    @property
+    def baseline_index(self) -> str:
+        """Where the plain consumer indexes."""
+        return f"bench-{self.tag}-baseline"
+
+    @property
+    def application_name(self) -> str:
+        """What the run's PostgreSQL sessions call themselves (to find their backends)."""
+        return f"mcr-bench-{self.tag}"
+
+    @property
+    def source_topics(self) -> tuple[str, ...]:
+        return tuple(self.prefix + topic for topic in SOURCE_TOPICS)
+
+    @property
+    def linked_topic(self) -> str:
+        return self.prefix + LINKED_TOPIC
+
+    @property
+    def changes_topic(self) -> str:
+        return self.prefix + IDENTITY_CHANGES_TOPIC
+
+    @property
+    def dlq_topic(self) -> str:
+        return self.prefix + DLQ_TOPIC
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Every topic the run creates up front."""
+        return (*self.source_topics, self.linked_topic, self.changes_topic, self.dlq_topic)
+
+    def identity_env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base`` plus the variables pointing ``mcr identity worker`` at this run.
+
+        ``BROKER_COMMIT_INTERVAL`` is faust's own setting: commits every ``commit_interval_s``
+        (faust's default is 2.8 s), the same cadence as the projection, so "caught up" is
+        seen as soon as it happens.
+        """
+        return {
+            **base,
+            "MCR_KAFKA_BOOTSTRAP": self.targets.kafka_bootstrap,
+            "MCR_POSTGRES_DSN": with_application_name(
+                self.targets.postgres_dsn, self.application_name
+            ),
+            "MCR_IDENTITY_SCHEMA": self.schema,
+            "MCR_TOPIC_PREFIX": self.prefix,
+            "MCR_STREAMS_APP_ID": self.identity_group,
+            "BROKER_COMMIT_INTERVAL": str(self.commit_interval_s),
+        }
+
+    def record_env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base`` plus the variables pointing ``mcr record run`` at this run."""
+        return {
+            **base,
+            "MCR_KAFKA_BOOTSTRAP": self.targets.kafka_bootstrap,
+            "MCR_OPENSEARCH_URL": self.targets.opensearch_url,
+            "MCR_RECORD_SOURCE_TOPIC": self.linked_topic,
+            "MCR_RECORD_IDENTITY_TOPIC": self.changes_topic,
+            "MCR_RECORD_DLQ_TOPIC": self.dlq_topic,
+            "MCR_RECORD_GROUP": self.record_group,
+            "MCR_RECORD_ALIAS": self.alias,
+            "MCR_RECORD_COMMIT_INTERVAL_MS": str(round(self.commit_interval_s * 1000)),
+        }
+
+    def publisher_config(self, base: PublisherConfig) -> PublisherConfig:
+        """``base`` (the environment's producer settings) sending to this run's topics."""
+        return replace(
+            base,
+            bootstrap_servers=self.targets.kafka_bootstrap,
+            topic_prefix=self.prefix,
+            client_id=f"mcr-bench-{self.tag}",
+        )
+
+
+def with_application_name(dsn: str, name: str) -> str:
+    """``dsn`` (URL or ``key=value`` form) with ``application_name`` set to ``name``."""
+    if "://" not in dsn:
+        return f"{dsn} application_name={name}"
+    parts = urlsplit(dsn)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "application_name"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("application_name", name)])))
+
+
+def new_space(targets: Targets, *, partitions: int = 4) -> BenchSpace:
+    """A space with a fresh random tag."""
+    return BenchSpace(tag=uuid.uuid4().hex[:10], targets=targets, partitions=partitions)

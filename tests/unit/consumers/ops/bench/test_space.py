@@ -1,0 +1,82 @@
+"""A run's private names and the environment its workers get."""
+
+from __future__ import annotations
+
+import pytest
+
+from consumers.ops.bench.space import BenchSpace, Targets, new_space, with_application_name
+from producers.sdk import PublisherConfig
+
+TARGETS = Targets("127.0.0.1:9092", "http://127.0.0.1:9200", "postgresql://postgres@h:5433/mcr")
+SPACE = BenchSpace(tag="abc123", targets=TARGETS)
+
+
+def test_every_name_carries_the_run_tag() -> None:
+    """Topics, schema, groups, alias and baseline index are all private to the run."""
+    assert SPACE.topics == (
+        "bench.abc123.mcr.source.patient",
+        "bench.abc123.mcr.source.result",
+        "bench.abc123.mcr.source.medication",
+        "bench.abc123.mcr.source.encounter",
+        "bench.abc123.mcr.source.consent",
+        "bench.abc123.mcr.linked",
+        "bench.abc123.mcr.identity.changes",
+        "bench.abc123.mcr.dlq",
+    )
+    names = (SPACE.schema, SPACE.identity_group, SPACE.record_group, SPACE.alias,
+             SPACE.baseline_index)  # fmt: skip
+    assert names == ("mcr_bench_abc123", "mcr-bench-abc123-identity", "mcr-bench-abc123-record",
+                     "bench-abc123-record", "bench-abc123-baseline")  # fmt: skip
+
+
+def test_identity_env_points_the_worker_at_the_run() -> None:
+    """The identity worker gets the run's prefix, schema and app id, over the base env."""
+    env = SPACE.identity_env({"PATH": "/bin", "MCR_TOPIC_PREFIX": "demo."})
+
+    assert env["PATH"] == "/bin"
+    assert env["MCR_TOPIC_PREFIX"] == "bench.abc123."
+    assert env["MCR_IDENTITY_SCHEMA"] == "mcr_bench_abc123"
+    assert env["MCR_STREAMS_APP_ID"] == "mcr-bench-abc123-identity"
+    assert env["MCR_POSTGRES_DSN"] == (
+        "postgresql://postgres@h:5433/mcr?application_name=mcr-bench-abc123"
+    )
+    assert env["BROKER_COMMIT_INTERVAL"] == "1.0"
+
+
+def test_record_env_points_the_projection_at_the_run() -> None:
+    """The projection reads the run's linked and change topics and writes the run's alias."""
+    env = SPACE.record_env({"MCR_RECORD_ALIAS": "record"})
+
+    assert env["MCR_RECORD_SOURCE_TOPIC"] == "bench.abc123.mcr.linked"
+    assert env["MCR_RECORD_IDENTITY_TOPIC"] == "bench.abc123.mcr.identity.changes"
+    assert env["MCR_RECORD_DLQ_TOPIC"] == "bench.abc123.mcr.dlq"
+    assert env["MCR_RECORD_GROUP"] == "mcr-bench-abc123-record"
+    assert env["MCR_RECORD_ALIAS"] == "bench-abc123-record"
+    assert env["MCR_RECORD_COMMIT_INTERVAL_MS"] == "1000"
+
+
+def test_publisher_config_keeps_tuning_but_sends_to_the_run() -> None:
+    """The producer keeps the environment's batching and sends to the run's topics."""
+    config = SPACE.publisher_config(PublisherConfig(linger_ms=7, topic_prefix="demo."))
+
+    assert (config.linger_ms, config.topic_prefix) == (7, "bench.abc123.")
+    assert config.bootstrap_servers == "127.0.0.1:9092"
+
+
+def test_new_spaces_get_different_tags() -> None:
+    """Two runs never share names."""
+    assert new_space(TARGETS).tag != new_space(TARGETS).tag
+
+
+@pytest.mark.parametrize(
+    ("dsn", "expected"),
+    [
+        ("postgresql://u@h:5433/db", "postgresql://u@h:5433/db?application_name=x"),
+        ("postgresql://u@h/db?sslmode=disable&application_name=old",
+         "postgresql://u@h/db?sslmode=disable&application_name=x"),
+        ("host=h dbname=db", "host=h dbname=db application_name=x"),
+    ],
+)  # fmt: skip
+def test_with_application_name_sets_it_once(dsn: str, expected: str) -> None:
+    """URL and key=value DSNs get the application name, replacing any earlier one."""
+    assert with_application_name(dsn, "x") == expected

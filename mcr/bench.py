@@ -35,7 +35,20 @@ def _e2e(events: int, **options: Any) -> dict[str, Any]:
     return run_e2e_bench(E2eOptions(events=events, **options), stack=StackSettings.from_env())
 
 
-BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {"produce": _produce, "e2e": _e2e}
+def _identity(events: int) -> dict[str, Any]:
+    from streams.identity.bench import run_identity_bench  # noqa: PLC0415
+    from streams.identity.settings import IdentitySettings  # noqa: PLC0415
+
+    settings = StackSettings.from_env()
+    dsn = IdentitySettings.from_env().postgres_dsn
+    return run_identity_bench(events=events, bootstrap=settings.kafka_bootstrap, postgres_dsn=dsn)
+
+
+BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {
+    "produce": _produce,
+    "identity": _identity,
+    "e2e": _e2e,
+}
 
 
 def _emit(result: dict[str, Any]) -> None:
@@ -46,6 +59,12 @@ def _emit(result: dict[str, Any]) -> None:
 def produce(events: int = EVENTS) -> None:
     """Encode, validate and produce throughput; bytes per event."""
     _emit(_produce(events))
+
+
+@app.command()
+def identity(events: int = EVENTS) -> None:
+    """Identity resolution events/s for new and for known records (resolver and live worker)."""
+    _emit(_identity(events))
 
 
 @app.command()

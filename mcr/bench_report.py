@@ -59,6 +59,30 @@ def flatten(result: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
+#: (label, benchmark, dotted metric, target) rows of the summary at the top of the report.
+HEADLINES: tuple[tuple[str, str, str, str], ...] = (
+    ("produce: validate + encode + send (events/s)", "produce", "produce.events_per_s", ""),
+    ("bytes per event (Avro, all types)", "produce", "bytes_per_event.overall", ""),
+    ("identity, live worker, new records (events/s)", "identity", "live.new.events_per_s", ""),
+    ("identity, live worker, known records (events/s)", "identity", "live.known.events_per_s", ""),
+    ("end to end, producer to searchable (events/s)", "e2e", "events_per_s", ">= 5,000"),
+    ("baseline: plain bulk indexer (events/s)", "e2e", "baseline_events_per_s", ""),
+    ("end to end as a fraction of the baseline", "e2e", "fraction_of_baseline", ""),
+    ("produce-to-searchable p50 at 1,000 events/s (ms)", "e2e", "latency_p50_ms", ""),
+    ("produce-to-searchable p99 at 1,000 events/s (ms)", "e2e", "latency_p99_ms", "< 1,000"),
+)
+
+
+def headline_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
+    """(label, value, target) for each headline metric present in ``results``."""
+    rows = []
+    for label, bench, metric, target in HEADLINES:
+        values = dict(flatten(results.get(bench, {})))
+        if metric in values:
+            rows.append((label, values[metric], target))
+    return rows
+
+
 def render_markdown(
     results: dict[str, dict[str, Any]], *, machine: dict[str, Any], command: str
 ) -> str:
@@ -67,12 +91,19 @@ def render_markdown(
         "# Benchmarks",
         "",
         "Measured, not asserted: regenerate with the command below. Numbers from one run on a",
-        "noisy shared machine; compare runs on the same machine only.",
+        "noisy shared machine; compare runs on the same machine only. How the end-to-end run",
+        "works, where its time goes and what would move it:",
+        "[benchmarks-e2e.md](benchmarks-e2e.md).",
         "",
         f"- command: `{command}`",
         *(f"- {key}: {value}" for key, value in machine.items()),
         "",
     ]
+    summary = headline_rows(results)
+    if summary:
+        lines += ["## Summary", "", "| measure | value | target |", "| --- | --- | --- |"]
+        lines += [f"| {label} | {_cell(value)} | {target} |" for label, value, target in summary]
+        lines.append("")
     for name, result in results.items():
         lines += [f"## {name}", "", "| metric | value |", "| --- | --- |"]
         lines += [f"| {metric} | {_cell(value)} |" for metric, value in flatten(result)]

@@ -26,3 +26,17 @@ def test_markdown_has_machine_command_and_one_table_per_benchmark() -> None:
         in page
     )
     assert "## e2e" in page and "| latency_p99_ms | 0.25 |" in page
+
+
+def test_summary_lists_headline_metrics_with_their_targets() -> None:
+    """Headline metrics present in the results appear first, with targets; absent ones do not."""
+    page = render_markdown(
+        {"e2e": {"events_per_s": 3057.2, "latency_p99_ms": 1073.6}},
+        machine={},
+        command="make bench",
+    )
+
+    summary = page.split("## Summary")[1].split("## e2e")[0]
+    assert "| end to end, producer to searchable (events/s) | 3,057.2 | >= 5,000 |" in summary
+    assert "| produce-to-searchable p99 at 1,000 events/s (ms) | 1,073.6 | < 1,000 |" in summary
+    assert "bytes per event" not in summary

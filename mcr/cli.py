@@ -6,6 +6,7 @@ import typer
 
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
+from deploy.local.settings import export_client_defaults
 from mcr.bench import app as bench_app
 from mcr.demo import app as demo_app
 from mcr.logging import configure_logging
@@ -36,6 +37,7 @@ def _setup(
     log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines (services)."),
 ) -> None:
     configure_logging("json" if log_json else "console")
+    export_client_defaults()
 
 
 def main() -> None:

@@ -11,6 +11,10 @@ import pytest
 
 from deploy.local import StackSettings
 from deploy.local import up as stack_up
+from deploy.local.settings import export_client_defaults
+
+# Clients in tests (SDK, identity, projection) follow the stack's ports, as under `mcr`.
+export_client_defaults()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures"

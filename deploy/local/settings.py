@@ -6,6 +6,7 @@ Every value has a loopback default; override with ``MCR_*`` variables (see READM
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,23 @@ class StackSettings:
 
     def service_dir(self, name: str) -> Path:
         return self.run_dir / name
+
+    def client_environment(self) -> dict[str, str]:
+        """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``) pointing at this stack."""
+        return {
+            "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "MCR_OPENSEARCH_URL": self.opensearch_url,
+            "MCR_POSTGRES_DSN": self.postgres_dsn,
+        }
+
+
+def export_client_defaults(env: MutableMapping[str, str] | None = None) -> None:
+    """Point unset client variables at the local stack's (possibly moved) ports.
+
+    Called once by the ``mcr`` entry point and the test session, so setting ``MCR_KAFKA_PORT``
+    alone moves the broker and every client with it; explicit client variables always win.
+    """
+    target = os.environ if env is None else env
+    for name, value in StackSettings.from_env(dict(target)).client_environment().items():
+        target.setdefault(name, value)

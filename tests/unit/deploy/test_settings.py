@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deploy.local.kafka import Kafka
-from deploy.local.settings import StackSettings
+from deploy.local.settings import StackSettings, export_client_defaults
 
 
 def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
@@ -51,3 +51,18 @@ def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
     assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
     assert props["log.dirs"] == str(tmp_path / "kafka" / "data")
     assert props["offsets.topic.replication.factor"] == "1"
+
+
+def test_moved_ports_move_the_client_variables_unless_set() -> None:
+    """Setting only MCR_*_PORT points every client at the moved stack; explicit URLs win."""
+    env = {
+        "MCR_KAFKA_PORT": "19092",
+        "MCR_POSTGRES_PORT": "15433",
+        "MCR_OPENSEARCH_URL": "http://search.example:9200",
+    }
+
+    export_client_defaults(env)
+
+    assert env["MCR_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
+    assert env["MCR_POSTGRES_DSN"] == "postgresql://postgres@127.0.0.1:15433/mcr"
+    assert env["MCR_OPENSEARCH_URL"] == "http://search.example:9200"

@@ -97,7 +97,11 @@ def _processors(mode: Mode) -> list[Any]:
     ]
     if mode == "json":
         return [*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
-    return [*shared, structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+    # Plain tracebacks: rich ones print local variables, which may hold patient data.
+    renderer = structlog.dev.ConsoleRenderer(
+        colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+    )
+    return [*shared, renderer]
 
 
 def configure_logging(mode: Mode = "console", level: str = "INFO") -> None:

@@ -51,3 +51,19 @@ def test_rendered_logs_hold_no_phi(mode: str, capsys: pytest.CaptureFixture[str]
         record = json.loads(err.strip().splitlines()[-1])
         assert record["person_id"] == "p-42" and record["dropped_keys"] == 4
     structlog.reset_defaults()
+
+
+def test_console_tracebacks_do_not_show_local_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """An exception logged on the console shows the traceback but not the locals holding PHI."""
+    configure_logging("console")
+    patient_name = "Jane Smyth"
+    try:
+        raise ValueError("patient.birth_date: not an ISO date")
+    except ValueError:
+        get_logger("test").exception("mapping failed", stage="fhir")
+
+    err = capsys.readouterr().err
+
+    assert "patient.birth_date: not an ISO date" in err and "Traceback" in err
+    assert patient_name not in err
+    structlog.reset_defaults()

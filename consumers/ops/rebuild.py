@@ -3,7 +3,7 @@
 Steps (the old index keeps serving reads, and the live worker keeps writing to it, throughout):
 
 1. create ``<alias>-v1-<now>`` from the template, with refresh off while bulk loading;
-2. read every partition of the source topic, then of the identity-change topic, from its
+2. read every partition of the identity-change topic, then of the source topic, from its
    earliest offset up to the end offsets taken at the start (explicit assignment, no group
    commits), writing through the same pipeline as the live worker;
 3. turn refresh back on and catch up in rounds until little is left;
@@ -13,8 +13,11 @@ Steps (the old index keeps serving reads, and the live worker keeps writing to i
    versioning makes the overlap harmless;
 6. keep the old index until ``mcr rebuild drop-old`` (or ``--drop-old``).
 
-Within a round, records are applied before identity changes: a move then applies to every
-item of its source keys, as it did live.
+Within a round, identity changes are applied before records: they leave versioned routes, so
+every item written afterwards lands under the person its source key belongs to now, and a
+purge command read later in the source topic removes everything of that person, including
+items a merge brought in. (Records first would let a merge read after a purge move a retired
+person's items into a person who had objected.)
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ def rebuild_record(
     started = time.monotonic()
     client = client or connect(settings.opensearch_url)
     progress = progress or NullProgress()
-    topics = (settings.source_topic, settings.identity_topic)
+    topics = (settings.identity_topic, settings.source_topic)
     ensure_template(client, settings)
     new_index = create_index_version(client, settings, now=datetime.now(UTC), refresh_interval="-1")
     producer = Producer(producer_config(settings))

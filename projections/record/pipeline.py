@@ -37,6 +37,7 @@ from projections.record.errors import (
     DeliveryError,
     DocumentError,
     TransientWriteError,
+    WriteError,
 )
 from projections.record.messages import RawMessage
 from projections.record.operations import move_documents, purge_person, write_summaries
@@ -59,6 +60,9 @@ IDENTITY_SCHEMA = "identity_change"
 Positions = dict[tuple[str, int], int]
 _T = TypeVar("_T")
 _TRANSIENT = (TransientWriteError, DeadLetterError, DeliveryError)
+# A refused identity move or purge is never skipped (skipping a purge would leave an objecting
+# person's data visible): it is retried with backoff and logged as an error until it succeeds.
+_NEVER_SKIPPED = (*_TRANSIENT, WriteError)
 _UNPROCESSABLE = (DecodeError, DocumentError, CommandError)
 log = get_logger(__name__)
 
@@ -181,7 +185,9 @@ class RecordPipeline:
         if plan is None:
             return
         self.flush()
-        moved, touched = self._retrying("rekey", lambda: move_documents(self._writer, plan))
+        moved, touched = self._retrying(
+            "rekey", lambda: move_documents(self._writer, plan), retry_on=_NEVER_SKIPPED
+        )
         self.stats.moved += moved
         self._dirty.update(touched)
         log.info("identity change applied", person_id=plan.person_id, count=moved)
@@ -198,7 +204,7 @@ class RecordPipeline:
             deleted += purge_person(self._writer, command.person_id)
             self._report(command, deleted)
 
-        self._retrying("purge", purge_and_report)
+        self._retrying("purge", purge_and_report, retry_on=_NEVER_SKIPPED)
         self._dirty.discard(command.person_id)
         self.stats.purged += deleted
 
@@ -276,13 +282,27 @@ class RecordPipeline:
 
     # -- retrying ---------------------------------------------------------------------------
 
-    def _retrying(self, operation: str, action: Callable[[], _T]) -> _T:
+    def _retrying(
+        self,
+        operation: str,
+        action: Callable[[], _T],
+        *,
+        retry_on: tuple[type[Exception], ...] = _TRANSIENT,
+    ) -> _T:
         attempt = 0
         while True:
             attempt += 1
             try:
                 return action()
-            except _TRANSIENT as exc:
+            except retry_on as exc:
+                if not isinstance(exc, _TRANSIENT):
+                    log.error(
+                        "refused, retrying: nothing is skipped",
+                        stage=STAGE,
+                        command=operation,
+                        attempt=attempt,
+                        error_type=type(exc).__name__,
+                    )
                 self._back_off(attempt, operation, exc)
 
     def _back_off(self, attempt: int, operation: str, error: Exception) -> None:

@@ -179,3 +179,29 @@ def test_rebuild_command_reports_and_drop_old_removes_the_previous_version(
     assert f"dropped: {old_index}" in dropped.output
     assert not opensearch_client.indices.exists(index=old_index)
     assert opensearch_client.indices.exists(index=new_index)
+
+
+def test_rebuild_never_brings_back_what_a_purge_removed_after_a_merge(
+    record_settings: RecordSettings, opensearch_client: OpenSearch
+) -> None:
+    """Live: L2's items, then merge of PERSON-2 into PERSON-1, then PERSON-1 purged. A rebuild
+    from the log must end with nothing of PERSON-1, including the merged-in items."""
+    from projections.record.commands import PurgePerson, purge_message
+
+    settings = record_settings
+    own = [linked(result_event(local_patient_id="L1", source_record_id="A"), "PERSON-1")]
+    merged_in = [linked(result_event(local_patient_id="L2", source_record_id="B"), "PERSON-2")]
+    produce(settings.kafka_bootstrap, settings.source_topic, own + merged_in)
+    merge = identity_change("MERGE", "PERSON-1", previous="PERSON-2", source_keys=("RC9:L2",))
+    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"PERSON-1", merge, [])])
+    produce(
+        settings.kafka_bootstrap,
+        settings.source_topic,
+        [purge_message(PurgePerson("PERSON-1", "cmd-1"))],
+    )
+
+    result = rebuild_record(settings)
+
+    docs = all_documents(opensearch_client, result.index)
+    assert _items(docs) == {}
+    assert {d["doc_kind"] for d in docs.values()} == {"route"}  # routes only: no patient data

@@ -159,3 +159,22 @@ def test_logs_never_carry_demographics() -> None:
     assert logs, "expected log records"
     for secret in ("Zyxwvuts", "9990000018", "1970-01-01", "Alexa", "LU1"):
         assert secret not in text
+
+
+def test_a_refused_purge_is_retried_never_skipped() -> None:
+    """A purge whose deletes OpenSearch refuses is retried with backoff until it succeeds."""
+    receipts: list[PurgeReceipt] = []
+    writer = FakeWriter(reject={"doc0": ItemFailure(0, 400, "illegal_argument_exception", None)})
+    pipeline, waits = _pipeline(writer, emit_receipt=receipts.append)
+    original_bulk = writer.bulk
+
+    def heal_after_two_refusals(ops: Any) -> Any:
+        if len(waits) >= 2:
+            writer.reject = {}
+        return original_bulk(ops)
+
+    writer.bulk = heal_after_two_refusals  # type: ignore[method-assign]
+    pipeline.handle(_message(0, purge_message(PurgePerson("P1", "cmd-1"))))
+
+    assert waits == [0.1, 0.2]
+    assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW)]

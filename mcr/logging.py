@@ -88,6 +88,20 @@ def drop_unlisted_keys(
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of each call.
+
+    Binding the stream at configure time breaks once a CLI runner or test swaps and closes
+    it ("I/O operation on closed file" in whatever logs next).
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _processors(mode: Mode) -> list[Any]:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -115,7 +129,7 @@ def configure_logging(mode: Mode = "console", level: str = "INFO") -> None:
     structlog.configure(
         processors=_processors(mode),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -13,6 +14,16 @@ from deploy.local import StackSettings
 from deploy.local.topics import PIPELINE_TOPICS, ensure_topics
 
 
+def _partition_count(admin: AdminClient, topic: str, timeout_s: float = 10) -> int:
+    """Partitions of ``topic`` once the broker's metadata shows it (creation propagates)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        metadata = admin.list_topics(topic=topic, timeout=10).topics[topic]
+        if metadata.error is None or time.monotonic() > deadline:
+            return len(metadata.partitions)
+        time.sleep(0.1)
+
+
 def test_ensure_topics_creates_each_pipeline_topic_once(stack: StackSettings) -> None:
     """A first call creates every pipeline topic under the prefix; a second creates none."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
@@ -20,10 +31,9 @@ def test_ensure_topics_creates_each_pipeline_topic_once(stack: StackSettings) ->
     try:
         first = ensure_topics(stack.kafka_bootstrap, prefix=prefix, partitions=2)
         second = ensure_topics(stack.kafka_bootstrap, prefix=prefix, partitions=2)
-        metadata = admin.list_topics(timeout=10).topics
         assert first == sorted(prefix + name for name in PIPELINE_TOPICS)
         assert second == []
-        assert {len(metadata[name].partitions) for name in first} == {2}
+        assert {_partition_count(admin, name) for name in first} == {2}
     finally:
         for future in admin.delete_topics([prefix + n for n in PIPELINE_TOPICS]).values():
             future.result(timeout=30)

@@ -67,3 +67,24 @@ def test_console_tracebacks_do_not_show_local_variables(capsys: pytest.CaptureFi
     assert "patient.birth_date: not an ISO date" in err and "Traceback" in err
     assert patient_name not in err
     structlog.reset_defaults()
+
+
+def test_logging_survives_a_closed_stream_swapped_in_by_a_cli_runner(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Configured while stderr was a since-closed stream, logging writes to the current one."""
+    import io
+    import sys
+
+    swapped = io.StringIO()
+    real, sys.stderr = sys.stderr, swapped
+    try:
+        configure_logging("console")
+    finally:
+        sys.stderr = real
+    swapped.close()
+
+    get_logger("test").warning("still logging", stage="bench")
+
+    assert "still logging" in capsys.readouterr().err
+    structlog.reset_defaults()

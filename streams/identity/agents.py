@@ -35,7 +35,7 @@ from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
 
-__all__ = ["SETTINGS", "configure", "drain_outbox", "identify", "publish_outbox"]
+__all__ = ["SETTINGS", "close", "configure", "drain_outbox", "identify", "publish_outbox"]
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -69,6 +69,14 @@ def configure(settings: IdentitySettings | None = None) -> None:
         kwargs={"autocommit": True, "options": f"-c search_path={settings.schema}"},
     )
     _Mpi.weights = load(settings.weights_version)
+
+
+def close() -> None:
+    """Close the MPI pool (waiting a few seconds for connections still in use); the next
+    database call would make a new one. Called by the worker once faust has stopped."""
+    pool, _Mpi.pool = _Mpi.pool, None
+    if pool is not None:
+        pool.close()
 
 
 async def _in_thread(work: Callable[..., T], /, **kwargs: Any) -> T:

@@ -12,6 +12,12 @@ records, so the view is read again after one.
 
 Like the single-event path, a known record's person is read once per batch: a merge made by
 another process while the batch is routed is announced on ``mcr.identity.changes``.
+
+Held events released by a link (in this batch, an earlier one, or a review decision) are
+forwarded by the outbox drain, not by the batch. So that they are not overtaken, a linked
+record that still has released events waiting has its events in this batch queued behind
+them in the outbox (route HELD, rule ``queued-behind-released``) rather than sent directly;
+the drain forwards them in the order they were held. One more indexed query per batch.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 import psycopg
 
 from schemas.events import PersonId, SourceKey
-from streams.identity import repository
+from streams.identity import outbox, repository
 from streams.identity.demographics import Demographics
 from streams.identity.handler import (
     DecodedEvent,
@@ -33,11 +39,13 @@ from streams.identity.handler import (
     linked,
     route_decoded,
 )
+from streams.identity.outbox import RawEvent
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["KNOWN_RULE", "RETRYABLE", "Consumed", "handle_batch"]
+__all__ = ["KNOWN_RULE", "QUEUED_RULE", "RETRYABLE", "Consumed", "handle_batch"]
 
 KNOWN_RULE = "known-source-record"
+QUEUED_RULE = "queued-behind-released"
 RETRYABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 """Database errors that say nothing about the event (lost connection, deadlock, timeout):
 the whole batch is retried, since MPI decisions already committed resolve as known."""
@@ -78,7 +86,34 @@ def handle_batch(
             known = _lookup(conn, records)
         else:
             _remember(known, item.record, routing)
-    return routings
+    return _queue_behind_released(conn, decoded, routings)
+
+
+def _queue_behind_released(
+    conn: psycopg.Connection[Any],
+    decoded: Sequence[DecodedEvent | Routing],
+    routings: list[Routing],
+) -> list[Routing]:
+    """Linked events of records whose released held events are not forwarded yet are queued
+    behind those in the outbox, in batch order (see the module docstring)."""
+    linked_items = {
+        index: item
+        for index, item in enumerate(decoded)
+        if isinstance(item, DecodedEvent) and routings[index].route is Route.LINKED
+    }
+    keys = ((item.record.org, item.record.local_id) for item in linked_items.values())
+    waiting = outbox.unforwarded_keys(conn, keys)
+    behind = [i for i, item in linked_items.items() if item.record.source_key in waiting]
+    if not behind:
+        return routings
+    outbox.queue_released(conn, [_queued(linked_items[i], routings[i]) for i in behind])
+    queued, held = Routing(Route.HELD, rule=QUEUED_RULE), set(behind)
+    return [queued if i in held else r for i, r in enumerate(routings)]
+
+
+def _queued(item: DecodedEvent, routing: Routing) -> tuple[str, str, PersonId, RawEvent]:
+    assert routing.person_id is not None  # a LINKED routing names its person
+    return item.record.org, item.record.local_id, PersonId(routing.person_id), item.event
 
 
 def _slow_path(conn: psycopg.Connection[Any], item: DecodedEvent, weights: MatchWeights) -> Routing:

@@ -52,7 +52,9 @@ def _print_changes(changes: list[dict[str, Any]]) -> None:
 
 @review_app.command("list")
 def review_list(
-    status: Annotated[str, typer.Option(help="pending, accepted or rejected")] = "pending",
+    status: Annotated[
+        str, typer.Option(help="pending, accepted, rejected or superseded")
+    ] = "pending",
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
     """List reviews: id, source key, rule, candidate person, score, guards."""
@@ -177,6 +179,10 @@ def train(
     except IdentityError:
         current = weights_files.starting_weights()
     name = version or f"{datetime.now(UTC):%Y-%m-%d}-{records.stem}-em"
+    try:
+        weights_files.check_version(name)  # before EM, not after minutes of it
+    except IdentityError as exc:
+        raise _fail(exc) from exc
     thresholds = Thresholds(
         auto_link if auto_link is not None else current.thresholds.auto_link,
         review if review is not None else current.thresholds.review,

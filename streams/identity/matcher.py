@@ -8,7 +8,9 @@
 3. Guards only ever lower a decision: placeholder identities (Baby, Unknown, Test), the twin
    pattern (same family name and birth date, different given name) and wholly different birth
    dates (parent and child at one address) never auto-link; two persons both above the
-   auto-link threshold and close to each other go to review.
+   auto-link threshold and close to each other go to review. An agreeing NHS number that is
+   not verified strengthens a demographic match but never replaces one: without its weight the
+   demographics must still reach the review threshold, and must not clearly conflict.
 
 Known source records never reach this module: they resolve from the MPI without scoring.
 """
@@ -196,9 +198,23 @@ def _too_close(best: _Scored, second: _Scored, weights: MatchWeights) -> bool:
     )
 
 
+def _nhs_number_guards(best: _Scored, weights: MatchWeights) -> list[str]:
+    """An agreeing (unverified) NHS number must not carry a link on its own: the demographics
+    without its weight must reach the review threshold and must not clearly conflict."""
+    if best.levels.get(Field.NHS_NUMBER) is not Level.EXACT:
+        return []
+    demographic = best.score.total - best.score.contributions.get(Field.NHS_NUMBER, 0.0)
+    guards = []
+    if demographic < weights.thresholds.review:
+        guards.append("nhs-number-only")
+    if clearly_conflicts(best.levels):
+        guards.append("nhs-number-conflict")
+    return guards
+
+
 def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[str]:
     best = ranked[0]
-    guards = []
+    guards = _nhs_number_guards(best, weights)
     if p.placeholder or best.best.placeholder:
         guards.append("placeholder")
     if _is_twin_pattern(best.levels):

@@ -3,6 +3,10 @@
 A merge moves every source record of the retired person to the survivor and records which
 source keys moved; an unmerge moves exactly those keys back (records linked to the survivor
 later stay). Merges come from HL7 A40 (``merged_local_patient_ids``), review or an operator.
+
+Pending reviews keep the candidate they were scored against: accepting one follows
+``merged_into`` at decision time, so after a merge it links to the survivor and after an
+unmerge to the person the record was actually compared with.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 import psycopg
 
 from schemas.events import PersonId, source_key
-from streams.identity import outbox, repository
+from streams.identity import outbox, repository, reviews
 from streams.identity.changes import ChangeKind, identity_change, split_source_key
 from streams.identity.demographics import Demographics
 from streams.identity.errors import MergeError
@@ -96,11 +100,6 @@ def merge(conn: Connection, *, survivor: str, retired: str, rule: str) -> list[d
         conn.execute(
             "UPDATE persons SET merged_into = %s WHERE person_id = %s", (survivor, retired)
         )
-        conn.execute(
-            "UPDATE review_queue SET candidate_person_id = %s "
-            "WHERE candidate_person_id = %s AND status = 'pending'",
-            (survivor, retired),
-        )
         change = identity_change(
             ChangeKind.MERGE, survivor, previous_person_id=retired, source_keys=keys, rule=rule
         )
@@ -173,16 +172,21 @@ def _absorb(conn: Connection, org: str, local_id: str, person_id: PersonId) -> l
         survivor = repository.active_person(conn, person_id)
         found = repository.link_of(conn, org, local_id)
         if found is None:
-            return [
-                attach(
-                    conn,
-                    Demographics(org=org, local_id=local_id),
-                    survivor,
-                    rule=Rule.HL7_A40.value,
-                    score=None,
-                    evidence={"rule": Rule.HL7_A40.value},
-                )
-            ]
+            return [_link_unknown(conn, org, local_id, survivor)]
         if found[0] == survivor:
             return []
         return merge(conn, survivor=survivor, retired=found[0], rule=Rule.HL7_A40.value)
+
+
+def _link_unknown(conn: Connection, org: str, local_id: str, person_id: PersonId) -> dict[str, Any]:
+    """Link a local id the MPI does not know to ``person_id`` (releasing its held events); a
+    review it was waiting in is closed as superseded, so nobody decides it twice."""
+    reviewed = reviews.supersede(conn, org, local_id, person_id, decided_by=Rule.HL7_A40.value)
+    return attach(
+        conn,
+        reviewed or Demographics(org=org, local_id=local_id),
+        person_id,
+        rule=Rule.HL7_A40.value,
+        score=None,
+        evidence={"rule": Rule.HL7_A40.value},
+    )

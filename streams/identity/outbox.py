@@ -4,18 +4,21 @@ Changes are written in the same transaction as the MPI change they describe (by 
 a review decision or an operator command), so none is lost; the stream's leader publishes
 them to ``mcr.identity.changes`` and marks them. Held events are source events not yet
 forwarded (their record is in review or awaits demographics); linking the record releases
-them, and the leader forwards released events to ``mcr.linked``.
+them, and the leader forwards released events to ``mcr.linked`` in the order they were held.
+While a record has released events not forwarded yet, the stream queues that record's newer
+events behind them here (:func:`queue_released`) instead of sending them directly, so the
+record's events reach ``mcr.linked`` in consumption order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from schemas.events import PersonId
+from schemas.events import PersonId, SourceKey, source_key
 
 __all__ = [
     "RawEvent",
@@ -24,8 +27,10 @@ __all__ = [
     "hold",
     "mark_forwarded",
     "mark_published",
+    "queue_released",
     "release",
     "to_forward",
+    "unforwarded_keys",
     "unpublished_changes",
 ]
 
@@ -121,6 +126,36 @@ def release(conn: Connection, org: str, local_id: str, person_id: PersonId) -> i
         (person_id, org, local_id),
     )
     return cursor.rowcount
+
+
+def unforwarded_keys(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[SourceKey]:
+    """Which of these ``(org, local id)`` records have released events not yet forwarded."""
+    pairs = sorted(set(keys))
+    if not pairs:
+        return set()
+    rows = conn.execute(
+        """SELECT DISTINCT h.org, h.local_id
+           FROM unnest(%s::text[], %s::text[]) AS k(org, local_id)
+           JOIN held_events h ON h.org = k.org AND h.local_id = k.local_id
+           WHERE h.released_at IS NOT NULL AND h.forwarded_at IS NULL""",
+        ([org for org, _ in pairs], [local for _, local in pairs]),
+    ).fetchall()
+    return {source_key(org, local_id) for org, local_id in rows}
+
+
+def queue_released(conn: Connection, queued: Sequence[tuple[str, str, PersonId, RawEvent]]) -> None:
+    """Add ``(org, local id, person, event)`` as already released, in order, behind the
+    record's released events still waiting to be forwarded."""
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(
+            """INSERT INTO held_events (org, local_id, reason, record_type, topic, "partition",
+                                        "offset", value, person_id, released_at)
+               VALUES (%s, %s, 'queued-behind-released', %s, %s, %s, %s, %s, %s, now())""",
+            [
+                (org, local_id, e.record_type, e.topic, e.partition, e.offset, e.value, person)
+                for org, local_id, person, e in queued
+            ],
+        )
 
 
 def to_forward(conn: Connection, limit: int = 500) -> list[ReleasedEvent]:

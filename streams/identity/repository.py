@@ -91,11 +91,16 @@ def links_of(
 
 def active_person(conn: Connection, person_id: str) -> PersonId:
     """The person now holding ``person_id``'s records (follows merges); raises
-    UnknownPersonError for an id the MPI has never had."""
+    UnknownPersonError for an id the MPI has never had.
+
+    Call it inside the transaction that links to the answer: each person row read is locked
+    FOR SHARE, so a concurrent merge (which locks both persons FOR UPDATE) either finished
+    first, and is followed, or waits until this transaction's link is committed and then
+    moves the new record with the rest."""
     current = person_id
     for _ in range(100):
         row = conn.execute(
-            "SELECT merged_into FROM persons WHERE person_id = %s", (current,)
+            "SELECT merged_into FROM persons WHERE person_id = %s FOR SHARE", (current,)
         ).fetchone()
         if row is None:
             raise UnknownPersonError(f"person_id {person_id}: not in the MPI")

@@ -4,8 +4,11 @@
    demographics refreshes the stored demographics and blocking keys).
 2. Otherwise, inside one transaction holding advisory locks on the record's source key and
    blocking keys (two workers seeing the same new person serialise, so one person is made):
-   a pending review or missing demographics hold the event; else the matcher decides among
-   blocked candidates and the record is linked, queued for review, or given a new person.
+   a pending review holds the event; else the matcher decides among blocked candidates and
+   the record is linked, queued for review, or given a new person. A record without
+   demographics (a result, medication, encounter or consent event) is decided only by a
+   verified NHS number's holder; otherwise its event is held until the patient event links
+   the record (an unverified number never links on its own).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from streams.identity.blocking import blocking_keys
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics
 from streams.identity.linking import attach, attach_new_person
-from streams.identity.matcher import match
+from streams.identity.matcher import Match, Rule, match
 from streams.identity.normalise import profile
 from streams.identity.outbox import RawEvent
 from streams.identity.scoring import MatchWeights
@@ -97,6 +100,15 @@ def resolve(
         return _decide(conn, record, keys, weights, event)
 
 
+_VERIFIED_HOLDER_RULES = (Rule.NHS_NUMBER, Rule.NHS_CONFLICT, Rule.NHS_AMBIGUOUS)
+
+
+def _awaits_demographics(record: Demographics, found: Match) -> bool:
+    """A record without demographics that no verified NHS number's holder decided: only its
+    patient event may link it (README rule 5)."""
+    return not record.has_demographics and found.evidence.rule not in _VERIFIED_HOLDER_RULES
+
+
 def _decide(
     conn: Connection,
     record: Demographics,
@@ -106,6 +118,8 @@ def _decide(
 ) -> Resolution:
     found = match(record, repository.candidates(conn, keys), weights)
     evidence = found.evidence
+    if _awaits_demographics(record, found):
+        return _hold(conn, record, "awaiting-demographics", event)
     if found.decision is LinkDecision.REVIEW:
         reviews.open_review(conn, record, found)
         held = _hold(conn, record, "review", event)
@@ -120,8 +134,6 @@ def _decide(
             score=evidence.score,
             evidence=evidence.to_json(),
         )
-    elif not record.has_demographics:
-        return _hold(conn, record, "awaiting-demographics", event)
     else:
         change = attach_new_person(
             conn,

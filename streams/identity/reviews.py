@@ -1,5 +1,6 @@
 """The review queue: records scored between the thresholds (or with a conflicting NHS number)
-wait here, with their events held, until a person accepts the candidate or rejects it."""
+wait here, with their events held, until a person accepts the candidate or rejects it, or an
+HL7 A40 from the record's own organisation links it first (the review is then ``superseded``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,19 @@ from streams.identity.errors import ReviewError
 from streams.identity.linking import attach, attach_new_person
 from streams.identity.matcher import Match, Rule
 
-__all__ = ["ReviewItem", "accept", "is_pending", "list_reviews", "open_review", "reject"]
+__all__ = [
+    "SUPERSEDED",
+    "ReviewItem",
+    "accept",
+    "is_pending",
+    "list_reviews",
+    "open_review",
+    "reject",
+    "supersede",
+]
+
+SUPERSEDED = "superseded"
+"""Status of a review closed because its record was linked another way (HL7 A40)."""
 
 Connection = psycopg.Connection[Any]
 _SELECT = """SELECT review_id, org, local_id, status, rule, candidate_person_id, score, evidence,
@@ -81,15 +94,20 @@ def list_reviews(conn: Connection, status: str = "pending", limit: int = 100) ->
 
 
 def _claim(conn: Connection, review_id: int) -> tuple[ReviewItem, Demographics]:
-    row = conn.execute(_SELECT + "WHERE review_id = %s FOR UPDATE", (review_id,)).fetchone()
-    if row is None:
+    """Lock the review's record (advisory lock first, like the stream and HL7 A40, so the
+    two never wait on each other in opposite orders), then the review row; it must be pending."""
+    key = conn.execute(
+        "SELECT org, local_id FROM review_queue WHERE review_id = %s", (review_id,)
+    ).fetchone()
+    if key is None:
         raise ReviewError(f"review {review_id}: no such review")
+    repository.lock(conn, [source_key(key[0], key[1])])
+    row = conn.execute(_SELECT + "WHERE review_id = %s FOR UPDATE", (review_id,)).fetchone()
+    assert row is not None  # reviews are never deleted
     item = _item(row[:-1])
     if item.status != "pending":
         raise ReviewError(f"review {review_id}: already {item.status}")
-    record = from_json(row[-1])
-    repository.lock(conn, [record.source_key])
-    return item, record
+    return item, from_json(row[-1])
 
 
 def _close(
@@ -137,3 +155,18 @@ def reject(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
         )
         _close(conn, review_id, "rejected", PersonId(change["person_id"]), decided_by)
     return [change]
+
+
+def supersede(
+    conn: Connection, org: str, local_id: str, person_id: PersonId, *, decided_by: str
+) -> Demographics | None:
+    """Close the record's pending review because it was linked to ``person_id`` another way
+    (call in that link's transaction, under the record's advisory lock); returns the
+    demographics the review held, or None when there was no pending review."""
+    row = conn.execute(
+        "UPDATE review_queue SET status = %s, person_id = %s, decided_at = now(), "
+        "decided_by = %s WHERE org = %s AND local_id = %s AND status = 'pending' "
+        "RETURNING demographics",
+        (SUPERSEDED, person_id, decided_by, org, local_id),
+    ).fetchone()
+    return from_json(row[0]) if row else None

@@ -3,7 +3,8 @@
 Tables: persons; source_records (org, local id -> person, demographics, evidence);
 blocking_keys (indexed, one row per key per record; persons are found through the record's
 link, so merges never rewrite keys); link_history (append-only: a trigger rejects UPDATE and
-DELETE); review_queue; held_events (events not forwarded until their record is linked);
+DELETE); review_queue (pending, accepted, rejected, or superseded when an HL7 A40 linked the
+record first); held_events (events not forwarded until their record is linked);
 merges (which source keys moved, so an unmerge is exact); outbox (identity changes to publish).
 """
 
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS review_queue (
     org                 text NOT NULL,
     local_id            text NOT NULL,
     status              text NOT NULL DEFAULT 'pending'
-                        CHECK (status IN ('pending', 'accepted', 'rejected')),
+                        CHECK (status IN ('pending', 'accepted', 'rejected', 'superseded')),
     rule                text NOT NULL,
     candidate_person_id text REFERENCES persons (person_id),
     score               double precision,
@@ -78,6 +79,17 @@ CREATE TABLE IF NOT EXISTS review_queue (
     decided_by          text,
     person_id           text
 );
+DO $$
+BEGIN  -- MPIs created before 'superseded' existed: widen the status check once
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conrelid = 'review_queue'::regclass
+                     AND conname = 'review_queue_status_check'
+                     AND pg_get_constraintdef(oid) LIKE '%superseded%') THEN
+        ALTER TABLE review_queue DROP CONSTRAINT IF EXISTS review_queue_status_check;
+        ALTER TABLE review_queue ADD CONSTRAINT review_queue_status_check
+            CHECK (status IN ('pending', 'accepted', 'rejected', 'superseded'));
+    END IF;
+END $$;
 CREATE UNIQUE INDEX IF NOT EXISTS review_queue_one_pending
     ON review_queue (org, local_id) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS held_events (
@@ -98,6 +110,8 @@ CREATE TABLE IF NOT EXISTS held_events (
 CREATE INDEX IF NOT EXISTS held_events_waiting ON held_events (org, local_id)
     WHERE released_at IS NULL;
 CREATE INDEX IF NOT EXISTS held_events_to_forward ON held_events (held_id)
+    WHERE released_at IS NOT NULL AND forwarded_at IS NULL;
+CREATE INDEX IF NOT EXISTS held_events_to_forward_record ON held_events (org, local_id)
     WHERE released_at IS NOT NULL AND forwarded_at IS NULL;
 CREATE TABLE IF NOT EXISTS merges (
     merge_id     bigserial PRIMARY KEY,

@@ -9,6 +9,7 @@ training data never shows (e.g. sex in a file without that column).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from streams.identity.scoring import LevelProbabilities, MatchWeights
 __all__ = [
     "DEFAULT_VERSION",
     "WEIGHTS_DIR",
+    "check_version",
     "from_dict",
     "load",
     "save",
@@ -29,6 +31,7 @@ __all__ = [
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_VERSION = "2026-11-26-fake1000-em"
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.NHS_NUMBER: {Level.EXACT: (0.95, 1e-6), Level.ELSE: (0.05, 0.999999)},
@@ -131,9 +134,24 @@ def _check(weights: MatchWeights) -> None:
         raise WeightsError(f"weights: not monotone at {', '.join(problems)}")
 
 
+def check_version(version: str) -> str:
+    """``version`` when it is a safe file name (letters, digits, ``.``, ``_``, ``-``; no path
+    separator, not starting with a dot), else WeightsError."""
+    if not _VERSION.match(version):
+        raise WeightsError(
+            "weights: version must be 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return version
+
+
+def _path(version: str, directory: Path) -> Path:
+    return directory / f"{check_version(version)}.json"
+
+
 def load(version: str | None = None, *, directory: Path = WEIGHTS_DIR) -> MatchWeights:
     """Load ``<directory>/<version>.json`` (the default version when None)."""
-    path = directory / f"{version or DEFAULT_VERSION}.json"
+    path = _path(version or DEFAULT_VERSION, directory)
     if not path.is_file():
         raise WeightsError(f"weights: no version {version or DEFAULT_VERSION!r} in {directory}")
     return from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -141,7 +159,7 @@ def load(version: str | None = None, *, directory: Path = WEIGHTS_DIR) -> MatchW
 
 def save(weights: MatchWeights, *, directory: Path = WEIGHTS_DIR) -> Path:
     """Write ``<directory>/<version>.json``; refuses to overwrite (versions are immutable)."""
-    path = directory / f"{weights.version}.json"
+    path = _path(weights.version, directory)
     if path.exists():
         raise WeightsError(f"weights: version {weights.version!r} already exists")
     directory.mkdir(parents=True, exist_ok=True)

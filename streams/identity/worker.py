@@ -2,16 +2,17 @@
 
 The same steps as ``faust -A streams.app:app worker``: finalise the app, import the agent
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
-commits what was acknowledged and closes Kafka and the MPI pool before the process exits.
+commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
+the identity stage's MPI pool (its connections end cleanly) before the process exits.
 Configuration is the environment's (``IdentitySettings``, ``MCR_STREAMS_APP_ID``, and faust's
 own ``APP_DATADIR`` for its data directory).
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
-__all__ = ["run_worker"]
+__all__ = ["execute", "run_worker"]
 
 
 def run_worker(*, loglevel: str = "warn") -> NoReturn:
@@ -28,4 +29,16 @@ def run_worker(*, loglevel: str = "warn") -> NoReturn:
     # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which
     # makes every library build a log record per message (a tenth of the worker's time).
     worker.spinner = None
-    worker.execute_from_commandline()
+    execute(worker)
+
+
+def execute(worker: Any) -> NoReturn:
+    """Run a faust ``worker`` until it exits (SystemExit, once its agents have stopped and its
+    event loop is closed), then close the identity stage's MPI pool whatever the exit."""
+    try:
+        worker.execute_from_commandline()
+    finally:
+        from streams.identity import agents  # noqa: PLC0415 (imported by discover already)
+
+        agents.close()
+    raise SystemExit(0)  # not reached: execute_from_commandline always ends in SystemExit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 from unittest.mock import AsyncMock
 
@@ -12,7 +13,7 @@ from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
 from schemas.codec import decode_record
-from streams.identity import agents
+from streams.identity import agents, worker
 from streams.identity.settings import IdentitySettings
 from tests.unit.streams.identity.people import ANNA, patient_event, result_event
 
@@ -74,3 +75,33 @@ def test_drain_outbox_publishes_changes_once(
     assert decode_record(agents.encode_record("identity_change", change)).payload["kind"] == (
         "NEW_PERSON"
     )
+
+
+class _ExitingWorker:
+    """Stands in for a faust worker that was stopped: it exits at once."""
+
+    def execute_from_commandline(self) -> None:
+        raise SystemExit(0)
+
+
+def _backend_alive(conn: psycopg.Connection[Any], pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if found is None:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_worker_exit_closes_the_mpi_pool(
+    sent: dict[str, AsyncMock], pg_conn: psycopg.Connection[Any]
+) -> None:
+    """When the faust worker exits, the MPI pool's database connections are closed."""
+    pool = agents._Mpi.pool
+    assert pool is not None
+    with pool.connection() as conn:
+        pid = conn.info.backend_pid
+    with pytest.raises(SystemExit):
+        worker.execute(_ExitingWorker())
+    assert _backend_alive(pg_conn, pid) is False

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 
 from schemas import nhs_number
-from streams.identity import batch, repository
-from streams.identity.batch import KNOWN_RULE, Consumed, handle_batch
+from streams.identity import batch, outbox, repository
+from streams.identity.batch import KNOWN_RULE, QUEUED_RULE, Consumed, handle_batch
+from streams.identity.demographics import NhsStatus
 from streams.identity.handler import Route, handle
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
@@ -91,6 +92,29 @@ def test_an_a40_merge_in_a_batch_moves_the_later_events_of_the_merged_record(
     )
     assert routings[0].person_id == old_routing.person_id
     assert routings[2].person_id == routings[1].person_id != old_routing.person_id
+
+
+def test_events_after_a_release_wait_behind_the_released_events(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A record's events after its held events were released go out behind them, in order,
+    until those are forwarded; then its events are sent directly again."""
+    unverified = record(nhs_status=NhsStatus.UNVERIFIED)
+    (held,) = handle_batch(mpi, _consumed(result_event(unverified)), weights=W)
+    linking = handle_batch(
+        mpi,
+        _consumed(patient_event(unverified), result_event(unverified), first_offset=1),
+        weights=W,
+    )
+    (later,) = handle_batch(mpi, _consumed(result_event(unverified), first_offset=3), weights=W)
+    assert held.route is Route.HELD
+    assert [(r.route, r.rule) for r in [*linking, later]] == [(Route.HELD, QUEUED_RULE)] * 3
+    waiting = outbox.to_forward(mpi)
+    assert [w.event.offset for w in waiting] == [0, 1, 2, 3]
+    assert len({w.person_id for w in waiting}) == 1
+    outbox.mark_forwarded(mpi, [w.held_id for w in waiting])
+    (direct,) = handle_batch(mpi, _consumed(result_event(unverified), first_offset=4), weights=W)
+    assert (direct.route, direct.person_id) == (Route.LINKED, waiting[0].person_id)
 
 
 def test_junk_is_dead_lettered_and_the_rest_of_the_batch_goes_on(

@@ -107,3 +107,17 @@ def test_train_writes_a_new_version(
     assert (trained.thresholds.auto_link, trained.thresholds.review) == (13.0, 7.0)
     assert trained.source == "EM on f.csv (1000 records)"
     assert trained.match_proportion == pytest.approx(load().match_proportion)
+
+
+@pytest.mark.parametrize("version", ["../escaped", "<absolute>", ".hidden", "a b"])
+def test_train_refuses_an_unsafe_version(
+    mpi: psycopg.Connection[Any], tmp_path: Path, fixtures_dir: Path, version: str
+) -> None:
+    """train refuses a version that is not a plain file name, and writes nothing anywhere."""
+    records = convert(tmp_path / "f.csv", fixtures_dir / "linkage" / "fake_1000.csv")
+    out_dir = tmp_path / "weights"
+    version = version.replace("<absolute>", str(tmp_path / "escaped"))
+    args = ["train", "--records", str(records), "--version", version, "--out-dir", str(out_dir)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "version must be" in result.output
+    assert not list(tmp_path.rglob("*.json"))

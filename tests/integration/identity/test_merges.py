@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from schemas import nhs_number
-from streams.identity import merges, repository
-from streams.identity.errors import MergeError
+from streams.identity import merges, repository, reviews
+from streams.identity.errors import MergeError, ReviewError
 from streams.identity.resolver import resolve
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record
@@ -100,3 +100,60 @@ def test_hl7_a40_merges_the_persons_of_merged_local_ids(mpi: psycopg.Connection[
     ]
     assert repository.active_person(mpi, duplicate) == kept
     assert repository.link_of(mpi, "RD8", "H555")[0] == kept
+
+
+def _review_against(mpi: psycopg.Connection[Any], person: str) -> int:
+    """Queue a record for review against ``person`` (OTHER's verified number, conflicting
+    birth date and sex); returns the review id."""
+    odd = record(OTHER, org="LAB", local_id="L9", birth_date=date(1950, 11, 20), sex="MALE")
+    assert resolve(mpi, odd, W).person_id is None
+    (item,) = reviews.list_reviews(mpi)
+    assert item.candidate_person_id == person
+    return item.review_id
+
+
+def test_accept_after_merge_and_unmerge_links_the_person_scored(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A review scored against a person merged then unmerged is accepted onto that person,
+    not the former survivor."""
+    survivor, retired = resolve(mpi, ANNA, W).person_id, resolve(mpi, OTHER, W).person_id
+    assert survivor and retired
+    review_id = _review_against(mpi, retired)
+    merges.merge(mpi, survivor=survivor, retired=retired, rule="operator")
+    merges.unmerge(mpi, merge_id=mpi.execute("SELECT merge_id FROM merges").fetchone()[0])
+    (change,) = reviews.accept(mpi, review_id, decided_by="tester")
+    assert change["person_id"] == retired
+    assert repository.link_of(mpi, "LAB", "L9")[0] == retired
+
+
+def test_hl7_a40_supersedes_the_review_of_a_merged_local_id(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A40 naming a local id waiting in review links it and closes the review as superseded;
+    deciding that review afterwards is refused with a ReviewError, not a database error."""
+    kept, other = resolve(mpi, ANNA, W).person_id, resolve(mpi, OTHER, W).person_id
+    assert kept and other
+    review_id = _review_against(mpi, other)
+    merges.merge_local_ids(mpi, org="LAB", local_ids=["L9"], person_id=kept)
+    assert repository.link_of(mpi, "LAB", "L9")[0] == kept
+    assert reviews.is_pending(mpi, "LAB", "L9") is False
+    (closed,) = reviews.list_reviews(mpi, status="superseded")
+    assert closed.review_id == review_id
+    for decide in (reviews.accept, reviews.reject):
+        with pytest.raises(ReviewError, match="already superseded"):
+            decide(mpi, review_id, decided_by="tester")
+
+
+def test_migrate_widens_an_older_review_status_check(mpi: psycopg.Connection[Any]) -> None:
+    """An MPI created before 'superseded' existed accepts that status after migrate."""
+    mpi.execute("ALTER TABLE review_queue DROP CONSTRAINT review_queue_status_check")
+    mpi.execute(
+        "ALTER TABLE review_queue ADD CONSTRAINT review_queue_status_check "
+        "CHECK (status IN ('pending', 'accepted', 'rejected'))"
+    )
+    repository.migrate(mpi)
+    resolve(mpi, ANNA, W)
+    review_id = _review_against(mpi, resolve(mpi, OTHER, W).person_id or "")
+    mpi.execute("UPDATE review_queue SET status = 'superseded' WHERE review_id = %s", (review_id,))
+    assert reviews.list_reviews(mpi, status="superseded")[0].review_id == review_id

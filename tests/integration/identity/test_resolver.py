@@ -120,6 +120,29 @@ def test_header_only_event_of_unknown_patient_waits_for_demographics(
     assert [r.person_id for r in outbox.to_forward(mpi)] == [linked.person_id]
 
 
+@pytest.mark.parametrize("status", [NhsStatus.UNVERIFIED, NhsStatus.TRACE_FAILED])
+def test_unverified_nhs_number_alone_never_links_to_its_holder(
+    mpi: psycopg.Connection[Any], status: NhsStatus
+) -> None:
+    """A result of an unknown record carrying only an unverified NHS number already on file is
+    held (no link, no review) until its own patient event links the record."""
+    holder = resolve(mpi, ANNA, W)
+    header_only = Demographics(
+        org="LAB", local_id="L1", nhs_number=ANNA.nhs_number, nhs_status=status
+    )
+    held = resolve(mpi, header_only, W, event=EVENT)
+    assert (held.outcome, held.person_id, held.rule) == (
+        Outcome.HELD,
+        None,
+        "awaiting-demographics",
+    )
+    assert repository.link_of(mpi, "LAB", "L1") is None
+    assert reviews.list_reviews(mpi) == []
+    linked = resolve(mpi, record(org="LAB", local_id="L1", nhs_status=status), W)
+    assert linked.person_id == holder.person_id
+    assert [r.person_id for r in outbox.to_forward(mpi)] == [holder.person_id]
+
+
 def test_link_evidence_and_history(mpi: psycopg.Connection[Any]) -> None:
     """Every link stores rule, levels and weights version, and history is append-only."""
     resolve(mpi, ANNA, W)

@@ -173,3 +173,35 @@ def test_agreeing_unverified_nhs_number_excuses_only_a_typo(
         org="GP1", local_id="G7", given_name=given_name, nhs_status=NhsStatus.UNVERIFIED
     )
     assert match(incoming, [_person(ANNA)], W).decision is expected
+
+
+# Another man's demographics carrying Anna's NHS number: only the birth year and month agree
+# (the reviewer's case, score 14.3), or only the birth date agrees (no clear conflict).
+_STRANGER = {"given_name": "Peter", "family_name": "Nowak", "sex": "MALE"}
+_ELSEWHERE = {"postcode": "M1 1AA", "address": "1 Oak Road, Manchester"}
+
+
+@pytest.mark.parametrize("status", [NhsStatus.UNVERIFIED, NhsStatus.TRACE_FAILED])
+@pytest.mark.parametrize(
+    "birth_date", [date(1984, 3, 20), ANNA.birth_date], ids=["partial-date", "same-date"]
+)
+def test_agreeing_unverified_nhs_number_never_replaces_demographics(
+    status: NhsStatus, birth_date: date
+) -> None:
+    """An equal unverified NHS number with otherwise different demographics is not linked."""
+    incoming = record(
+        org="GP1", local_id="G7", nhs_status=status, birth_date=birth_date, **_STRANGER
+    )
+    found = match(record(incoming, **_ELSEWHERE), [_person(ANNA)], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "nhs-number-only" in found.evidence.guards
+
+
+def test_header_only_unverified_nhs_number_is_not_auto_linked() -> None:
+    """A result carrying only an unverified NHS number is never auto-linked by the matcher."""
+    header_only = Demographics(
+        org="LAB", local_id="L1", nhs_number=ANNA.nhs_number, nhs_status=NhsStatus.UNVERIFIED
+    )
+    found = match(header_only, [_person(ANNA)], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "nhs-number-only" in found.evidence.guards

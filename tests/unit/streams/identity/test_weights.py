@@ -63,3 +63,13 @@ def test_default_scores_nhs_agreement_strongly() -> None:
     weights = load()
     nhs = weights.weight(Field.NHS_NUMBER, Level.EXACT)
     assert nhs > max(weights.weight(f, Level.EXACT) for f in Field if f is not Field.NHS_NUMBER)
+
+
+@pytest.mark.parametrize("version", ["../escaped", "sub/escaped", "..", ""])
+def test_unsafe_versions_are_refused(tmp_path: Path, version: str) -> None:
+    """A version that is not a plain file name is neither written nor read."""
+    inside = tmp_path / "weights"
+    weights = from_dict({**to_dict(load()), "version": version})
+    with pytest.raises(WeightsError, match="version must be"):
+        save(weights, directory=inside)
+    assert not list(tmp_path.rglob("*.json"))

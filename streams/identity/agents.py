@@ -203,11 +203,19 @@ async def drain_outbox() -> int:
 # Events released from hold (their patient linked) wait for this timer: it is part of the
 # 1 s produce-to-searchable budget, and an indexed poll of an empty outbox is cheap.
 OUTBOX_INTERVAL_S = 0.2
+# A burst of new records can queue thousands of events behind released ones: each tick drains
+# page after page (500 rows each) until the outbox is empty, up to this many pages.
+OUTBOX_PAGES_PER_TICK = 20
 
 
 @app.timer(interval=OUTBOX_INTERVAL_S, on_leader=True)  # type: ignore[untyped-decorator]  # faust is untyped
 async def publish_outbox() -> None:
     """Leader-only: drain the MPI outbox (identity changes, released events) five times a second."""
-    count = await _with_retry(drain_outbox)
-    if count:
-        log.info("identity outbox drained", count=count)
+    total = 0
+    for _page in range(OUTBOX_PAGES_PER_TICK):
+        count = await _with_retry(drain_outbox)
+        total += count
+        if count == 0:
+            break
+    if total:
+        log.info("identity outbox drained", count=total)

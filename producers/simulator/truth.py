@@ -19,20 +19,9 @@ from typing import TextIO
 
 from producers.simulator.people import Person
 from producers.simulator.records import OrgRecord
+from schemas.records_csv import ALL_COLUMNS
 
-TRUTH_HEADER = (
-    "record_id",
-    "source",
-    "truth_id",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number_status",
-)
+TRUTH_HEADER = ALL_COLUMNS
 _SEX_LETTER = {"MALE": "M", "FEMALE": "F", "UNKNOWN": "U"}
 
 

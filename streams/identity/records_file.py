@@ -17,23 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from schemas.records_csv import REQUIRED_COLUMNS
 from streams.identity.demographics import Demographics, NhsStatus
 from streams.identity.errors import RecordsFileError
 
 __all__ = ["COLUMNS", "LabelledRecord", "read_records"]
 
-COLUMNS = (
-    "record_id",
-    "source",
-    "truth_id",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "postcode",
-    "address",
-)
+COLUMNS = REQUIRED_COLUMNS
 _SEXES = {
     "M": "MALE",
     "MALE": "MALE",

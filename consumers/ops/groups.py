@@ -28,14 +28,19 @@ def active_members(admin: AdminClient, group: str) -> int:
 
 
 def committed_offsets(
-    admin: AdminClient, group: str, partitions: Sequence[Partition] | None
+    admin: AdminClient,
+    group: str,
+    partitions: Sequence[Partition] | None,
+    *,
+    timeout_s: float = TIMEOUT_S,
 ) -> dict[Partition, int | None]:
     """The group's committed offset per partition (all it committed when ``partitions`` is None);
     negative values mean nothing committed."""
     request = ConsumerGroupTopicPartitions(
         group, None if partitions is None else [TopicPartition(t, p) for t, p in partitions]
     )
-    result = admin.list_consumer_group_offsets([request])[group].result(timeout=TIMEOUT_S)
+    futures = admin.list_consumer_group_offsets([request], request_timeout=timeout_s)
+    result = futures[group].result(timeout=timeout_s)
     return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or []}
 
 
@@ -51,10 +56,16 @@ def topic_partitions(admin: AdminClient, topics: Iterable[str]) -> list[Partitio
 
 
 def list_offsets(
-    admin: AdminClient, partitions: Sequence[Partition], spec: OffsetSpec
+    admin: AdminClient,
+    partitions: Sequence[Partition],
+    spec: OffsetSpec,
+    *,
+    timeout_s: float = TIMEOUT_S,
 ) -> dict[Partition, int]:
     """The offset ``spec`` (earliest, latest, for a timestamp) names on each partition."""
-    futures = admin.list_offsets({TopicPartition(t, p): spec for t, p in partitions})
+    futures = admin.list_offsets(
+        {TopicPartition(t, p): spec for t, p in partitions}, request_timeout=timeout_s
+    )
     return {
-        (tp.topic, tp.partition): f.result(timeout=TIMEOUT_S).offset for tp, f in futures.items()
+        (tp.topic, tp.partition): f.result(timeout=timeout_s).offset for tp, f in futures.items()
     }

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from confluent_kafka import OFFSET_BEGINNING, Consumer, ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
     AdminClient,
     OffsetSpec,
@@ -19,6 +19,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec:
 
 from consumers.ops.bench.lag import PipelineSnapshot, StageOffsets
 from consumers.ops.bench.space import BenchSpace
+from consumers.ops.groups import committed_offsets, list_offsets
 from consumers.ops.offsets import Partition
 from schemas.events import DLQ_OFFSET, DLQ_PARTITION, DLQ_TOPIC_HEADER
 
@@ -49,18 +50,12 @@ class OffsetProbe:
 
     def ends(self, partitions: Sequence[Partition]) -> dict[Partition, int]:
         """The end offset (next offset to be written) of each partition."""
-        futures = self._admin.list_offsets(
-            {TopicPartition(t, p): OffsetSpec.latest() for t, p in partitions},  # type: ignore[no-untyped-call]
-            request_timeout=TIMEOUT_S,
-        )
-        return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+        latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        return list_offsets(self._admin, partitions, latest, timeout_s=TIMEOUT_S)
 
     def committed(self, group: str, partitions: Sequence[Partition]) -> dict[Partition, int | None]:
         """What ``group`` committed on each partition (negative or absent: nothing)."""
-        request = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in partitions])
-        result = self._admin.list_consumer_group_offsets([request], request_timeout=TIMEOUT_S)
-        answer = result[group].result()
-        return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions or []}
+        return committed_offsets(self._admin, group, partitions, timeout_s=TIMEOUT_S)
 
     def snapshot(self, since: float) -> PipelineSnapshot:
         """Every stage's offsets now, stamped with seconds since the monotonic time ``since``."""

@@ -13,7 +13,12 @@ from producers.simulator.errors import (
     SimulationRequestError,
     SimulatorError,
 )
-from producers.simulator.generator import PersonRecords, generate_person, iter_region
+from producers.simulator.generator import (
+    PersonRecords,
+    first_events,
+    generate_person,
+    iter_region,
+)
 from producers.simulator.ids import TEST_RANGE_SIZE
 from producers.simulator.people import Person
 from producers.simulator.records import OrgRecord, Variation
@@ -42,6 +47,7 @@ __all__ = [
     "TruthRow",
     "TruthWriter",
     "Variation",
+    "first_events",
     "generate_person",
     "iter_region",
     "open_publisher",

@@ -61,3 +61,15 @@ def iter_region(people: int, seed: int, *, start: int = 0) -> Iterator[PersonRec
         raise SimulationRequestError("start: must be 0 or more")
     for index in range(start, people):
         yield generate_person(seed, index)
+
+
+def first_events(count: int, *, seed: int, start: int = 0) -> tuple[list[SourceEvent], int]:
+    """The first ``count`` events of people ``start``, ``start + 1``, ... in publishing order
+    (the last person's events cut at ``count``), and the index of the person after the last one
+    used: benchmarks take a fixed number of events, then carry on with new people."""
+    taken: list[SourceEvent] = []
+    person = start
+    while len(taken) < count:
+        taken.extend(generate_person(seed, person).events[: count - len(taken)])
+        person += 1
+    return taken, person

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from schemas.events import SourceEvent
 from streams.identity.batch import Consumed, handle_batch
 from streams.identity.connections import throwaway_schema
 from streams.identity.handler import Route
@@ -43,9 +42,10 @@ def run_identity_bench(
     live: bool = True,
 ) -> dict[str, Any]:
     """Measure identity throughput on ``events`` synthetic events; returns a JSON-able dict."""
+    from producers.simulator import first_events  # noqa: PLC0415 (bench only)
     from schemas.codec import encode  # noqa: PLC0415 (bench only)
 
-    region = _region_events(events)
+    region, _next_person = first_events(events, seed=SEED)
     values = [encode(event) for event in region]
     result: dict[str, Any] = {
         "events": len(values),
@@ -58,18 +58,6 @@ def run_identity_bench(
 
         result["live"] = live_passes(region, bootstrap=bootstrap, dsn=postgres_dsn)
     return result
-
-
-def _region_events(count: int) -> list[SourceEvent]:
-    """The first ``count`` events of the synthetic region, in publishing order."""
-    from producers.simulator.generator import iter_region  # noqa: PLC0415 (bench only)
-
-    found: list[SourceEvent] = []
-    for person in iter_region(10**7, SEED):
-        found.extend(person.events[: count - len(found)])
-        if len(found) >= count:
-            break
-    return found
 
 
 def _batches(values: Sequence[bytes], size: int) -> Iterator[list[Consumed]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from producers.simulator import generate_person
+from producers.simulator import first_events
 from projections.record.documents import ITEM_TYPES
 from projections.record.ids import item_id
 from schemas.events import RecordType, SourceEvent
@@ -41,12 +41,8 @@ class Slice:
 def region_events(count: int, *, seed: int, first_person: int = 0) -> Slice:
     """The first ``count`` events of people ``first_person``, ``first_person + 1``, ...
     (the last person's events are cut at ``count``)."""
-    taken: list[SourceEvent] = []
-    person = first_person
-    while len(taken) < count:
-        taken.extend(generate_person(seed, person).events[: count - len(taken)])
-        person += 1
-    return Slice(tuple(taken), first_person, person)
+    taken, next_person = first_events(count, seed=seed, start=first_person)
+    return Slice(tuple(taken), first_person, next_person)
 
 
 def document_id(event: SourceEvent) -> str | None:

@@ -1,10 +1,11 @@
 """Placeholder records hospitals create before they know who a patient is.
 
 "Baby" records for 50% of babies born in the hospital (given name Baby, the family name, true
-birth date, sex and address, no NHS number) and "Unknown" emergency records for 0.8% of a
-hospital's patients (given and family name Unknown, no address or NHS number, birth date
-missing or estimated as 1 January of the decade). Each has its own local id, so the identity
-service sees a second record of the same person at the same hospital.
+birth date, sex and address, and the baby's NHS number as VERIFIED: since 2002 the Birth
+Notification issues the number at birth, before the baby is named) and "Unknown" emergency
+records for 0.8% of a hospital's patients (given and family name Unknown, no address or NHS
+number, birth date missing or estimated as 1 January of the decade). Each has its own local id,
+so the identity service sees a second record of the same person at the same hospital.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ UNKNOWN_RECORD_RATE = 0.008
 
 
 def _placeholder(
-    person: Person, member: Membership, kind: Variation, at: datetime, demographics: Demographics
+    person: Person,
+    member: Membership,
+    kind: Variation,
+    at: datetime,
+    demographics: Demographics,
+    *,
+    nhs_number: str | None = None,
 ) -> OrgRecord:
     slot = 1 if kind is Variation.PLACEHOLDER_BABY else 2
     local = local_patient_id(
@@ -33,8 +40,8 @@ def _placeholder(
     return OrgRecord(
         Membership(member.org, at),
         local,
-        None,
-        "ABSENT",
+        nhs_number,
+        "VERIFIED" if nhs_number else "ABSENT",
         (version,),
         frozenset({kind}),
         placeholder=kind,
@@ -53,7 +60,16 @@ def placeholder_records(person: Person, member: Membership, rng: random.Random) 
             person.sex,
             person.address_at(member.since),
         )
-        records.append(_placeholder(person, member, Variation.PLACEHOLDER_BABY, member.since, baby))
+        records.append(
+            _placeholder(
+                person,
+                member,
+                Variation.PLACEHOLDER_BABY,
+                member.since,
+                baby,
+                nhs_number=person.nhs_number,
+            )
+        )
     if rng.random() < UNKNOWN_RECORD_RATE:
         at = random_moment(rng, member.since, person.last_alive)
         estimated = date(person.birth_date.year // 10 * 10, 1, 1) if rng.random() < 0.5 else None

@@ -224,7 +224,8 @@ def link_eval_command(
     )
     typer.echo(
         f"placeholder records {summary['placeholder_records']}  "
-        f"recall ceiling {summary['recall_ceiling']:.4f}  "
+        f"(in {summary['placeholder_pairs']} true pairs, recall "
+        f"{summary['placeholder_recall']:.4f})  "
         f"recall without placeholders {summary['recall_without_placeholders']:.4f}"
     )
     if as_json:

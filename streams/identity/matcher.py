@@ -1,7 +1,9 @@
 """The matching rules, as a pure function of a record, its candidates and a weights version.
 
 1. A valid, VERIFIED NHS number held by exactly one person links to that person, unless the
-   demographics clearly conflict (then REVIEW). Held by several persons: REVIEW.
+   demographics clearly conflict (then REVIEW). Held by several persons: REVIEW. A placeholder
+   name (Baby, Unknown) on either side links by it only when both records' numbers are
+   verified and birth date and sex agree exactly; test patients never link.
 2. Otherwise every candidate whose records carry a *different* valid NHS number is excluded
    (two different valid NHS numbers are two people), the rest are scored (Fellegi-Sunter, best
    record of each person) and the best is decided by the thresholds.
@@ -46,6 +48,7 @@ class Rule(StrEnum):
     """Why a source record is linked where it is (``rule`` in evidence and identity changes)."""
 
     NHS_NUMBER = "nhs-number"
+    NHS_NUMBER_PLACEHOLDER = "nhs-number-placeholder"
     NHS_CONFLICT = "nhs-number-conflict"
     NHS_AMBIGUOUS = "nhs-number-ambiguous"
     PROBABILISTIC = "probabilistic"
@@ -177,10 +180,30 @@ def _by_nhs_number(
             best.person.person_id,
             _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
         )
-    guards = ["placeholder"] if p.placeholder or best.best.placeholder else []
+    rule = Rule.NHS_NUMBER
+    guards: list[str] = []
+    if p.placeholder or best.best.placeholder:
+        rule = Rule.NHS_NUMBER_PLACEHOLDER
+        guards = [] if _placeholder_may_link(p, best) else ["placeholder"]
     decision = LinkDecision.REVIEW if guards else LinkDecision.AUTO_LINK
-    return Match(
-        decision, best.person.person_id, _evidence(Rule.NHS_NUMBER, best, weights, guards, count)
+    return Match(decision, best.person.person_id, _evidence(rule, best, weights, guards, count))
+
+
+def _placeholder_may_link(p: Profile, best: _Scored) -> bool:
+    """A placeholder name never links on demographics, but a verified NHS number is the
+    identity itself: a newborn's "Baby" record gets its number from the Birth Notification at
+    birth, and twins get different numbers. So a placeholder may link by that number when
+    both records carry it verified and birth date and sex agree exactly (a mother's number
+    keyed on her baby's record fails on the birth date). Test patients never link."""
+    other = best.best
+    if p.test_identity or other.test_identity:
+        return False
+    return (
+        p.nhs_verified
+        and other.nhs_verified
+        and other.nhs_number == p.nhs_number
+        and best.levels[Field.BIRTH_DATE] is Level.EXACT
+        and best.levels[Field.SEX] is Level.EXACT
     )
 
 

@@ -18,12 +18,19 @@ import jellyfish
 
 from streams.identity.demographics import Demographics, NhsStatus
 
-__all__ = ["Profile", "address", "is_placeholder", "name", "postcode", "profile"]
+__all__ = [
+    "Profile",
+    "address",
+    "is_placeholder",
+    "is_test_identity",
+    "name",
+    "postcode",
+    "profile",
+]
 
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "DR", "PROF", "REV", "SIR", "MX", "MASTER"})
-_PLACEHOLDER_TOKENS = frozenset(
-    {"BABY", "UNKNOWN", "TEST", "XXTEST", "UNNAMED", "NOTKNOWN", "INFANT", "TWIN", "DUMMY"}
-)
+_TEST_TOKENS = frozenset({"TEST", "XXTEST", "DUMMY"})
+_PLACEHOLDER_TOKENS = _TEST_TOKENS | {"BABY", "UNKNOWN", "UNNAMED", "NOTKNOWN", "INFANT", "TWIN"}
 _ADDRESS_WORDS = {
     "ST": "STREET",
     "RD": "ROAD",
@@ -57,6 +64,7 @@ class Profile:
     postcode: str | None
     address: str | None
     placeholder: bool
+    test_identity: bool
     given_code: str | None
     family_code: str | None
 
@@ -91,10 +99,19 @@ def address(raw: str | None) -> str | None:
     return " ".join(_ADDRESS_WORDS.get(t, t) for t in tokens if t) or None
 
 
+def _has_token(given: str | None, family: str | None, tokens: frozenset[str]) -> bool:
+    words = f"{given or ''} {family or ''}".split()
+    return any(w in tokens or w.startswith("XXTEST") for w in words)
+
+
 def is_placeholder(given: str | None, family: str | None) -> bool:
     """True for placeholder identities: Baby/Unknown/Test names, or any XXTEST-prefixed name."""
-    tokens = f"{given or ''} {family or ''}".split()
-    return any(t in _PLACEHOLDER_TOKENS or t.startswith("XXTEST") for t in tokens)
+    return _has_token(given, family, _PLACEHOLDER_TOKENS)
+
+
+def is_test_identity(given: str | None, family: str | None) -> bool:
+    """True for test patients (Test, Dummy, XXTEST...), which never link by any rule."""
+    return _has_token(given, family, _TEST_TOKENS)
 
 
 def _code(value: str | None) -> str | None:
@@ -115,6 +132,7 @@ def profile(record: Demographics) -> Profile:
         postcode=postcode(record.postcode),
         address=address(record.address),
         placeholder=is_placeholder(given, family),
+        test_identity=is_test_identity(given, family),
         given_code=_code(given.split()[0] if given else None),
         family_code=_code(family),
     )

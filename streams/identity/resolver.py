@@ -100,7 +100,12 @@ def resolve(
         return _decide(conn, record, keys, weights, event)
 
 
-_VERIFIED_HOLDER_RULES = (Rule.NHS_NUMBER, Rule.NHS_CONFLICT, Rule.NHS_AMBIGUOUS)
+_VERIFIED_HOLDER_RULES = (
+    Rule.NHS_NUMBER,
+    Rule.NHS_NUMBER_PLACEHOLDER,
+    Rule.NHS_CONFLICT,
+    Rule.NHS_AMBIGUOUS,
+)
 
 
 def _awaits_demographics(record: Demographics, found: Match) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,14 @@ import typer
 from typer.testing import CliRunner
 
 from deploy.local import StackSettings
+from schemas import nhs_number
 from streams.identity import repository
 from streams.identity.cli import link_eval_command
 from streams.identity.linkeval import evaluate_on
 from streams.identity.records_file import LabelledRecord
 from streams.identity.weights import load
 from tests.integration.identity.fake1000 import convert
-from tests.unit.streams.identity.people import ANNA, record
+from tests.unit.streams.identity.people import record
 
 
 @pytest.fixture
@@ -48,21 +50,35 @@ def test_fake_1000_precision_and_json_line(
     assert summary["precision"] >= 0.99
     assert 0.2 <= summary["recall"] <= 1.0
     assert summary["review"] > 0 and summary["records_per_s"] > 0
-    assert (summary["placeholder_records"], summary["recall_ceiling"]) == (0, 1.0)
+    assert (summary["placeholder_records"], summary["placeholder_pairs"]) == (0, 0)
     assert {"precision", "recall", "f1", "review", "records", "records_per_s"} <= set(summary)
     assert _schemas(stack.postgres_dsn) == before
 
 
-def test_placeholders_set_the_recall_ceiling(pg_conn: psycopg.Connection[Any]) -> None:
-    """A Baby record is never linked: its pairs count against recall, and the ceiling says so."""
+def test_placeholder_pairs_are_reported_apart(pg_conn: psycopg.Connection[Any]) -> None:
+    """A Baby record with the verified number of its holder links; one without a number is held
+    back: both count in recall, and the placeholder pairs are also reported on their own."""
     repository.migrate(pg_conn)
+    child = record(given_name="Oliver", birth_date=date(2024, 5, 2))
+    other = record(
+        child,
+        local_id="H200",
+        given_name="Amelia",
+        family_name="Nowak",
+        nhs_number=nhs_number.test_number(2),
+    )
     records = [
-        LabelledRecord("RD8:H100", "P1", ANNA),
-        LabelledRecord("E81001:G1", "P1", record(org="E81001", local_id="G1")),
-        LabelledRecord("RD8:B1", "P1", record(local_id="B1", given_name="Baby", nhs_number=None)),
+        LabelledRecord("RD8:H100", "P1", child),
+        LabelledRecord("E81001:G1", "P1", record(child, org="E81001", local_id="G1")),
+        LabelledRecord("RD8:B1", "P1", record(child, local_id="B1", given_name="Baby")),
+        LabelledRecord("RD8:H200", "P2", other),
+        LabelledRecord(
+            "RD8:B2", "P2", record(other, local_id="B2", given_name="Baby", nhs_number=None)
+        ),
     ]
     summary = evaluate_on(pg_conn, records, load()).to_json()
-    assert (summary["true_pairs"], summary["true_positive_pairs"]) == (3, 1)
-    assert summary["placeholder_records"] == 1
-    assert summary["recall_ceiling"] == pytest.approx(1 / 3, abs=1e-6)
+    assert (summary["true_pairs"], summary["true_positive_pairs"]) == (4, 3)
+    assert (summary["placeholder_records"], summary["placeholder_pairs"]) == (2, 3)
+    assert summary["placeholder_recall"] == pytest.approx(2 / 3, abs=1e-6)
     assert summary["recall_without_placeholders"] == 1.0
+    assert summary["review"] == 1

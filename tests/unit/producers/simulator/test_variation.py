@@ -125,15 +125,19 @@ def test_missing_nhs_numbers_are_absent(region_sample: RegionSample) -> None:
 
 
 def test_placeholders_are_baby_or_unknown_hospital_records(region_sample: RegionSample) -> None:
-    """Placeholder records exist only at hospitals, under their own id, with no NHS number."""
+    """Placeholder records exist only at hospitals, under their own id; a Baby record has the
+    baby's verified NHS number (Birth Notification), an Unknown record none."""
     placeholders = [(p, r) for p, r in region_sample.records if r.placeholder is not None]
     assert {r.placeholder for _, r in placeholders} == {
         Variation.PLACEHOLDER_BABY,
         Variation.PLACEHOLDER_UNKNOWN,
     }
-    for _, record in placeholders:
-        assert record.membership.org.kind is ACUTE and record.nhs_number is None
-        expected = "Baby" if record.placeholder is Variation.PLACEHOLDER_BABY else "Unknown"
+    for person, record in placeholders:
+        assert record.membership.org.kind is ACUTE
+        baby = record.placeholder is Variation.PLACEHOLDER_BABY
+        expected_number = (person.nhs_number, "VERIFIED") if baby else (None, "ABSENT")
+        assert (record.nhs_number, record.nhs_status) == expected_number
+        expected = "Baby" if baby else "Unknown"
         assert record.current.given_names == (expected,)
     local_ids = Counter((r.membership.org.code, r.local_id) for _, r in region_sample.records)
     assert max(local_ids.values()) == 1

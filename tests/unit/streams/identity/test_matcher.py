@@ -103,13 +103,68 @@ def test_one_error_without_nhs_number_still_links(changes: dict[str, object]) ->
 @pytest.mark.parametrize(
     "placeholder", [{"given_name": "Baby"}, {"family_name": "XXTEST"}, {"given_name": "Unknown"}]
 )
-def test_placeholders_never_auto_link(placeholder: dict[str, str]) -> None:
-    """Placeholder identities are capped at review, by any rule."""
-    stored = record(**placeholder)
-    incoming = record(org="GP1", local_id="G7", **placeholder)
+@pytest.mark.parametrize("status", [None, NhsStatus.UNVERIFIED, NhsStatus.TRACE_FAILED])
+def test_placeholders_never_auto_link_without_a_verified_number(
+    placeholder: dict[str, str], status: NhsStatus | None
+) -> None:
+    """Placeholder identities are capped at review on demographics or an unverified number."""
+    number = {"nhs_number": None} if status is None else {"nhs_status": status}
+    stored = record(**placeholder, **number)
+    incoming = record(org="GP1", local_id="G7", **placeholder, **number)
     found = match(incoming, [_person(stored)], W)
     assert found.decision is LinkDecision.REVIEW
     assert "placeholder" in found.evidence.guards
+
+
+BABY = record(org="RC9", local_id="B1", given_name="Baby", birth_date=date(2024, 5, 2))
+NAMED_CHILD = record(BABY, org="GP1", local_id="G7", given_name="Oliver")
+
+
+@pytest.mark.parametrize(("incoming", "stored"), [(BABY, NAMED_CHILD), (NAMED_CHILD, BABY)])
+def test_baby_record_links_by_a_verified_number_with_agreeing_birth_date_and_sex(
+    incoming: Demographics, stored: Demographics
+) -> None:
+    """A newborn's number comes with the Birth Notification: it links the Baby record, either
+    way round, when both numbers are verified and birth date and sex agree exactly."""
+    found = match(incoming, [_person(stored)], W)
+    assert (found.decision, found.person_id, found.evidence.rule) == (
+        LinkDecision.AUTO_LINK,
+        P1,
+        Rule.NHS_NUMBER_PLACEHOLDER,
+    )
+    assert found.evidence.guards == ()
+
+
+@pytest.mark.parametrize(
+    ("incoming", "stored"),
+    [
+        (record(BABY, birth_date=date(2024, 2, 5)), NAMED_CHILD),
+        (record(BABY, sex="UNKNOWN"), NAMED_CHILD),
+        (record(BABY, sex="MALE"), NAMED_CHILD),
+        (BABY, record(NAMED_CHILD, nhs_status=NhsStatus.UNVERIFIED)),
+        (NAMED_CHILD, record(BABY, nhs_status=NhsStatus.UNVERIFIED)),
+        (record(BABY, given_name="Test"), NAMED_CHILD),
+        (NAMED_CHILD, record(BABY, family_name="XXTESTPATIENT")),
+        (BABY, ANNA),
+    ],
+    ids=[
+        "birth-date-transposed",
+        "sex-unknown",
+        "sex-differs",
+        "holder-number-unverified",
+        "baby-number-unverified",
+        "test-patient",
+        "stored-test-patient",
+        "mother-number-on-baby",
+    ],
+)
+def test_placeholder_with_a_verified_number_goes_to_review_on_any_doubt(
+    incoming: Demographics, stored: Demographics
+) -> None:
+    """Anything short of exact birth date and sex, both numbers verified and no test patient
+    keeps the placeholder in review (or rejects the number as a conflict)."""
+    found = match(incoming, [_person(stored)], W)
+    assert found.decision is LinkDecision.REVIEW
 
 
 def test_nhs_number_held_by_two_persons_goes_to_review() -> None:

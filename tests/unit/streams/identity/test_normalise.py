@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from streams.identity.normalise import address, is_placeholder, name, postcode, profile
+from streams.identity.normalise import (
+    address,
+    is_placeholder,
+    is_test_identity,
+    name,
+    postcode,
+    profile,
+)
 from tests.unit.streams.identity.people import ANNA, record
 
 
@@ -61,6 +68,23 @@ def test_address_expands_abbreviations() -> None:
 def test_is_placeholder(given: str | None, family: str | None, expected: bool) -> None:
     """Baby, Unknown, Test and XXTEST identities are placeholders."""
     assert is_placeholder(given, family) is expected
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "expected"),
+    [
+        ("TEST", "PATIENT", True),
+        ("JOHN", "XXTESTPATIENT", True),
+        ("DUMMY", "SMITH", True),
+        ("BABY", "SMITH", False),
+        ("UNKNOWN", "MALE", False),
+        ("ANNA", "KOWALSKI", False),
+    ],
+)
+def test_is_test_identity(given: str | None, family: str | None, expected: bool) -> None:
+    """Test patients are the placeholders that never link by any rule; Baby and Unknown are
+    placeholders but not test patients."""
+    assert is_test_identity(given, family) is expected
 
 
 def test_profile_keeps_only_a_valid_nhs_number() -> None:

@@ -57,15 +57,20 @@ def review_list(
     ] = "pending",
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
-    """List reviews: id, source key, rule, candidate person, score, guards."""
+    """List reviews: id, source key, rule, candidate person (and who holds its records now,
+    after a merge), score, guards, and for a recheck the person the record is linked to."""
     with _connection() as conn:
         items = reviews.list_reviews(conn, status, limit)
-    for item in items:
-        guards = ",".join(item.evidence.get("guards", [])) or "-"
-        typer.echo(
-            f"{item.review_id}\t{item.source_key}\t{item.rule}\t"
-            f"{item.candidate_person_id or '-'}\t{item.score}\t{guards}"
-        )
+        for item in items:
+            candidate = item.candidate_person_id
+            now = repository.active_person(conn, candidate) if candidate else None
+            shown = f"{candidate} (now {now})" if now != candidate else candidate or "-"
+            guards = ",".join(item.evidence.get("guards", [])) or "-"
+            linked = item.evidence.get("linked_person_id")
+            typer.echo(
+                f"{item.review_id}\t{item.source_key}\t{item.rule}\t{shown}\t{item.score}\t"
+                f"{guards}" + (f"\tlinked={linked}" if linked else "")
+            )
     typer.echo(f"{len(items)} {status} review(s)")
 
 

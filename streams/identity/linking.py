@@ -1,18 +1,20 @@
-"""Attach a source record to a person, with everything that must happen in the same
-transaction: the link and its history, releasing held events, and the identity change."""
+"""Attach a source record to a person, or move a linked one to another, with everything that
+must happen in the same transaction: the link and its history, releasing held events, and the
+identity change."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
-from schemas.events import PersonId
+from schemas.events import PersonId, source_key
 from streams.identity import outbox, repository
 from streams.identity.changes import ChangeKind, identity_change
 from streams.identity.demographics import Demographics
 
-__all__ = ["attach", "attach_new_person"]
+__all__ = ["attach", "attach_new_person", "relink"]
 
 Connection = psycopg.Connection[Any]
 
@@ -61,3 +63,44 @@ def attach_new_person(
             evidence=evidence,
             kind=ChangeKind.NEW_PERSON,
         )
+
+
+def relink(
+    conn: Connection,
+    org: str,
+    local_id: str,
+    person_id: PersonId,
+    *,
+    previous: PersonId,
+    rule: str,
+    score: float | None,
+    evidence: dict[str, Any],
+) -> dict[str, Any]:
+    """Move one linked record from ``previous`` to ``person_id`` (a person decided it); the LINK
+    change names ``previous`` so projections move the record's documents."""
+    change = identity_change(
+        ChangeKind.LINK,
+        person_id,
+        previous_person_id=previous,
+        source_keys=[source_key(org, local_id)],
+        rule=rule,
+        score=score,
+    )
+    conn.execute(
+        "UPDATE source_records SET person_id = %s, rule = %s, score = %s, evidence = %s "
+        "WHERE org = %s AND local_id = %s",
+        (person_id, rule, score, Jsonb(evidence), org, local_id),
+    )
+    repository.record_history(
+        conn,
+        org=org,
+        local_id=local_id,
+        person_id=person_id,
+        previous_person_id=previous,
+        action="relink",
+        rule=rule,
+        score=score,
+        evidence=evidence,
+    )
+    outbox.add_changes(conn, [change])
+    return change

@@ -56,6 +56,8 @@ class Rule(StrEnum):
     REVIEW_ACCEPT = "review-accept"
     REVIEW_REJECT = "review-reject"
     HL7_A40 = "hl7-a40"
+    NHS_ELSEWHERE = "nhs-number-elsewhere"
+    UNMERGE_RECHECK = "unmerge-recheck"
     OPERATOR = "operator"
 
 

@@ -1,8 +1,10 @@
 """Merging two persons and undoing it exactly.
 
 A merge moves every source record of the retired person to the survivor and records which
-source keys moved; an unmerge moves exactly those keys back (records linked to the survivor
-later stay). Merges come from HL7 A40 (``merged_local_patient_ids``), review or an operator.
+source keys moved; an unmerge moves exactly those keys back. Records linked to the survivor
+while the merge stood stay with it, but each gets a recheck review against the restored
+person: it may have matched on the retired person's records. Merges come from HL7 A40
+(``merged_local_patient_ids``), review or an operator.
 
 Pending reviews keep the candidate they were scored against: accepting one follows
 ``merged_into`` at decision time, so after a merge it links to the survivor and after an
@@ -19,7 +21,7 @@ import psycopg
 from schemas.events import PersonId, source_key
 from streams.identity import outbox, repository, reviews
 from streams.identity.changes import ChangeKind, identity_change, split_source_key
-from streams.identity.demographics import Demographics
+from streams.identity.demographics import Demographics, from_json
 from streams.identity.errors import MergeError
 from streams.identity.linking import attach
 from streams.identity.matcher import Rule
@@ -27,15 +29,6 @@ from streams.identity.matcher import Rule
 __all__ = ["merge", "merge_local_ids", "unmerge"]
 
 Connection = psycopg.Connection[Any]
-
-
-def _lock_persons(conn: Connection, *person_ids: str) -> dict[str, str | None]:
-    rows = conn.execute(
-        "SELECT person_id, merged_into FROM persons WHERE person_id = ANY(%s) "
-        "ORDER BY person_id FOR UPDATE",
-        (list(person_ids),),
-    ).fetchall()
-    return {row[0]: row[1] for row in rows}
 
 
 def _move(
@@ -71,7 +64,7 @@ def merge(conn: Connection, *, survivor: str, retired: str, rule: str) -> list[d
     if survivor == retired:
         raise MergeError("merge: survivor and retired are the same person")
     with conn.transaction():
-        found = _lock_persons(conn, survivor, retired)
+        found = repository.lock_persons(conn, survivor, retired)
         for person in (survivor, retired):
             if person not in found:
                 raise MergeError(f"merge: person {person} is not in the MPI")
@@ -122,7 +115,7 @@ def unmerge(
         survivor, retired, keys, unmerged_at = row
         if unmerged_at is not None:
             raise MergeError(f"unmerge: merge {merge_id} was already undone")
-        _lock_persons(conn, survivor, retired)
+        repository.lock_persons(conn, survivor, retired)
         _check_still_on(conn, keys, survivor, merge_id)
         _move(
             conn,
@@ -135,11 +128,40 @@ def unmerge(
         )
         conn.execute("UPDATE persons SET merged_into = NULL WHERE person_id = %s", (retired,))
         conn.execute("UPDATE merges SET unmerged_at = now() WHERE merge_id = %s", (merge_id,))
+        _recheck_links_made_during(conn, merge_id, survivor=survivor, retired=retired)
         change = identity_change(
             ChangeKind.UNMERGE, retired, previous_person_id=survivor, source_keys=keys, rule=rule
         )
         outbox.add_changes(conn, [change])
     return [change]
+
+
+def _recheck_links_made_during(
+    conn: Connection, merge_id: int, *, survivor: str, retired: str
+) -> None:
+    """Open a recheck review, against the restored person, for every record still on the
+    survivor that was linked to it while the merge stood (not one the merge moved)."""
+    rows = conn.execute(
+        """SELECT DISTINCT ON (s.org, s.local_id) s.demographics
+             FROM merges m
+             JOIN link_history h ON h.person_id = m.survivor_id
+                                AND h.action IN ('link', 'relink')
+                                AND h.recorded_at >= m.merged_at
+             JOIN source_records s ON s.org = h.org AND s.local_id = h.local_id
+                                  AND s.person_id = m.survivor_id
+            WHERE m.merge_id = %s
+              AND NOT (s.org || ':' || s.local_id = ANY(m.moved_keys))
+            ORDER BY s.org, s.local_id""",
+        (merge_id,),
+    ).fetchall()
+    for (demographics,) in rows:
+        reviews.open_recheck(
+            conn,
+            from_json(demographics),
+            PersonId(retired),
+            rule=Rule.UNMERGE_RECHECK,
+            evidence={"merge_id": merge_id, "linked_person_id": survivor},
+        )
 
 
 def _check_still_on(conn: Connection, keys: Sequence[str], survivor: str, merge_id: int) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "link_of",
     "links_of",
     "lock",
+    "lock_persons",
     "migrate",
     "record_history",
     "update_demographics",
@@ -108,6 +109,17 @@ def active_person(conn: Connection, person_id: str) -> PersonId:
             return PersonId(current)
         current = row[0]
     raise UnknownPersonError(f"person_id {person_id}: merge chain does not end")
+
+
+def lock_persons(conn: Connection, *person_ids: str) -> dict[str, str | None]:
+    """Lock the persons' rows FOR UPDATE (in id order, so two callers never deadlock); returns
+    each found person's ``merged_into``."""
+    rows = conn.execute(
+        "SELECT person_id, merged_into FROM persons WHERE person_id = ANY(%s) "
+        "ORDER BY person_id FOR UPDATE",
+        (list(person_ids),),
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 def candidates(conn: Connection, keys: tuple[str, ...]) -> list[CandidatePerson]:

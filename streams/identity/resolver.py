@@ -54,14 +54,48 @@ class Resolution:
     changes: tuple[dict[str, Any], ...] = field(default=())
 
 
-def _known(conn: Connection, record: Demographics) -> Resolution | None:
+def _known(conn: Connection, record: Demographics, weights: MatchWeights) -> Resolution | None:
     found = repository.link_of(conn, record.org, record.local_id)
     if found is None:
         return None
     person_id, stored = found
     if record.has_demographics and record != stored:
         repository.update_demographics(conn, record)
+        _question_number_held_elsewhere(conn, record, stored, person_id, weights)
     return Resolution(Outcome.FORWARD, person_id, rule="known-source-record")
+
+
+def _question_number_held_elsewhere(
+    conn: Connection,
+    record: Demographics,
+    stored: Demographics,
+    person_id: PersonId,
+    weights: MatchWeights,
+) -> None:
+    """A known record stays with its person (rule 1, no re-scoring), but a newly verified NHS
+    number that another person holds means one of the two links is wrong, or the two persons
+    are one: a recheck review asks a person (caller holds the record's and its keys' locks)."""
+    number = record.verified_nhs_number
+    if number is None or number == stored.verified_nhs_number:
+        return
+    holders = [
+        c
+        for c in repository.candidates(conn, blocking_keys(profile(record)))
+        if c.person_id != person_id and any(profile(r).nhs_number == number for r in c.records)
+    ]
+    if not holders:
+        return
+    found = match(record, holders, weights)
+    assert found.person_id is not None  # a verified number's holder is always named
+    evidence = {**found.evidence.to_json(), "linked_person_id": person_id}
+    reviews.open_recheck(
+        conn,
+        record,
+        found.person_id,
+        rule=Rule.NHS_ELSEWHERE,
+        evidence=evidence,
+        score=found.evidence.score,
+    )
 
 
 def _hold(
@@ -92,7 +126,7 @@ def resolve(
     keys = blocking_keys(profile(record))
     with conn.transaction():
         repository.lock(conn, [record.source_key, *keys])
-        known = _known(conn, record)
+        known = _known(conn, record, weights)
         if known is not None:
             return known
         if reviews.is_pending(conn, record.org, record.local_id):

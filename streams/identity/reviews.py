@@ -1,6 +1,11 @@
 """The review queue: records scored between the thresholds (or with a conflicting NHS number)
 wait here, with their events held, until a person accepts the candidate or rejects it, or an
-HL7 A40 from the record's own organisation links it first (the review is then ``superseded``)."""
+HL7 A40 from the record's own organisation links it first (the review is then ``superseded``).
+
+A review can also question a record that is already linked (a *recheck*): its newly verified
+NHS number is held by another person, or it was linked to a merge's survivor that was then
+unmerged. The record stays where it is until decided: accepting moves it to the candidate
+(a re-link), rejecting leaves it in place."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from schemas.events import PersonId, source_key
 from streams.identity import repository
 from streams.identity.demographics import Demographics, from_json
 from streams.identity.errors import ReviewError
-from streams.identity.linking import attach, attach_new_person
+from streams.identity.linking import attach, attach_new_person, relink
 from streams.identity.matcher import Match, Rule
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "accept",
     "is_pending",
     "list_reviews",
+    "open_recheck",
     "open_review",
     "reject",
     "supersede",
@@ -55,9 +61,15 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
     return ReviewItem(row[0], source_key(row[1], row[2]), *row[3:])
 
 
-def open_review(conn: Connection, record: Demographics, found: Match) -> int:
-    """Queue ``record`` for review against the matcher's candidate; returns the review id."""
-    evidence = found.evidence
+def _insert(
+    conn: Connection,
+    record: Demographics,
+    *,
+    rule: str,
+    candidate: str | None,
+    score: float | None,
+    evidence: dict[str, Any],
+) -> int:
     row = conn.execute(
         """INSERT INTO review_queue (org, local_id, rule, candidate_person_id, score, evidence,
                                      demographics) VALUES (%s, %s, %s, %s, %s, %s, %s)
@@ -65,15 +77,51 @@ def open_review(conn: Connection, record: Demographics, found: Match) -> int:
         (
             record.org,
             record.local_id,
-            evidence.rule.value,
-            found.person_id,
-            evidence.score,
-            Jsonb(evidence.to_json()),
+            rule,
+            candidate,
+            score,
+            Jsonb(evidence),
             Jsonb(record.to_json()),
         ),
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def open_review(conn: Connection, record: Demographics, found: Match) -> int:
+    """Queue ``record`` for review against the matcher's candidate; returns the review id."""
+    evidence = found.evidence
+    return _insert(
+        conn,
+        record,
+        rule=evidence.rule.value,
+        candidate=found.person_id,
+        score=evidence.score,
+        evidence=evidence.to_json(),
+    )
+
+
+def open_recheck(
+    conn: Connection,
+    record: Demographics,
+    candidate: PersonId,
+    *,
+    rule: Rule,
+    evidence: dict[str, Any],
+    score: float | None = None,
+) -> int | None:
+    """Question the link of an already linked ``record`` against ``candidate``; returns the
+    review id, or None when the record already has a pending review."""
+    if is_pending(conn, record.org, record.local_id):
+        return None
+    return _insert(
+        conn,
+        record,
+        rule=rule.value,
+        candidate=candidate,
+        score=score,
+        evidence={**evidence, "rule": rule.value},
+    )
 
 
 def is_pending(conn: Connection, org: str, local_id: str) -> bool:
@@ -121,40 +169,87 @@ def _close(
 
 
 def accept(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[str, Any]]:
-    """Link the record to the candidate (or whoever it was merged into); returns the change."""
+    """Link the record to the candidate (or whoever it was merged into), moving it there if it
+    is already linked elsewhere; returns the change (none when it is already there)."""
     with conn.transaction():
         item, record = _claim(conn, review_id)
         if item.candidate_person_id is None:
             raise ReviewError(f"review {review_id}: no candidate person; reject it instead")
         person = repository.active_person(conn, item.candidate_person_id)
-        evidence = {
-            **item.evidence,
-            "rule": Rule.REVIEW_ACCEPT.value,
-            "review_id": review_id,
-            "matched_rule": item.rule,
-        }
-        change = attach(
-            conn, record, person, rule=Rule.REVIEW_ACCEPT.value, score=item.score, evidence=evidence
-        )
+        evidence = _decided(item, Rule.REVIEW_ACCEPT, review_id)
+        current = repository.link_of(conn, record.org, record.local_id)
+        changes = []
+        if current is None:
+            changes.append(
+                attach(
+                    conn,
+                    record,
+                    person,
+                    rule=Rule.REVIEW_ACCEPT.value,
+                    score=item.score,
+                    evidence=evidence,
+                )
+            )
+        else:
+            changes.extend(
+                _move_to(conn, item, record, person=person, current=current[0], evidence=evidence)
+            )
         _close(conn, review_id, "accepted", person, decided_by)
-    return [change]
+    return changes
 
 
 def reject(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[str, Any]]:
-    """Give the record a new person of its own; returns the change."""
+    """Give the record a new person of its own, or leave an already linked record where it is;
+    returns the change (none for a linked record)."""
     with conn.transaction():
         item, record = _claim(conn, review_id)
-        evidence = {
-            **item.evidence,
-            "rule": Rule.REVIEW_REJECT.value,
-            "review_id": review_id,
-            "matched_rule": item.rule,
-        }
+        current = repository.link_of(conn, record.org, record.local_id)
+        if current is not None:
+            _close(conn, review_id, "rejected", current[0], decided_by)
+            return []
         change = attach_new_person(
-            conn, record, rule=Rule.REVIEW_REJECT.value, score=item.score, evidence=evidence
+            conn,
+            record,
+            rule=Rule.REVIEW_REJECT.value,
+            score=item.score,
+            evidence=_decided(item, Rule.REVIEW_REJECT, review_id),
         )
         _close(conn, review_id, "rejected", PersonId(change["person_id"]), decided_by)
     return [change]
+
+
+def _move_to(
+    conn: Connection,
+    item: ReviewItem,
+    record: Demographics,
+    *,
+    person: PersonId,
+    current: PersonId,
+    evidence: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Re-link an already linked record to ``person``: lock both persons first (as a merge
+    does), then read the link again, since a merge may have moved the record meanwhile."""
+    repository.lock_persons(conn, current, person)
+    found = repository.link_of(conn, record.org, record.local_id)
+    assert found is not None  # links are never deleted
+    if found[0] == person:
+        return []
+    return [
+        relink(
+            conn,
+            record.org,
+            record.local_id,
+            person,
+            previous=found[0],
+            rule=Rule.REVIEW_ACCEPT.value,
+            score=item.score,
+            evidence=evidence,
+        )
+    ]
+
+
+def _decided(item: ReviewItem, rule: Rule, review_id: int) -> dict[str, Any]:
+    return {**item.evidence, "rule": rule.value, "review_id": review_id, "matched_rule": item.rule}
 
 
 def supersede(

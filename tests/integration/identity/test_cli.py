@@ -11,12 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from deploy.local import StackSettings
-from streams.identity import repository
+from schemas import nhs_number
+from streams.identity import merges, repository
 from streams.identity.cli import app
+from streams.identity.demographics import NhsStatus
 from streams.identity.resolver import resolve
 from streams.identity.weights import load
 from tests.integration.identity.fake1000 import convert
-from tests.unit.streams.identity.people import ANNA, record
+from tests.unit.streams.identity.people import ANNA, UNTRACED_ANNA, record
 
 W = load()
 runner = CliRunner()
@@ -47,6 +49,31 @@ def test_review_list_and_accept(mpi: psycopg.Connection[Any]) -> None:
     assert accepted.exit_code == 0 and f"LINK person={person}" in accepted.output
     again = runner.invoke(app, ["review", "accept", review_id])
     assert again.exit_code == 1 and "already accepted" in again.output
+
+
+def test_review_list_names_who_holds_a_merged_candidate_and_the_linked_person(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """After the candidate is merged away, `review list` shows its survivor; a recheck shows
+    the person the record is linked to now."""
+    candidate = resolve(mpi, ANNA, W).person_id
+    resolve(mpi, record(org="GP1", local_id="G7", birth_date=date(1950, 11, 20), sex="MALE"), W)
+    survivor = resolve(
+        mpi, record(org="SC1", local_id="S1", nhs_number=nhs_number.test_number(7)), W
+    ).person_id
+    assert candidate and survivor and candidate != survivor
+    merges.merge(mpi, survivor=survivor, retired=candidate, rule="operator")
+    (line,) = [x for x in runner.invoke(app, ["review", "list"]).output.splitlines() if "\t" in x]
+    assert f"\t{candidate} (now {survivor})\t" in line and "linked=" not in line
+    untraced = resolve(mpi, UNTRACED_ANNA, W).person_id
+    assert untraced not in (None, survivor)
+    traced = record(
+        UNTRACED_ANNA, nhs_number=nhs_number.test_number(7), nhs_status=NhsStatus.VERIFIED
+    )
+    resolve(mpi, traced, W)
+    listed = runner.invoke(app, ["review", "list"]).output
+    assert f"RD8:H9\tnhs-number-elsewhere\t{survivor}\t" in listed
+    assert f"linked={untraced}" in listed and "2 pending" in listed
 
 
 def test_merge_unmerge_and_explain(mpi: psycopg.Connection[Any]) -> None:

@@ -67,6 +67,37 @@ def test_merge_then_unmerge_restores_exactly(mpi: psycopg.Connection[Any]) -> No
     assert actions == ["link", "merge", "unmerge"]
 
 
+def test_unmerge_rechecks_records_linked_while_the_merge_stood(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A record linked to the survivor during the merge may have matched on the retired
+    person's records: the unmerge leaves it in place and opens a recheck against the retired
+    person; accepting moves it there."""
+    survivor = resolve(mpi, ANNA, W).person_id
+    retired = resolve(mpi, OTHER, W).person_id
+    assert survivor and retired
+    merges.merge(mpi, survivor=survivor, retired=retired, rule="operator")
+    resolve(mpi, record(OTHER, org="SC1", local_id="S1", nhs_number=None), W)
+    assert _links(mpi)["SC1:S1"] == survivor
+    merge_id = mpi.execute("SELECT merge_id FROM merges").fetchone()[0]
+    merges.unmerge(mpi, merge_id=merge_id)
+    (item,) = reviews.list_reviews(mpi)
+    assert (item.source_key, item.rule, item.candidate_person_id) == (
+        "SC1:S1",
+        "unmerge-recheck",
+        retired,
+    )
+    assert item.evidence["merge_id"] == merge_id
+    assert _links(mpi)["SC1:S1"] == survivor  # stays until a person decides
+    (change,) = reviews.accept(mpi, item.review_id, decided_by="clerk-1")
+    assert (change["kind"], change["person_id"], change["previous_person_id"]) == (
+        "LINK",
+        retired,
+        survivor,
+    )
+    assert _links(mpi)["SC1:S1"] == retired
+
+
 def test_unmerge_twice_is_refused(mpi: psycopg.Connection[Any]) -> None:
     """An unmerge can be applied once."""
     survivor, retired = resolve(mpi, ANNA, W).person_id, resolve(mpi, OTHER, W).person_id

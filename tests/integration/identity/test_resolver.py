@@ -14,7 +14,7 @@ from streams.identity.demographics import Demographics, NhsStatus
 from streams.identity.outbox import RawEvent
 from streams.identity.resolver import Outcome, resolve
 from streams.identity.weights import load
-from tests.unit.streams.identity.people import ANNA, record, twin_of
+from tests.unit.streams.identity.people import ANNA, UNTRACED_ANNA, record, twin_of
 
 W = load()
 EVENT = RawEvent("result", "mcr.source.result", 0, 41, b"\xc3\x01avro-bytes")
@@ -182,3 +182,69 @@ def test_candidates_use_the_blocking_index(mpi: psycopg.Connection[Any]) -> None
     assert [c.person_id for c in repository.candidates(mpi, ("dob:1984:3:7",))] == [
         repository.link_of(mpi, "RD8", "H100")[0]
     ]
+
+
+def _pending(conn: psycopg.Connection[Any]) -> list[reviews.ReviewItem]:
+    return reviews.list_reviews(conn)
+
+
+def test_newly_verified_number_held_by_another_person_opens_a_recheck(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A known record stays with its person, but a newly verified NHS number that another
+    person holds opens a recheck review; accepting moves the record there (a re-link)."""
+    anna = resolve(mpi, ANNA, W).person_id
+    untraced = resolve(mpi, UNTRACED_ANNA, W)
+    assert untraced.decision is LinkDecision.NEW_PERSON and untraced.person_id != anna
+    traced = record(UNTRACED_ANNA, nhs_number=ANNA.nhs_number, nhs_status=NhsStatus.VERIFIED)
+    again = resolve(mpi, traced, W)
+    assert (again.outcome, again.person_id) == (Outcome.FORWARD, untraced.person_id)
+    (item,) = _pending(mpi)
+    assert (item.source_key, item.rule, item.candidate_person_id) == (
+        "RD8:H9",
+        "nhs-number-elsewhere",
+        anna,
+    )
+    assert item.evidence["linked_person_id"] == untraced.person_id
+    resolve(mpi, record(traced, address="4 Church Road, Milton Keynes"), W)
+    assert len(_pending(mpi)) == 1  # one pending review per record, not one per event
+    (change,) = reviews.accept(mpi, item.review_id, decided_by="nurse-1")
+    assert (change["kind"], change["person_id"], change["previous_person_id"]) == (
+        "LINK",
+        anna,
+        untraced.person_id,
+    )
+    assert repository.link_of(mpi, "RD8", "H9")[0] == anna  # type: ignore[index]
+    assert [h["action"] for h in repository.history(mpi, "RD8", "H9")] == ["link", "relink"]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"nhs_number": ANNA.nhs_number, "nhs_status": NhsStatus.UNVERIFIED},
+        {"address": "5 Church Road, Milton Keynes"},
+    ],
+    ids=["unverified-number", "no-number"],
+)
+def test_no_recheck_without_a_newly_verified_number(
+    mpi: psycopg.Connection[Any], update: dict[str, Any]
+) -> None:
+    """An unverified number, or other changed demographics, leave a known record alone."""
+    resolve(mpi, ANNA, W)
+    resolve(mpi, UNTRACED_ANNA, W)
+    resolve(mpi, record(UNTRACED_ANNA, **update), W)
+    assert _pending(mpi) == []
+
+
+def test_rejecting_a_recheck_leaves_the_record_where_it_is(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """Rejecting a recheck moves nothing and emits no change."""
+    resolve(mpi, ANNA, W)
+    untraced = resolve(mpi, UNTRACED_ANNA, W).person_id
+    traced = record(UNTRACED_ANNA, nhs_number=ANNA.nhs_number, nhs_status=NhsStatus.VERIFIED)
+    resolve(mpi, traced, W)
+    (item,) = _pending(mpi)
+    assert reviews.reject(mpi, item.review_id, decided_by="nurse-1") == []
+    assert repository.link_of(mpi, "RD8", "H9")[0] == untraced  # type: ignore[index]
+    assert reviews.list_reviews(mpi, "rejected")[0].review_id == item.review_id

@@ -97,6 +97,32 @@ def test_merge_then_unmerge_restores_the_exact_layout(
     assert _layout(restored) == _layout(original)
 
 
+def test_a_relink_moves_only_that_records_documents(
+    record_settings: RecordSettings,
+    start_worker: Callable[..., RunningWorker],
+    opensearch_client: OpenSearch,
+) -> None:
+    """A LINK naming a previous person (a review moved one linked record) moves exactly that
+    source key's documents; the person's other records stay."""
+    settings = record_settings
+    count = _seed(settings)
+    worker = start_worker(settings)
+    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
+    relink = identity_change("LINK", "B", previous="A", source_keys=("RC9:LA1",))
+    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"B", relink, [])])
+    wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="relink")
+    docs = all_documents(opensearch_client, settings.alias)
+    worker.stop()
+    owners = {
+        (d["source_key"], d["person_id"])
+        for d in docs.values()
+        if d.get("source_key") and d["doc_kind"] != "route"
+    }
+    assert owners == {("RC9:LA1", "B"), ("Y01:LA2", "A"), ("RC9:LB1", "B")}
+    assert docs["summary|B"]["summary"]["counts"]["result"] == 6
+    assert docs["summary|A"]["summary"]["counts"]["result"] == 3
+
+
 def test_a_stale_record_read_after_the_merge_still_lands_under_the_survivor(
     record_settings: RecordSettings,
     start_worker: Callable[..., RunningWorker],

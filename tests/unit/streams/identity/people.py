@@ -24,6 +24,20 @@ ANNA = Demographics(
     address="12 High Street, Luton",
 )
 
+UNTRACED_ANNA = Demographics(
+    org="RD8",
+    local_id="H9",
+    nhs_status=NhsStatus.ABSENT,
+    given_name="Ann",
+    family_name="Nowak",
+    birth_date=ANNA.birth_date,
+    sex=ANNA.sex,
+    postcode="MK9 1AA",
+    address="3 Church Road, Milton Keynes",
+)
+"""Anna at a hospital that has not traced her NHS number, under a name and address too far
+from hers to link: a new person until the number is traced."""
+
 
 def record(base: Demographics = ANNA, **changes: Any) -> Demographics:
     """``base`` with ``changes`` applied (org, local id, any demographic)."""

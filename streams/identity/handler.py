@@ -2,7 +2,9 @@
 
 Synchronous and free of faust, so it is tested against the real PostgreSQL without Kafka.
 :func:`decode_event` and :func:`route_decoded` are the two halves :mod:`batch` uses (it answers
-known records itself and sends the rest here); :func:`handle` is both for one event.
+known records itself and sends the rest here). There is no one-event entry point on purpose:
+one event is a batch of one (:func:`batch.handle_batch`), so it queues behind released held
+events like any other.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ __all__ = [
     "Routing",
     "decode_event",
     "dlq_headers",
-    "handle",
     "linked",
     "linked_headers",
     "route_decoded",
@@ -149,18 +150,3 @@ def linked(event: RawEvent, person_id: str, rule: str) -> Routing:
         Route.LINKED, person_id=person_id, headers=linked_headers(event, person_id), rule=rule
     )
 
-
-def handle(
-    conn: psycopg.Connection[Any],
-    value: bytes,
-    *,
-    topic: str,
-    partition: int,
-    offset: int,
-    weights: MatchWeights,
-) -> Routing:
-    """Route one source event (its raw Avro bytes, as read from ``topic``)."""
-    decoded = decode_event(value, topic=topic, partition=partition, offset=offset)
-    if isinstance(decoded, Routing):
-        return decoded
-    return route_decoded(conn, decoded, weights=weights)

@@ -12,7 +12,7 @@ from schemas import nhs_number
 from streams.identity import batch, outbox, repository
 from streams.identity.batch import KNOWN_RULE, QUEUED_RULE, Consumed, handle_batch
 from streams.identity.demographics import NhsStatus
-from streams.identity.handler import Route, handle
+from streams.identity.handler import Route
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
 
@@ -176,7 +176,7 @@ def test_a_batch_decides_like_one_event_at_a_time(
         ) as single:
             repository.migrate(single)
             one = [
-                handle(single, v, topic="mcr.source.x", partition=0, offset=i, weights=W)
+                handle_batch(single, [Consumed(v, "mcr.source.x", 0, i)], weights=W)[0]
                 for i, v in enumerate(values)
             ]
     finally:

@@ -9,7 +9,8 @@ import pytest
 
 from schemas.events import DLQ_REASON, PERSON_ID_HEADER, RECORD_TYPE_HEADER, SOURCE_OFFSET_HEADER
 from streams.identity import outbox, repository
-from streams.identity.handler import Route, dlq_headers, handle
+from streams.identity.batch import Consumed, handle_batch
+from streams.identity.handler import Route, dlq_headers
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
 
@@ -24,7 +25,8 @@ def mpi(pg_conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
 
 
 def _route(conn: psycopg.Connection[Any], value: bytes, offset: int = 7) -> Any:
-    return handle(conn, value, topic="mcr.source.patient", partition=2, offset=offset, weights=W)
+    (routing,) = handle_batch(conn, [Consumed(value, "mcr.source.patient", 2, offset)], weights=W)
+    return routing
 
 
 def test_patient_event_is_forwarded_with_person_headers(mpi: psycopg.Connection[Any]) -> None:

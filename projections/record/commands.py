@@ -1,13 +1,15 @@
 """Commands on the projection's source topic, and the receipts they leave. Pure.
 
 A purge removes every document of one person (the consent stage sends it when an objection
-takes effect). Wire format, on the same topic as the person's events so it is ordered after
-them::
+takes effect), or with ``items`` only the documents of those (org, source record id) items of
+the person (an item the person asked to withhold). Wire format, on the same topic as the
+person's events so it is ordered after them::
 
     key      person_id (UTF-8), so it lands on the person's partition
     headers  mcr.command = purge-person, mcr.person_id = <person_id>
     value    JSON {"command": "purge-person", "person_id": "...", "command_id": "<uuid>",
-                   "reason": "objection"}
+                   "reason": "objection", "items": [["<org>", "<source record id>"], ...]}
+             ("items" is optional; absent or empty means every document of the person)
 
 The receipt (logged, and sent to the receipt topic when one is configured) has the header
 ``mcr.command = purge-person-receipt`` and a JSON value with the count of documents removed.
@@ -52,6 +54,8 @@ class PurgePerson:
     person_id: str
     command_id: str
     reason: str = "objection"
+    items: tuple[tuple[str, str], ...] = ()
+    """Only these (org, source record id) items; empty means everything of the person."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def purge_message(command: PurgePerson) -> Message:
         "person_id": command.person_id,
         "command_id": command.command_id,
         "reason": command.reason,
+        "items": [list(item) for item in command.items],
     }
     headers = [
         (COMMAND_HEADER, PURGE_PERSON.encode()),
@@ -95,6 +100,19 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value
 
 
+def _items(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    raw = body.get("items") or []
+    pairs = raw if isinstance(raw, list) else [None]
+    if not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) and v for v in p)
+        for p in pairs
+    ):
+        raise CommandError(
+            "items: must be a list of [org, source record id] string pairs", field="items"
+        )
+    return tuple((org, record_id) for org, record_id in pairs)
+
+
 def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
     """Read a purge command; raises CommandError naming the field that is wrong."""
     try:
@@ -104,7 +122,7 @@ def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
     if not isinstance(body, dict) or body.get("command") != PURGE_PERSON:
         raise CommandError(f"command: expected {PURGE_PERSON}", field="command")
     command = PurgePerson(
-        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason")
+        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"), _items(body)
     )
     if key is not None and key.decode("utf-8", errors="replace") != command.person_id:
         raise CommandError("key: must equal person_id", field="key")

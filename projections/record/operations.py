@@ -8,14 +8,14 @@ and break external versioning, and neither needs the ``reindex`` module this way
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from projections.record.bulk import BulkOp
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
-from projections.record.queries import person_documents
+from projections.record.queries import person_documents, person_items
 from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
@@ -66,13 +66,17 @@ def move_documents(writer: RecordWriter, plan: RekeyPlan) -> tuple[int, set[str]
     return outcome.written, touched
 
 
-def purge_person(writer: RecordWriter, person_id: str) -> int:
-    """Delete every document of ``person_id`` (items, patients, tombstones, summary).
+def purge_person(
+    writer: RecordWriter, person_id: str, items: Sequence[tuple[str, str]] = ()
+) -> int:
+    """Delete every document of ``person_id`` (items, patients, tombstones, summary), or with
+    ``items`` only the documents of those (org, source record id) items.
 
     Returns how many were deleted; refreshes afterwards so the purge is visible at once.
     """
     writer.refresh()
-    hits = writer.hits(person_documents(person_id))
+    query = person_items(person_id, items) if items else person_documents(person_id)
+    hits = writer.hits(query)
     outcome = writer.bulk([BulkOp("delete", hit["_index"], hit["_id"]) for hit in hits])
     if outcome.retry:
         raise TransientWriteError("purge: items to retry")

@@ -201,11 +201,14 @@ class RecordPipeline:
 
         def purge_and_report() -> None:
             nonlocal deleted
-            deleted += purge_person(self._writer, command.person_id)
+            deleted += purge_person(self._writer, command.person_id, command.items)
             self._report(command, deleted)
 
         self._retrying("purge", purge_and_report, retry_on=_NEVER_SKIPPED)
-        self._dirty.discard(command.person_id)
+        if command.items:
+            self._dirty.add(command.person_id)  # the rest stays: its summary is recomputed
+        else:
+            self._dirty.discard(command.person_id)
         self.stats.purged += deleted
 
     def _report(self, command: PurgePerson, deleted: int) -> None:

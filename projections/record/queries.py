@@ -5,11 +5,12 @@ Readers must filter ``deleted: false``: removed items stay as tombstones (see do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from projections.record.documents import DOC_KIND_ITEM
 
-__all__ = ["person_documents", "visible_items"]
+__all__ = ["person_documents", "person_items", "visible_items"]
 
 
 def visible_items(person_id: str, record_type: str | None = None) -> dict[str, Any]:
@@ -30,6 +31,28 @@ def person_documents(person_id: str) -> dict[str, Any]:
     return {
         "bool": {
             "filter": [{"term": {"person_id": person_id}}],
+            "must_not": [{"term": {"doc_kind": "route"}}],
+        }
+    }
+
+
+def person_items(person_id: str, items: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Query: the person's documents of the given (org, source record id) items."""
+    return {
+        "bool": {
+            "filter": [{"term": {"person_id": person_id}}],
+            "should": [
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"org": org}},
+                            {"term": {"source_record_id": record_id}},
+                        ]
+                    }
+                }
+                for org, record_id in items
+            ],
+            "minimum_should_match": 1,
             "must_not": [{"term": {"doc_kind": "route"}}],
         }
     }

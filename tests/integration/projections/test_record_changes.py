@@ -203,6 +203,29 @@ def test_purge_removes_everything_of_a_person_and_reports_the_count(
     assert worker.worker.stats.purged == receipt["deleted"]
 
 
+def test_item_purge_removes_only_the_withheld_items(
+    record_settings: RecordSettings,
+    start_worker: Callable[..., RunningWorker],
+    opensearch_client: OpenSearch,
+) -> None:
+    """A purge naming items deletes only those documents of the person; the summary follows."""
+    settings = record_settings
+    count = _seed(settings)
+    worker = start_worker(settings)
+    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
+    purge = purge_message(PurgePerson("A", "cmd-2", "withheld", (("RC9", "LA1-r0"),)))
+    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
+    wait_until(
+        lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="purge"
+    )
+    docs = all_documents(opensearch_client, settings.alias)
+    worker.stop()
+    assert "result|RC9|LA1-r0" not in docs
+    assert {"result|RC9|LA1-r1", "result|Y01|LA2-r0", "patient|RC9|LA1-pat"} <= set(docs)
+    assert docs["summary|A"]["summary"]["counts"]["result"] == 5
+    assert worker.worker.stats.purged == 1
+
+
 def test_undecodable_message_is_dead_lettered_and_the_worker_carries_on(
     record_settings: RecordSettings,
     start_worker: Callable[..., RunningWorker],

@@ -24,8 +24,17 @@ def test_purge_message_round_trips() -> None:
     key, value, headers = purge_message(command)
     assert (key, headers) == (b"P1", [("mcr.command", b"purge-person"), ("mcr.person_id", b"P1")])
     assert json.loads(value) == {"command": "purge-person", "person_id": "P1",
-                                 "command_id": "cmd-1", "reason": "objection"}  # fmt: skip
+                                 "command_id": "cmd-1", "reason": "objection",
+                                 "items": []}  # fmt: skip
     assert (command_name(headers), parse_purge(key, value)) == ("purge-person", command)
+
+
+def test_item_purge_round_trips() -> None:
+    """A purge limited to withheld items carries them as [org, source record id] pairs."""
+    command = PurgePerson("P1", "cmd-2", "withheld", (("Y01", "Encounter/9"),))
+    key, value, _ = purge_message(command)
+    assert json.loads(value)["items"] == [["Y01", "Encounter/9"]]
+    assert parse_purge(key, value) == command
 
 
 def test_ordinary_events_have_no_command() -> None:
@@ -42,6 +51,10 @@ def test_ordinary_events_have_no_command() -> None:
          "person_id"),
         (b"P2", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"}',
          "key"),
+        (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
+                b' "items": [["Y01"]]}', "items"),
+        (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
+                b' "items": "Y01"}', "items"),
     ],
 )  # fmt: skip
 def test_malformed_purges_name_the_field(key: bytes, value: bytes, field: str) -> None:

@@ -102,15 +102,18 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 def _items(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     raw = body.get("items") or []
-    pairs = raw if isinstance(raw, list) else [None]
-    if not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) and v for v in p)
-        for p in pairs
-    ):
-        raise CommandError(
-            "items: must be a list of [org, source record id] string pairs", field="items"
-        )
-    return tuple((org, record_id) for org, record_id in pairs)
+    items: list[tuple[str, str]] = []
+    for pair in raw if isinstance(raw, list) else [None]:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_filled(v) for v in pair)):
+            raise CommandError(
+                "items: must be a list of [org, source record id] string pairs", field="items"
+            )
+        items.append((pair[0], pair[1]))
+    return tuple(items)
+
+
+def _filled(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:

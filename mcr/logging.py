@@ -71,6 +71,7 @@ ALLOWED_KEYS: frozenset[str] = frozenset(
         "rule",
         "command",
         "dry_run",
+        "kept_back",
     }
 )
 DROPPED_MARKER = "dropped_keys"

@@ -13,7 +13,7 @@ import faust
 
 __all__ = ["AGENT_MODULES", "app"]
 
-AGENT_MODULES = ["streams.identity.agents"]
+AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents"]
 
 app = faust.App(
     os.environ.get("MCR_STREAMS_APP_ID", "mcr-streams"),

@@ -19,28 +19,32 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from functools import partial
-from typing import Any, TypeVar
-
-from psycopg_pool import ConnectionPool
+from typing import Any
 
 from mcr.logging import get_logger
 from schemas.codec import encode_record
 from streams.app import app
+from streams.database import StageDatabase
 from streams.identity import outbox
-from streams.identity.batch import RETRYABLE, Consumed, handle_batch
+from streams.identity.batch import Consumed, handle_batch
 from streams.identity.connections import connect
 from streams.identity.handler import Route, Routing, dlq_headers, linked_headers
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
 
-__all__ = ["SETTINGS", "close", "configure", "drain_outbox", "identify", "publish_outbox"]
+__all__ = [
+    "DATABASE",
+    "SETTINGS",
+    "close",
+    "configure",
+    "drain_outbox",
+    "identify",
+    "publish_outbox",
+]
 
 log = get_logger(__name__)
-T = TypeVar("T")
 SETTINGS = IdentitySettings.from_env()
-MAX_RETRY_S = 30.0
 
 source_topic = app.topic(*SETTINGS.source_topics, key_type=bytes, value_type=bytes)
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
@@ -48,66 +52,41 @@ changes_topic = app.topic(SETTINGS.changes_topic, key_type=bytes, value_type=byt
 dlq_topic = app.topic(SETTINGS.dlq_topic, key_type=bytes, value_type=bytes)
 
 
-class _Mpi:
-    """The connection pool and weights, made on first use (so importing needs no database)."""
+class _Weights:
+    """The scoring weights, loaded on first use (so importing needs no weights file read)."""
 
-    pool: ConnectionPool[Any] | None = None
-    weights: MatchWeights | None = None
+    loaded: MatchWeights | None = None
+
+
+def _prepare(settings: IdentitySettings) -> Callable[[], None]:
+    return lambda: connect(settings.postgres_dsn, settings.schema).close()  # creates, migrates
+
+
+DATABASE = StageDatabase(
+    "identity", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare(SETTINGS)
+)
 
 
 def configure(settings: IdentitySettings | None = None) -> None:
-    """(Re)create the pool and load the weights; migrates the MPI schema once."""
+    """(Re)open the MPI pool on ``settings`` (migrating the schema once) and load the weights."""
     settings = settings or SETTINGS
-    if _Mpi.pool is not None:
-        _Mpi.pool.close()
-    connect(settings.postgres_dsn, settings.schema).close()  # creates and migrates
-    _Mpi.pool = ConnectionPool(
-        settings.postgres_dsn,
-        min_size=1,
-        max_size=4,
-        open=True,
-        kwargs={"autocommit": True, "options": f"-c search_path={settings.schema}"},
+    DATABASE.reconfigure(
+        dsn=settings.postgres_dsn, schema=settings.schema, prepare=_prepare(settings)
     )
-    _Mpi.weights = load(settings.weights_version)
+    DATABASE.open()
+    _Weights.loaded = load(settings.weights_version)
 
 
 def close() -> None:
     """Close the MPI pool (waiting a few seconds for connections still in use); the next
     database call would make a new one. Called by the worker once faust has stopped."""
-    pool, _Mpi.pool = _Mpi.pool, None
-    if pool is not None:
-        pool.close()
-
-
-async def _in_thread(work: Callable[..., T], /, **kwargs: Any) -> T:
-    if _Mpi.pool is None:
-        configure()
-    assert _Mpi.pool is not None
-
-    def run() -> T:
-        assert _Mpi.pool is not None
-        with _Mpi.pool.connection() as conn:
-            return work(conn, **kwargs)
-
-    return await asyncio.get_running_loop().run_in_executor(None, run)
+    DATABASE.close()
 
 
 def _handle_batch(conn: Any, *, batch: Sequence[Consumed]) -> list[Routing]:
-    assert _Mpi.weights is not None, "configure() loads the weights"
-    return handle_batch(conn, batch, weights=_Mpi.weights)
-
-
-async def _with_retry(work: Callable[[], Awaitable[T]]) -> T:
-    """``work()``, retried with capped exponential backoff while the database is unavailable
-    (the stream waits rather than skip events)."""
-    attempt = 0
-    while True:
-        try:
-            return await work()
-        except RETRYABLE as exc:
-            attempt += 1
-            log.warning("identity database unavailable", attempt=attempt, error=type(exc).__name__)
-            await asyncio.sleep(min(MAX_RETRY_S, 0.2 * 2**attempt))
+    if _Weights.loaded is None:
+        _Weights.loaded = load(SETTINGS.weights_version)
+    return handle_batch(conn, batch, weights=_Weights.loaded)
 
 
 async def send_linked(
@@ -172,7 +151,7 @@ async def identify(stream: Any) -> AsyncIterator[str]:
     async for events in stream.noack_take(SETTINGS.batch_size, within=within):
         started = time.perf_counter()
         batch = [_consumed(e) for e in events]
-        routings = await _with_retry(partial(_in_thread, _handle_batch, batch=batch))
+        routings = await DATABASE.run_retrying(_handle_batch, batch=batch)
         await _send_routed(events, routings)
         for event in events:
             await stream.ack(event)
@@ -183,11 +162,11 @@ async def identify(stream: Any) -> AsyncIterator[str]:
 
 async def drain_outbox() -> int:
     """Publish queued identity changes and forward released events; returns how many."""
-    changes = await _in_thread(partial(outbox.unpublished_changes))
+    changes = await DATABASE.run(outbox.unpublished_changes)
     await asyncio.gather(*[await send_change(change) for change in changes])
     if changes:
-        await _in_thread(outbox.mark_published, change_ids=[c["change_id"] for c in changes])
-    released = await _in_thread(partial(outbox.to_forward))
+        await DATABASE.run(outbox.mark_published, change_ids=[c["change_id"] for c in changes])
+    released = await DATABASE.run(outbox.to_forward)
     pending = [
         await send_linked(
             item.person_id, item.event.value, linked_headers(item.event, item.person_id)
@@ -196,7 +175,7 @@ async def drain_outbox() -> int:
     ]
     await asyncio.gather(*pending)
     if released:
-        await _in_thread(outbox.mark_forwarded, held_ids=[r.held_id for r in released])
+        await DATABASE.run(outbox.mark_forwarded, held_ids=[r.held_id for r in released])
     return len(changes) + len(released)
 
 
@@ -213,7 +192,7 @@ async def publish_outbox() -> None:
     """Leader-only: drain the MPI outbox (identity changes, released events) five times a second."""
     total = 0
     for _page in range(OUTBOX_PAGES_PER_TICK):
-        count = await _with_retry(drain_outbox)
+        count = await DATABASE.retrying(drain_outbox)
         total += count
         if count == 0:
             break

@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 
 from schemas.events import PersonId, SourceKey
+from streams.database import RETRYABLE
 from streams.identity import outbox, repository
 from streams.identity.demographics import Demographics
 from streams.identity.handler import (
@@ -42,13 +43,12 @@ from streams.identity.handler import (
 from streams.identity.outbox import RawEvent
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["KNOWN_RULE", "QUEUED_RULE", "RETRYABLE", "Consumed", "handle_batch"]
+__all__ = ["KNOWN_RULE", "QUEUED_RULE", "Consumed", "handle_batch"]
 
 KNOWN_RULE = "known-source-record"
 QUEUED_RULE = "queued-behind-released"
-RETRYABLE = (psycopg.OperationalError, psycopg.InterfaceError)
-"""Database errors that say nothing about the event (lost connection, deadlock, timeout):
-the whole batch is retried, since MPI decisions already committed resolve as known."""
+# A lost or busy database fails the whole batch, which is retried (streams/database.py):
+# MPI decisions already committed then resolve as known.
 Known = dict[SourceKey, tuple[PersonId, Demographics]]
 
 

@@ -149,4 +149,3 @@ def linked(event: RawEvent, person_id: str, rule: str) -> Routing:
     return Routing(
         Route.LINKED, person_id=person_id, headers=linked_headers(event, person_id), rule=rule
     )
-

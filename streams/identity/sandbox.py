@@ -1,8 +1,9 @@
 """A throwaway identity stage on the real stack, for the live worker test and the benchmark.
 
 :func:`sandbox` makes topics under a unique prefix (``<prefix>mcr.source.*``, ``mcr.linked``,
-``mcr.identity.changes``, ``mcr.dlq``), its own MPI schema and consumer group, and removes
-them afterwards (with faust's internal topics and the worker's consumer group).
+``mcr.identity.changes``, ``mcr.shared``, ``mcr.dlq``), its own schema (the MPI's and the
+consent stage's tables) and consumer group, and removes them afterwards (with faust's
+internal topics and the worker's consumer group).
 :func:`running_worker` runs ``mcr identity worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
@@ -26,6 +27,7 @@ from typing import IO, Any
 
 import psycopg
 
+from schemas.events import SHARED_TOPIC
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
 
@@ -50,6 +52,7 @@ class Sandbox:
             "MCR_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
             "MCR_POSTGRES_DSN": self.settings.postgres_dsn,
             "MCR_IDENTITY_SCHEMA": self.settings.schema,
+            "MCR_CONSENT_SCHEMA": self.settings.schema,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
             "APP_DATADIR": str(self.datadir),
@@ -106,6 +109,7 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
         *settings.source_topics,
         settings.linked_topic,
         settings.changes_topic,
+        settings.topic_prefix + SHARED_TOPIC,
         settings.dlq_topic,
     ]
     try:

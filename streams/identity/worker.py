@@ -3,7 +3,8 @@
 The same steps as ``faust -A streams.app:app worker``: finalise the app, import the agent
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
 commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
-the identity stage's MPI pool (its connections end cleanly) before the process exits.
+the stages' database pools (their connections end cleanly) before the process exits. One
+worker runs every stage of ``streams.app`` (identity, then consent).
 Configuration is the environment's (``IdentitySettings``, ``MCR_STREAMS_APP_ID``, and faust's
 own ``APP_DATADIR`` for its data directory).
 """
@@ -34,11 +35,13 @@ def run_worker(*, loglevel: str = "warn") -> NoReturn:
 
 def execute(worker: Any) -> NoReturn:
     """Run a faust ``worker`` until it exits (SystemExit, once its agents have stopped and its
-    event loop is closed), then close the identity stage's MPI pool whatever the exit."""
+    event loop is closed), then close the stages' database pools whatever the exit."""
     try:
         worker.execute_from_commandline()
     finally:
+        from streams.consent import agents as consent  # noqa: PLC0415 (imported by discover)
         from streams.identity import agents  # noqa: PLC0415 (imported by discover already)
 
         agents.close()
+        consent.DATABASE.close()
     raise SystemExit(0)  # not reached: execute_from_commandline always ends in SystemExit

@@ -98,7 +98,7 @@ def test_worker_exit_closes_the_mpi_pool(
     sent: dict[str, AsyncMock], pg_conn: psycopg.Connection[Any]
 ) -> None:
     """When the faust worker exits, the MPI pool's database connections are closed."""
-    pool = agents._Mpi.pool
+    pool = agents.DATABASE.pool
     assert pool is not None
     with pool.connection() as conn:
         pid = conn.info.backend_pid

@@ -1,0 +1,104 @@
+"""faust agents of the consent stage: thin loops around :mod:`gate`. No consent rules here.
+
+- ``share`` consumes ``mcr.linked`` in batches, decides them in a worker thread (psycopg is
+  synchronous) and sends shareable events and purge commands to ``mcr.shared`` (dead letters
+  to ``mcr.dlq``), in order; the batch is acknowledged only once Kafka has every send
+  (``noack_take``): at-least-once, never lost, and repeats are harmless downstream.
+- ``follow_identity`` consumes ``mcr.identity.changes`` the same way, so preferences follow
+  merges and unmerges, and purges the person records were moved to when that person objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from mcr.logging import get_logger
+from streams.app import app
+from streams.consent import repository
+from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch
+from streams.consent.rules import kept_back
+from streams.consent.settings import ConsentSettings
+from streams.database import StageDatabase
+
+__all__ = ["DATABASE", "SETTINGS", "follow_identity_changes", "send", "share"]
+
+log = get_logger(__name__)
+SETTINGS = ConsentSettings.from_env()
+
+
+def _prepare() -> None:
+    repository.connect(SETTINGS.postgres_dsn, SETTINGS.schema).close()
+
+
+DATABASE = StageDatabase(
+    "consent", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare
+)
+
+linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
+changes_topic = app.topic(SETTINGS.changes_topic, key_type=bytes, value_type=bytes)
+shared_topic = app.topic(SETTINGS.shared_topic, key_type=bytes, value_type=bytes)
+dlq_topic = app.topic(SETTINGS.dlq_topic, key_type=bytes, value_type=bytes)
+_TOPICS = {Target.SHARED: shared_topic, Target.DLQ: dlq_topic}
+
+
+def _consumed(event: Any) -> Consumed:
+    message = event.message
+    headers = [(name, value) for name, value in (message.headers or [])]
+    return Consumed(
+        message.key, event.value, headers, message.topic, message.partition, message.offset
+    )
+
+
+async def send(item: Outgoing) -> Awaitable[Any]:
+    """Send one message to its topic; returns its delivery future."""
+    topic = _TOPICS[item.target]
+    return await topic.send(key=item.key, value=item.value, headers=item.headers)
+
+
+async def _send(outgoing: Sequence[Outgoing]) -> None:
+    """Send in order, then wait until Kafka has every message."""
+    await asyncio.gather(*[await send(item) for item in outgoing])
+
+
+async def _acknowledge(stream: Any, events: Sequence[Any]) -> None:
+    for event in events:
+        await stream.ack(event)
+
+
+@app.agent(linked_topic)
+async def share(stream: Any) -> AsyncIterator[int]:
+    """Decide linked events in batches: shareable ones and purges go to mcr.shared."""
+    within = SETTINGS.batch_within_ms / 1000
+    async for events in stream.noack_take(SETTINGS.batch_size, within=within):
+        started = time.perf_counter()
+        batch = [_consumed(e) for e in events]
+        outcome = await DATABASE.run_retrying(share_batch, batch=batch, now=datetime.now(UTC))
+        await _send(outcome.outgoing)
+        await _acknowledge(stream, events)
+        log.info(
+            "consent batch decided",
+            count=len(batch),
+            sent=sum(o.target is Target.SHARED for o in outcome.outgoing),
+            failed=sum(o.target is Target.DLQ for o in outcome.outgoing),
+            kept_back=kept_back(v for v in outcome.verdicts if v is not None),
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        yield len(batch)
+
+
+@app.agent(changes_topic)
+async def follow_identity_changes(stream: Any) -> AsyncIterator[int]:
+    """Move preferences with identity changes; purge a person who objects."""
+    within = SETTINGS.batch_within_ms / 1000
+    async for events in stream.noack_take(SETTINGS.batch_size, within=within):
+        batch = [_consumed(e) for e in events]
+        outgoing = await DATABASE.run_retrying(follow_identity, batch=batch, now=datetime.now(UTC))
+        await _send(outgoing)
+        await _acknowledge(stream, events)
+        if outgoing:
+            log.info("consent followed identity changes", count=len(batch), sent=len(outgoing))
+        yield len(batch)

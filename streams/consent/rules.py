@@ -1,0 +1,105 @@
+"""Whether one linked event may enter the shared care record, and what a change of consent
+must undo. Pure.
+
+An event is shared unless, at the time it is processed:
+
+1. its person objects to the shared care record (``objection``);
+2. it is one of the items the person asked its organisation to withhold (``withheld``);
+3. it carries a very restricted label (``V``) or a sensitive category, such as sexual health,
+   whose records the law keeps out of general sharing (``sensitive``). ``R`` (restricted) is
+   shared: the viewer shows it with its label.
+
+Consent events themselves are never shared: preferences are read from the consent state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from streams.consent.state import ConsentState, ItemKey, Scope
+
+__all__ = [
+    "SENSITIVE_LABELS",
+    "ItemRef",
+    "Purge",
+    "Verdict",
+    "kept_back",
+    "purge_for",
+    "verdict",
+]
+
+SENSITIVE_LABELS = frozenset(
+    {"V", "sexual-health", "sexual-violence", "hiv", "substance-misuse", "genetic"}
+)
+"""Confidentiality labels that keep an item out of the shared record (producers' vocabulary:
+``producers/fhir/header.py`` ``SENSITIVE_CATEGORIES`` plus v3 ``V``)."""
+
+
+class Verdict(StrEnum):
+    """What happens to a linked event. Every value but SHARE names why it is kept back."""
+
+    SHARE = "share"
+    OBJECTION = "objection"
+    WITHHELD = "withheld"
+    SENSITIVE = "sensitive"
+    CONSENT_EVENT = "consent-event"
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What the rules need of an event: its type, its item id and its labels."""
+
+    record_type: str
+    org: str
+    source_record_id: str
+    confidentiality: tuple[str, ...] = ()
+
+
+def verdict(item: ItemRef, state: ConsentState, now: datetime) -> Verdict:
+    """Whether ``item`` may be shared given its person's ``state`` at ``now``."""
+    if item.record_type == "consent":
+        return Verdict.CONSENT_EVENT
+    if state.objects(now):
+        return Verdict.OBJECTION
+    if (item.org, item.source_record_id) in state.withheld(now):
+        return Verdict.WITHHELD
+    if SENSITIVE_LABELS.intersection(item.confidentiality):
+        return Verdict.SENSITIVE
+    return Verdict.SHARE
+
+
+@dataclass(frozen=True)
+class Purge:
+    """Remove what was already shared: everything of the person, or only ``items``."""
+
+    reason: str
+    items: tuple[tuple[str, str], ...] = ()
+
+
+def purge_for(key: ItemKey, state: ConsentState, now: datetime) -> Purge | None:
+    """What to remove once the consent item ``key`` is in ``state``: everything, when it is a
+    live objection; the items it names, when it withholds items; else nothing.
+
+    Decided from the item as held, not from what changed, so processing the same consent event
+    again (a replay, or a retry after a crash before the purge was sent) sends the purge again:
+    purges are idempotent, a lost one is not."""
+    held = state.preferences.get(key)
+    if held is None:
+        return None
+    if held.denies(Scope.SHARED_CARE_RECORD, now):
+        return Purge("objection")
+    if held.denies(Scope.ITEM_WITHHELD, now):
+        return Purge("withheld", tuple(sorted((held.org, r) for r in held.withheld_record_ids)))
+    return None
+
+
+def kept_back(verdicts: Iterable[Verdict]) -> dict[str, int]:
+    """How many events each reason kept back (for the batch log: counts, never ids)."""
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        if v is not Verdict.SHARE:
+            counts[v.value] = counts.get(v.value, 0) + 1
+    return counts

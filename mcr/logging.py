@@ -3,11 +3,18 @@
 Clinical safety: log records may carry only allowlisted keys (ids, topic, partition, offset,
 counts, durations). Any other key is dropped before rendering, so a stray ``name=`` or
 ``nhs_number=`` never reaches a log file. Free text goes in ``event`` and must not hold PHI.
+
+Text we do not write ourselves (libraries' stdlib log messages, exception messages and
+tracebacks) is scrubbed before it is written: anything shaped like an NHS number, a date or a
+UK postcode is replaced (:func:`scrub`). Names cannot be recognised that way, which is why
+library loggers stay at WARNING and above.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any, Literal
@@ -76,6 +83,44 @@ ALLOWED_KEYS: frozenset[str] = frozenset(
 )
 DROPPED_MARKER = "dropped_keys"
 
+_SCRUBBED = (
+    (re.compile(r"(?<![\d.])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d.])"), "<number>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<date>"),
+    (re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"), "<date>"),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.IGNORECASE), "<postcode>"),
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` with NHS-number-, date- and postcode-shaped parts replaced."""
+    for pattern, replacement in _SCRUBBED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def scrub_exception(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor (after ``format_exc_info``): scrub the rendered exception."""
+    if isinstance(event_dict.get("exception"), str):
+        event_dict["exception"] = scrub(event_dict["exception"])
+    return event_dict
+
+
+def _plain_scrubbed_traceback(sio: Any, exc_info: Any) -> None:
+    """Plain traceback (rich ones print local variables, which may hold patient data),
+    scrubbed like every text we did not write."""
+    buffer = io.StringIO()
+    structlog.dev.plain_traceback(buffer, exc_info)
+    sio.write(scrub(buffer.getvalue()))
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """stdlib formatter for library records: the whole rendered record is scrubbed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
 
 def drop_unlisted_keys(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
@@ -111,10 +156,14 @@ def _processors(mode: Mode) -> list[Any]:
         drop_unlisted_keys,
     ]
     if mode == "json":
-        return [*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
-    # Plain tracebacks: rich ones print local variables, which may hold patient data.
+        return [
+            *shared,
+            structlog.processors.format_exc_info,
+            scrub_exception,
+            structlog.processors.JSONRenderer(),
+        ]
     renderer = structlog.dev.ConsoleRenderer(
-        colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        colors=sys.stderr.isatty(), exception_formatter=_plain_scrubbed_traceback
     )
     return [*shared, renderer]
 
@@ -124,9 +173,9 @@ def configure_logging(mode: Mode = "console", level: str = "INFO") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
-    logging.basicConfig(
-        stream=sys.stderr, level=max(numeric, logging.WARNING), format="%(message)s"
-    )
+    handler = logging.StreamHandler(_CurrentStderr())
+    handler.setFormatter(ScrubbingFormatter("%(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(handlers=[handler], level=max(numeric, logging.WARNING), force=True)
     structlog.configure(
         processors=_processors(mode),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -26,7 +26,9 @@ def run_worker(*, loglevel: str = "warn") -> NoReturn:
     app.worker_init()
     app.discover()
     app.worker_init_post_autodiscover()
-    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
+    # Keep the process's logging (mcr.logging: PHI allowlist, scrubbed library records)
+    # instead of letting faust replace the root handlers with its own.
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which
     # makes every library build a log record per message (a tenth of the worker's time).
     worker.spinner = None

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import structlog
 
-from mcr.logging import ALLOWED_KEYS, configure_logging, drop_unlisted_keys, get_logger
+from mcr.logging import (
+    ALLOWED_KEYS,
+    configure_logging,
+    drop_unlisted_keys,
+    get_logger,
+    scrub,
+)
 
 PHI = {
     "name": "Jane Smyth",
@@ -87,4 +94,40 @@ def test_logging_survives_a_closed_stream_swapped_in_by_a_cli_runner(
     get_logger("test").warning("still logging", stage="bench")
 
     assert "still logging" in capsys.readouterr().err
+    structlog.reset_defaults()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nhs 9990000018 failed", "nhs <number> failed"),
+        ("nhs 999 000 0018 failed", "nhs <number> failed"),
+        ("born 1970-01-02, seen 02/01/1970", "born <date>, seen <date>"),
+        ("lives at LU1 3LU and lu13lu", "lives at <postcode> and <postcode>"),
+        ("partition 3 offset 41 took 12.5 ms", "partition 3 offset 41 took 12.5 ms"),
+    ],
+)
+def test_scrub_replaces_nhs_numbers_dates_and_postcodes(text: str, expected: str) -> None:
+    """Text we did not write loses anything shaped like an NHS number, a date or a postcode;
+    ordinary numbers stay."""
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize("mode", ["json", "console"])
+def test_library_records_and_exception_messages_are_scrubbed(
+    mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A library's stdlib warning and an exception message carrying PHI are scrubbed."""
+    configure_logging(mode)  # type: ignore[arg-type]
+    logging.getLogger("opensearch").warning("POST /record failed for %s", "9990000018 LU1 3LU")
+    try:
+        raise KeyError("1970-01-02")
+    except KeyError:
+        get_logger("test").exception("mapping failed", stage="fhir")
+
+    err = capsys.readouterr().err
+
+    assert "POST /record failed for <number> <postcode>" in err and "mapping failed" in err
+    for value in ("9990000018", "LU1 3LU", "1970-01-02"):
+        assert value not in err
     structlog.reset_defaults()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from consumers.api.cli import app as api_app
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
@@ -30,6 +31,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(record_app, name="record")
 app.add_typer(ops_app)
 app.add_typer(demo_app, name="demo")
+app.add_typer(api_app, name="api")
 
 
 @app.callback()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the local stack needs, only when missing: a JDK 17 (Kafka,
-# OpenSearch, building the launcher), Maven (fetching jars from Maven Central) and Debian's
-# PostgreSQL server. Needs root or sudo only when something is missing.
+# OpenSearch, building the launcher), Maven (fetching jars from Maven Central), Debian's
+# PostgreSQL server and Chromium (the viewer's browser test). Needs root or sudo only when
+# something is missing.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# Headless browser for the viewer test (tests/integration/api); Playwright drives it.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,127 @@
+"""The audit log's hash chain: what one row says, how it is hashed, how a chain is checked. Pure.
+
+Each row has a sequence number (1, 2, 3, ... with no gaps) and two hashes::
+
+    hash = sha256(prev_hash + canonical JSON of {seq, entry fields})   (hex)
+    prev_hash = the previous row's hash ("0" * 64 for row 1)
+
+Changing, deleting, inserting or reordering any row breaks the chain at that row (or the next
+one); :func:`verify` walks the rows in order and reports the first that does not fit. Cutting
+rows off the *end* leaves a valid shorter chain: compare the head (``seq``, ``hash``) with one
+noted earlier to catch that.
+
+An entry holds ids, counts and kinds only: who (user id), why (purpose), what (action, query
+kind), whom (person ids), the outcome and when. Never a name, NHS number, birth date or address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["GENESIS", "AuditEntry", "ChainedRow", "Verification", "link", "row_hash", "verify"]
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One request that returned or refused patient data."""
+
+    at: datetime
+    request_id: str
+    user_id: str
+    purpose: str
+    action: str
+    query_kind: str
+    person_ids: tuple[str, ...]
+    outcome: str
+    status: int
+    shown: int = 0
+    kept_back: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted."""
+        return {
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "request_id": self.request_id,
+            "user_id": self.user_id,
+            "purpose": self.purpose,
+            "action": self.action,
+            "query_kind": self.query_kind,
+            "person_ids": sorted(self.person_ids),
+            "outcome": self.outcome,
+            "status": self.status,
+            "shown": self.shown,
+            "kept_back": self.kept_back,
+        }
+
+
+@dataclass(frozen=True)
+class ChainedRow:
+    """An entry at its place in the chain."""
+
+    seq: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking a chain: rows checked, and the first broken row if any."""
+
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def canonical_json(seq: int, entry: AuditEntry) -> str:
+    """The exact text that is hashed: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(
+        {"seq": seq, **entry.as_dict()}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def row_hash(prev_hash: str, seq: int, entry: AuditEntry) -> str:
+    """sha256 (hex) of ``prev_hash`` followed by the entry's canonical JSON."""
+    return hashlib.sha256((prev_hash + canonical_json(seq, entry)).encode("utf-8")).hexdigest()
+
+
+def link(previous: ChainedRow | None, entry: AuditEntry) -> ChainedRow:
+    """``entry`` as the row after ``previous`` (None: the first row)."""
+    seq = 1 if previous is None else previous.seq + 1
+    prev_hash = GENESIS if previous is None else previous.hash
+    return ChainedRow(seq, entry, prev_hash, row_hash(prev_hash, seq, entry))
+
+
+def _fault(row: ChainedRow, expected_seq: int, expected_prev: str) -> str:
+    if row.seq != expected_seq:
+        return f"seq: expected {expected_seq} (a row is missing, added or moved)"
+    if row.prev_hash != expected_prev:
+        return "prev_hash: does not match the hash of the row before"
+    if row.hash != row_hash(row.prev_hash, row.seq, row.entry):
+        return "hash: does not match the row's content (the row was changed)"
+    return ""
+
+
+def verify(rows: Iterable[ChainedRow]) -> Verification:
+    """Check ``rows`` (in ``seq`` order) link up from the genesis; stops at the first fault."""
+    expected_seq, expected_prev, checked = 1, GENESIS, 0
+    for row in rows:
+        fault = _fault(row, expected_seq, expected_prev)
+        if fault:
+            return Verification(checked, expected_seq - 1, expected_prev, row.seq, fault)
+        checked += 1
+        expected_seq, expected_prev = row.seq + 1, row.hash
+    return Verification(checked, expected_seq - 1, expected_prev)

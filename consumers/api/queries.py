@@ -1,0 +1,84 @@
+"""Search bodies the query service sends to the record alias. Pure: values in, dicts out.
+
+Every body filters ``deleted: false`` (tombstones are not content) and names the ``doc_kind``
+it wants, so summaries and identity routes never reach a reader. Consent is *not* expressed
+here: the hits go through ``access.py`` (the rules of ``streams.consent``), so the rules live in
+one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.record.documents import DOC_KIND_PATIENT
+from projections.record.queries import visible_items
+
+__all__ = [
+    "MAX_PATIENT_DOCS",
+    "MAX_RESULT_WINDOW",
+    "item_page",
+    "patients_by_name",
+    "patients_by_nhs_number",
+    "person_patients",
+]
+
+Body = dict[str, Any]
+
+#: Patient documents read for one search or one person: one per source record, so a handful.
+MAX_PATIENT_DOCS = 200
+#: OpenSearch's default ``index.max_result_window``: from + size of a page may not pass it.
+MAX_RESULT_WINDOW = 10_000
+_NOT_SHOWN = ["kafka"]
+_NEWEST_FIRST = [
+    {"occurred_at": {"order": "desc", "missing": "_last"}},
+    {"recorded_at": {"order": "desc", "missing": "_last"}},
+    {"org": {"order": "asc"}},
+    {"source_record_id": {"order": "asc"}},
+]
+
+
+def _patients(*conditions: dict[str, Any]) -> Body:
+    return {
+        "size": MAX_PATIENT_DOCS,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"doc_kind": DOC_KIND_PATIENT}},
+                    {"term": {"deleted": False}},
+                    *conditions,
+                ]
+            }
+        },
+        "sort": [{"person_id": "asc"}, {"source_key": "asc"}, {"source_record_id": "asc"}],
+        "_source": {"excludes": _NOT_SHOWN},
+    }
+
+
+def patients_by_nhs_number(nhs_number: str) -> Body:
+    """Patient documents that carry ``nhs_number`` (already validated and normalised)."""
+    return _patients({"term": {"patient.nhs_number": nhs_number}})
+
+
+def patients_by_name(family_name: str, birth_date: str) -> Body:
+    """Patient documents with this family name (analysed: case and accents do not matter,
+    every word must match) and this ISO birth date."""
+    name = {"match": {"patient.family_name": {"query": family_name, "operator": "and"}}}
+    return _patients(name, {"term": {"patient.birth_date": birth_date}})
+
+
+def person_patients(person_id: str) -> Body:
+    """The person's patient documents (demographics as each organisation knows them)."""
+    return _patients({"term": {"person_id": person_id}})
+
+
+def item_page(person_id: str, record_type: str, *, page: int, page_size: int) -> Body:
+    """One page (1-based) of the person's items of ``record_type``, newest first, with the
+    exact total of such items (before consent at read)."""
+    return {
+        "from": (page - 1) * page_size,
+        "size": page_size,
+        "track_total_hits": True,
+        "query": visible_items(person_id, record_type),
+        "sort": _NEWEST_FIRST,
+        "_source": {"excludes": _NOT_SHOWN},
+    }

@@ -1,0 +1,92 @@
+"""Reads the record alias in OpenSearch: one method per question, nothing else. Thin I/O.
+
+Library errors become :class:`RecordUnavailableError` (unreachable, timing out, alias missing,
+query refused); the caller answers 503 without data. A person's record is one ``_msearch``:
+their patient documents and a page of each record type asked for, in one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy import exceptions as os_errors
+
+from consumers.api import queries
+from consumers.api.access import Hit, ItemPage
+from consumers.api.errors import RecordUnavailableError
+from consumers.api.validation import Page
+
+__all__ = ["RecordReader"]
+
+
+@contextmanager
+def _translated(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except os_errors.NotFoundError as exc:
+        raise RecordUnavailableError(f"{operation}: the record alias does not exist") from exc
+    except os_errors.ConnectionError as exc:  # includes timeouts
+        raise RecordUnavailableError(f"{operation}: OpenSearch unreachable") from exc
+    except os_errors.TransportError as exc:
+        raise RecordUnavailableError(f"{operation}: refused ({exc.status_code})") from exc
+
+
+def _hits(response: Mapping[str, Any], operation: str) -> tuple[int, tuple[Hit, ...]]:
+    if "error" in response:
+        raise RecordUnavailableError(f"{operation}: refused ({response.get('status', 'N/A')})")
+    found = response["hits"]
+    hits = tuple(Hit(hit["_id"], hit["_source"]) for hit in found["hits"])
+    return int(found["total"]["value"]), hits
+
+
+class RecordReader:
+    """Searches on one alias (``record`` unless a test names a fresh one)."""
+
+    def __init__(self, client: OpenSearch, *, alias: str) -> None:
+        self._client = client
+        self._alias = alias
+
+    def _search(self, body: Mapping[str, Any], operation: str) -> tuple[Hit, ...]:
+        with _translated(operation):
+            response = self._client.search(index=self._alias, body=body)
+        return _hits(response, operation)[1]
+
+    def patients_by_nhs_number(self, nhs_number: str) -> list[Hit]:
+        """Patient documents carrying ``nhs_number``."""
+        return list(self._search(queries.patients_by_nhs_number(nhs_number), "nhs search"))
+
+    def patients_by_name(self, family_name: str, birth_date: str) -> list[Hit]:
+        """Patient documents matching the family name and birth date."""
+        body = queries.patients_by_name(family_name, birth_date)
+        return list(self._search(body, "name search"))
+
+    def person_record(
+        self, person_id: str, record_types: Sequence[str], page: Page
+    ) -> tuple[list[Hit], dict[str, ItemPage]]:
+        """The person's patient documents, and a page of items of each of ``record_types``."""
+        bodies = [queries.person_patients(person_id)] + [
+            queries.item_page(person_id, rt, page=page.number, page_size=page.size)
+            for rt in record_types
+        ]
+        lines: list[Mapping[str, Any]] = []
+        for body in bodies:
+            lines.extend(({"index": self._alias}, body))
+        with _translated("record"):
+            answer = self._client.msearch(body=lines)
+        responses = answer["responses"]
+        patients = list(_hits(responses[0], "record")[1])
+        pages = {
+            rt: ItemPage(*_hits(response, "record"))
+            for rt, response in zip(record_types, responses[1:], strict=True)
+        }
+        return patients, pages
+
+    def ping(self) -> bool:
+        """True when the alias exists and OpenSearch answers."""
+        try:
+            return bool(self._client.indices.exists_alias(name=self._alias))
+        except (os_errors.ConnectionError, os_errors.TransportError):
+            return False

@@ -1,0 +1,175 @@
+"""The two questions the service answers: who matches a search, and what is a person's record.
+
+Decisions only: reads go through the ports (``RecordSource``, ``ConsentSource``), consent at
+read is ``access.py``. Each answer carries its :class:`Disclosure`, what the audit row says
+about it (kind of query, person ids, outcome, counts), so ``app.py`` can write the row before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from consumers.api import access, validation
+from consumers.api.access import Hit, ItemPage
+from consumers.api.errors import ValidationError
+from consumers.api.validation import Page
+from consumers.api.web import error_body
+from streams.consent.state import ConsentState
+
+__all__ = [
+    "Answer",
+    "ConsentSource",
+    "Disclosure",
+    "Outcome",
+    "QueryKind",
+    "RecordSource",
+    "person_record",
+    "search_kind",
+    "search_patients",
+]
+
+Query = Mapping[str, Sequence[str]]
+
+
+class RecordSource(Protocol):
+    """Reads of the record index (``records.RecordReader``)."""
+
+    def patients_by_nhs_number(self, nhs_number: str) -> list[Hit]: ...
+
+    def patients_by_name(self, family_name: str, birth_date: str) -> list[Hit]: ...
+
+    def person_record(
+        self, person_id: str, record_types: Sequence[str], page: Page
+    ) -> tuple[list[Hit], dict[str, ItemPage]]: ...
+
+
+class ConsentSource(Protocol):
+    """Consent states at read time (``consent_reader.ConsentReader``)."""
+
+    def states(self, person_ids: Iterable[str]) -> dict[str, ConsentState]: ...
+
+
+class QueryKind(StrEnum):
+    """What was asked, as the audit row records it (never the searched values)."""
+
+    NHS_NUMBER = "nhs_number"
+    NAME_BIRTH_DATE = "name_birth_date"
+    PATIENT_SEARCH = "patient_search"
+    PERSON_RECORD = "person_record"
+
+
+class Outcome(StrEnum):
+    """How a data request ended."""
+
+    SHOWN = "shown"
+    NONE_FOUND = "none_found"
+    OBJECTION = "objection"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What an answer disclosed or refused: the audit row's subject."""
+
+    query_kind: QueryKind
+    person_ids: tuple[str, ...] = ()
+    outcome: Outcome = Outcome.SHOWN
+    shown: int = 0
+    kept_back: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Status and JSON body of a data request, with what it disclosed."""
+
+    status: int
+    body: dict[str, Any]
+    disclosure: Disclosure
+
+
+def search_kind(query: Query) -> QueryKind:
+    """The kind of search the parameters ask for (before they are validated)."""
+    if "nhs_number" in query:
+        return QueryKind.NHS_NUMBER
+    if "family_name" in query or "birth_date" in query:
+        return QueryKind.NAME_BIRTH_DATE
+    return QueryKind.PATIENT_SEARCH
+
+
+def _search_hits(records: RecordSource, query: Query, now: datetime) -> list[Hit]:
+    raw_nhs = validation.single(query, "nhs_number")
+    raw_name = validation.single(query, "family_name")
+    raw_birth = validation.single(query, "birth_date")
+    if raw_nhs is not None:
+        if raw_name is not None or raw_birth is not None:
+            raise ValidationError(
+                "nhs_number: give either nhs_number, or family_name with birth_date",
+                field="nhs_number",
+            )
+        return records.patients_by_nhs_number(validation.nhs_number(raw_nhs))
+    if raw_name is None and raw_birth is None:
+        raise ValidationError(
+            "nhs_number: required (or family_name with birth_date)", field="nhs_number"
+        )
+    if raw_name is None:
+        raise ValidationError("family_name: required with birth_date", field="family_name")
+    if raw_birth is None:
+        raise ValidationError("birth_date: required with family_name", field="birth_date")
+    name = validation.family_name(raw_name)
+    return records.patients_by_name(name, validation.birth_date(raw_birth, today=now.date()))
+
+
+def search_patients(
+    records: RecordSource, consent: ConsentSource, query: Query, now: datetime
+) -> Answer:
+    """Persons whose patient documents match the search, with display demographics; a person
+    who objects is listed as such, without demographics.
+
+    Raises ValidationError naming the parameter that breaks a rule.
+    """
+    kind = search_kind(query)
+    hits = _search_hits(records, query, now)
+    person_ids = tuple(dict.fromkeys(hit.person_id for hit in hits))
+    states = consent.states(person_ids) if person_ids else {}
+    body, kept_back = access.search_body(hits, states, now)
+    shown = sum(1 for person in body["persons"] if not person["objects_to_sharing"])
+    outcome = Outcome.SHOWN if body["persons"] else Outcome.NONE_FOUND
+    return Answer(200, body, Disclosure(kind, person_ids, outcome, shown, kept_back))
+
+
+def person_record(
+    records: RecordSource, consent: ConsentSource, person_id: str, query: Query, now: datetime
+) -> Answer:
+    """The person's record after consent at read: 403 with nothing but the objection when they
+    object, 404 when the index holds nothing of them.
+
+    Raises ValidationError for a bad ``page``, ``page_size`` or ``type``.
+    """
+    record_types, page = validation.record_types(query), validation.page(query)
+    subject = (person_id,)
+    state = consent.states(subject)[person_id]
+    if state.objects(now):
+        body = access.objection_body(person_id)
+        return Answer(403, body, Disclosure(QueryKind.PERSON_RECORD, subject, Outcome.OBJECTION))
+    patients, pages = records.person_record(person_id, record_types, page)
+    if not patients and not any(found.total for found in pages.values()):
+        body = error_body("person_id: no record is held for this person", "person_id")
+        return Answer(404, body, Disclosure(QueryKind.PERSON_RECORD, subject, Outcome.NOT_FOUND))
+    sections = [
+        access.section(rt, pages[rt], state, now, number=page.number, size=page.size)
+        for rt in record_types
+    ]
+    screened = access.screen(patients, state, now)
+    body = access.record_body(person_id, screened, sections)
+    shown = len(screened.shown) + sum(len(part.screened.shown) for part in sections)
+    disclosure = Disclosure(
+        QueryKind.PERSON_RECORD, subject, Outcome.SHOWN, shown, int(body["kept_back"])
+    )
+    return Answer(200, body, disclosure)

@@ -1,0 +1,205 @@
+"""The query service against the real stack: a fresh record alias, fresh consent and audit
+schemas, documents written through the projection's own document builder and writer, and the
+real HTTP server on a free port in a thread."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from opensearchpy import OpenSearch
+
+from consumers.api import audit
+from consumers.api.chain import ChainedRow
+from consumers.api.server import RunningServer, Service, build_service, start_in_thread
+from consumers.api.settings import ApiSettings
+from deploy.local import StackSettings
+from projections.record.bulk import versioned_ops
+from projections.record.documents import Origin, build_document
+from projections.record.ids import template_name
+from projections.record.indices import ensure_alias
+from projections.record.settings import RecordSettings
+from projections.record.writer import RecordWriter
+from schemas.events import RecordType
+from streams.consent import repository as consent_repository
+from streams.consent.state import Preference
+from tests.conftest import unique_name
+
+T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+VIEWER = {"X-MCR-User": "demo-clinician", "X-MCR-Purpose": "direct-care"}
+
+
+def header(
+    org: str,
+    local_id: str,
+    record_id: str,
+    *,
+    nhs: str | None = None,
+    minutes: int = 0,
+    operation: str = "UPSERT",
+    labels: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A source event header (synthetic)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "org": org,
+        "source_system": "synthetic",
+        "local_patient_id": local_id,
+        "nhs_number": nhs,
+        "nhs_number_status": "VERIFIED",
+        "source_record_id": record_id,
+        "record_version": 1,
+        "occurred_at": T0 + timedelta(minutes=minutes),
+        "recorded_at": T0 + timedelta(minutes=minutes, seconds=30),
+        "operation": operation,
+        "confidentiality": list(labels),
+    }
+
+
+def patient(
+    org: str, local_id: str, record_id: str, *, nhs: str, family: str, born: str = "1970-01-01"
+) -> tuple[RecordType, dict[str, Any]]:
+    """A patient event of an invented person."""
+    return RecordType.PATIENT, {
+        "header": header(org, local_id, record_id, nhs=nhs),
+        "given_names": ["Alexa"],
+        "family_name": family,
+        "birth_date": date.fromisoformat(born),
+        "sex": "FEMALE",
+        "postcode": "LU1 1AA",
+        "address_lines": ["1 Example Street"],
+        "registered_gp_practice": "E81001",
+    }
+
+
+def result(
+    org: str,
+    local_id: str,
+    record_id: str,
+    *,
+    value: float = 13.2,
+    minutes: int = 0,
+    operation: str = "UPSERT",
+    labels: tuple[str, ...] = (),
+) -> tuple[RecordType, dict[str, Any]]:
+    """A haemoglobin result."""
+    return RecordType.RESULT, {
+        "header": header(
+            org, local_id, record_id, minutes=minutes, operation=operation, labels=labels
+        ),
+        "code": {"system": "LOINC", "code": "718-7", "display": "Haemoglobin"},
+        "status": "FINAL",
+        "value_quantity": value,
+        "unit": "g/dL",
+        "reference_low": 11.5,
+        "reference_high": 16.5,
+        "abnormal_flag": "NORMAL",
+        "issued_at": T0,
+    }
+
+
+def medication(org: str, local_id: str, record_id: str) -> tuple[RecordType, dict[str, Any]]:
+    """A repeat prescription."""
+    return RecordType.MEDICATION, {
+        "header": header(org, local_id, record_id),
+        "medication": {"system": "DMD", "code": "39732311000001104", "display": "Amlodipine 5mg"},
+        "status": "ACTIVE",
+        "course": "REPEAT",
+        "dose_text": "one daily",
+    }
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: status, headers and the decoded JSON body."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class ApiStack:
+    """The running service and the stores behind it, for one test."""
+
+    settings: ApiSettings
+    client: OpenSearch
+    service: Service
+    server: RunningServer
+    consent_conn: psycopg.Connection[Any]
+    audit_conn: psycopg.Connection[Any]
+
+    def index(self, person_id: str, *events: tuple[RecordType, dict[str, Any]]) -> None:
+        """Write ``events`` of ``person_id`` as the projection does, then refresh."""
+        origin = Origin(person_id, "mcr.shared", 0, 0, datetime.now(UTC))
+        docs = [build_document(rt, payload, origin, schema_version=1) for rt, payload in events]
+        writer = RecordWriter(self.client, target=self.settings.alias, require_alias=True)
+        outcome = writer.bulk(
+            versioned_ops([d for d in docs if d is not None], index=self.settings.alias)
+        )
+        assert outcome.rejected == () and outcome.retry == ()
+        writer.refresh()
+
+    def consent(self, preference: Preference, *, source_key: str, person_id: str) -> None:
+        """Store a consent preference the way the consent stage does."""
+        consent_repository.save(
+            self.consent_conn, preference, source_key=source_key, person_id=person_id
+        )
+
+    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Reply:
+        """Call the real server over HTTP (viewer headers unless ``headers`` is given)."""
+        request = urllib.request.Request(
+            self.server.url + path, headers=VIEWER if headers is None else headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                raw, status, found = answer.read(), answer.status, dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, found = error.read(), error.code, dict(error.headers)
+        kind = found.get("Content-Type", "")
+        return Reply(status, found, json.loads(raw) if "json" in kind else raw.decode())
+
+    def audit_rows(self) -> list[ChainedRow]:
+        """Every audit row, in order."""
+        return list(audit.rows(self.audit_conn))
+
+
+@pytest.fixture
+def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
+    """A fresh alias and schemas, and the real service serving them on a free port."""
+    alias = f"t-api-{uuid.uuid4().hex[:10]}"
+    audit_schema = unique_name("t_audit")
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    ensure_alias(
+        client, RecordSettings(alias=alias, refresh_interval="100ms"), now=datetime.now(UTC)
+    )
+    settings = ApiSettings(
+        port=0,
+        opensearch_url=stack.opensearch_url,
+        alias=alias,
+        postgres_dsn=stack.postgres_dsn,
+        consent_schema=pg_schema,
+        audit_schema=audit_schema,
+    )
+    service = build_service(settings)
+    server = start_in_thread(service.api)
+    consent_conn = consent_repository.connect(stack.postgres_dsn, pg_schema)
+    audit_conn = audit.connect(stack.postgres_dsn, audit_schema)
+    yield ApiStack(settings, client, service, server, consent_conn, audit_conn)
+    server.stop()
+    service.close()
+    consent_conn.close()
+    audit_conn.close()
+    with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
+    client.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
+    client.indices.delete_index_template(name=template_name(alias), params={"ignore": 404})
+    client.close()

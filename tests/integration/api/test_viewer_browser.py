@@ -1,0 +1,107 @@
+"""The clinician viewer in headless Chromium (Debian's ``chromium``) against the real service:
+search, open a record, see the objection banner and the withheld-items note."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from schemas import nhs_number
+from streams.consent.state import Decision, Preference, Scope
+from tests.integration.api.conftest import ApiStack, medication, patient, result
+
+CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
+NHS_A = nhs_number.test_number(201)
+NHS_B = nhs_number.test_number(202)
+
+# No skip: `make test` installs Chromium (deploy/local/install-system-packages.sh), so a
+# missing browser is a broken setup, and the test says how to mend it.
+assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHROMIUM)"
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A fresh headless Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def _region(api: ApiStack) -> None:
+    api.index(
+        "p-a",
+        patient("E81001", "L1", "PAT-A", nhs=NHS_A, family="Testwoman"),
+        result("RC9", "H1", "R1", value=9.1, minutes=10),
+        result("RC9", "H1", "R2", minutes=20),
+        medication("E81001", "L1", "M1"),
+    )
+    api.index(
+        "p-b",
+        patient("E81002", "L2", "PAT-B", nhs=NHS_B, family="Objector"),
+        result("RC9", "H2", "RB1"),
+    )
+    withhold = Preference(
+        "RC9", "C2", 1, Scope.ITEM_WITHHELD, Decision.DENY, withheld_record_ids=frozenset({"R2"})
+    )
+    api.consent(withhold, source_key="RC9:H1", person_id="p-a")
+    denial = Preference("E81002", "C1", 1, Scope.SHARED_CARE_RECORD, Decision.DENY)
+    api.consent(denial, source_key="E81002:L2", person_id="p-b")
+
+
+def _search(page: Any, number: str) -> None:
+    page.fill("#nhs", number)
+    page.click("#nhs-form button")
+
+
+def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, page: Any) -> None:
+    """Search by NHS number, open the record: demographics, the result with value and unit,
+    the medication, and a note that one item is withheld; the typed user is audited."""
+    _region(api_stack)
+    page.goto(api_stack.server.url + "/")
+    page.fill("#user", "dr-browser")
+
+    _search(page, NHS_A)
+    page.wait_for_selector("#matches tbody tr")
+    assert "TESTWOMAN, Alexa" in page.inner_text("#matches")
+    page.click("#matches tbody tr button")
+    page.wait_for_selector("#sections h2")
+
+    assert f"{NHS_A[:3]} {NHS_A[3:6]} {NHS_A[6:]}" in page.inner_text("#patient-banner")
+    results = page.inner_text("#sections")
+    assert "9.1 g/dL" in results and "Haemoglobin" in results and "Amlodipine 5mg" in results
+    assert page.is_visible("#kept-back") and "1 item is not shown" in page.inner_text("#kept-back")
+    assert page.is_hidden("#objection")
+    assert {row.entry.user_id for row in api_stack.audit_rows()} == {"dr-browser"}
+
+
+def test_objection_shows_a_banner_and_no_record(api_stack: ApiStack, page: Any) -> None:
+    """A patient who objects is listed as such; opening shows the banner and no sections."""
+    _region(api_stack)
+    page.goto(api_stack.server.url + "/")
+
+    _search(page, NHS_B)
+    page.wait_for_selector("#matches tbody tr")
+    assert "Patient objects to sharing" in page.inner_text("#matches")
+    assert "Objector".upper() not in page.inner_text("#matches")
+    page.click("#matches tbody tr button")
+    page.wait_for_selector("#objection", state="visible")
+
+    assert "objects to sharing" in page.inner_text("#objection")
+    assert page.inner_text("#sections") == "" and page.inner_text("#patient-banner") == ""
+
+
+def test_invalid_nhs_number_shows_the_rule(api_stack: ApiStack, page: Any) -> None:
+    """A mistyped NHS number shows the rule it breaks, from the 400 body."""
+    page.goto(api_stack.server.url + "/")
+
+    _search(page, "123")
+    page.wait_for_selector("#search-message.error")
+
+    assert page.inner_text("#search-message") == "nhs_number: must be 10 digits"

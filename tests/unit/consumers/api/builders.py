@@ -1,0 +1,163 @@
+"""Synthetic documents, consent states and fake ports for the query service's unit tests.
+
+Only invented people; NHS numbers come from the 999 test range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from consumers.api.access import Hit, ItemPage
+from consumers.api.chain import AuditEntry
+from consumers.api.errors import AuditError, RecordUnavailableError
+from consumers.api.validation import Page
+from schemas import nhs_number
+from streams.consent.state import ConsentState, Decision, Preference, Scope, fold
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+NHS_A = nhs_number.test_number(11)
+NHS_B = nhs_number.test_number(12)
+PERSON_A = "person-a"
+PERSON_B = "person-b"
+
+
+def patient_hit(
+    person_id: str = PERSON_A,
+    *,
+    nhs: str = NHS_A,
+    org: str = "E81001",
+    source_record_id: str = "PAT1",
+    family_name: str = "Testwoman",
+    recorded_at: str = "2024-01-01T00:00:00.000Z",
+    confidentiality: Sequence[str] = (),
+    deleted: bool = False,
+) -> Hit:
+    """A patient document as the projection writes it."""
+    source: dict[str, Any] = {
+        "doc_kind": "patient", "record_type": "patient", "person_id": person_id,
+        "source_key": f"{org}:L1", "org": org, "source_system": "EMIS Web",
+        "source_record_id": source_record_id, "record_version": 1, "deleted": deleted,
+        "confidentiality": list(confidentiality), "recorded_at": recorded_at,
+    }  # fmt: skip
+    if not deleted:
+        source["patient"] = {
+            "nhs_number": nhs, "nhs_number_status": "VERIFIED", "given_names": ["Alexa"],
+            "family_name": family_name, "birth_date": "1970-01-01", "sex": "FEMALE",
+            "postcode": "LU1 1AA", "address_lines": ["1 Example Street"], "phone": None,
+            "deceased_at": None, "registered_gp_practice": "E81001", "preferred_language": None,
+        }  # fmt: skip
+    return Hit(f"patient|{org}|{source_record_id}", source)
+
+
+def item_hit(
+    record_type: str = "result",
+    source_record_id: str = "R1",
+    *,
+    person_id: str = PERSON_A,
+    org: str = "RC9",
+    confidentiality: Sequence[str] = (),
+    deleted: bool = False,
+    occurred_at: str = "2024-03-01T09:30:00.000Z",
+) -> Hit:
+    """A clinical item document (a result by default: haemoglobin 13.2 g/dL)."""
+    content = {
+        "result": {"code": {"system": "LOINC", "code": "718-7", "display": "Haemoglobin"},
+                   "value_quantity": 13.2, "unit": "g/dL", "status": "FINAL"},
+        "medication": {"medication": {"system": "DMD", "code": "1", "display": "Amlodipine"},
+                       "status": "ACTIVE", "dose_text": "one daily"},
+        "encounter": {"encounter_class": "OUTPATIENT", "status": "FINISHED",
+                      "service": "Cardiology"},
+    }[record_type]  # fmt: skip
+    source: dict[str, Any] = {
+        "doc_kind": "item", "record_type": record_type, "person_id": person_id,
+        "source_key": f"{org}:L1", "org": org, "source_system": "Medway PAS",
+        "source_record_id": source_record_id, "record_version": 1, "deleted": deleted,
+        "confidentiality": list(confidentiality), "occurred_at": occurred_at,
+        "recorded_at": occurred_at,
+    }  # fmt: skip
+    if not deleted:
+        source[record_type] = content
+    return Hit(f"{record_type}|{org}|{source_record_id}", source)
+
+
+def objection(org: str = "E81001") -> Preference:
+    """A live objection to the shared care record."""
+    return Preference(org, "C1", 1, Scope.SHARED_CARE_RECORD, Decision.DENY)
+
+
+def withholding(*record_ids: str, org: str = "RC9") -> Preference:
+    """A request to withhold ``record_ids`` of ``org``."""
+    return Preference(
+        org, "C2", 1, Scope.ITEM_WITHHELD, Decision.DENY, withheld_record_ids=frozenset(record_ids)
+    )
+
+
+def state(*preferences: Preference) -> ConsentState:
+    """The consent state of ``preferences``."""
+    return fold(preferences)
+
+
+class FakeRecords:
+    """The record index as lists of hits; ``down`` makes every read fail as OpenSearch would."""
+
+    def __init__(self, hits: Iterable[Hit] = (), *, down: bool = False) -> None:
+        self.hits = list(hits)
+        self.down = down
+
+    def _live(self, hits: Iterable[Hit]) -> list[Hit]:
+        if self.down:
+            raise RecordUnavailableError("record: OpenSearch unreachable")
+        return [hit for hit in hits if hit.source.get("deleted") is False]
+
+    def patients_by_nhs_number(self, nhs: str) -> list[Hit]:
+        return self._live(
+            h for h in self.hits if (h.source.get("patient") or {}).get("nhs_number") == nhs
+        )
+
+    def patients_by_name(self, family_name: str, birth_date: str) -> list[Hit]:
+        return self._live(
+            h
+            for h in self.hits
+            if (h.source.get("patient") or {}).get("family_name", "").lower() == family_name.lower()
+            and h.source["patient"]["birth_date"] == birth_date
+        )
+
+    def person_record(
+        self, person_id: str, record_types: Sequence[str], page: Page
+    ) -> tuple[list[Hit], dict[str, ItemPage]]:
+        mine = self._live(h for h in self.hits if h.person_id == person_id)
+        patients = [h for h in mine if h.source["doc_kind"] == "patient"]
+        pages = {}
+        for rt in record_types:
+            items = [h for h in mine if h.source.get(rt) is not None]
+            start = (page.number - 1) * page.size
+            pages[rt] = ItemPage(len(items), tuple(items[start : start + page.size]))
+        return patients, pages
+
+
+class FakeConsent:
+    """Consent states by person (empty for anyone else); remembers who was asked about."""
+
+    def __init__(self, states: dict[str, ConsentState] | None = None) -> None:
+        self.by_person = states or {}
+        self.asked: list[str] = []
+
+    def states(self, person_ids: Iterable[str]) -> dict[str, ConsentState]:
+        ids = list(person_ids)
+        self.asked.extend(ids)
+        return {p: self.by_person.get(p, ConsentState()) for p in ids}
+
+
+class FakeAudit:
+    """Audit rows in a list; ``fail`` makes every append fail like a lost database."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.entries: list[AuditEntry] = []
+        self.fail = fail
+
+    def append(self, entry: AuditEntry) -> None:
+        if self.fail:
+            raise AuditError("audit log: the row was not written")
+        self.entries.append(entry)

@@ -1,0 +1,353 @@
+"""The WSGI application with fake ports: routes, JSON errors, consent at read, audit first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from structlog.testing import capture_logs
+
+from consumers.api.app import Api
+from consumers.api.web import Request, Response
+from tests.unit.consumers.api.builders import (
+    NHS_A,
+    NOW,
+    PERSON_A,
+    PERSON_B,
+    FakeAudit,
+    FakeConsent,
+    FakeRecords,
+    item_hit,
+    objection,
+    patient_hit,
+    state,
+    withholding,
+)
+
+VIEWER = {"x-mcr-user": "demo-clinician", "x-mcr-purpose": "direct-care"}
+RECORD = [
+    patient_hit(PERSON_A),
+    item_hit("result", "R1", occurred_at="2024-03-02T00:00:00Z"),
+    item_hit("result", "R2"),
+    item_hit("medication", "M1"),
+    item_hit("encounter", "E1", confidentiality=("R",)),
+    patient_hit(PERSON_B, nhs=NHS_A, family_name="Objector", source_record_id="PAT2"),
+    item_hit("result", "RB", person_id=PERSON_B),
+]
+ASSETS = {
+    "/": ("text/html; charset=utf-8", b"<h1>Find a patient</h1>"),
+    "/static/app.js": ("text/javascript; charset=utf-8", b"'use strict';"),
+}
+
+
+def make_api(
+    records: FakeRecords | None = None,
+    consent: FakeConsent | None = None,
+    audit: FakeAudit | None = None,
+) -> tuple[Api, FakeAudit]:
+    """The application on fakes, with a fixed clock and request ids."""
+    sink = audit or FakeAudit()
+    ids = iter(f"req-{n}" for n in range(100))
+    api = Api(
+        records=records or FakeRecords(RECORD),
+        consent=consent or FakeConsent(),
+        audit=sink,
+        clock=lambda: NOW,
+        new_request_id=lambda: next(ids),
+        assets=ASSETS,
+    )
+    return api, sink
+
+
+def get(
+    api: Api,
+    path: str,
+    query: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+) -> Response:
+    """Answer one request."""
+    return api.handle(Request(method, path, query or {}, VIEWER if headers is None else headers))
+
+
+def test_health_answers_ok_without_an_audit_row() -> None:
+    """GET /api/health is 200 {"status": "ok"} and is not audited (no patient data)."""
+    api, audit = make_api()
+
+    response = get(api, "/api/health", headers={})
+
+    assert (response.status, response.json(), audit.entries) == (200, {"status": "ok"}, [])
+
+
+def test_unknown_route_is_a_json_404() -> None:
+    """An unknown path answers 404 with a JSON error body."""
+    response = get(make_api()[0], "/api/nothing")
+
+    assert (response.status, response.json()) == (404, {"error": "no such route"})
+    assert ("Content-Type", "application/json; charset=utf-8") in response.headers
+
+
+def test_wrong_method_is_a_json_405_with_allow() -> None:
+    """POST on a GET route answers 405, says which methods are allowed, and audits nothing."""
+    api, audit = make_api()
+
+    response = get(api, "/api/patients", {"nhs_number": [NHS_A]}, method="POST")
+
+    assert (response.status, response.json()) == (405, {"error": "method POST: not allowed here"})
+    assert ("Allow", "GET") in response.headers and audit.entries == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "field"),
+    [
+        ({}, 401, "X-MCR-User"),
+        ({"x-mcr-user": "u1"}, 400, "X-MCR-Purpose"),
+        ({"x-mcr-user": "u 1", "x-mcr-purpose": "direct-care"}, 400, "X-MCR-User"),
+    ],
+)
+def test_data_routes_need_user_and_purpose(
+    headers: dict[str, str], status: int, field: str
+) -> None:
+    """Without a valid user and purpose a data route refuses, naming the header, reading nothing."""
+    consent = FakeConsent()
+    api, audit = make_api(FakeRecords(down=True), consent)
+
+    response = get(api, f"/api/persons/{PERSON_A}/record", headers=headers)
+
+    assert response.status == status and response.json()["field"] == field
+    assert (audit.entries, consent.asked) == ([], [])
+
+
+def test_invalid_nhs_number_is_400_naming_field_and_rule_and_is_audited() -> None:
+    """A bad check digit is 400 on nhs_number with the rule; the value appears nowhere."""
+    api, audit = make_api()
+    wrong = NHS_A[:9] + str((int(NHS_A[9]) + 1) % 10)
+
+    response = get(api, "/api/patients", {"nhs_number": [wrong]})
+
+    assert (response.status, response.json()) == (
+        400,
+        {"error": "nhs_number: fails the Modulus 11 check", "field": "nhs_number"},
+    )
+    row = audit.entries[0]
+    assert (row.outcome, row.query_kind, row.person_ids, row.status) == (
+        "rejected",
+        "nhs_number",
+        (),
+        400,
+    )
+    assert wrong not in str(row)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({}, "nhs_number"),
+        ({"family_name": ["Testwoman"]}, "birth_date"),
+        ({"birth_date": ["1970-01-01"]}, "family_name"),
+        ({"nhs_number": [NHS_A], "family_name": ["Testwoman"]}, "nhs_number"),
+        ({"family_name": ["Testwoman"], "birth_date": ["1970-02-30"]}, "birth_date"),
+    ],
+)
+def test_search_parameter_errors_name_the_field(query: dict[str, list[str]], field: str) -> None:
+    """Missing, mixed or malformed search parameters give 400 naming the parameter."""
+    response = get(make_api()[0], "/api/patients", query)
+
+    assert (response.status, response.json()["field"]) == (400, field)
+
+
+def test_nhs_search_lists_persons_and_audits_ids_not_the_number() -> None:
+    """The search returns each matching person once; the audit row has ids, never the number."""
+    consent = FakeConsent({PERSON_B: state(objection())})
+    api, audit = make_api(consent=consent)
+
+    response = get(api, "/api/patients", {"nhs_number": [NHS_A[:3] + " " + NHS_A[3:]]})
+
+    body = response.json()
+    assert response.status == 200 and body["count"] == 2
+    assert body["persons"][0]["demographics"]["family_name"] == "Testwoman"
+    assert body["persons"][1] == {"person_id": PERSON_B, "objects_to_sharing": True}
+    row = audit.entries[0]
+    assert (row.query_kind, row.person_ids, row.outcome, row.shown, row.kept_back) == (
+        "nhs_number",
+        (PERSON_A, PERSON_B),
+        "shown",
+        1,
+        1,
+    )
+    assert (row.user_id, row.purpose, row.action) == (
+        "demo-clinician",
+        "direct-care",
+        "GET /api/patients",
+    )
+    assert NHS_A not in str(row) and "Testwoman" not in str(row)
+    assert ("X-Request-Id", row.request_id) in response.headers
+
+
+def test_search_finding_nobody_is_audited_as_none_found() -> None:
+    """A search with no match answers an empty list and still writes its audit row."""
+    api, audit = make_api(FakeRecords([]))
+
+    response = get(api, "/api/patients", {"family_name": ["Nobody"], "birth_date": ["1970-01-01"]})
+
+    assert response.json() == {"persons": [], "count": 0}
+    assert (audit.entries[0].outcome, audit.entries[0].query_kind) == (
+        "none_found",
+        "name_birth_date",
+    )
+
+
+def test_record_shows_items_newest_first_and_counts_kept_back() -> None:
+    """The record holds demographics and each type; a withheld item is left out and counted."""
+    api, audit = make_api(consent=FakeConsent({PERSON_A: state(withholding("R2"))}))
+
+    response = get(api, f"/api/persons/{PERSON_A}/record")
+
+    body = response.json()
+    assert response.status == 200
+    assert body["demographics"][0]["nhs_number"] == NHS_A
+    assert [i["source_record_id"] for i in body["results"]["items"]] == ["R1"]
+    assert body["encounters"]["items"][0]["confidentiality"] == ["R"]
+    assert (body["kept_back"], body["medications"]["total"]) == (1, 1)
+    row = audit.entries[0]
+    assert (row.person_ids, row.outcome, row.shown, row.kept_back) == ((PERSON_A,), "shown", 4, 1)
+
+
+def test_objection_is_403_with_nothing_but_the_objection() -> None:
+    """A person who objects gets 403 and a body without any record content; nothing is read."""
+    api, audit = make_api(
+        FakeRecords(RECORD, down=True), FakeConsent({PERSON_B: state(objection())})
+    )
+
+    response = get(api, f"/api/persons/{PERSON_B}/record")
+
+    assert response.status == 403
+    assert response.json() == {
+        "error": "the patient objects to sharing their record: nothing can be shown",
+        "person_id": PERSON_B,
+        "objects_to_sharing": True,
+    }
+    assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("objection", (PERSON_B,))
+
+
+def test_unknown_person_is_a_json_404_and_audited() -> None:
+    """A person the index holds nothing of gives 404 on person_id, audited as not_found."""
+    api, audit = make_api()
+
+    response = get(api, "/api/persons/person-z/record")
+
+    assert (response.status, response.json()["field"]) == (404, "person_id")
+    assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("not_found", ("person-z",))
+
+
+def test_malformed_person_id_is_400_and_not_stored() -> None:
+    """A path segment that is not a person id is refused; the audit row does not keep it."""
+    api, audit = make_api()
+
+    response = get(api, "/api/persons/999 000 0018/record")
+
+    assert (response.status, response.json()["field"]) == (400, "person_id")
+    assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("rejected", ())
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/api/patients", {"nhs_number": [NHS_A]}), (f"/api/persons/{PERSON_A}/record", {})],
+)
+def test_no_audit_row_no_data(path: str, query: dict[str, list[str]]) -> None:
+    """When the audit row cannot be written the answer is 503 and carries no patient data."""
+    api, _ = make_api(audit=FakeAudit(fail=True))
+
+    response = get(api, path, query)
+
+    assert (response.status, response.json()) == (
+        503,
+        {"error": "audit log unavailable: no data returned"},
+    )
+
+
+def test_record_store_down_is_503_and_audited_as_error() -> None:
+    """OpenSearch failing gives 503 without data, and the attempt is still audited."""
+    api, audit = make_api(FakeRecords(down=True))
+
+    response = get(api, f"/api/persons/{PERSON_A}/record")
+
+    assert response.status == 503 and response.json()["error"].endswith("no data returned")
+    assert (audit.entries[0].outcome, audit.entries[0].status) == ("error", 503)
+
+
+def test_a_bug_is_a_json_500_without_data() -> None:
+    """An unexpected exception answers 500 with a fixed message and no detail."""
+
+    class Broken(FakeRecords):
+        def patients_by_nhs_number(self, nhs: str) -> list[Any]:
+            raise RuntimeError(f"boom {nhs}")
+
+    response = get(make_api(Broken())[0], "/api/patients", {"nhs_number": [NHS_A]})
+
+    assert (response.status, response.json()) == (
+        500,
+        {"error": "internal error: no data returned"},
+    )
+
+
+def test_viewer_page_and_assets_are_served_with_a_strict_policy() -> None:
+    """/ serves the viewer with a self-only content security policy; unknown files are 404."""
+    api, _ = make_api()
+
+    page = get(api, "/", headers={})
+    script = get(api, "/static/app.js", headers={})
+    missing = get(api, "/static/other.js", headers={})
+
+    assert (page.status, page.body) == (200, b"<h1>Find a patient</h1>")
+    policy = dict(page.headers)["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert dict(script.headers)["Content-Type"].startswith("text/javascript")
+    assert missing.status == 404
+
+
+def test_shipped_viewer_files_load() -> None:
+    """The real viewer files ship with the package and reference only local assets."""
+    api = Api(records=FakeRecords(), consent=FakeConsent(), audit=FakeAudit())
+
+    page = get(api, "/", headers={}).body.decode()
+
+    assert "/static/app.js" in page and "/static/style.css" in page
+    assert "http://" not in page and "https://" not in page
+    assert get(api, "/static/style.css", headers={}).status == 200
+
+
+def test_wsgi_adapter_sends_status_headers_and_body() -> None:
+    """Called as WSGI, the app reads headers and query from the environ."""
+    api, _ = make_api()
+    environ: dict[str, Any] = {
+        "PATH_INFO": "/api/patients",
+        "QUERY_STRING": f"nhs_number={NHS_A}",
+        "HTTP_X_MCR_USER": "demo-clinician",
+        "HTTP_X_MCR_PURPOSE": "direct-care",
+    }
+    setup_testing_defaults(environ)
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+
+    chunks: Iterable[bytes] = api(
+        environ, lambda status, headers: started.append((status, headers))
+    )
+
+    assert started[0][0] == "200 OK"
+    assert b'"count":2' in b"".join(chunks)
+    assert ("Cache-Control", "no-store") in started[0][1]
+
+
+def test_request_logs_hold_no_phi() -> None:
+    """Logging a search and a record view leaves out NHS numbers, names and birth dates."""
+    api, _ = make_api()
+
+    with capture_logs() as logs:
+        get(api, "/api/patients", {"nhs_number": [NHS_A]})
+        get(api, f"/api/persons/{PERSON_A}/record")
+
+    text = str(logs)
+    assert [entry["path"] for entry in logs] == ["/api/patients", "/api/persons/{person_id}/record"]
+    assert NHS_A not in text and "Testwoman" not in text and "1970-01-01" not in text

@@ -17,20 +17,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from consumers.api.settings import ApiSettings
 from deploy.local import stack, workers
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, SOURCE_TOPICS
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
 console = Console()
 
-IDENTITY_GROUP = "mcr-streams"
+STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
 WORKERS = [
     WorkerSpec("identity", ("identity", "worker")),
     WorkerSpec("record", ("record", "run")),
+    WorkerSpec("api", ("api", "serve")),
 ]
 
 
@@ -44,8 +46,9 @@ class Stage:
 
 
 STAGES = (
-    Stage("identity", IDENTITY_GROUP, SOURCE_TOPICS),
-    Stage("record", RECORD_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
+    Stage("identity", STREAMS_GROUP, SOURCE_TOPICS),
+    Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
+    Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
 )
 
 
@@ -128,6 +131,7 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     )
     console.print(
         "look at it:\n"
+        f"  clinician viewer: {ApiSettings.from_env().viewer_url}   (API: docs/api.md)\n"
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"

@@ -1,4 +1,4 @@
-"""The consolidated record projection: Kafka (``mcr.linked`` / ``mcr.shared``) -> OpenSearch.
+"""The consolidated record projection: Kafka (``mcr.shared``) -> OpenSearch.
 
 Pure core: ``ids``, ``documents``, ``bulk``, ``rekey``, ``summary``, ``commands``, ``queries``,
 ``mapping``, ``backoff``. Thin I/O: ``writer`` (OpenSearch requests), ``indices`` (versions and

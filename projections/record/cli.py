@@ -27,7 +27,9 @@ def _group() -> None:
 @app.command()
 def run(
     source_topic: str | None = typer.Option(
-        None, "--source-topic", help="Topic to project (default mcr.linked; mcr.shared later)."
+        None,
+        "--source-topic",
+        help="Topic to project (default mcr.shared, the consent stage's output).",
     ),
     group: str | None = typer.Option(None, "--group", help="Consumer group id."),
     alias: str | None = typer.Option(None, "--alias", help="Read alias and index name prefix."),

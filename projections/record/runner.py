@@ -1,6 +1,6 @@
 """The live worker: a confluent-kafka consumer loop around :class:`RecordPipeline`. Thin I/O.
 
-It subscribes to the source topic (``mcr.linked``, or ``mcr.shared`` once consent runs) and
+It subscribes to the source topic (``mcr.shared``: what the consent stage lets through) and
 ``mcr.identity.changes`` in one consumer group, with manual commits. Documents are flushed by
 size or after ``flush_interval_ms``; every ``commit_interval_ms`` the pipeline settles
 (flush, summaries, dead letters acknowledged) and only then are offsets committed. While the

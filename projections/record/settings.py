@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit, urlunsplit
 
-from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC
+from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC
 
 __all__ = ["RecordSettings"]
 
@@ -48,7 +48,7 @@ class RecordSettings:
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     opensearch_url: str = field(default="http://127.0.0.1:9200", repr=False)
-    source_topic: str = LINKED_TOPIC
+    source_topic: str = SHARED_TOPIC
     identity_topic: str = IDENTITY_CHANGES_TOPIC
     dlq_topic: str = DLQ_TOPIC
     receipt_topic: str = ""

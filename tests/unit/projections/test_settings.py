@@ -7,11 +7,12 @@ import pytest
 from projections.record.settings import RecordSettings
 
 
-def test_defaults_are_loopback_and_mcr_linked() -> None:
-    """With no environment the worker reads mcr.linked and writes the 'record' alias locally."""
+def test_defaults_are_loopback_and_mcr_shared() -> None:
+    """With no environment the worker reads mcr.shared (what consent lets through) and writes
+    the 'record' alias locally."""
     settings = RecordSettings.from_env({})
     assert (settings.kafka_bootstrap, settings.opensearch_url, settings.source_topic,
-            settings.alias) == ("127.0.0.1:9092", "http://127.0.0.1:9200", "mcr.linked", "record")  # fmt: skip
+            settings.alias) == ("127.0.0.1:9092", "http://127.0.0.1:9200", "mcr.shared", "record")  # fmt: skip
 
 
 def test_environment_switches_topic_alias_and_numbers() -> None:

@@ -22,6 +22,7 @@ from deploy.local import stack, workers
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
+from producers.simulator.ids import nhs_number_for
 from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, SOURCE_TOPICS
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
@@ -113,7 +114,13 @@ def _record_counts(settings: StackSettings) -> dict[str, int]:
     return {b["key"]: b["doc_count"] for b in answer["aggregations"]["kinds"]["buckets"]}
 
 
-def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
+def _example_numbers(seed: int, count: int = 3) -> str:
+    """NHS numbers of the region's first people: synthetic, from the 999 test range."""
+    numbers = [nhs_number_for(seed, person) for person in range(count)]
+    return ", ".join(n for n in numbers if n)
+
+
+def _summary(settings: StackSettings, lags: dict[str, int], *, seed: int) -> None:
     table = Table(title="My Care Record demo")
     for column in ("what", "where", "state"):
         table.add_column(column, overflow="fold")
@@ -132,6 +139,7 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     console.print(
         "look at it:\n"
         f"  clinician viewer: {ApiSettings.from_env().viewer_url}   (API: docs/api.md)\n"
+        f"    try the synthetic NHS numbers (999 test range) {_example_numbers(seed)}\n"
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
@@ -151,7 +159,7 @@ def up(
     ensure_topics(settings.kafka_bootstrap)
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
-    _summary(settings, _wait_caught_up(settings, timeout_s))
+    _summary(settings, _wait_caught_up(settings, timeout_s), seed=seed)
 
 
 @app.command()

@@ -1,9 +1,10 @@
-"""``mcr bench e2e``: synthetic events from the producer through identity to the searchable
-record, measured for sustained throughput and produce-to-searchable latency, against a plain
-Kafka-to-OpenSearch baseline on the same machine. Each run works in its own topics, MPI
+"""``mcr bench e2e``: synthetic events from the producer through identity and consent to the
+searchable record, measured for sustained throughput and produce-to-searchable latency, against
+a plain Kafka-to-OpenSearch baseline on the same machine. Each run works in its own topics,
 schema, consumer groups and alias, and removes them afterwards.
 
-Pure: ``events``, ``lag``, ``percentiles``, ``rates``, ``report``, ``space``, ``cpu.parse_stat``.
+Pure: ``events``, ``lag``, ``outcomes``, ``percentiles``, ``rates``, ``report``, ``space``,
+``cpu.parse_stat``.
 I/O: ``provision``, ``workers``, ``probe``, ``visibility``, ``throughput``, ``latency``,
 ``baseline``, ``cpu``; ``runner`` composes them.
 """

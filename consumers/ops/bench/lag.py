@@ -78,21 +78,25 @@ class PipelineSnapshot:
     """Every stage's input at ``t`` seconds after the first produce.
 
     ``identity``: the source topics (written by the producer, committed by identity);
-    ``projection``: the linked topic (written by identity, committed by the projection);
-    ``changes``: the identity-change topic (also committed by the projection).
+    ``consent``: the linked and identity-change topics (written by identity, committed by the
+    consent stage, in the same streams consumer group);
+    ``projection``: the shared topic (written by consent, committed by the projection);
+    ``changes``: the identity-change topic (committed by the projection).
     """
 
     t: float
     identity: StageOffsets
+    consent: StageOffsets
     projection: StageOffsets
     changes: StageOffsets
 
     def caught_up(self, produced: int) -> bool:
-        """True when all ``produced`` events were committed by identity and everything
-        identity wrote was committed by the projection."""
+        """True when all ``produced`` events were committed by identity and everything each
+        stage wrote was committed by the next."""
         return (
             self.identity.written >= produced
             and self.identity.caught_up
+            and self.consent.caught_up
             and self.projection.caught_up
             and self.changes.caught_up
         )
@@ -103,6 +107,8 @@ class PipelineSnapshot:
         return (
             self.identity.written
             + self.identity.committed
+            + self.consent.written
+            + self.consent.committed
             + self.projection.written
             + self.projection.committed
             + self.changes.written
@@ -113,6 +119,7 @@ class PipelineSnapshot:
         """Messages each stage still has to commit."""
         return {
             "identity": self.identity.lag,
+            "consent": self.consent.lag,
             "projection": self.projection.lag,
             "changes": self.changes.lag,
         }
@@ -120,10 +127,11 @@ class PipelineSnapshot:
 
 def stage_points(snapshots: Sequence[PipelineSnapshot]) -> dict[str, list[Point]]:
     """Per stage, its progress over time: ``produce`` (source messages written), ``identity``
-    (source messages committed, backlog = its lag) and ``projection`` (linked messages
-    committed, backlog = its lag)."""
+    (source messages committed, backlog = its lag), ``consent`` (linked messages and identity
+    changes committed) and ``projection`` (shared messages committed, backlog = its lag)."""
     return {
         "produce": [Point(s.t, s.identity.written) for s in snapshots],
         "identity": [Point(s.t, s.identity.committed, s.identity.lag) for s in snapshots],
+        "consent": [Point(s.t, s.consent.committed, s.consent.lag) for s in snapshots],
         "projection": [Point(s.t, s.projection.committed, s.projection.lag) for s in snapshots],
     }

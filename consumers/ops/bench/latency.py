@@ -5,28 +5,29 @@ is handed to the producer, and a poller thread asks OpenSearch for every outstan
 one ``mget`` (``realtime=false``: searchable, not merely written) every :data:`POLL_INTERVAL_S`.
 A sample is seen when its document is searchable at the sample's version or later; latency is
 the poll answer's time minus the produce time, so it is at most one poll interval pessimistic.
-Samples not seen within ``timeout_s`` are classified from the MPI (still held: review or
-awaiting demographics) and the dead-letter topic.
+
+The wait ends when every sample was seen, after ``timeout_s``, or once the whole pipeline is
+idle (every stage caught up, the MPI settled) on two checks :data:`IDLE_CHECK_S` apart, so
+that the last refresh has been polled: then nothing outstanding can still appear. Samples not
+seen are classified like the throughput phase's events (:mod:`.outcomes`), from the MPI, the
+dead-letter topic and what reached ``mcr.linked`` and ``mcr.shared``: ``held:<reason>``,
+``dead-letter``, ``consent:<reason>`` (kept back), ``consent:purged``, or ``not-delivered``,
+``not-linked``, ``not-searchable`` (none of those: it should have been seen).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from opensearchpy import OpenSearch
 
 from consumers.ops.bench.events import document_id, sample_indices
+from consumers.ops.bench.outcomes import fate, withheld_items
 from consumers.ops.bench.percentiles import summarise_latencies
-from consumers.ops.bench.probe import (
-    MpiState,
-    OffsetProbe,
-    Position,
-    dead_letter_positions,
-    mpi_state,
-)
+from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline_log
 from consumers.ops.bench.report import LatencyResult
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.visibility import searchable_versions
@@ -38,12 +39,13 @@ from schemas.events import SourceEvent
 __all__ = ["POLL_INTERVAL_S", "run_latency"]
 
 POLL_INTERVAL_S = 0.05
-HELD_CHECK_S = 1.0
+IDLE_CHECK_S = 1.0
 log = get_logger(__name__)
 
 
 @dataclass
 class _Sample:
+    event: SourceEvent
     doc_id: str
     version: int
     produced_at: float | None = None
@@ -128,7 +130,7 @@ def run_latency(
         _wait_for(poller, space, probe, timeout_s)
     finally:
         poller.stop()
-    return _result(space, probe, samples, rate=rate, events=len(events), seconds=seconds,
+    return _result(space, probe, samples, rate=rate, events=events, seconds=seconds,
                    sample_every=sample_every, timeout_s=timeout_s)  # fmt: skip
 
 
@@ -138,19 +140,19 @@ def _result(
     samples: Sequence[_Sample],
     *,
     rate: float,
-    events: int,
+    events: Sequence[SourceEvent],
     seconds: float,
     sample_every: int,
     timeout_s: float,
 ) -> LatencyResult:
     mpi = mpi_state(space)
     unseen = [s for s in samples if s.seen_at is None]
-    missing = _missing_reasons(probe, space, unseen, mpi) if unseen else {}
+    missing = _missing_reasons(space, probe, unseen, mpi.held, events) if unseen else {}
     seen = [s for s in samples if s.seen_at is not None and s.produced_at is not None]
     direct = [s for s in seen if s.position not in mpi.forwarded]
     return LatencyResult(
         rate=rate,
-        events=events,
+        events=len(events),
         seconds=seconds,
         sample_every=sample_every,
         timeout_s=timeout_s,
@@ -171,7 +173,7 @@ def _latencies(samples: Sequence[_Sample]) -> list[float]:
 def _sample_of(event: SourceEvent) -> _Sample:
     doc_id = document_id(event)
     assert doc_id is not None, "samples are clinical items, which are always projected"
-    return _Sample(doc_id, int(event.payload["header"]["record_version"]))
+    return _Sample(event, doc_id, int(event.payload["header"]["record_version"]))
 
 
 def _position_setter(sample: _Sample) -> DeliveryCallback:
@@ -183,43 +185,46 @@ def _position_setter(sample: _Sample) -> DeliveryCallback:
 
 
 def _wait_for(poller: _Poller, space: BenchSpace, probe: OffsetProbe, timeout_s: float) -> None:
-    """Until no sample is outstanding, the last produced one is ``timeout_s`` old, or every
-    outstanding sample is held in the MPI after identity has read everything (then nothing
-    will release it: waiting longer would only cost time)."""
+    """Until no sample is outstanding, the last produced one is ``timeout_s`` old, or the
+    pipeline was idle at two checks in a row (then nothing outstanding will appear: waiting
+    longer would only cost time)."""
     deadline = time.monotonic() + timeout_s
-    next_check = time.monotonic() + HELD_CHECK_S
-    while (waiting := poller.outstanding()) and time.monotonic() < deadline:
+    next_check = time.monotonic() + IDLE_CHECK_S
+    idle_before = False
+    while poller.outstanding() and time.monotonic() < deadline:
         if time.monotonic() >= next_check:
-            next_check = time.monotonic() + HELD_CHECK_S
-            if _all_held(waiting, space, probe):
+            next_check = time.monotonic() + IDLE_CHECK_S
+            idle = _pipeline_idle(space, probe)
+            if idle and idle_before:
                 return
+            idle_before = idle
         time.sleep(POLL_INTERVAL_S)
 
 
-def _all_held(waiting: Sequence[_Sample], space: BenchSpace, probe: OffsetProbe) -> bool:
-    if not probe.snapshot(time.monotonic()).identity.caught_up:
+def _pipeline_idle(space: BenchSpace, probe: OffsetProbe) -> bool:
+    """True when every stage has committed its whole input and the MPI has nothing left to
+    send (checked in that order, as the throughput phase does, so no end is read stale)."""
+    if not probe.snapshot(time.monotonic()).identity.caught_up or not mpi_state(space).settled:
         return False
-    mpi = mpi_state(space)
-    return mpi.settled and all(s.position in mpi.held for s in waiting)
+    final = probe.snapshot(time.monotonic())
+    return all(
+        stage.caught_up for stage in (final.identity, final.consent, final.projection,
+                                      final.changes)
+    )  # fmt: skip
 
 
 def _missing_reasons(
-    probe: OffsetProbe, space: BenchSpace, unseen: Sequence[_Sample], mpi: MpiState
+    space: BenchSpace,
+    probe: OffsetProbe,
+    unseen: Sequence[_Sample],
+    held: Mapping[Position, str],
+    events: Sequence[SourceEvent],
 ) -> dict[str, int]:
-    dead_letters = probe.dead_letters
-    dead = dead_letter_positions(space, count=dead_letters) if dead_letters else set()
+    log, dead = pipeline_log(space, probe)
+    withheld = withheld_items(events)
     reasons: dict[str, int] = {}
     for sample in unseen:
-        reason = _reason(sample.position, mpi, dead)
-        reasons[reason] = reasons.get(reason, 0) + 1
+        found = fate(sample.event, sample.position, held=held, dead=dead, log=log,
+                     withheld=withheld)  # fmt: skip
+        reasons[found.missing_reason] = reasons.get(found.missing_reason, 0) + 1
     return reasons
-
-
-def _reason(position: Position | None, mpi: MpiState, dead: set[Position]) -> str:
-    if position is None:
-        return "not-delivered"
-    if position in mpi.held:
-        return f"held:{mpi.held[position]}"
-    if position in dead:
-        return "dead-letter"
-    return "unknown"

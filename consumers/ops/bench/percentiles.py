@@ -33,8 +33,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 class LatencySummary:
     """Produce-to-searchable latencies of the samples that appeared, and the ones that did not.
 
-    ``missing`` counts samples never seen within the timeout, by reason
-    (``held:review``, ``held:awaiting-demographics``, ``dead-letter``, ``unknown``).
+    ``missing`` counts samples never seen, by reason (``held:review``,
+    ``held:awaiting-demographics``, ``dead-letter``, ``consent:<reason>``, ``consent:purged``,
+    ``not-delivered``, ``not-linked``, ``not-searchable``: see :class:`outcomes.Fate`).
     """
 
     samples: int

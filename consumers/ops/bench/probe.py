@@ -1,7 +1,9 @@
-"""Read-only looks at one run's pipeline: Kafka offsets, the MPI's held events. Thin I/O.
+"""Read-only looks at one run's pipeline: Kafka offsets, the MPI's held events, what the
+forwarding and dead-letter topics hold. Thin I/O.
 
 Offsets come from the broker (``list_offsets`` for topic ends, ``list_consumer_group_offsets``
 for what a group committed), so the probe never joins a group and never disturbs a worker.
+Topics are read back (:func:`read_log`) with an assigned consumer, which joins no group either.
 """
 
 from __future__ import annotations
@@ -11,30 +13,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
     AdminClient,
     OffsetSpec,
 )
 
+from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.lag import PipelineSnapshot, StageOffsets
+from consumers.ops.bench.outcomes import (
+    DeadLetters,
+    LogMessage,
+    PipelineLog,
+    Position,
+    dead_letters,
+    forwarded,
+)
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.groups import committed_offsets, list_offsets
 from consumers.ops.offsets import Partition
-from schemas.events import DLQ_OFFSET, DLQ_PARTITION, DLQ_TOPIC_HEADER
 
 __all__ = [
     "MpiState",
     "OffsetProbe",
     "Position",
     "backend_pids",
-    "dead_letter_positions",
     "mpi_state",
+    "pipeline_log",
+    "read_log",
 ]
 
 TIMEOUT_S = 10.0
-Position = tuple[str, int, int]
-"""Where a message was read: topic, partition, offset."""
+READ_TIMEOUT_S = 120.0
 
 
 class OffsetProbe:
@@ -46,6 +56,7 @@ class OffsetProbe:
         self._sources = _partitions(space.source_topics, space.partitions)
         self._linked = _partitions([space.linked_topic], space.partitions)
         self._changes = _partitions([space.changes_topic], space.partitions)
+        self._shared = _partitions([space.shared_topic], space.partitions)
         self._dlq = _partitions([space.dlq_topic], space.partitions)
 
     def ends(self, partitions: Sequence[Partition]) -> dict[Partition, int]:
@@ -60,14 +71,16 @@ class OffsetProbe:
     def snapshot(self, since: float) -> PipelineSnapshot:
         """Every stage's offsets now, stamped with seconds since the monotonic time ``since``."""
         source_ends = self.ends(self._sources)
-        identity = self.committed(self._space.identity_group, self._sources)
-        linked_ends = self.ends([*self._linked, *self._changes])
-        projection = self.committed(self._space.record_group, [*self._linked, *self._changes])
+        between = [*self._linked, *self._changes]
+        streams = self.committed(self._space.identity_group, [*self._sources, *between])
+        ends = self.ends([*between, *self._shared])
+        projection = self.committed(self._space.record_group, [*self._shared, *self._changes])
         return PipelineSnapshot(
             t=time.monotonic() - since,
-            identity=StageOffsets.of(identity, source_ends),
-            projection=StageOffsets.of(projection, _only(linked_ends, self._linked)),
-            changes=StageOffsets.of(projection, _only(linked_ends, self._changes)),
+            identity=StageOffsets.of(streams, source_ends),
+            consent=StageOffsets.of(streams, _only(ends, between)),
+            projection=StageOffsets.of(projection, _only(ends, self._shared)),
+            changes=StageOffsets.of(projection, _only(ends, self._changes)),
         )
 
     def written(self, topic: str) -> int:
@@ -140,50 +153,68 @@ def backend_pids(space: BenchSpace) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-def dead_letter_positions(space: BenchSpace, *, count: int) -> set[Position]:
-    """Where each of the first ``count`` dead letters of the run was read (from its headers)."""
+def read_log(space: BenchSpace, probe: OffsetProbe, topic: str) -> list[LogMessage]:
+    """Every message of the run's ``topic`` up to its end now, each partition in order.
+
+    Assigned from the beginning, never subscribed: no consumer group is joined or left
+    behind. Raises BenchError when the topic cannot be read to its end within
+    :data:`READ_TIMEOUT_S` (an incomplete read would make the accounting wrong).
+    """
+    ends = {p: end for (_, p), end in probe.ends(_partitions([topic], space.partitions)).items()}
+    pending = {p for p, end in ends.items() if end > 0}
+    if not pending:
+        return []
     consumer = Consumer(
         {
             "bootstrap.servers": space.targets.kafka_bootstrap,
-            "group.id": f"{space.identity_group}-dlq-reader",
+            "group.id": f"{space.identity_group}-bench-reader",
             "enable.auto.commit": False,
+            "enable.partition.eof": True,
         }
     )
-    consumer.assign(
-        [
-            TopicPartition(t, p, OFFSET_BEGINNING)
-            for t, p in _partitions([space.dlq_topic], space.partitions)
-        ]
-    )
-    found: set[Position] = set()
-    deadline = time.monotonic() + TIMEOUT_S
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
+    found: list[LogMessage] = []
+    deadline = time.monotonic() + READ_TIMEOUT_S
     try:
-        while len(found) < count and time.monotonic() < deadline:
-            for message in consumer.consume(num_messages=500, timeout=0.5):
-                if message.error() is None:
-                    headers = message.headers() or []
-                    pairs = list(headers.items() if isinstance(headers, dict) else headers)
-                    found.add(_dead_letter_position(pairs))
+        while pending:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{topic}: not read to its end within {READ_TIMEOUT_S:.0f} s")
+            for message in consumer.consume(num_messages=5000, timeout=0.5):
+                partition, offset = message.partition() or 0, message.offset() or 0
+                error = message.error()
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    raise BenchError(f"{topic}: read failed ({error.name()})")
+                if error is None:
+                    found.append(_log_message(message, partition, offset))
+                    offset += 1
+                if offset >= ends.get(partition, 0):
+                    pending.discard(partition)
     finally:
         consumer.close()
     return found
 
 
-def _dead_letter_position(headers: Sequence[tuple[str, str | bytes | None]]) -> Position:
-    named = {name: _text(value) for name, value in headers}
-    offset = named.get(DLQ_OFFSET, "")
-    partition = named.get(DLQ_PARTITION, "")
-    return (
-        named.get(DLQ_TOPIC_HEADER, ""),
-        int(partition) if partition.isdigit() else -1,
-        int(offset) if offset.isdigit() else -1,
+def pipeline_log(space: BenchSpace, probe: OffsetProbe) -> tuple[PipelineLog, DeadLetters]:
+    """What the run's linked and shared topics hold, and its dead letters (each read once)."""
+    log = forwarded(
+        read_log(space, probe, space.linked_topic), read_log(space, probe, space.shared_topic)
     )
+    return log, dead_letters(read_log(space, probe, space.dlq_topic))
 
 
-def _text(value: str | bytes | None) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return value or ""
+def _log_message(message: Message, partition: int, offset: int) -> LogMessage:
+    raw = message.headers() or []
+    pairs = list(raw.items() if isinstance(raw, dict) else raw)
+    headers = tuple((name, _bytes(value)) for name, value in pairs)
+    return LogMessage(_bytes_or_none(message.key()), message.value(), headers, partition, offset)
+
+
+def _bytes(value: str | bytes | None) -> bytes:
+    return value.encode() if isinstance(value, str) else value or b""
+
+
+def _bytes_or_none(value: str | bytes | None) -> bytes | None:
+    return None if value is None else _bytes(value)
 
 
 def _partitions(topics: Sequence[str], count: int) -> list[Partition]:

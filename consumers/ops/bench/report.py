@@ -2,9 +2,15 @@
 JSON object ``mcr bench e2e`` prints last. Pure.
 
 The throughput phase's wall time splits into consecutive shares: producing (first produce to
-the last delivery report), then each stage's *tail* (how long it kept working after its input
-was complete), then the final refresh. The stage with the largest share is the one limiting
-throughput: a stage that keeps up finishes within about one commit interval of its input.
+the last delivery report), then each stage's *tail* (identity, consent, projection: how long it
+kept working after its input was complete), then the final settle and refresh. The stage with
+the largest share is the one limiting throughput: a stage that keeps up finishes within about
+one commit interval of its input.
+
+Every published event of the throughput phase is counted under exactly one outcome
+(:data:`outcomes.OUTCOMES`: searchable, purged, kept back by consent, held, dead-lettered,
+unaccounted), so ``events_by_outcome`` always sums to ``events`` and anything the run cannot
+explain is shown as ``unaccounted``, never dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from consumers.ops.bench.outcomes import OUTCOMES, PURGED, SEARCHABLE
 from consumers.ops.bench.percentiles import LatencySummary
 from consumers.ops.bench.rates import StageProfile
 
@@ -31,21 +38,31 @@ __all__ = [
 ]
 
 TARGET_EVENTS_PER_S = 5_000
-STAGES = ("produce", "identity", "projection")
+STAGES = ("produce", "identity", "consent", "projection", "settle_and_refresh")
 HINTS: Mapping[str, str] = {
     "produce": "the producer (validate + Avro encode in one Python thread): more producer "
     "processes, or skip validation for trusted batch loads",
     "identity": "the identity stage (one faust worker, MPI round trips to PostgreSQL): more "
     "workers in the group (partitions allow 4), fewer round trips per batch, PostgreSQL on "
     "its own cores",
+    "consent": "the consent stage (in the same faust worker and group as identity: consent "
+    "state read from PostgreSQL per batch, one send per shared event): more workers in the "
+    "streams group, or the consent agents in a worker process of their own",
     "projection": "the record projection (one Python consumer, bulk to OpenSearch): more "
     "workers in the group, larger bulk batches, a longer refresh interval while loading",
+    "settle_and_refresh": "the end of the run (seeing that every stage has caught up, the "
+    "final refresh): a fixed cost that only limits a small run; measure with more events",
 }
 
 
 @dataclass(frozen=True)
 class ThroughputResult:
-    """The throughput phase: timings (seconds from the first produce) and where events went."""
+    """The throughput phase: timings (seconds from the first produce) and where events went.
+
+    ``linked`` and ``dead_letters`` count messages on those topics; ``held`` the MPI's held
+    events by reason; ``outcomes`` every event under exactly one outcome (see
+    :mod:`.outcomes`), with ``kept_back`` and ``unaccounted`` split by reason.
+    """
 
     events: int
     produce_s: float
@@ -59,6 +76,21 @@ class ThroughputResult:
     stages: Mapping[str, StageProfile]
     timeline: Mapping[str, Sequence[float] | Sequence[int]] = field(default_factory=dict)
     """Each stage's committed count at every second (see :func:`rates.timeline`)."""
+    outcomes: Mapping[str, int] = field(default_factory=dict)
+    """Events per outcome (searchable, purged, kept-back, held, dead-letter, unaccounted)."""
+    shared: int = 0
+    """Events of the phase that reached ``mcr.shared`` (purge commands not counted)."""
+    kept_back: Mapping[str, int] = field(default_factory=dict)
+    """Events the consent stage kept back (on ``mcr.linked``, not on ``mcr.shared``), by
+    reason (inferred from the event)."""
+    purges: int = 0
+    """Purge commands on ``mcr.shared``."""
+    unaccounted: Mapping[str, int] = field(default_factory=dict)
+    """Events with no known outcome, by reason (``not-delivered``, ``not-linked``)."""
+    unreadable: int = 0
+    """Messages on ``mcr.linked`` / ``mcr.shared`` that are neither an event nor a purge."""
+    leaked_documents: int = 0
+    """Documents searchable although consent kept back or purged every event that wrote them."""
 
     @property
     def events_per_s(self) -> float:
@@ -97,19 +129,22 @@ class BaselineResult:
 
 
 def time_split(result: ThroughputResult) -> dict[str, float]:
-    """Consecutive shares of the throughput phase's wall time, in seconds."""
-    identity = result.stages["identity"].done_s or result.produce_s
-    projection = result.stages["projection"].done_s or identity
-    return {
-        "produce": result.produce_s,
-        "identity": max(0.0, identity - result.produce_s),
-        "projection": max(0.0, projection - max(identity, result.produce_s)),
-        "settle_and_refresh": max(0.0, result.total_s - max(projection, identity)),
-    }
+    """Consecutive shares of the throughput phase's wall time, in seconds: producing, then
+    each stage's tail after the stage before it was done, then settling and the refresh."""
+    split = {"produce": result.produce_s}
+    done = result.produce_s
+    for stage in ("identity", "consent", "projection"):
+        profile = result.stages.get(stage)
+        finished = (profile.done_s if profile is not None else None) or done
+        split[stage] = max(0.0, finished - done)
+        done = max(done, finished)
+    split["settle_and_refresh"] = max(0.0, result.total_s - done)
+    return split
 
 
 def limiting_stage(split: Mapping[str, float]) -> str:
-    """The stage with the largest share of the wall time (ties: the earlier stage)."""
+    """The share of the wall time that is largest (ties: the earlier one): a stage of
+    :data:`STAGES`, or ``settle_and_refresh`` when the end of the run took longest."""
     return max(STAGES, key=lambda stage: split.get(stage, 0.0))
 
 
@@ -197,9 +232,19 @@ def _throughput_json(result: ThroughputResult, split: Mapping[str, float]) -> di
         "held": sum(result.held.values()),
         "held_by_reason": dict(sorted(result.held.items())),
         "dead_letters": result.dead_letters,
+        "shared": result.shared,
+        "kept_back": sum(result.kept_back.values()),
+        "kept_back_by_reason": dict(sorted(result.kept_back.items())),
+        "purges": result.purges,
+        "purged": result.outcomes.get(PURGED, 0),
+        "unaccounted": sum(result.unaccounted.values()),
+        "unaccounted_by_reason": dict(sorted(result.unaccounted.items())),
+        "unreadable_messages": result.unreadable,
+        "events_by_outcome": {name: result.outcomes.get(name, 0) for name in OUTCOMES},
         "expected_documents": result.expected_documents,
         "searchable_documents": result.searchable_documents,
         "missing_documents": result.expected_documents - result.searchable_documents,
+        "leaked_documents": result.leaked_documents,
     }
 
 
@@ -213,12 +258,19 @@ def _round(value: float | None) -> float | None:
 
 def summary_text(result: Mapping[str, Any]) -> str:
     """A few readable lines of an assembled report (printed before the JSON line)."""
-    latency, cpu = result["latency"], result["cpu"]
-    split = result["throughput"]["time_split_s"]
+    latency, cpu, throughput = result["latency"], result["cpu"], result["throughput"]
+    split = throughput["time_split_s"]
+    outcome = throughput["events_by_outcome"]
     return (
         f"{result['events']:,} events: {result['events_per_s']:,.0f} events/s producer to "
         f"searchable ({result['fraction_of_baseline']} of the plain baseline, "
         f"{result['baseline_events_per_s']:,.0f} events/s)\n"
+        f"accounting: {outcome[SEARCHABLE]:,} searchable, {outcome[PURGED]:,} purged "
+        f"({throughput['purges']:,} purges), {throughput['kept_back']:,} kept back by consent, "
+        f"{throughput['held']:,} held, {outcome['dead-letter']:,} dead-lettered, "
+        f"{throughput['unaccounted']:,} unaccounted; documents: "
+        f"{throughput['missing_documents']:,} missing, {throughput['leaked_documents']:,} "
+        "leaked\n"
         f"latency at {latency['rate_events_per_s']:,.0f} events/s: p50 "
         f"{result['latency_p50_ms']} ms, p99 {result['latency_p99_ms']} ms, "
         f"{latency['missing']} of {latency['samples']} samples not seen\n"

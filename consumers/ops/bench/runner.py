@@ -2,8 +2,9 @@
 only; each phase lives in its own module.
 
 1. Generate the events up front (the simulator's cost is not the pipeline's).
-2. Make the run's private topics, MPI schema, groups and alias; start ``mcr identity worker``
-   and ``mcr record run`` on them as child processes; wait until both groups are assigned.
+2. Make the run's private topics, schema (MPI and consent tables), groups and alias; start
+   ``mcr identity worker`` (the streams app: identity and consent) and ``mcr record run`` on
+   them as child processes; wait until both groups are assigned.
 3. Throughput phase (:mod:`.throughput`), then latency phase (:mod:`.latency`), with the
    workers running; then stop them.
 4. Baseline (:mod:`.baseline`) over the same source topics, with nothing else running.
@@ -44,6 +45,7 @@ from mcr.logging import get_logger
 from producers.sdk import PublisherConfig
 from projections.record.settings import RecordSettings
 from schemas.events import SourceEvent
+from streams.consent.settings import ConsentSettings
 from streams.identity.settings import IdentitySettings
 
 __all__ = ["E2eOptions", "run_e2e_bench"]
@@ -122,12 +124,12 @@ def _pipeline_phases(
         ready_s = wait_until_ready(admin, workers)
         log.info("bench workers ready", elapsed_s=round(ready_s, 1))
         meter = CpuMeter(_components(workers, stack, space))
+        cpu: dict[str, float] = {}
         meter.start()
         throughput = run_throughput(
             space, events[0], probe=probe, client=client, publisher=publisher,
-            timeout_s=options.catch_up_timeout_s,
+            timeout_s=options.catch_up_timeout_s, measured=lambda: cpu.update(meter.stop()),
         )  # fmt: skip
-        cpu = meter.stop()
         log.info("bench throughput done", elapsed_s=round(throughput.total_s, 2))
         latency = run_latency(
             space, events[1], client=client, probe=probe, publisher=publisher,
@@ -153,12 +155,15 @@ def _components(
 def _config(options: E2eOptions, space: BenchSpace, load: float) -> dict[str, Any]:
     record = RecordSettings.from_env()
     identity = IdentitySettings.from_env()
+    consent = ConsentSettings.from_env()
     return {
         "run_tag": space.tag,
         "load_1m_at_start": round(load, 2),
         **{k: v for k, v in asdict(options).items() if k != "events"},
         "identity_batch": identity.batch_size,
         "identity_batch_within_ms": identity.batch_within_ms,
+        "consent_batch": consent.batch_size,
+        "consent_batch_within_ms": consent.batch_within_ms,
         "record_flush_max_docs": record.flush_max_docs,
         "record_flush_interval_ms": record.flush_interval_ms,
         "record_refresh_interval": record.refresh_interval,

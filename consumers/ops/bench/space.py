@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from producers.sdk.settings import PublisherConfig
-from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+from schemas.events import (
+    DLQ_TOPIC,
+    IDENTITY_CHANGES_TOPIC,
+    LINKED_TOPIC,
+    SHARED_TOPIC,
+    SOURCE_TOPICS,
+)
 
 __all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
 
@@ -85,13 +91,23 @@ class BenchSpace:
         return self.prefix + IDENTITY_CHANGES_TOPIC
 
     @property
+    def shared_topic(self) -> str:
+        return self.prefix + SHARED_TOPIC
+
+    @property
     def dlq_topic(self) -> str:
         return self.prefix + DLQ_TOPIC
 
     @property
     def topics(self) -> tuple[str, ...]:
         """Every topic the run creates up front."""
-        return (*self.source_topics, self.linked_topic, self.changes_topic, self.dlq_topic)
+        return (
+            *self.source_topics,
+            self.linked_topic,
+            self.changes_topic,
+            self.shared_topic,
+            self.dlq_topic,
+        )
 
     def identity_env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` plus the variables pointing ``mcr identity worker`` at this run.
@@ -107,6 +123,7 @@ class BenchSpace:
                 self.targets.postgres_dsn, self.application_name
             ),
             "MCR_IDENTITY_SCHEMA": self.schema,
+            "MCR_CONSENT_SCHEMA": self.schema,
             "MCR_TOPIC_PREFIX": self.prefix,
             "MCR_STREAMS_APP_ID": self.identity_group,
             "BROKER_COMMIT_INTERVAL": str(self.commit_interval_s),
@@ -118,7 +135,7 @@ class BenchSpace:
             **base,
             "MCR_KAFKA_BOOTSTRAP": self.targets.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.targets.opensearch_url,
-            "MCR_RECORD_SOURCE_TOPIC": self.linked_topic,
+            "MCR_RECORD_SOURCE_TOPIC": self.shared_topic,
             "MCR_RECORD_IDENTITY_TOPIC": self.changes_topic,
             "MCR_RECORD_DLQ_TOPIC": self.dlq_topic,
             "MCR_RECORD_GROUP": self.record_group,

@@ -1,28 +1,44 @@
 """The throughput phase: publish N events as fast as possible, wait until every stage has
-caught up, refresh, then check what is searchable. Thin I/O around the pure modules.
+caught up, refresh, then account for every event and check what is searchable. Thin I/O
+around the pure modules.
 
-"Caught up" means: the identity group committed the ends of the source topics, the MPI has
-nothing released or decided left to send, and the projection group committed the ends of the
-linked and identity-change topics. A sampler thread records every stage's offsets meanwhile,
-for the per-stage profile.
+"Caught up" means: the streams group (identity and consent) committed the ends of the source
+topics, the MPI has nothing released or decided left to send, the streams group committed the
+ends of the linked and identity-change topics (consent), and the projection group committed
+the ends of the shared and identity-change topics. A sampler thread records every stage's
+offsets meanwhile, for the per-stage profile.
+
+Afterwards (off the clock) the linked, shared and dead-letter topics are read once and every
+published event gets one outcome (:mod:`.outcomes`): searchable, purged, kept back by consent,
+held, dead-lettered or unaccounted. The documents of the searchable ones must be searchable at
+their highest version (``missing_documents``); those of events consent kept back or purged
+(and not also written by a searchable event) must not be (``leaked_documents``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opensearchpy import OpenSearch
 
 from consumers.ops.bench.errors import CatchUpTimeoutError
 from consumers.ops.bench.events import expected_versions
 from consumers.ops.bench.lag import PipelineSnapshot, stage_points
-from consumers.ops.bench.probe import OffsetProbe, Position, dead_letter_positions, mpi_state
+from consumers.ops.bench.outcomes import (
+    KEPT_BACK,
+    PURGED,
+    SEARCHABLE,
+    count_fates,
+    fate,
+    withheld_items,
+)
+from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline_log
 from consumers.ops.bench.rates import profile_stage, timeline
 from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
-from consumers.ops.bench.visibility import missing_documents, refresh
+from consumers.ops.bench.visibility import missing_documents, refresh, searchable_versions
 from mcr.logging import get_logger
 from producers.sdk import DeliveryReport, Publisher, PublisherConfig
 from schemas.events import SourceEvent
@@ -70,9 +86,11 @@ def run_throughput(
     client: OpenSearch,
     publisher: PublisherConfig,
     timeout_s: float,
+    measured: Callable[[], object] | None = None,
 ) -> ThroughputResult:
     """Run the phase; raises CatchUpTimeoutError when the stages are behind after
-    ``timeout_s`` seconds."""
+    ``timeout_s`` seconds. ``measured`` is called once the clock has stopped, before the
+    accounting reads the topics back (so a CPU meter can leave that reading out)."""
     positions: dict[str, Position] = {}
 
     def delivered(report: DeliveryReport) -> None:
@@ -91,6 +109,8 @@ def run_throughput(
                                 timeout_s=timeout_s)  # fmt: skip
     refresh(client, space.alias)
     total_s = time.monotonic() - started
+    if measured is not None:
+        measured()
     snapshots = sorted([*sampler.snapshots, final], key=lambda s: s.t)
     return _result(space, events, positions, snapshots, client=client, produce_s=produce_s,
                    caught_up_s=final.t, total_s=total_s, probe=probe)  # fmt: skip
@@ -139,17 +159,22 @@ def _result(
     total_s: float,
 ) -> ThroughputResult:
     mpi = mpi_state(space)
-    dead_letters = probe.dead_letters
-    dead = dead_letter_positions(space, count=dead_letters) if dead_letters else set()
-    through = [
-        event
+    log, dead = pipeline_log(space, probe)
+    withheld = withheld_items(events)
+    fates = [
+        fate(event, positions.get(event.payload["header"]["event_id"]), held=mpi.held,
+             dead=dead, log=log, withheld=withheld)
         for event in events
-        if (where := positions.get(event.payload["header"]["event_id"])) is not None
-        and where not in mpi.held
-        and where not in dead
-    ]
-    expected = expected_versions(through)
+    ]  # fmt: skip
+    outcomes, kept_back, unaccounted = count_fates(fates)
+    expected = expected_versions(
+        e for e, f in zip(events, fates, strict=True) if f.outcome == SEARCHABLE
+    )
     missing = missing_documents(client, space.alias, expected)
+    removed = expected_versions(
+        e for e, f in zip(events, fates, strict=True) if f.outcome in (KEPT_BACK, PURGED)
+    )
+    leaked = searchable_versions(client, space.alias, [d for d in removed if d not in expected])
     points = stage_points(snapshots)
     stages = {name: profile_stage(series) for name, series in points.items()}
     return ThroughputResult(
@@ -159,9 +184,16 @@ def _result(
         total_s=total_s,
         linked=probe.written(space.linked_topic),
         held=mpi.held_by_reason(),
-        dead_letters=dead_letters,
+        dead_letters=probe.dead_letters,
         expected_documents=len(expected),
         searchable_documents=len(expected) - missing,
         stages=stages,
         timeline=timeline(points),
+        outcomes=outcomes,
+        shared=outcomes[SEARCHABLE] + outcomes[PURGED],
+        kept_back=kept_back,
+        purges=len(log.purges),
+        unaccounted=unaccounted,
+        unreadable=log.unreadable,
+        leaked_documents=len(leaked),
     )

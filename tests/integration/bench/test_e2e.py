@@ -66,40 +66,63 @@ def test_headline_numbers_are_present_and_sane(tiny_run: dict[str, Any]) -> None
         result["events_per_s"] / result["baseline_events_per_s"], abs=0.001
     )
     assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"] < 30_000
-    assert result["limiting_stage"] in {"produce", "identity", "projection"}
+    assert result["limiting_stage"] in {
+        "produce", "identity", "consent", "projection", "settle_and_refresh",
+    }  # fmt: skip
 
 
-def test_every_event_is_accounted_for_and_every_non_held_one_is_searchable(
+def test_every_event_is_accounted_for_and_every_shared_one_is_searchable(
     tiny_run: dict[str, Any],
 ) -> None:
-    """Each source event is linked, held or dead-lettered; every linked item is searchable."""
+    """Each source event is linked, held or dead-lettered; each linked one shared or kept back
+    by consent; every event has exactly one outcome, none unaccounted; every document of what
+    was shared and not purged is searchable, and nothing consent removed is."""
     throughput = tiny_run["throughput"]
     assert throughput["linked"] + throughput["held"] + throughput["dead_letters"] == 300
+    assert throughput["shared"] + throughput["kept_back"] == throughput["linked"]
+    assert throughput["kept_back"] == sum(throughput["kept_back_by_reason"].values())
+    assert throughput["kept_back_by_reason"].get("consent-event", 0) > 0
+    outcomes = throughput["events_by_outcome"]
+    assert sum(outcomes.values()) == 300
+    assert outcomes["searchable"] + outcomes["purged"] == throughput["shared"]
+    assert outcomes["kept-back"] == throughput["kept_back"]
+    assert outcomes["held"] == throughput["held"]
+    assert throughput["unaccounted"] == outcomes["unaccounted"] == 0
+    assert throughput["unreadable_messages"] == 0
     assert throughput["expected_documents"] > 0
     assert throughput["searchable_documents"] == throughput["expected_documents"]
     assert throughput["missing_documents"] == 0
+    assert throughput["leaked_documents"] == 0
 
 
 def test_latency_samples_are_seen_or_explained(tiny_run: dict[str, Any]) -> None:
-    """Every latency sample was seen, or is missing for a known reason (held in the MPI)."""
+    """Every latency sample was seen, or is missing for a known reason: held in the MPI, or
+    kept back or purged by consent."""
     latency = tiny_run["latency"]
     assert latency["samples"] > 0
     assert latency["seen"] + latency["missing"] == latency["samples"]
-    assert all(reason.startswith("held:") for reason in latency["missing_by_reason"])
+    assert all(reason.startswith(("held:", "consent:")) for reason in latency["missing_by_reason"])
     assert latency["p50_ms"] <= latency["p90_ms"] <= latency["p99_ms"] <= latency["max_ms"]
 
 
 def test_stage_profile_covers_each_stage(tiny_run: dict[str, Any]) -> None:
-    """The profile has produce, identity and projection, each having finished its events."""
-    stages = tiny_run["stages"]
-    assert set(stages) == {"produce", "identity", "projection"}
+    """The profile has produce, identity, consent and projection, each having finished its
+    input: consent every linked event (and the identity changes), the projection everything
+    that reached mcr.shared (shared events and purge commands)."""
+    stages, throughput = tiny_run["stages"], tiny_run["throughput"]
+    assert set(stages) == {"produce", "identity", "consent", "projection"}
     assert stages["produce"]["events"] == stages["identity"]["events"] == 300
-    assert stages["projection"]["events"] == tiny_run["throughput"]["linked"]
+    assert stages["consent"]["events"] > throughput["linked"]
+    assert stages["projection"]["events"] == throughput["shared"] + throughput["purges"]
     assert all(stage["done_s"] > 0 for stage in stages.values())
+    assert list(throughput["time_split_s"]) == [
+        "produce", "identity", "consent", "projection", "settle_and_refresh",
+    ]  # fmt: skip
 
 
 def test_run_leaves_nothing_behind(tiny_run: dict[str, Any], stack: StackSettings) -> None:
-    """Topics, groups, the MPI schema and the indices of the run are all removed."""
+    """Topics (mcr.shared included), groups, the schema (MPI and consent tables) and the
+    indices of the run are all removed."""
     assert _leftovers(stack, tiny_run["config"]["run_tag"]) == []
 
 

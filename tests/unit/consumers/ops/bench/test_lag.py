@@ -42,37 +42,75 @@ def test_stage_offsets_reject_more_committed_than_written() -> None:
         StageOffsets(written=3, committed=4)
 
 
-def _snapshot(t: float, source: tuple[int, int], linked: tuple[int, int]) -> PipelineSnapshot:
+def _snapshot(
+    t: float,
+    source: tuple[int, int],
+    shared: tuple[int, int],
+    consent: tuple[int, int] = (95, 95),
+    changes: tuple[int, int] = (2, 2),
+) -> PipelineSnapshot:
     return PipelineSnapshot(
         t=t,
         identity=StageOffsets(*source),
-        projection=StageOffsets(*linked),
-        changes=StageOffsets(2, 2),
+        consent=StageOffsets(*consent),
+        projection=StageOffsets(*shared),
+        changes=StageOffsets(*changes),
     )
 
 
 @pytest.mark.parametrize(
-    ("source", "linked", "produced", "expected"),
+    ("source", "consent", "shared", "changes", "produced", "expected"),
     [
-        ((100, 100), (90, 90), 100, True),
-        ((100, 99), (90, 90), 100, False),
-        ((100, 100), (90, 89), 100, False),
-        ((80, 80), (80, 80), 100, False),
+        ((100, 100), (95, 95), (90, 90), (5, 5), 100, True),
+        ((100, 99), (95, 95), (90, 90), (5, 5), 100, False),
+        ((100, 100), (95, 94), (90, 90), (5, 5), 100, False),
+        ((100, 100), (95, 95), (90, 89), (5, 5), 100, False),
+        ((100, 100), (95, 95), (90, 90), (5, 4), 100, False),
+        ((80, 80), (80, 80), (80, 80), (0, 0), 100, False),
     ],
 )
 def test_caught_up_needs_every_event_produced_and_every_stage_committed(
-    source: tuple[int, int], linked: tuple[int, int], produced: int, expected: bool
+    source: tuple[int, int],
+    consent: tuple[int, int],
+    shared: tuple[int, int],
+    changes: tuple[int, int],
+    produced: int,
+    expected: bool,
 ) -> None:
-    """Caught up: all produced events in the source topics and no stage with a lag."""
-    assert _snapshot(1.0, source, linked).caught_up(produced) is expected
+    """Caught up: all produced events in the source topics and no stage with a lag: identity
+    (sources), consent (linked and changes), projection (shared) and its changes."""
+    snapshot = _snapshot(1.0, source, shared, consent, changes)
+
+    assert snapshot.caught_up(produced) is expected
+
+
+def test_lags_name_every_stage() -> None:
+    """A stalled run says which stage is behind, consent included."""
+    snapshot = _snapshot(1.0, (100, 100), (90, 60), consent=(95, 80), changes=(5, 5))
+
+    assert snapshot.lags() == {"identity": 0, "consent": 15, "projection": 30, "changes": 0}
+
+
+def test_progress_moves_when_only_the_consent_stage_moves() -> None:
+    """Consent committing is progress (the stall detector must not fire on it)."""
+    before = _snapshot(1.0, (100, 100), (90, 90), consent=(95, 80))
+    after = _snapshot(2.0, (100, 100), (90, 90), consent=(95, 81))
+
+    assert after.progress > before.progress
 
 
 def test_stage_points_turn_snapshots_into_per_stage_series() -> None:
     """Produce counts what was written, the stages what they committed, with their lag."""
-    points = stage_points([_snapshot(0.5, (40, 10), (8, 3)), _snapshot(1.0, (100, 60), (50, 45))])
+    points = stage_points(
+        [
+            _snapshot(0.5, (40, 10), (8, 3), consent=(12, 9)),
+            _snapshot(1.0, (100, 60), (50, 45), consent=(62, 55)),
+        ]
+    )
 
     assert points == {
         "produce": [Point(0.5, 40), Point(1.0, 100)],
         "identity": [Point(0.5, 10, 30), Point(1.0, 60, 40)],
+        "consent": [Point(0.5, 9, 3), Point(1.0, 55, 7)],
         "projection": [Point(0.5, 3, 5), Point(1.0, 45, 5)],
     }

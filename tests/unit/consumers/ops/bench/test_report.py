@@ -8,6 +8,7 @@ from consumers.ops.bench.percentiles import summarise_latencies
 from consumers.ops.bench.rates import StageProfile
 from consumers.ops.bench.report import (
     HINTS,
+    STAGES,
     BaselineResult,
     E2eReport,
     LatencyResult,
@@ -24,7 +25,9 @@ def _stage(events: int, done_s: float | None) -> StageProfile:
     return StageProfile(events, done_s, 1000.0, 1200.0, 500)
 
 
-def _throughput(identity_done: float, projection_done: float, total: float) -> ThroughputResult:
+def _throughput(
+    identity_done: float, projection_done: float, total: float, consent_done: float | None = None
+) -> ThroughputResult:
     return ThroughputResult(
         events=10_000,
         produce_s=2.0,
@@ -38,36 +41,61 @@ def _throughput(identity_done: float, projection_done: float, total: float) -> T
         stages={
             "produce": _stage(10_000, 2.0),
             "identity": _stage(10_000, identity_done),
-            "projection": _stage(9_990, projection_done),
+            "consent": _stage(10_020, identity_done if consent_done is None else consent_done),
+            "projection": _stage(9_840, projection_done),
         },
-    )
+        outcomes={"searchable": 9_780, "purged": 55, "kept-back": 155, "held": 10,
+                  "dead-letter": 0, "unaccounted": 0},
+        shared=9_835,
+        kept_back={"consent-event": 120, "objection": 30, "sensitive": 5},
+        purges=5,
+        leaked_documents=0,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("identity_done", "projection_done", "total", "split", "limit"),
+    ("identity_done", "consent_done", "projection_done", "total", "split", "limit"),
     [
-        (8.0, 9.0, 9.5, {"produce": 2.0, "identity": 6.0, "projection": 1.0,
-                         "settle_and_refresh": 0.5}, "identity"),
-        (3.0, 9.0, 9.2, {"produce": 2.0, "identity": 1.0, "projection": 6.0,
-                         "settle_and_refresh": 0.2}, "projection"),
-        (2.5, 3.0, 3.1, {"produce": 2.0, "identity": 0.5, "projection": 0.5,
-                         "settle_and_refresh": 0.1}, "produce"),
+        (8.0, 8.0, 9.0, 9.5, {"produce": 2.0, "identity": 6.0, "consent": 0.0, "projection": 1.0,
+                              "settle_and_refresh": 0.5}, "identity"),
+        (3.0, 3.0, 9.0, 9.2, {"produce": 2.0, "identity": 1.0, "consent": 0.0, "projection": 6.0,
+                              "settle_and_refresh": 0.2}, "projection"),
+        (2.5, 2.5, 3.0, 3.1, {"produce": 2.0, "identity": 0.5, "consent": 0.0, "projection": 0.5,
+                              "settle_and_refresh": 0.1}, "produce"),
+        (3.0, 8.0, 8.5, 8.6, {"produce": 2.0, "identity": 1.0, "consent": 5.0, "projection": 0.5,
+                              "settle_and_refresh": 0.1}, "consent"),
+        # consent committed its input before identity committed its own: no consent tail
+        (6.0, 5.0, 7.0, 7.1, {"produce": 2.0, "identity": 4.0, "consent": 0.0, "projection": 1.0,
+                              "settle_and_refresh": 0.1}, "identity"),
+        (2.2, 2.3, 2.4, 5.0, {"produce": 2.0, "identity": 0.2, "consent": 0.1, "projection": 0.1,
+                              "settle_and_refresh": 2.6}, "settle_and_refresh"),
     ],
 )  # fmt: skip
 def test_time_split_and_limiting_stage(
-    identity_done: float, projection_done: float, total: float,
+    identity_done: float, consent_done: float, projection_done: float, total: float,
     split: dict[str, float], limit: str,
 ) -> None:  # fmt: skip
-    """Each stage's share is its tail after its input was done; the largest share limits."""
-    measured = time_split(_throughput(identity_done, projection_done, total))
+    """Each stage's share is its tail after the stage before it was done; the shares add up to
+    the wall time and the largest names the limiting stage."""
+    measured = time_split(_throughput(identity_done, projection_done, total, consent_done))
 
     assert measured == pytest.approx(split)
+    assert list(measured) == list(STAGES)
+    assert sum(measured.values()) == pytest.approx(total)
     assert limiting_stage(measured) == limit
 
 
 def test_limiting_stage_prefers_the_earlier_stage_on_a_tie() -> None:
     """Equal shares name the upstream stage (it is what the downstream one waits for)."""
-    assert limiting_stage({"produce": 1.0, "identity": 1.0, "projection": 1.0}) == "produce"
+    tie = {"produce": 1.0, "identity": 1.0, "consent": 1.0, "projection": 1.0}
+    assert limiting_stage(tie) == "produce"
+    assert limiting_stage({**tie, "produce": 0.5}) == "identity"
+    assert limiting_stage({**tie, "produce": 0.5, "identity": 0.5}) == "consent"
+
+
+def test_every_limiting_stage_has_a_hint() -> None:
+    """Whatever limits, the report can say what would move it."""
+    assert set(HINTS) == set(STAGES)
 
 
 def test_report_headline_fields_and_honest_counts() -> None:
@@ -100,6 +128,16 @@ def test_report_headline_fields_and_honest_counts() -> None:
     assert report["throughput"]["held"] == 10
     assert report["throughput"]["held_by_reason"] == {"awaiting-demographics": 4, "review": 6}
     assert report["throughput"]["missing_documents"] == 0
+    assert report["throughput"]["shared"] == 9_835
+    assert report["throughput"]["kept_back"] == 155
+    assert report["throughput"]["kept_back_by_reason"] == {
+        "consent-event": 120, "objection": 30, "sensitive": 5,
+    }  # fmt: skip
+    assert (report["throughput"]["purges"], report["throughput"]["purged"]) == (5, 55)
+    assert report["throughput"]["unaccounted"] == 0
+    assert report["throughput"]["leaked_documents"] == 0
+    assert sum(report["throughput"]["events_by_outcome"].values()) == report["events"]
+    assert list(report["throughput"]["time_split_s"]) == list(STAGES)
     assert report["latency"]["missing_by_reason"] == {"held:review": 1}
     assert report["latency"]["released_after_hold"] == 1
     assert report["latency"]["never_held_p50_ms"] == 100.0
@@ -107,8 +145,11 @@ def test_report_headline_fields_and_honest_counts() -> None:
     assert summary_text(report).splitlines() == [
         "10,000 events: 1,000 events/s producer to searchable (0.2 of the plain baseline, "
         "5,000 events/s)",
+        "accounting: 9,780 searchable, 55 purged (5 purges), 155 kept back by consent, 10 held, "
+        "0 dead-lettered, 0 unaccounted; documents: 0 missing, 0 leaked",
         "latency at 1,000 events/s: p50 200.0 ms, p99 298.0 ms, 1 of 3 samples not seen",
-        "time split (s): produce 2.0, identity 6.0, projection 1.0, settle_and_refresh 1.0; "
+        "time split (s): produce 2.0, identity 6.0, consent 0.0, projection 1.0, "
+        "settle_and_refresh 1.0; "
         "limiting stage: identity",
         "CPU: 0.726 ms per event across the stack, so at most 2754.8 events/s on 2 cores",
     ]

@@ -21,6 +21,7 @@ def test_every_name_carries_the_run_tag() -> None:
         "bench.abc123.mcr.source.consent",
         "bench.abc123.mcr.linked",
         "bench.abc123.mcr.identity.changes",
+        "bench.abc123.mcr.shared",
         "bench.abc123.mcr.dlq",
     )
     names = (SPACE.schema, SPACE.identity_group, SPACE.record_group, SPACE.alias,
@@ -30,12 +31,14 @@ def test_every_name_carries_the_run_tag() -> None:
 
 
 def test_identity_env_points_the_worker_at_the_run() -> None:
-    """The identity worker gets the run's prefix, schema and app id, over the base env."""
+    """The streams worker (identity and consent) gets the run's prefix, schema and app id,
+    over the base env."""
     env = SPACE.identity_env({"PATH": "/bin", "MCR_TOPIC_PREFIX": "demo."})
 
     assert env["PATH"] == "/bin"
     assert env["MCR_TOPIC_PREFIX"] == "bench.abc123."
     assert env["MCR_IDENTITY_SCHEMA"] == "mcr_bench_abc123"
+    assert env["MCR_CONSENT_SCHEMA"] == "mcr_bench_abc123"
     assert env["MCR_STREAMS_APP_ID"] == "mcr-bench-abc123-identity"
     assert env["MCR_POSTGRES_DSN"] == (
         "postgresql://postgres@h:5433/mcr?application_name=mcr-bench-abc123"
@@ -44,10 +47,10 @@ def test_identity_env_points_the_worker_at_the_run() -> None:
 
 
 def test_record_env_points_the_projection_at_the_run() -> None:
-    """The projection reads the run's linked and change topics and writes the run's alias."""
+    """The projection reads the run's shared and change topics and writes the run's alias."""
     env = SPACE.record_env({"MCR_RECORD_ALIAS": "record"})
 
-    assert env["MCR_RECORD_SOURCE_TOPIC"] == "bench.abc123.mcr.linked"
+    assert env["MCR_RECORD_SOURCE_TOPIC"] == "bench.abc123.mcr.shared"
     assert env["MCR_RECORD_IDENTITY_TOPIC"] == "bench.abc123.mcr.identity.changes"
     assert env["MCR_RECORD_DLQ_TOPIC"] == "bench.abc123.mcr.dlq"
     assert env["MCR_RECORD_GROUP"] == "mcr-bench-abc123-record"

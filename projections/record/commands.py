@@ -1,17 +1,26 @@
 """Commands on the projection's source topic, and the receipts they leave. Pure.
 
-A purge removes every document of one person (the consent stage sends it when an objection
-takes effect), or with ``items`` only the documents of those (org, source record id) items of
-the person (an item the person asked to withhold). Wire format, on the same topic as the
-person's events so it is ordered after them::
+A purge removes projected documents; the consent stage sends it. Its ``scope`` says which:
+
+- ``person``: every document of ``person_id`` (an objection took effect);
+- ``items``: the person's documents of the named (org, source record id) items, and of their
+  components (``<id>#...``: a FHIR Observation's components are items of their own), for an
+  item the person asked to withhold or that became sensitive;
+- ``source-keys``: every document of the named source records, whoever holds them now (records
+  a merge, unmerge or re-link moved into a person who objects, whichever order the projection
+  sees the move and the purge in).
+
+Wire format, on the same topic as the person's events so it is ordered after them::
 
     key      person_id (UTF-8), so it lands on the person's partition
     headers  mcr.command = purge-person, mcr.person_id = <person_id>
     value    JSON {"command": "purge-person", "person_id": "...", "command_id": "<uuid>",
-                   "reason": "objection", "items": [["<org>", "<source record id>"], ...]}
-             ("items" is optional; absent or empty means every document of the person)
+                   "reason": "objection", "scope": "person"}
+             scope "items" adds "items": [["<org>", "<source record id>"], ...] (at least one);
+             scope "source-keys" adds "source_keys": ["<org>:<local id>", ...] (at least one)
 
-The receipt (logged, and sent to the receipt topic when one is configured) has the header
+A command without ``scope`` is a whole-person purge (the first version of the format). The
+receipt (logged, and sent to the receipt topic when one is configured) has the header
 ``mcr.command = purge-person-receipt`` and a JSON value with the count of documents removed.
 Neither carries PHI: ids, counts and times only.
 """
@@ -22,6 +31,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from projections.dlq import Headers
@@ -35,6 +45,7 @@ __all__ = [
     "PURGE_RECEIPT",
     "PurgePerson",
     "PurgeReceipt",
+    "PurgeScope",
     "command_name",
     "parse_purge",
     "purge_message",
@@ -47,15 +58,37 @@ PURGE_RECEIPT = "purge-person-receipt"
 Message = tuple[bytes, bytes, Headers]
 
 
+class PurgeScope(StrEnum):
+    """What a purge removes (see the module docstring)."""
+
+    PERSON = "person"
+    ITEMS = "items"
+    SOURCE_KEYS = "source-keys"
+
+
 @dataclass(frozen=True)
 class PurgePerson:
-    """Remove everything projected for ``person_id``."""
+    """Remove what was projected for ``person_id``: everything, or only ``items``, or only the
+    documents of ``source_keys`` whoever holds them (one of the two at most)."""
 
     person_id: str
     command_id: str
     reason: str = "objection"
     items: tuple[tuple[str, str], ...] = ()
-    """Only these (org, source record id) items; empty means everything of the person."""
+    source_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.items and self.source_keys:
+            raise ValueError("a purge names items or source keys, not both")
+
+    @property
+    def scope(self) -> PurgeScope:
+        """What the purge removes."""
+        if self.items:
+            return PurgeScope.ITEMS
+        if self.source_keys:
+            return PurgeScope.SOURCE_KEYS
+        return PurgeScope.PERSON
 
 
 @dataclass(frozen=True)
@@ -79,13 +112,17 @@ def command_name(headers: Sequence[tuple[str, bytes | None]]) -> str | None:
 
 def purge_message(command: PurgePerson) -> Message:
     """Key, value and headers of a purge command."""
-    value = {
+    value: dict[str, Any] = {
         "command": PURGE_PERSON,
         "person_id": command.person_id,
         "command_id": command.command_id,
         "reason": command.reason,
-        "items": [list(item) for item in command.items],
+        "scope": command.scope.value,
     }
+    if command.items:
+        value["items"] = [list(item) for item in command.items]
+    if command.source_keys:
+        value["source_keys"] = list(command.source_keys)
     headers = [
         (COMMAND_HEADER, PURGE_PERSON.encode()),
         (PERSON_ID_HEADER, command.person_id.encode()),
@@ -101,9 +138,11 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 
 def _items(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    raw = body.get("items") or []
+    raw = body.get("items")
+    if not isinstance(raw, list) or not raw:
+        raise CommandError("items: scope items needs at least one item", field="items")
     items: list[tuple[str, str]] = []
-    for pair in raw if isinstance(raw, list) else [None]:
+    for pair in raw:
         if not (isinstance(pair, list) and len(pair) == 2 and all(_filled(v) for v in pair)):
             raise CommandError(
                 "items: must be a list of [org, source record id] string pairs", field="items"
@@ -112,8 +151,32 @@ def _items(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
+def _source_keys(body: dict[str, Any]) -> tuple[str, ...]:
+    raw = body.get("source_keys")
+    if not isinstance(raw, list) or not raw or not all(_filled(k) and ":" in k for k in raw):
+        raise CommandError(
+            "source_keys: scope source-keys needs a list of '<org>:<local id>' strings",
+            field="source_keys",
+        )
+    return tuple(raw)
+
+
 def _filled(value: object) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _scoped(body: dict[str, Any]) -> dict[str, Any]:
+    """The items or source keys the command's scope names (none for a whole person)."""
+    scope = body.get("scope", PurgeScope.PERSON.value)
+    if scope == PurgeScope.ITEMS:
+        return {"items": _items(body)}
+    if scope == PurgeScope.SOURCE_KEYS:
+        return {"source_keys": _source_keys(body)}
+    if scope == PurgeScope.PERSON:
+        if body.get("items") or body.get("source_keys"):
+            raise CommandError("scope: person purges name no items or keys", field="scope")
+        return {}
+    raise CommandError("scope: expected person, items or source-keys", field="scope")
 
 
 def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
@@ -125,7 +188,7 @@ def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
     if not isinstance(body, dict) or body.get("command") != PURGE_PERSON:
         raise CommandError(f"command: expected {PURGE_PERSON}", field="command")
     command = PurgePerson(
-        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"), _items(body)
+        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"), **_scoped(body)
     )
     if key is not None and key.decode("utf-8", errors="replace") != command.person_id:
         raise CommandError("key: must equal person_id", field="key")

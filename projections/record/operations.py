@@ -8,20 +8,21 @@ and break external versioning, and neither needs the ``reindex`` module this way
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from projections.record.bulk import BulkOp
+from projections.record.commands import PurgePerson, PurgeScope
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
-from projections.record.queries import person_documents, person_items
+from projections.record.queries import person_documents, person_items, source_key_documents
 from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
 from projections.record.writer import RecordWriter
 
-__all__ = ["SUMMARY_CHUNK", "move_documents", "purge_person", "write_summaries"]
+__all__ = ["SUMMARY_CHUNK", "move_documents", "purge", "write_summaries"]
 
 SUMMARY_CHUNK = 500
 
@@ -66,24 +67,29 @@ def move_documents(writer: RecordWriter, plan: RekeyPlan) -> tuple[int, set[str]
     return outcome.written, touched
 
 
-def purge_person(
-    writer: RecordWriter, person_id: str, items: Sequence[tuple[str, str]] = ()
-) -> int:
-    """Delete every document of ``person_id`` (items, patients, tombstones, summary), or with
-    ``items`` only the documents of those (org, source record id) items.
+def _purge_query(command: PurgePerson) -> dict[str, Any]:
+    if command.scope is PurgeScope.ITEMS:
+        return person_items(command.person_id, command.items)
+    if command.scope is PurgeScope.SOURCE_KEYS:
+        return source_key_documents(command.source_keys)
+    return person_documents(command.person_id)
 
-    Returns how many were deleted; refreshes afterwards so the purge is visible at once.
+
+def purge(writer: RecordWriter, command: PurgePerson) -> tuple[int, set[str]]:
+    """Delete the documents the command's scope names (for a whole person: items, patients,
+    tombstones, summary); returns how many, and the persons whose documents were deleted.
+
+    Refreshes afterwards so the purge is visible at once.
     """
     writer.refresh()
-    query = person_items(person_id, items) if items else person_documents(person_id)
-    hits = writer.hits(query)
+    hits = writer.hits(_purge_query(command))
     outcome = writer.bulk([BulkOp("delete", hit["_index"], hit["_id"]) for hit in hits])
     if outcome.retry:
         raise TransientWriteError("purge: items to retry")
     if outcome.rejected:
         raise WriteError(f"purge: {len(outcome.rejected)} deletes refused")
     writer.refresh()
-    return outcome.written
+    return outcome.written, {str(hit["_source"].get("person_id")) for hit in hits}
 
 
 def _summary_op(

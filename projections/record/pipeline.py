@@ -28,6 +28,7 @@ from projections.record.commands import (
     PURGE_PERSON,
     PurgePerson,
     PurgeReceipt,
+    PurgeScope,
     command_name,
     parse_purge,
 )
@@ -40,7 +41,7 @@ from projections.record.errors import (
     WriteError,
 )
 from projections.record.messages import RawMessage
-from projections.record.operations import move_documents, purge_person, write_summaries
+from projections.record.operations import move_documents, purge, write_summaries
 from projections.record.rekey import parse_identity_change, plan_rekey
 from projections.record.routes import apply_routes
 from projections.record.writer import RecordWriter
@@ -197,18 +198,20 @@ class RecordPipeline:
             raise CommandError("mcr.command: unknown command", field="mcr.command")
         command = parse_purge(message.key, message.value)
         self.flush()
-        deleted = 0
+        deleted, touched = 0, set[str]()
 
         def purge_and_report() -> None:
             nonlocal deleted
-            deleted += purge_person(self._writer, command.person_id, command.items)
+            count, persons = purge(self._writer, command)
+            deleted += count
+            touched.update(persons)
             self._report(command, deleted)
 
         self._retrying("purge", purge_and_report, retry_on=_NEVER_SKIPPED)
-        if command.items:
-            self._dirty.add(command.person_id)  # the rest stays: its summary is recomputed
+        if command.scope is PurgeScope.PERSON:
+            self._dirty.discard(command.person_id)  # its summary went with everything else
         else:
-            self._dirty.discard(command.person_id)
+            self._dirty.update(touched)  # what stays of them gets its summary recomputed
         self.stats.purged += deleted
 
     def _report(self, command: PurgePerson, deleted: int) -> None:

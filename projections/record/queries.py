@@ -10,7 +10,12 @@ from typing import Any
 
 from projections.record.documents import DOC_KIND_ITEM
 
-__all__ = ["person_documents", "person_items", "visible_items"]
+__all__ = [
+    "person_documents",
+    "person_items",
+    "source_key_documents",
+    "visible_items",
+]
 
 
 def visible_items(person_id: str, record_type: str | None = None) -> dict[str, Any]:
@@ -37,22 +42,37 @@ def person_documents(person_id: str) -> dict[str, Any]:
 
 
 def person_items(person_id: str, items: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """Query: the person's documents of the given (org, source record id) items."""
+    """Query: the person's documents of the given (org, source record id) items and of their
+    components (``<id>#...``, e.g. a FHIR Observation's component results)."""
     return {
         "bool": {
             "filter": [{"term": {"person_id": person_id}}],
-            "should": [
-                {
-                    "bool": {
-                        "filter": [
-                            {"term": {"org": org}},
-                            {"term": {"source_record_id": record_id}},
-                        ]
-                    }
-                }
-                for org, record_id in items
-            ],
+            "should": [_item_clause(org, record_id) for org, record_id in items],
             "minimum_should_match": 1,
+            "must_not": [{"term": {"doc_kind": "route"}}],
+        }
+    }
+
+
+def _item_clause(org: str, record_id: str) -> dict[str, Any]:
+    same_or_component = [
+        {"term": {"source_record_id": record_id}},
+        {"prefix": {"source_record_id": f"{record_id}#"}},
+    ]
+    return {
+        "bool": {
+            "filter": [{"term": {"org": org}}],
+            "should": same_or_component,
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def source_key_documents(source_keys: Sequence[str]) -> dict[str, Any]:
+    """Query: every document of the given source records, whoever holds them (not routes)."""
+    return {
+        "bool": {
+            "filter": [{"terms": {"source_key": list(source_keys)}}],
             "must_not": [{"term": {"doc_kind": "route"}}],
         }
     }

@@ -122,20 +122,34 @@ class Forwarded:
 
 @dataclass(frozen=True)
 class PurgeSeen:
-    """A purge command on ``mcr.shared``: every document of the person, or only ``items``."""
+    """A purge command on ``mcr.shared``: every document of the person, only ``items`` (and
+    their ``<id>#...`` components), or the documents of ``source_keys`` whoever holds them."""
 
     person_id: str
     items: frozenset[tuple[str, str]]
     partition: int
     offset: int
+    source_keys: frozenset[str] = frozenset()
 
-    def removes(self, person_id: str, item: tuple[str, str], where: Forwarded) -> bool:
-        """True when this purge removes the document of ``item`` of ``person_id`` shared at
-        ``where``: same person, whole person or the item named, and after it on the same
+    def removes(
+        self, person_id: str, item: tuple[str, str], where: Forwarded, source_key: str = ""
+    ) -> bool:
+        """True when this purge removes the document of ``item`` (of record ``source_key``) of
+        ``person_id`` shared at ``where``: in the purge's scope, and after it on the same
         partition (on another partition there is no order: counted as removed)."""
-        if self.person_id != person_id or (self.items and item not in self.items):
+        if not self._covers(person_id, item, source_key):
             return False
         return self.partition != where.partition or self.offset > where.offset
+
+    def _covers(self, person_id: str, item: tuple[str, str], source_key: str) -> bool:
+        if self.source_keys:
+            return source_key in self.source_keys
+        if self.person_id != person_id:
+            return False
+        org, record_id = item
+        return not self.items or any(
+            org == o and (record_id == r or record_id.startswith(f"{r}#")) for o, r in self.items
+        )
 
 
 @dataclass(frozen=True)
@@ -155,7 +169,8 @@ class PipelineLog:
             return False
         header = event.payload["header"]
         item = (header["org"], header["source_record_id"])
-        return any(p.removes(where.person_id, item, where) for p in self.purges)
+        key = f"{header['org']}:{header['local_patient_id']}"
+        return any(p.removes(where.person_id, item, where, key) for p in self.purges)
 
 
 def forwarded(linked: Iterable[LogMessage], shared: Iterable[LogMessage]) -> PipelineLog:
@@ -197,7 +212,7 @@ def _purge(message: LogMessage) -> PurgeSeen | None:
     except CommandError:
         return None
     return PurgeSeen(command.person_id, frozenset(command.items), message.partition,
-                     message.offset)  # fmt: skip
+                     message.offset, frozenset(command.source_keys))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -208,22 +208,50 @@ def test_item_purge_removes_only_the_withheld_items(
     start_worker: Callable[..., RunningWorker],
     opensearch_client: OpenSearch,
 ) -> None:
-    """A purge naming items deletes only those documents of the person; the summary follows."""
+    """A purge naming items deletes only those documents of the person, components included
+    (``<id>#...``); the summary follows."""
+    settings = record_settings
+    count = _seed(settings)
+    component = result_event(org="RC9", local_patient_id="LA1", source_record_id="LA1-r0#c-1")
+    produce(settings.kafka_bootstrap, settings.source_topic, [linked(component, "A")], partition=0)
+    worker = start_worker(settings)
+    wait_until(
+        lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="seed"
+    )
+    purge = purge_message(PurgePerson("A", "cmd-2", "withheld", (("RC9", "LA1-r0"),)))
+    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
+    wait_until(
+        lambda: committed(settings, settings.source_topic, 2) == [count + 2, -1001], what="purge"
+    )
+    docs = all_documents(opensearch_client, settings.alias)
+    worker.stop()
+    assert "result|RC9|LA1-r0" not in docs and "result|RC9|LA1-r0#c-1" not in docs
+    assert {"result|RC9|LA1-r1", "result|Y01|LA2-r0", "patient|RC9|LA1-pat"} <= set(docs)
+    assert docs["summary|A"]["summary"]["counts"]["result"] == 5
+    assert worker.worker.stats.purged == 2
+
+
+def test_source_key_purge_removes_those_records_whoever_holds_them(
+    record_settings: RecordSettings,
+    start_worker: Callable[..., RunningWorker],
+    opensearch_client: OpenSearch,
+) -> None:
+    """A purge naming source keys deletes every document of those records and nothing else."""
     settings = record_settings
     count = _seed(settings)
     worker = start_worker(settings)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
-    purge = purge_message(PurgePerson("A", "cmd-2", "withheld", (("RC9", "LA1-r0"),)))
+    purge = purge_message(PurgePerson("B", "cmd-4", "objection", source_keys=("Y01:LA2",)))
     produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
     wait_until(
         lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="purge"
     )
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
-    assert "result|RC9|LA1-r0" not in docs
-    assert {"result|RC9|LA1-r1", "result|Y01|LA2-r0", "patient|RC9|LA1-pat"} <= set(docs)
-    assert docs["summary|A"]["summary"]["counts"]["result"] == 5
-    assert worker.worker.stats.purged == 1
+    keys = {d.get("source_key") for d in docs.values() if d["doc_kind"] != "route"}
+    assert "Y01:LA2" not in keys and {"RC9:LA1", "RC9:LB1"} <= keys
+    assert docs["summary|A"]["summary"]["counts"]["result"] == 3
+    assert worker.worker.stats.purged == 5
 
 
 def test_undecodable_message_is_dead_lettered_and_the_worker_carries_on(

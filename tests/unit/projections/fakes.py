@@ -74,7 +74,10 @@ class FakeWriter:
         self.calls.append(("hits", query))
         if "terms" in query["bool"]["filter"][0]:  # a move: nothing to move in these tests
             return []
-        return [{"_index": "record-v1-1", "_id": f"doc{i}"} for i in range(5)]
+        return [
+            {"_index": "record-v1-1", "_id": f"doc{i}", "_source": {"person_id": "P1"}}
+            for i in range(5)
+        ]
 
     def summaries(self, person_ids: Sequence[str]) -> dict[str, Any]:
         self.calls.append(("summaries", list(person_ids)))

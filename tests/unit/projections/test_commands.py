@@ -10,6 +10,7 @@ import pytest
 from projections.record.commands import (
     PurgePerson,
     PurgeReceipt,
+    PurgeScope,
     command_name,
     parse_purge,
     purge_message,
@@ -25,16 +26,32 @@ def test_purge_message_round_trips() -> None:
     assert (key, headers) == (b"P1", [("mcr.command", b"purge-person"), ("mcr.person_id", b"P1")])
     assert json.loads(value) == {"command": "purge-person", "person_id": "P1",
                                  "command_id": "cmd-1", "reason": "objection",
-                                 "items": []}  # fmt: skip
+                                 "scope": "person"}  # fmt: skip
     assert (command_name(headers), parse_purge(key, value)) == ("purge-person", command)
 
 
 def test_item_purge_round_trips() -> None:
-    """A purge limited to withheld items carries them as [org, source record id] pairs."""
+    """A purge limited to withheld items says so and carries them as [org, id] pairs."""
     command = PurgePerson("P1", "cmd-2", "withheld", (("Y01", "Encounter/9"),))
     key, value, _ = purge_message(command)
-    assert json.loads(value)["items"] == [["Y01", "Encounter/9"]]
+    body = json.loads(value)
+    assert (body["scope"], body["items"]) == ("items", [["Y01", "Encounter/9"]])
     assert parse_purge(key, value) == command
+
+
+def test_source_key_purge_round_trips() -> None:
+    """A purge of moved source records names the keys, whoever holds them."""
+    command = PurgePerson("P1", "cmd-3", "objection", source_keys=("RC9:H7", "Y01:G1"))
+    key, value, _ = purge_message(command)
+    assert json.loads(value)["scope"] == "source-keys"
+    assert parse_purge(key, value) == command
+    assert command.scope is PurgeScope.SOURCE_KEYS
+
+
+def test_first_format_without_scope_is_a_whole_person_purge() -> None:
+    """A command written before scopes existed still purges the whole person."""
+    value = b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"}'
+    assert parse_purge(b"P1", value).scope is PurgeScope.PERSON
 
 
 def test_ordinary_events_have_no_command() -> None:
@@ -52,9 +69,15 @@ def test_ordinary_events_have_no_command() -> None:
         (b"P2", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"}',
          "key"),
         (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
-                b' "items": [["Y01"]]}', "items"),
+                b' "scope": "items", "items": [["Y01"]]}', "items"),
         (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
-                b' "items": "Y01"}', "items"),
+                b' "scope": "items", "items": []}', "items"),
+        (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
+                b' "scope": "source-keys", "source_keys": ["nocolon"]}', "source_keys"),
+        (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
+                b' "items": [["Y01", "E1"]]}', "scope"),
+        (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
+                b' "scope": "everyone"}', "scope"),
     ],
 )  # fmt: skip
 def test_malformed_purges_name_the_field(key: bytes, value: bytes, field: str) -> None:

@@ -130,6 +130,37 @@ def test_an_item_purge_removes_only_the_items_it_names() -> None:
     assert _fate(TWO, log) == Fate("searchable")
 
 
+def test_a_source_key_purge_removes_that_records_documents_whoever_holds_them() -> None:
+    """A purge of moved source records removes their documents under any person; other
+    records of the same person stay."""
+    key = "{org}:{local_patient_id}".format(**ONE.payload["header"])
+    others = [e for e in ITEMS if "{org}:{local_patient_id}".format(**e.payload["header"]) != key]
+    other = others[0]
+    command = PurgePerson("p9", "c-9", "objection", source_keys=(key,))
+    k, v, h = purge_message(command)
+    purge = LogMessage(k, v, tuple((n, x or b"") for n, x in h), 1, 0)
+    log = forwarded(
+        [_event(ONE, "p1", 0, 1), _event(other, "p1", 0, 2)],
+        [_event(ONE, "p1", 0, 1), _event(other, "p1", 0, 2), purge],
+    )
+
+    assert _fate(ONE, log) == Fate("purged")
+    assert _fate(other, log) == Fate("searchable")
+
+
+def test_an_item_purge_covers_the_items_components() -> None:
+    """Withholding an item removes its <id>#... components too."""
+    component = _with_header(
+        TWO, source_record_id=f"{_item(ONE)[1]}#component-0", org=_item(ONE)[0]
+    )
+    log = forwarded(
+        [_event(component, "p1", 0, 1)],
+        [_event(component, "p1", 0, 1), _purge("p1", 0, 3, _item(ONE))],
+    )
+
+    assert _fate(component, log) == Fate("purged")
+
+
 def test_an_event_on_linked_but_not_shared_was_kept_back() -> None:
     """Kept back by consent, with the reason inferred from the event."""
     log = forwarded([_event(ONE, "p1", 0, 1)], [])

@@ -43,6 +43,10 @@ changes_topic = app.topic(SETTINGS.changes_topic, key_type=bytes, value_type=byt
 shared_topic = app.topic(SETTINGS.shared_topic, key_type=bytes, value_type=bytes)
 dlq_topic = app.topic(SETTINGS.dlq_topic, key_type=bytes, value_type=bytes)
 _TOPICS = {Target.SHARED: shared_topic, Target.DLQ: dlq_topic}
+# One decide-and-send at a time: otherwise ``follow_identity_changes`` could move a person's
+# source keys and send their purge between ``share`` reading the old mapping and sending an
+# event of that person, and the event would land after its purge.
+_DECIDING = asyncio.Lock()
 
 
 def _consumed(event: Any) -> Consumed:
@@ -76,8 +80,9 @@ async def share(stream: Any) -> AsyncIterator[int]:
     async for events in stream.noack_take(SETTINGS.batch_size, within=within):
         started = time.perf_counter()
         batch = [_consumed(e) for e in events]
-        outcome = await DATABASE.run_retrying(share_batch, batch=batch, now=datetime.now(UTC))
-        await _send(outcome.outgoing)
+        async with _DECIDING:
+            outcome = await DATABASE.run_retrying(share_batch, batch=batch, now=datetime.now(UTC))
+            await _send(outcome.outgoing)
         await _acknowledge(stream, events)
         log.info(
             "consent batch decided",
@@ -96,8 +101,10 @@ async def follow_identity_changes(stream: Any) -> AsyncIterator[int]:
     within = SETTINGS.batch_within_ms / 1000
     async for events in stream.noack_take(SETTINGS.batch_size, within=within):
         batch = [_consumed(e) for e in events]
-        outgoing = await DATABASE.run_retrying(follow_identity, batch=batch, now=datetime.now(UTC))
-        await _send(outgoing)
+        async with _DECIDING:
+            now = datetime.now(UTC)
+            outgoing = await DATABASE.run_retrying(follow_identity, batch=batch, now=now)
+            await _send(outgoing)
         await _acknowledge(stream, events)
         if outgoing:
             log.info("consent followed identity changes", count=len(batch), sent=len(outgoing))

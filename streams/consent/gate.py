@@ -1,25 +1,30 @@
 """One batch of consumed messages -> what the consent stage sends. Decisions are
 :mod:`rules`; this module reads and writes the consent tables and builds messages.
 
-``share_batch`` (``mcr.linked``): each event is decided against its person's state as it is at
+``share_batch`` (``mcr.linked``): each event is decided against its consent state as it is at
 that point of the batch (a consent event earlier in the batch counts for the events after it;
-one person's events share a partition, so they arrive in order). Shareable events go to
-``mcr.shared`` unchanged (same key, bytes and headers); kept-back events go nowhere, and are
-counted by reason; a consent event updates the state and, when an objection takes effect or
-an item already shared is withheld, sends a purge command. Undecodable events are dead
-letters.
+one person's events share a partition, so they arrive in order). The state is that of the
+person in the event's header *and* of the person its source key belongs to by the newest
+identity change (the two differ for a while after a merge, unmerge or re-link): if either
+says no, the event is kept back. Shareable events go to ``mcr.shared`` unchanged (same key,
+bytes and headers); kept-back events go nowhere and are counted by reason. A consent event
+updates the state and sends the purge it calls for (:func:`rules.purge_for`); a sensitive
+later version of an item purges the shared earlier one (:func:`rules.relabel_purge`).
 
 ``follow_identity`` (``mcr.identity.changes``): records which person each source key belongs
-to, so preferences move with merges and unmerges. When the person a change moves records to
-objects, that person is purged, and after a MERGE the retired person too (purges are
-idempotent, and either may hold documents of the moved records, whichever order the projection
-sees the merge and the purges in).
+to, so preferences move with merges and unmerges. When records move into a person who
+objects, that person and the moved source records are purged (whoever holds them when the
+projection applies the purge), and after a MERGE the retired person too.
+
+An event that cannot be read or stored (undecodable, no person header, text PostgreSQL
+refuses) is a dead letter with the reason, alone: the rest of the batch goes on. A consent
+event dead-lettered is logged as an error: a lost preference is a safety event.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,20 +32,32 @@ from typing import Any
 
 import psycopg
 
+from mcr.logging import get_logger
 from projections.dlq import DeadLetter, Headers, dead_letter_headers
 from projections.record.commands import PurgePerson, purge_message
 from schemas import codec
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from streams.consent import repository
-from streams.consent.rules import ItemRef, Verdict, purge_for, verdict
-from streams.consent.state import ConsentState, Preference, apply
+from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
+from streams.consent.state import ConsentState, Preference, apply, fold
 
-__all__ = ["STAGE", "Consumed", "Outgoing", "Target", "follow_identity", "share_batch"]
+__all__ = [
+    "STAGE",
+    "BatchOutcome",
+    "Consumed",
+    "Outgoing",
+    "Target",
+    "follow_identity",
+    "share_batch",
+]
 
 STAGE = "consent"
 Connection = psycopg.Connection[Any]
+log = get_logger(__name__)
 _MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
+# Bad input, as opposed to a lost database (which retries the whole batch).
+_UNREADABLE = (DecodeError, KeyError, TypeError, ValueError, psycopg.DataError)
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,7 @@ class Consumed:
     """One consumed message and where it was read."""
 
     key: bytes | None
-    value: bytes
+    value: bytes | None
     headers: Headers
     topic: str
     partition: int
@@ -68,7 +85,7 @@ class Outgoing:
 
     target: Target
     key: bytes | None
-    value: bytes
+    value: bytes | None
     headers: Headers
 
 
@@ -89,7 +106,8 @@ class _Event:
     person_id: str
 
 
-def _dead_letter(message: Consumed, reason: str) -> Outgoing:
+def _dead_letter(message: Consumed, error: BaseException | str) -> Outgoing:
+    reason = error if isinstance(error, str) else type(error).__name__
     letter = DeadLetter(
         message.value,
         message.key,
@@ -99,9 +117,8 @@ def _dead_letter(message: Consumed, reason: str) -> Outgoing:
         message.offset,
         reason,
     )
-    return Outgoing(
-        Target.DLQ, message.key, message.value, dead_letter_headers(letter, stage=STAGE)
-    )
+    headers = dead_letter_headers(letter, stage=STAGE)
+    return Outgoing(Target.DLQ, message.key, message.value, headers)
 
 
 def _header(headers: Headers, name: str) -> str | None:
@@ -115,63 +132,106 @@ def _read(message: Consumed) -> _Event | Outgoing:
     person = _header(message.headers, PERSON_ID_HEADER)
     if person is None:
         return _dead_letter(message, f"MissingHeader:{PERSON_ID_HEADER}")
+    if message.value is None:
+        return _dead_letter(message, "MissingValue")
     try:
         decoded = codec.decode(message.value)
-    except DecodeError as exc:
-        return _dead_letter(message, type(exc).__name__)
-    header = decoded.payload["header"]
-    key = source_key(header["org"], header["local_patient_id"])
+        header = decoded.payload["header"]
+        key = source_key(header["org"], header["local_patient_id"])
+    except _UNREADABLE as exc:
+        return _dead_letter(message, exc)
     return _Event(message, decoded.record_type, decoded.payload, key, person)
 
 
-def _purge(person_id: str, reason: str, items: Sequence[tuple[str, str]] = ()) -> Outgoing:
-    command = PurgePerson(person_id, str(uuid.uuid4()), reason, tuple(sorted(items)))
+def _purges(persons: Iterable[str], purge: Purge | None) -> list[Outgoing]:
+    if purge is None:
+        return []
+    return [_command(PurgePerson(p, str(uuid.uuid4()), purge.reason, purge.items)) for p in persons]
+
+
+def _command(command: PurgePerson) -> Outgoing:
     key, value, headers = purge_message(command)
     return Outgoing(Target.SHARED, key, value, headers)
 
 
 def _item(event: _Event) -> ItemRef:
     header = event.payload["header"]
-    labels = tuple(header.get("confidentiality") or ())
-    return ItemRef(event.record_type.value, header["org"], header["source_record_id"], labels)
+    return ItemRef(
+        event.record_type.value,
+        header["org"],
+        header["source_record_id"],
+        tuple(header.get("confidentiality") or ()),
+        int(header.get("record_version") or 1),
+    )
+
+
+def _persons(event: _Event, moved: dict[str, str]) -> tuple[str, ...]:
+    """The header person, and the person the newest identity change gives the source key."""
+    return tuple(dict.fromkeys((event.person_id, moved.get(event.source_key, event.person_id))))
+
+
+def _combined(state: dict[str, ConsentState], persons: Sequence[str]) -> ConsentState:
+    if len(persons) == 1:
+        return state[persons[0]]
+    return fold(p for person in persons for p in state[person].preferences.values())
 
 
 def share_batch(conn: Connection, batch: Sequence[Consumed], *, now: datetime) -> BatchOutcome:
     """Decide a batch of ``mcr.linked`` messages, in order (see the module docstring)."""
     read = [_read(message) for message in batch]
-    events = {i: e for i, e in enumerate(read) if isinstance(e, _Event)}
-    moved = repository.persons_of(conn, {e.source_key for e in events.values()})
-    person_of = {i: moved.get(e.source_key, e.person_id) for i, e in events.items()}
-    state = repository.states(conn, person_of.values())
+    events = [e for e in read if isinstance(e, _Event)]
+    moved = repository.persons_of(conn, {e.source_key for e in events})
+    state = repository.states(conn, {p for e in events for p in _persons(e, moved)})
     outcome = BatchOutcome()
-    for index, item in enumerate(read):
+    for item in read:
         if isinstance(item, Outgoing):
             outcome.outgoing.append(item)
             outcome.verdicts.append(None)
             continue
-        person = person_of[index]
-        found = verdict(_item(item), state[person], now)
+        persons = _persons(item, moved)
+        try:
+            found, sent = _decide(conn, item, persons, state, now)
+        except _UNREADABLE as exc:
+            found, sent = None, [_dead_letter(item.message, exc)]
+            if item.record_type is RecordType.CONSENT:
+                log.error("consent event dead-lettered", error_type=type(exc).__name__)
         outcome.verdicts.append(found)
-        if found is Verdict.CONSENT_EVENT:
-            outcome.outgoing.extend(_consent_event(conn, item, person, state, now))
-        elif found is Verdict.SHARE:
-            message = item.message
-            outcome.outgoing.append(
-                Outgoing(Target.SHARED, message.key, message.value, message.headers)
-            )
+        outcome.outgoing.extend(sent)
     return outcome
 
 
+def _decide(
+    conn: Connection,
+    event: _Event,
+    persons: Sequence[str],
+    state: dict[str, ConsentState],
+    now: datetime,
+) -> tuple[Verdict, list[Outgoing]]:
+    item = _item(event)
+    found = verdict(item, _combined(state, persons), now)
+    if found is Verdict.CONSENT_EVENT:
+        return found, _consent_event(conn, event, persons, state, now)
+    if found is Verdict.SHARE:
+        message = event.message
+        return found, [Outgoing(Target.SHARED, message.key, message.value, message.headers)]
+    return found, _purges(persons, relabel_purge(item, found))
+
+
 def _consent_event(
-    conn: Connection, event: _Event, person: str, state: dict[str, ConsentState], now: datetime
+    conn: Connection,
+    event: _Event,
+    persons: Sequence[str],
+    state: dict[str, ConsentState],
+    now: datetime,
 ) -> list[Outgoing]:
-    """Store the preference, update the batch's view of the state, purge what it removes
-    (again on a repeated event: see :func:`rules.purge_for`)."""
+    """Store the preference under its source key's person, update the batch's view of the
+    state, and purge what it removes (again on a repeated event: :func:`rules.purge_for`)."""
+    owner = persons[-1]
     preference = Preference.from_payload(event.payload)
-    if repository.save(conn, preference, source_key=event.source_key, person_id=person):
-        state[person] = apply(state[person], preference)
-    purge = purge_for(preference.key, state[person], now)
-    return [] if purge is None else [_purge(person, purge.reason, purge.items)]
+    if repository.save(conn, preference, source_key=event.source_key, person_id=owner):
+        for person in persons:
+            state[person] = apply(state[person], preference)
+    return _purges(persons, purge_for(preference.key, state[owner], now))
 
 
 def follow_identity(
@@ -181,31 +241,28 @@ def follow_identity(
     outgoing: list[Outgoing] = []
     for message in batch:
         try:
-            record = codec.decode_record(message.value)
-        except DecodeError as exc:
-            outgoing.append(_dead_letter(message, type(exc).__name__))
-            continue
-        change = record.payload
-        if record.schema_name != "identity_change":
-            outgoing.append(_dead_letter(message, "NotAnIdentityChange"))
-            continue
-        repository.move_source_keys(
-            conn,
-            change["source_keys"],
-            person_id=change["person_id"],
-            changed_at=change["occurred_at"],
-        )
-        previous = change.get("previous_person_id")
-        if change["kind"] in _MOVING_KINDS or previous:
-            # After a merge the retired person's documents may not have moved yet: purge both.
-            also = previous if change["kind"] == "MERGE" else None
-            outgoing.extend(_after_move(conn, change["person_id"], also, now))
+            outgoing.extend(_follow(conn, message, now))
+        except _UNREADABLE as exc:
+            outgoing.append(_dead_letter(message, exc))
     return outgoing
 
 
-def _after_move(
-    conn: Connection, person_id: str, retired: str | None, now: datetime
-) -> list[Outgoing]:
-    if not repository.states(conn, [person_id])[person_id].objects(now):
+def _follow(conn: Connection, message: Consumed, now: datetime) -> list[Outgoing]:
+    if message.value is None:
+        return [_dead_letter(message, "MissingValue")]
+    record = codec.decode_record(message.value)
+    if record.schema_name != "identity_change":
+        return [_dead_letter(message, "NotAnIdentityChange")]
+    change = record.payload
+    keys, person = change["source_keys"], change["person_id"]
+    repository.move_source_keys(conn, keys, person_id=person, changed_at=change["occurred_at"])
+    previous = change.get("previous_person_id")
+    if change["kind"] not in _MOVING_KINDS and not previous:
         return []
-    return [_purge(p, "objection") for p in (person_id, retired) if p]
+    if not repository.states(conn, [person])[person].objects(now):
+        return []
+    retired = [previous] if change["kind"] == "MERGE" and previous else []
+    purges = [PurgePerson(p, str(uuid.uuid4()), "objection") for p in (person, *retired)]
+    if keys:
+        purges.append(PurgePerson(person, str(uuid.uuid4()), "objection", source_keys=tuple(keys)))
+    return [_command(p) for p in purges]

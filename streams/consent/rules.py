@@ -4,10 +4,12 @@ must undo. Pure.
 An event is shared unless, at the time it is processed:
 
 1. its person objects to the shared care record (``objection``);
-2. it is one of the items the person asked its organisation to withhold (``withheld``);
+2. it is one of the items the person asked its organisation to withhold, or a component of one
+   (``<id>#...``, as producers name a FHIR Observation's components) (``withheld``);
 3. it carries a very restricted label (``V``) or a sensitive category, such as sexual health,
    whose records the law keeps out of general sharing (``sensitive``). ``R`` (restricted) is
-   shared: the viewer shows it with its label.
+   shared: the viewer shows it with its label. When a later version of an item turns
+   sensitive, the earlier shared version is purged (:func:`relabel_purge`).
 
 Consent events themselves are never shared: preferences are read from the consent state.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "Verdict",
     "kept_back",
     "purge_for",
+    "relabel_purge",
     "verdict",
 ]
 
@@ -56,6 +59,7 @@ class ItemRef:
     org: str
     source_record_id: str
     confidentiality: tuple[str, ...] = ()
+    version: int = 1
 
 
 def verdict(item: ItemRef, state: ConsentState, now: datetime) -> Verdict:
@@ -64,11 +68,27 @@ def verdict(item: ItemRef, state: ConsentState, now: datetime) -> Verdict:
         return Verdict.CONSENT_EVENT
     if state.objects(now):
         return Verdict.OBJECTION
-    if (item.org, item.source_record_id) in state.withheld(now):
+    if _is_withheld(item, state.withheld(now)):
         return Verdict.WITHHELD
     if SENSITIVE_LABELS.intersection(item.confidentiality):
         return Verdict.SENSITIVE
     return Verdict.SHARE
+
+
+def _is_withheld(item: ItemRef, withheld: frozenset[ItemKey]) -> bool:
+    record_id = item.source_record_id
+    return any(
+        org == item.org and (record_id == held or record_id.startswith(f"{held}#"))
+        for org, held in withheld
+    )
+
+
+def relabel_purge(item: ItemRef, found: Verdict) -> Purge | None:
+    """The purge a kept-back event needs: a sensitive version of an item that had earlier
+    versions may follow a shared one, which must go (a version 1 has nothing before it)."""
+    if found is Verdict.SENSITIVE and item.version > 1:
+        return Purge("sensitive", ((item.org, item.source_record_id),))
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,7 +111,7 @@ def purge_for(key: ItemKey, state: ConsentState, now: datetime) -> Purge | None:
         return None
     if held.denies(Scope.SHARED_CARE_RECORD, now):
         return Purge("objection")
-    if held.denies(Scope.ITEM_WITHHELD, now):
+    if held.denies(Scope.ITEM_WITHHELD, now) and held.withheld_record_ids:
         return Purge("withheld", tuple(sorted((held.org, r) for r in held.withheld_record_ids)))
     return None
 

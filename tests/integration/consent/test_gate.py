@@ -47,9 +47,10 @@ def _is_command(o: Outgoing) -> bool:
     return any(name == COMMAND_HEADER for name, _ in o.headers)
 
 
-def _purges(outgoing: list[Outgoing]) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+def _purges(outgoing: list[Outgoing]) -> list[tuple[str, str, tuple[Any, ...]]]:
+    """(person, reason, items or source keys) of each purge command sent."""
     commands = [parse_purge(o.key, o.value) for o in outgoing if _is_command(o)]
-    return [(c.person_id, c.reason, c.items) for c in commands]
+    return [(c.person_id, c.reason, c.items or c.source_keys) for c in commands]
 
 
 def test_objection_keeps_back_later_events_and_purges_once_per_event(db: Conn) -> None:
@@ -143,7 +144,11 @@ def test_merge_into_an_objecting_person_purges_both_and_keeps_back_late_events(d
         "MERGE", "P2", previous="P1", source_keys=(other_key,), occurred_at=T0 + timedelta(hours=1)
     )
     outgoing = follow_identity(db, _changes(merge), now=NOW)
-    assert sorted(_purges(outgoing)) == [("P1", "objection", ()), ("P2", "objection", ())]
+    assert _purges(outgoing) == [
+        ("P2", "objection", ()),
+        ("P1", "objection", ()),
+        ("P2", "objection", (other_key,)),
+    ]
     late = share_batch(db, _batch((result_event(org="RC9", local_patient_id="H7"), "P1")), now=NOW)
     assert late.verdicts == [Verdict.OBJECTION]
 
@@ -156,7 +161,7 @@ def test_unmerge_takes_the_objection_back_with_its_records(db: Conn) -> None:
         "UNMERGE", "P1", previous="P2", source_keys=(key,), occurred_at=T0 + timedelta(hours=2)
     )
     outgoing = follow_identity(db, _changes(unmerge), now=NOW)
-    assert _purges(outgoing) == [("P1", "objection", ())]
+    assert _purges(outgoing) == [("P1", "objection", ()), ("P1", "objection", (key,))]
     passed = share_batch(
         db, _batch((result_event(org="RC9", local_patient_id="H1"), "P2")), now=NOW
     )
@@ -181,3 +186,66 @@ def test_identity_change_that_is_not_one_is_a_dead_letter(db: Conn) -> None:
     (out,) = follow_identity(db, _changes(value), now=NOW)
     assert out.target is Target.DLQ
     assert dict(out.headers)["mcr.dlq.reason"] == b"NotAnIdentityChange"
+
+
+def test_a_sensitive_later_version_purges_the_shared_earlier_one(db: Conn) -> None:
+    """v1 shared, v2 labelled sexual-health: v2 is kept back and v1's document is purged; a
+    sensitive version 1 has nothing before it to purge."""
+    outcome = share_batch(
+        db,
+        _batch(
+            (gp_encounter("E1"), "P1"),
+            (labelled(gp_encounter("E1", version=2), "sexual-health"), "P1"),
+            (labelled(gp_encounter("E2"), "sexual-health"), "P1"),
+        ),
+        now=NOW,
+    )
+    assert outcome.verdicts == [Verdict.SHARE, Verdict.SENSITIVE, Verdict.SENSITIVE]
+    assert _purges(outcome.outgoing) == [("P1", "sensitive", ((GP, "E1"),))]
+
+
+def test_withholding_covers_components_and_an_empty_list_purges_nothing(db: Conn) -> None:
+    """Withholding an Observation also keeps back its components (<id>#...); a withhold that
+    names no items purges nothing (never the whole record)."""
+    nothing = consent_event("ITEM_WITHHELD", source_record_id="C8")
+    withhold = consent_event("ITEM_WITHHELD", withheld=("Obs/1",), source_record_id="C9")
+    outcome = share_batch(
+        db,
+        _batch(
+            (nothing, "P1"),
+            (withhold, "P1"),
+            (result_event(org=GP, source_record_id="Obs/1#component-0"), "P1"),
+            (result_event(org=GP, source_record_id="Obs/10"), "P1"),
+        ),
+        now=NOW,
+    )
+    assert outcome.verdicts[2:] == [Verdict.WITHHELD, Verdict.SHARE]
+    assert _purges(outcome.outgoing) == [("P1", "withheld", ((GP, "Obs/1"),))]
+
+
+def test_either_the_header_person_or_the_source_keys_person_objecting_keeps_back(
+    db: Conn,
+) -> None:
+    """Right after a re-link the header and the newest identity change disagree: if either
+    person objects, the event is kept back."""
+    key = "RC9:H7"
+    share_batch(db, _batch((consent_event(local_patient_id="P001"), "P2")), now=NOW)
+    follow_identity(db, _changes(identity_change("NEW_PERSON", "P1", source_keys=(key,))), now=NOW)
+    event = result_event(org="RC9", local_patient_id="H7", source_record_id="R5")
+    outcome = share_batch(db, _batch((event, "P2")), now=NOW)
+    assert outcome.verdicts == [Verdict.OBJECTION] and outcome.outgoing == []
+
+
+def test_a_poison_event_is_dead_lettered_alone(db: Conn) -> None:
+    """A consent event PostgreSQL cannot store (NUL in text) and a message without a value are
+    dead letters; the events around them are still decided."""
+    poison = consent_event("ITEM_WITHHELD", withheld=("E\x00vil",), source_record_id="C9")
+    batch = _batch((result_event(source_record_id="R1"), "P1"), (poison, "P1"))
+    batch.append(Consumed(b"P1", None, [("mcr.person_id", b"P1")], "mcr.linked", 0, 9))
+    batch += _batch((result_event(source_record_id="R2"), "P1"))
+    outcome = share_batch(db, batch, now=NOW)
+    assert outcome.verdicts == [Verdict.SHARE, None, None, Verdict.SHARE]
+    reasons = [
+        dict(o.headers)["mcr.dlq.reason"] for o in outcome.outgoing if o.target is Target.DLQ
+    ]
+    assert reasons == [b"DataError", b"MissingValue"]

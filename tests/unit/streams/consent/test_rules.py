@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from streams.consent.rules import ItemRef, Purge, Verdict, kept_back, purge_for, verdict
+from streams.consent.rules import (
+    ItemRef,
+    Purge,
+    Verdict,
+    kept_back,
+    purge_for,
+    relabel_purge,
+    verdict,
+)
 from streams.consent.state import ConsentState, Decision, Scope, fold
 from tests.unit.streams.consent.builders import GP, NOW, preference
 
@@ -73,3 +81,34 @@ def test_kept_back_counts_reasons_not_ids() -> None:
     """The batch log gets counts per reason only."""
     verdicts = [Verdict.SHARE, Verdict.OBJECTION, Verdict.OBJECTION, Verdict.SENSITIVE]
     assert kept_back(verdicts) == {"objection": 2, "sensitive": 1}
+
+
+def test_withholding_an_item_covers_its_components() -> None:
+    """Producers name a FHIR Observation's components <id>#...: they are withheld with it."""
+    state = fold([WITHHOLDS_E1])
+    assert verdict(ItemRef("result", GP, "E1#component-0"), state, NOW) is Verdict.WITHHELD
+    assert verdict(ItemRef("result", GP, "E10"), state, NOW) is Verdict.SHARE
+
+
+def test_a_withhold_naming_nothing_purges_nothing() -> None:
+    """An ITEM_WITHHELD with no ids must never become a purge of the whole record."""
+    state = fold([preference(Scope.ITEM_WITHHELD, item="C9")])
+    assert purge_for((GP, "C9"), state, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("version", "found", "expected"),
+    [
+        (2, Verdict.SENSITIVE, Purge("sensitive", ((GP, "E1"),))),
+        (1, Verdict.SENSITIVE, None),
+        (2, Verdict.WITHHELD, None),
+        (2, Verdict.OBJECTION, None),
+    ],
+)
+def test_relabel_purge_only_for_a_later_sensitive_version(
+    version: int, found: Verdict, expected: Purge | None
+) -> None:
+    """A sensitive version after an earlier one purges that item (the earlier may be shared);
+    withheld and objecting events were purged when the preference arrived."""
+    item = ItemRef("encounter", GP, "E1", ("sexual-health",), version)
+    assert relabel_purge(item, found) == expected

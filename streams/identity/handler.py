@@ -111,11 +111,25 @@ def decode_event(
         decoded = codec.decode(value)
     except DecodeError as exc:
         return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
+    if _holds_nul(decoded.payload):
+        # Valid Avro, but PostgreSQL text cannot hold NUL: one such event would fail the
+        # whole batch's MPI lookup again and again, so it is a dead letter on its own.
+        return Routing(Route.DLQ, reason="InvalidText: a text field holds a NUL character")
     record = from_payload(decoded.record_type, decoded.payload)
     event = RawEvent(decoded.record_type.value, topic, partition, offset, value)
     merged = decoded.payload.get("merged_local_patient_ids") or []
     is_patient = decoded.record_type is RecordType.PATIENT
     return DecodedEvent(record, event, tuple(merged) if is_patient else ())
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def route_decoded(

@@ -52,6 +52,15 @@ def test_undecodable_bytes_go_to_the_dlq(mpi: psycopg.Connection[Any]) -> None:
     assert headers[DLQ_REASON].startswith(b"CorruptEventError")
 
 
+def test_text_with_a_nul_character_is_a_dead_letter_alone(mpi: psycopg.Connection[Any]) -> None:
+    """Valid Avro whose local id holds NUL (PostgreSQL text cannot) is dead-lettered in a batch
+    whose other events are still linked."""
+    values = [patient_event(), patient_event(record(local_id="H\x001")), result_event()]
+    consumed = [Consumed(v, "mcr.source.patient", 2, i) for i, v in enumerate(values)]
+    routes = [r.route for r in handle_batch(mpi, consumed, weights=W)]
+    assert routes == [Route.LINKED, Route.DLQ, Route.LINKED]
+
+
 def test_review_holds_the_event_bytes(mpi: psycopg.Connection[Any]) -> None:
     """An event of a record sent to review is held (not forwarded) with its exact bytes."""
     from datetime import date

@@ -61,6 +61,18 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
     return ReviewItem(row[0], source_key(row[1], row[2]), *row[3:])
 
 
+_INSERT = """INSERT INTO review_queue (org, local_id, rule, candidate_person_id, score,
+                                     evidence, demographics)
+             VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING review_id"""
+# ON CONFLICT against the one-pending-review index: no check-then-insert race with an unmerge
+# or the stream opening a review for the same record at the same moment.
+_INSERT_UNLESS_PENDING = """INSERT INTO review_queue (org, local_id, rule, candidate_person_id,
+                                                   score, evidence, demographics)
+             VALUES (%s, %s, %s, %s, %s, %s, %s)
+             ON CONFLICT (org, local_id) WHERE status = 'pending' DO NOTHING
+             RETURNING review_id"""
+
+
 def _insert(
     conn: Connection,
     record: Demographics,
@@ -69,11 +81,10 @@ def _insert(
     candidate: str | None,
     score: float | None,
     evidence: dict[str, Any],
-) -> int:
+    unless_pending: bool = False,
+) -> int | None:
     row = conn.execute(
-        """INSERT INTO review_queue (org, local_id, rule, candidate_person_id, score, evidence,
-                                     demographics) VALUES (%s, %s, %s, %s, %s, %s, %s)
-           RETURNING review_id""",
+        _INSERT_UNLESS_PENDING if unless_pending else _INSERT,
         (
             record.org,
             record.local_id,
@@ -84,14 +95,13 @@ def _insert(
             Jsonb(record.to_json()),
         ),
     ).fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(row[0]) if row is not None else None
 
 
 def open_review(conn: Connection, record: Demographics, found: Match) -> int:
     """Queue ``record`` for review against the matcher's candidate; returns the review id."""
     evidence = found.evidence
-    return _insert(
+    review_id = _insert(
         conn,
         record,
         rule=evidence.rule.value,
@@ -99,6 +109,8 @@ def open_review(conn: Connection, record: Demographics, found: Match) -> int:
         score=evidence.score,
         evidence=evidence.to_json(),
     )
+    assert review_id is not None  # without ON CONFLICT a duplicate raises instead
+    return review_id
 
 
 def open_recheck(
@@ -111,9 +123,8 @@ def open_recheck(
     score: float | None = None,
 ) -> int | None:
     """Question the link of an already linked ``record`` against ``candidate``; returns the
-    review id, or None when the record already has a pending review."""
-    if is_pending(conn, record.org, record.local_id):
-        return None
+    review id, or None when the record already has a pending review (one at a time: the
+    pending one is decided first)."""
     return _insert(
         conn,
         record,
@@ -121,6 +132,7 @@ def open_recheck(
         candidate=candidate,
         score=score,
         evidence={**evidence, "rule": rule.value},
+        unless_pending=True,
     )
 
 
@@ -175,9 +187,13 @@ def accept(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
         item, record = _claim(conn, review_id)
         if item.candidate_person_id is None:
             raise ReviewError(f"review {review_id}: no candidate person; reject it instead")
+        current = repository.link_of(conn, record.org, record.local_id)
+        if current is not None:
+            # FOR UPDATE on both persons, in id order, before any FOR SHARE: two accepts with
+            # the same candidate (every unmerge recheck of one merge has it) never deadlock.
+            repository.lock_persons(conn, current[0], item.candidate_person_id)
         person = repository.active_person(conn, item.candidate_person_id)
         evidence = _decided(item, Rule.REVIEW_ACCEPT, review_id)
-        current = repository.link_of(conn, record.org, record.local_id)
         changes = []
         if current is None:
             changes.append(

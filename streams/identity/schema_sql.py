@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS link_history (
     recorded_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS link_history_record ON link_history (org, local_id);
+CREATE INDEX IF NOT EXISTS link_history_person ON link_history (person_id, recorded_at);
+-- Wall-clock time of the row, not of its transaction's start: a link decided in a transaction
+-- that began before a merge but waited for it must be seen as made while the merge stood.
+ALTER TABLE link_history ALTER COLUMN recorded_at SET DEFAULT clock_timestamp();
 CREATE OR REPLACE FUNCTION link_history_is_append_only() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
@@ -119,9 +123,10 @@ CREATE TABLE IF NOT EXISTS merges (
     retired_id   text NOT NULL REFERENCES persons (person_id),
     rule         text NOT NULL,
     moved_keys   text[] NOT NULL,
-    merged_at    timestamptz NOT NULL DEFAULT now(),
+    merged_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     unmerged_at  timestamptz
 );
+ALTER TABLE merges ALTER COLUMN merged_at SET DEFAULT clock_timestamp();
 CREATE TABLE IF NOT EXISTS outbox (
     change_id          uuid PRIMARY KEY,
     kind               text NOT NULL,

@@ -133,3 +133,88 @@ def test_a_link_decided_during_a_merge_follows_the_merge(
             _wait_until_blocked(pg_conn, pid)
         thread.join(timeout=30)
     assert repository.link_of(pg_conn, "LAB", "L1")[0] == survivor
+
+
+# A second record of the woman the merge tests retire: it matches her, not Anna.
+RETIRED = record(
+    org="GP1",
+    local_id="G7",
+    nhs_number=nhs_number.test_number(5),
+    family_name="Nowak",
+    birth_date=date(1984, 7, 3),
+)
+
+
+def _connect(stack: StackSettings, schema: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(stack.postgres_dsn, autocommit=True, options=f"-c search_path={schema}")
+
+
+def test_a_link_that_waited_for_a_merge_is_rechecked_at_unmerge(
+    stack: StackSettings, pg_schema: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    """A stream transaction that began before a merge and linked to the survivor after it
+    counts as linked while the merge stood: the unmerge opens its recheck."""
+    repository.migrate(pg_conn)
+    survivor = resolve(pg_conn, ANNA, W).person_id
+    retired = resolve(pg_conn, RETIRED, W).person_id
+    assert survivor and retired
+    with _connect(stack, pg_schema) as stream, stream.transaction():
+        stream.execute("SELECT 1")  # the transaction (and its now()) has begun
+        time.sleep(0.05)
+        merges.merge(pg_conn, survivor=survivor, retired=retired, rule="operator")
+        late = resolve(stream, record(RETIRED, org="SC1", local_id="S1", nhs_number=None), W)
+    assert late.person_id == survivor
+    merge_id = pg_conn.execute("SELECT merge_id FROM merges").fetchone()[0]
+    merges.unmerge(pg_conn, merge_id=merge_id)
+    assert [(r.source_key, r.rule) for r in reviews.list_reviews(pg_conn)] == [
+        ("SC1:S1", "unmerge-recheck")
+    ]
+
+
+def test_two_recheck_accepts_with_one_candidate_do_not_deadlock(
+    stack: StackSettings,
+    pg_schema: str,
+    pg_conn: psycopg.Connection[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two reviewers accept, at the same moment, two rechecks whose candidate is the same
+    restored person: both records move, neither transaction deadlocks."""
+    repository.migrate(pg_conn)
+    survivor = resolve(pg_conn, ANNA, W).person_id
+    retired = resolve(pg_conn, RETIRED, W).person_id
+    assert survivor and retired
+    merges.merge(pg_conn, survivor=survivor, retired=retired, rule="operator")
+    for local_id in ("S1", "S2"):
+        resolve(pg_conn, record(RETIRED, org="SC1", local_id=local_id, nhs_number=None), W)
+    merge_id = pg_conn.execute("SELECT merge_id FROM merges").fetchone()[0]
+    merges.unmerge(pg_conn, merge_id=merge_id)
+    items = reviews.list_reviews(pg_conn)
+    assert len(items) == 2 and {i.candidate_person_id for i in items} == {retired}
+    together = threading.Barrier(2, timeout=10)
+    original, first = repository.lock_persons, threading.local()
+
+    def lock_together(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(first, "done", False):  # both reviewers reach their first lock together
+            first.done = True
+            together.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "lock_persons", lock_together)
+    outcomes: dict[str, Any] = {}
+
+    def accept(item: reviews.ReviewItem) -> None:
+        with _connect(stack, pg_schema) as own:
+            try:
+                outcomes[item.source_key] = reviews.accept(own, item.review_id, decided_by="u")
+            except psycopg.Error as exc:
+                outcomes[item.source_key] = type(exc).__name__
+
+    threads = [threading.Thread(target=accept, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {key: [c["kind"] for c in v] for key, v in outcomes.items()} == {
+        "SC1:S1": ["LINK"],
+        "SC1:S2": ["LINK"],
+    }

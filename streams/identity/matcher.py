@@ -1,9 +1,11 @@
 """The matching rules, as a pure function of a record, its candidates and a weights version.
 
 1. A valid, VERIFIED NHS number held by exactly one person links to that person, unless the
-   demographics clearly conflict (then REVIEW). Held by several persons: REVIEW. A placeholder
-   name (Baby, Unknown) on either side links by it only when both records' numbers are
-   verified and birth date and sex agree exactly; test patients never link.
+   demographics clearly conflict, or show the twin pattern (a wholly different given name at
+   the same birth date and family name: the other twin's number keyed on this record): then
+   REVIEW. Held by several persons: REVIEW. A placeholder name (Baby, Unknown) on either side
+   links by it only when both records' numbers are verified, birth date and sex agree exactly
+   and no other candidate could be a sibling of the same birth; test patients never link.
 2. Otherwise every candidate whose records carry a *different* valid NHS number is excluded
    (two different valid NHS numbers are two people), the rest are scored (Fellegi-Sunter, best
    record of each person) and the best is decided by the thresholds.
@@ -164,7 +166,11 @@ def _evidence(
 
 
 def _by_nhs_number(
-    p: Profile, holders: list[CandidatePerson], weights: MatchWeights, count: int
+    p: Profile,
+    holders: list[CandidatePerson],
+    others: Sequence[CandidatePerson],
+    weights: MatchWeights,
+    count: int,
 ) -> Match:
     scored = sorted(
         (_score_person(p, h, weights) for h in holders), key=lambda s: s.score.total, reverse=True
@@ -183,30 +189,47 @@ def _by_nhs_number(
             _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
         )
     rule = Rule.NHS_NUMBER
-    guards: list[str] = []
+    guards = ["twin-pattern"] if _is_twin_pattern(best.levels) else []
     if p.placeholder or best.best.placeholder:
         rule = Rule.NHS_NUMBER_PLACEHOLDER
-        guards = [] if _placeholder_may_link(p, best) else ["placeholder"]
+        guards = _placeholder_guards(p, best, others)
     decision = LinkDecision.REVIEW if guards else LinkDecision.AUTO_LINK
     return Match(decision, best.person.person_id, _evidence(rule, best, weights, guards, count))
 
 
-def _placeholder_may_link(p: Profile, best: _Scored) -> bool:
+def _placeholder_guards(p: Profile, best: _Scored, others: Sequence[CandidatePerson]) -> list[str]:
     """A placeholder name never links on demographics, but a verified NHS number is the
     identity itself: a newborn's "Baby" record gets its number from the Birth Notification at
-    birth, and twins get different numbers. So a placeholder may link by that number when
-    both records carry it verified and birth date and sex agree exactly (a mother's number
-    keyed on her baby's record fails on the birth date). Test patients never link."""
+    birth. So a placeholder may link by that number when both records carry it verified and
+    birth date and sex agree exactly (a mother's number keyed on her baby's record fails on the
+    birth date), and no other candidate shares the family name and birth date: with a twin in
+    the block, the number keyed may be the twin's. Test patients never link."""
     other = best.best
     if p.test_identity or other.test_identity:
-        return False
-    return (
+        return ["placeholder"]
+    if not (
         p.nhs_verified
         and other.nhs_verified
         and other.nhs_number == p.nhs_number
         and best.levels[Field.BIRTH_DATE] is Level.EXACT
         and best.levels[Field.SEX] is Level.EXACT
-    )
+    ):
+        return ["placeholder"]
+    if any(_same_birth(p, c) for c in others if c.person_id != best.person.person_id):
+        return ["placeholder", "possible-sibling"]
+    return []
+
+
+def _same_birth(p: Profile, person: CandidatePerson) -> bool:
+    """True when ``person`` has a record with ``p``'s exact birth date and family name."""
+    for record in person.records:
+        levels = compare(p, profile(record))
+        if levels[Field.BIRTH_DATE] is Level.EXACT and levels[Field.FAMILY_NAME] in (
+            Level.EXACT,
+            Level.FUZZY_HIGH,
+        ):
+            return True
+    return False
 
 
 def _holds_other_number(p: Profile, person: CandidatePerson) -> bool:
@@ -264,7 +287,7 @@ def match(
         if verified and any(profile(r).nhs_number == verified for r in c.records)
     ]
     if holders:
-        return _by_nhs_number(p, holders, weights, count)
+        return _by_nhs_number(p, holders, candidates, weights, count)
     eligible = [c for c in candidates if not _holds_other_number(p, c)]
     ranked = sorted(
         (_score_person(p, c, weights) for c in eligible), key=lambda s: s.score.total, reverse=True

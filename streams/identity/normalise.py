@@ -8,6 +8,7 @@ flagged: they are never auto-linked.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,7 +31,17 @@ __all__ = [
 
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "DR", "PROF", "REV", "SIR", "MX", "MASTER"})
 _TEST_TOKENS = frozenset({"TEST", "XXTEST", "DUMMY"})
-_PLACEHOLDER_TOKENS = _TEST_TOKENS | {"BABY", "UNKNOWN", "UNNAMED", "NOTKNOWN", "INFANT", "TWIN"}
+_TEST_PREFIXES = ("XXTEST", "ZZZ")  # XXTESTPATIENT-..., ZZZTEST...: test patients on the Spine
+_PLACEHOLDER_TOKENS = _TEST_TOKENS | {
+    "BABY",
+    "BABYBOY",
+    "BABYGIRL",
+    "UNKNOWN",
+    "UNNAMED",
+    "NOTKNOWN",
+    "INFANT",
+    "TWIN",
+}
 _ADDRESS_WORDS = {
     "ST": "STREET",
     "RD": "ROAD",
@@ -101,7 +112,8 @@ def address(raw: str | None) -> str | None:
 
 def _has_token(given: str | None, family: str | None, tokens: frozenset[str]) -> bool:
     words = f"{given or ''} {family or ''}".split()
-    return any(w in tokens or w.startswith("XXTEST") for w in words)
+    pairs = (a + b for a, b in itertools.pairwise(words))  # "NOT KNOWN"
+    return any(w in tokens or w.startswith(_TEST_PREFIXES) for w in (*words, *pairs))
 
 
 def is_placeholder(given: str | None, family: str | None) -> bool:

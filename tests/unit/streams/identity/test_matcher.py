@@ -260,3 +260,23 @@ def test_header_only_unverified_nhs_number_is_not_auto_linked() -> None:
     found = match(header_only, [_person(ANNA)], W)
     assert found.decision is not LinkDecision.AUTO_LINK
     assert "nhs-number-only" in found.evidence.guards
+
+
+def test_a_twins_verified_number_on_the_other_twin_goes_to_review() -> None:
+    """Maria's record carrying Anna's verified number (same birth date and family name, a
+    wholly different given name) is the twin pattern: review, not a link."""
+    keyed_wrong = twin_of(ANNA, nhs_number=ANNA.nhs_number, local_id="G9", org="GP1")
+    found = match(keyed_wrong, [_person(ANNA)], W)
+    assert (found.decision, found.evidence.rule) == (LinkDecision.REVIEW, Rule.NHS_NUMBER)
+    assert found.evidence.guards == ("twin-pattern",)
+
+
+def test_a_baby_record_with_a_possible_sibling_in_the_block_goes_to_review() -> None:
+    """With another child of the same birth date and family name among the candidates, the
+    verified number on a Baby record may be the twin's: review."""
+    twin = record(
+        NAMED_CHILD, local_id="G8", given_name="Harry", nhs_number=nhs_number.test_number(9)
+    )
+    found = match(BABY, [_person(NAMED_CHILD), _person(twin, person_id=P2)], W)
+    assert found.decision is LinkDecision.REVIEW
+    assert found.evidence.guards == ("placeholder", "possible-sibling")

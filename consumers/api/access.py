@@ -7,7 +7,20 @@ defence, applied to every document just before it leaves the service, with the s
 - a person who **objects** to the shared care record gets no clinical data at all: the
   response says so and nothing else (:func:`objection_body`);
 - a **withheld** item, or one with a **sensitive** label, is left out and only counted;
-- an item labelled ``R`` (restricted) is shown, with its labels, for the viewer to flag.
+- an item labelled ``R`` (restricted) is shown, with its labels, for the viewer to flag;
+- a live patient document labelled ``V`` hides the person's **contact details** (address
+  lines, postcode, phone) in every organisation's demographics, not only its own (it is kept
+  back as sensitive): the label usually protects where the patient lives (a refuge, a
+  protected address), which the other organisations' copies would give away. The response
+  says so (``contact_details_hidden``) for the viewer to show (:func:`hides_contact`).
+
+A document is judged by the state of the person it carries **and** of the person its
+``source_key`` belongs to now (:class:`ReadConsent`): they differ after a merge, an unmerge or a
+re-link until the projection has re-keyed the document, and the consent stage moves a
+person's preferences with their source keys at once. If either says no, the document is kept
+back. A record or search entry with a document whose source-key owner objects is answered as
+an objection as a whole (:func:`objecting_owners`): the owner is the same patient, and parts
+of their record would be shown otherwise.
 
 Documents are also re-checked for ``deleted`` and ``doc_kind``: a tombstone or a summary that
 a query let through by mistake is never shown. Fields are picked by name: a new field in the
@@ -16,19 +29,24 @@ index is not served until it is added here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from streams.consent.rules import ItemRef, Verdict, verdict
-from streams.consent.state import ConsentState
+from streams.consent.state import ConsentState, fold
 
 __all__ = [
     "Hit",
     "ItemPage",
+    "PersonDocuments",
+    "ReadConsent",
     "Screened",
     "Section",
+    "hides_contact",
+    "objecting_owners",
     "objection_body",
     "record_body",
     "screen",
@@ -48,6 +66,9 @@ _PATIENT_FIELDS = (
     "preferred_language",
 )  # fmt: skip
 _SEARCH_FIELDS = ("nhs_number", "given_names", "family_name", "birth_date", "sex", "postcode")
+#: A patient document with this label hides the person's contact details everywhere.
+CONTACT_HIDING_LABEL = "V"
+_CONTACT_FIELDS = ("address_lines", "postcode", "phone")
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,11 @@ class Hit:
     def person_id(self) -> str:
         return str(self.source.get("person_id", ""))
 
+    @property
+    def source_key(self) -> str:
+        """``<org>:<local patient id>`` of the source record ("" if the document has none)."""
+        return str(self.source.get("source_key") or "")
+
 
 @dataclass(frozen=True)
 class ItemPage:
@@ -68,6 +94,60 @@ class ItemPage:
 
     total: int
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class PersonDocuments:
+    """What one record request read of a person: their patient documents, a page of each
+    record type asked for, and the source key of every live document they hold (all pages)."""
+
+    patients: tuple[Hit, ...]
+    pages: Mapping[str, ItemPage]
+    source_keys: frozenset[str] = frozenset()
+
+    def read_keys(self) -> frozenset[str]:
+        """Every source key of the person: the ones listed and those of the documents read."""
+        hits = (*self.patients, *(hit for page in self.pages.values() for hit in page.hits))
+        return self.source_keys | {hit.source_key for hit in hits if hit.source_key}
+
+
+@dataclass(frozen=True)
+class ReadConsent:
+    """The consent states documents are read under.
+
+    ``states`` holds the state of every person involved (each document's person, and each
+    source-key owner); ``owners`` maps a source key to the person the newest identity change
+    gives it (``streams.consent.repository.persons_of``; keys no change has named are absent).
+    A person missing from ``states`` is a bug (KeyError: no data), never an empty state.
+    """
+
+    states: Mapping[str, ConsentState]
+    owners: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def persons(self, hit: Hit) -> tuple[str, ...]:
+        """The document's person, then its source key's owner when that is someone else."""
+        return tuple(dict.fromkeys((hit.person_id, self.owners.get(hit.source_key, hit.person_id))))
+
+    def state_of(self, hit: Hit) -> ConsentState:
+        """The state ``hit`` is judged by: every preference of its person and of its owner."""
+        persons = self.persons(hit)
+        if len(persons) == 1:
+            return self.states[persons[0]]
+        return fold(p for person in persons for p in self.states[person].preferences.values())
+
+    def objects(self, hits: Iterable[Hit], now: datetime) -> bool:
+        """True when any of ``hits`` is judged by a state that objects at ``now``."""
+        return any(self.state_of(hit).objects(now) for hit in hits)
+
+
+def objecting_owners(
+    person_id: str, source_keys: Iterable[str], consent: ReadConsent, now: datetime
+) -> tuple[str, ...]:
+    """The persons other than ``person_id`` who own one of ``source_keys`` now and object at
+    ``now`` (sorted). Any one makes the record of ``person_id`` an objection: its documents
+    of those keys are the objecting patient's, not yet re-keyed after a merge or unmerge."""
+    owners = {consent.owners.get(key, person_id) for key in source_keys} - {person_id}
+    return tuple(sorted(owner for owner in owners if consent.states[owner].objects(now)))
 
 
 @dataclass(frozen=True)
@@ -98,34 +178,52 @@ def _ref(source: Mapping[str, Any]) -> ItemRef:
     )
 
 
-def _may_show(hit: Hit, state: ConsentState, now: datetime) -> bool:
+def _may_show(hit: Hit, consent: ReadConsent, now: datetime) -> bool:
     source = hit.source
     if source.get("deleted") is not False or source.get("doc_kind") not in _DOC_KINDS:
         return False
-    return verdict(_ref(source), state, now) is Verdict.SHARE
+    return verdict(_ref(source), consent.state_of(hit), now) is Verdict.SHARE
 
 
-def screen(hits: Iterable[Hit], state: ConsentState, now: datetime) -> Screened:
-    """The hits ``state`` lets a clinician see at ``now``; the rest are only counted.
+def screen(hits: Iterable[Hit], consent: ReadConsent, now: datetime) -> Screened:
+    """The hits ``consent`` lets a clinician see at ``now``; the rest are only counted.
 
-    With an objection nothing is shown (every hit counts as kept back).
+    Each hit is judged by its person's and its source-key owner's preferences together; with
+    an objection in either nothing of it is shown (it counts as kept back).
     """
     every = tuple(hits)
-    shown = tuple(hit for hit in every if _may_show(hit, state, now))
+    shown = tuple(hit for hit in every if _may_show(hit, consent, now))
     return Screened(shown, len(every) - len(shown))
 
 
 def section(
     record_type: str,
     page: ItemPage,
-    state: ConsentState,
+    consent: ReadConsent,
     now: datetime,
     *,
     number: int,
     size: int,
 ) -> Section:
     """The page of ``record_type`` items after consent at read."""
-    return Section(record_type, page.total, number, size, screen(page.hits, state, now))
+    return Section(record_type, page.total, number, size, screen(page.hits, consent, now))
+
+
+def hides_contact(hits: Iterable[Hit]) -> bool:
+    """True when a live patient document among ``hits`` is labelled ``V``: the person's
+    address lines, postcode and phone are then shown from no organisation."""
+    return any(
+        hit.source.get("doc_kind") == "patient"
+        and hit.source.get("deleted") is False
+        and CONTACT_HIDING_LABEL in (hit.source.get("confidentiality") or ())
+        for hit in hits
+    )
+
+
+def _contact_removed(fields: dict[str, Any], hidden: bool) -> dict[str, Any]:
+    if not hidden:
+        return fields
+    return {**fields, **{name: None for name in _CONTACT_FIELDS if name in fields}}
 
 
 def objection_body(person_id: str) -> dict[str, Any]:
@@ -163,11 +261,11 @@ def _newest_first(hits: Iterable[Hit]) -> list[Hit]:
 
 
 def _match(
-    person_id: str, hits: Sequence[Hit], state: ConsentState, now: datetime
+    person_id: str, hits: Sequence[Hit], consent: ReadConsent, now: datetime, hidden: bool
 ) -> tuple[dict[str, Any] | None, int]:
-    if state.objects(now):
+    if consent.states[person_id].objects(now) or consent.objects(hits, now):
         return {"person_id": person_id, "objects_to_sharing": True}, len(hits)
-    screened = screen(hits, state, now)
+    screened = screen(hits, consent, now)
     if not screened.shown:
         return None, screened.kept_back
     newest = _newest_first(screened.shown)[0]
@@ -175,23 +273,31 @@ def _match(
     return {
         "person_id": person_id,
         "objects_to_sharing": False,
-        "demographics": shown,
+        "demographics": _contact_removed(shown, hidden),
+        "contact_details_hidden": hidden,
         "sources": len(screened.shown),
     }, screened.kept_back
 
 
 def search_body(
-    hits: Sequence[Hit], states: Mapping[str, ConsentState], now: datetime
+    hits: Sequence[Hit],
+    consent: ReadConsent,
+    now: datetime,
+    *,
+    contact_hidden: Collection[str] = frozenset(),
 ) -> tuple[dict[str, Any], int]:
     """The search response (one entry per person, in hit order) and how many patient
-    documents were kept back. A person who objects is listed without any demographics."""
+    documents were kept back. A person who objects, or one of whose documents found belongs
+    by source key to a person who objects, is listed without any demographics. A person in
+    ``contact_hidden``, or with a ``V`` patient document among ``hits``, has no postcode."""
     by_person: dict[str, list[Hit]] = {}
     for hit in hits:
         by_person.setdefault(hit.person_id, []).append(hit)
     persons: list[dict[str, Any]] = []
     kept_back = 0
     for person_id, person_hits in by_person.items():
-        entry, kept = _match(person_id, person_hits, states[person_id], now)
+        hidden = person_id in contact_hidden or hides_contact(person_hits)
+        entry, kept = _match(person_id, person_hits, consent, now, hidden)
         kept_back += kept
         if entry is not None:
             persons.append(entry)
@@ -209,14 +315,26 @@ def _section_body(part: Section) -> dict[str, Any]:
     }
 
 
-def record_body(person_id: str, patients: Screened, sections: Sequence[Section]) -> dict[str, Any]:
+def record_body(
+    person_id: str,
+    patients: Screened,
+    sections: Sequence[Section],
+    *,
+    contact_hidden: bool = False,
+) -> dict[str, Any]:
     """The record of a person who does not object: demographics from each organisation
-    (newest first), a page of each record type, and how many documents were kept back."""
+    (newest first, without address lines, postcode and phone when ``contact_hidden``), a page
+    of each record type, and how many documents were kept back."""
     kept_back = patients.kept_back + sum(part.screened.kept_back for part in sections)
+    demographics = [
+        _contact_removed(_demographics(hit), contact_hidden)
+        for hit in _newest_first(patients.shown)
+    ]
     body: dict[str, Any] = {
         "person_id": person_id,
         "objects_to_sharing": False,
-        "demographics": [_demographics(hit) for hit in _newest_first(patients.shown)],
+        "demographics": demographics,
+        "contact_details_hidden": contact_hidden,
         **{SECTION_NAMES[part.record_type]: _section_body(part) for part in sections},
         "kept_back": kept_back,
     }

@@ -12,8 +12,9 @@ GET     /api/persons/<person_id>/record     demographics, results, medications, 
 ======  ==================================  ==============================================
 
 Data routes need ``X-MCR-User`` (401 without) and ``X-MCR-Purpose`` (400 without). Each data
-request that gets that far writes exactly one audit row *before* its answer is sent; when the
-row cannot be written the answer is 503 and carries no data. Errors are JSON
+request that gets that far writes exactly one audit row *before* its answer is sent, a bug
+included (outcome ``error``, status 500); when the row cannot be written the answer is 503 and
+carries no data. Errors are JSON
 ``{"error": ..., "field": ...}``. Logs carry the route template, status and duration only:
 never the query string, which may hold an NHS number.
 """
@@ -32,7 +33,6 @@ from typing import Any, Protocol
 from consumers.api import service, validation
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import (
-    AuditError,
     MethodNotAllowedError,
     NotFoundError,
     RequestError,
@@ -66,6 +66,7 @@ _PAGE_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Frame-Options", "DENY"),
     ("Cache-Control", "no-cache"),
 )
+_INTERNAL_ERROR = "internal error: no data returned"
 _ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
@@ -162,7 +163,7 @@ class Api:
             response = json_response(exc.status, error_body(str(exc), exc.field))
         except Exception as exc:  # a bug: answer 500 without data, log the type only
             log.error("api request failed", path=template, error_type=type(exc).__name__)
-            response = json_response(500, error_body("internal error: no data returned"))
+            response = json_response(500, error_body(_INTERNAL_ERROR))
         duration_ms = round((time.monotonic() - started) * 1000, 1)
         log.info("api request", path=template, status=response.status, duration_ms=duration_ms)
         return response
@@ -244,14 +245,18 @@ class Api:
         )
         try:
             self._audit.append(entry)
-        except AuditError as exc:
+        except Exception as exc:  # AuditError, or a bug in the sink: no row, so no data
             log.error("audit row not written", error_type=type(exc).__name__)
             return json_response(503, error_body("audit log unavailable: no data returned"))
         return json_response(result.status, result.body, headers=(("X-Request-Id", request_id),))
 
 
 def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Disclosure) -> Answer:
-    """The answer, or the refusal a request error or an unavailable service becomes."""
+    """The answer, or the refusal a request error, an unavailable service or a bug becomes.
+
+    A bug answers the fixed 500 body and is audited as an error like any other failure, so
+    every data request still writes exactly one row. Only the exception's type is logged: its
+    message may hold what was searched for."""
     try:
         return answer(now)
     except RequestError as exc:
@@ -261,3 +266,7 @@ def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Dis
         log.warning("backing service unavailable", error_type=type(exc).__name__)
         failed = Disclosure(fallback.query_kind, fallback.person_ids, Outcome.ERROR)
         return Answer(503, error_body(f"{exc}: no data returned"), failed)
+    except Exception as exc:  # a bug: no data, but still one audit row
+        log.error("api request failed", error_type=type(exc).__name__)
+        failed = Disclosure(fallback.query_kind, fallback.person_ids, Outcome.ERROR)
+        return Answer(500, error_body(_INTERNAL_ERROR), failed)

@@ -8,18 +8,22 @@ one place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from projections.record.documents import DOC_KIND_PATIENT
+from projections.record.documents import DOC_KIND_ITEM, DOC_KIND_PATIENT
 from projections.record.queries import visible_items
 
 __all__ = [
     "MAX_PATIENT_DOCS",
     "MAX_RESULT_WINDOW",
+    "MAX_SOURCE_KEYS",
     "item_page",
     "patients_by_name",
     "patients_by_nhs_number",
     "person_patients",
+    "person_source_keys",
+    "persons_with_patient_label",
 ]
 
 Body = dict[str, Any]
@@ -28,6 +32,9 @@ Body = dict[str, Any]
 MAX_PATIENT_DOCS = 200
 #: OpenSearch's default ``index.max_result_window``: from + size of a page may not pass it.
 MAX_RESULT_WINDOW = 10_000
+#: Source keys listed for one person (one per organisation's local patient id: a handful). A
+#: person with more cannot have consent checked by owner, so the reader refuses (503).
+MAX_SOURCE_KEYS = 1000
 _NOT_SHOWN = ["kafka"]
 _NEWEST_FIRST = [
     {"occurred_at": {"order": "desc", "missing": "_last"}},
@@ -81,4 +88,44 @@ def item_page(person_id: str, record_type: str, *, page: int, page_size: int) ->
         "query": visible_items(person_id, record_type),
         "sort": _NEWEST_FIRST,
         "_source": {"excludes": _NOT_SHOWN},
+    }
+
+
+def person_source_keys(person_id: str) -> Body:
+    """No documents: the source key of every live item and patient document of the person
+    (a terms aggregation, ``source_keys``), whatever page is read, so consent at read can ask
+    who owns each key now."""
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"person_id": person_id}},
+                    {"terms": {"doc_kind": [DOC_KIND_ITEM, DOC_KIND_PATIENT]}},
+                    {"term": {"deleted": False}},
+                ]
+            }
+        },
+        "aggs": {"source_keys": {"terms": {"field": "source_key", "size": MAX_SOURCE_KEYS}}},
+    }
+
+
+def persons_with_patient_label(person_ids: Sequence[str], label: str) -> Body:
+    """No documents: which of ``person_ids`` have a live patient document labelled ``label``
+    (a terms aggregation, ``persons``)."""
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"doc_kind": DOC_KIND_PATIENT}},
+                    {"term": {"deleted": False}},
+                    {"terms": {"person_id": list(person_ids)}},
+                    {"term": {"confidentiality": label}},
+                ]
+            }
+        },
+        "aggs": {"persons": {"terms": {"field": "person_id", "size": max(1, len(person_ids))}}},
     }

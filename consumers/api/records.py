@@ -2,7 +2,8 @@
 
 Library errors become :class:`RecordUnavailableError` (unreachable, timing out, alias missing,
 query refused); the caller answers 503 without data. A person's record is one ``_msearch``:
-their patient documents and a page of each record type asked for, in one round trip.
+their patient documents, a page of each record type asked for and the source keys of all their
+documents (for consent at read by source-key owner), in one round trip.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as os_errors
 
-from consumers.api import queries
-from consumers.api.access import Hit, ItemPage
+from consumers.api import access, queries
+from consumers.api.access import Hit, ItemPage, PersonDocuments
 from consumers.api.errors import RecordUnavailableError
 from consumers.api.validation import Page
 
@@ -42,6 +43,15 @@ def _hits(response: Mapping[str, Any], operation: str) -> tuple[int, tuple[Hit, 
     return int(found["total"]["value"]), hits
 
 
+def _source_keys(response: Mapping[str, Any], operation: str) -> frozenset[str]:
+    if "error" in response:
+        raise RecordUnavailableError(f"{operation}: refused ({response.get('status', 'N/A')})")
+    listed = response["aggregations"]["source_keys"]
+    if listed.get("sum_other_doc_count"):  # more keys than listed: owners cannot all be checked
+        raise RecordUnavailableError(f"{operation}: too many source keys to check consent")
+    return frozenset(str(bucket["key"]) for bucket in listed["buckets"])
+
+
 class RecordReader:
     """Searches on one alias (``record`` unless a test names a fresh one)."""
 
@@ -63,13 +73,25 @@ class RecordReader:
         body = queries.patients_by_name(family_name, birth_date)
         return list(self._search(body, "name search"))
 
+    def persons_hiding_contact(self, person_ids: Sequence[str]) -> set[str]:
+        """Which of ``person_ids`` have a live patient document labelled ``V``."""
+        body = queries.persons_with_patient_label(person_ids, access.CONTACT_HIDING_LABEL)
+        with _translated("contact check"):
+            response = self._client.search(index=self._alias, body=body)
+        return {str(bucket["key"]) for bucket in response["aggregations"]["persons"]["buckets"]}
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
-    ) -> tuple[list[Hit], dict[str, ItemPage]]:
-        """The person's patient documents, and a page of items of each of ``record_types``."""
-        bodies = [queries.person_patients(person_id)] + [
-            queries.item_page(person_id, rt, page=page.number, page_size=page.size)
-            for rt in record_types
+    ) -> PersonDocuments:
+        """The person's patient documents, a page of items of each of ``record_types``, and
+        the source keys of all their live documents."""
+        bodies = [
+            queries.person_patients(person_id),
+            queries.person_source_keys(person_id),
+            *(
+                queries.item_page(person_id, rt, page=page.number, page_size=page.size)
+                for rt in record_types
+            ),
         ]
         lines: list[Mapping[str, Any]] = []
         for body in bodies:
@@ -77,12 +99,13 @@ class RecordReader:
         with _translated("record"):
             answer = self._client.msearch(body=lines)
         responses = answer["responses"]
-        patients = list(_hits(responses[0], "record")[1])
+        patients = _hits(responses[0], "record")[1]
+        keys = _source_keys(responses[1], "record")
         pages = {
             rt: ItemPage(*_hits(response, "record"))
-            for rt, response in zip(record_types, responses[1:], strict=True)
+            for rt, response in zip(record_types, responses[2:], strict=True)
         }
-        return patients, pages
+        return PersonDocuments(patients, pages, keys)
 
     def ping(self) -> bool:
         """True when the alias exists and OpenSearch answers."""

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from consumers.api import access, validation
-from consumers.api.access import Hit, ItemPage
+from consumers.api.access import Hit, PersonDocuments, ReadConsent
 from consumers.api.errors import ValidationError
 from consumers.api.validation import Page
 from consumers.api.web import error_body
@@ -43,15 +43,20 @@ class RecordSource(Protocol):
 
     def patients_by_name(self, family_name: str, birth_date: str) -> list[Hit]: ...
 
+    def persons_hiding_contact(self, person_ids: Sequence[str]) -> set[str]: ...
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
-    ) -> tuple[list[Hit], dict[str, ItemPage]]: ...
+    ) -> PersonDocuments: ...
 
 
 class ConsentSource(Protocol):
-    """Consent states at read time (``consent_reader.ConsentReader``)."""
+    """Consent at read time (``consent_reader.ConsentReader``): each person's state, and the
+    person each source key belongs to now (after merges and unmerges)."""
 
     def states(self, person_ids: Iterable[str]) -> dict[str, ConsentState]: ...
+
+    def owners(self, source_keys: Iterable[str]) -> dict[str, str]: ...
 
 
 class QueryKind(StrEnum):
@@ -126,48 +131,79 @@ def _search_hits(records: RecordSource, query: Query, now: datetime) -> list[Hit
     return records.patients_by_name(name, validation.birth_date(raw_birth, today=now.date()))
 
 
+def _read_consent(
+    consent: ConsentSource,
+    known: Mapping[str, ConsentState],
+    persons: Iterable[str],
+    source_keys: Iterable[str],
+) -> ReadConsent:
+    """The states of ``persons`` and of the owners of ``source_keys``, with those owners
+    (``known`` states are not read again)."""
+    keys = sorted(set(source_keys))
+    owners = consent.owners(keys) if keys else {}
+    wanted = sorted({*persons, *owners.values()} - set(known))
+    states = {**known, **(consent.states(wanted) if wanted else {})}
+    return ReadConsent(states, owners)
+
+
 def search_patients(
     records: RecordSource, consent: ConsentSource, query: Query, now: datetime
 ) -> Answer:
     """Persons whose patient documents match the search, with display demographics; a person
-    who objects is listed as such, without demographics.
+    who objects, or whose documents found belong by source key to a person who objects, is
+    listed as objecting, without demographics. A person with any ``V`` patient document (found
+    or not) is listed without a postcode.
 
     Raises ValidationError naming the parameter that breaks a rule.
     """
     kind = search_kind(query)
     hits = _search_hits(records, query, now)
     person_ids = tuple(dict.fromkeys(hit.person_id for hit in hits))
-    states = consent.states(person_ids) if person_ids else {}
-    body, kept_back = access.search_body(hits, states, now)
+    keys = (hit.source_key for hit in hits if hit.source_key)
+    read = _read_consent(consent, {}, person_ids, keys)
+    hidden = records.persons_hiding_contact(person_ids) if person_ids else set()
+    body, kept_back = access.search_body(hits, read, now, contact_hidden=hidden)
     shown = sum(1 for person in body["persons"] if not person["objects_to_sharing"])
     outcome = Outcome.SHOWN if body["persons"] else Outcome.NONE_FOUND
     return Answer(200, body, Disclosure(kind, person_ids, outcome, shown, kept_back))
+
+
+def _objection(person_ids: tuple[str, ...]) -> Answer:
+    body = access.objection_body(person_ids[0])
+    return Answer(403, body, Disclosure(QueryKind.PERSON_RECORD, person_ids, Outcome.OBJECTION))
 
 
 def person_record(
     records: RecordSource, consent: ConsentSource, person_id: str, query: Query, now: datetime
 ) -> Answer:
     """The person's record after consent at read: 403 with nothing but the objection when they
-    object, 404 when the index holds nothing of them.
+    object (before anything is read) or when any of their documents belongs by source key to a
+    person who objects; 404 when the index holds nothing of them.
 
     Raises ValidationError for a bad ``page``, ``page_size`` or ``type``.
     """
     record_types, page = validation.record_types(query), validation.page(query)
     subject = (person_id,)
-    state = consent.states(subject)[person_id]
-    if state.objects(now):
-        body = access.objection_body(person_id)
-        return Answer(403, body, Disclosure(QueryKind.PERSON_RECORD, subject, Outcome.OBJECTION))
-    patients, pages = records.person_record(person_id, record_types, page)
-    if not patients and not any(found.total for found in pages.values()):
+    own = consent.states(subject)
+    if own[person_id].objects(now):
+        return _objection(subject)
+    found = records.person_record(person_id, record_types, page)
+    pages = found.pages
+    if not found.patients and not any(part.total for part in pages.values()):
         body = error_body("person_id: no record is held for this person", "person_id")
         return Answer(404, body, Disclosure(QueryKind.PERSON_RECORD, subject, Outcome.NOT_FOUND))
+    keys = found.read_keys()
+    read = _read_consent(consent, own, subject, keys)
+    objecting = access.objecting_owners(person_id, keys, read, now)
+    if objecting:
+        return _objection((person_id, *objecting))
     sections = [
-        access.section(rt, pages[rt], state, now, number=page.number, size=page.size)
+        access.section(rt, pages[rt], read, now, number=page.number, size=page.size)
         for rt in record_types
     ]
-    screened = access.screen(patients, state, now)
-    body = access.record_body(person_id, screened, sections)
+    screened = access.screen(found.patients, read, now)
+    hidden = access.hides_contact(found.patients)
+    body = access.record_body(person_id, screened, sections, contact_hidden=hidden)
     shown = len(screened.shown) + sum(len(part.screened.shown) for part in sections)
     disclosure = Disclosure(
         QueryKind.PERSON_RECORD, subject, Outcome.SHOWN, shown, int(body["kept_back"])

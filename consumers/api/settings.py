@@ -27,12 +27,13 @@ from projections.record.settings import RecordSettings, mask_url
 __all__ = ["DEFAULT_DSN", "ApiSettings"]
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5433/mcr"
-_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # fullmatch: "$" also matches before "\n"
+_PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits: ``str.isdigit`` also takes "²" and "٤"
 
 
 def _port(source: Mapping[str, str], name: str, default: int) -> int:
     raw = source.get(name, str(default))
-    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+    if not _PORT.fullmatch(raw) or not 0 <= int(raw) < 65536:
         raise ValueError(f"{name}: not a TCP port (expected 0-65535, 0 picks a free one)")
     return int(raw)
 
@@ -50,9 +51,9 @@ class ApiSettings:
     audit_schema: str = "audit"
 
     def __post_init__(self) -> None:
-        if not _SCHEMA.match(self.consent_schema):
+        if not _SCHEMA.fullmatch(self.consent_schema):
             raise ValueError("MCR_CONSENT_SCHEMA: expected a lower-case SQL identifier")
-        if not _SCHEMA.match(self.audit_schema):
+        if not _SCHEMA.fullmatch(self.audit_schema):
             raise ValueError("MCR_API_AUDIT_SCHEMA: expected a lower-case SQL identifier")
 
     @classmethod

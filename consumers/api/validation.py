@@ -42,9 +42,13 @@ PURPOSES = ("direct-care",)
 ITEM_TYPES = ("result", "medication", "encounter")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-_PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Patterns are matched with ``fullmatch``: ``$`` would also match before a trailing newline.
+_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+_PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# ASCII digits only (``str.isdigit`` also takes "²", which ``int`` refuses, and "٣", which it
+# reads as 3), and few enough for ``int`` (it refuses more than 4300 digits).
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _NAME_PUNCTUATION = frozenset(" -'.")
 _MAX_NAME = 100
 
@@ -74,7 +78,7 @@ def viewer(headers: Mapping[str, str]) -> Viewer:
     user = headers.get(USER_HEADER.lower(), "").strip()
     if not user:
         raise UnauthenticatedError(f"{USER_HEADER}: required", field=USER_HEADER)
-    if not _USER.match(user):
+    if not _USER.fullmatch(user):
         raise ValidationError(
             f"{USER_HEADER}: expected 1-64 letters, digits, '.', '_', '@' or '-'",
             field=USER_HEADER,
@@ -122,7 +126,7 @@ def family_name(raw: str) -> str:
 def birth_date(raw: str, *, today: date) -> str:
     """The birth date as ``YYYY-MM-DD``: a real calendar date, not after ``today``."""
     try:
-        if not _ISO_DATE.match(raw):
+        if not _ISO_DATE.fullmatch(raw):
             raise ValueError
         parsed = date.fromisoformat(raw)
     except ValueError:
@@ -136,7 +140,7 @@ def birth_date(raw: str, *, today: date) -> str:
 
 def person_id(raw: str) -> str:
     """A person id as the identity stage issues them (letters, digits, '.', '_', ':', '-')."""
-    if not _PERSON_ID.match(raw):
+    if not _PERSON_ID.fullmatch(raw):
         raise ValidationError(
             "person_id: expected 1-128 letters, digits, '.', '_', ':' or '-'", field="person_id"
         )
@@ -146,7 +150,7 @@ def person_id(raw: str) -> str:
 def _positive(raw: str | None, name: str, default: int, maximum: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= maximum:
         raise ValidationError(f"{name}: expected a whole number from 1 to {maximum}", field=name)
     return int(raw)
 

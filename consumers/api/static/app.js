@@ -1,8 +1,14 @@
 // My Care Record viewer: talks to /api only, builds every element with textContent (never
 // innerHTML), so record content can never run as markup. No external libraries.
+//
+// One patient on screen at a time: each search and each record opened gets its own
+// AbortController. Starting a new one aborts the previous request, and an answer is drawn only
+// if its request is still the current one (and, for a record, is about the person asked for),
+// so a slow answer for patient A can never be drawn over, or mixed into, patient B's record.
 "use strict";
 
 const PURPOSE = "direct-care";
+const HIDDEN_CONTACT = "Not shown"; // address, postcode or phone of a very restricted (V) patient
 const SECTIONS = [
   { type: "result", key: "results", title: "Results" },
   { type: "medication", key: "medications", title: "Medications" },
@@ -29,12 +35,13 @@ function user() {
   return $("user").value.trim();
 }
 
-async function api(path) {
+async function api(path, signal) {
   let response;
   try {
     response = await fetch(path, {
       headers: { "X-MCR-User": user(), "X-MCR-Purpose": PURPOSE, Accept: "application/json" },
       cache: "no-store",
+      signal,
     });
   } catch (err) {
     return { status: 0, body: { error: "the service could not be reached" } };
@@ -46,6 +53,19 @@ async function api(path) {
     body = { error: `unexpected answer (${response.status})` };
   }
   return { status: response.status, body };
+}
+
+// The newest request of each kind ("search", "record"); starting one aborts the one before.
+const latest = { search: null, record: null };
+
+function begin(kind) {
+  if (latest[kind]) latest[kind].abort();
+  latest[kind] = new AbortController();
+  return latest[kind];
+}
+
+function isCurrent(kind, controller) {
+  return latest[kind] === controller && !controller.signal.aborted;
 }
 
 function describeError(body) {
@@ -125,9 +145,12 @@ function setMessage(text, isError = false) {
 }
 
 async function search(params) {
+  const request = begin("search");
   setMessage("Searching…");
   $("matches").hidden = true;
-  const { status, body } = await api(`/api/patients?${new URLSearchParams(params)}`);
+  $("matches").querySelector("tbody").replaceChildren();
+  const { status, body } = await api(`/api/patients?${new URLSearchParams(params)}`, request.signal);
+  if (!isCurrent("search", request)) return; // a newer search has started
   if (status !== 200) {
     setMessage(describeError(body), true);
     return;
@@ -154,7 +177,8 @@ function showMatches(persons) {
       const d = person.demographics || {};
       cells = [
         cell(fullName(d)), cell(formatDay(d.birth_date), "when", age(d.birth_date)),
-        cell(titleCase(d.sex)), cell(formatNhs(d.nhs_number), "when"), cell(d.postcode || "—"),
+        cell(titleCase(d.sex)), cell(formatNhs(d.nhs_number), "when"),
+        cell(person.contact_details_hidden ? HIDDEN_CONTACT : d.postcode || "—"),
         cell(String(person.sources)),
       ];
     }
@@ -165,8 +189,6 @@ function showMatches(persons) {
 
 // ---- record ----------------------------------------------------------------------------
 
-const current = { personId: null, pages: {} };
-
 function resetRecord() {
   $("record").hidden = false;
   $("objection").hidden = true;
@@ -176,13 +198,31 @@ function resetRecord() {
   $("sections").replaceChildren();
 }
 
+function recordPath(personId, query) {
+  const path = `/api/persons/${encodeURIComponent(personId)}/record`;
+  return query ? `${path}?${query}` : path;
+}
+
+// Whether an answer (record or objection) is about `personId`: one that names a person must
+// name that one, and a record must name one. Error bodies name nobody.
+function isAbout(personId, status, body) {
+  const about = body ? body.person_id : undefined;
+  return about === undefined ? status !== 200 : about === personId;
+}
+
+const NOT_THIS_PATIENT = "the answer was about another patient: not shown";
+
 async function openRecord(personId) {
-  current.personId = personId;
-  current.pages = {};
+  const request = begin("record"); // aborts the previous record and its "show more"
   resetRecord();
   $("patient-banner").append(el("p", { cls: "message", text: "Loading record…" }));
-  const { status, body } = await api(`/api/persons/${encodeURIComponent(personId)}/record`);
-  $("patient-banner").replaceChildren();
+  const { status, body } = await api(recordPath(personId), request.signal);
+  if (!isCurrent("record", request)) return; // another record was opened meanwhile
+  resetRecord();
+  if (!isAbout(personId, status, body)) {
+    $("patient-banner").append(el("p", { cls: "message error", text: NOT_THIS_PATIENT }));
+    return;
+  }
   if (status === 403 && body.objects_to_sharing) {
     $("objection").hidden = false;
     $("record").scrollIntoView({ behavior: "smooth", block: "start" });
@@ -192,11 +232,10 @@ async function openRecord(personId) {
     $("patient-banner").append(el("p", { cls: "message error", text: describeError(body) }));
     return;
   }
-  showDemographics(body.demographics || []);
+  showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
   showKeptBack(body.kept_back || 0);
   for (const section of SECTIONS) {
-    current.pages[section.type] = body[section.key];
-    $("sections").append(renderSection(section, body[section.key]));
+    $("sections").append(renderSection(section, body[section.key], personId, request));
   }
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
 }
@@ -214,7 +253,9 @@ function fact(term, value) {
   return el("div", {}, [el("dt", { text: term }), el("dd", { text: value || "—" })]);
 }
 
-function showDemographics(sources) {
+// `contactHidden`: a patient document is labelled very restricted (V), so no organisation's
+// address, postcode or phone is shown (the service sends none); the banner says why.
+function showDemographics(sources, contactHidden) {
   const banner = $("patient-banner");
   if (!sources.length) {
     banner.append(el("p", { cls: "message", text: "No demographics are shared for this person." }));
@@ -229,10 +270,15 @@ function showDemographics(sources) {
     fact("Born", born),
     fact("Sex", titleCase(p.sex)),
     fact("GP practice", p.registered_gp_practice),
-    fact("Address", address),
-    fact("Phone", p.phone),
+    fact("Address", contactHidden ? HIDDEN_CONTACT : address),
+    fact("Phone", contactHidden ? HIDDEN_CONTACT : p.phone),
     p.deceased_at ? fact("Died", formatMoment(p.deceased_at)) : null,
   ]));
+  if (contactHidden) {
+    banner.append(el("p", { cls: "message contact-hidden", attrs: { role: "note" },
+      text: "Contact details hidden: this patient's record is very restricted (V). Address, " +
+            "postcode and phone are not shown from any organisation." }));
+  }
   if (sources.length > 1) {
     const rows = sources.map((s) => el("tr", {}, [
       cell(s.org), cell(s.source_system), cell(fullName(s)), cell(formatDay(s.birth_date), "when"),
@@ -310,7 +356,7 @@ const LAYOUT = {
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
 };
 
-function renderSection(section, page) {
+function renderSection(section, page, personId, request) {
   const wrapper = el("section", { attrs: { "aria-labelledby": `h-${section.type}` } });
   const items = page ? page.items : [];
   wrapper.append(el("div", { cls: "section-head" }, [
@@ -324,20 +370,29 @@ function renderSection(section, page) {
   const layout = LAYOUT[section.type];
   const tableNode = table(section.title, layout.headings, items.map(layout.row));
   wrapper.append(tableNode);
-  if (page.has_more) wrapper.append(moreButton(section, tableNode.querySelector("tbody"), page));
+  if (page.has_more) {
+    wrapper.append(moreButton(section, tableNode.querySelector("tbody"), page, personId, request));
+  }
   return wrapper;
 }
 
-function moreButton(section, body, page) {
+// "Show more" for the record of `personId` drawn by `request`: it asks for that person, never
+// whoever is open now, and draws nothing once another record has been opened.
+function moreButton(section, body, page, personId, request) {
   const button = el("button", { cls: "secondary more", text: `Show more ${section.title.toLowerCase()}` });
   let next = page.page + 1;
   button.addEventListener("click", async () => {
+    if (!isCurrent("record", request)) return;
     button.disabled = true;
     const query = new URLSearchParams({ type: section.type, page: String(next),
                                         page_size: String(page.page_size) });
-    const path = `/api/persons/${encodeURIComponent(current.personId)}/record?${query}`;
-    const { status, body: answer } = await api(path);
+    const { status, body: answer } = await api(recordPath(personId, query), request.signal);
+    if (!isCurrent("record", request)) return; // another record is open now
     button.disabled = false;
+    if (!isAbout(personId, status, answer)) {
+      button.textContent = NOT_THIS_PATIENT;
+      return;
+    }
     if (status !== 200) {
       button.textContent = describeError(answer);
       return;

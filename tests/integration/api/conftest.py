@@ -9,7 +9,8 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -65,11 +66,18 @@ def header(
 
 
 def patient(
-    org: str, local_id: str, record_id: str, *, nhs: str, family: str, born: str = "1970-01-01"
+    org: str,
+    local_id: str,
+    record_id: str,
+    *,
+    nhs: str,
+    family: str,
+    born: str = "1970-01-01",
+    labels: tuple[str, ...] = (),
 ) -> tuple[RecordType, dict[str, Any]]:
     """A patient event of an invented person."""
     return RecordType.PATIENT, {
-        "header": header(org, local_id, record_id, nhs=nhs),
+        "header": header(org, local_id, record_id, nhs=nhs, labels=labels),
         "given_names": ["Alexa"],
         "family_name": family,
         "birth_date": date.fromisoformat(born),
@@ -170,6 +178,19 @@ class ApiStack:
     def audit_rows(self) -> list[ChainedRow]:
         """Every audit row, in order."""
         return list(audit.rows(self.audit_conn))
+
+    @contextmanager
+    def variant(self, **changes: Any) -> Iterator[ApiStack]:
+        """A second service on these settings with ``changes`` (same alias and audit log),
+        serving on its own free port for the block."""
+        settings = replace(self.settings, **changes)
+        service = build_service(settings)
+        server = start_in_thread(service.api)
+        try:
+            yield replace(self, settings=settings, service=service, server=server)
+        finally:
+            server.stop()
+            service.close()
 
 
 @pytest.fixture

@@ -4,17 +4,22 @@ at read, the audit chain and its tamper detection, and the error bodies."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
+import psycopg
 from typer.testing import CliRunner
 
 from consumers.api import audit
 from consumers.api.cli import app as api_cli
 from schemas import nhs_number
+from streams.consent import repository as consent_repository
 from streams.consent.state import Decision, Preference, Scope
+from tests.conftest import unique_name
 from tests.integration.api.conftest import ApiStack, medication, patient, result
 
 NHS_A = nhs_number.test_number(101)
 NHS_B = nhs_number.test_number(102)
+NHS_OLD = nhs_number.test_number(103)
 PERSON_A = "p-a"
 PERSON_B = "p-b"
 
@@ -237,3 +242,146 @@ def test_viewer_is_served(api_stack: ApiStack) -> None:
 
     assert reply.status == 200 and "Find a patient" in reply.body
     assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
+
+
+def _schema_exists(api: ApiStack, name: str) -> bool:
+    with psycopg.connect(api.settings.postgres_dsn, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,))
+        return found.fetchone() is not None
+
+
+def test_a_mistyped_consent_schema_is_503_and_creates_nothing(api_stack: ApiStack) -> None:
+    """MCR_CONSENT_SCHEMA naming a schema that does not exist: every data request is 503
+    without data and audited as an error, and the schema is not created (a created, empty
+    schema would be a consent state in which nobody objects)."""
+    _region(api_stack)
+    denial = Preference("E81001", "C1", 1, Scope.SHARED_CARE_RECORD, Decision.DENY)
+    api_stack.consent(denial, source_key="E81001:L1", person_id=PERSON_A)
+    mistyped = unique_name("t_no_such_consent")
+
+    with api_stack.variant(consent_schema=mistyped) as wrong:
+        record = wrong.get(f"/api/persons/{PERSON_A}/record")
+        search = wrong.get(f"/api/patients?nhs_number={NHS_A}")
+
+    assert (record.status, search.status) == (503, 503)
+    assert record.body["error"].startswith("consent state:")
+    assert "persons" not in search.body and "demographics" not in str(record.body)
+    rows = [(r.entry.outcome, r.entry.status) for r in api_stack.audit_rows()]
+    assert rows == [("error", 503), ("error", 503)]
+    assert not _schema_exists(api_stack, mistyped)
+
+
+def test_a_consent_schema_without_the_consent_tables_is_503(api_stack: ApiStack) -> None:
+    """A schema that exists but lacks ``source_persons`` (not the consent stage's) is refused
+    the same way, and no table is created in it."""
+    _region(api_stack)
+    bare = unique_name("t_bare_consent")
+    with psycopg.connect(api_stack.settings.postgres_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{bare}"')
+        conn.execute(f'CREATE TABLE "{bare}".preferences (org text)')
+    try:
+        with api_stack.variant(consent_schema=bare) as wrong:
+            reply = wrong.get(f"/api/persons/{PERSON_A}/record")
+        with psycopg.connect(api_stack.settings.postgres_dsn, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (bare,)
+            ).fetchall()
+    finally:
+        with psycopg.connect(api_stack.settings.postgres_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{bare}" CASCADE')
+
+    assert reply.status == 503 and "source_persons" in reply.body["error"]
+    assert tables == [("preferences",)]
+    assert [(r.entry.outcome, r.entry.status) for r in api_stack.audit_rows()] == [("error", 503)]
+
+
+PERSON_OLD = "p-old"
+OLD_KEYS = ["E81003:L5", "RC9:H5"]
+
+
+def _merged_but_not_rekeyed(api: ApiStack, *preferences: tuple[Preference, str]) -> None:
+    """PERSON_OLD's documents are indexed under PERSON_OLD, and its ``preferences`` (with the
+    source key each came from) were stored with PERSON_OLD; then a MERGE into PERSON_A moved
+    its source keys in the consent stage, and the projection has not re-keyed the documents
+    yet. PERSON_OLD's own consent state is now empty."""
+    _region(api)
+    api.index(
+        PERSON_OLD,
+        patient("E81003", "L5", "PAT-O", nhs=NHS_OLD, family="Mergedwoman"),
+        result("RC9", "H5", "R6", minutes=60),
+        result("RC9", "H5", "R7", value=8.8, minutes=70),
+    )
+    for preference, key in preferences:
+        api.consent(preference, source_key=key, person_id=PERSON_OLD)
+    consent_repository.move_source_keys(
+        api.consent_conn, OLD_KEYS, person_id=PERSON_A, changed_at=datetime.now(UTC)
+    )
+    assert consent_repository.states(api.consent_conn, [PERSON_OLD])[PERSON_OLD].preferences == {}
+
+
+def test_retired_persons_documents_follow_the_source_key_owners_objection(
+    api_stack: ApiStack,
+) -> None:
+    """After a merge into a person who objects, the retired person's not yet re-keyed record
+    is a 403 objection and their search entry has no demographics, although their own state
+    is empty; the audit row names both persons."""
+    denial = Preference("E81003", "C5", 1, Scope.SHARED_CARE_RECORD, Decision.DENY)
+    _merged_but_not_rekeyed(api_stack, (denial, "E81003:L5"))
+
+    record = api_stack.get(f"/api/persons/{PERSON_OLD}/record")
+    search = api_stack.get(f"/api/patients?nhs_number={NHS_OLD}")
+
+    assert (record.status, record.body["objects_to_sharing"]) == (403, True)
+    assert "demographics" not in record.body and "8.8" not in str(record.body)
+    assert search.body["persons"] == [{"person_id": PERSON_OLD, "objects_to_sharing": True}]
+    rows = [(r.entry.outcome, r.entry.status, r.entry.person_ids) for r in api_stack.audit_rows()]
+    assert rows == [
+        ("objection", 403, (PERSON_A, PERSON_OLD)),
+        ("shown", 200, (PERSON_OLD,)),
+    ]
+
+
+def test_retired_persons_items_follow_the_source_key_owners_withholding(
+    api_stack: ApiStack,
+) -> None:
+    """An item withheld at the retired person's request, whose preference moved to the
+    survivor with its source key, stays back from the retired person's record."""
+    withhold = Preference(
+        "RC9", "C6", 1, Scope.ITEM_WITHHELD, Decision.DENY, withheld_record_ids=frozenset({"R7"})
+    )
+    _merged_but_not_rekeyed(api_stack, (withhold, "RC9:H5"))
+
+    body = api_stack.get(f"/api/persons/{PERSON_OLD}/record").body
+
+    assert [i["source_record_id"] for i in body["results"]["items"]] == ["R6"]
+    assert (body["results"]["total"], body["kept_back"]) == (2, 1)
+    assert "R7" not in str(body["results"]["items"])
+
+
+def test_a_v_patient_document_hides_every_organisations_contact_details(
+    api_stack: ApiStack,
+) -> None:
+    """Person A's patient document at E81001 becomes V (a protected address): the record
+    shows RC9's demographics without address or phone, the search no postcode, and both say
+    the contact details are hidden. Person B, without V, keeps theirs."""
+    _region(api_stack)
+    api_stack.index(
+        PERSON_A,
+        patient("E81001", "L1", "PAT-A3", nhs=NHS_A, family="Testwoman", labels=("V",)),
+    )
+
+    record = api_stack.get(f"/api/persons/{PERSON_A}/record").body
+    search = api_stack.get("/api/patients?family_name=Testwoman&birth_date=1970-01-01").body
+    other = api_stack.get(f"/api/persons/{PERSON_B}/record").body
+
+    assert record["contact_details_hidden"] is True
+    assert sorted(d["org"] for d in record["demographics"]) == ["E81001", "RC9"]
+    assert {(d["postcode"], d["address_lines"], d["phone"]) for d in record["demographics"]} == {
+        (None, None, None)
+    }
+    assert "LU1 1AA" not in str(record) and "Example Street" not in str(record)
+    assert record["kept_back"] == 1
+    found = search["persons"][0]
+    assert (found["demographics"]["postcode"], found["contact_details_hidden"]) == (None, True)
+    assert other["contact_details_hidden"] is False
+    assert other["demographics"][0]["postcode"] == "LU1 1AA"

@@ -1,8 +1,10 @@
 """The clinician viewer in headless Chromium (Debian's ``chromium``) against the real service:
-search, open a record, see the objection banner and the withheld-items note."""
+search, open a record, see the objection banner and the withheld-items note, and never see two
+patients' records mixed on one screen when answers arrive out of order."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from tests.integration.api.conftest import ApiStack, medication, patient, result
 CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
 NHS_A = nhs_number.test_number(201)
 NHS_B = nhs_number.test_number(202)
+NHS_C = nhs_number.test_number(203)
 
 # No skip: `make test` installs Chromium (deploy/local/install-system-packages.sh), so a
 # missing browser is a broken setup, and the test says how to mend it.
@@ -58,6 +61,10 @@ def _region(api: ApiStack) -> None:
 def _search(page: Any, number: str) -> None:
     page.fill("#nhs", number)
     page.click("#nhs-form button")
+
+
+def _spaced(number: str) -> str:
+    return f"{number[:3]} {number[3:6]} {number[6:]}"
 
 
 def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, page: Any) -> None:
@@ -105,3 +112,73 @@ def test_invalid_nhs_number_shows_the_rule(api_stack: ApiStack, page: Any) -> No
     page.wait_for_selector("#search-message.error")
 
     assert page.inner_text("#search-message") == "nhs_number: must be 10 digits"
+
+
+def test_a_late_answer_for_the_previous_patient_never_mixes_records(
+    api_stack: ApiStack, page: Any
+) -> None:
+    """Two patients share a name and birth date. The clinician opens A, whose answer is slow,
+    then B; A's answer arrives last. The screen shows B only: B's banner, B's result, no item
+    of A and one set of sections (the stale answer is dropped or its request aborted)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    _region(api_stack)
+    api_stack.index(
+        "p-c",
+        patient("RD8", "L3", "PAT-C", nhs=NHS_C, family="Testwoman"),
+        result("RD8", "H3", "RC1", value=4.4),
+    )
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route("**/api/persons/p-a/record*", hold)
+    page.goto(api_stack.server.url + "/")
+    page.click("summary")
+    page.fill("#family", "Testwoman")
+    page.fill("#birth", "1970-01-01")
+    page.click("#name-form button")
+    page.wait_for_selector("#matches tbody tr:nth-child(2)")
+
+    page.click(f"#matches tbody tr:has-text('{_spaced(NHS_A)}') button")
+    page.wait_for_function("() => document.querySelector('#patient-banner').textContent !== ''")
+    for _ in range(200):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(10)
+    assert held, "the request for A's record was not intercepted"
+    page.click(f"#matches tbody tr:has-text('{_spaced(NHS_C)}') button")
+    page.wait_for_selector("#sections h2")
+    # A's answer goes through now, after B's (unless the viewer aborted A's request already)
+    with contextlib.suppress(PlaywrightError):
+        held[0].continue_()
+    page.wait_for_timeout(1000)  # time for a stale answer to be (wrongly) drawn
+
+    banner, sections = page.inner_text("#patient-banner"), page.inner_text("#sections")
+    assert _spaced(NHS_C) in banner and _spaced(NHS_A) not in banner
+    assert "4.4 g/dL" in sections
+    assert "9.1 g/dL" not in sections and "Amlodipine" not in sections
+    assert page.locator("#sections h2").count() == 3
+    assert page.locator("#sections tbody tr").count() == 1
+
+
+def test_a_very_restricted_patient_shows_no_contact_details(api_stack: ApiStack, page: Any) -> None:
+    """A V-labelled patient document at one organisation: the search shows no postcode and the
+    record banner says the contact details are hidden, showing no address or phone."""
+    _region(api_stack)
+    api_stack.index(
+        "p-a", patient("RD8", "L4", "PAT-A4", nhs=NHS_A, family="Testwoman", labels=("V",))
+    )
+    page.goto(api_stack.server.url + "/")
+
+    _search(page, NHS_A)
+    page.wait_for_selector("#matches tbody tr")
+    matches = page.inner_text("#matches")
+    page.click("#matches tbody tr button")
+    page.wait_for_selector("#sections h2")
+
+    banner = page.inner_text("#patient-banner")
+    assert "LU1 1AA" not in matches and "Not shown" in matches
+    assert "Contact details hidden" in banner
+    assert "Example Street" not in banner and "LU1 1AA" not in banner

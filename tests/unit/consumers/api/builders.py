@@ -5,11 +5,11 @@ Only invented people; NHS numbers come from the 999 test range.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from consumers.api.access import Hit, ItemPage
+from consumers.api.access import Hit, ItemPage, PersonDocuments, ReadConsent
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import AuditError, RecordUnavailableError
 from consumers.api.validation import Page
@@ -33,11 +33,12 @@ def patient_hit(
     recorded_at: str = "2024-01-01T00:00:00.000Z",
     confidentiality: Sequence[str] = (),
     deleted: bool = False,
+    local_id: str = "L1",
 ) -> Hit:
-    """A patient document as the projection writes it."""
+    """A patient document as the projection writes it (source key ``<org>:<local_id>``)."""
     source: dict[str, Any] = {
         "doc_kind": "patient", "record_type": "patient", "person_id": person_id,
-        "source_key": f"{org}:L1", "org": org, "source_system": "EMIS Web",
+        "source_key": f"{org}:{local_id}", "org": org, "source_system": "EMIS Web",
         "source_record_id": source_record_id, "record_version": 1, "deleted": deleted,
         "confidentiality": list(confidentiality), "recorded_at": recorded_at,
     }  # fmt: skip
@@ -60,8 +61,10 @@ def item_hit(
     confidentiality: Sequence[str] = (),
     deleted: bool = False,
     occurred_at: str = "2024-03-01T09:30:00.000Z",
+    local_id: str = "L1",
 ) -> Hit:
-    """A clinical item document (a result by default: haemoglobin 13.2 g/dL)."""
+    """A clinical item document (a result by default: haemoglobin 13.2 g/dL), source key
+    ``<org>:<local_id>``."""
     content = {
         "result": {"code": {"system": "LOINC", "code": "718-7", "display": "Haemoglobin"},
                    "value_quantity": 13.2, "unit": "g/dL", "status": "FINAL"},
@@ -72,7 +75,7 @@ def item_hit(
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,
-        "source_key": f"{org}:L1", "org": org, "source_system": "Medway PAS",
+        "source_key": f"{org}:{local_id}", "org": org, "source_system": "Medway PAS",
         "source_record_id": source_record_id, "record_version": 1, "deleted": deleted,
         "confidentiality": list(confidentiality), "occurred_at": occurred_at,
         "recorded_at": occurred_at,
@@ -97,6 +100,11 @@ def withholding(*record_ids: str, org: str = "RC9") -> Preference:
 def state(*preferences: Preference) -> ConsentState:
     """The consent state of ``preferences``."""
     return fold(preferences)
+
+
+def alone(own: ConsentState, person_id: str = PERSON_A) -> ReadConsent:
+    """Consent at read for one person's documents, no source key moved elsewhere."""
+    return ReadConsent({person_id: own})
 
 
 class FakeRecords:
@@ -124,30 +132,52 @@ class FakeRecords:
             and h.source["patient"]["birth_date"] == birth_date
         )
 
+    def persons_hiding_contact(self, person_ids: Sequence[str]) -> set[str]:
+        return {
+            h.person_id
+            for h in self._live(self.hits)
+            if h.person_id in person_ids
+            and h.source["doc_kind"] == "patient"
+            and "V" in h.source["confidentiality"]
+        }
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
-    ) -> tuple[list[Hit], dict[str, ItemPage]]:
+    ) -> PersonDocuments:
         mine = self._live(h for h in self.hits if h.person_id == person_id)
-        patients = [h for h in mine if h.source["doc_kind"] == "patient"]
+        patients = tuple(h for h in mine if h.source["doc_kind"] == "patient")
         pages = {}
         for rt in record_types:
             items = [h for h in mine if h.source.get(rt) is not None]
             start = (page.number - 1) * page.size
             pages[rt] = ItemPage(len(items), tuple(items[start : start + page.size]))
-        return patients, pages
+        keys = frozenset(h.source_key for h in mine if h.source["doc_kind"] in {"item", "patient"})
+        return PersonDocuments(patients, pages, keys)
 
 
 class FakeConsent:
-    """Consent states by person (empty for anyone else); remembers who was asked about."""
+    """Consent states by person (empty for anyone else) and source-key owners (after a merge
+    or unmerge); remembers who and which keys were asked about."""
 
-    def __init__(self, states: dict[str, ConsentState] | None = None) -> None:
+    def __init__(
+        self,
+        states: dict[str, ConsentState] | None = None,
+        owners: Mapping[str, str] | None = None,
+    ) -> None:
         self.by_person = states or {}
+        self.by_key = dict(owners or {})
         self.asked: list[str] = []
+        self.asked_keys: list[str] = []
 
     def states(self, person_ids: Iterable[str]) -> dict[str, ConsentState]:
         ids = list(person_ids)
         self.asked.extend(ids)
         return {p: self.by_person.get(p, ConsentState()) for p in ids}
+
+    def owners(self, source_keys: Iterable[str]) -> dict[str, str]:
+        keys = list(source_keys)
+        self.asked_keys.extend(keys)
+        return {key: self.by_key[key] for key in keys if key in self.by_key}
 
 
 class FakeAudit:

@@ -293,6 +293,85 @@ def test_a_bug_is_a_json_500_without_data() -> None:
     )
 
 
+class _BrokenRecords(FakeRecords):
+    """Every read raises an exception no port documents (a bug)."""
+
+    def patients_by_nhs_number(self, nhs: str) -> list[Any]:
+        raise RuntimeError(f"boom {nhs}")
+
+    def person_record(self, *args: Any) -> Any:
+        raise KeyError("boom")
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "kind", "person_ids"),
+    [("/api/patients", {"nhs_number": [NHS_A]}, "nhs_number", ()),
+     (f"/api/persons/{PERSON_A}/record", {}, "person_record", (PERSON_A,))],
+)  # fmt: skip
+def test_a_bug_while_answering_is_still_audited(
+    path: str, query: dict[str, list[str]], kind: str, person_ids: tuple[str, ...]
+) -> None:
+    """An unexpected exception after the viewer is known writes exactly one audit row (error,
+    500) before the fixed 500 body: every data request is audited, bugs included. The row and
+    the log hold the exception type only, never its message (it may carry PHI)."""
+    api, audit = make_api(_BrokenRecords(RECORD))
+
+    with capture_logs() as logs:
+        response = get(api, path, query)
+
+    assert (response.status, response.json()) == (
+        500,
+        {"error": "internal error: no data returned"},
+    )
+    assert [(e.outcome, e.status, e.query_kind, e.person_ids) for e in audit.entries] == [
+        ("error", 500, kind, person_ids)
+    ]
+    assert ("X-Request-Id", audit.entries[0].request_id) in response.headers
+    assert NHS_A not in str(logs) and "boom" not in str(logs)
+
+
+def test_a_bug_with_the_audit_log_down_is_503() -> None:
+    """When a bug meets an audit log that cannot take the row, the answer is the 503 of a
+    missing audit row: no data, as for any answer whose row was not written."""
+    api, _ = make_api(_BrokenRecords(RECORD), audit=FakeAudit(fail=True))
+
+    response = get(api, f"/api/persons/{PERSON_A}/record")
+
+    assert (response.status, response.json()) == (
+        503,
+        {"error": "audit log unavailable: no data returned"},
+    )
+
+
+def test_a_bug_in_the_audit_sink_is_503_without_data() -> None:
+    """An audit sink failing in an undocumented way (not AuditError) still means no row, so
+    the answer is 503 with no data, not the record."""
+
+    class Exploding(FakeAudit):
+        def append(self, entry: Any) -> None:
+            raise RuntimeError("boom")
+
+    api, _ = make_api(audit=Exploding())
+
+    response = get(api, f"/api/persons/{PERSON_A}/record")
+
+    assert (response.status, response.json()) == (
+        503,
+        {"error": "audit log unavailable: no data returned"},
+    )
+
+
+def test_a_non_ascii_digit_page_is_400_and_audited() -> None:
+    """``page=²`` (superscript two: ``isdigit`` but not ``int``) is a 400 on page with its
+    audit row, not a 500 without one."""
+    api, audit = make_api()
+
+    response = get(api, f"/api/persons/{PERSON_A}/record", {"page": ["\u00b2"]})
+
+    assert (response.status, response.json()["field"]) == (400, "page")
+    assert [(e.outcome, e.status) for e in audit.entries] == [("rejected", 400)]
+
+
 def test_viewer_page_and_assets_are_served_with_a_strict_policy() -> None:
     """/ serves the viewer with a self-only content security policy; unknown files are 404."""
     api, _ = make_api()
@@ -351,3 +430,96 @@ def test_request_logs_hold_no_phi() -> None:
     text = str(logs)
     assert [entry["path"] for entry in logs] == ["/api/patients", "/api/persons/{person_id}/record"]
     assert NHS_A not in text and "Testwoman" not in text and "1970-01-01" not in text
+
+
+# PERSON_OLD was merged into PERSON_A: the consent stage says PERSON_A owns both of its source
+# keys, the index has not re-keyed its documents yet.
+PERSON_OLD = "person-old"
+MERGED = [
+    patient_hit(PERSON_OLD, family_name="Merged", source_record_id="PAT7", local_id="L7"),
+    item_hit("result", "R7", person_id=PERSON_OLD, local_id="H7"),
+    item_hit("result", "R8", person_id=PERSON_OLD, local_id="H7"),
+]
+MOVED = {"E81001:L7": PERSON_A, "RC9:H7": PERSON_A}
+
+
+def test_retired_person_whose_keys_belong_to_an_objector_is_403() -> None:
+    """Reading the retired person's record when the survivor objects answers the objection:
+    their state is empty, but every document belongs by source key to the objector. The row
+    names both persons."""
+    consent = FakeConsent({PERSON_A: state(objection())}, MOVED)
+    api, audit = make_api(FakeRecords(MERGED), consent)
+
+    response = get(api, f"/api/persons/{PERSON_OLD}/record")
+
+    assert response.status == 403
+    assert response.json() == {
+        "error": "the patient objects to sharing their record: nothing can be shown",
+        "person_id": PERSON_OLD,
+        "objects_to_sharing": True,
+    }
+    row = audit.entries[0]
+    assert (row.outcome, row.status, row.person_ids, row.shown) == (
+        "objection",
+        403,
+        (PERSON_OLD, PERSON_A),
+        0,
+    )
+    assert sorted(consent.asked_keys) == sorted(MOVED)
+
+
+def test_one_objector_owned_key_makes_the_whole_record_an_objection() -> None:
+    """Only one of the record's keys moved to a person who objects: nothing is shown, not the
+    documents of the other key either (they are the same patient's)."""
+    consent = FakeConsent({PERSON_A: state(objection())}, {"RC9:H7": PERSON_A})
+    api, _ = make_api(FakeRecords(MERGED), consent)
+
+    response = get(api, f"/api/persons/{PERSON_OLD}/record", {"type": ["medication"]})
+
+    assert response.status == 403 and "demographics" not in response.json()
+
+
+def test_retired_persons_items_follow_the_survivors_withholding() -> None:
+    """An item the survivor asked to withhold is kept back from the retired person's record."""
+    consent = FakeConsent({PERSON_A: state(withholding("R8"))}, MOVED)
+    api, audit = make_api(FakeRecords(MERGED), consent)
+
+    body = get(api, f"/api/persons/{PERSON_OLD}/record").json()
+
+    assert [i["source_record_id"] for i in body["results"]["items"]] == ["R7"]
+    assert body["kept_back"] == 1 and "R8" not in str(body)
+    assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("shown", (PERSON_OLD,))
+
+
+def test_search_lists_a_retired_person_owned_by_an_objector_as_objecting() -> None:
+    """Searching finds the retired person's patient document; its key's owner objects, so the
+    person is listed as objecting, without demographics."""
+    consent = FakeConsent({PERSON_A: state(objection())}, MOVED)
+    api, audit = make_api(FakeRecords(MERGED), consent)
+
+    response = get(api, "/api/patients", {"family_name": ["Merged"], "birth_date": ["1970-01-01"]})
+
+    assert response.json()["persons"] == [{"person_id": PERSON_OLD, "objects_to_sharing": True}]
+    assert "Merged" not in str(response.json())
+    assert (audit.entries[0].shown, audit.entries[0].kept_back) == (0, 1)
+
+
+def test_a_v_patient_document_hides_contact_details_in_record_and_search() -> None:
+    """A V-labelled patient document at one organisation: the record's demographics from the
+    other organisation carry no address or phone, the search no postcode, both say so."""
+    hits = [
+        patient_hit(PERSON_A, org="E81001", confidentiality=("V",), family_name="Hidden"),
+        patient_hit(PERSON_A, org="RC9", source_record_id="PAT2"),
+    ]
+    api, _ = make_api(FakeRecords(hits))
+
+    record = get(api, f"/api/persons/{PERSON_A}/record").json()
+    search = get(api, "/api/patients", {"family_name": ["Testwoman"], "birth_date": ["1970-01-01"]})
+
+    assert record["contact_details_hidden"] is True
+    assert [(d["org"], d["postcode"], d["address_lines"]) for d in record["demographics"]] == [
+        ("RC9", None, None)
+    ]
+    found = search.json()["persons"][0]
+    assert (found["demographics"]["postcode"], found["contact_details_hidden"]) == (None, True)
+    assert "LU1 1AA" not in str(record) + str(search.json())

@@ -57,3 +57,33 @@ def test_item_page_is_newest_first_with_exact_totals() -> None:
         {"org": {"order": "asc"}},
         {"source_record_id": {"order": "asc"}},
     ]
+
+
+def test_person_source_keys_lists_every_live_key_without_documents() -> None:
+    """No hits, only a terms aggregation on source_key over the person's live items and
+    patient documents (every page, not only the one read)."""
+    body = queries.person_source_keys("p-1")
+
+    assert (body["size"], body["track_total_hits"]) == (0, False)
+    assert body["query"]["bool"]["filter"] == [
+        {"term": {"person_id": "p-1"}},
+        {"terms": {"doc_kind": ["item", "patient"]}},
+        {"term": {"deleted": False}},
+    ]
+    assert body["aggs"] == {
+        "source_keys": {"terms": {"field": "source_key", "size": queries.MAX_SOURCE_KEYS}}
+    }
+
+
+def test_persons_with_patient_label_aggregates_person_ids() -> None:
+    """Which persons have a live patient document with the label: no documents, one bucket
+    per person, room for every person asked about."""
+    body = queries.persons_with_patient_label(["p-1", "p-2"], "V")
+
+    assert body["size"] == 0
+    assert body["query"]["bool"]["filter"] == [
+        *PATIENT_FILTERS,
+        {"terms": {"person_id": ["p-1", "p-2"]}},
+        {"term": {"confidentiality": "V"}},
+    ]
+    assert body["aggs"] == {"persons": {"terms": {"field": "person_id", "size": 2}}}

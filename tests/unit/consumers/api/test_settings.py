@@ -55,8 +55,11 @@ def test_repr_masks_passwords() -> None:
     [
         ({"MCR_API_PORT": "http"}, "MCR_API_PORT: not a TCP port"),
         ({"MCR_API_PORT": "70000"}, "MCR_API_PORT: not a TCP port"),
+        ({"MCR_API_PORT": "\u00b2"}, "MCR_API_PORT: not a TCP port"),
+        ({"MCR_API_PORT": "8\u0664\u0668\u0660"}, "MCR_API_PORT: not a TCP port"),
         ({"MCR_API_AUDIT_SCHEMA": "Audit; drop"}, "MCR_API_AUDIT_SCHEMA: expected"),
         ({"MCR_CONSENT_SCHEMA": "1x"}, "MCR_CONSENT_SCHEMA: expected"),
+        ({"MCR_CONSENT_SCHEMA": "consent\n"}, "MCR_CONSENT_SCHEMA: expected"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:

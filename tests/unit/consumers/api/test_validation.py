@@ -94,9 +94,12 @@ def test_a_good_birth_date_passes() -> None:
     assert validation.birth_date("2025-03-01", today=TODAY) == "2025-03-01"
 
 
-@pytest.mark.parametrize("raw", ["", "a/b", "x" * 129, "-leading", "has space", "naïve"])
+@pytest.mark.parametrize(
+    "raw", ["", "a/b", "x" * 129, "-leading", "has space", "naïve", "p-a\n", "p-a\r"]
+)
 def test_bad_person_ids_are_refused(raw: str) -> None:
-    """Person ids are 1-128 letters, digits, '.', '_', ':' or '-', starting alphanumeric."""
+    """Person ids are 1-128 letters, digits, '.', '_', ':' or '-', starting alphanumeric (a
+    trailing newline, which ``$`` would let through, too)."""
     with pytest.raises(ValidationError, match=r"^person_id: expected"):
         validation.person_id(raw)
 
@@ -120,6 +123,23 @@ def test_page_defaults_and_values(query: dict[str, list[str]], expected: Page) -
 def test_bad_pages_name_the_parameter(query: dict[str, list[str]], field: str) -> None:
     """Out of range, non-numeric, beyond the result window or repeated: 400 on that field."""
     with pytest.raises(ValidationError) as caught:
+        validation.page(query)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"page": ["\u00b2"]}, "page"), ({"page_size": ["\u00b3"]}, "page_size"),
+     ({"page": ["\u0663"]}, "page"), ({"page": ["\uff12"]}, "page"),
+     ({"page": ["2\n"]}, "page"), ({"page": ["1" * 5000]}, "page"),
+     ({"page_size": [" 5"]}, "page_size"), ({"page": ["+2"]}, "page")],
+)  # fmt: skip
+def test_pages_are_ascii_digits_only(query: dict[str, list[str]], field: str) -> None:
+    """Characters ``str.isdigit`` accepts but that are not ASCII digits (superscript two, an
+    Arabic-Indic or fullwidth digit), a trailing newline, a sign or a number too long for
+    ``int`` are a 400 on the parameter, not a ValueError (which became a 500 with no audit row).
+    """
+    with pytest.raises(ValidationError, match=f"^{field}: expected a whole number") as caught:
         validation.page(query)
     assert caught.value.field == field
 

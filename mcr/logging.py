@@ -13,6 +13,7 @@ library loggers stay at WARNING and above.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import sys
@@ -85,7 +86,9 @@ DROPPED_MARKER = "dropped_keys"
 
 _SCRUBBED = (
     (re.compile(r"(?<![\d.])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d.])"), "<number>"),
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<date>"),
+    (re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)"), "<date>"),  # also in 1984-03-07T00:00
+    (re.compile(r"\b(?:date|datetime)\(\d{4}, \d{1,2}, \d{1,2}[^)]*\)"), "<date>"),  # reprs
+    (re.compile(r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"), "<date>"),
     (re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"), "<date>"),
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.IGNORECASE), "<postcode>"),
 )
@@ -116,10 +119,27 @@ def _plain_scrubbed_traceback(sio: Any, exc_info: Any) -> None:
 
 
 class ScrubbingFormatter(logging.Formatter):
-    """stdlib formatter for library records: the whole rendered record is scrubbed."""
+    """stdlib formatter for library records: the whole rendered record is scrubbed; in JSON
+    mode it is one JSON object per line, like structlog's own records."""
+
+    def __init__(self, mode: Mode = "console") -> None:
+        super().__init__("%(name)s %(levelname)s %(message)s")
+        self._mode = mode
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record))
+        text = scrub(super().format(record))
+        if self._mode != "json":
+            return text
+        return json.dumps(
+            {
+                "event": scrub(record.getMessage()),
+                "logger": record.name,
+                "level": record.levelname.lower(),
+                "exception": scrub(self.formatException(record.exc_info))
+                if record.exc_info
+                else None,
+            }
+        )
 
 
 def drop_unlisted_keys(
@@ -174,7 +194,7 @@ def configure_logging(mode: Mode = "console", level: str = "INFO") -> None:
     if not isinstance(numeric, int):
         numeric = logging.INFO
     handler = logging.StreamHandler(_CurrentStderr())
-    handler.setFormatter(ScrubbingFormatter("%(name)s %(levelname)s %(message)s"))
+    handler.setFormatter(ScrubbingFormatter(mode))
     logging.basicConfig(handlers=[handler], level=max(numeric, logging.WARNING), force=True)
     structlog.configure(
         processors=_processors(mode),

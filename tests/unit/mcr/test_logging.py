@@ -105,6 +105,9 @@ def test_logging_survives_a_closed_stream_swapped_in_by_a_cli_runner(
         ("born 1970-01-02, seen 02/01/1970", "born <date>, seen <date>"),
         ("lives at LU1 3LU and lu13lu", "lives at <postcode> and <postcode>"),
         ("partition 3 offset 41 took 12.5 ms", "partition 3 offset 41 took 12.5 ms"),
+        ("at 1984-03-07T00:00:00Z", "at <date>T00:00:00Z"),
+        ("value datetime.date(1984, 3, 7) invalid", "value datetime.<date> invalid"),
+        ("PID|||123||SMITH^JO||19840307|F", "PID|||123||SMITH^JO||<date>|F"),
     ],
 )
 def test_scrub_replaces_nhs_numbers_dates_and_postcodes(text: str, expected: str) -> None:
@@ -130,4 +133,7 @@ def test_library_records_and_exception_messages_are_scrubbed(
     assert "POST /record failed for <number> <postcode>" in err and "mapping failed" in err
     for value in ("9990000018", "LU1 3LU", "1970-01-02"):
         assert value not in err
+    if mode == "json":  # every line is JSON, the library's too
+        lines = [json.loads(line) for line in err.strip().splitlines()]
+        assert lines[0]["logger"] == "opensearch" and lines[0]["level"] == "warning"
     structlog.reset_defaults()

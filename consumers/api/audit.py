@@ -8,7 +8,6 @@ hashed entry, so editing any of them is detected by :func:`verify_log`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +16,10 @@ import psycopg
 from consumers.api.chain import AuditEntry, ChainedRow, Verification, link, verify
 from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import AuditError
+from mcr.postgres import apply_ddl, schema_connection
 
 __all__ = ["DDL", "AuditLog", "append", "connect", "migrate", "rows", "verify_log"]
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATION_LOCK = 7_236_514_003
 _BATCH = 1000
 
@@ -57,20 +56,14 @@ _AFTER = """SELECT seq, at, request_id, user_id, purpose, action, query_kind, pe
 
 def connect(dsn: str, schema: str) -> Connection:
     """An autocommit connection on ``schema`` (created and migrated on first use)."""
-    if not _IDENTIFIER.match(schema):
-        raise ValueError("MCR_API_AUDIT_SCHEMA: expected a lower-case SQL identifier")
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    conn = psycopg.connect(dsn, autocommit=True, options=f'-c search_path="{schema}"')
-    migrate(conn)
-    return conn
+    return schema_connection(
+        dsn, schema, ddl=DDL, lock_id=_MIGRATION_LOCK, setting="MCR_API_AUDIT_SCHEMA"
+    )
 
 
 def migrate(conn: Connection) -> None:
     """Create the table in the first schema of the search path (safe to repeat)."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(DDL)
+    apply_ddl(conn, DDL, lock_id=_MIGRATION_LOCK)
 
 
 def _row(values: tuple[Any, ...]) -> ChainedRow:

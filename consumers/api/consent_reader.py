@@ -12,13 +12,13 @@ failure, is :class:`ConsentUnavailableError`: no state, no data.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import psycopg
 
 from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import ConsentUnavailableError
+from mcr.postgres import quoted_schema
 from streams.consent import repository as consent_repository
 from streams.consent.state import ConsentState
 
@@ -26,7 +26,6 @@ __all__ = ["CONSENT_TABLES", "ConsentReader", "open_consent"]
 
 #: The consent stage's tables a read needs (``streams.consent.repository.DDL``).
 CONSENT_TABLES = ("preferences", "source_persons")
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def open_consent(dsn: str, schema: str) -> Connection:
@@ -35,9 +34,8 @@ def open_consent(dsn: str, schema: str) -> Connection:
     Creates nothing. Raises ConsentUnavailableError when a table is missing (a wrong schema
     name, or the consent stage has not run) and psycopg.Error when PostgreSQL cannot answer.
     """
-    if not _IDENTIFIER.fullmatch(schema):
-        raise ValueError("MCR_CONSENT_SCHEMA: expected a lower-case SQL identifier")
-    conn = psycopg.connect(dsn, autocommit=True, options=f'-c search_path="{schema}"')
+    name = quoted_schema(schema, setting="MCR_CONSENT_SCHEMA")
+    conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={name}")
     try:
         found = conn.execute(
             "SELECT tablename FROM pg_catalog.pg_tables"

@@ -14,19 +14,18 @@ change has named yet, that arrived with them). Functions take an autocommit conn
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
+from mcr.postgres import apply_ddl, schema_connection
 from streams.consent.state import ConsentState, Decision, Preference, Scope, apply
 
 __all__ = ["DDL", "connect", "migrate", "move_source_keys", "persons_of", "save", "states"]
 
 Connection = psycopg.Connection[Any]
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATION_LOCK = 7_236_514_002
 
 DDL = """
@@ -57,21 +56,15 @@ CREATE INDEX IF NOT EXISTS source_persons_person ON source_persons (person_id);
 
 def connect(dsn: str, schema: str) -> Connection:
     """An autocommit connection on ``schema`` (created and migrated on first use)."""
-    if not _IDENTIFIER.match(schema):
-        raise ValueError("MCR_CONSENT_SCHEMA: expected a lower-case SQL identifier")
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    conn = psycopg.connect(dsn, autocommit=True, options=f'-c search_path="{schema}"')
-    migrate(conn)
-    return conn
+    return schema_connection(
+        dsn, schema, ddl=DDL, lock_id=_MIGRATION_LOCK, setting="MCR_CONSENT_SCHEMA"
+    )
 
 
 def migrate(conn: Connection) -> None:
     """Create the tables in the first schema of the search path (safe to repeat, and from
     several workers at once)."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(DDL)
+    apply_ddl(conn, DDL, lock_id=_MIGRATION_LOCK)
 
 
 def save(conn: Connection, preference: Preference, *, source_key: str, person_id: str) -> bool:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,28 +10,18 @@ from typing import Any
 
 import psycopg
 
-from streams.identity.repository import migrate
+from mcr.postgres import quoted_schema, schema_connection
+from streams.identity.schema_sql import DDL, MIGRATION_LOCK
 
 __all__ = ["connect", "throwaway_schema"]
-
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def _quoted(schema: str) -> str:
-    if not _IDENTIFIER.match(schema):
-        raise ValueError("schema: expected a lower-case SQL identifier")
-    return f'"{schema}"'
 
 
 def connect(dsn: str, schema: str, *, create: bool = True) -> psycopg.Connection[Any]:
     """An autocommit connection using ``schema``; creates and migrates it when ``create``."""
     if create:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(schema)}")
-    conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={_quoted(schema)}")
-    if create:
-        migrate(conn)
-    return conn
+        return schema_connection(dsn, schema, ddl=DDL, lock_id=MIGRATION_LOCK)
+    options = f"-c search_path={quoted_schema(schema)}"
+    return psycopg.connect(dsn, autocommit=True, options=options)
 
 
 @contextmanager
@@ -45,4 +34,4 @@ def throwaway_schema(dsn: str, prefix: str = "mcr_linkeval") -> Iterator[psycopg
     finally:
         conn.close()
         with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {_quoted(schema)} CASCADE")
+            admin.execute(f"DROP SCHEMA IF EXISTS {quoted_schema(schema)} CASCADE")

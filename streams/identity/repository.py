@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from mcr.postgres import apply_ddl
 from schemas.events import PersonId, SourceKey, source_key
 from streams.identity.blocking import blocking_keys, lock_ids
 from streams.identity.demographics import Demographics, from_json
@@ -49,9 +50,7 @@ Connection = psycopg.Connection[Any]
 def migrate(conn: Connection) -> None:
     """Create the MPI tables in the first schema of the search path (safe to run again, and
     from several workers at once: a transaction-level advisory lock serialises them)."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        conn.execute(DDL)
+    apply_ddl(conn, DDL, lock_id=MIGRATION_LOCK)
 
 
 def lock(conn: Connection, keys: list[str]) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC
+from streams.batching import batch_from_env
 from streams.identity.settings import DEFAULT_DSN
 
 __all__ = ["ConsentSettings"]
@@ -77,13 +78,7 @@ class ConsentSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsentSettings:
         """Settings from ``env`` (default: the process environment)."""
         values = os.environ if env is None else env
-        try:
-            batch = int(values.get("MCR_CONSENT_BATCH", "500"))
-            within = int(values.get("MCR_CONSENT_BATCH_WITHIN_MS", "50"))
-        except ValueError as exc:
-            raise ValueError(
-                "MCR_CONSENT_BATCH and MCR_CONSENT_BATCH_WITHIN_MS: expected whole numbers"
-            ) from exc
+        batch, within = batch_from_env(values, "CONSENT")
         return cls(
             postgres_dsn=values.get("MCR_POSTGRES_DSN", DEFAULT_DSN),
             schema=values.get("MCR_CONSENT_SCHEMA", "consent"),

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+from streams.batching import batch_from_env
 
 __all__ = ["DEFAULT_DSN", "IdentitySettings"]
 
@@ -87,13 +88,7 @@ class IdentitySettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> IdentitySettings:
         """Settings from ``env`` (default: the process environment)."""
         values = os.environ if env is None else env
-        try:
-            batch = int(values.get("MCR_IDENTITY_BATCH", "500"))
-            within = int(values.get("MCR_IDENTITY_BATCH_WITHIN_MS", "50"))
-        except ValueError as exc:
-            raise ValueError(
-                "MCR_IDENTITY_BATCH and MCR_IDENTITY_BATCH_WITHIN_MS: expected whole numbers"
-            ) from exc
+        batch, within = batch_from_env(values, "IDENTITY")
         return cls(
             postgres_dsn=values.get("MCR_POSTGRES_DSN", DEFAULT_DSN),
             schema=values.get("MCR_IDENTITY_SCHEMA", "mpi"),

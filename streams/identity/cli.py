@@ -67,9 +67,15 @@ def review_list(
             shown = f"{candidate} (now {now})" if now != candidate else candidate or "-"
             guards = ",".join(item.evidence.get("guards", [])) or "-"
             linked = item.evidence.get("linked_person_id")
+            also = ",".join(
+                f"{d['rule']}:{d['candidate_person_id']}"
+                for d in item.evidence.get("also_questioned", [])
+            )
             typer.echo(
                 f"{item.review_id}\t{item.source_key}\t{item.rule}\t{shown}\t{item.score}\t"
-                f"{guards}" + (f"\tlinked={linked}" if linked else "")
+                f"{guards}"
+                + (f"\tlinked={linked}" if linked else "")
+                + (f"\talso={also}" if also else "")
             )
     typer.echo(f"{len(items)} {status} review(s)")
 

@@ -123,9 +123,10 @@ def open_recheck(
     score: float | None = None,
 ) -> int | None:
     """Question the link of an already linked ``record`` against ``candidate``; returns the
-    review id, or None when the record already has a pending review (one at a time: the
-    pending one is decided first)."""
-    return _insert(
+    review id, or None when the record already has a pending review. A record has one
+    pending review at a time, so the new doubt is then added to that review's evidence
+    (``also_questioned``: rule and candidate) for the person deciding it, not dropped."""
+    review_id = _insert(
         conn,
         record,
         rule=rule.value,
@@ -134,6 +135,15 @@ def open_recheck(
         evidence={**evidence, "rule": rule.value},
         unless_pending=True,
     )
+    if review_id is None:
+        doubt = Jsonb([{"rule": rule.value, "candidate_person_id": candidate}])
+        conn.execute(
+            "UPDATE review_queue SET evidence = jsonb_set(evidence, '{also_questioned}', "
+            "coalesce(evidence->'also_questioned', '[]'::jsonb) || %s) "
+            "WHERE org = %s AND local_id = %s AND status = 'pending'",
+            (doubt, record.org, record.local_id),
+        )
+    return review_id
 
 
 def is_pending(conn: Connection, org: str, local_id: str) -> bool:

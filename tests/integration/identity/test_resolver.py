@@ -8,9 +8,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from schemas.events import PersonId
 from streams.identity import outbox, repository, reviews
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
+from streams.identity.matcher import Rule
 from streams.identity.outbox import RawEvent
 from streams.identity.resolver import Outcome, resolve
 from streams.identity.weights import load
@@ -248,3 +250,24 @@ def test_rejecting_a_recheck_leaves_the_record_where_it_is(
     assert reviews.reject(mpi, item.review_id, decided_by="nurse-1") == []
     assert repository.link_of(mpi, "RD8", "H9")[0] == untraced  # type: ignore[index]
     assert reviews.list_reviews(mpi, "rejected")[0].review_id == item.review_id
+
+
+def test_a_second_doubt_joins_the_pending_review_instead_of_being_dropped(
+    mpi: psycopg.Connection[Any],
+) -> None:
+    """A record has one pending review: another recheck is added to its evidence, so the
+    person deciding sees both questions."""
+    anna = resolve(mpi, ANNA, W).person_id
+    untraced = resolve(mpi, UNTRACED_ANNA, W).person_id
+    assert anna and untraced
+    first = reviews.open_recheck(
+        mpi, UNTRACED_ANNA, PersonId(anna), rule=Rule.NHS_ELSEWHERE, evidence={}
+    )
+    again = reviews.open_recheck(
+        mpi, UNTRACED_ANNA, PersonId(anna), rule=Rule.UNMERGE_RECHECK, evidence={}
+    )
+    (item,) = _pending(mpi)
+    assert (first, again, item.review_id) == (item.review_id, None, first)
+    assert item.evidence["also_questioned"] == [
+        {"rule": "unmerge-recheck", "candidate_person_id": anna}
+    ]

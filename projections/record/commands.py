@@ -19,7 +19,8 @@ Wire format, on the same topic as the person's events so it is ordered after the
              scope "items" adds "items": [["<org>", "<source record id>"], ...] (at least one);
              scope "source-keys" adds "source_keys": ["<org>:<local id>", ...] (at least one)
 
-A command without ``scope`` is a whole-person purge (the first version of the format). The
+A command without ``scope`` (the first version of the format) is an item purge when it names
+items and a whole-person purge otherwise. The
 receipt (logged, and sent to the receipt topic when one is configured) has the header
 ``mcr.command = purge-person-receipt`` and a JSON value with the count of documents removed.
 Neither carries PHI: ids, counts and times only.
@@ -167,7 +168,8 @@ def _filled(value: object) -> bool:
 
 def _scoped(body: dict[str, Any]) -> dict[str, Any]:
     """The items or source keys the command's scope names (none for a whole person)."""
-    scope = body.get("scope", PurgeScope.PERSON.value)
+    # Without a scope (the first format) a non-empty "items" was an item purge.
+    scope = body.get("scope") or (PurgeScope.ITEMS if body.get("items") else PurgeScope.PERSON)
     if scope == PurgeScope.ITEMS:
         return {"items": _items(body)}
     if scope == PurgeScope.SOURCE_KEYS:

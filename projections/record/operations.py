@@ -16,7 +16,7 @@ from projections.record.bulk import BulkOp
 from projections.record.commands import PurgePerson, PurgeScope
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
-from projections.record.queries import person_documents, person_items, source_key_documents
+from projections.record.queries import item_documents, person_documents, source_key_documents
 from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
@@ -69,7 +69,7 @@ def move_documents(writer: RecordWriter, plan: RekeyPlan) -> tuple[int, set[str]
 
 def _purge_query(command: PurgePerson) -> dict[str, Any]:
     if command.scope is PurgeScope.ITEMS:
-        return person_items(command.person_id, command.items)
+        return item_documents(command.items)
     if command.scope is PurgeScope.SOURCE_KEYS:
         return source_key_documents(command.source_keys)
     return person_documents(command.person_id)

@@ -11,8 +11,8 @@ from typing import Any
 from projections.record.documents import DOC_KIND_ITEM
 
 __all__ = [
+    "item_documents",
     "person_documents",
-    "person_items",
     "source_key_documents",
     "visible_items",
 ]
@@ -41,12 +41,12 @@ def person_documents(person_id: str) -> dict[str, Any]:
     }
 
 
-def person_items(person_id: str, items: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """Query: the person's documents of the given (org, source record id) items and of their
-    components (``<id>#...``, e.g. a FHIR Observation's component results)."""
+def item_documents(items: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Query: the documents of the given (org, source record id) items and of their components
+    (``<id>#...``, e.g. a FHIR Observation's component results), whoever holds them now (an
+    item is one document, so a purge sent before a merge was followed still finds it)."""
     return {
         "bool": {
-            "filter": [{"term": {"person_id": person_id}}],
             "should": [_item_clause(org, record_id) for org, record_id in items],
             "minimum_should_match": 1,
             "must_not": [{"term": {"doc_kind": "route"}}],

@@ -231,6 +231,26 @@ def test_item_purge_removes_only_the_withheld_items(
     assert worker.worker.stats.purged == 2
 
 
+def test_item_purge_finds_the_item_under_whoever_holds_it_now(
+    record_settings: RecordSettings,
+    start_worker: Callable[..., RunningWorker],
+    opensearch_client: OpenSearch,
+) -> None:
+    """An item purge sent to the person consent still knows finds the item even when the
+    projection has already moved it to another person."""
+    settings = record_settings
+    count = _seed(settings)
+    worker = start_worker(settings)
+    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
+    purge = purge_message(PurgePerson("B", "cmd-5", "sensitive", (("RC9", "LA1-r0"),)))
+    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=1)
+    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, 1], what="purge")
+    docs = all_documents(opensearch_client, settings.alias)
+    worker.stop()
+    assert "result|RC9|LA1-r0" not in docs and "result|RC9|LA1-r1" in docs
+    assert docs["summary|A"]["summary"]["counts"]["result"] == 5
+
+
 def test_source_key_purge_removes_those_records_whoever_holds_them(
     record_settings: RecordSettings,
     start_worker: Callable[..., RunningWorker],

@@ -48,10 +48,14 @@ def test_source_key_purge_round_trips() -> None:
     assert command.scope is PurgeScope.SOURCE_KEYS
 
 
-def test_first_format_without_scope_is_a_whole_person_purge() -> None:
-    """A command written before scopes existed still purges the whole person."""
-    value = b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"}'
-    assert parse_purge(b"P1", value).scope is PurgeScope.PERSON
+def test_first_format_without_scope_reads_as_it_was_meant() -> None:
+    """Commands written before scopes existed (a rebuild reads them again): empty items purge
+    the whole person, named items only those items."""
+    head = b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r"'
+    assert parse_purge(b"P1", head + b"}").scope is PurgeScope.PERSON
+    assert parse_purge(b"P1", head + b', "items": []}').scope is PurgeScope.PERSON
+    legacy = parse_purge(b"P1", head + b', "items": [["Y01", "E1"]]}')
+    assert (legacy.scope, legacy.items) == (PurgeScope.ITEMS, (("Y01", "E1"),))
 
 
 def test_ordinary_events_have_no_command() -> None:
@@ -75,7 +79,7 @@ def test_ordinary_events_have_no_command() -> None:
         (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
                 b' "scope": "source-keys", "source_keys": ["nocolon"]}', "source_keys"),
         (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
-                b' "items": [["Y01", "E1"]]}', "scope"),
+                b' "scope": "person", "items": [["Y01", "E1"]]}', "scope"),
         (b"P1", b'{"command": "purge-person", "person_id": "P1", "command_id": "c", "reason": "r",'
                 b' "scope": "everyone"}', "scope"),
     ],

@@ -57,7 +57,10 @@ Connection = psycopg.Connection[Any]
 log = get_logger(__name__)
 _MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
 # Bad input, as opposed to a lost database (which retries the whole batch).
-_UNREADABLE = (DecodeError, KeyError, TypeError, ValueError, psycopg.DataError)
+# ProgramLimitExceeded (an id too long for an index) is an OperationalError to psycopg, but it
+# says something about the event, not the database: retrying would stall the stage forever.
+_UNSTORABLE = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded)
+_UNREADABLE = (DecodeError, KeyError, TypeError, ValueError, *_UNSTORABLE)
 
 
 @dataclass(frozen=True)
@@ -225,13 +228,24 @@ def _consent_event(
     now: datetime,
 ) -> list[Outgoing]:
     """Store the preference under its source key's person, update the batch's view of the
-    state, and purge what it removes (again on a repeated event: :func:`rules.purge_for`)."""
+    state, and purge what it removes (again on a repeated event: :func:`rules.purge_for`).
+
+    A preference PostgreSQL refuses to store still counts for the rest of the batch, and its
+    purge is still sent, before the event goes to the dead letters: an objection that cannot
+    be stored must not let the person's next events through."""
     owner = persons[-1]
     preference = Preference.from_payload(event.payload)
-    if repository.save(conn, preference, source_key=event.source_key, person_id=owner):
+    failed: BaseException | None = None
+    try:
+        stored = repository.save(conn, preference, source_key=event.source_key, person_id=owner)
+    except _UNSTORABLE as exc:
+        stored, failed = True, exc
+        log.error("consent event could not be stored", error_type=type(exc).__name__)
+    if stored:
         for person in persons:
             state[person] = apply(state[person], preference)
-    return _purges(persons, purge_for(preference.key, state[owner], now))
+    sent = _purges(persons, purge_for(preference.key, state[owner], now))
+    return [*sent, _dead_letter(event.message, failed)] if failed else sent
 
 
 def follow_identity(
@@ -244,6 +258,7 @@ def follow_identity(
             outgoing.extend(_follow(conn, message, now))
         except _UNREADABLE as exc:
             outgoing.append(_dead_letter(message, exc))
+            log.error("identity change dead-lettered", error_type=type(exc).__name__)
     return outgoing
 
 
@@ -263,6 +278,11 @@ def _follow(conn: Connection, message: Consumed, now: datetime) -> list[Outgoing
         return []
     retired = [previous] if change["kind"] == "MERGE" and previous else []
     purges = [PurgePerson(p, str(uuid.uuid4()), "objection") for p in (person, *retired)]
-    if keys:
-        purges.append(PurgePerson(person, str(uuid.uuid4()), "objection", source_keys=tuple(keys)))
+    # The moved records' documents, on both persons' partitions: a late event of the previous
+    # person on its own partition must not land after the only purge of its record.
+    for holder in dict.fromkeys(p for p in (person, previous) if p):
+        if keys:
+            purges.append(
+                PurgePerson(holder, str(uuid.uuid4()), "objection", source_keys=tuple(keys))
+            )
     return [_command(p) for p in purges]

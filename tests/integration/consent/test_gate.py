@@ -3,6 +3,8 @@ is purged, and how preferences follow identity changes."""
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import timedelta
 from typing import Any
 
@@ -148,6 +150,7 @@ def test_merge_into_an_objecting_person_purges_both_and_keeps_back_late_events(d
         ("P2", "objection", ()),
         ("P1", "objection", ()),
         ("P2", "objection", (other_key,)),
+        ("P1", "objection", (other_key,)),
     ]
     late = share_batch(db, _batch((result_event(org="RC9", local_patient_id="H7"), "P1")), now=NOW)
     assert late.verdicts == [Verdict.OBJECTION]
@@ -161,7 +164,11 @@ def test_unmerge_takes_the_objection_back_with_its_records(db: Conn) -> None:
         "UNMERGE", "P1", previous="P2", source_keys=(key,), occurred_at=T0 + timedelta(hours=2)
     )
     outgoing = follow_identity(db, _changes(unmerge), now=NOW)
-    assert _purges(outgoing) == [("P1", "objection", ()), ("P1", "objection", (key,))]
+    assert _purges(outgoing) == [
+        ("P1", "objection", ()),
+        ("P1", "objection", (key,)),
+        ("P2", "objection", (key,)),
+    ]
     passed = share_batch(
         db, _batch((result_event(org="RC9", local_patient_id="H1"), "P2")), now=NOW
     )
@@ -238,14 +245,30 @@ def test_either_the_header_person_or_the_source_keys_person_objecting_keeps_back
 
 def test_a_poison_event_is_dead_lettered_alone(db: Conn) -> None:
     """A consent event PostgreSQL cannot store (NUL in text) and a message without a value are
-    dead letters; the events around them are still decided."""
+    dead letters; the events around them are still decided, and the unstorable preference
+    still counts (its purge is sent) for the rest of the batch."""
     poison = consent_event("ITEM_WITHHELD", withheld=("E\x00vil",), source_record_id="C9")
     batch = _batch((result_event(source_record_id="R1"), "P1"), (poison, "P1"))
     batch.append(Consumed(b"P1", None, [("mcr.person_id", b"P1")], "mcr.linked", 0, 9))
     batch += _batch((result_event(source_record_id="R2"), "P1"))
     outcome = share_batch(db, batch, now=NOW)
-    assert outcome.verdicts == [Verdict.SHARE, None, None, Verdict.SHARE]
+    assert outcome.verdicts == [Verdict.SHARE, Verdict.CONSENT_EVENT, None, Verdict.SHARE]
     reasons = [
         dict(o.headers)["mcr.dlq.reason"] for o in outcome.outgoing if o.target is Target.DLQ
     ]
     assert reasons == [b"DataError", b"MissingValue"]
+    assert _purges(outcome.outgoing) == [("P1", "withheld", ((GP, "E\x00vil"),))]
+
+
+def test_an_id_too_long_for_an_index_is_a_dead_letter_not_a_stalled_stage(db: Conn) -> None:
+    """PostgreSQL refuses an index entry this long (ProgramLimitExceeded, which psycopg files
+    with connection errors): the event is dead-lettered instead of retried forever, and the
+    objection it carries still purges and keeps back the person's next event (fail closed)."""
+    huge = "".join(random.Random(7).choices(string.ascii_letters, k=12_000))
+    batch = _batch(
+        (consent_event(source_record_id=huge), "P1"), (result_event(source_record_id="R1"), "P1")
+    )
+    outcome = share_batch(db, batch, now=NOW)
+    assert outcome.verdicts == [Verdict.CONSENT_EVENT, Verdict.OBJECTION]
+    assert _purges(outcome.outgoing) == [("P1", "objection", ())]
+    assert dict(outcome.outgoing[1].headers)["mcr.dlq.reason"] == b"ProgramLimitExceeded"

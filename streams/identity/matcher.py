@@ -189,12 +189,25 @@ def _by_nhs_number(
             _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
         )
     rule = Rule.NHS_NUMBER
-    guards = ["twin-pattern"] if _is_twin_pattern(best.levels) else []
+    guards = ["twin-pattern"] if _could_be_the_twin(best.levels) else []
     if p.placeholder or best.best.placeholder:
         rule = Rule.NHS_NUMBER_PLACEHOLDER
         guards = _placeholder_guards(p, best, others)
     decision = LinkDecision.REVIEW if guards else LinkDecision.AUTO_LINK
     return Match(decision, best.person.person_id, _evidence(rule, best, weights, guards, count))
+
+
+def _could_be_the_twin(levels: Comparison) -> bool:
+    """Rule 1's twin check: same birth date and family name, and either the sex differs
+    (Oliver/Olivia) or the given name agrees only loosely (Harry/Harvey, Ellie/Elsie: FUZZY,
+    SWAPPED or ELSE). A verified number cannot tell twins apart when it was keyed on the wrong
+    one; FUZZY_HIGH (a one-letter typo) and nicknames of the same sex still link."""
+    same_birth = levels[Field.BIRTH_DATE] is Level.EXACT and levels[Field.FAMILY_NAME] in (
+        Level.EXACT,
+        Level.FUZZY_HIGH,
+    )
+    loose_given = levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.SWAPPED, Level.ELSE)
+    return same_birth and (levels[Field.SEX] is Level.ELSE or loose_given)
 
 
 def _placeholder_guards(p: Profile, best: _Scored, others: Sequence[CandidatePerson]) -> list[str]:

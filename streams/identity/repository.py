@@ -38,6 +38,7 @@ __all__ = [
     "lock_persons",
     "migrate",
     "record_history",
+    "survivor_of",
     "update_demographics",
 ]
 
@@ -108,6 +109,20 @@ def active_person(conn: Connection, person_id: str) -> PersonId:
             return PersonId(current)
         current = row[0]
     raise UnknownPersonError(f"person_id {person_id}: merge chain does not end")
+
+
+def survivor_of(conn: Connection, person_id: str) -> str:
+    """The person now holding ``person_id``'s records, read without locks (to know what to
+    lock; :func:`active_person` confirms it under the locks)."""
+    current = person_id
+    for _ in range(100):
+        row = conn.execute(
+            "SELECT merged_into FROM persons WHERE person_id = %s", (current,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return current
+        current = row[0]
+    return current
 
 
 def lock_persons(conn: Connection, *person_ids: str) -> dict[str, str | None]:

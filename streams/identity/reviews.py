@@ -199,9 +199,11 @@ def accept(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
             raise ReviewError(f"review {review_id}: no candidate person; reject it instead")
         current = repository.link_of(conn, record.org, record.local_id)
         if current is not None:
-            # FOR UPDATE on both persons, in id order, before any FOR SHARE: two accepts with
-            # the same candidate (every unmerge recheck of one merge has it) never deadlock.
-            repository.lock_persons(conn, current[0], item.candidate_person_id)
+            # FOR UPDATE on the persons involved (the candidate's survivor too), in id order,
+            # before any FOR SHARE: two accepts with one candidate (every unmerge recheck of a
+            # merge has it), or an accept and a merge, never wait on each other in a cycle.
+            survivor = repository.survivor_of(conn, item.candidate_person_id)
+            repository.lock_persons(conn, current[0], item.candidate_person_id, survivor)
         person = repository.active_person(conn, item.candidate_person_id)
         evidence = _decided(item, Rule.REVIEW_ACCEPT, review_id)
         changes = []
@@ -221,6 +223,7 @@ def accept(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
                 _move_to(conn, item, record, person=person, current=current[0], evidence=evidence)
             )
         _close(conn, review_id, "accepted", person, decided_by)
+        _reopen_other_doubts(conn, item, record, linked_to=person)
     return changes
 
 
@@ -232,6 +235,7 @@ def reject(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
         current = repository.link_of(conn, record.org, record.local_id)
         if current is not None:
             _close(conn, review_id, "rejected", current[0], decided_by)
+            _reopen_other_doubts(conn, item, record, linked_to=current[0])
             return []
         change = attach_new_person(
             conn,
@@ -242,6 +246,23 @@ def reject(conn: Connection, review_id: int, *, decided_by: str) -> list[dict[st
         )
         _close(conn, review_id, "rejected", PersonId(change["person_id"]), decided_by)
     return [change]
+
+
+def _reopen_other_doubts(
+    conn: Connection, item: ReviewItem, record: Demographics, *, linked_to: PersonId
+) -> None:
+    """Doubts that joined the decided review (``also_questioned``) become reviews of their
+    own, so deciding one question never silently answers another."""
+    for doubt in item.evidence.get("also_questioned", []):
+        candidate = PersonId(doubt["candidate_person_id"])
+        if candidate != linked_to:
+            open_recheck(
+                conn,
+                record,
+                candidate,
+                rule=Rule(doubt["rule"]),
+                evidence={"reopened_from": item.review_id, "linked_person_id": linked_to},
+            )
 
 
 def _move_to(

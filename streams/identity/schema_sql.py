@@ -58,7 +58,16 @@ CREATE INDEX IF NOT EXISTS link_history_record ON link_history (org, local_id);
 CREATE INDEX IF NOT EXISTS link_history_person ON link_history (person_id, recorded_at);
 -- Wall-clock time of the row, not of its transaction's start: a link decided in a transaction
 -- that began before a merge but waited for it must be seen as made while the merge stood.
-ALTER TABLE link_history ALTER COLUMN recorded_at SET DEFAULT clock_timestamp();
+-- (Changed only when needed: ALTER takes an exclusive lock, and this runs at every start.)
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'link_history'
+                     AND column_name = 'recorded_at'
+                     AND column_default LIKE 'clock_timestamp%') THEN
+        ALTER TABLE link_history ALTER COLUMN recorded_at SET DEFAULT clock_timestamp();
+    END IF;
+END $$;
 CREATE OR REPLACE FUNCTION link_history_is_append_only() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
@@ -126,7 +135,15 @@ CREATE TABLE IF NOT EXISTS merges (
     merged_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     unmerged_at  timestamptz
 );
-ALTER TABLE merges ALTER COLUMN merged_at SET DEFAULT clock_timestamp();
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'merges'
+                     AND column_name = 'merged_at'
+                     AND column_default LIKE 'clock_timestamp%') THEN
+        ALTER TABLE merges ALTER COLUMN merged_at SET DEFAULT clock_timestamp();
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS outbox (
     change_id          uuid PRIMARY KEY,
     kind               text NOT NULL,

@@ -252,11 +252,12 @@ def test_rejecting_a_recheck_leaves_the_record_where_it_is(
     assert reviews.list_reviews(mpi, "rejected")[0].review_id == item.review_id
 
 
-def test_a_second_doubt_joins_the_pending_review_instead_of_being_dropped(
+def test_a_second_doubt_joins_the_pending_review_and_is_reopened_after_it(
     mpi: psycopg.Connection[Any],
 ) -> None:
     """A record has one pending review: another recheck is added to its evidence, so the
-    person deciding sees both questions."""
+    person deciding sees both questions, and becomes a review of its own once that one is
+    decided."""
     anna = resolve(mpi, ANNA, W).person_id
     untraced = resolve(mpi, UNTRACED_ANNA, W).person_id
     assert anna and untraced
@@ -271,3 +272,7 @@ def test_a_second_doubt_joins_the_pending_review_instead_of_being_dropped(
     assert item.evidence["also_questioned"] == [
         {"rule": "unmerge-recheck", "candidate_person_id": anna}
     ]
+    assert reviews.reject(mpi, item.review_id, decided_by="nurse-1") == []
+    (reopened,) = _pending(mpi)  # deciding one question did not answer the other
+    assert (reopened.rule, reopened.candidate_person_id) == ("unmerge-recheck", anna)
+    assert reopened.evidence["reopened_from"] == item.review_id

@@ -280,3 +280,32 @@ def test_a_baby_record_with_a_possible_sibling_in_the_block_goes_to_review() -> 
     found = match(BABY, [_person(NAMED_CHILD), _person(twin, person_id=P2)], W)
     assert found.decision is LinkDecision.REVIEW
     assert found.evidence.guards == ("placeholder", "possible-sibling")
+
+
+@pytest.mark.parametrize(
+    ("holder", "keyed_on"),
+    [
+        (("Oliver", "MALE"), ("Olivia", "FEMALE")),
+        (("Louis", "MALE"), ("Louise", "FEMALE")),
+        (("Harry", "MALE"), ("Harvey", "MALE")),
+        (("Ellie", "FEMALE"), ("Elsie", "FEMALE")),
+        (("Jack", "MALE"), ("Jake", "MALE")),
+    ],
+)
+def test_twins_with_similar_names_do_not_link_on_the_others_verified_number(
+    holder: tuple[str, str], keyed_on: tuple[str, str]
+) -> None:
+    """A twin's verified number keyed on the other twin (same birth date and family name):
+    a different sex, or a given name that agrees only loosely, sends it to review."""
+    child = record(given_name=holder[0], sex=holder[1], birth_date=date(2015, 6, 1))
+    other = record(child, org="GP1", local_id="G5", given_name=keyed_on[0], sex=keyed_on[1])
+    found = match(other, [_person(child)], W)
+    assert found.decision is LinkDecision.REVIEW
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_one_letter_typo_with_the_verified_number_still_links() -> None:
+    """Jonh for John, same sex: a typo, not a twin; the verified number links."""
+    john = record(given_name="John", sex="MALE")
+    found = match(record(john, org="GP1", local_id="G5", given_name="Jonh"), [_person(john)], W)
+    assert found.decision is LinkDecision.AUTO_LINK

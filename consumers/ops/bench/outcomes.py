@@ -122,8 +122,8 @@ class Forwarded:
 
 @dataclass(frozen=True)
 class PurgeSeen:
-    """A purge command on ``mcr.shared``: every document of the person, only ``items`` (and
-    their ``<id>#...`` components), or the documents of ``source_keys`` whoever holds them."""
+    """A purge command on ``mcr.shared``: every document of the person, or the documents of
+    ``items`` (and their ``<id>#...`` components) or of ``source_keys``, whoever holds them."""
 
     person_id: str
     items: frozenset[tuple[str, str]]
@@ -144,10 +144,10 @@ class PurgeSeen:
     def _covers(self, person_id: str, item: tuple[str, str], source_key: str) -> bool:
         if self.source_keys:
             return source_key in self.source_keys
-        if self.person_id != person_id:
-            return False
-        org, record_id = item
-        return not self.items or any(
+        if not self.items:
+            return self.person_id == person_id
+        org, record_id = item  # an item purge finds the item whoever holds it
+        return any(
             org == o and (record_id == r or record_id.startswith(f"{r}#")) for o, r in self.items
         )
 

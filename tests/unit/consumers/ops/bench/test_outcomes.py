@@ -276,3 +276,13 @@ def test_withheld_items_are_the_ids_an_item_withheld_deny_names() -> None:
     )
 
     assert withheld_items([deny, objection, ONE]) == {(org, "E1"), (org, "E2")}
+
+
+def test_an_item_purge_removes_the_item_whoever_holds_it() -> None:
+    """The projection finds an item purge's items under any person (consent may not have
+    followed a merge yet when it sends the purge)."""
+    log = forwarded(
+        [_event(ONE, "p1", 0, 1)], [_event(ONE, "p1", 0, 1), _purge("p2", 0, 3, _item(ONE))]
+    )
+
+    assert _fate(ONE, log) == Fate("purged")

@@ -30,6 +30,7 @@ class Variation(StrEnum):
     MAIDEN_NAME = "maiden_name"
     PLACEHOLDER_BABY = "placeholder_baby"
     PLACEHOLDER_UNKNOWN = "placeholder_unknown"
+    TWIN_NUMBER = "twin_number"
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from producers.simulator import places, typos
-from producers.simulator.ids import local_patient_id
+from producers.simulator.ids import local_patient_id, nhs_number_for
 from producers.simulator.membership import Membership
 from producers.simulator.names import nickname
 from producers.simulator.people import Person
-from producers.simulator.placeholders import placeholder_records
+from producers.simulator.placeholders import TWIN_NUMBER_RATE, placeholder_records
 from producers.simulator.randomness import seeded, split
 from producers.simulator.records import Demographics, DemographicVersion, OrgRecord, Variation
 from producers.simulator.region import OrgKind
@@ -218,9 +218,13 @@ def org_records(person: Person, found: tuple[Membership, ...], seed: int) -> tup
     """Every record the region holds about ``person``: one per membership plus placeholders."""
     life = seeded(f"{seed}/{person.index}/life")
     records: list[OrgRecord] = []
+    swapped = person.twin is not None and (
+        seeded(f"{seed}/{person.index}/twin-number").random() < TWIN_NUMBER_RATE
+    )
+    twin_number = nhs_number_for(seed, person.twin) if swapped and person.twin is not None else None
     for member, stale in zip(found, _staleness(person, found, life), strict=True):
         rng = seeded(f"{seed}/{person.index}/record/{member.org.code}")
         records.append(_main_record(person, member, stale, rng))
         if member.org.kind is OrgKind.ACUTE:
-            records.extend(placeholder_records(person, member, rng))
+            records.extend(placeholder_records(person, member, rng, twin_number=twin_number))
     return tuple(records)

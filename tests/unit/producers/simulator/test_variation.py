@@ -8,10 +8,11 @@ from datetime import date
 
 import pytest
 
+from producers.simulator.ids import nhs_number_for
 from producers.simulator.names import NICKNAMES
 from producers.simulator.records import Variation
 from producers.simulator.region import OrgKind
-from tests.unit.producers.simulator.conftest import SAMPLE_PEOPLE, RegionSample
+from tests.unit.producers.simulator.conftest import SAMPLE_PEOPLE, SAMPLE_SEED, RegionSample
 
 GP, ACUTE = OrgKind.GP_PRACTICE, OrgKind.ACUTE
 COMMUNITY, SOCIAL = OrgKind.COMMUNITY_MENTAL_HEALTH, OrgKind.SOCIAL_CARE
@@ -126,7 +127,8 @@ def test_missing_nhs_numbers_are_absent(region_sample: RegionSample) -> None:
 
 def test_placeholders_are_baby_or_unknown_hospital_records(region_sample: RegionSample) -> None:
     """Placeholder records exist only at hospitals, under their own id; a Baby record has the
-    baby's verified NHS number (Birth Notification), an Unknown record none."""
+    baby's verified NHS number (Birth Notification), or a twin's when marked so, an Unknown
+    record none."""
     placeholders = [(p, r) for p, r in region_sample.records if r.placeholder is not None]
     assert {r.placeholder for _, r in placeholders} == {
         Variation.PLACEHOLDER_BABY,
@@ -135,7 +137,11 @@ def test_placeholders_are_baby_or_unknown_hospital_records(region_sample: Region
     for person, record in placeholders:
         assert record.membership.org.kind is ACUTE
         baby = record.placeholder is Variation.PLACEHOLDER_BABY
-        expected_number = (person.nhs_number, "VERIFIED") if baby else (None, "ABSENT")
+        keyed = person.nhs_number
+        if Variation.TWIN_NUMBER in record.variations:
+            assert person.twin is not None
+            keyed = nhs_number_for(SAMPLE_SEED, person.twin)
+        expected_number = (keyed, "VERIFIED") if baby else (None, "ABSENT")
         assert (record.nhs_number, record.nhs_status) == expected_number
         expected = "Baby" if baby else "Unknown"
         assert record.current.given_names == (expected,)
@@ -144,9 +150,10 @@ def test_placeholders_are_baby_or_unknown_hospital_records(region_sample: Region
 
 
 def test_twins_records_never_share_an_nhs_number(region_sample: RegionSample) -> None:
-    """No NHS number in any record belongs to two different people."""
+    """No NHS number in any record belongs to two different people (except the Baby records
+    deliberately keyed with the other twin's number)."""
     owners: dict[str, set[str]] = {}
     for person, record in region_sample.records:
-        if record.nhs_number:
+        if record.nhs_number and Variation.TWIN_NUMBER not in record.variations:
             owners.setdefault(record.nhs_number, set()).add(person.truth_id)
     assert all(len(people) == 1 for people in owners.values())

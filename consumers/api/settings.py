@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from projections.record.settings import RecordSettings, mask_url
+from mcr.secrets import mask_url
+from projections.record.settings import RecordSettings
 
 __all__ = ["DEFAULT_DSN", "ApiSettings"]
 

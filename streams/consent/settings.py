@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mcr.secrets import mask_url
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC
 from streams.batching import batch_from_env
 from streams.identity.settings import DEFAULT_DSN
@@ -47,7 +48,7 @@ class ConsentSettings:
             raise ValueError("MCR_CONSENT_BATCH and MCR_CONSENT_BATCH_WITHIN_MS: at least 1")
 
     def __repr__(self) -> str:
-        masked = re.sub(r"://([^:@/]+):[^@/]+@", r"://\1:***@", self.postgres_dsn)
+        masked = mask_url(self.postgres_dsn)
         return (
             f"ConsentSettings(postgres_dsn={masked!r}, schema={self.schema!r}, "
             f"topic_prefix={self.topic_prefix!r}, batch_size={self.batch_size}, "

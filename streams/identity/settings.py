@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mcr.secrets import mask_url
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
 from streams.batching import batch_from_env
 
@@ -56,7 +57,7 @@ class IdentitySettings:
             raise ValueError("MCR_IDENTITY_BATCH and MCR_IDENTITY_BATCH_WITHIN_MS: at least 1")
 
     def __repr__(self) -> str:
-        masked = re.sub(r"://([^:@/]+):[^@/]+@", r"://\1:***@", self.postgres_dsn)
+        masked = mask_url(self.postgres_dsn)
         return (
             f"IdentitySettings(postgres_dsn={masked!r}, schema={self.schema!r}, "
             f"weights_version={self.weights_version!r}, "

@@ -6,6 +6,8 @@ would not see them; creating them here makes `make run` order-independent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
@@ -31,10 +33,18 @@ PARTITIONS = 4
 _TIMEOUT_S = 30.0
 
 
-def ensure_topics(bootstrap: str, *, prefix: str = "", partitions: int = PARTITIONS) -> list[str]:
-    """Create every pipeline topic that does not exist yet; returns the names it created."""
+def ensure_topics(
+    bootstrap: str,
+    *,
+    prefix: str = "",
+    partitions: int = PARTITIONS,
+    names: Sequence[str] = PIPELINE_TOPICS,
+) -> list[str]:
+    """Create each of ``names`` (default: every pipeline topic), after ``prefix``, that does
+    not exist yet; returns the names it created. Raises StackError naming a topic that could
+    not be created."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    wanted = [prefix + name for name in PIPELINE_TOPICS]
+    wanted = [prefix + name for name in names]
     futures = admin.create_topics(
         [NewTopic(name, partitions, 1) for name in wanted], operation_timeout=_TIMEOUT_S
     )

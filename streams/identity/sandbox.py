@@ -1,9 +1,9 @@
 """A throwaway identity stage on the real stack, for the live worker test and the benchmark.
 
-:func:`sandbox` makes topics under a unique prefix (``<prefix>mcr.source.*``, ``mcr.linked``,
-``mcr.identity.changes``, ``mcr.shared``, ``mcr.dlq``), its own schema (the MPI's and the
-consent stage's tables) and consumer group, and removes them afterwards (with faust's
-internal topics and the worker's consumer group).
+:func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.source.*``,
+``mcr.linked``, ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``), its own
+schema (the MPI's and the consent stage's tables) and consumer group, and removes them
+afterwards (with faust's internal topics and the worker's consumer group).
 :func:`running_worker` runs ``mcr identity worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import psycopg
 
-from schemas.events import SHARED_TOPIC
+from deploy.local.topics import ensure_topics
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
 
@@ -75,15 +75,6 @@ def _admin(bootstrap: str) -> Any:
     return AdminClient({"bootstrap.servers": bootstrap})
 
 
-def _create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
-    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    admin = _admin(bootstrap)  # referenced until the futures resolve
-    futures = admin.create_topics([NewTopic(n, partitions, 1) for n in names])
-    for future in futures.values():
-        future.result(timeout=30)
-
-
 def _delete_topics_and_group(bootstrap: str, *prefixes: str, group: str) -> None:
     admin = _admin(bootstrap)
     names = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefixes)]
@@ -105,15 +96,8 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
         topic_prefix=f"sandbox.{tag}.",
     )
     box = Sandbox(settings, f"mcr-sandbox-{tag}", Path(tempfile.mkdtemp(prefix="mcr-sandbox-")))
-    topics = [
-        *settings.source_topics,
-        settings.linked_topic,
-        settings.changes_topic,
-        settings.topic_prefix + SHARED_TOPIC,
-        settings.dlq_topic,
-    ]
     try:
-        _create_topics(bootstrap, topics, partitions)
+        ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
         connect(postgres_dsn, settings.schema).close()
         yield box
     finally:

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 
 import psycopg
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
 from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.space import BenchSpace
+from deploy.local.errors import StackError
+from deploy.local.topics import ensure_topics
 from mcr.logging import get_logger
 from projections.record.ids import index_pattern, template_name
 from streams.identity.connections import connect as connect_mpi
@@ -68,16 +70,12 @@ def _admin(space: BenchSpace) -> AdminClient:
 
 
 def _create_topics(space: BenchSpace) -> None:
-    admin = _admin(space)  # keep a reference: a collected client cancels its futures
-    futures = admin.create_topics(
-        [NewTopic(name, space.partitions, 1) for name in space.topics],
-        operation_timeout=TIMEOUT_S,
-    )
-    for name, future in futures.items():
-        try:
-            future.result(timeout=TIMEOUT_S)
-        except Exception as exc:
-            raise BenchError(f"topic {name}: could not be created") from exc
+    try:
+        ensure_topics(
+            space.targets.kafka_bootstrap, names=space.topics, partitions=space.partitions
+        )
+    except StackError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 def _delete_topics(space: BenchSpace) -> None:

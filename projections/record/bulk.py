@@ -4,7 +4,9 @@ Outcome of each item, and what the caller does with it:
 
 * 2xx, and 409 version conflicts: done. A conflict means the index already holds this version
   or a newer one (a replay, a duplicate or an out-of-order event), which is the point of
-  external versioning, not an error.
+  external versioning, not an error. (One exception, decided by the pipeline: a conflict with
+  a purge tombstone of the same version is an item shared again after a purge, and is written
+  again with :data:`SUPERSEDE_VERSION_TYPE`.)
 * 404 on a delete: done (already gone).
 * 429, 5xx and 404 on a write (the alias is missing for a moment): retry with backoff.
 * any other 4xx (mapping rejects, strict-mapping violations): rejected for good; the message
@@ -22,6 +24,7 @@ from typing import Any, Literal
 from projections.record.documents import IndexDoc
 
 __all__ = [
+    "SUPERSEDE_VERSION_TYPE",
     "BulkOp",
     "BulkOutcome",
     "ItemFailure",
@@ -70,6 +73,10 @@ class BulkOutcome:
     rejected: tuple[ItemFailure, ...]
     retry: tuple[int, ...]
     conflicted: tuple[int, ...] = ()
+
+
+#: Re-sends an item shared again after a purge over the purge tombstone of the same version.
+SUPERSEDE_VERSION_TYPE = "external_gte"
 
 
 def versioned_ops(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from dataclasses import replace
@@ -9,8 +10,12 @@ from types import FrameType
 
 import typer
 
+from projections.record.errors import VerifyError, WriteError
+from projections.record.expected import KINDS, VerifyReport
 from projections.record.runner import RecordWorker
 from projections.record.settings import RecordSettings
+from projections.record.verify import Lagging, verify_record
+from projections.record.writer import connect
 
 __all__ = ["app"]
 
@@ -54,3 +59,57 @@ def run(
         f"handled {stats.handled}, written {stats.written}, conflicts {stats.conflicts}, "
         f"dead letters {stats.dead_letters}, purged {stats.purged}"
     )
+
+
+def _print_report(report: VerifyReport) -> None:
+    typer.echo(
+        f"expected visible {report.expected_visible:,}, visible in the index "
+        f"{report.index_visible:,}, removed by the log {report.removed:,}, "
+        f"dead-lettered {report.dead_lettered:,}, unreadable {report.unreadable:,}"
+    )
+    for kind, reasons in report.by_reason().items():
+        detail = ", ".join(f"{reason} {count:,}" for reason, count in reasons.items())
+        typer.echo(f"{kind}: {report.count(kind):,}" + (f" ({detail})" if detail else ""))
+    examples = report.as_json(examples=5)["examples"]
+    for kind in KINDS:
+        for doc_id in examples[kind]:
+            typer.echo(f"  {kind}: {doc_id}")
+    typer.echo("OK: the index is what the log says" if report.ok else "DIFFERENCES FOUND")
+
+
+@app.command()
+def verify(
+    source_topic: str | None = typer.Option(None, "--source-topic", help="Projected topic."),
+    group: str | None = typer.Option(None, "--group", help="The projection's consumer group."),
+    alias: str | None = typer.Option(None, "--alias", help="Read alias to check."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object instead of text."),
+) -> None:
+    """Compare the record with the log: documents missing, leaked, or at another version or
+    person. Exit 0 when identical, 1 on any difference, 2 when the projection has not caught
+    up with the log yet (run it again) or the log or index cannot be read."""
+    settings = RecordSettings.from_env()
+    if source_topic:
+        settings = replace(settings, source_topic=source_topic)
+    if group:
+        settings = replace(settings, group_id=group)
+    if alias:
+        settings = replace(settings, alias=alias)
+    client = connect(settings.opensearch_url)
+    try:
+        outcome = verify_record(settings, client)
+    except (VerifyError, WriteError) as exc:
+        typer.echo(f"verify: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        client.close()
+    if isinstance(outcome, Lagging):
+        message = {"ok": False, "lagging": outcome.behind}
+        typer.echo(json.dumps(message) if as_json else
+                   f"the projection is {outcome.behind:,} messages behind the log: "
+                   "wait for it to catch up, then verify again")  # fmt: skip
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(outcome.as_json()))
+    else:
+        _print_report(outcome)
+    raise typer.Exit(0 if outcome.ok else 1)

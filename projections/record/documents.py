@@ -7,6 +7,12 @@ clinical content. A tombstone stays in the index, so a late, older upsert is a v
 and can never bring the item back (a real delete would only be remembered for
 ``index.gc_deletes``, 60 s by default). Readers filter ``deleted: false``.
 
+A purge leaves tombstones too (:func:`purge_tombstone`), at the purged document's own version
+and without its person, source key, provenance or content. An item shared again after a purge
+at the same ``record_version`` replaces its purge tombstone whenever it is processed (the
+pipeline re-sends that one conflict with ``external_gte``), so the record is a function of the
+log alone, never of how long ago the purge ran.
+
 Fields are picked by name, one decision per field: a field added to a schema is not indexed
 until it is added here and to ``mapping.py``. Consent events are not projected (None).
 """
@@ -28,10 +34,13 @@ __all__ = [
     "DOC_KIND_SUMMARY",
     "ITEM_TYPES",
     "MAX_VERSION",
+    "OPERATION_PURGE",
     "IndexDoc",
     "Origin",
     "build_document",
+    "is_purge_tombstone",
     "iso_instant",
+    "purge_tombstone",
 ]
 
 DOC_KIND_ITEM = "item"
@@ -43,6 +52,10 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.ENCOUNTER,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
+#: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
+OPERATION_PURGE = "PURGE"
+#: What a purge tombstone keeps: enough to be found by an item purge again and to be versioned.
+_PURGE_KEEPS = ("doc_kind", "record_type", "org", "source_record_id", "record_version")
 #: OpenSearch external versions are non-negative longs below Long.MAX_VALUE.
 MAX_VERSION = 2**63 - 2
 
@@ -212,3 +225,21 @@ def build_document(
         record_type=record_type.value, org=body["org"], source_record_id=body["source_record_id"]
     )
     return IndexDoc(doc_id, body["record_version"], origin.person_id, body)
+
+
+def purge_tombstone(source: Mapping[str, Any], *, command_id: str) -> dict[str, Any]:
+    """The body that replaces a purged item or patient document ``source``.
+
+    It keeps the kind, type, organisation, source record id and version (so the same version
+    shared again after the purge replaces it, and an item purge still finds it), and drops the
+    person, the source key, the provenance and every clinical field: after an objection the
+    index no longer ties the item to anyone. ``event_id`` holds the purge command's id.
+    """
+    body = {name: source.get(name) for name in _PURGE_KEEPS}
+    body.update(operation=OPERATION_PURGE, event_id=command_id, deleted=True)
+    return body
+
+
+def is_purge_tombstone(source: Mapping[str, Any]) -> bool:
+    """True when ``source`` is a tombstone a purge left."""
+    return source.get("operation") == OPERATION_PURGE

@@ -10,7 +10,8 @@ The pipeline retries the transient ones with backoff; the others stop the worker
         │   └── TransientWriteError  OpenSearch is unreachable, overloaded or timing out: retry
         ├── IndexAdminError          templates, index versions or the alias are not as expected
         ├── DeliveryError            Kafka did not acknowledge a message we produced: retry
-        └── RetryInterruptedError    a stop was requested while waiting to retry
+        ├── RetryInterruptedError    a stop was requested while waiting to retry
+        └── VerifyError              ``mcr record verify`` could not read the log to its end
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "ProjectionError",
     "RetryInterruptedError",
     "TransientWriteError",
+    "VerifyError",
     "WriteError",
 ]
 
@@ -67,3 +69,7 @@ class DeliveryError(ProjectionError):
 
 class RetryInterruptedError(ProjectionError):
     """A stop was requested while the worker was waiting to retry."""
+
+
+class VerifyError(ProjectionError):
+    """The log could not be read to its end (a topic is missing, or the read failed)."""

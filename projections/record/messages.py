@@ -20,6 +20,8 @@ class RawMessage:
     key: bytes | None
     value: bytes | None
     headers: Headers
+    timestamp_ms: int = 0
+    """The message's Kafka timestamp (0 when unknown)."""
 
     def header(self, name: str) -> bytes | None:
         """The last value of header ``name``, or None."""
@@ -50,4 +52,5 @@ def from_kafka(message: Any) -> RawMessage:
         key=message.key(),
         value=message.value(),
         headers=headers,
+        timestamp_ms=max(0, message.timestamp()[1]),
     )

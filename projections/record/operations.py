@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from projections.record.bulk import BulkOp
+from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp
 from projections.record.commands import PurgePerson, PurgeScope
+from projections.record.documents import DOC_KIND_SUMMARY, is_purge_tombstone, purge_tombstone
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
 from projections.record.queries import item_documents, person_documents, source_key_documents
@@ -75,19 +76,34 @@ def _purge_query(command: PurgePerson) -> dict[str, Any]:
     return person_documents(command.person_id)
 
 
-def purge(writer: RecordWriter, command: PurgePerson) -> tuple[int, set[str]]:
-    """Delete the documents the command's scope names (for a whole person: items, patients,
-    tombstones, summary); returns how many, and the persons whose documents were deleted.
+def _purge_op(hit: Mapping[str, Any], command: PurgePerson) -> BulkOp:
+    """A summary is deleted (it is derived and written without external versions); an item or
+    patient document becomes a purge tombstone at its own version."""
+    if hit["_source"].get("doc_kind") == DOC_KIND_SUMMARY:
+        return BulkOp("delete", hit["_index"], hit["_id"])
+    body = purge_tombstone(hit["_source"], command_id=command.command_id)
+    return BulkOp("index", hit["_index"], hit["_id"], body, int(hit["_version"]),
+                  SUPERSEDE_VERSION_TYPE)  # fmt: skip
 
-    Refreshes afterwards so the purge is visible at once.
+
+def purge(writer: RecordWriter, command: PurgePerson) -> tuple[int, set[str]]:
+    """Remove the documents the command's scope names (for a whole person: items, patients,
+    tombstones, summary); returns how many, and the persons they belonged to.
+
+    Items and patients become purge tombstones at their own version rather than being deleted,
+    so that the same version shared again later replaces them however soon it comes (a real
+    delete's version lingers for ``index.gc_deletes`` and would refuse it for a minute, then
+    be forgotten: the outcome would depend on time). See ``RecordPipeline`` for the share.
+    Documents a purge already removed are left alone. Refreshes afterwards so the purge is
+    visible at once. Raises TransientWriteError when a document changed meanwhile.
     """
     writer.refresh()
-    hits = writer.hits(_purge_query(command))
-    outcome = writer.bulk([BulkOp("delete", hit["_index"], hit["_id"]) for hit in hits])
-    if outcome.retry:
+    hits = [h for h in writer.hits(_purge_query(command)) if not is_purge_tombstone(h["_source"])]
+    outcome = writer.bulk([_purge_op(hit, command) for hit in hits])
+    if outcome.retry or outcome.conflicts:
         raise TransientWriteError("purge: items to retry")
     if outcome.rejected:
-        raise WriteError(f"purge: {len(outcome.rejected)} deletes refused")
+        raise WriteError(f"purge: {len(outcome.rejected)} writes refused")
     writer.refresh()
     return outcome.written, {str(hit["_source"].get("person_id")) for hit in hits}
 

@@ -8,7 +8,11 @@ before them is in OpenSearch (or in the dead-letter topic).
 
 Transient failures (OpenSearch down, 429/5xx, dead letters not acknowledged) are retried with
 backoff for as long as it takes; nothing is dropped and, thanks to external versioning, nothing
-is applied twice. Barriers: an identity change or a command first flushes pending documents, so
+is applied twice. A version conflict is a duplicate or a stale event, except against a purge
+tombstone of the same version: that is an item shared again after a purge (an objection
+withdrawn), and it is written over the tombstone, whenever it comes.
+
+Barriers: an identity change or a command first flushes pending documents, so
 it applies to everything that came before it.
 """
 
@@ -16,14 +20,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from mcr.logging import get_logger
 from projections.dlq import DeadLetter, DeadLetterError, DeadLetterSender, reason_of
 from projections.record.backoff import Backoff
-from projections.record.bulk import BulkOp, ItemFailure, versioned_ops
+from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp, ItemFailure, versioned_ops
 from projections.record.commands import (
     PURGE_PERSON,
     PurgePerson,
@@ -244,7 +248,8 @@ class RecordPipeline:
         log.debug("bulk flushed", count=len(pending),
                   duration_ms=round((time.monotonic() - started) * 1000, 1))  # fmt: skip
 
-    def _write_all(self, ops: Sequence[BulkOp]) -> list[tuple[int, ItemFailure]]:
+    def _write_all(self, sent: Sequence[BulkOp]) -> list[tuple[int, ItemFailure]]:
+        ops = list(sent)
         remaining = list(range(len(ops)))
         rejected: list[tuple[int, ItemFailure]] = []
         attempt = 0
@@ -255,13 +260,25 @@ class RecordPipeline:
             except TransientWriteError as exc:
                 self._back_off(attempt, "bulk", exc)
                 continue
+            shared_again = self._shared_after_purge(ops, [remaining[p] for p in outcome.conflicted])
+            for position in shared_again:
+                ops[position] = replace(ops[position], version_type=SUPERSEDE_VERSION_TYPE)
             self.stats.written += outcome.written
-            self.stats.conflicts += outcome.conflicts
+            self.stats.conflicts += outcome.conflicts - len(shared_again)
             rejected.extend((remaining[f.position], f) for f in outcome.rejected)
             remaining = [remaining[p] for p in outcome.retry]
             if remaining:
                 self._back_off(attempt, "bulk", TransientWriteError("bulk: items to retry"))
+            remaining += shared_again
         return rejected
+
+    def _shared_after_purge(self, ops: Sequence[BulkOp], conflicted: Sequence[int]) -> list[int]:
+        """Positions of conflicted writes that meet a purge tombstone of their own version."""
+        if not conflicted:
+            return []
+        ids = [ops[i].doc_id for i in conflicted]
+        purged = self._retrying("purge tombstones", lambda: self._writer.purge_tombstones(ids))
+        return [i for i in conflicted if purged.get(ops[i].doc_id) == ops[i].version]
 
     def settle(self) -> Positions:
         """Flush, refresh summaries, confirm dead letters; return the offsets now safe to commit."""

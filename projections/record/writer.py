@@ -16,6 +16,7 @@ from opensearchpy import exceptions as os_errors
 from opensearchpy.helpers import scan
 
 from projections.record.bulk import BulkOp, BulkOutcome, bulk_lines, classify
+from projections.record.documents import is_purge_tombstone
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.routes import route_id
 from projections.record.summary import summaries_search
@@ -94,6 +95,20 @@ class RecordWriter:
             doc["_source"]["source_key"]: doc["_source"]["person_id"]
             for doc in response["docs"]
             if doc.get("found")
+        }
+
+    def purge_tombstones(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        """Id -> version of those of ``doc_ids`` that are purge tombstones now (realtime mget)."""
+        if not doc_ids:
+            return {}
+        with translated("purge tombstones"):
+            response = self._client.mget(
+                index=self.target, body={"ids": list(doc_ids)}, params={"_source": "operation"}
+            )
+        return {
+            doc["_id"]: int(doc["_version"])
+            for doc in response["docs"]
+            if doc.get("found") and is_purge_tombstone(doc.get("_source") or {})
         }
 
     def summaries(self, person_ids: Sequence[str]) -> Mapping[str, Any]:

@@ -38,7 +38,7 @@ from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline
 from consumers.ops.bench.rates import profile_stage, timeline
 from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
-from consumers.ops.bench.visibility import missing_documents, refresh, searchable_versions
+from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
 from mcr.logging import get_logger
 from producers.sdk import DeliveryReport, Publisher, PublisherConfig
 from schemas.events import SourceEvent
@@ -174,7 +174,7 @@ def _result(
     removed = expected_versions(
         e for e, f in zip(events, fates, strict=True) if f.outcome in (KEPT_BACK, PURGED)
     )
-    leaked = searchable_versions(client, space.alias, [d for d in removed if d not in expected])
+    leaked = visible_versions(client, space.alias, [d for d in removed if d not in expected])
     points = stage_points(snapshots)
     stages = {name: profile_stage(series) for name, series in points.items()}
     return ThroughputResult(

@@ -34,6 +34,23 @@ from tests.unit.projections.builders import (
 )
 
 Docs = dict[str, dict[str, Any]]
+#: All a purge tombstone holds: no person, no source key, no provenance, no clinical content.
+PURGE_TOMBSTONE_FIELDS = {"doc_kind", "record_type", "org", "source_record_id", "record_version",
+                          "operation", "event_id", "deleted", "_version"}  # fmt: skip
+
+
+def _purged(docs: Docs) -> Docs:
+    """The purge tombstones among ``docs`` (checked to hold nothing but their id fields)."""
+    purged = {k: d for k, d in docs.items() if d.get("operation") == "PURGE"}
+    for doc in purged.values():
+        assert set(doc) == PURGE_TOMBSTONE_FIELDS and doc["deleted"] is True
+    return purged
+
+
+def _kept(docs: Docs) -> Docs:
+    """``docs`` less the purge tombstones."""
+    purged = _purged(docs)
+    return {k: d for k, d in docs.items() if k not in purged}
 
 
 def _layout(docs: Docs) -> Docs:
@@ -194,8 +211,11 @@ def test_purge_removes_everything_of_a_person_and_reports_the_count(
     )
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
-    assert {d["person_id"] for d in docs.values()} == {"B"}
-    assert len(docs) == 6  # B: patient, 3 results, encounter tombstone, summary
+    kept, purged = _kept(docs), _purged(docs)
+    assert {d["person_id"] for d in kept.values()} == {"B"}
+    assert len(kept) == 6  # B: patient, 3 results, encounter tombstone, summary
+    assert len(purged) == 10 and "summary|A" not in docs  # A's documents; its summary deleted
+    assert {d["event_id"] for d in purged.values()} == {"cmd-1"}
     receipts = consume_all(settings.kafka_bootstrap, settings.receipt_topic, 1)
     receipt = json.loads(receipts[0].value())
     # A: 2 source records x (patient + 3 results + 1 tombstone) + the summary = 11
@@ -225,8 +245,8 @@ def test_item_purge_removes_only_the_withheld_items(
     )
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
-    assert "result|RC9|LA1-r0" not in docs and "result|RC9|LA1-r0#c-1" not in docs
-    assert {"result|RC9|LA1-r1", "result|Y01|LA2-r0", "patient|RC9|LA1-pat"} <= set(docs)
+    assert set(_purged(docs)) == {"result|RC9|LA1-r0", "result|RC9|LA1-r0%23c-1"}
+    assert {"result|RC9|LA1-r1", "result|Y01|LA2-r0", "patient|RC9|LA1-pat"} <= set(_kept(docs))
     assert docs["summary|A"]["summary"]["counts"]["result"] == 5
     assert worker.worker.stats.purged == 2
 
@@ -247,7 +267,7 @@ def test_item_purge_finds_the_item_under_whoever_holds_it_now(
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, 1], what="purge")
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
-    assert "result|RC9|LA1-r0" not in docs and "result|RC9|LA1-r1" in docs
+    assert set(_purged(docs)) == {"result|RC9|LA1-r0"} and "result|RC9|LA1-r1" in docs
     assert docs["summary|A"]["summary"]["counts"]["result"] == 5
 
 
@@ -268,8 +288,8 @@ def test_source_key_purge_removes_those_records_whoever_holds_them(
     )
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
-    keys = {d.get("source_key") for d in docs.values() if d["doc_kind"] != "route"}
-    assert "Y01:LA2" not in keys and {"RC9:LA1", "RC9:LB1"} <= keys
+    keys = {d.get("source_key") for d in _kept(docs).values() if d["doc_kind"] != "route"}
+    assert len(_purged(docs)) == 5 and "Y01:LA2" not in keys and {"RC9:LA1", "RC9:LB1"} <= keys
     assert docs["summary|A"]["summary"]["counts"]["result"] == 3
     assert worker.worker.stats.purged == 5
 

@@ -63,6 +63,10 @@ class FakeWriter:
         self.written.extend(op.doc_id for op in ops if op.doc_id not in self.reject)
         return BulkOutcome(len(ops) - len(rejected), 0, rejected, ())
 
+    def purge_tombstones(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        self.calls.append(("purge tombstones", list(doc_ids)))
+        return {}
+
     def routes(self, source_keys: Sequence[str]) -> dict[str, str]:
         self.calls.append(("routes", list(source_keys)))
         return {}
@@ -75,7 +79,12 @@ class FakeWriter:
         if "terms" in query["bool"]["filter"][0]:  # a move: nothing to move in these tests
             return []
         return [
-            {"_index": "record-v1-1", "_id": f"doc{i}", "_source": {"person_id": "P1"}}
+            {
+                "_index": "record-v1-1",
+                "_id": f"doc{i}",
+                "_version": 1,
+                "_source": {"person_id": "P1", "doc_kind": "item"},
+            }
             for i in range(5)
         ]
 

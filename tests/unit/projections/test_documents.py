@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from projections.record.documents import Origin, build_document, iso_instant
+from projections.record.documents import (
+    Origin,
+    build_document,
+    is_purge_tombstone,
+    iso_instant,
+    purge_tombstone,
+)
 from projections.record.errors import DocumentError
 from schemas.events import RecordType, SourceEvent
 from tests.unit.projections.builders import (
@@ -137,3 +143,15 @@ def test_same_event_builds_the_same_document() -> None:
 def test_iso_instant_is_utc_millis_with_z(value: datetime, expected: str) -> None:
     """Timestamps are written as UTC with milliseconds (naive ones taken as UTC)."""
     assert iso_instant(value) == expected
+
+
+def test_a_purge_tombstone_keeps_its_id_fields_and_version_and_nothing_else() -> None:
+    """A purged item keeps what versions it and lets an item purge find it; no person, key,
+    provenance or clinical content survives."""
+    doc = _build(result_event(version=3))
+    tombstone = purge_tombstone(doc.body, command_id="cmd-9")
+    assert tombstone == {
+        "doc_kind": "item", "record_type": "result", "org": "RC9", "source_record_id": "R001",
+        "record_version": 3, "operation": "PURGE", "event_id": "cmd-9", "deleted": True,
+    }  # fmt: skip
+    assert is_purge_tombstone(tombstone) and not is_purge_tombstone(doc.body)

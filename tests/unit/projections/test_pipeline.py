@@ -178,3 +178,28 @@ def test_a_refused_purge_is_retried_never_skipped() -> None:
 
     assert waits == [0.1, 0.2]
     assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW)]
+
+
+def test_only_a_conflict_with_a_purge_tombstone_of_the_same_version_is_written_again() -> None:
+    """A share after a purge replaces the tombstone (external_gte); other conflicts stay done."""
+
+    class PurgedWriter(FakeWriter):
+        def bulk(self, ops: Any) -> Any:
+            from projections.record.bulk import BulkOutcome
+
+            self.calls.append(("bulk", [(op.doc_id, op.version_type) for op in ops]))
+            gte = [i for i, op in enumerate(ops) if op.version_type == "external_gte"]
+            conflicted = tuple(i for i in range(len(ops)) if i not in gte)
+            return BulkOutcome(len(gte), len(conflicted), (), (), conflicted)
+
+        def purge_tombstones(self, doc_ids: Any) -> dict[str, int]:
+            return {"result|RC9|PURGED": 1, "result|RC9|NEWER": 2}
+
+    writer = PurgedWriter()
+    pipeline, _ = _pipeline(writer)
+    for offset, record_id in enumerate(("PURGED", "NEWER", "DUPLICATE")):
+        pipeline.handle(_message(offset, linked(result_event(source_record_id=record_id), "P1")))
+    pipeline.flush()
+    bulks = [args for name, args in writer.calls if name == "bulk"]
+    assert bulks[1] == [("result|RC9|PURGED", "external_gte")]
+    assert (pipeline.stats.written, pipeline.stats.conflicts, pipeline.stats.retries) == (1, 2, 0)

@@ -32,8 +32,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from projections.record.commands import command_name, parse_purge
+from projections.record.commands import PurgePerson, command_name, parse_purge
 from projections.record.errors import CommandError
+from projections.record.expected import purge_covers
 from schemas.codec import decode
 from schemas.errors import DecodeError
 from schemas.events import (
@@ -142,14 +143,11 @@ class PurgeSeen:
         return self.partition != where.partition or self.offset > where.offset
 
     def _covers(self, person_id: str, item: tuple[str, str], source_key: str) -> bool:
-        if self.source_keys:
-            return source_key in self.source_keys
-        if not self.items:
-            return self.person_id == person_id
-        org, record_id = item  # an item purge finds the item whoever holds it
-        return any(
-            org == o and (record_id == r or record_id.startswith(f"{r}#")) for o, r in self.items
-        )
+        command = PurgePerson(self.person_id, "", items=tuple(self.items),
+                              source_keys=tuple(self.source_keys))  # fmt: skip
+        org, record_id = item
+        return purge_covers(command, person_id=person_id, org=org, source_record_id=record_id,
+                            source_key=source_key)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from mcr.logging import get_logger
 from producers.sdk import DeliveryReport, Publisher, PublisherConfig
 from schemas.events import SourceEvent
 
-__all__ = ["run_throughput"]
+__all__ = ["run_throughput", "wait_caught_up"]
 
 SAMPLE_INTERVAL_S = 0.25
 WAIT_INTERVAL_S = 0.1
@@ -105,7 +105,7 @@ def run_throughput(
             producer.flush(timeout=300)
         produce_s = time.monotonic() - started
         log.info("bench produced", events=len(events), elapsed_s=round(produce_s, 2))
-        final = _wait_caught_up(space, probe, since=started, produced=len(events),
+        final = wait_caught_up(space, probe, since=started, produced=len(events),
                                 timeout_s=timeout_s)  # fmt: skip
     refresh(client, space.alias)
     total_s = time.monotonic() - started
@@ -116,7 +116,7 @@ def run_throughput(
                    caught_up_s=final.t, total_s=total_s, probe=probe)  # fmt: skip
 
 
-def _wait_caught_up(
+def wait_caught_up(
     space: BenchSpace, probe: OffsetProbe, *, since: float, produced: int, timeout_s: float
 ) -> PipelineSnapshot:
     """The first snapshot showing every stage caught up (see the module docstring).

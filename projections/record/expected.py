@@ -136,12 +136,16 @@ def _in_time_order(messages: Iterable[RawMessage]) -> Iterator[RawMessage]:
 
 
 class _Replay:
-    """The projection's rules applied to one message after another."""
+    """The projection's rules applied to one message after another. Documents are indexed by
+    holder, source key and organisation, so a purge looks only at what its scope can cover."""
 
     def __init__(self, routes: Mapping[str, str], dead: frozenset[tuple[int, int]]) -> None:
         self.routes, self.dead = routes, dead
         self.docs: dict[str, ExpectedDoc] = {}
         self.unreadable = self.dead_lettered = 0
+        self._by_person: dict[str, set[str]] = defaultdict(set)
+        self._by_key: dict[str, set[str]] = defaultdict(set)
+        self._by_org: dict[str, set[str]] = defaultdict(set)
 
     def apply(self, message: RawMessage) -> None:
         if (message.partition, message.offset) in self.dead:
@@ -171,14 +175,31 @@ class _Replay:
         ):
             return  # stale or a duplicate: external versioning refuses it
         body = doc.body
-        self.docs[doc.doc_id] = ExpectedDoc(
+        self._store(ExpectedDoc(
             doc.doc_id, doc.version, self.routes.get(body["source_key"], doc.person_id),
             body["record_type"], body["org"], body["source_record_id"], body["source_key"],
             "deleted" if body["deleted"] else "",
-        )  # fmt: skip
+        ))  # fmt: skip
+
+    def _store(self, doc: ExpectedDoc) -> None:
+        current = self.docs.get(doc.doc_id)
+        if current is not None:
+            self._by_person[current.person_id].discard(doc.doc_id)
+        self.docs[doc.doc_id] = doc
+        self._by_person[doc.person_id].add(doc.doc_id)
+        self._by_key[doc.source_key].add(doc.doc_id)
+        self._by_org[doc.org].add(doc.doc_id)
+
+    def _candidates(self, command: PurgePerson) -> set[str]:
+        if command.scope is PurgeScope.SOURCE_KEYS:
+            return set().union(*(self._by_key[key] for key in command.source_keys))
+        if command.scope is PurgeScope.ITEMS:
+            return set().union(*(self._by_org[org] for org, _ in command.items))
+        return set(self._by_person[command.person_id])
 
     def _purge(self, command: PurgePerson) -> None:
-        for doc_id, doc in list(self.docs.items()):
+        for doc_id in sorted(self._candidates(command)):
+            doc = self.docs[doc_id]
             if doc.removed != "purged" and purge_covers(
                 command, person_id=doc.person_id, org=doc.org,
                 source_record_id=doc.source_record_id, source_key=doc.source_key,

@@ -1,0 +1,94 @@
+"""An objection withdrawn within seconds, end to end on the real stack: the streams worker
+(identity then consent) and the record projection. The items the source sends again after the
+withdrawal must be searchable: the purge used to delete them, and OpenSearch refused the same
+version for a minute afterwards (``index.gc_deletes``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opensearchpy import OpenSearch
+
+from deploy.local import StackSettings
+from producers.sdk import Publisher, PublisherConfig
+from projections.record.ids import template_name
+from projections.record.settings import RecordSettings
+from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
+from streams.identity.sandbox import Sandbox, running_worker, sandbox
+from tests.integration.projections.conftest import RunningWorker, all_documents, wait_until
+from tests.unit.projections.builders import patient_event, result_event
+from tests.unit.streams.consent.builders import consent_event
+
+ITEMS = ("W-R1", "W-R2", "W-R3")
+IDS = [f"result|Y01|{item}" for item in ITEMS]
+
+
+@pytest.fixture
+def box(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox (fresh topics, schemas, group) with its streams worker running."""
+    with (
+        sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as made,
+        (tmp_path / "worker.log").open("wb") as log,
+        running_worker(made, log=log),
+    ):
+        yield made
+
+
+@pytest.fixture
+def projection(box: Sandbox, stack: StackSettings) -> Iterator[tuple[RunningWorker, str]]:
+    """The record projection on the sandbox's shared topic, into a fresh alias (returned)."""
+    prefix = box.settings.topic_prefix
+    settings = RecordSettings(
+        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
+        dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
+        alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,
+        refresh_interval="200ms",
+    )  # fmt: skip
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    worker = RunningWorker(settings)
+    yield worker, settings.alias
+    worker.stop()
+    client.indices.delete(index=f"{settings.alias}-v*", params={"ignore_unavailable": "true"})
+    client.indices.delete_index_template(name=template_name(settings.alias), params={"ignore": 404})
+    client.close()
+
+
+def _publish(box: Sandbox, *events: SourceEvent) -> None:
+    config = PublisherConfig(
+        bootstrap_servers=box.settings.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
+    )
+    with Publisher(config) as publisher:
+        publisher.publish_all(list(events))
+
+
+def _visible(alias: str, client: OpenSearch) -> set[str]:
+    docs = all_documents(client, alias)
+    return {doc_id for doc_id, doc in docs.items() if doc.get("deleted") is False}
+
+
+def test_items_sent_again_right_after_an_objection_is_withdrawn_are_searchable(
+    box: Sandbox, projection: tuple[RunningWorker, str], opensearch_client: OpenSearch
+) -> None:
+    """Objection and its withdrawal a moment later; once the purge has run, the same results
+    again at once: every result is searchable again.
+
+    The results are sent after the purge ran, not with the consent events: results and consent
+    events travel on different source topics, so identity may link results sent at the same
+    instant before the objection, and the objection's purge then (rightly, by the log) removes
+    them. Bringing those back is the consent stage's follow-through on a withdrawal."""
+    worker, alias = projection
+    head = {"org": "Y01", "local_patient_id": "W1", "serial": 7}
+    results = [result_event(**head, source_record_id=item) for item in ITEMS]
+    _publish(box, patient_event(**head, source_record_id="W1-pat"), *results)
+    wait_until(lambda: set(IDS) <= _visible(alias, opensearch_client), 120, "first share")
+    objection = consent_event(local_patient_id="W1", serial=7)
+    withdrawal = consent_event(decision="PERMIT", local_patient_id="W1", serial=7, version=2)
+    _publish(box, objection, withdrawal)
+    wait_until(lambda: worker.worker.stats.purged >= len(ITEMS), 120, "the purge")
+    assert not set(IDS) & _visible(alias, opensearch_client)
+    _publish(box, *results)
+    wait_until(lambda: set(IDS) <= _visible(alias, opensearch_client), 60, "the items again")

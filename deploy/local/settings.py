@@ -12,6 +12,8 @@ from pathlib import Path
 
 KAFKA_VERSION = "4.1.1"
 OPENSEARCH_VERSION = "2.19.6"
+KEYCLOAK_VERSION = "26.7.3"
+KEYCLOAK_REALM = "mcr"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,6 +36,7 @@ class StackSettings:
     opensearch_port: int = 9200
     opensearch_transport_port: int = 9300
     postgres_port: int = 5433
+    keycloak_port: int = 8180
     start_timeout_s: float = 180.0
 
     @classmethod
@@ -48,6 +51,7 @@ class StackSettings:
             opensearch_port=_port(env, "MCR_OPENSEARCH_PORT", 9200),
             opensearch_transport_port=_port(env, "MCR_OPENSEARCH_TRANSPORT_PORT", 9300),
             postgres_port=_port(env, "MCR_POSTGRES_PORT", 5433),
+            keycloak_port=_port(env, "MCR_KEYCLOAK_PORT", 8180),
             start_timeout_s=float(env.get("MCR_STACK_START_TIMEOUT", "180")),
         )
 
@@ -63,16 +67,27 @@ class StackSettings:
     def postgres_dsn(self) -> str:
         return f"postgresql://postgres@{self.host}:{self.postgres_port}/mcr"
 
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://{self.host}:{self.keycloak_port}"
+
+    @property
+    def auth_issuer(self) -> str:
+        """The OIDC issuer of the local identity provider (the ``mcr`` realm)."""
+        return f"{self.keycloak_url}/realms/{KEYCLOAK_REALM}"
+
     def service_dir(self, name: str) -> Path:
         return self.run_dir / name
 
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``) pointing at this stack."""
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUTH_ISSUER``) pointing at this
+        stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.opensearch_url,
             "MCR_POSTGRES_DSN": self.postgres_dsn,
+            "MCR_AUTH_ISSUER": self.auth_issuer,
         }
 
 

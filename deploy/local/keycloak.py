@@ -106,18 +106,21 @@ class Keycloak(Service):
         shutil.copytree(self.runtime_dir, self.dist, ignore=skip_jars)
         shutil.copytree(jars, self.dist / "lib" / "lib", copy_function=_link_or_copy)
 
+    def _realm_is_current(self) -> bool:
+        return runtimes.is_complete(self.dist / "data", runtimes.recipe_hash(REALM_FILE))
+
     def _import_realm(self) -> None:
         """Place the realm file for ``--import-realm``; a changed file starts a fresh database.
 
         Keycloak imports a realm only when it does not exist yet, so an edited realm file would
-        otherwise be ignored on the next start.
+        otherwise be ignored: a server running the old realm is stopped and its H2 data dropped.
         """
-        recipe = runtimes.recipe_hash(REALM_FILE)
         data = self.dist / "data"
-        if not runtimes.is_complete(data, recipe):
+        if not self._realm_is_current():
+            self.stop()
             shutil.rmtree(data, ignore_errors=True)
             (data / "import").mkdir(parents=True)
-            runtimes.mark_complete(data, recipe)
+            runtimes.mark_complete(data, runtimes.recipe_hash(REALM_FILE))
         shutil.copy2(REALM_FILE, data / "import" / REALM_FILE.name)
 
     def admin_password(self) -> str:
@@ -159,4 +162,6 @@ class Keycloak(Service):
             return False, f"no OIDC discovery on {url} ({type(exc).__name__})"
         if discovery.get("issuer") != issuer:
             return False, f"discovery names another issuer than {issuer}"
+        if not self._realm_is_current():
+            return False, f"{REALM_FILE.name} changed since start: restart to import it"
         return True, f"Keycloak {KEYCLOAK_VERSION}, realm {KEYCLOAK_REALM}"

@@ -22,7 +22,7 @@ def _client(client_id: str) -> dict[str, Any]:
 
 
 def _roles(user: dict[str, Any]) -> list[dict[str, str]]:
-    return [json.loads(value) for value in user["attributes"]["nhsid_nrbac_roles"]]
+    return [json.loads(value) for value in user["attributes"].get("nhsid_nrbac_roles", [])]
 
 
 def test_viewer_client_allows_only_authorization_code_with_pkce_s256() -> None:
@@ -63,15 +63,29 @@ def test_access_tokens_carry_the_api_audience() -> None:
 
 def test_demo_users_are_marked_and_work_at_real_region_organisations() -> None:
     """Every user is flagged as a demo user, and every role names an ODS code of the region."""
-    users = REALM["users"]
+    demo = [u for u in REALM["users"] if u["username"].startswith("demo-")]
 
-    assert len(users) == 8
+    assert len(demo) == 8
     assert "demo" in REALM["displayName"]
-    for user in users:
+    for user in REALM["users"]:
         assert user["attributes"]["mcr_demo_user"] == ["true"]
-        roles = _roles(user)
-        assert {r["org_code"] for r in roles} <= {org.code for org in REGION.organisations}
-        assert user["attributes"]["selected_roleid"][0] in {r["person_roleid"] for r in roles}
+        assert {r["org_code"] for r in _roles(user)} <= {org.code for org in REGION.organisations}
+    for user in demo:
+        selected = user["attributes"]["selected_roleid"][0]
+        assert selected in {r["person_roleid"] for r in _roles(user)}
+
+
+def test_the_only_other_users_are_the_two_refused_on_purpose() -> None:
+    """Besides the demo users, the realm holds a user with no role and one with a stale selection."""
+    others = {u["username"]: u["attributes"] for u in REALM["users"]}
+    others = {name: attrs for name, attrs in others.items() if not name.startswith("demo-")}
+
+    assert set(others) == {"test-no-role", "test-stale-selected-role"}
+    assert "nhsid_nrbac_roles" not in others["test-no-role"]
+    stale = others["test-stale-selected-role"]
+    assert stale["selected_roleid"][0] not in {
+        json.loads(r)["person_roleid"] for r in stale["nhsid_nrbac_roles"]
+    }
 
 
 def test_one_demo_user_holds_two_roles_at_two_organisations() -> None:

@@ -7,6 +7,9 @@ so callers (the CLI, the DLQ router, the API) can catch everything of ours in on
     ├── deploy.local.errors.StackError
     │   ├── RuntimeFetchError
     │   └── ServiceStartError
+    ├── consumers.api.auth.errors.AuthError
+    │   ├── TokenRejectedError      (one subclass per rule: alg, kid, signature, exp, iss, aud...)
+    │   └── IdentityProviderError
     └── (one subtree per package)
 """
 

@@ -9,8 +9,8 @@ from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
 from mcr.bench import app as bench_app
+from mcr.core.logging import configure_logging
 from mcr.demo import app as demo_app
-from mcr.logging import configure_logging
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
 from projections.record.cli import app as record_app

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 from schemas.events import (
     DLQ_OFFSET,
     DLQ_PARTITION,

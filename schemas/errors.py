@@ -16,7 +16,26 @@ Messages name the schema, the field path and the rule, never a value (values may
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+__all__ = [
+    "CorruptEventError",
+    "DecodeError",
+    "EncodeError",
+    "IncompatibleSchemaError",
+    "McrError",
+    "NotASourceEventError",
+    "SchemaError",
+    "SchemaLoadError",
+    "UnknownFingerprintError",
+    "UnknownSchemaError",
+]
+
+
+class McrError(Exception):
+    """Base class of every error raised on purpose by My Care Record code.
+
+    It lives here, at the bottom of the import layers, so the wire contract can derive its own
+    errors from it; every other package imports it from the ground layer (``mcr.core.errors``).
+    """
 
 
 class SchemaError(McrError):

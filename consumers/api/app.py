@@ -48,7 +48,7 @@ from consumers.api.service import (
 )
 from consumers.api.web import Request, Response, error_body, json_response, request_from_environ
 from consumers.api.web import status_line as _status_line
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["Api", "AuditSink", "load_assets"]
 

@@ -21,7 +21,7 @@ from consumers.api.audit import AuditLog
 from consumers.api.consent_reader import ConsentReader
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mcr.secrets import mask_url
+from mcr.core.secrets import mask_url
 from projections.record.settings import RecordSettings
 
 __all__ = ["DEFAULT_DSN", "ApiSettings"]

@@ -34,8 +34,8 @@ from opensearchpy import OpenSearch
 
 from consumers.ops.errors import RebuildError
 from consumers.ops.offsets import Partition, remaining
-from mcr.errors import McrError
-from mcr.logging import get_logger
+from mcr.core.errors import McrError
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.indices import (
     create_index_version,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 from schemas.conformance import FieldProblem
 
 

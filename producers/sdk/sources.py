@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 from producers.model import AdapterResult, Rejection
 from producers.sdk.errors import SourceFileError
 from producers.sdk.ingest import FileReader

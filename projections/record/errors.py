@@ -15,7 +15,7 @@ The pipeline retries the transient ones with backoff; the others stop the worker
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 __all__ = [
     "CommandError",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetter, DeadLetterError, DeadLetterSender, reason_of
 from projections.record.backoff import Backoff
 from projections.record.bulk import BulkOp, ItemFailure, versioned_ops

@@ -18,7 +18,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from opensearchpy import OpenSearch
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
 from projections.record.commands import PurgeReceipt, receipt_message

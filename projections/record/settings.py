@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from mcr.secrets import mask_url
+from mcr.core.secrets import mask_url
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC
 
 __all__ = ["RecordSettings"]

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from streams.app import app
 from streams.consent import repository
 from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch

@@ -32,7 +32,7 @@ from typing import Any
 
 import psycopg
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetter, Headers, dead_letter_headers
 from projections.record.commands import PurgePerson, purge_message
 from schemas import codec

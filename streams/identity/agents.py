@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from schemas.codec import encode_record
 from streams.app import app
 from streams.database import StageDatabase

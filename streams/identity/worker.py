@@ -26,7 +26,7 @@ def run_worker(*, loglevel: str = "warn") -> NoReturn:
     app.worker_init()
     app.discover()
     app.worker_init_post_autodiscover()
-    # Keep the process's logging (mcr.logging: PHI allowlist, scrubbed library records)
+    # Keep the process's logging (mcr.core.logging: PHI allowlist, scrubbed library records)
     # instead of letting faust replace the root handlers with its own.
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which

@@ -41,7 +41,7 @@ from consumers.ops.bench.throughput import run_throughput
 from consumers.ops.bench.workers import Worker, running_workers, wait_until_ready
 from deploy.local.settings import StackSettings
 from deploy.local.stack import services
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.sdk import PublisherConfig
 from projections.record.settings import RecordSettings
 from schemas.events import SourceEvent

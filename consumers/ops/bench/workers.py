@@ -25,7 +25,7 @@ from confluent_kafka.admin import AdminClient
 
 from consumers.ops.bench.errors import WorkerExitedError
 from consumers.ops.bench.space import BenchSpace
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["STOP_TIMEOUT_S", "Worker", "log_tails", "running_workers", "wait_until_ready"]
 

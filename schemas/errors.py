@@ -7,6 +7,7 @@ Messages name the schema, the field path and the rule, never a value (values may
         ├── SchemaLoadError            an .avsc file is missing, not JSON or not valid Avro
         ├── UnknownSchemaError         no schema of that name (or that version) is registered
         ├── EncodeError                a payload does not fit its schema (names the field path)
+        ├── CommandError               a message on the command header is not a valid command
         └── DecodeError                bytes could not be read as an event
             ├── CorruptEventError      bad marker, truncated, or a body that does not parse
             ├── UnknownFingerprintError  the writer schema is not in the registry
@@ -17,6 +18,7 @@ Messages name the schema, the field path and the rule, never a value (values may
 from __future__ import annotations
 
 __all__ = [
+    "CommandError",
     "CorruptEventError",
     "DecodeError",
     "EncodeError",
@@ -57,6 +59,14 @@ class EncodeError(SchemaError):
         super().__init__(message)
         self.schema_name = schema_name
         self.path = path
+
+
+class CommandError(SchemaError):
+    """A command message (``schemas.commands``) is malformed; ``field`` names what is wrong."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DecodeError(SchemaError):

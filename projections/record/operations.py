@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from projections.record.bulk import BulkOp
-from projections.record.commands import PurgePerson, PurgeScope
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
 from projections.record.queries import item_documents, person_documents, source_key_documents
@@ -21,6 +20,7 @@ from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
 from projections.record.writer import RecordWriter
+from schemas.commands import PurgePerson, PurgeScope
 
 __all__ = ["SUMMARY_CHUNK", "move_documents", "purge", "write_summaries"]
 

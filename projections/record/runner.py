@@ -21,13 +21,13 @@ from opensearchpy import OpenSearch
 from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
-from projections.record.commands import PurgeReceipt, receipt_message
 from projections.record.errors import DeliveryError, RetryInterruptedError, TransientWriteError
 from projections.record.indices import ensure_alias
 from projections.record.messages import from_kafka
 from projections.record.pipeline import STAGE, PipelineStats, RecordPipeline
 from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
+from schemas.commands import PurgeReceipt, receipt_message
 
 __all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config"]
 

@@ -33,9 +33,9 @@ from typing import Any
 import psycopg
 
 from mcr.core.logging import get_logger
-from projections.dlq import DeadLetter, Headers, dead_letter_headers
-from projections.record.commands import PurgePerson, purge_message
 from schemas import codec
+from schemas.commands import PurgePerson, purge_message
+from schemas.dead_letters import DeadLetter, Headers, dead_letter_headers
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from streams.consent import repository

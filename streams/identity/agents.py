@@ -23,12 +23,13 @@ from typing import Any
 
 from mcr.core.logging import get_logger
 from schemas.codec import encode_record
+from schemas.dead_letters import DeadLetter, dead_letter_headers
 from streams.app import app
 from streams.database import StageDatabase
 from streams.identity import outbox
 from streams.identity.batch import Consumed, handle_batch
 from streams.identity.connections import connect
-from streams.identity.handler import Route, Routing, dlq_headers, linked_headers
+from streams.identity.handler import STAGE, Route, Routing, linked_headers
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
@@ -118,12 +119,16 @@ async def _send_routed(events: Sequence[Any], routings: Sequence[Routing]) -> No
         if routing.route is Route.LINKED and routing.person_id and routing.headers:
             pending.append(await send_linked(routing.person_id, event.value, routing.headers))
         elif routing.route is Route.DLQ:
-            place = {
-                "topic": message.topic,
-                "partition": message.partition,
-                "offset": message.offset,
-            }
-            headers = dlq_headers(routing.reason or "", **place)
+            letter = DeadLetter(
+                value=event.value,
+                key=message.key,
+                headers=[],  # the dead letter carries the DLQ headers only, as it always has
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                reason=routing.reason or "",
+            )
+            headers = dead_letter_headers(letter, stage=STAGE)
             pending.append(await send_dlq(message.key, event.value, headers))
     await asyncio.gather(*pending)
 

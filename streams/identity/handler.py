@@ -18,11 +18,6 @@ import psycopg
 from schemas import codec
 from schemas.errors import DecodeError
 from schemas.events import (
-    DLQ_OFFSET,
-    DLQ_PARTITION,
-    DLQ_REASON,
-    DLQ_STAGE,
-    DLQ_TOPIC_HEADER,
     PERSON_ID_HEADER,
     RECORD_TYPE_HEADER,
     SOURCE_OFFSET_HEADER,
@@ -43,7 +38,6 @@ __all__ = [
     "Route",
     "Routing",
     "decode_event",
-    "dlq_headers",
     "linked",
     "linked_headers",
     "route_decoded",
@@ -80,17 +74,6 @@ def linked_headers(event: RawEvent, person_id: str) -> Headers:
         (SOURCE_TOPIC_HEADER, event.topic.encode()),
         (SOURCE_PARTITION_HEADER, str(event.partition).encode()),
         (SOURCE_OFFSET_HEADER, str(event.offset).encode()),
-    ]
-
-
-def dlq_headers(reason: str, *, topic: str, partition: int, offset: int) -> Headers:
-    """Headers of a dead letter: why, which stage, and where the event was read."""
-    return [
-        (DLQ_REASON, reason.encode()),
-        (DLQ_STAGE, STAGE.encode()),
-        (DLQ_TOPIC_HEADER, topic.encode()),
-        (DLQ_PARTITION, str(partition).encode()),
-        (DLQ_OFFSET, str(offset).encode()),
     ]
 
 

@@ -32,9 +32,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from projections.record.commands import command_name, parse_purge
 from projections.record.errors import CommandError
 from schemas.codec import decode
+from schemas.commands import command_name, parse_purge
 from schemas.errors import DecodeError
 from schemas.events import (
     DLQ_OFFSET,

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from projections.record.commands import COMMAND_HEADER, parse_purge
+from schemas.commands import COMMAND_HEADER, parse_purge
 from schemas.events import SourceEvent
 from streams.consent import repository
 from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch

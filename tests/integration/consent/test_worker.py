@@ -11,8 +11,8 @@ import pytest
 
 from deploy.local import StackSettings
 from producers.sdk import Publisher, PublisherConfig
-from projections.record.commands import COMMAND_HEADER, parse_purge
 from schemas.codec import decode
+from schemas.commands import COMMAND_HEADER, parse_purge
 from schemas.events import SHARED_TOPIC, SourceEvent
 from streams.identity.sandbox import ReadMessage, Sandbox, TopicReader, running_worker, sandbox
 from tests.unit.projections.builders import patient_event, result_event

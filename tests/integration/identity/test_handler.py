@@ -7,10 +7,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from schemas.dead_letters import DeadLetter, dead_letter_headers
 from schemas.events import DLQ_REASON, PERSON_ID_HEADER, RECORD_TYPE_HEADER, SOURCE_OFFSET_HEADER
 from streams.identity import outbox, repository
 from streams.identity.batch import Consumed, handle_batch
-from streams.identity.handler import Route, dlq_headers
+from streams.identity.handler import STAGE, Route
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
 
@@ -48,7 +49,8 @@ def test_undecodable_bytes_go_to_the_dlq(mpi: psycopg.Connection[Any]) -> None:
     """Bytes that are not an event are routed to the DLQ with the error class as reason."""
     routing = _route(mpi, b"not avro")
     assert routing.route is Route.DLQ and routing.reason.startswith("CorruptEventError")
-    headers = dict(dlq_headers(routing.reason, topic="mcr.source.patient", partition=2, offset=7))
+    letter = DeadLetter(b"not avro", None, [], "mcr.source.patient", 2, 7, routing.reason)
+    headers = dict(dead_letter_headers(letter, stage=STAGE))
     assert headers[DLQ_REASON].startswith(b"CorruptEventError")
 
 

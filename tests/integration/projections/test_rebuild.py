@@ -186,7 +186,7 @@ def test_rebuild_never_brings_back_what_a_purge_removed_after_a_merge(
 ) -> None:
     """Live: L2's items, then merge of PERSON-2 into PERSON-1, then PERSON-1 purged. A rebuild
     from the log must end with nothing of PERSON-1, including the merged-in items."""
-    from projections.record.commands import PurgePerson, purge_message
+    from schemas.commands import PurgePerson, purge_message
 
     settings = record_settings
     own = [linked(result_event(local_patient_id="L1", source_record_id="A"), "PERSON-1")]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from consumers.api.cli import app as api_app
+from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
-from mcr.bench import app as bench_app
 from mcr.core.logging import configure_logging
 from mcr.demo import app as demo_app
 from producers.cli import app as produce_app

@@ -54,7 +54,7 @@ def run_identity_bench(
         "resolver": _resolver_passes(values, postgres_dsn, batch_size),
     }
     if live:
-        from streams.identity.live_bench import live_passes  # noqa: PLC0415 (Kafka stays lazy)
+        from consumers.ops.bench.identity_live import live_passes  # noqa: PLC0415 (Kafka stays lazy)
 
         result["live"] = live_passes(region, bootstrap=bootstrap, dsn=postgres_dsn)
     return result

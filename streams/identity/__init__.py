@@ -1,9 +1,9 @@
 """Identity matching and the master patient index (see README.md in this folder).
 
-Pure core: demographics, normalise, nicknames, comparison, blocking, scoring, em, decision,
-matcher, evaluation. I/O at the edges: repository (and reviews, merges, outbox, linking,
-resolver) with psycopg; agents with faust; cli with typer. Importing this package never
-imports faust.
+Pure core: demographics, normalise, nicknames, comparison, blocking, scoring, decision,
+matcher. I/O at the edges: repository (and reviews, merges, outbox, linking, resolver) with
+psycopg; agents with faust; cli with typer. Offline tooling (link evaluation, EM training, the
+sandbox) lives in ``offline``. Importing this package never imports faust.
 """
 
 from streams.identity.decision import LinkDecision, Thresholds

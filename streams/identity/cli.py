@@ -19,10 +19,10 @@ from streams.identity.changes import split_source_key
 from streams.identity.connections import connect
 from streams.identity.decision import Thresholds
 from streams.identity.errors import IdentityError
-from streams.identity.linkeval import evaluate
-from streams.identity.records_file import read_records
+from streams.identity.offline.linkeval import evaluate
+from streams.identity.offline.records_file import read_records
+from streams.identity.offline.training import train as train_weights
 from streams.identity.settings import IdentitySettings
-from streams.identity.training import train as train_weights
 
 __all__ = ["app", "link_eval_command", "review_app"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from producers.sdk import Publisher, PublisherConfig
 from schemas.events import SourceEvent
 from streams.identity.connections import connect
-from streams.identity.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
 
 __all__ = ["live_passes"]
 

@@ -14,7 +14,13 @@ from producers.sdk import Publisher, PublisherConfig
 from schemas.codec import decode
 from schemas.commands import COMMAND_HEADER, parse_purge
 from schemas.events import SHARED_TOPIC, SourceEvent
-from streams.identity.sandbox import ReadMessage, Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import (
+    ReadMessage,
+    Sandbox,
+    TopicReader,
+    running_worker,
+    sandbox,
+)
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
 

@@ -28,7 +28,7 @@ from schemas.events import (
     PERSON_ID_HEADER,
     SourceEvent,
 )
-from streams.identity.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
 
 SEED = 11
 PEOPLE = 24

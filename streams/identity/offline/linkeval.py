@@ -15,9 +15,9 @@ from typing import Any
 import psycopg
 
 from streams.identity.connections import throwaway_schema
-from streams.identity.evaluation import PairwiseQuality, pairwise_quality
 from streams.identity.normalise import profile
-from streams.identity.records_file import LabelledRecord
+from streams.identity.offline.evaluation import PairwiseQuality, pairwise_quality
+from streams.identity.offline.records_file import LabelledRecord
 from streams.identity.resolver import Outcome, resolve
 from streams.identity.scoring import MatchWeights
 

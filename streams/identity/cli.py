@@ -1,5 +1,5 @@
-"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train, worker,
-evaluate.
+"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train,
+evaluate (and ``worker``, an alias of ``mcr streams worker``).
 
 Output names ids, rules, levels and scores only: never a name, NHS number, date or address.
 """
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from streams.cli import worker as streams_worker
 from streams.identity import merges, repository, reviews
 from streams.identity import weights as weights_files
 from streams.identity.changes import split_source_key
@@ -155,19 +156,10 @@ def explain(source_key: str) -> None:
         )
 
 
-@app.command("worker")
-def worker(
-    loglevel: Annotated[str, typer.Option(help="faust log level: debug, info, warn, error.")] = (
-        "warn"
-    ),
-) -> None:
-    """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
-
-    Reads the same environment as the stage: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
-    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_SCHEMA, MCR_IDENTITY_WEIGHTS."""
-    from streams.identity.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
-
-    run_worker(loglevel=loglevel)
+# ``mcr identity worker`` was the streams worker's first name: kept as an alias for a while.
+app.command("worker", help="Alias of `mcr streams worker` (identity, then consent).")(
+    streams_worker
+)
 
 
 @app.command("train")

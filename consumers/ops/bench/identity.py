@@ -8,7 +8,7 @@ medications, encounters and consents that follow them, as a real feed does.
   schema. The first pass meets every identity for the first time (``new``); the second pass
   routes the same events again, so every record is known (``known``).
 - ``live`` (when ``live`` is true): the same two passes end to end through a real
-  ``mcr identity worker`` process in a sandbox (fresh topics, schema, consumer group): the
+  ``mcr streams worker`` process in a sandbox (fresh topics, schema, consumer group): the
   events are published first, then the worker drains the backlog from the source topics to
   ``mcr.linked``; the rate is linked events over the span of their Kafka timestamps, so
   worker start-up is not counted. The worker is restarted between passes.

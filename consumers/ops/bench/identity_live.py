@@ -1,4 +1,4 @@
-"""The live half of the identity benchmark: a real ``mcr identity worker`` draining a backlog.
+"""The live half of the identity benchmark: a real ``mcr streams worker`` draining a backlog.
 
 Each pass publishes the events to a sandbox's source topics (not timed), starts a worker,
 and waits until every event is either on ``mcr.linked`` or held in the MPI. The rate is the

@@ -110,7 +110,7 @@ class BenchSpace:
         )
 
     def identity_env(self, base: Mapping[str, str]) -> dict[str, str]:
-        """``base`` plus the variables pointing ``mcr identity worker`` at this run.
+        """``base`` plus the variables pointing ``mcr streams worker`` at this run.
 
         ``BROKER_COMMIT_INTERVAL`` is faust's own setting: commits every ``commit_interval_s``
         (faust's default is 2.8 s), the same cadence as the projection, so "caught up" is

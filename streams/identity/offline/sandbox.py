@@ -4,7 +4,7 @@
 ``mcr.linked``, ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``), its own
 schema (the MPI's and the consent stage's tables) and consumer group, and removes them
 afterwards (with faust's internal topics and the worker's consumer group).
-:func:`running_worker` runs ``mcr identity worker`` on them as a child process and stops it
+:func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
 """
@@ -34,7 +34,7 @@ from streams.identity.settings import IdentitySettings
 __all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
 
 STOP_TIMEOUT_S = 60.0
-_WORKER = ("-m", "mcr", "identity", "worker")
+_WORKER = ("-m", "mcr", "streams", "worker")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
 def running_worker(
     box: Sandbox, *, log: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``mcr identity worker`` on ``box`` until the block ends, then SIGTERM and wait for it
+    """``mcr streams worker`` on ``box`` until the block ends, then SIGTERM and wait for it
     to exit (killed after :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
     process = subprocess.Popen(
         [sys.executable, *_WORKER],

@@ -13,7 +13,8 @@ from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
 from schemas.codec import decode_record
-from streams.identity import agents, worker
+from streams import worker
+from streams.identity import agents
 from streams.identity.settings import IdentitySettings
 from tests.unit.streams.identity.people import ANNA, patient_event, result_event
 

@@ -1,4 +1,4 @@
-"""A real `mcr identity worker` process on fresh topics and a fresh MPI schema: a small synthetic
+"""A real `mcr streams worker` process on fresh topics and a fresh MPI schema: a small synthetic
 region in, every event out on mcr.linked keyed by the right person, identity changes, the DLQ,
 and a clean shutdown that committed everything it read."""
 

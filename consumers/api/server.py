@@ -59,9 +59,9 @@ class Service:
 
 def build_service(settings: ApiSettings) -> Service:
     """The application on the settings' OpenSearch alias, consent schema and audit schema."""
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=10)
-    consent = ConsentReader(settings.postgres_dsn, settings.consent_schema)
-    audit = AuditLog(settings.postgres_dsn, settings.audit_schema)
+    client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
+    consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema)
+    audit = AuditLog(settings.postgres_dsn.get_secret_value(), settings.audit_schema)
     records = RecordReader(client, alias=settings.alias)
     return Service(Api(records=records, consent=consent, audit=audit), client, consent, audit)
 

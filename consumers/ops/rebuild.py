@@ -189,7 +189,7 @@ def rebuild_record(
     alias is untouched).
     """
     started = time.monotonic()
-    client = client or connect(settings.opensearch_url)
+    client = client or connect(settings.opensearch_url.get_secret_value())
     progress = progress or NullProgress()
     topics = (settings.identity_topic, settings.source_topic)
     ensure_template(client, settings)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import signal
 import threading
-from dataclasses import replace
 from types import FrameType
 
 import typer
 
+from mcr.core.settings import replace
 from projections.record.runner import RecordWorker
 from projections.record.settings import RecordSettings
 

@@ -69,7 +69,7 @@ class RecordWorker:
     ) -> None:
         self._settings = settings
         self._stop = stop
-        self._client = client or connect(settings.opensearch_url)
+        self._client = client or connect(settings.opensearch_url.get_secret_value())
         self._consumer = Consumer(consumer_config(settings))
         self._producer = Producer(producer_config(settings))
         self._held: list[Message] = []

@@ -31,11 +31,14 @@ SETTINGS = ConsentSettings.from_env()
 
 
 def _prepare() -> None:
-    repository.connect(SETTINGS.postgres_dsn, SETTINGS.schema).close()
+    repository.connect(SETTINGS.postgres_dsn.get_secret_value(), SETTINGS.schema_name).close()
 
 
 DATABASE = StageDatabase(
-    "consent", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare
+    "consent",
+    dsn=SETTINGS.postgres_dsn.get_secret_value(),
+    schema=SETTINGS.schema_name,
+    prepare=_prepare,
 )
 
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)

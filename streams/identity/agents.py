@@ -60,11 +60,16 @@ class _Weights:
 
 
 def _prepare(settings: IdentitySettings) -> Callable[[], None]:
-    return lambda: connect(settings.postgres_dsn, settings.schema).close()  # creates, migrates
+    return lambda: connect(
+        settings.postgres_dsn.get_secret_value(), settings.schema_name
+    ).close()  # creates, migrates
 
 
 DATABASE = StageDatabase(
-    "identity", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare(SETTINGS)
+    "identity",
+    dsn=SETTINGS.postgres_dsn.get_secret_value(),
+    schema=SETTINGS.schema_name,
+    prepare=_prepare(SETTINGS),
 )
 
 
@@ -72,7 +77,9 @@ def configure(settings: IdentitySettings | None = None) -> None:
     """(Re)open the MPI pool on ``settings`` (migrating the schema once) and load the weights."""
     settings = settings or SETTINGS
     DATABASE.reconfigure(
-        dsn=settings.postgres_dsn, schema=settings.schema, prepare=_prepare(settings)
+        dsn=settings.postgres_dsn.get_secret_value(),
+        schema=settings.schema_name,
+        prepare=_prepare(settings),
     )
     DATABASE.open()
     _Weights.loaded = load(settings.weights_version)

@@ -34,7 +34,7 @@ app.add_typer(review_app, name="review")
 
 def _connection() -> Any:
     settings = IdentitySettings.from_env()
-    return connect(settings.postgres_dsn, settings.schema)
+    return connect(settings.postgres_dsn.get_secret_value(), settings.schema_name)
 
 
 def _fail(exc: IdentityError) -> typer.Exit:
@@ -213,7 +213,9 @@ def link_eval_command(
     settings = IdentitySettings.from_env()
     try:
         loaded = weights_files.load(weights or settings.weights_version)
-        report = evaluate(settings.postgres_dsn, list(read_records(records)), loaded)
+        report = evaluate(
+            settings.postgres_dsn.get_secret_value(), list(read_records(records)), loaded
+        )
     except IdentityError as exc:
         raise _fail(exc) from exc
     summary = report.to_json()

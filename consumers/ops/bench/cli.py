@@ -40,7 +40,7 @@ def _identity(events: int) -> dict[str, Any]:
     from streams.identity.settings import IdentitySettings  # noqa: PLC0415
 
     settings = StackSettings.from_env()
-    dsn = IdentitySettings.from_env().postgres_dsn
+    dsn = IdentitySettings.from_env().postgres_dsn.get_secret_value()
     return run_identity_bench(events=events, bootstrap=settings.kafka_bootstrap, postgres_dsn=dsn)
 
 

@@ -42,14 +42,16 @@ def live_passes(
 
 def _publish(events: Sequence[SourceEvent], box: Sandbox) -> None:
     config = PublisherConfig(
-        bootstrap_servers=box.settings.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
+        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
     )
     with Publisher(config, validate=False) as publisher:
         publisher.publish_all(events)
 
 
 def _held(box: Sandbox) -> int:
-    with connect(box.settings.postgres_dsn, box.settings.schema, create=False) as conn:
+    with connect(
+        box.settings.postgres_dsn.get_secret_value(), box.settings.schema_name, create=False
+    ) as conn:
         row = conn.execute("SELECT count(*) FROM held_events WHERE forwarded_at IS NULL")
         return int((row.fetchone() or (0,))[0])
 

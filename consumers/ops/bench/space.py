@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mcr.core.settings import replace
 from producers.sdk.settings import PublisherConfig
 from schemas.events import (
     DLQ_TOPIC,

@@ -44,15 +44,16 @@ class Sandbox:
     settings: IdentitySettings
     app_id: str
     datadir: Path
+    kafka_bootstrap: str
 
     def env(self) -> dict[str, str]:
         """The process environment pointing a worker (and producers) at this sandbox."""
         return {
             **os.environ,
-            "MCR_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
-            "MCR_POSTGRES_DSN": self.settings.postgres_dsn,
-            "MCR_IDENTITY_SCHEMA": self.settings.schema,
-            "MCR_CONSENT_SCHEMA": self.settings.schema,
+            "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
+            "MCR_CONSENT_SCHEMA": self.settings.schema_name,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
             "APP_DATADIR": str(self.datadir),
@@ -91,19 +92,19 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
-        schema=f"mcr_sandbox_{tag}",
-        kafka_bootstrap=bootstrap,
+        schema_name=f"mcr_sandbox_{tag}",
         topic_prefix=f"sandbox.{tag}.",
     )
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", Path(tempfile.mkdtemp(prefix="mcr-sandbox-")))
+    datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, bootstrap)
     try:
         ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
-        connect(postgres_dsn, settings.schema).close()
+        connect(postgres_dsn, settings.schema_name).close()
         yield box
     finally:
         _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema}" CASCADE')
+            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)
 
 

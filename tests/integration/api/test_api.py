@@ -245,7 +245,7 @@ def test_viewer_is_served(api_stack: ApiStack) -> None:
 
 
 def _schema_exists(api: ApiStack, name: str) -> bool:
-    with psycopg.connect(api.settings.postgres_dsn, autocommit=True) as conn:
+    with psycopg.connect(api.settings.postgres_dsn.get_secret_value(), autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,))
         return found.fetchone() is not None
 

@@ -55,7 +55,7 @@ class Pipeline:
 
     def publish(self, *events: SourceEvent) -> None:
         config = PublisherConfig(
-            bootstrap_servers=self.box.settings.kafka_bootstrap,
+            bootstrap_servers=self.box.kafka_bootstrap,
             topic_prefix=self.box.settings.topic_prefix,
         )
         with Publisher(config) as publisher:

@@ -161,7 +161,7 @@ def test_rebuild_command_reports_and_drop_old_removes_the_previous_version(
     old_index = alias_indices(opensearch_client, settings.alias)[0]
     env = {
         "MCR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "MCR_OPENSEARCH_URL": settings.opensearch_url,
+        "MCR_OPENSEARCH_URL": settings.opensearch_url.get_secret_value(),
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,
         "COLUMNS": "200",

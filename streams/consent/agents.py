@@ -19,7 +19,7 @@ from typing import Any
 from mcr.core.logging import get_logger
 from streams.app import app
 from streams.consent import repository
-from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch
+from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
 from streams.consent.rules import kept_back
 from streams.consent.settings import ConsentSettings
 from streams.database import StageDatabase
@@ -52,10 +52,10 @@ _TOPICS = {Target.SHARED: shared_topic, Target.DLQ: dlq_topic}
 _DECIDING = asyncio.Lock()
 
 
-def _consumed(event: Any) -> Consumed:
+def _consumed(event: Any) -> InboundMessage:
     message = event.message
     headers = [(name, value) for name, value in (message.headers or [])]
-    return Consumed(
+    return InboundMessage(
         message.key, event.value, headers, message.topic, message.partition, message.offset
     )
 

@@ -10,7 +10,7 @@ from streams.identity.decision import LinkDecision, Thresholds
 from streams.identity.demographics import Demographics, NhsStatus, from_payload
 from streams.identity.matcher import CandidatePerson, Match, Rule, match
 from streams.identity.repository import migrate
-from streams.identity.resolver import Outcome, Resolution, resolve
+from streams.identity.resolver import Resolution, ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 from streams.identity.weights import load as load_weights
 
@@ -21,8 +21,8 @@ __all__ = [
     "Match",
     "MatchWeights",
     "NhsStatus",
-    "Outcome",
     "Resolution",
+    "ResolutionOutcome",
     "Rule",
     "Thresholds",
     "from_payload",

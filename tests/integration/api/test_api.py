@@ -276,18 +276,24 @@ def test_a_consent_schema_without_the_consent_tables_is_503(api_stack: ApiStack)
     the same way, and no table is created in it."""
     _region(api_stack)
     bare = unique_name("t_bare_consent")
-    with psycopg.connect(api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True) as conn:
+    with psycopg.connect(
+        api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
+    ) as conn:
         conn.execute(f'CREATE SCHEMA "{bare}"')
         conn.execute(f'CREATE TABLE "{bare}".preferences (org text)')
     try:
         with api_stack.variant(consent_schema=bare) as wrong:
             reply = wrong.get(f"/api/persons/{PERSON_A}/record")
-        with psycopg.connect(api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True) as conn:
+        with psycopg.connect(
+            api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
+        ) as conn:
             tables = conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = %s", (bare,)
             ).fetchall()
     finally:
-        with psycopg.connect(api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True) as conn:
+        with psycopg.connect(
+            api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
+        ) as conn:
             conn.execute(f'DROP SCHEMA "{bare}" CASCADE')
 
     assert reply.status == 503 and "source_persons" in reply.body["error"]

@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from mcr.core.settings import SettingsError
+from streams.settings import WorkerSettings
+
 __all__ = ["app", "worker"]
 
 app = typer.Typer(help="The stream processors (identity, then consent).", no_args_is_help=True)
@@ -19,8 +22,14 @@ def worker(
 ) -> None:
     """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
 
-    Reads the same environment as the stages: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
-    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_*."""
+    Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
+    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_* (exit code 2 and the
+    variable's name when one breaks a rule)."""
     from streams.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
 
-    run_worker(loglevel=loglevel)
+    try:
+        settings = WorkerSettings.from_env()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    run_worker(settings, loglevel=loglevel)

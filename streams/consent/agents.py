@@ -6,6 +6,9 @@
   (``noack_take``): at-least-once, never lost, and repeats are harmless downstream.
 - ``follow_identity`` consumes ``mcr.identity.changes`` the same way, so preferences follow
   merges and unmerges, and purges the person records were moved to when that person objects.
+
+Topics, batch size and the tables come from the :class:`ConsentSettings` the worker's entry
+point passed to :func:`streams.app.configure`, which must run before this module is imported.
 """
 
 from __future__ import annotations
@@ -17,17 +20,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mcr.core.logging import get_logger
-from streams.app import app
+from streams import app as streams_app
 from streams.consent import repository
 from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
 from streams.consent.rules import kept_back
-from streams.consent.settings import ConsentSettings
 from streams.database import StageDatabase
 
 __all__ = ["DATABASE", "SETTINGS", "follow_identity_changes", "send", "share"]
 
 log = get_logger(__name__)
-SETTINGS = ConsentSettings.from_env()
+# The application and settings the worker's entry point configured (streams.app.configure).
+app = streams_app.current()
+SETTINGS = streams_app.settings().consent
 
 
 def _prepare() -> None:

@@ -11,7 +11,8 @@ outbox. No matching rules here.
   ``mcr.identity.changes`` and forwards held events that a link or review decision released;
   rows are marked only after Kafka confirmed delivery.
 
-Topic names, batch size and the MPI come from :class:`IdentitySettings` (read once, here).
+Topic names, batch size and the MPI come from the :class:`IdentitySettings` the worker's entry
+point passed to :func:`streams.app.configure`, which must run before this module is imported.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from mcr.core.logging import get_logger
 from schemas.codec import encode_record
 from schemas.dead_letters import DeadLetter, dead_letter_headers
-from streams.app import app
+from streams import app as streams_app
 from streams.database import StageDatabase
 from streams.identity import outbox
 from streams.identity.batch import SourceMessage, handle_batch
@@ -45,7 +46,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
-SETTINGS = IdentitySettings.from_env()
+# The application and settings the worker's entry point configured (streams.app.configure).
+app = streams_app.current()
+SETTINGS = streams_app.settings().identity
 
 source_topic = app.topic(*SETTINGS.source_topics, key_type=bytes, value_type=bytes)
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)

@@ -15,7 +15,7 @@ MCR_IDENTITY_BATCH_WITHIN_MS   batch_within_ms (wait to fill a batch)    50
 stage at the same (for example per-test) topics: ``t1.`` gives ``t1.mcr.source.patient``,
 ``t1.mcr.linked``, ``t1.mcr.identity.changes`` and ``t1.mcr.dlq``. The faust application id
 (consumer group) is ``MCR_STREAMS_APP_ID`` and the broker ``MCR_KAFKA_BOOTSTRAP``
-(``streams/app.py``).
+(``streams/settings.py``).
 """
 
 from __future__ import annotations

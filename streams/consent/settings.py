@@ -20,26 +20,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mcr.core.settings import (
-    DEFAULT_POSTGRES_DSN,
-    McrSettings,
-    PostgresDsn,
-    SecretUrl,
-    SqlIdentifier,
-    TopicPrefix,
-    whole_number,
-)
-from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC
+from mcr.core.settings import SqlIdentifier, whole_number
+from schemas.events import SHARED_TOPIC
+from streams.stage_settings import StageSettings
 
 __all__ = ["ConsentSettings"]
 
 
-class ConsentSettings(McrSettings):
+class ConsentSettings(StageSettings):
     """Where the consent tables live and which topics the stage reads and writes."""
 
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_CONSENT_SCHEMA")] = "consent"
-    topic_prefix: TopicPrefix = ""
     batch_size: Annotated[
         int, whole_number(minimum=1), Field(validation_alias="MCR_CONSENT_BATCH")
     ] = 500
@@ -48,21 +39,6 @@ class ConsentSettings(McrSettings):
     ] = 50
 
     @property
-    def linked_topic(self) -> str:
-        """What the stage reads: identified events, keyed by person."""
-        return self.topic_prefix + LINKED_TOPIC
-
-    @property
-    def changes_topic(self) -> str:
-        """Identity changes, which move preferences between persons."""
-        return self.topic_prefix + IDENTITY_CHANGES_TOPIC
-
-    @property
     def shared_topic(self) -> str:
         """What the stage writes: shareable events and purge commands, keyed by person."""
         return self.topic_prefix + SHARED_TOPIC
-
-    @property
-    def dlq_topic(self) -> str:
-        """Where undecodable events go."""
-        return self.topic_prefix + DLQ_TOPIC

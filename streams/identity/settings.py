@@ -24,33 +24,24 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from mcr.core.settings import (
-    DEFAULT_POSTGRES_DSN,
-    McrSettings,
-    PostgresDsn,
-    SecretUrl,
-    SqlIdentifier,
-    TopicPrefix,
-    whole_number,
-)
-from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SOURCE_TOPICS
+from mcr.core.settings import DEFAULT_POSTGRES_DSN, SqlIdentifier, whole_number
+from schemas.events import SOURCE_TOPICS
+from streams.stage_settings import StageSettings
 
 __all__ = ["DEFAULT_DSN", "IdentitySettings"]
 
 DEFAULT_DSN = DEFAULT_POSTGRES_DSN
 
 
-class IdentitySettings(McrSettings):
+class IdentitySettings(StageSettings):
     """Where the MPI lives, which weights to score with, which topics, how it batches."""
 
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_IDENTITY_SCHEMA")] = "mpi"
     weights_version: Annotated[
         str | None,
         BeforeValidator(lambda v: v or None),  # set but empty: the shipped version
         Field(validation_alias="MCR_IDENTITY_WEIGHTS"),
     ] = None
-    topic_prefix: TopicPrefix = ""
     batch_size: Annotated[
         int, whole_number(minimum=1), Field(validation_alias="MCR_IDENTITY_BATCH")
     ] = 500
@@ -62,18 +53,3 @@ class IdentitySettings(McrSettings):
     def source_topics(self) -> tuple[str, ...]:
         """The ``mcr.source.*`` topics this stage consumes."""
         return tuple(self.topic_prefix + topic for topic in SOURCE_TOPICS)
-
-    @property
-    def linked_topic(self) -> str:
-        """Where resolved events go, keyed by person."""
-        return self.topic_prefix + LINKED_TOPIC
-
-    @property
-    def changes_topic(self) -> str:
-        """Where identity changes go."""
-        return self.topic_prefix + IDENTITY_CHANGES_TOPIC
-
-    @property
-    def dlq_topic(self) -> str:
-        """Where undecodable or unresolvable events go."""
-        return self.topic_prefix + DLQ_TOPIC

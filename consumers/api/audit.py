@@ -16,7 +16,7 @@ import psycopg
 from consumers.api.chain import AuditEntry, ChainedRow, Verification, link, verify
 from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import AuditError
-from mcr.postgres import apply_ddl, schema_connection
+from mcr.core.postgres import apply_ddl, schema_connection
 
 __all__ = ["DDL", "AuditLog", "append", "connect", "migrate", "rows", "verify_log"]
 

@@ -5,13 +5,12 @@ Output names counts, sequence numbers and hashes only.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import typer
 
 from consumers.api import audit
 from consumers.api.server import serve as serve_forever
 from consumers.api.settings import ApiSettings
+from mcr.core.settings import replace
 
 __all__ = ["app"]
 
@@ -38,7 +37,7 @@ def serve(
 def audit_verify() -> None:
     """Walk the audit log's hash chain; exit 1 naming the first broken row."""
     settings = ApiSettings.from_env()
-    conn = audit.connect(settings.postgres_dsn, settings.audit_schema)
+    conn = audit.connect(settings.postgres_dsn.get_secret_value(), settings.audit_schema)
     try:
         result = audit.verify_log(conn)
     finally:

@@ -21,7 +21,7 @@ from consumers.api.audit import AuditLog
 from consumers.api.consent_reader import ConsentReader
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 
@@ -59,9 +59,9 @@ class Service:
 
 def build_service(settings: ApiSettings) -> Service:
     """The application on the settings' OpenSearch alias, consent schema and audit schema."""
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=10)
-    consent = ConsentReader(settings.postgres_dsn, settings.consent_schema)
-    audit = AuditLog(settings.postgres_dsn, settings.audit_schema)
+    client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
+    consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema)
+    audit = AuditLog(settings.postgres_dsn.get_secret_value(), settings.audit_schema)
     records = RecordReader(client, alias=settings.alias)
     return Service(Api(records=records, consent=consent, audit=audit), client, consent, audit)
 

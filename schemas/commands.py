@@ -1,4 +1,5 @@
-"""Commands on the projection's source topic, and the receipts they leave. Pure.
+"""Commands on the projection's source topic, and the receipts they leave: the pipeline-wide
+wire format the consent stage sends and the record projection reads. Pure.
 
 A purge removes projected documents; the consent stage sends it. Its ``scope`` says which:
 
@@ -31,13 +32,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from projections.dlq import Headers
-from projections.record.documents import iso_instant
-from projections.record.errors import CommandError
+from schemas.dead_letters import Headers
+from schemas.errors import CommandError
 from schemas.events import PERSON_ID_HEADER
 
 __all__ = [
@@ -205,10 +205,16 @@ def receipt_message(receipt: PurgeReceipt) -> Message:
         "person_id": receipt.person_id,
         "deleted": receipt.deleted,
         "index": receipt.index,
-        "completed_at": iso_instant(receipt.completed_at),
+        "completed_at": _iso_instant(receipt.completed_at),
     }
     headers = [
         (COMMAND_HEADER, PURGE_RECEIPT.encode()),
         (PERSON_ID_HEADER, receipt.person_id.encode()),
     ]
     return receipt.person_id.encode(), json.dumps(value).encode(), headers
+
+
+def _iso_instant(value: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and ``Z``, as the record's documents write instants."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -32,13 +32,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from schemas.dead_letters import Headers
 from schemas.errors import CommandError
 from schemas.events import PERSON_ID_HEADER
+from schemas.instants import iso_instant
 
 __all__ = [
     "COMMAND_HEADER",
@@ -205,16 +206,10 @@ def receipt_message(receipt: PurgeReceipt) -> Message:
         "person_id": receipt.person_id,
         "deleted": receipt.deleted,
         "index": receipt.index,
-        "completed_at": _iso_instant(receipt.completed_at),
+        "completed_at": iso_instant(receipt.completed_at),
     }
     headers = [
         (COMMAND_HEADER, PURGE_RECEIPT.encode()),
         (PERSON_ID_HEADER, receipt.person_id.encode()),
     ]
     return receipt.person_id.encode(), json.dumps(value).encode(), headers
-
-
-def _iso_instant(value: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and ``Z``, as the record's documents write instants."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from consumers.api.cli import app as api_app
+from consumers.api.cli import audit_app
 from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
@@ -34,6 +35,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(ops_app)
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()

@@ -10,20 +10,32 @@ MCR_RECORD_ALIAS       alias read (as the record projection's)         record
 MCR_POSTGRES_DSN       postgres_dsn (consent state and audit log)      ``DEFAULT_DSN`` (loopback)
 MCR_CONSENT_SCHEMA     consent_schema (read at query time)             consent
 MCR_API_AUDIT_SCHEMA   audit_schema (the hash-chained audit log)       audit
+MCR_API_AUDIT_ROLE     audit_role (login role that may only insert)    mcr_audit_writer
+MCR_API_AUDIT_DSN      audit_dsn (how the service writes the audit)    postgres_dsn as audit_role
+MCR_AUDIT_KEY_FILE     audit_key_file (row macs, anchor signatures)    none: required to serve
+MCR_KAFKA_BOOTSTRAP    kafka_bootstrap (where anchors go)              127.0.0.1:9092
+MCR_AUDIT_ANCHOR_TOPIC anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
+MCR_AUDIT_ANCHOR_S     anchor_interval_s (how often the head is sent)  1.0
 =====================  ==============================================  ==========================
 
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
+``postgres_dsn`` migrates the audit schema (and creates ``audit_role``); the service then writes
+the audit only through ``audit_dsn``, a role the database lets INSERT and SELECT and nothing
+else. The audit key is read from a file (a deployment mounts it from its secrets store).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from psycopg.conninfo import make_conninfo
 from pydantic import Field
 
 from mcr.core.settings import (
+    DEFAULT_KAFKA_BOOTSTRAP,
     DEFAULT_OPENSEARCH_URL,
     DEFAULT_POSTGRES_DSN,
+    KafkaBootstrap,
     McrSettings,
     OpenSearchUrl,
     PostgresDsn,
@@ -49,6 +61,25 @@ class ApiSettings(McrSettings):
         "consent"
     )
     audit_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_SCHEMA")] = "audit"
+    audit_role: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_ROLE")] = (
+        "mcr_audit_writer"
+    )
+    audit_dsn: Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_DSN")] = SecretUrl("")
+    audit_key_file: Annotated[str, Field(validation_alias="MCR_AUDIT_KEY_FILE")] = ""
+    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    anchor_topic: Annotated[str, Field(validation_alias="MCR_AUDIT_ANCHOR_TOPIC")] = (
+        "mcr.audit.anchors"
+    )
+    anchor_interval_s: Annotated[float, Field(validation_alias="MCR_AUDIT_ANCHOR_S", gt=0)] = 1.0
+
+    @property
+    def audit_writer_dsn(self) -> str:
+        """How the service connects to write the audit: ``audit_dsn``, or ``postgres_dsn`` as
+        the ``audit_role`` login (no password: the local stack trusts loopback logins)."""
+        explicit = self.audit_dsn.get_secret_value()
+        if explicit:
+            return explicit
+        return make_conninfo(self.postgres_dsn.get_secret_value(), user=self.audit_role)
 
     @property
     def viewer_url(self) -> str:

@@ -39,6 +39,9 @@ class StackSettings(McrSettings):
         _Port, Field(validation_alias="MCR_OPENSEARCH_TRANSPORT_PORT")
     ] = 9300
     postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
+    postgres_durable: Annotated[bool, Field(validation_alias="MCR_POSTGRES_DURABLE")] = True
+    """fsync, full-page writes and synchronous commit on (``make run``); the test stack turns
+    it off (``MCR_POSTGRES_DURABLE=0``), which never downgrades a durable server running."""
     start_timeout_s: Annotated[float, Field(validation_alias="MCR_STACK_START_TIMEOUT")] = 180.0
 
     @property
@@ -56,13 +59,20 @@ class StackSettings(McrSettings):
     def service_dir(self, name: str) -> Path:
         return self.run_dir / name
 
+    @property
+    def audit_key_file(self) -> Path:
+        """The local audit key (made by ``mcr stack up``); a deployment mounts its own."""
+        return self.run_dir / "secrets" / "audit.key"
+
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``) pointing at this stack."""
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``) pointing at this
+        stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.opensearch_url,
             "MCR_POSTGRES_DSN": self.postgres_dsn,
+            "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
         }
 
 

@@ -210,6 +210,9 @@ def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
         postgres_dsn=stack.postgres_dsn,
         consent_schema=pg_schema,
         audit_schema=audit_schema,
+        audit_key_file=str(stack.audit_key_file),
+        kafka_bootstrap=stack.kafka_bootstrap,
+        anchor_interval_s=0.2,
     )
     service = build_service(settings)
     server = start_in_thread(service.api)

@@ -44,10 +44,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The test stack may run PostgreSQL without fsync (its data is thrown away); it never downgrades
+# a durable server that `make run` started.
+test test-integration: export MCR_POSTGRES_DURABLE := 0
 
 test-unit: install
 	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)

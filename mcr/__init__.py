@@ -1,6 +1,5 @@
-"""The thin ``mcr`` command and the one home for cross-cutting runtime code (logging)."""
+"""My Care Record's ground layer (``mcr.core``) and the ``mcr`` command on top of everything.
 
-from mcr.errors import McrError
-from mcr.logging import configure_logging, get_logger
-
-__all__ = ["McrError", "configure_logging", "get_logger"]
+Nothing is imported here: importing ``mcr.core`` from a lower layer must not pull in the
+command line (see docs/architecture.md).
+"""

@@ -5,15 +5,17 @@ from __future__ import annotations
 import typer
 
 from consumers.api.cli import app as api_app
+from consumers.api.cli import audit_app
+from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
-from mcr.bench import app as bench_app
+from mcr.core.logging import configure_logging
 from mcr.demo import app as demo_app
-from mcr.logging import configure_logging
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
 from projections.record.cli import app as record_app
+from streams.cli import app as streams_app
 from streams.identity.cli import app as identity_app
 from streams.identity.cli import link_eval_command
 
@@ -24,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 app.add_typer(produce_app, name="produce")
+app.add_typer(streams_app, name="streams")
 app.add_typer(identity_app, name="identity")
 app.command("link-eval")(link_eval_command)
 app.command("simulate")(simulate)
@@ -32,6 +35,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(ops_app)
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()

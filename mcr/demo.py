@@ -31,7 +31,7 @@ console = Console()
 STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
 WORKERS = [
-    WorkerSpec("identity", ("identity", "worker")),
+    WorkerSpec("streams", ("streams", "worker")),
     WorkerSpec("record", ("record", "run")),
     WorkerSpec("api", ("api", "serve")),
 ]

@@ -43,7 +43,7 @@ def produce_fhir(
     dry_run: bool = DRY_RUN_OPTION,
     topic: str | None = TOPIC_OPTION,
 ) -> None:
-    """Publish FHIR R4 resources or Bundles (.json; .xml when FHIR XML is supported)."""
+    """Publish FHIR R4 resources or Bundles (.json or .xml)."""
     _produce(path, FHIR_SUFFIXES, fhir_reader, org=org, system=system, dry_run=dry_run, topic=topic)
 
 
@@ -73,11 +73,7 @@ def _produce(
 ) -> None:
     if not org.isalnum():
         raise typer.BadParameter("must be an ODS code (letters and digits)", param_hint="--org")
-    try:
-        read = make_reader(org=org, source_system=system)
-    except ImportError as exc:
-        _console.print(f"[red]adapter not available:[/] {exc}")
-        raise typer.Exit(1) from exc
+    read = make_reader(org=org, source_system=system)
     files = collect_files(path, suffixes)
     if dry_run:
         summary = ingest(files, root=path, read=read, publisher=None)

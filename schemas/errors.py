@@ -7,6 +7,7 @@ Messages name the schema, the field path and the rule, never a value (values may
         ├── SchemaLoadError            an .avsc file is missing, not JSON or not valid Avro
         ├── UnknownSchemaError         no schema of that name (or that version) is registered
         ├── EncodeError                a payload does not fit its schema (names the field path)
+        ├── CommandError               a message on the command header is not a valid command
         └── DecodeError                bytes could not be read as an event
             ├── CorruptEventError      bad marker, truncated, or a body that does not parse
             ├── UnknownFingerprintError  the writer schema is not in the registry
@@ -16,7 +17,27 @@ Messages name the schema, the field path and the rule, never a value (values may
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+__all__ = [
+    "CommandError",
+    "CorruptEventError",
+    "DecodeError",
+    "EncodeError",
+    "IncompatibleSchemaError",
+    "McrError",
+    "NotASourceEventError",
+    "SchemaError",
+    "SchemaLoadError",
+    "UnknownFingerprintError",
+    "UnknownSchemaError",
+]
+
+
+class McrError(Exception):
+    """Base class of every error raised on purpose by My Care Record code.
+
+    It lives here, at the bottom of the import layers, so the wire contract can derive its own
+    errors from it; every other package imports it from the ground layer (``mcr.core.errors``).
+    """
 
 
 class SchemaError(McrError):
@@ -38,6 +59,14 @@ class EncodeError(SchemaError):
         super().__init__(message)
         self.schema_name = schema_name
         self.path = path
+
+
+class CommandError(SchemaError):
+    """A command message (``schemas.commands``) is malformed; ``field`` names what is wrong."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DecodeError(SchemaError):

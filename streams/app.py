@@ -1,28 +1,68 @@
-"""The one faust application of the pipeline's stream processors.
+"""The one faust application of the pipeline's stream processors, built for given settings.
 
 Every processor module is listed explicitly in ``autodiscover`` (no package scanning by
 accident); a new processor adds its ``agents`` module here. Values and keys are raw bytes:
 events stay in their Avro single-object encoding from source to projection.
+
+faust declares agents and topics when their module is imported, so the order is: the entry
+point builds :class:`~streams.settings.WorkerSettings`, calls :func:`configure` (which builds
+the application), and only then are the agent modules imported (by ``app.discover()``, or by a
+test after configuring); each reads the application and its stage's settings from here.
+Nothing is read from the environment in this module.
 """
 
 from __future__ import annotations
 
-import os
-
 import faust
 
-__all__ = ["AGENT_MODULES", "app"]
+from mcr.core.errors import McrError
+from streams.settings import WorkerSettings
+
+__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
 
 AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents"]
 
-app = faust.App(
-    os.environ.get("MCR_STREAMS_APP_ID", "mcr-streams"),
-    broker=f"kafka://{os.environ.get('MCR_KAFKA_BOOTSTRAP', '127.0.0.1:9092')}",
-    autodiscover=AGENT_MODULES,
-    origin="streams",
-    store="memory://",
-    key_serializer="raw",
-    value_serializer="raw",
-    topic_replication_factor=1,
-    web_enabled=False,
-)
+
+class NotConfiguredError(McrError):
+    """An agent module was imported before the entry point configured the streams app."""
+
+
+class _Configured:
+    app: faust.App | None = None
+    settings: WorkerSettings | None = None
+
+
+def configure(settings: WorkerSettings) -> faust.App:
+    """Build the faust application for ``settings`` (once per process; a second call with
+    the same settings returns the same application)."""
+    if _Configured.app is not None:
+        if settings != _Configured.settings:
+            raise NotConfiguredError("streams app: already configured with other settings")
+        return _Configured.app
+    _Configured.app = faust.App(
+        settings.streams.app_id,
+        broker=f"kafka://{settings.streams.kafka_bootstrap}",
+        autodiscover=AGENT_MODULES,
+        origin="streams",
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_replication_factor=1,
+        web_enabled=False,
+    )
+    _Configured.settings = settings
+    return _Configured.app
+
+
+def current() -> faust.App:
+    """The configured application; NotConfiguredError before :func:`configure`."""
+    if _Configured.app is None:
+        raise NotConfiguredError("streams app: configure() must run before the agents load")
+    return _Configured.app
+
+
+def settings() -> WorkerSettings:
+    """The settings the application was configured with."""
+    if _Configured.settings is None:
+        raise NotConfiguredError("streams app: configure() must run before the agents load")
+    return _Configured.settings

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["MAX_RETRY_S", "RETRYABLE", "StageDatabase"]
 

@@ -1,4 +1,4 @@
-"""The WSGI application: routes, the audit row before every data answer, JSON errors.
+"""The WSGI application: endpoints, the audit row before every data answer, JSON errors.
 
 ======  ==================================  ==============================================
 method  path                                answer
@@ -11,11 +11,11 @@ GET     /api/patients                       search: ``nhs_number``, or ``family_
 GET     /api/persons/<person_id>/record     demographics, results, medications, encounters
 ======  ==================================  ==============================================
 
-Data routes need ``X-MCR-User`` (401 without) and ``X-MCR-Purpose`` (400 without). Each data
+Data endpoints need ``X-MCR-User`` (401 without) and ``X-MCR-Purpose`` (400 without). Each data
 request that gets that far writes exactly one audit row *before* its answer is sent, a bug
 included (outcome ``error``, status 500); when the row cannot be written the answer is 503 and
 carries no data. Errors are JSON
-``{"error": ..., "field": ...}``. Logs carry the route template, status and duration only:
+``{"error": ..., "field": ...}``. Logs carry the endpoint template, status and duration only:
 never the query string, which may hold an NHS number.
 """
 
@@ -42,13 +42,13 @@ from consumers.api.service import (
     Answer,
     ConsentSource,
     Disclosure,
-    Outcome,
     QueryKind,
     RecordSource,
+    RequestOutcome,
 )
 from consumers.api.web import Request, Response, error_body, json_response, request_from_environ
 from consumers.api.web import status_line as _status_line
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["Api", "AuditSink", "load_assets"]
 
@@ -81,7 +81,7 @@ class AuditSink(Protocol):
 
 
 @dataclass(frozen=True)
-class _Route:
+class _Endpoint:
     template: str
     pattern: re.Pattern[str]
     methods: tuple[str, ...]
@@ -123,12 +123,12 @@ class Api:
         self._clock = clock
         self._new_request_id = new_request_id
         self._assets = load_assets() if assets is None else dict(assets)
-        self._routes = (
-            _Route("/", re.compile(r"^/$"), ("GET",), self._asset),
-            _Route("/static/{file}", re.compile(r"^/static/[\w.-]+$"), ("GET",), self._asset),
-            _Route("/api/health", re.compile(r"^/api/health$"), ("GET",), self._health),
-            _Route("/api/patients", re.compile(r"^/api/patients$"), ("GET",), self._patients),
-            _Route(
+        self._endpoints = (
+            _Endpoint("/", re.compile(r"^/$"), ("GET",), self._asset),
+            _Endpoint("/static/{file}", re.compile(r"^/static/[\w.-]+$"), ("GET",), self._asset),
+            _Endpoint("/api/health", re.compile(r"^/api/health$"), ("GET",), self._health),
+            _Endpoint("/api/patients", re.compile(r"^/api/patients$"), ("GET",), self._patients),
+            _Endpoint(
                 "/api/persons/{person_id}/record",
                 re.compile(r"^/api/persons/(?P<person_id>[^/]+)/record$"),
                 ("GET",),
@@ -145,17 +145,17 @@ class Api:
         return [response.body]
 
     def handle(self, request: Request) -> Response:
-        """Route ``request`` and answer it; never raises."""
+        """Answer ``request`` at its endpoint; never raises."""
         started = time.monotonic()
         template = "unmatched"
         try:
-            route, params = self._match(request)
-            template = route.template
-            if request.method not in route.methods:
+            endpoint, params = self._match(request)
+            template = endpoint.template
+            if request.method not in endpoint.methods:
                 raise MethodNotAllowedError(
-                    f"method {request.method}: not allowed here", allowed=route.methods
+                    f"method {request.method}: not allowed here", allowed=endpoint.methods
                 )
-            response = route.handler(request, params)
+            response = endpoint.handler(request, params)
         except MethodNotAllowedError as exc:
             allow = (("Allow", ", ".join(exc.allowed)),)
             response = json_response(exc.status, error_body(str(exc)), headers=allow)
@@ -168,11 +168,11 @@ class Api:
         log.info("api request", path=template, status=response.status, duration_ms=duration_ms)
         return response
 
-    def _match(self, request: Request) -> tuple[_Route, Mapping[str, str]]:
-        for route in self._routes:
-            found = route.pattern.match(request.path)
+    def _match(self, request: Request) -> tuple[_Endpoint, Mapping[str, str]]:
+        for endpoint in self._endpoints:
+            found = endpoint.pattern.match(request.path)
             if found is not None:
-                return route, found.groupdict()
+                return endpoint, found.groupdict()
         raise NotFoundError("no such route")
 
     def _asset(self, request: Request, _params: Mapping[str, str]) -> Response:
@@ -260,13 +260,13 @@ def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Dis
     try:
         return answer(now)
     except RequestError as exc:
-        rejected = Disclosure(fallback.query_kind, fallback.person_ids, Outcome.REJECTED)
+        rejected = Disclosure(fallback.query_kind, fallback.person_ids, RequestOutcome.REJECTED)
         return Answer(exc.status, error_body(str(exc), exc.field), rejected)
     except ServiceUnavailableError as exc:
         log.warning("backing service unavailable", error_type=type(exc).__name__)
-        failed = Disclosure(fallback.query_kind, fallback.person_ids, Outcome.ERROR)
+        failed = Disclosure(fallback.query_kind, fallback.person_ids, RequestOutcome.ERROR)
         return Answer(503, error_body(f"{exc}: no data returned"), failed)
     except Exception as exc:  # a bug: no data, but still one audit row
         log.error("api request failed", error_type=type(exc).__name__)
-        failed = Disclosure(fallback.query_kind, fallback.person_ids, Outcome.ERROR)
+        failed = Disclosure(fallback.query_kind, fallback.person_ids, RequestOutcome.ERROR)
         return Answer(500, error_body(_INTERNAL_ERROR), failed)

@@ -1,14 +1,25 @@
 """The audit log in PostgreSQL: one hash-chained row per request that returned or refused
-patient data. psycopg only; the chain itself is ``chain.py``.
+patient data. psycopg only; the chain itself is ``chain.py``, the anchors ``anchors.py``.
 
-Rows are appended under a table lock (``EXCLUSIVE``: readers go on, writers queue), so the
-chain is one total order even with several service processes. Every column is part of the
-hashed entry, so editing any of them is detected by :func:`verify_log`.
+What the database enforces (applied by :func:`migrate` and :func:`grant_writer` with the
+migrating role, ``postgres_dsn``):
+
+- the service writes through its own login role (``audit_role``), granted INSERT and SELECT on
+  ``audit_log`` and nothing else: UPDATE, DELETE and TRUNCATE are refused by privilege;
+- triggers refuse UPDATE, DELETE and TRUNCATE for every role, the owner included (an owner can
+  drop the triggers, which is exactly what the row macs and the anchors then catch);
+- each append commits with ``synchronous_commit = on``: the row is on disk before the answer.
+
+Rows are appended under a transaction-level advisory lock per schema (``LOCK TABLE`` would need
+UPDATE or DELETE rights the writer does not have), so the chain is one total order even with
+several service processes. Every column but ``mac`` is part of the hashed entry; ``mac`` signs
+the hash with the audit key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -16,12 +27,28 @@ import psycopg
 from consumers.api.chain import AuditEntry, ChainedRow, Verification, link, verify
 from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import AuditError
-from mcr.postgres import apply_ddl, schema_connection
+from mcr.core.postgres import apply_ddl, quoted_schema, schema_connection
 
-__all__ = ["DDL", "AuditLog", "append", "connect", "migrate", "rows", "verify_log"]
+__all__ = [
+    "DDL",
+    "MIN_KEY_BYTES",
+    "AuditLog",
+    "append",
+    "connect",
+    "grant_writer",
+    "head",
+    "load_key",
+    "migrate",
+    "open_read_only",
+    "rows",
+    "verify_log",
+]
 
 _MIGRATION_LOCK = 7_236_514_003
+_ROLE_LOCK = 7_236_514_004
+_APPEND_LOCK = 723_651_405  # with hashtext(schema): one append at a time per audit log
 _BATCH = 1000
+MIN_KEY_BYTES = 32
 
 DDL = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -40,18 +67,44 @@ CREATE TABLE IF NOT EXISTS audit_log (
     prev_hash   text NOT NULL,
     hash        text NOT NULL UNIQUE
 );
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS mac text;
 CREATE INDEX IF NOT EXISTS audit_log_person_ids ON audit_log USING gin (person_ids);
 CREATE INDEX IF NOT EXISTS audit_log_user_at ON audit_log (user_id, at);
+CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = '42501';
+END
+$$;
+DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log;
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 """
-_LAST = """SELECT seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
-                  status, shown, kept_back, prev_hash, hash
-             FROM audit_log ORDER BY seq DESC LIMIT 1"""
-_INSERT = """INSERT INTO audit_log (seq, at, request_id, user_id, purpose, action, query_kind,
-                                   person_ids, outcome, status, shown, kept_back, prev_hash, hash)
-             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
-_AFTER = """SELECT seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
-                   status, shown, kept_back, prev_hash, hash
-              FROM audit_log WHERE seq > %s ORDER BY seq LIMIT %s"""
+_COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
+              status, shown, kept_back, prev_hash, hash, mac"""
+_LAST = f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"  # noqa: S608
+_INSERT = f"""INSERT INTO audit_log ({_COLUMNS})
+              VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""  # noqa: S608
+_AFTER = f"SELECT {_COLUMNS} FROM audit_log WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
+
+
+def load_key(path: str) -> bytes:
+    """The audit key from the file ``path`` (``MCR_AUDIT_KEY_FILE``).
+
+    Raises AuditError naming the variable when it is unset, unreadable or shorter than
+    :data:`MIN_KEY_BYTES` bytes (never the key).
+    """
+    if not path:
+        raise AuditError("MCR_AUDIT_KEY_FILE: not set (the audit key signs every row)")
+    try:
+        key = Path(path).read_bytes().strip()
+    except OSError as exc:
+        raise AuditError("MCR_AUDIT_KEY_FILE: the file cannot be read") from exc
+    if len(key) < MIN_KEY_BYTES:
+        raise AuditError(f"MCR_AUDIT_KEY_FILE: expected at least {MIN_KEY_BYTES} bytes of key")
+    return key
 
 
 def connect(dsn: str, schema: str) -> Connection:
@@ -62,8 +115,35 @@ def connect(dsn: str, schema: str) -> Connection:
 
 
 def migrate(conn: Connection) -> None:
-    """Create the table in the first schema of the search path (safe to repeat)."""
+    """Create the table and its triggers in the first schema of the search path (safe to
+    repeat)."""
     apply_ddl(conn, DDL, lock_id=_MIGRATION_LOCK)
+
+
+def grant_writer(conn: Connection, *, role: str, schema: str) -> None:
+    """Make ``role`` a login that may INSERT into and SELECT from ``schema.audit_log`` and do
+    nothing else there (created when missing; safe to repeat and to run concurrently)."""
+    name, where = quoted_schema(role, setting="MCR_API_AUDIT_ROLE"), quoted_schema(schema)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ROLE_LOCK,))
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+            conn.execute(f"CREATE ROLE {name} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {where} TO {name}")
+        conn.execute(f"REVOKE ALL ON {where}.audit_log FROM {name}")
+        conn.execute(f"GRANT SELECT, INSERT ON {where}.audit_log TO {name}")
+
+
+def open_read_only(dsn: str, schema: str) -> Connection | None:
+    """A read-only connection on ``schema`` for checking the log, or None when there is no
+    audit table there (the schema or the table is missing). Creates nothing."""
+    name = quoted_schema(schema, setting="MCR_API_AUDIT_SCHEMA")
+    options = f"-c search_path={name} -c default_transaction_read_only=on"
+    conn = psycopg.connect(dsn, autocommit=True, options=options)
+    found = conn.execute("SELECT to_regclass('audit_log')").fetchone()
+    if found is None or found[0] is None:
+        conn.close()
+        return None
+    return conn
 
 
 def _row(values: tuple[Any, ...]) -> ChainedRow:
@@ -80,24 +160,33 @@ def _row(values: tuple[Any, ...]) -> ChainedRow:
         shown=values[10],
         kept_back=values[11],
     )
-    return ChainedRow(seq=int(values[0]), entry=entry, prev_hash=values[12], hash=values[13])
+    return ChainedRow(int(values[0]), entry, values[12], values[13], values[14])
 
 
 def _values(row: ChainedRow) -> tuple[Any, ...]:
     e = row.entry
     return (row.seq, e.at, e.request_id, e.user_id, e.purpose, e.action, e.query_kind,
             sorted(e.person_ids), e.outcome, e.status, e.shown, e.kept_back, row.prev_hash,
-            row.hash)  # fmt: skip
+            row.hash, row.mac)  # fmt: skip
 
 
-def append(conn: Connection, entry: AuditEntry) -> ChainedRow:
-    """Add ``entry`` after the newest row, in one transaction; returns the stored row."""
+def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
+    """Add ``entry`` after the newest row, signed with ``key``, in one durable transaction;
+    returns the stored row."""
     with conn.transaction():
-        conn.execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        conn.execute("SET LOCAL synchronous_commit = on")
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                     (_APPEND_LOCK,))  # fmt: skip
         last = conn.execute(_LAST).fetchone()
-        row = link(None if last is None else _row(last), entry)
+        row = link(None if last is None else _row(last), entry, key)
         conn.execute(_INSERT, _values(row))
     return row
+
+
+def head(conn: Connection) -> ChainedRow | None:
+    """The newest row, or None when the log is empty."""
+    last = conn.execute(_LAST).fetchone()
+    return None if last is None else _row(last)
 
 
 def rows(conn: Connection, *, batch: int = _BATCH) -> Iterator[ChainedRow]:
@@ -115,32 +204,53 @@ def rows(conn: Connection, *, batch: int = _BATCH) -> Iterator[ChainedRow]:
         after = int(found[-1][0])
 
 
-def verify_log(conn: Connection) -> Verification:
-    """Walk the whole chain; the result names the first broken row, if any."""
-    return verify(rows(conn))
+def verify_log(
+    conn: Connection, *, key: bytes | None = None, keep: Collection[int] = ()
+) -> Verification:
+    """Walk the whole chain (with ``key``: the macs too); the result names the first broken
+    row, if any, and the hashes of the rows in ``keep``."""
+    return verify(rows(conn), key=key, keep=keep)
 
 
 class AuditLog:
-    """The audit log as the service uses it: append before answering, verify on demand."""
+    """The audit log as the service uses it: migrated once by the migrating role, then
+    written through the insert-only role, every row signed; the head is kept for anchoring."""
 
-    def __init__(self, dsn: str, schema: str) -> None:
-        self._shared = SharedConnection(lambda: connect(dsn, schema))
+    def __init__(
+        self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes
+    ) -> None:
+        self._key = key
+        admin = connect(admin_dsn, schema)
+        try:
+            grant_writer(admin, role=role, schema=schema)
+        finally:
+            admin.close()
+        name = quoted_schema(schema, setting="MCR_API_AUDIT_SCHEMA")
+        self._shared = SharedConnection(
+            lambda: psycopg.connect(writer_dsn, autocommit=True, options=f"-c search_path={name}")
+        )
+        self.schema = schema
+        self.last: ChainedRow | None = None
+        """The newest row this process knows of (written by it, or read at start)."""
 
     def append(self, entry: AuditEntry) -> ChainedRow:
         """Store ``entry``; raises AuditError when PostgreSQL does not take it."""
         try:
             with self._shared.use() as conn:
-                return append(conn, entry)
+                row = append(conn, entry, key=self._key)
         except psycopg.Error as exc:
             raise AuditError("audit log: the row was not written") from exc
+        self.last = row
+        return row
 
-    def verify(self) -> Verification:
-        """Walk the chain; raises AuditError when PostgreSQL cannot be read."""
+    def read_head(self) -> ChainedRow | None:
+        """Read the newest row (and remember it); raises AuditError when it cannot."""
         try:
             with self._shared.use() as conn:
-                return verify_log(conn)
+                self.last = head(conn)
         except psycopg.Error as exc:
             raise AuditError("audit log: could not be read") from exc
+        return self.last
 
     def close(self) -> None:
         self._shared.close()

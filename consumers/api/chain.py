@@ -6,9 +6,13 @@ Each row has a sequence number (1, 2, 3, ... with no gaps) and two hashes::
     prev_hash = the previous row's hash ("0" * 64 for row 1)
 
 Changing, deleting, inserting or reordering any row breaks the chain at that row (or the next
-one); :func:`verify` walks the rows in order and reports the first that does not fit. Cutting
-rows off the *end* leaves a valid shorter chain: compare the head (``seq``, ``hash``) with one
-noted earlier to catch that.
+one); :func:`verify` walks the rows in order and reports the first that does not fit.
+
+The hashes alone can be recomputed by whoever can write the table, so each row also carries a
+``mac``: HMAC-SHA256 of its hash under the audit key, which the service holds and the database
+does not. A row changed and re-chained, or forged and appended, has no valid mac. Cutting rows
+off the *end* (or truncating, or dropping the table) leaves a valid shorter chain: signed
+anchors of the head, kept outside PostgreSQL (``anchors.py``), catch that.
 
 An entry holds ids, counts and kinds only: who (user id), why (purpose), what (action, query
 kind), whom (person ids), the outcome and when. Never a name, NHS number, birth date or address.
@@ -17,13 +21,23 @@ kind), whom (person ids), the outcome and when. Never a name, NHS number, birth 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["GENESIS", "AuditEntry", "ChainedRow", "Verification", "link", "row_hash", "verify"]
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "ChainedRow",
+    "Verification",
+    "link",
+    "row_hash",
+    "row_mac",
+    "verify",
+]
 
 GENESIS = "0" * 64
 
@@ -69,6 +83,8 @@ class ChainedRow:
     entry: AuditEntry
     prev_hash: str
     hash: str
+    mac: str | None = None
+    """HMAC-SHA256 (hex) of ``hash`` under the audit key; None on rows from before keys."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,10 @@ class Verification:
     head_hash: str
     broken_seq: int | None = None
     reason: str = ""
+    unauthenticated: int = 0
+    """Rows at the start of the chain written before the audit key (no mac)."""
+    kept: dict[int, str] = field(default_factory=dict)
+    """The hash of each row whose seq was asked for (``verify(keep=...)``)."""
 
     @property
     def ok(self) -> bool:
@@ -98,11 +118,18 @@ def row_hash(prev_hash: str, seq: int, entry: AuditEntry) -> str:
     return hashlib.sha256((prev_hash + canonical_json(seq, entry)).encode("utf-8")).hexdigest()
 
 
-def link(previous: ChainedRow | None, entry: AuditEntry) -> ChainedRow:
-    """``entry`` as the row after ``previous`` (None: the first row)."""
+def row_mac(key: bytes, hash_: str) -> str:
+    """HMAC-SHA256 (hex) of a row hash under the audit ``key``."""
+    return hmac.new(key, hash_.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def link(previous: ChainedRow | None, entry: AuditEntry, key: bytes | None = None) -> ChainedRow:
+    """``entry`` as the row after ``previous`` (None: the first row), with its mac under
+    ``key`` when one is given."""
     seq = 1 if previous is None else previous.seq + 1
     prev_hash = GENESIS if previous is None else previous.hash
-    return ChainedRow(seq, entry, prev_hash, row_hash(prev_hash, seq, entry))
+    hash_ = row_hash(prev_hash, seq, entry)
+    return ChainedRow(seq, entry, prev_hash, hash_, None if key is None else row_mac(key, hash_))
 
 
 def _fault(row: ChainedRow, expected_seq: int, expected_prev: str) -> str:
@@ -115,13 +142,36 @@ def _fault(row: ChainedRow, expected_seq: int, expected_prev: str) -> str:
     return ""
 
 
-def verify(rows: Iterable[ChainedRow]) -> Verification:
-    """Check ``rows`` (in ``seq`` order) link up from the genesis; stops at the first fault."""
-    expected_seq, expected_prev, checked = 1, GENESIS, 0
+def _mac_fault(row: ChainedRow, key: bytes, keyed: bool) -> str:
+    if row.mac is None:
+        return (
+            "mac: missing after keyed rows (a row written without the audit key)" if keyed else ""
+        )
+    if not hmac.compare_digest(row.mac, row_mac(key, row.hash)):
+        return "mac: does not match (the row was changed or forged without the audit key)"
+    return ""
+
+
+def verify(
+    rows: Iterable[ChainedRow], *, key: bytes | None = None, keep: Collection[int] = ()
+) -> Verification:
+    """Check ``rows`` (in ``seq`` order) link up from the genesis and, with ``key``, that
+    every row since the first keyed one carries its mac; stops at the first fault. The hashes
+    of the rows numbered in ``keep`` are returned (to check anchors against)."""
+    expected_seq, expected_prev, checked, unauthenticated = 1, GENESIS, 0, 0
+    kept: dict[int, str] = {}
+    keyed = False
     for row in rows:
         fault = _fault(row, expected_seq, expected_prev)
+        if not fault and key is not None:
+            fault = _mac_fault(row, key, keyed)
         if fault:
-            return Verification(checked, expected_seq - 1, expected_prev, row.seq, fault)
+            return Verification(checked, expected_seq - 1, expected_prev, row.seq, fault,
+                                unauthenticated, kept)  # fmt: skip
+        keyed = keyed or row.mac is not None
+        unauthenticated += not keyed
+        if row.seq in keep:
+            kept[row.seq] = row.hash
         checked += 1
         expected_seq, expected_prev = row.seq + 1, row.hash
-    return Verification(checked, expected_seq - 1, expected_prev)
+    return Verification(checked, expected_seq - 1, expected_prev, None, "", unauthenticated, kept)

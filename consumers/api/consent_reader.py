@@ -18,7 +18,7 @@ import psycopg
 
 from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import ConsentUnavailableError
-from mcr.postgres import quoted_schema
+from mcr.core.postgres import quoted_schema
 from streams.consent import repository as consent_repository
 from streams.consent.state import ConsentState
 

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 __all__ = [
     "ApiError",

@@ -106,10 +106,3 @@ class RecordReader:
             for rt, response in zip(record_types, responses[2:], strict=True)
         }
         return PersonDocuments(patients, pages, keys)
-
-    def ping(self) -> bool:
-        """True when the alias exists and OpenSearch answers."""
-        try:
-            return bool(self._client.indices.exists_alias(name=self._alias))
-        except (os_errors.ConnectionError, os_errors.TransportError):
-            return False

@@ -16,12 +16,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from opensearchpy import OpenSearch
 
+from consumers.api.anchor_log import AnchorPublisher, ensure_anchor_topic
 from consumers.api.app import Api
-from consumers.api.audit import AuditLog
+from consumers.api.audit import AuditLog, load_key
 from consumers.api.consent_reader import ConsentReader
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 
@@ -50,20 +51,43 @@ class Service:
     client: OpenSearch
     consent: ConsentReader
     audit: AuditLog
+    anchors: AnchorPublisher
 
     def close(self) -> None:
+        self.anchors.stop()
         self.consent.close()
         self.audit.close()
         self.client.close()
 
 
+def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
+    """The audit log, written through its insert-only role and signed with the audit key, and
+    the publisher of its signed head (started: the current head is anchored at once)."""
+    key = load_key(settings.audit_key_file)
+    audit = AuditLog(admin_dsn=settings.postgres_dsn.get_secret_value(),
+                     writer_dsn=settings.audit_writer_dsn, schema=settings.audit_schema,
+                     role=settings.audit_role, key=key)  # fmt: skip
+    audit.read_head()
+    ensure_anchor_topic(settings.kafka_bootstrap, settings.anchor_topic)
+    anchors = AnchorPublisher(bootstrap=settings.kafka_bootstrap, topic=settings.anchor_topic,
+                              schema=settings.audit_schema, key=key, head=lambda: audit.last,
+                              interval_s=settings.anchor_interval_s)  # fmt: skip
+    anchors.start()
+    return audit, anchors
+
+
 def build_service(settings: ApiSettings) -> Service:
-    """The application on the settings' OpenSearch alias, consent schema and audit schema."""
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=10)
-    consent = ConsentReader(settings.postgres_dsn, settings.consent_schema)
-    audit = AuditLog(settings.postgres_dsn, settings.audit_schema)
+    """The application on the settings' OpenSearch alias, consent schema and audit schema.
+
+    Raises AuditError when the audit key is missing or the audit log cannot be prepared: the
+    service does not start without an audit it can trust.
+    """
+    audit, anchors = _audit(settings)
+    client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
+    consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema)
     records = RecordReader(client, alias=settings.alias)
-    return Service(Api(records=records, consent=consent, audit=audit), client, consent, audit)
+    api = Api(records=records, consent=consent, audit=audit)
+    return Service(api, client, consent, audit, anchors)
 
 
 def _server(api: Api, host: str, port: int) -> WSGIServer:

@@ -25,9 +25,9 @@ __all__ = [
     "Answer",
     "ConsentSource",
     "Disclosure",
-    "Outcome",
     "QueryKind",
     "RecordSource",
+    "RequestOutcome",
     "person_record",
     "search_kind",
     "search_patients",
@@ -68,7 +68,7 @@ class QueryKind(StrEnum):
     PERSON_RECORD = "person_record"
 
 
-class Outcome(StrEnum):
+class RequestOutcome(StrEnum):
     """How a data request ended."""
 
     SHOWN = "shown"
@@ -85,7 +85,7 @@ class Disclosure:
 
     query_kind: QueryKind
     person_ids: tuple[str, ...] = ()
-    outcome: Outcome = Outcome.SHOWN
+    outcome: RequestOutcome = RequestOutcome.SHOWN
     shown: int = 0
     kept_back: int = 0
 
@@ -164,13 +164,15 @@ def search_patients(
     hidden = records.persons_hiding_contact(person_ids) if person_ids else set()
     body, kept_back = access.search_body(hits, read, now, contact_hidden=hidden)
     shown = sum(1 for person in body["persons"] if not person["objects_to_sharing"])
-    outcome = Outcome.SHOWN if body["persons"] else Outcome.NONE_FOUND
+    outcome = RequestOutcome.SHOWN if body["persons"] else RequestOutcome.NONE_FOUND
     return Answer(200, body, Disclosure(kind, person_ids, outcome, shown, kept_back))
 
 
 def _objection(person_ids: tuple[str, ...]) -> Answer:
     body = access.objection_body(person_ids[0])
-    return Answer(403, body, Disclosure(QueryKind.PERSON_RECORD, person_ids, Outcome.OBJECTION))
+    return Answer(
+        403, body, Disclosure(QueryKind.PERSON_RECORD, person_ids, RequestOutcome.OBJECTION)
+    )
 
 
 def person_record(
@@ -191,7 +193,9 @@ def person_record(
     pages = found.pages
     if not found.patients and not any(part.total for part in pages.values()):
         body = error_body("person_id: no record is held for this person", "person_id")
-        return Answer(404, body, Disclosure(QueryKind.PERSON_RECORD, subject, Outcome.NOT_FOUND))
+        return Answer(
+            404, body, Disclosure(QueryKind.PERSON_RECORD, subject, RequestOutcome.NOT_FOUND)
+        )
     keys = found.read_keys()
     read = _read_consent(consent, own, subject, keys)
     objecting = access.objecting_owners(person_id, keys, read, now)
@@ -206,6 +210,6 @@ def person_record(
     body = access.record_body(person_id, screened, sections, contact_hidden=hidden)
     shown = len(screened.shown) + sum(len(part.screened.shown) for part in sections)
     disclosure = Disclosure(
-        QueryKind.PERSON_RECORD, subject, Outcome.SHOWN, shown, int(body["kept_back"])
+        QueryKind.PERSON_RECORD, subject, RequestOutcome.SHOWN, shown, int(body["kept_back"])
     )
     return Answer(200, body, disclosure)

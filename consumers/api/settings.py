@@ -5,85 +5,83 @@ variable               field                                           default
 =====================  ==============================================  ==========================
 MCR_API_HOST           host the HTTP server binds                      127.0.0.1
 MCR_API_PORT           port the HTTP server binds                      8480
-MCR_OPENSEARCH_URL     opensearch_url (via ``RecordSettings``)         http://127.0.0.1:9200
-MCR_RECORD_ALIAS       alias read (via ``RecordSettings``)             record
+MCR_OPENSEARCH_URL     opensearch_url (as the record projection's)     http://127.0.0.1:9200
+MCR_RECORD_ALIAS       alias read (as the record projection's)         record
 MCR_POSTGRES_DSN       postgres_dsn (consent state and audit log)      ``DEFAULT_DSN`` (loopback)
 MCR_CONSENT_SCHEMA     consent_schema (read at query time)             consent
 MCR_API_AUDIT_SCHEMA   audit_schema (the hash-chained audit log)       audit
+MCR_API_AUDIT_ROLE     audit_role (login role that may only insert)    mcr_audit_writer
+MCR_API_AUDIT_DSN      audit_dsn (how the service writes the audit)    postgres_dsn as audit_role
+MCR_AUDIT_KEY_FILE     audit_key_file (row macs, anchor signatures)    none: required to serve
+MCR_KAFKA_BOOTSTRAP    kafka_bootstrap (where anchors go)              127.0.0.1:9092
+MCR_AUDIT_ANCHOR_TOPIC anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
+MCR_AUDIT_ANCHOR_S     anchor_interval_s (how often the head is sent)  1.0
 =====================  ==============================================  ==========================
 
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
+``postgres_dsn`` migrates the audit schema (and creates ``audit_role``); the service then writes
+the audit only through ``audit_dsn``, a role the database lets INSERT and SELECT and nothing
+else. The audit key is read from a file (a deployment mounts it from its secrets store).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Annotated
 
-from mcr.secrets import mask_url
-from projections.record.settings import RecordSettings
+from psycopg.conninfo import make_conninfo
+from pydantic import Field
+
+from mcr.core.settings import (
+    DEFAULT_KAFKA_BOOTSTRAP,
+    DEFAULT_OPENSEARCH_URL,
+    DEFAULT_POSTGRES_DSN,
+    KafkaBootstrap,
+    McrSettings,
+    OpenSearchUrl,
+    PostgresDsn,
+    SecretUrl,
+    SqlIdentifier,
+    tcp_port,
+)
 
 __all__ = ["DEFAULT_DSN", "ApiSettings"]
 
-DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5433/mcr"
-_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # fullmatch: "$" also matches before "\n"
-_PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits: ``str.isdigit`` also takes "²" and "٤"
+DEFAULT_DSN = DEFAULT_POSTGRES_DSN
 
 
-def _port(source: Mapping[str, str], name: str, default: int) -> int:
-    raw = source.get(name, str(default))
-    if not _PORT.fullmatch(raw) or not 0 <= int(raw) < 65536:
-        raise ValueError(f"{name}: not a TCP port (expected 0-65535, 0 picks a free one)")
-    return int(raw)
-
-
-@dataclass(frozen=True)
-class ApiSettings:
+class ApiSettings(McrSettings):
     """Where the service listens, which record alias it reads, where consent and audit live."""
 
-    host: str = "127.0.0.1"
-    port: int = 8480
-    opensearch_url: str = field(default="http://127.0.0.1:9200", repr=False)
-    alias: str = "record"
-    postgres_dsn: str = field(default=DEFAULT_DSN, repr=False)
-    consent_schema: str = "consent"
-    audit_schema: str = "audit"
+    host: Annotated[str, Field(validation_alias="MCR_API_HOST")] = "127.0.0.1"
+    port: Annotated[int, tcp_port(allow_zero=True), Field(validation_alias="MCR_API_PORT")] = 8480
+    opensearch_url: OpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    alias: Annotated[str, Field(validation_alias="MCR_RECORD_ALIAS")] = "record"
+    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_DSN)
+    consent_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_CONSENT_SCHEMA")] = (
+        "consent"
+    )
+    audit_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_SCHEMA")] = "audit"
+    audit_role: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_ROLE")] = (
+        "mcr_audit_writer"
+    )
+    audit_dsn: Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_DSN")] = SecretUrl("")
+    audit_key_file: Annotated[str, Field(validation_alias="MCR_AUDIT_KEY_FILE")] = ""
+    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    anchor_topic: Annotated[str, Field(validation_alias="MCR_AUDIT_ANCHOR_TOPIC")] = (
+        "mcr.audit.anchors"
+    )
+    anchor_interval_s: Annotated[float, Field(validation_alias="MCR_AUDIT_ANCHOR_S", gt=0)] = 1.0
 
-    def __post_init__(self) -> None:
-        if not _SCHEMA.fullmatch(self.consent_schema):
-            raise ValueError("MCR_CONSENT_SCHEMA: expected a lower-case SQL identifier")
-        if not _SCHEMA.fullmatch(self.audit_schema):
-            raise ValueError("MCR_API_AUDIT_SCHEMA: expected a lower-case SQL identifier")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ApiSettings:
-        """Build settings from ``env`` (default: the process environment).
-
-        Raises ValueError naming the variable that breaks a rule.
-        """
-        source = os.environ if env is None else env
-        record = RecordSettings.from_env(source)
-        return cls(
-            host=source.get("MCR_API_HOST", "127.0.0.1"),
-            port=_port(source, "MCR_API_PORT", 8480),
-            opensearch_url=record.opensearch_url,
-            alias=record.alias,
-            postgres_dsn=source.get("MCR_POSTGRES_DSN", DEFAULT_DSN),
-            consent_schema=source.get("MCR_CONSENT_SCHEMA", "consent"),
-            audit_schema=source.get("MCR_API_AUDIT_SCHEMA", "audit"),
-        )
+    @property
+    def audit_writer_dsn(self) -> str:
+        """How the service connects to write the audit: ``audit_dsn``, or ``postgres_dsn`` as
+        the ``audit_role`` login (no password: the local stack trusts loopback logins)."""
+        explicit = self.audit_dsn.get_secret_value()
+        if explicit:
+            return explicit
+        return make_conninfo(self.postgres_dsn.get_secret_value(), user=self.audit_role)
 
     @property
     def viewer_url(self) -> str:
         """The URL of the clinician viewer."""
         return f"http://{self.host}:{self.port}/"
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiSettings(host={self.host!r}, port={self.port}, "
-            f"opensearch_url={mask_url(self.opensearch_url)!r}, alias={self.alias!r}, "
-            f"postgres_dsn={mask_url(self.postgres_dsn)!r}, "
-            f"consent_schema={self.consent_schema!r}, audit_schema={self.audit_schema!r})"
-        )

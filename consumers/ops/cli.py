@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from consumers.ops.offsets import OffsetChange, parse_timestamp
 from consumers.ops.progress import RichProgress
 from consumers.ops.rebuild import rebuild_record
 from consumers.ops.replay import active_members, replay_group
+from mcr.core.settings import replace
 from projections.record.indices import drop_old_versions
 from projections.record.settings import RecordSettings
 from projections.record.writer import connect
@@ -110,5 +110,5 @@ def drop_old_command(
 ) -> None:
     """Delete every index version the alias no longer points at."""
     settings = _settings(alias, None)
-    dropped = drop_old_versions(connect(settings.opensearch_url), settings.alias)
+    dropped = drop_old_versions(connect(settings.opensearch_url.get_secret_value()), settings.alias)
     console.print(f"dropped: {', '.join(dropped) or 'nothing'}")

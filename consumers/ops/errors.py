@@ -10,7 +10,7 @@ The CLI turns them into exit codes (1: refused or failed)::
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 __all__ = ["OpsError", "RebuildError", "ReplayRefusedError"]
 

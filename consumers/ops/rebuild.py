@@ -34,8 +34,8 @@ from opensearchpy import OpenSearch
 
 from consumers.ops.errors import RebuildError
 from consumers.ops.offsets import Partition, remaining
-from mcr.errors import McrError
-from mcr.logging import get_logger
+from mcr.core.errors import McrError
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.indices import (
     create_index_version,
@@ -189,7 +189,7 @@ def rebuild_record(
     alias is untouched).
     """
     started = time.monotonic()
-    client = client or connect(settings.opensearch_url)
+    client = client or connect(settings.opensearch_url.get_secret_value())
     progress = progress or NullProgress()
     topics = (settings.identity_topic, settings.source_topic)
     ensure_template(client, settings)

@@ -24,7 +24,7 @@ from consumers.ops.groups import (
     topic_partitions,
 )
 from consumers.ops.offsets import OffsetChange, Partition, plan_offsets, resolve_targets
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["active_members", "replay_group"]
 

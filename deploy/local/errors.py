@@ -8,7 +8,7 @@ McrError
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 
 class StackError(McrError):

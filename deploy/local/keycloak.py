@@ -106,6 +106,10 @@ class Keycloak(Service):
         shutil.copytree(self.runtime_dir, self.dist, ignore=skip_jars)
         shutil.copytree(jars, self.dist / "lib" / "lib", copy_function=_link_or_copy)
 
+    def stale(self) -> bool:
+        """True when the realm file changed since this server imported it."""
+        return not self._realm_is_current()
+
     def _realm_is_current(self) -> bool:
         return runtimes.is_complete(self.dist / "data", runtimes.recipe_hash(REALM_FILE))
 
@@ -162,6 +166,4 @@ class Keycloak(Service):
             return False, f"no OIDC discovery on {url} ({type(exc).__name__})"
         if discovery.get("issuer") != issuer:
             return False, f"discovery names another issuer than {issuer}"
-        if not self._realm_is_current():
-            return False, f"{REALM_FILE.name} changed since start: restart to import it"
         return True, f"Keycloak {KEYCLOAK_VERSION}, realm {KEYCLOAK_REALM}"

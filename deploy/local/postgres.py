@@ -19,6 +19,12 @@ from deploy.local.errors import RuntimeFetchError, ServiceStartError
 from deploy.local.service import Service
 
 _DB = "mcr"
+# Durable: what a deployment runs (a committed audit row or MPI link survives a crash). Fast:
+# the test stack only, where the data is thrown away.
+_DURABILITY = {
+    True: "-c fsync=on -c synchronous_commit=on -c full_page_writes=on",
+    False: "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+}
 
 
 def find_bin_dir() -> Path:
@@ -109,8 +115,7 @@ class Postgres(Service):
         bin_dir = find_bin_dir()
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.settings.host} "
-            "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off"
+            f"-c max_connections=200 {_DURABILITY[self.settings.postgres_durable]}"
         )
         result = self._as_owner(
             [
@@ -145,6 +150,21 @@ class Postgres(Service):
         except psycopg.Error as exc:
             return False, f"no answer on {self.settings.host}:{self.port} ({type(exc).__name__})"
         return True, f"PostgreSQL {version[0] if version else '?'}, database {_DB}"
+
+    def stale(self) -> bool:
+        """True when durability is asked for and the running server has fsync off (started by
+        the test stack): it must be restarted before it holds data that matters."""
+        import psycopg  # noqa: PLC0415 - only the probe needs it
+
+        if not self.settings.postgres_durable:
+            return False
+        admin_dsn = f"host={self.settings.host} port={self.port} user=postgres dbname=postgres"
+        try:
+            with psycopg.connect(admin_dsn, connect_timeout=2, autocommit=True) as conn:
+                found = conn.execute("SHOW fsync").fetchone()
+        except psycopg.Error:
+            return False
+        return found is not None and found[0] != "on"
 
     def stop(self) -> None:
         if self.pid() is None:

@@ -64,6 +64,11 @@ class Service(ABC):
     def probe(self) -> tuple[bool, str]:
         """Ask the service itself whether it serves; returns (healthy, detail)."""
 
+    def stale(self) -> bool:
+        """True when the running service was started with settings it must not keep (it is
+        then restarted by ``mcr stack up``)."""
+        return False
+
     def pid(self) -> int | None:
         """The live pid of the service, or None."""
         pid = process.read_pid(self.pid_file)

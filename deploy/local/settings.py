@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from mcr.core.settings import McrSettings, tcp_port
 
 KAFKA_VERSION = "4.1.1"
 OPENSEARCH_VERSION = "2.19.6"
@@ -16,44 +20,32 @@ KEYCLOAK_VERSION = "26.7.3"
 KEYCLOAK_REALM = "mcr"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _port(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name, str(default))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"{name}: not a TCP port (expected 1-65535)")
-    return int(raw)
+_Folder = Annotated[Path, AfterValidator(Path.resolve)]
+_Port = Annotated[int, tcp_port(allow_zero=False)]
 
 
-@dataclass(frozen=True)
-class StackSettings:
+class StackSettings(McrSettings):
     """Paths and ports of the local stack. Holds no secrets: local services trust loopback."""
 
-    run_dir: Path
-    cache_dir: Path
+    run_dir: Annotated[_Folder, Field(validation_alias="MCR_RUN_DIR")] = PROJECT_ROOT / ".run"
+    cache_dir: Annotated[_Folder, Field(validation_alias="MCR_CACHE_DIR")] = (
+        Path.home() / ".cache" / "mcr"
+    )
     host: str = "127.0.0.1"
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9093
-    opensearch_port: int = 9200
-    opensearch_transport_port: int = 9300
-    postgres_port: int = 5433
-    keycloak_port: int = 8180
-    start_timeout_s: float = 180.0
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> StackSettings:
-        """Build settings from ``env`` (default: the process environment)."""
-        env = dict(os.environ if env is None else env)
-        return cls(
-            run_dir=Path(env.get("MCR_RUN_DIR", PROJECT_ROOT / ".run")).resolve(),
-            cache_dir=Path(env.get("MCR_CACHE_DIR", Path.home() / ".cache" / "mcr")).resolve(),
-            kafka_port=_port(env, "MCR_KAFKA_PORT", 9092),
-            kafka_controller_port=_port(env, "MCR_KAFKA_CONTROLLER_PORT", 9093),
-            opensearch_port=_port(env, "MCR_OPENSEARCH_PORT", 9200),
-            opensearch_transport_port=_port(env, "MCR_OPENSEARCH_TRANSPORT_PORT", 9300),
-            postgres_port=_port(env, "MCR_POSTGRES_PORT", 5433),
-            keycloak_port=_port(env, "MCR_KEYCLOAK_PORT", 8180),
-            start_timeout_s=float(env.get("MCR_STACK_START_TIMEOUT", "180")),
-        )
+    kafka_port: Annotated[_Port, Field(validation_alias="MCR_KAFKA_PORT")] = 9092
+    kafka_controller_port: Annotated[_Port, Field(validation_alias="MCR_KAFKA_CONTROLLER_PORT")] = (
+        9093
+    )
+    opensearch_port: Annotated[_Port, Field(validation_alias="MCR_OPENSEARCH_PORT")] = 9200
+    opensearch_transport_port: Annotated[
+        _Port, Field(validation_alias="MCR_OPENSEARCH_TRANSPORT_PORT")
+    ] = 9300
+    postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
+    keycloak_port: Annotated[_Port, Field(validation_alias="MCR_KEYCLOAK_PORT")] = 8180
+    postgres_durable: Annotated[bool, Field(validation_alias="MCR_POSTGRES_DURABLE")] = True
+    """fsync, full-page writes and synchronous commit on (``make run``); the test stack turns
+    it off (``MCR_POSTGRES_DURABLE=0``), which never downgrades a durable server running."""
+    start_timeout_s: Annotated[float, Field(validation_alias="MCR_STACK_START_TIMEOUT")] = 180.0
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -79,14 +71,20 @@ class StackSettings:
     def service_dir(self, name: str) -> Path:
         return self.run_dir / name
 
+    @property
+    def audit_key_file(self) -> Path:
+        """The local audit key (made by ``mcr stack up``); a deployment mounts its own."""
+        return self.run_dir / "secrets" / "audit.key"
+
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUTH_ISSUER``) pointing at this
-        stack."""
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``)
+        pointing at this stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.opensearch_url,
             "MCR_POSTGRES_DSN": self.postgres_dsn,
+            "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
         }
 
@@ -98,5 +96,5 @@ def export_client_defaults(env: MutableMapping[str, str] | None = None) -> None:
     alone moves the broker and every client with it; explicit client variables always win.
     """
     target = os.environ if env is None else env
-    for name, value in StackSettings.from_env(dict(target)).client_environment().items():
+    for name, value in StackSettings.from_env(target).client_environment().items():
         target.setdefault(name, value)

@@ -8,6 +8,7 @@ from deploy.local.kafka import Kafka
 from deploy.local.keycloak import Keycloak
 from deploy.local.opensearch import OpenSearch
 from deploy.local.postgres import Postgres
+from deploy.local.secrets import ensure_key
 from deploy.local.service import Service, ServiceStatus
 from deploy.local.settings import StackSettings
 
@@ -19,6 +20,9 @@ def services(settings: StackSettings) -> list[Service]:
 
 def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
     status = service.status()
+    if status.healthy and service.stale():
+        service.stop()
+        status = service.status()
     if status.healthy:
         return status
     service.prepare()
@@ -33,6 +37,7 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     Raises ServiceStartError (naming the log) for the first service that fails.
     """
     settings.run_dir.mkdir(parents=True, exist_ok=True)
+    ensure_key(settings.audit_key_file)
     members = services(settings)
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]

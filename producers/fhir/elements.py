@@ -84,13 +84,6 @@ def coding_codes(concept: Json | None) -> set[str]:
     return {code for c in codings(concept) if (code := string(c, "code"))}
 
 
-def has_coding(concept: Json | None, system: str, code: str) -> bool:
-    """True when the concept holds exactly this system and code."""
-    return any(
-        string(c, "system") == system and string(c, "code") == code for c in codings(concept)
-    )
-
-
 def concept_text(concept: Json | None) -> str | None:
     """What a person reads: the concept's text, else the first coding's display or code."""
     if not concept:

@@ -15,7 +15,7 @@ that could be a patient's data.
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 
 class FhirError(McrError):

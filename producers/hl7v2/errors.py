@@ -4,7 +4,7 @@ Every reason names the HL7 field (``PID-7``, ``MSH-9``) and the rule it breaks, 
 value: HL7 fields carry names, dates of birth and NHS numbers. The adapter turns each error
 into a :class:`producers.model.Rejection` whose ``reason`` is ``str(error)``::
 
-    mcr.errors.McrError
+    mcr.core.errors.McrError
     └── Hl7v2Error              anything the HL7 v2 adapter refuses
         ├── Er7SyntaxError      text is not well-formed ER7 (MSH-1/MSH-2, segment names)
         ├── FramingError        batch or file envelope broken (FHS/BHS/BTS/FTS, stray segments)
@@ -14,7 +14,7 @@ into a :class:`producers.model.Rejection` whose ``reason`` is ``str(error)``::
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 
 class Hl7v2Error(McrError):

@@ -32,21 +32,6 @@ class Delimiters:
     subcomponent: str = "&"
     truncation: str | None = None
 
-    @property
-    def encoding_characters(self) -> str:
-        """MSH-2 as written: component, repetition, escape, subcomponent, truncation."""
-        return "".join(
-            c
-            for c in (
-                self.component,
-                self.repetition,
-                self.escape,
-                self.subcomponent,
-                self.truncation,
-            )
-            if c
-        )
-
 
 DEFAULT_DELIMITERS = Delimiters()
 

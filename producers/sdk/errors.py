@@ -2,7 +2,7 @@
 
     McrError
     └── SdkError                     anything the producer SDK refuses or fails to do
-        ├── ConfigError              a producer setting (environment variable) is malformed
+        ├── ConfigError              a producer setting is malformed (also a SettingsError)
         ├── ValidationError          an event broke the contract; ``problems`` lists every one
         ├── SourceFileError          an input file could not be read or decoded as text
         └── PublishError             the event could not be handed to Kafka
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
+from mcr.core.settings import SettingsError
 from schemas.conformance import FieldProblem
 
 
@@ -25,7 +26,7 @@ class SdkError(McrError):
     """Root of every error raised by ``producers.sdk``."""
 
 
-class ConfigError(SdkError):
+class ConfigError(SdkError, SettingsError):
     """A producer setting is malformed; the message names the setting, never a secret."""
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.model import AdapterResult, Rejection
 from producers.sdk.delivery import DeliveryReport
 from producers.sdk.errors import FlushTimeoutError, PublishError

@@ -17,7 +17,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.sdk.delivery import DeliveryCallback, DeliveryReport, PublishStats, StatsCollector
 from producers.sdk.errors import (
     ConfigError,

@@ -19,70 +19,57 @@ MCR_TOPIC_PREFIX               topic_prefix               (empty)
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Annotated, ClassVar
 
+from pydantic import Field
+
+from mcr.core.settings import (
+    DEFAULT_KAFKA_BOOTSTRAP,
+    KafkaBootstrap,
+    McrSettings,
+    SettingsError,
+    TopicPrefix,
+    rule,
+    whole_number,
+)
 from producers.sdk.errors import ConfigError
 
 COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
-_ENV_FIELDS = {
-    "MCR_KAFKA_BOOTSTRAP": "bootstrap_servers",
-    "MCR_PRODUCER_CLIENT_ID": "client_id",
-    "MCR_PRODUCER_LINGER_MS": "linger_ms",
-    "MCR_PRODUCER_BATCH_BYTES": "batch_size_bytes",
-    "MCR_PRODUCER_COMPRESSION": "compression",
-    "MCR_PRODUCER_DELIVERY_TIMEOUT": "delivery_timeout_ms",
-    "MCR_TOPIC_PREFIX": "topic_prefix",
-}
+_COMPRESSION_RULE = f"expected one of {', '.join(COMPRESSIONS)}"
+_AtLeastOne = whole_number(minimum=1)
 
 
-@dataclass(frozen=True)
-class PublisherConfig:
-    """How a :class:`~producers.sdk.publisher.Publisher` talks to Kafka."""
+class PublisherConfig(McrSettings):
+    """How a :class:`~producers.sdk.publisher.Publisher` talks to Kafka.
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    client_id: str = "mcr-producer"
-    linger_ms: int = 20
-    batch_size_bytes: int = 1_000_000
-    batch_num_messages: int = 10_000
-    compression: str = "lz4"
-    queue_max_messages: int = 100_000
-    queue_max_kbytes: int = 1_048_576
-    delivery_timeout_ms: int = 120_000
-    topic_prefix: str = ""
+    A malformed value raises ``ConfigError`` (a ``SettingsError``) naming the variable.
+    """
+
+    settings_error: ClassVar[type[SettingsError]] = ConfigError
+
+    bootstrap_servers: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    client_id: Annotated[str, Field(validation_alias="MCR_PRODUCER_CLIENT_ID")] = "mcr-producer"
+    linger_ms: Annotated[
+        int, whole_number(minimum=0), Field(validation_alias="MCR_PRODUCER_LINGER_MS")
+    ] = 20
+    batch_size_bytes: Annotated[
+        int, _AtLeastOne, Field(validation_alias="MCR_PRODUCER_BATCH_BYTES")
+    ] = 1_000_000
+    batch_num_messages: Annotated[int, _AtLeastOne] = 10_000
+    compression: Annotated[
+        str,
+        rule(lambda v: v.strip() in COMPRESSIONS and v.strip(), _COMPRESSION_RULE),
+        Field(validation_alias="MCR_PRODUCER_COMPRESSION"),
+    ] = "lz4"
+    queue_max_messages: Annotated[int, _AtLeastOne] = 100_000
+    queue_max_kbytes: Annotated[int, _AtLeastOne] = 1_048_576
+    delivery_timeout_ms: Annotated[
+        int, _AtLeastOne, Field(validation_alias="MCR_PRODUCER_DELIVERY_TIMEOUT")
+    ] = 120_000
+    topic_prefix: TopicPrefix = ""
     """Prepended to every source topic name (``"test."`` gives ``test.mcr.source.patient``)."""
-    queue_full_wait_s: float = 30.0
+    queue_full_wait_s: Annotated[float, Field(ge=0)] = 30.0
     """How long publish() waits (serving delivery reports) while the local queue is full."""
-
-    def __post_init__(self) -> None:
-        if not self.bootstrap_servers.strip():
-            raise ConfigError("bootstrap_servers: must not be empty")
-        if self.compression not in COMPRESSIONS:
-            raise ConfigError(f"compression: expected one of {', '.join(COMPRESSIONS)}")
-        for name in (
-            "batch_size_bytes",
-            "batch_num_messages",
-            "queue_max_messages",
-            "queue_max_kbytes",
-            "delivery_timeout_ms",
-        ):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name}: must be at least 1")
-        if self.linger_ms < 0 or self.queue_full_wait_s < 0:
-            raise ConfigError("linger_ms and queue_full_wait_s: must not be negative")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> PublisherConfig:
-        """Settings from ``MCR_*`` variables (see the module table); unset ones keep defaults."""
-        source = os.environ if environ is None else environ
-        types = {f.name: f.type for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for variable, name in _ENV_FIELDS.items():
-            if variable in source:
-                values[name] = _parse(variable, source[variable], types[name])
-        return cls(**values)
 
     def librdkafka(self) -> dict[str, str | int | bool]:
         """The confluent-kafka (librdkafka) producer configuration."""
@@ -99,12 +86,3 @@ class PublisherConfig:
             "queue.buffering.max.kbytes": self.queue_max_kbytes,
             "delivery.timeout.ms": self.delivery_timeout_ms,
         }
-
-
-def _parse(variable: str, raw: str, kind: Any) -> Any:
-    if kind in (int, "int"):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigError(f"{variable}: expected a whole number") from None
-    return raw.strip()

@@ -1,28 +1,27 @@
 """Read one source file and map it to events with the FHIR or HL7 v2 adapter.
 
-Each reader turns every failure (unreadable file, bad JSON, missing XML support, an adapter
-error) into a :class:`~producers.model.Rejection` located at the file, so one bad file never
-stops a folder. Reasons name the problem, never the content. The adapters are imported lazily:
-they live in ``producers.fhir`` and ``producers.hl7v2``.
+Each reader turns every failure (unreadable file, bad JSON or XML, an adapter error) into a
+:class:`~producers.model.Rejection` located at the file, so one bad file never stops a folder.
+Reasons name the problem, never the content. The adapters are ``producers.fhir`` and
+``producers.hl7v2``.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
+from producers.fhir import events_from_fhir, parse_fhir_xml
+from producers.hl7v2 import events_from_hl7v2
 from producers.model import AdapterResult, Rejection
 from producers.sdk.errors import SourceFileError
 from producers.sdk.ingest import FileReader
 
 FHIR_SUFFIXES = (".json", ".xml")
 HL7V2_SUFFIXES = (".hl7",)
-XML_NOT_SUPPORTED = "FHIR XML not supported"
 
 FhirAdapter = Callable[..., AdapterResult]
 """``events_from_fhir(document, *, org, source_system, received_at) -> AdapterResult``"""
@@ -31,17 +30,14 @@ Hl7v2Adapter = Callable[..., AdapterResult]
 
 
 def fhir_reader(*, org: str, source_system: str) -> FileReader:
-    """A reader for FHIR R4 JSON (and XML when ``producers.fhir.xml`` exists) files.
-
-    Raises ImportError when the FHIR adapter is not installed.
-    """
-    adapter: FhirAdapter = _adapter("producers.fhir", "events_from_fhir")
+    """A reader for FHIR R4 JSON and XML files (the FHIR adapter)."""
+    adapter: FhirAdapter = events_from_fhir
     return lambda path: read_fhir_file(path, adapter=adapter, org=org, source_system=source_system)
 
 
 def hl7v2_reader(*, org: str, source_system: str) -> FileReader:
-    """A reader for HL7 v2 files; raises ImportError when the HL7 v2 adapter is not installed."""
-    adapter: Hl7v2Adapter = _adapter("producers.hl7v2", "events_from_hl7v2")
+    """A reader for HL7 v2 files (the HL7 v2 adapter)."""
+    adapter: Hl7v2Adapter = events_from_hl7v2
     return lambda path: read_hl7v2_file(path, adapter=adapter, org=org, source_system=source_system)
 
 
@@ -64,9 +60,7 @@ def read_hl7v2_file(
 def _read_fhir(path: Path, adapter: FhirAdapter, *, org: str, source_system: str) -> AdapterResult:
     text = _read_text(path, fallback=None)
     if path.suffix.lower() == ".xml":
-        document = _parse_xml(text)
-        if document is None:
-            return _rejected(XML_NOT_SUPPORTED)
+        document = parse_fhir_xml(text)
     else:
         try:
             document = json.loads(text)
@@ -78,27 +72,6 @@ def _read_fhir(path: Path, adapter: FhirAdapter, *, org: str, source_system: str
     # (its modification time, so sending the same file twice gives the same versions).
     received_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return adapter(document, org=org, source_system=source_system, received_at=received_at)
-
-
-def _parse_xml(text: str) -> dict[str, Any] | None:
-    """The parsed XML resource, or None when no FHIR XML parser is installed."""
-    try:
-        parse_fhir_xml = _adapter("producers.fhir.xml", "parse_fhir_xml")
-    except ImportError:
-        return None
-    document: dict[str, Any] = parse_fhir_xml(text)
-    return document
-
-
-def _adapter(module: str, name: str) -> Any:
-    """``module.name``, imported on first use (adapters are optional at import time).
-
-    Raises ImportError when the module or the function does not exist.
-    """
-    found = getattr(importlib.import_module(module), name, None)
-    if found is None:
-        raise ImportError(f"{module} has no {name}")
-    return found
 
 
 def _read_text(path: Path, *, fallback: str | None) -> str:

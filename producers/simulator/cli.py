@@ -12,8 +12,8 @@ from pathlib import Path
 
 import typer
 
-from mcr.errors import McrError
-from mcr.logging import get_logger
+from mcr.core.errors import McrError
+from mcr.core.logging import get_logger
 from producers.simulator.generator import PersonRecords, iter_region
 from producers.simulator.ids import nhs_number_for
 from producers.simulator.stream import TokenBucket, open_publisher, publish_region

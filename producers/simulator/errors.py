@@ -2,7 +2,7 @@
 
 ::
 
-    mcr.errors.McrError
+    mcr.core.errors.McrError
     └── SimulatorError
         ├── SimulationRequestError    a request the simulator cannot honour (people < 0, rate <= 0)
         └── PublisherUnavailableError the producer SDK (producers.sdk) cannot be imported
@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 
 class SimulatorError(McrError):

@@ -1,11 +1,11 @@
 """The consolidated record projection: Kafka (``mcr.shared``) -> OpenSearch.
 
-Pure core: ``ids``, ``documents``, ``bulk``, ``rekey``, ``summary``, ``commands``, ``queries``,
-``mapping``, ``backoff``. Thin I/O: ``writer`` (OpenSearch requests), ``indices`` (versions and
-alias), ``runner`` (the consumer loop). ``pipeline`` holds the decisions between them.
+Pure core: ``ids``, ``documents``, ``bulk``, ``rekey``, ``summary``, ``queries``, ``mapping``,
+``backoff``. Thin I/O: ``writer`` (OpenSearch requests), ``indices`` (versions and alias),
+``runner`` (the consumer loop). ``pipeline`` holds the decisions between them. The purge
+commands it obeys are part of the wire contract (``schemas.commands``).
 """
 
-from projections.record.commands import PurgePerson, PurgeReceipt, purge_message
 from projections.record.documents import IndexDoc, Origin, build_document
 from projections.record.errors import ProjectionError
 from projections.record.ids import item_id, summary_id
@@ -18,15 +18,12 @@ __all__ = [
     "IndexDoc",
     "Origin",
     "ProjectionError",
-    "PurgePerson",
-    "PurgeReceipt",
     "RecordPipeline",
     "RecordSettings",
     "RecordWorker",
     "build_document",
     "item_id",
     "person_documents",
-    "purge_message",
     "summary_id",
     "visible_items",
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from dataclasses import replace
 from types import FrameType
 
 import typer
 
+from mcr.core.settings import replace
 from projections.record.errors import VerifyError, WriteError
 from projections.record.expected import KINDS, VerifyReport
 from projections.record.runner import RecordWorker
@@ -94,7 +94,7 @@ def verify(
         settings = replace(settings, group_id=group)
     if alias:
         settings = replace(settings, alias=alias)
-    client = connect(settings.opensearch_url)
+    client = connect(settings.opensearch_url.get_secret_value())
     try:
         outcome = verify_record(settings, client)
     except (VerifyError, WriteError) as exc:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from projections.record.errors import DocumentError
 from projections.record.ids import item_id
 from schemas.events import RecordType, source_key
+from schemas.instants import iso_instant
 
 __all__ = [
     "DOC_KIND_ITEM",
@@ -83,12 +84,6 @@ class IndexDoc:
     version: int
     person_id: str
     body: dict[str, Any]
-
-
-def iso_instant(value: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and ``Z`` (naive values are taken as UTC)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _instant(value: Any) -> str | None:

@@ -5,18 +5,21 @@ The pipeline retries the transient ones with backoff; the others stop the worker
     McrError
     └── ProjectionError              anything the record projection raises on purpose
         ├── DocumentError            an event cannot become a document (names the field)
-        ├── CommandError             a message on the command header is not a valid command
         ├── WriteError               OpenSearch refused an operation for good (a bug or config)
         │   └── TransientWriteError  OpenSearch is unreachable, overloaded or timing out: retry
         ├── IndexAdminError          templates, index versions or the alias are not as expected
         ├── DeliveryError            Kafka did not acknowledge a message we produced: retry
         ├── RetryInterruptedError    a stop was requested while waiting to retry
         └── VerifyError              ``mcr record verify`` could not read the log to its end
+
+``CommandError`` (a malformed purge command) belongs to the wire contract
+(``schemas.errors``); it is re-exported here for the pipeline that rejects such commands.
 """
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
+from schemas.errors import CommandError
 
 __all__ = [
     "CommandError",
@@ -37,14 +40,6 @@ class ProjectionError(McrError):
 
 class DocumentError(ProjectionError):
     """An event cannot be turned into a document; ``field`` is the offending field path."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class CommandError(ProjectionError):
-    """A command message is malformed; ``field`` names what is wrong."""
 
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)

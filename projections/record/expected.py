@@ -34,7 +34,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.record.commands import PurgePerson, PurgeScope, command_name, parse_purge
 from projections.record.documents import (
     DOC_KIND_SUMMARY,
     ITEM_TYPES,
@@ -46,6 +45,7 @@ from projections.record.ids import summary_id
 from projections.record.messages import RawMessage
 from projections.record.rekey import parse_identity_change, plan_rekey
 from schemas.codec import decode, decode_record
+from schemas.commands import PurgePerson, PurgeScope, command_name, parse_purge
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER
 

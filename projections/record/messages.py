@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from projections.dlq import Headers
+from schemas.dead_letters import Headers
 
 __all__ = ["RawMessage", "from_kafka"]
 

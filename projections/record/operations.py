@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp
-from projections.record.commands import PurgePerson, PurgeScope
 from projections.record.documents import DOC_KIND_SUMMARY, is_purge_tombstone, purge_tombstone
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
@@ -22,6 +21,7 @@ from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
 from projections.record.writer import RecordWriter
+from schemas.commands import PurgePerson, PurgeScope
 
 __all__ = ["SUMMARY_CHUNK", "move_documents", "purge", "write_summaries"]
 

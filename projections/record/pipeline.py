@@ -24,18 +24,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from mcr.logging import get_logger
-from projections.dlq import DeadLetter, DeadLetterError, DeadLetterSender, reason_of
+from mcr.core.logging import get_logger
+from projections.dlq import DeadLetterError, DeadLetterSender
 from projections.record.backoff import Backoff
 from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp, ItemFailure, versioned_ops
-from projections.record.commands import (
-    PURGE_PERSON,
-    PurgePerson,
-    PurgeReceipt,
-    PurgeScope,
-    command_name,
-    parse_purge,
-)
 from projections.record.documents import IndexDoc, Origin, build_document
 from projections.record.errors import (
     CommandError,
@@ -50,6 +42,15 @@ from projections.record.rekey import parse_identity_change, plan_rekey
 from projections.record.routes import apply_routes
 from projections.record.writer import RecordWriter
 from schemas.codec import decode, decode_record
+from schemas.commands import (
+    PURGE_PERSON,
+    PurgePerson,
+    PurgeReceipt,
+    PurgeScope,
+    command_name,
+    parse_purge,
+)
+from schemas.dead_letters import DeadLetter, reason_of
 from schemas.errors import DecodeError
 from schemas.events import (
     PERSON_ID_HEADER,

@@ -18,16 +18,16 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from opensearchpy import OpenSearch
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
-from projections.record.commands import PurgeReceipt, receipt_message
 from projections.record.errors import DeliveryError, RetryInterruptedError, TransientWriteError
 from projections.record.indices import ensure_alias
 from projections.record.messages import from_kafka
 from projections.record.pipeline import STAGE, PipelineStats, RecordPipeline
 from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
+from schemas.commands import PurgeReceipt, receipt_message
 
 __all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config"]
 
@@ -69,7 +69,7 @@ class RecordWorker:
     ) -> None:
         self._settings = settings
         self._stop = stop
-        self._client = client or connect(settings.opensearch_url)
+        self._client = client or connect(settings.opensearch_url.get_secret_value())
         self._consumer = Consumer(consumer_config(settings))
         self._producer = Producer(producer_config(settings))
         self._held: list[Message] = []

@@ -6,6 +6,9 @@
   (``noack_take``): at-least-once, never lost, and repeats are harmless downstream.
 - ``follow_identity`` consumes ``mcr.identity.changes`` the same way, so preferences follow
   merges and unmerges, and purges the person records were moved to when that person objects.
+
+Topics, batch size and the tables come from the :class:`ConsentSettings` the worker's entry
+point passed to :func:`streams.app.configure`, which must run before this module is imported.
 """
 
 from __future__ import annotations
@@ -16,26 +19,30 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mcr.logging import get_logger
-from streams.app import app
+from mcr.core.logging import get_logger
+from streams import app as streams_app
 from streams.consent import repository
-from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch
+from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
 from streams.consent.rules import kept_back
-from streams.consent.settings import ConsentSettings
 from streams.database import StageDatabase
 
 __all__ = ["DATABASE", "SETTINGS", "follow_identity_changes", "send", "share"]
 
 log = get_logger(__name__)
-SETTINGS = ConsentSettings.from_env()
+# The application and settings the worker's entry point configured (streams.app.configure).
+app = streams_app.current()
+SETTINGS = streams_app.settings().consent
 
 
 def _prepare() -> None:
-    repository.connect(SETTINGS.postgres_dsn, SETTINGS.schema).close()
+    repository.connect(SETTINGS.postgres_dsn.get_secret_value(), SETTINGS.schema_name).close()
 
 
 DATABASE = StageDatabase(
-    "consent", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare
+    "consent",
+    dsn=SETTINGS.postgres_dsn.get_secret_value(),
+    schema=SETTINGS.schema_name,
+    prepare=_prepare,
 )
 
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
@@ -49,10 +56,10 @@ _TOPICS = {Target.SHARED: shared_topic, Target.DLQ: dlq_topic}
 _DECIDING = asyncio.Lock()
 
 
-def _consumed(event: Any) -> Consumed:
+def _consumed(event: Any) -> InboundMessage:
     message = event.message
     headers = [(name, value) for name, value in (message.headers or [])]
-    return Consumed(
+    return InboundMessage(
         message.key, event.value, headers, message.topic, message.partition, message.offset
     )
 

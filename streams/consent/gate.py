@@ -32,10 +32,10 @@ from typing import Any
 
 import psycopg
 
-from mcr.logging import get_logger
-from projections.dlq import DeadLetter, Headers, dead_letter_headers
-from projections.record.commands import PurgePerson, purge_message
+from mcr.core.logging import get_logger
 from schemas import codec
+from schemas.commands import PurgePerson, purge_message
+from schemas.dead_letters import DeadLetter, Headers, dead_letter_headers
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from streams.consent import repository
@@ -45,7 +45,7 @@ from streams.consent.state import ConsentState, Preference, apply, fold
 __all__ = [
     "STAGE",
     "BatchOutcome",
-    "Consumed",
+    "InboundMessage",
     "Outgoing",
     "Target",
     "follow_identity",
@@ -64,7 +64,7 @@ _UNREADABLE = (DecodeError, KeyError, TypeError, ValueError, *_UNSTORABLE)
 
 
 @dataclass(frozen=True)
-class Consumed:
+class InboundMessage:
     """One consumed message and where it was read."""
 
     key: bytes | None
@@ -102,14 +102,14 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class _Event:
-    message: Consumed
+    message: InboundMessage
     record_type: RecordType
     payload: dict[str, Any]
     source_key: str
     person_id: str
 
 
-def _dead_letter(message: Consumed, error: BaseException | str) -> Outgoing:
+def _dead_letter(message: InboundMessage, error: BaseException | str) -> Outgoing:
     reason = error if isinstance(error, str) else type(error).__name__
     letter = DeadLetter(
         message.value,
@@ -131,7 +131,7 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
-def _read(message: Consumed) -> _Event | Outgoing:
+def _read(message: InboundMessage) -> _Event | Outgoing:
     person = _header(message.headers, PERSON_ID_HEADER)
     if person is None:
         return _dead_letter(message, f"MissingHeader:{PERSON_ID_HEADER}")
@@ -179,7 +179,9 @@ def _combined(state: dict[str, ConsentState], persons: Sequence[str]) -> Consent
     return fold(p for person in persons for p in state[person].preferences.values())
 
 
-def share_batch(conn: Connection, batch: Sequence[Consumed], *, now: datetime) -> BatchOutcome:
+def share_batch(
+    conn: Connection, batch: Sequence[InboundMessage], *, now: datetime
+) -> BatchOutcome:
     """Decide a batch of ``mcr.linked`` messages, in order (see the module docstring)."""
     read = [_read(message) for message in batch]
     events = [e for e in read if isinstance(e, _Event)]
@@ -249,7 +251,7 @@ def _consent_event(
 
 
 def follow_identity(
-    conn: Connection, batch: Sequence[Consumed], *, now: datetime
+    conn: Connection, batch: Sequence[InboundMessage], *, now: datetime
 ) -> list[Outgoing]:
     """Apply a batch of identity changes; returns purges and dead letters to send."""
     outgoing: list[Outgoing] = []
@@ -262,7 +264,7 @@ def follow_identity(
     return outgoing
 
 
-def _follow(conn: Connection, message: Consumed, now: datetime) -> list[Outgoing]:
+def _follow(conn: Connection, message: InboundMessage, now: datetime) -> list[Outgoing]:
     if message.value is None:
         return [_dead_letter(message, "MissingValue")]
     record = codec.decode_record(message.value)

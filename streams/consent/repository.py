@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from mcr.postgres import apply_ddl, schema_connection
+from mcr.core.postgres import apply_ddl, schema_connection
 from streams.consent.state import ConsentState, Decision, Preference, Scope, apply
 
 __all__ = ["DDL", "connect", "migrate", "move_source_keys", "persons_of", "save", "states"]

@@ -1,16 +1,16 @@
 """Identity matching and the master patient index (see README.md in this folder).
 
-Pure core: demographics, normalise, nicknames, comparison, blocking, scoring, em, decision,
-matcher, evaluation. I/O at the edges: repository (and reviews, merges, outbox, linking,
-resolver) with psycopg; agents with faust; cli with typer. Importing this package never
-imports faust.
+Pure core: demographics, normalise, nicknames, comparison, blocking, scoring, decision,
+matcher. I/O at the edges: repository (and reviews, merges, outbox, linking, resolver) with
+psycopg; agents with faust; cli with typer. Offline tooling (link evaluation, EM training, the
+sandbox) lives in ``offline``. Importing this package never imports faust.
 """
 
 from streams.identity.decision import LinkDecision, Thresholds
 from streams.identity.demographics import Demographics, NhsStatus, from_payload
 from streams.identity.matcher import CandidatePerson, Match, Rule, match
 from streams.identity.repository import migrate
-from streams.identity.resolver import Outcome, Resolution, resolve
+from streams.identity.resolver import Resolution, ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 from streams.identity.weights import load as load_weights
 
@@ -21,8 +21,8 @@ __all__ = [
     "Match",
     "MatchWeights",
     "NhsStatus",
-    "Outcome",
     "Resolution",
+    "ResolutionOutcome",
     "Rule",
     "Thresholds",
     "from_payload",

@@ -11,7 +11,8 @@ outbox. No matching rules here.
   ``mcr.identity.changes`` and forwards held events that a link or review decision released;
   rows are marked only after Kafka confirmed delivery.
 
-Topic names, batch size and the MPI come from :class:`IdentitySettings` (read once, here).
+Topic names, batch size and the MPI come from the :class:`IdentitySettings` the worker's entry
+point passed to :func:`streams.app.configure`, which must run before this module is imported.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from schemas.codec import encode_record
-from streams.app import app
+from schemas.dead_letters import DeadLetter, dead_letter_headers
+from streams import app as streams_app
 from streams.database import StageDatabase
 from streams.identity import outbox
-from streams.identity.batch import Consumed, handle_batch
+from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import connect
-from streams.identity.handler import Route, Routing, dlq_headers, linked_headers
+from streams.identity.handler import STAGE, Destination, Dispatch, linked_headers
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
@@ -44,7 +46,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
-SETTINGS = IdentitySettings.from_env()
+# The application and settings the worker's entry point configured (streams.app.configure).
+app = streams_app.current()
+SETTINGS = streams_app.settings().identity
 
 source_topic = app.topic(*SETTINGS.source_topics, key_type=bytes, value_type=bytes)
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
@@ -59,11 +63,16 @@ class _Weights:
 
 
 def _prepare(settings: IdentitySettings) -> Callable[[], None]:
-    return lambda: connect(settings.postgres_dsn, settings.schema).close()  # creates, migrates
+    return lambda: connect(
+        settings.postgres_dsn.get_secret_value(), settings.schema_name
+    ).close()  # creates, migrates
 
 
 DATABASE = StageDatabase(
-    "identity", dsn=SETTINGS.postgres_dsn, schema=SETTINGS.schema, prepare=_prepare(SETTINGS)
+    "identity",
+    dsn=SETTINGS.postgres_dsn.get_secret_value(),
+    schema=SETTINGS.schema_name,
+    prepare=_prepare(SETTINGS),
 )
 
 
@@ -71,7 +80,9 @@ def configure(settings: IdentitySettings | None = None) -> None:
     """(Re)open the MPI pool on ``settings`` (migrating the schema once) and load the weights."""
     settings = settings or SETTINGS
     DATABASE.reconfigure(
-        dsn=settings.postgres_dsn, schema=settings.schema, prepare=_prepare(settings)
+        dsn=settings.postgres_dsn.get_secret_value(),
+        schema=settings.schema_name,
+        prepare=_prepare(settings),
     )
     DATABASE.open()
     _Weights.loaded = load(settings.weights_version)
@@ -83,7 +94,7 @@ def close() -> None:
     DATABASE.close()
 
 
-def _handle_batch(conn: Any, *, batch: Sequence[Consumed]) -> list[Routing]:
+def _handle_batch(conn: Any, *, batch: Sequence[SourceMessage]) -> list[Dispatch]:
     if _Weights.loaded is None:
         _Weights.loaded = load(SETTINGS.weights_version)
     return handle_batch(conn, batch, weights=_Weights.loaded)
@@ -110,54 +121,58 @@ async def send_change(change: dict[str, Any]) -> Awaitable[Any]:
     return await changes_topic.send(key=change["person_id"].encode(), value=value)
 
 
-async def _send_routed(events: Sequence[Any], routings: Sequence[Routing]) -> None:
-    """Send each routed event in order, then wait until Kafka has every one."""
+async def _send_dispatched(events: Sequence[Any], dispatches: Sequence[Dispatch]) -> None:
+    """Send each dispatched event in order, then wait until Kafka has every one."""
     pending: list[Awaitable[Any]] = []
-    for event, routing in zip(events, routings, strict=True):
+    for event, dispatch in zip(events, dispatches, strict=True):
         message = event.message
-        if routing.route is Route.LINKED and routing.person_id and routing.headers:
-            pending.append(await send_linked(routing.person_id, event.value, routing.headers))
-        elif routing.route is Route.DLQ:
-            place = {
-                "topic": message.topic,
-                "partition": message.partition,
-                "offset": message.offset,
-            }
-            headers = dlq_headers(routing.reason or "", **place)
+        if dispatch.destination is Destination.LINKED and dispatch.person_id and dispatch.headers:
+            pending.append(await send_linked(dispatch.person_id, event.value, dispatch.headers))
+        elif dispatch.destination is Destination.DLQ:
+            letter = DeadLetter(
+                value=event.value,
+                key=message.key,
+                headers=[],  # the dead letter carries the DLQ headers only, as it always has
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                reason=dispatch.reason or "",
+            )
+            headers = dead_letter_headers(letter, stage=STAGE)
             pending.append(await send_dlq(message.key, event.value, headers))
     await asyncio.gather(*pending)
 
 
-def _consumed(event: Any) -> Consumed:
+def _consumed(event: Any) -> SourceMessage:
     message = event.message
-    return Consumed(event.value, message.topic, message.partition, message.offset)
+    return SourceMessage(event.value, message.topic, message.partition, message.offset)
 
 
-def _log_batch(routings: Sequence[Routing], started: float) -> None:
-    routes = [r.route for r in routings]
+def _log_batch(dispatches: Sequence[Dispatch], started: float) -> None:
+    destinations = [d.destination for d in dispatches]
     log.info(
         "identity batch routed",
-        count=len(routes),
-        sent=routes.count(Route.LINKED),
-        failed=routes.count(Route.DLQ),
+        count=len(destinations),
+        sent=destinations.count(Destination.LINKED),
+        failed=destinations.count(Destination.DLQ),
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
 
 
 @app.agent(source_topic)
 async def identify(stream: Any) -> AsyncIterator[str]:
-    """Resolve source events in batches and route them (linked, held or dead letter)."""
+    """Resolve source events in batches and dispatch them (linked, held or dead letter)."""
     within = SETTINGS.batch_within_ms / 1000
     async for events in stream.noack_take(SETTINGS.batch_size, within=within):
         started = time.perf_counter()
         batch = [_consumed(e) for e in events]
-        routings = await DATABASE.run_retrying(_handle_batch, batch=batch)
-        await _send_routed(events, routings)
+        dispatches = await DATABASE.run_retrying(_handle_batch, batch=batch)
+        await _send_dispatched(events, dispatches)
         for event in events:
             await stream.ack(event)
-        _log_batch(routings, started)
-        for routing in routings:
-            yield routing.route.value
+        _log_batch(dispatches, started)
+        for dispatch in dispatches:
+            yield dispatch.destination.value
 
 
 async def drain_outbox() -> int:

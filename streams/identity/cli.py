@@ -1,5 +1,5 @@
-"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train, worker,
-evaluate.
+"""``mcr identity ...`` and ``mcr link-eval``: review, merge, unmerge, explain, train,
+evaluate (and ``worker``, an alias of ``mcr streams worker``).
 
 Output names ids, rules, levels and scores only: never a name, NHS number, date or address.
 """
@@ -13,16 +13,17 @@ from typing import Annotated, Any
 
 import typer
 
+from streams.cli import worker as streams_worker
 from streams.identity import merges, repository, reviews
 from streams.identity import weights as weights_files
 from streams.identity.changes import split_source_key
 from streams.identity.connections import connect
 from streams.identity.decision import Thresholds
 from streams.identity.errors import IdentityError
-from streams.identity.linkeval import evaluate
-from streams.identity.records_file import read_records
+from streams.identity.offline.linkeval import evaluate
+from streams.identity.offline.records_file import read_records
+from streams.identity.offline.training import train as train_weights
 from streams.identity.settings import IdentitySettings
-from streams.identity.training import train as train_weights
 
 __all__ = ["app", "link_eval_command", "review_app"]
 
@@ -33,7 +34,7 @@ app.add_typer(review_app, name="review")
 
 def _connection() -> Any:
     settings = IdentitySettings.from_env()
-    return connect(settings.postgres_dsn, settings.schema)
+    return connect(settings.postgres_dsn.get_secret_value(), settings.schema_name)
 
 
 def _fail(exc: IdentityError) -> typer.Exit:
@@ -155,19 +156,10 @@ def explain(source_key: str) -> None:
         )
 
 
-@app.command("worker")
-def worker(
-    loglevel: Annotated[str, typer.Option(help="faust log level: debug, info, warn, error.")] = (
-        "warn"
-    ),
-) -> None:
-    """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
-
-    Reads the same environment as the stage: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
-    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_SCHEMA, MCR_IDENTITY_WEIGHTS."""
-    from streams.identity.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
-
-    run_worker(loglevel=loglevel)
+# ``mcr identity worker`` was the streams worker's first name: kept as an alias for a while.
+app.command("worker", help="Alias of `mcr streams worker` (identity, then consent).")(
+    streams_worker
+)
 
 
 @app.command("train")
@@ -221,7 +213,9 @@ def link_eval_command(
     settings = IdentitySettings.from_env()
     try:
         loaded = weights_files.load(weights or settings.weights_version)
-        report = evaluate(settings.postgres_dsn, list(read_records(records)), loaded)
+        report = evaluate(
+            settings.postgres_dsn.get_secret_value(), list(read_records(records)), loaded
+        )
     except IdentityError as exc:
         raise _fail(exc) from exc
     summary = report.to_json()

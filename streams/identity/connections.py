@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from mcr.postgres import quoted_schema, schema_connection
+from mcr.core.postgres import quoted_schema, schema_connection
 from streams.identity.schema_sql import DDL, MIGRATION_LOCK
 
 __all__ = ["connect", "throwaway_schema"]

@@ -2,7 +2,7 @@
 
 Messages name the field or the rule, never a patient's value::
 
-    mcr.errors.McrError
+    mcr.core.errors.McrError
     └── IdentityError
         ├── WeightsError          a weights file is missing, malformed or not monotone
         ├── RecordsFileError      a link-eval / training CSV row breaks the format
@@ -13,7 +13,7 @@ Messages name the field or the rule, never a patient's value::
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 __all__ = [
     "IdentityError",

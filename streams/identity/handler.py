@@ -1,7 +1,7 @@
 """One consumed source event -> where it goes: decode, resolve identity, apply HL7 A40 merges.
 
 Synchronous and free of faust, so it is tested against the real PostgreSQL without Kafka.
-:func:`decode_event` and :func:`route_decoded` are the two halves :mod:`batch` uses (it answers
+:func:`decode_event` and :func:`dispatch_decoded` are the two halves :mod:`batch` uses (it answers
 known records itself and sends the rest here). There is no one-event entry point on purpose:
 one event is a batch of one (:func:`batch.handle_batch`), so it queues behind released held
 events like any other.
@@ -18,11 +18,6 @@ import psycopg
 from schemas import codec
 from schemas.errors import DecodeError
 from schemas.events import (
-    DLQ_OFFSET,
-    DLQ_PARTITION,
-    DLQ_REASON,
-    DLQ_STAGE,
-    DLQ_TOPIC_HEADER,
     PERSON_ID_HEADER,
     RECORD_TYPE_HEADER,
     SOURCE_OFFSET_HEADER,
@@ -34,26 +29,25 @@ from streams.identity.demographics import Demographics, from_payload
 from streams.identity.errors import IdentityError
 from streams.identity.merges import merge_local_ids
 from streams.identity.outbox import RawEvent
-from streams.identity.resolver import Outcome, resolve
+from streams.identity.resolver import ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 
 __all__ = [
     "STAGE",
-    "DecodedEvent",
-    "Route",
-    "Routing",
+    "Destination",
+    "Dispatch",
+    "IdentityInput",
     "decode_event",
-    "dlq_headers",
+    "dispatch_decoded",
     "linked",
     "linked_headers",
-    "route_decoded",
 ]
 
 STAGE = "identity"
 Headers = list[tuple[str, bytes]]
 
 
-class Route(StrEnum):
+class Destination(StrEnum):
     """Where an event goes."""
 
     LINKED = "linked"
@@ -62,10 +56,10 @@ class Route(StrEnum):
 
 
 @dataclass(frozen=True)
-class Routing:
-    """The route, and for LINKED the person (key) and headers; for DLQ the reason."""
+class Dispatch:
+    """The destination, and for LINKED the person (key) and headers; for DLQ the reason."""
 
-    route: Route
+    destination: Destination
     person_id: str | None = None
     headers: Headers | None = None
     reason: str | None = None
@@ -83,19 +77,8 @@ def linked_headers(event: RawEvent, person_id: str) -> Headers:
     ]
 
 
-def dlq_headers(reason: str, *, topic: str, partition: int, offset: int) -> Headers:
-    """Headers of a dead letter: why, which stage, and where the event was read."""
-    return [
-        (DLQ_REASON, reason.encode()),
-        (DLQ_STAGE, STAGE.encode()),
-        (DLQ_TOPIC_HEADER, topic.encode()),
-        (DLQ_PARTITION, str(partition).encode()),
-        (DLQ_OFFSET, str(offset).encode()),
-    ]
-
-
 @dataclass(frozen=True)
-class DecodedEvent:
+class IdentityInput:
     """A decoded source event: the record it identifies, the raw event, HL7 A40 merged ids."""
 
     record: Demographics
@@ -105,21 +88,21 @@ class DecodedEvent:
 
 def decode_event(
     value: bytes, *, topic: str, partition: int, offset: int
-) -> DecodedEvent | Routing:
-    """The decoded event, or a DLQ routing naming why it cannot be read."""
+) -> IdentityInput | Dispatch:
+    """The decoded event, or a DLQ dispatch naming why it cannot be read."""
     try:
         decoded = codec.decode(value)
     except DecodeError as exc:
-        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
+        return Dispatch(Destination.DLQ, reason=f"{type(exc).__name__}: {exc}")
     if _holds_nul(decoded.payload):
         # Valid Avro, but PostgreSQL text cannot hold NUL: one such event would fail the
         # whole batch's MPI lookup again and again, so it is a dead letter on its own.
-        return Routing(Route.DLQ, reason="InvalidText: a text field holds a NUL character")
+        return Dispatch(Destination.DLQ, reason="InvalidText: a text field holds a NUL character")
     record = from_payload(decoded.record_type, decoded.payload)
     event = RawEvent(decoded.record_type.value, topic, partition, offset, value)
     merged = decoded.payload.get("merged_local_patient_ids") or []
     is_patient = decoded.record_type is RecordType.PATIENT
-    return DecodedEvent(record, event, tuple(merged) if is_patient else ())
+    return IdentityInput(record, event, tuple(merged) if is_patient else ())
 
 
 def _holds_nul(value: object) -> bool:
@@ -132,20 +115,20 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
-def route_decoded(
+def dispatch_decoded(
     conn: psycopg.Connection[Any],
-    decoded: DecodedEvent,
+    decoded: IdentityInput,
     *,
     weights: MatchWeights,
     looked_up: bool = False,
-) -> Routing:
+) -> Dispatch:
     """Resolve a decoded event's person (and apply its A40 merges): linked, held or DLQ.
     ``looked_up``: see :func:`resolver.resolve`."""
     record, event = decoded.record, decoded.event
     try:
         resolution = resolve(conn, record, weights, event=event, looked_up=looked_up)
-        if resolution.outcome is Outcome.HELD or resolution.person_id is None:
-            return Routing(Route.HELD, rule=resolution.rule)
+        if resolution.outcome is ResolutionOutcome.HELD or resolution.person_id is None:
+            return Dispatch(Destination.HELD, rule=resolution.rule)
         if decoded.merged_local_ids:
             merge_local_ids(
                 conn,
@@ -154,12 +137,12 @@ def route_decoded(
                 person_id=resolution.person_id,
             )
     except IdentityError as exc:
-        return Routing(Route.DLQ, reason=f"{type(exc).__name__}: {exc}")
+        return Dispatch(Destination.DLQ, reason=f"{type(exc).__name__}: {exc}")
     return linked(event, resolution.person_id, resolution.rule)
 
 
-def linked(event: RawEvent, person_id: str, rule: str) -> Routing:
-    """The LINKED routing of ``event`` to ``person_id``."""
-    return Routing(
-        Route.LINKED, person_id=person_id, headers=linked_headers(event, person_id), rule=rule
+def linked(event: RawEvent, person_id: str, rule: str) -> Dispatch:
+    """The LINKED dispatch of ``event`` to ``person_id``."""
+    return Dispatch(
+        Destination.LINKED, person_id=person_id, headers=linked_headers(event, person_id), rule=rule
     )

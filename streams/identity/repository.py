@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from mcr.postgres import apply_ddl
+from mcr.core.postgres import apply_ddl
 from schemas.events import PersonId, SourceKey, source_key
 from streams.identity.blocking import blocking_keys, lock_ids
 from streams.identity.demographics import Demographics, from_json

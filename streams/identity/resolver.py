@@ -30,12 +30,12 @@ from streams.identity.normalise import profile
 from streams.identity.outbox import RawEvent
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["Outcome", "Resolution", "resolve"]
+__all__ = ["Resolution", "ResolutionOutcome", "resolve"]
 
 Connection = psycopg.Connection[Any]
 
 
-class Outcome(StrEnum):
+class ResolutionOutcome(StrEnum):
     """What the stream does with the event."""
 
     FORWARD = "forward"
@@ -46,7 +46,7 @@ class Outcome(StrEnum):
 class Resolution:
     """The person an event belongs to (None when held), how it was decided, what changed."""
 
-    outcome: Outcome
+    outcome: ResolutionOutcome
     person_id: PersonId | None
     rule: str
     decision: LinkDecision | None = None
@@ -62,7 +62,7 @@ def _known(conn: Connection, record: Demographics, weights: MatchWeights) -> Res
     if record.has_demographics and record != stored:
         repository.update_demographics(conn, record)
         _question_number_held_elsewhere(conn, record, stored, person_id, weights)
-    return Resolution(Outcome.FORWARD, person_id, rule="known-source-record")
+    return Resolution(ResolutionOutcome.FORWARD, person_id, rule="known-source-record")
 
 
 def _question_number_held_elsewhere(
@@ -103,7 +103,7 @@ def _hold(
 ) -> Resolution:
     if event is not None:
         outbox.hold(conn, record.org, record.local_id, reason, event)
-    return Resolution(Outcome.HELD, None, rule=reason)
+    return Resolution(ResolutionOutcome.HELD, None, rule=reason)
 
 
 def resolve(
@@ -122,7 +122,7 @@ def resolve(
     if not looked_up:
         found = repository.link_of(conn, record.org, record.local_id)
         if found is not None and (not record.has_demographics or found[1] == record):
-            return Resolution(Outcome.FORWARD, found[0], rule="known-source-record")
+            return Resolution(ResolutionOutcome.FORWARD, found[0], rule="known-source-record")
     keys = blocking_keys(profile(record))
     with conn.transaction():
         repository.lock(conn, [record.source_key, *keys])
@@ -182,7 +182,7 @@ def _decide(
             evidence=evidence.to_json(),
         )
     return Resolution(
-        Outcome.FORWARD,
+        ResolutionOutcome.FORWARD,
         PersonId(change["person_id"]),
         evidence.rule.value,
         found.decision,

@@ -23,7 +23,7 @@ The API maps ``TokenRejectedError`` to 401 (with ``WWW-Authenticate: Bearer``) a
 
 from __future__ import annotations
 
-from mcr.errors import McrError
+from mcr.core.errors import McrError
 
 __all__ = [
     "AlgorithmNotAllowedError",

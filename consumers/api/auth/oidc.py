@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from consumers.api.auth.errors import IdentityProviderError, UnknownKeyError
 from consumers.api.auth.settings import AuthSettings
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["FetchJson", "IssuerKeys", "http_fetch_json"]
 
@@ -38,7 +38,7 @@ _SIGNING_KEY_TYPES = {"RSA", "EC"}
 
 def http_fetch_json(settings: AuthSettings) -> FetchJson:
     """A fetcher using the configured CA bundle and timeout."""
-    context = ssl.create_default_context(cafile=settings.ca_file)
+    context = ssl.create_default_context(cafile=settings.ca_file or None)
 
     def fetch(url: str) -> Any:
         if urlsplit(url).scheme not in {"https", "http"}:

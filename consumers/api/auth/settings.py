@@ -21,12 +21,13 @@ the audience it puts in access tokens. The issuer must use https unless it is on
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
 from consumers.api.auth.tokens import ALLOWED_ALGORITHMS, TokenPolicy
+from mcr.core.settings import McrSettings, rule
 
 __all__ = ["DEFAULT_ISSUER", "AuthSettings"]
 
@@ -34,63 +35,45 @@ DEFAULT_ISSUER = "http://127.0.0.1:8180/realms/mcr"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _seconds(source: Mapping[str, str], name: str, default: float, *, most: float) -> float:
-    raw = source.get(name, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= most:
-        raise ValueError(f"{name}: expected a number of seconds from 0 to {most:g}")
-    return value
+def _issuer_ok(value: str) -> bool:
+    url = urlsplit(value)
+    secure = url.scheme == "https" or (url.scheme == "http" and url.hostname in _LOOPBACK)
+    return secure and not (url.query or url.fragment or url.username or url.password)
 
 
-def _algorithms(raw: str) -> frozenset[str]:
-    names = frozenset(name.strip() for name in raw.split(",") if name.strip())
-    if not names or not names <= ALLOWED_ALGORITHMS:
-        raise ValueError(f"MCR_AUTH_ALGORITHMS: expected names from {sorted(ALLOWED_ALGORITHMS)}")
-    return names
+def _algorithms(value: Any) -> frozenset[str] | None:
+    names = value.split(",") if isinstance(value, str) else value
+    chosen = frozenset(name.strip() for name in names if name.strip())
+    return chosen if chosen and chosen <= ALLOWED_ALGORITHMS else None
 
 
-@dataclass(frozen=True)
-class AuthSettings:
+def _seconds(variable: str, most: float) -> Any:
+    return Field(validation_alias=variable, ge=0, le=most, allow_inf_nan=False)
+
+
+class AuthSettings(McrSettings):
     """Which issuer and audience tokens must name, and how keys are fetched and cached."""
 
-    issuer: str = DEFAULT_ISSUER
-    audience: str = "mcr-api"
-    algorithms: frozenset[str] = ALLOWED_ALGORITHMS
-    clock_skew_s: float = 30.0
-    jwks_max_age_s: float = 3600.0
-    jwks_min_refresh_s: float = 30.0
-    ca_file: str | None = None
-    http_timeout_s: float = 5.0
-
-    def __post_init__(self) -> None:
-        url = urlsplit(self.issuer)
-        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in _LOOPBACK):
-            raise ValueError("MCR_AUTH_ISSUER: expected an https URL (http only on loopback)")
-        if url.query or url.fragment or url.username:
-            raise ValueError("MCR_AUTH_ISSUER: expected no query, fragment or credentials")
-        if not self.audience.strip():
-            raise ValueError("MCR_AUTH_AUDIENCE: expected a non-empty audience")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> AuthSettings:
-        """Build settings from ``env`` (default: the process environment).
-
-        Raises ValueError naming the variable that breaks a rule.
-        """
-        source = os.environ if env is None else env
-        return cls(
-            issuer=source.get("MCR_AUTH_ISSUER", DEFAULT_ISSUER),
-            audience=source.get("MCR_AUTH_AUDIENCE", "mcr-api"),
-            algorithms=_algorithms(source.get("MCR_AUTH_ALGORITHMS", "RS256,PS256,ES256")),
-            clock_skew_s=_seconds(source, "MCR_AUTH_CLOCK_SKEW", 30, most=300),
-            jwks_max_age_s=_seconds(source, "MCR_AUTH_JWKS_MAX_AGE", 3600, most=86400),
-            jwks_min_refresh_s=_seconds(source, "MCR_AUTH_JWKS_MIN_REFRESH", 30, most=3600),
-            ca_file=source.get("MCR_AUTH_CA_FILE") or None,
-            http_timeout_s=_seconds(source, "MCR_AUTH_HTTP_TIMEOUT", 5, most=60),
-        )
+    issuer: Annotated[
+        str,
+        rule(_issuer_ok, "expected an https URL (http only on loopback), no query or credentials"),
+        Field(validation_alias="MCR_AUTH_ISSUER"),
+    ] = DEFAULT_ISSUER
+    audience: Annotated[
+        str,
+        rule(lambda v: bool(v.strip()), "expected a non-empty audience"),
+        Field(validation_alias="MCR_AUTH_AUDIENCE"),
+    ] = "mcr-api"
+    algorithms: Annotated[
+        frozenset[str],
+        rule(_algorithms, f"expected names from {','.join(sorted(ALLOWED_ALGORITHMS))}"),
+        Field(validation_alias="MCR_AUTH_ALGORITHMS"),
+    ] = ALLOWED_ALGORITHMS
+    clock_skew_s: Annotated[float, _seconds("MCR_AUTH_CLOCK_SKEW", 300)] = 30.0
+    jwks_max_age_s: Annotated[float, _seconds("MCR_AUTH_JWKS_MAX_AGE", 86400)] = 3600.0
+    jwks_min_refresh_s: Annotated[float, _seconds("MCR_AUTH_JWKS_MIN_REFRESH", 3600)] = 30.0
+    ca_file: Annotated[str, Field(validation_alias="MCR_AUTH_CA_FILE")] = ""
+    http_timeout_s: Annotated[float, _seconds("MCR_AUTH_HTTP_TIMEOUT", 60)] = 5.0
 
     @property
     def policy(self) -> TokenPolicy:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["CpuMeter", "PidSource", "parse_stat", "process"]
 

@@ -31,7 +31,7 @@ from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline
 from consumers.ops.bench.report import LatencyResult
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.visibility import searchable_versions
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.sdk import DeliveryCallback, DeliveryReport, Publisher, PublisherConfig
 from producers.simulator import TokenBucket
 from schemas.events import SourceEvent

@@ -32,10 +32,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from projections.record.commands import PurgePerson, command_name, parse_purge
 from projections.record.errors import CommandError
 from projections.record.expected import purge_covers
 from schemas.codec import decode
+from schemas.commands import PurgePerson, command_name, parse_purge
 from schemas.errors import DecodeError
 from schemas.events import (
     DLQ_OFFSET,

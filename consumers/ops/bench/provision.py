@@ -22,7 +22,7 @@ from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.space import BenchSpace
 from deploy.local.errors import StackError
 from deploy.local.topics import ensure_topics
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
 from streams.identity.connections import connect as connect_mpi
 

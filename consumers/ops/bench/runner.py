@@ -3,7 +3,7 @@ only; each phase lives in its own module.
 
 1. Generate the events up front (the simulator's cost is not the pipeline's).
 2. Make the run's private topics, schema (MPI and consent tables), groups and alias; start
-   ``mcr identity worker`` (the streams app: identity and consent) and ``mcr record run`` on
+   ``mcr streams worker`` (the streams app: identity and consent) and ``mcr record run`` on
    them as child processes; wait until both groups are assigned.
 3. Throughput phase (:mod:`.throughput`), then latency phase (:mod:`.latency`), with the
    workers running; then stop them.
@@ -41,7 +41,7 @@ from consumers.ops.bench.throughput import run_throughput
 from consumers.ops.bench.workers import Worker, running_workers, wait_until_ready
 from deploy.local.settings import StackSettings
 from deploy.local.stack import services
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.sdk import PublisherConfig
 from projections.record.settings import RecordSettings
 from schemas.events import SourceEvent

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mcr.core.settings import replace
 from producers.sdk.settings import PublisherConfig
 from schemas.events import (
     DLQ_TOPIC,
@@ -110,7 +111,7 @@ class BenchSpace:
         )
 
     def identity_env(self, base: Mapping[str, str]) -> dict[str, str]:
-        """``base`` plus the variables pointing ``mcr identity worker`` at this run.
+        """``base`` plus the variables pointing ``mcr streams worker`` at this run.
 
         ``BROKER_COMMIT_INTERVAL`` is faust's own setting: commits every ``commit_interval_s``
         (faust's default is 2.8 s), the same cadence as the projection, so "caught up" is

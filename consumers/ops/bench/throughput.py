@@ -39,7 +39,7 @@ from consumers.ops.bench.rates import profile_stage, timeline
 from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 from producers.sdk import DeliveryReport, Publisher, PublisherConfig
 from schemas.events import SourceEvent
 

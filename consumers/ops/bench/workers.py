@@ -1,6 +1,6 @@
 """The pipeline's workers as child processes, configured for one run. Thin I/O.
 
-``mcr identity worker`` and ``mcr record run`` are started exactly as a service manager would
+``mcr streams worker`` and ``mcr record run`` are started exactly as a service manager would
 start them, with the run's environment; their output goes to log files in a temporary folder.
 They are stopped with SIGTERM (each settles and commits before exiting) and killed only if
 they outlive :data:`STOP_TIMEOUT_S`. When something fails, the tail of every log is attached
@@ -25,7 +25,7 @@ from confluent_kafka.admin import AdminClient
 
 from consumers.ops.bench.errors import WorkerExitedError
 from consumers.ops.bench.space import BenchSpace
-from mcr.logging import get_logger
+from mcr.core.logging import get_logger
 
 __all__ = ["STOP_TIMEOUT_S", "Worker", "log_tails", "running_workers", "wait_until_ready"]
 
@@ -92,7 +92,7 @@ def running_workers(
     """
     base = dict(os.environ)
     workers = [
-        _start(name, group=space.identity_group, argv=["identity", "worker"],
+        _start(name, group=space.identity_group, argv=["streams", "worker"],
                env=space.identity_env(base), folder=folder)
         for name in _names("identity", identity)
     ] + [

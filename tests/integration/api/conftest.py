@@ -23,6 +23,7 @@ from consumers.api.chain import ChainedRow
 from consumers.api.server import RunningServer, Service, build_service, start_in_thread
 from consumers.api.settings import ApiSettings
 from deploy.local import StackSettings
+from mcr.core.settings import replace as replace_settings
 from projections.record.bulk import versioned_ops
 from projections.record.documents import Origin, build_document
 from projections.record.ids import template_name
@@ -183,7 +184,7 @@ class ApiStack:
     def variant(self, **changes: Any) -> Iterator[ApiStack]:
         """A second service on these settings with ``changes`` (same alias and audit log),
         serving on its own free port for the block."""
-        settings = replace(self.settings, **changes)
+        settings = replace_settings(self.settings, **changes)
         service = build_service(settings)
         server = start_in_thread(service.api)
         try:
@@ -209,6 +210,9 @@ def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
         postgres_dsn=stack.postgres_dsn,
         consent_schema=pg_schema,
         audit_schema=audit_schema,
+        audit_key_file=str(stack.audit_key_file),
+        kafka_bootstrap=stack.kafka_bootstrap,
+        anchor_interval_s=0.2,
     )
     service = build_service(settings)
     server = start_in_thread(service.api)

@@ -12,7 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
-from projections.record.commands import COMMAND_HEADER
+from schemas.commands import COMMAND_HEADER
 from streams.consent import agents
 from streams.consent.gate import Outgoing, Target
 from streams.consent.repository import connect

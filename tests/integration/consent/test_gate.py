@@ -11,10 +11,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from projections.record.commands import COMMAND_HEADER, parse_purge
+from schemas.commands import COMMAND_HEADER, parse_purge
 from schemas.events import SourceEvent
 from streams.consent import repository
-from streams.consent.gate import Consumed, Outgoing, Target, follow_identity, share_batch
+from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
 from streams.consent.rules import Verdict
 from tests.unit.projections.builders import T0, identity_change, linked, result_event
 from tests.unit.streams.consent.builders import GP, NOW, consent_event, gp_encounter, labelled
@@ -29,16 +29,16 @@ def db(pg_conn: Conn) -> Conn:
     return pg_conn
 
 
-def _batch(*events: tuple[SourceEvent, str]) -> list[Consumed]:
+def _batch(*events: tuple[SourceEvent, str]) -> list[InboundMessage]:
     out = []
     for offset, (event, person) in enumerate(events):
         key, value, headers = linked(event, person)
-        out.append(Consumed(key, value, headers, "mcr.linked", 0, offset))
+        out.append(InboundMessage(key, value, headers, "mcr.linked", 0, offset))
     return out
 
 
-def _changes(*values: bytes) -> list[Consumed]:
-    return [Consumed(b"k", v, [], "mcr.identity.changes", 0, i) for i, v in enumerate(values)]
+def _changes(*values: bytes) -> list[InboundMessage]:
+    return [InboundMessage(b"k", v, [], "mcr.identity.changes", 0, i) for i, v in enumerate(values)]
 
 
 def _shared_items(outgoing: list[Outgoing]) -> list[bytes]:
@@ -124,8 +124,8 @@ def test_undecodable_or_unaddressed_events_are_dead_letters(db: Conn) -> None:
     """Garbage, or an event without the person header, goes to the DLQ with a reason."""
     key, value, _ = linked(result_event(), "P1")
     batch = [
-        Consumed(key, b"\x00junk", [("mcr.person_id", b"P1")], "mcr.linked", 0, 0),
-        Consumed(key, value, [], "mcr.linked", 0, 1),
+        InboundMessage(key, b"\x00junk", [("mcr.person_id", b"P1")], "mcr.linked", 0, 0),
+        InboundMessage(key, value, [], "mcr.linked", 0, 1),
     ]
     outcome = share_batch(db, batch, now=NOW)
     assert [o.target for o in outcome.outgoing] == [Target.DLQ, Target.DLQ]
@@ -249,7 +249,7 @@ def test_a_poison_event_is_dead_lettered_alone(db: Conn) -> None:
     still counts (its purge is sent) for the rest of the batch."""
     poison = consent_event("ITEM_WITHHELD", withheld=("E\x00vil",), source_record_id="C9")
     batch = _batch((result_event(source_record_id="R1"), "P1"), (poison, "P1"))
-    batch.append(Consumed(b"P1", None, [("mcr.person_id", b"P1")], "mcr.linked", 0, 9))
+    batch.append(InboundMessage(b"P1", None, [("mcr.person_id", b"P1")], "mcr.linked", 0, 9))
     batch += _batch((result_event(source_record_id="R2"), "P1"))
     outcome = share_batch(db, batch, now=NOW)
     assert outcome.verdicts == [Verdict.SHARE, Verdict.CONSENT_EVENT, None, Verdict.SHARE]

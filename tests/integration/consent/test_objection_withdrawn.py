@@ -17,7 +17,7 @@ from producers.sdk import Publisher, PublisherConfig
 from projections.record.ids import template_name
 from projections.record.settings import RecordSettings
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
-from streams.identity.sandbox import Sandbox, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, running_worker, sandbox
 from tests.integration.projections.conftest import RunningWorker, all_documents, wait_until
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
@@ -59,7 +59,7 @@ def projection(box: Sandbox, stack: StackSettings) -> Iterator[tuple[RunningWork
 
 def _publish(box: Sandbox, *events: SourceEvent) -> None:
     config = PublisherConfig(
-        bootstrap_servers=box.settings.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
+        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
     )
     with Publisher(config) as publisher:
         publisher.publish_all(list(events))

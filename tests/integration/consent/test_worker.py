@@ -11,10 +11,16 @@ import pytest
 
 from deploy.local import StackSettings
 from producers.sdk import Publisher, PublisherConfig
-from projections.record.commands import COMMAND_HEADER, parse_purge
 from schemas.codec import decode
+from schemas.commands import COMMAND_HEADER, parse_purge
 from schemas.events import SHARED_TOPIC, SourceEvent
-from streams.identity.sandbox import ReadMessage, Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import (
+    ReadMessage,
+    Sandbox,
+    TopicReader,
+    running_worker,
+    sandbox,
+)
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
 
@@ -49,7 +55,7 @@ class Pipeline:
 
     def publish(self, *events: SourceEvent) -> None:
         config = PublisherConfig(
-            bootstrap_servers=self.box.settings.kafka_bootstrap,
+            bootstrap_servers=self.box.kafka_bootstrap,
             topic_prefix=self.box.settings.topic_prefix,
         )
         with Publisher(config) as publisher:

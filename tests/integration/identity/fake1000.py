@@ -11,7 +11,7 @@ import csv
 import sys
 from pathlib import Path
 
-from streams.identity.records_file import COLUMNS
+from streams.identity.offline.records_file import COLUMNS
 
 SOURCE = (
     Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "linkage" / "fake_1000.csv"

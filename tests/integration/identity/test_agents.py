@@ -13,7 +13,8 @@ from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
 from schemas.codec import decode_record
-from streams.identity import agents, worker
+from streams import worker
+from streams.identity import agents
 from streams.identity.settings import IdentitySettings
 from tests.unit.streams.identity.people import ANNA, patient_event, result_event
 
@@ -30,7 +31,7 @@ def sent(
     stack: StackSettings, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, AsyncMock]:
     """Agents on a fresh MPI schema, with their Kafka sends captured."""
-    agents.configure(IdentitySettings(postgres_dsn=stack.postgres_dsn, schema=pg_schema))
+    agents.configure(IdentitySettings(postgres_dsn=stack.postgres_dsn, schema_name=pg_schema))
     mocks = {
         name: AsyncMock(return_value=_Delivered())
         for name in ("send_linked", "send_dlq", "send_change")

@@ -1,4 +1,4 @@
-"""Batch routing against the real MPI: order, known records without scoring, holds, A40, DLQ."""
+"""Batch dispatch against the real MPI: order, known records without scoring, holds, A40, DLQ."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from schemas import nhs_number
 from streams.identity import batch, outbox, repository
-from streams.identity.batch import KNOWN_RULE, QUEUED_RULE, Consumed, handle_batch
+from streams.identity.batch import KNOWN_RULE, QUEUED_RULE, SourceMessage, handle_batch
 from streams.identity.demographics import NhsStatus
-from streams.identity.handler import Route
+from streams.identity.handler import Destination
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
 
@@ -26,8 +26,8 @@ def mpi(pg_conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
     return pg_conn
 
 
-def _consumed(*values: bytes, first_offset: int = 0) -> list[Consumed]:
-    return [Consumed(v, "mcr.source.x", 0, first_offset + i) for i, v in enumerate(values)]
+def _consumed(*values: bytes, first_offset: int = 0) -> list[SourceMessage]:
+    return [SourceMessage(v, "mcr.source.x", 0, first_offset + i) for i, v in enumerate(values)]
 
 
 def _count(conn: psycopg.Connection[Any], table: str) -> int:
@@ -40,12 +40,12 @@ def test_events_of_a_new_record_in_one_batch_share_the_first_ones_person(
     mpi: psycopg.Connection[Any],
 ) -> None:
     """A patient event and the results after it in one batch get one new person, in order."""
-    routings = handle_batch(
+    dispatches = handle_batch(
         mpi, _consumed(patient_event(), result_event(), result_event()), weights=W
     )
-    assert [r.route for r in routings] == [Route.LINKED] * 3
-    assert len({r.person_id for r in routings}) == 1
-    assert [r.rule for r in routings][1:] == [KNOWN_RULE, KNOWN_RULE]
+    assert [r.destination for r in dispatches] == [Destination.LINKED] * 3
+    assert len({r.person_id for r in dispatches}) == 1
+    assert [r.rule for r in dispatches][1:] == [KNOWN_RULE, KNOWN_RULE]
     assert _count(mpi, "persons") == 1
 
 
@@ -74,8 +74,8 @@ def test_later_events_of_a_record_in_review_are_held_too(mpi: psycopg.Connection
     """When a record goes to review, its later events in the same batch are held as well."""
     handle_batch(mpi, _consumed(patient_event()), weights=W)
     odd = record(org="GP1", local_id="G7", birth_date=date(1950, 11, 20), sex="MALE")
-    routings = handle_batch(mpi, _consumed(patient_event(odd), result_event(odd)), weights=W)
-    assert [r.route for r in routings] == [Route.HELD, Route.HELD]
+    dispatches = handle_batch(mpi, _consumed(patient_event(odd), result_event(odd)), weights=W)
+    assert [r.destination for r in dispatches] == [Destination.HELD, Destination.HELD]
     assert _count(mpi, "held_events") == 2
 
 
@@ -85,13 +85,13 @@ def test_an_a40_merge_in_a_batch_moves_the_later_events_of_the_merged_record(
     """After a patient event merges H999, H999's later events in the batch go to the survivor."""
     old = record(local_id="H999", nhs_number=nhs_number.test_number(7), given_name="Ania")
     (old_routing,) = handle_batch(mpi, _consumed(patient_event(old)), weights=W)
-    routings = handle_batch(
+    dispatches = handle_batch(
         mpi,
         _consumed(result_event(old), patient_event(ANNA, merged=["H999"]), result_event(old)),
         weights=W,
     )
-    assert routings[0].person_id == old_routing.person_id
-    assert routings[2].person_id == routings[1].person_id != old_routing.person_id
+    assert dispatches[0].person_id == old_routing.person_id
+    assert dispatches[2].person_id == dispatches[1].person_id != old_routing.person_id
 
 
 def test_events_after_a_release_wait_behind_the_released_events(
@@ -107,46 +107,52 @@ def test_events_after_a_release_wait_behind_the_released_events(
         weights=W,
     )
     (later,) = handle_batch(mpi, _consumed(result_event(unverified), first_offset=3), weights=W)
-    assert held.route is Route.HELD
-    assert [(r.route, r.rule) for r in [*linking, later]] == [(Route.HELD, QUEUED_RULE)] * 3
+    assert held.destination is Destination.HELD
+    assert [(r.destination, r.rule) for r in [*linking, later]] == [
+        (Destination.HELD, QUEUED_RULE)
+    ] * 3
     waiting = outbox.to_forward(mpi)
     assert [w.event.offset for w in waiting] == [0, 1, 2, 3]
     assert len({w.person_id for w in waiting}) == 1
     outbox.mark_forwarded(mpi, [w.held_id for w in waiting])
     (direct,) = handle_batch(mpi, _consumed(result_event(unverified), first_offset=4), weights=W)
-    assert (direct.route, direct.person_id) == (Route.LINKED, waiting[0].person_id)
+    assert (direct.destination, direct.person_id) == (Destination.LINKED, waiting[0].person_id)
 
 
 def test_junk_is_dead_lettered_and_the_rest_of_the_batch_goes_on(
     mpi: psycopg.Connection[Any],
 ) -> None:
-    """An undecodable message in the middle of a batch is a DLQ routing; its neighbours link."""
-    routings = handle_batch(mpi, _consumed(patient_event(), b"junk", result_event()), weights=W)
-    assert [r.route for r in routings] == [Route.LINKED, Route.DLQ, Route.LINKED]
-    assert routings[1].reason is not None and routings[1].reason.startswith("CorruptEventError")
+    """An undecodable message in the middle of a batch is a DLQ dispatch; its neighbours link."""
+    dispatches = handle_batch(mpi, _consumed(patient_event(), b"junk", result_event()), weights=W)
+    assert [r.destination for r in dispatches] == [
+        Destination.LINKED,
+        Destination.DLQ,
+        Destination.LINKED,
+    ]
+    assert dispatches[1].reason is not None and dispatches[1].reason.startswith("CorruptEventError")
 
 
 def test_an_unexpected_error_dead_letters_that_event_only(
     mpi: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug hit by one event dead-letters it by error class; a database outage propagates."""
-    real = batch.route_decoded
+    real = batch.dispatch_decoded
 
     def flaky(conn: Any, item: Any, **kwargs: Any) -> Any:
         if item.record.local_id == "H666":
             raise KeyError("Kowalski")
         return real(conn, item, **kwargs)
 
-    monkeypatch.setattr(batch, "route_decoded", flaky)
+    monkeypatch.setattr(batch, "dispatch_decoded", flaky)
     values = (patient_event(record(local_id="H666")), patient_event())
-    routings = handle_batch(mpi, _consumed(*values), weights=W)
-    assert [r.route for r in routings] == [Route.DLQ, Route.LINKED]
-    assert routings[0].reason == "KeyError: unexpected error in identity"
+    dispatches = handle_batch(mpi, _consumed(*values), weights=W)
+    assert [r.destination for r in dispatches] == [Destination.DLQ, Destination.LINKED]
+    assert dispatches[0].reason == "KeyError: unexpected error in identity"
 
     def down(conn: Any, item: Any, **kwargs: Any) -> Any:
         raise psycopg.OperationalError("server closed the connection")
 
-    monkeypatch.setattr(batch, "route_decoded", down)
+    monkeypatch.setattr(batch, "dispatch_decoded", down)
     with pytest.raises(psycopg.OperationalError):
         handle_batch(mpi, _consumed(patient_event(record(local_id="H777"))), weights=W)
 
@@ -154,7 +160,7 @@ def test_an_unexpected_error_dead_letters_that_event_only(
 def test_a_batch_decides_like_one_event_at_a_time(
     mpi: psycopg.Connection[Any], pg_schema: str, stack: Any
 ) -> None:
-    """Routing a mixed sequence as one batch gives the same grouping as event by event."""
+    """Dispatch a mixed sequence as one batch gives the same grouping as event by event."""
     twin = record(local_id="H200", given_name="Maria", nhs_number=nhs_number.test_number(2))
     gp = record(org="E81001", local_id="G1", given_name="Ana")
     values = [
@@ -176,17 +182,17 @@ def test_a_batch_decides_like_one_event_at_a_time(
         ) as single:
             repository.migrate(single)
             one = [
-                handle_batch(single, [Consumed(v, "mcr.source.x", 0, i)], weights=W)[0]
+                handle_batch(single, [SourceMessage(v, "mcr.source.x", 0, i)], weights=W)[0]
                 for i, v in enumerate(values)
             ]
     finally:
         with psycopg.connect(stack.postgres_dsn, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{pg_schema}_one" CASCADE')
-    assert [r.route for r in batched] == [r.route for r in one]
+    assert [r.destination for r in batched] == [r.destination for r in one]
     assert _grouping(batched) == _grouping(one)
 
 
-def _grouping(routings: list[Any]) -> list[int | None]:
+def _grouping(dispatches: list[Any]) -> list[int | None]:
     """Person ids renamed by first appearance, so two MPIs' assignments compare."""
     names: dict[str, int] = {}
-    return [names.setdefault(r.person_id, len(names)) if r.person_id else None for r in routings]
+    return [names.setdefault(r.person_id, len(names)) if r.person_id else None for r in dispatches]

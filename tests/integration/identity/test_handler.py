@@ -1,4 +1,4 @@
-"""Routing of encoded source events against the real MPI (decode, resolve, A40, DLQ)."""
+"""Dispatch of encoded source events against the real MPI (decode, resolve, A40, DLQ)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from schemas.dead_letters import DeadLetter, dead_letter_headers
 from schemas.events import DLQ_REASON, PERSON_ID_HEADER, RECORD_TYPE_HEADER, SOURCE_OFFSET_HEADER
 from streams.identity import outbox, repository
-from streams.identity.batch import Consumed, handle_batch
-from streams.identity.handler import Route, dlq_headers
+from streams.identity.batch import SourceMessage, handle_batch
+from streams.identity.handler import STAGE, Destination
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
 
@@ -25,16 +26,18 @@ def mpi(pg_conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
 
 
 def _route(conn: psycopg.Connection[Any], value: bytes, offset: int = 7) -> Any:
-    (routing,) = handle_batch(conn, [Consumed(value, "mcr.source.patient", 2, offset)], weights=W)
-    return routing
+    (dispatch,) = handle_batch(
+        conn, [SourceMessage(value, "mcr.source.patient", 2, offset)], weights=W
+    )
+    return dispatch
 
 
 def test_patient_event_is_forwarded_with_person_headers(mpi: psycopg.Connection[Any]) -> None:
     """A decodable patient event goes to mcr.linked keyed by person, with source headers."""
-    routing = _route(mpi, patient_event())
-    headers = dict(routing.headers)
-    assert routing.route is Route.LINKED
-    assert headers[PERSON_ID_HEADER] == routing.person_id.encode()
+    dispatch = _route(mpi, patient_event())
+    headers = dict(dispatch.headers)
+    assert dispatch.destination is Destination.LINKED
+    assert headers[PERSON_ID_HEADER] == dispatch.person_id.encode()
     assert (headers[RECORD_TYPE_HEADER], headers[SOURCE_OFFSET_HEADER]) == (b"patient", b"7")
 
 
@@ -46,9 +49,12 @@ def test_result_after_patient_goes_to_the_same_person(mpi: psycopg.Connection[An
 
 def test_undecodable_bytes_go_to_the_dlq(mpi: psycopg.Connection[Any]) -> None:
     """Bytes that are not an event are routed to the DLQ with the error class as reason."""
-    routing = _route(mpi, b"not avro")
-    assert routing.route is Route.DLQ and routing.reason.startswith("CorruptEventError")
-    headers = dict(dlq_headers(routing.reason, topic="mcr.source.patient", partition=2, offset=7))
+    dispatch = _route(mpi, b"not avro")
+    assert dispatch.destination is Destination.DLQ and dispatch.reason.startswith(
+        "CorruptEventError"
+    )
+    letter = DeadLetter(b"not avro", None, [], "mcr.source.patient", 2, 7, dispatch.reason)
+    headers = dict(dead_letter_headers(letter, stage=STAGE))
     assert headers[DLQ_REASON].startswith(b"CorruptEventError")
 
 
@@ -56,9 +62,9 @@ def test_text_with_a_nul_character_is_a_dead_letter_alone(mpi: psycopg.Connectio
     """Valid Avro whose local id holds NUL (PostgreSQL text cannot) is dead-lettered in a batch
     whose other events are still linked."""
     values = [patient_event(), patient_event(record(local_id="H\x001")), result_event()]
-    consumed = [Consumed(v, "mcr.source.patient", 2, i) for i, v in enumerate(values)]
-    routes = [r.route for r in handle_batch(mpi, consumed, weights=W)]
-    assert routes == [Route.LINKED, Route.DLQ, Route.LINKED]
+    consumed = [SourceMessage(v, "mcr.source.patient", 2, i) for i, v in enumerate(values)]
+    destinations = [d.destination for d in handle_batch(mpi, consumed, weights=W)]
+    assert destinations == [Destination.LINKED, Destination.DLQ, Destination.LINKED]
 
 
 def test_review_holds_the_event_bytes(mpi: psycopg.Connection[Any]) -> None:
@@ -68,7 +74,7 @@ def test_review_holds_the_event_bytes(mpi: psycopg.Connection[Any]) -> None:
     _route(mpi, patient_event())
     odd = record(org="GP1", local_id="G7", birth_date=date(1950, 11, 20), sex="MALE")
     value = patient_event(odd)
-    assert _route(mpi, value).route is Route.HELD
+    assert _route(mpi, value).destination is Destination.HELD
     stored = mpi.execute("SELECT value FROM held_events").fetchone()[0]
     assert bytes(stored) == value and outbox.to_forward(mpi) == []
 

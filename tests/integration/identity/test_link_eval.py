@@ -16,8 +16,8 @@ from deploy.local import StackSettings
 from schemas import nhs_number
 from streams.identity import repository
 from streams.identity.cli import link_eval_command
-from streams.identity.linkeval import evaluate_on
-from streams.identity.records_file import LabelledRecord
+from streams.identity.offline.linkeval import evaluate_on
+from streams.identity.offline.records_file import LabelledRecord
 from streams.identity.weights import load
 from tests.integration.identity.fake1000 import convert
 from tests.unit.streams.identity.people import record

@@ -14,7 +14,7 @@ from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
 from streams.identity.matcher import Rule
 from streams.identity.outbox import RawEvent
-from streams.identity.resolver import Outcome, resolve
+from streams.identity.resolver import ResolutionOutcome, resolve
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, UNTRACED_ANNA, record, twin_of
 
@@ -56,7 +56,7 @@ def test_first_record_is_a_new_person_and_a_known_record_resolves_without_scorin
     """A new record makes a person; the same (org, local id) again resolves from the MPI."""
     first = resolve(mpi, ANNA, W)
     again = resolve(mpi, ANNA, W)
-    assert (first.outcome, first.decision) == (Outcome.FORWARD, LinkDecision.NEW_PERSON)
+    assert (first.outcome, first.decision) == (ResolutionOutcome.FORWARD, LinkDecision.NEW_PERSON)
     assert [c["kind"] for c in first.changes] == ["NEW_PERSON"]
     assert (again.person_id, again.rule, again.changes) == (
         first.person_id,
@@ -85,9 +85,9 @@ def test_review_holds_events_until_accepted(mpi: psycopg.Connection[Any]) -> Non
     held = resolve(mpi, odd, W, event=EVENT)
     later = resolve(mpi, Demographics(org="GP1", local_id="G7"), W, event=EVENT)
     assert (held.outcome, held.decision, later.outcome) == (
-        Outcome.HELD,
+        ResolutionOutcome.HELD,
         LinkDecision.REVIEW,
-        Outcome.HELD,
+        ResolutionOutcome.HELD,
     )
     assert outbox.to_forward(mpi) == []
     (item,) = reviews.list_reviews(mpi)
@@ -118,7 +118,7 @@ def test_header_only_event_of_unknown_patient_waits_for_demographics(
     )
     held = resolve(mpi, header_only, W, event=EVENT)
     linked = resolve(mpi, ANNA, W)
-    assert (held.outcome, held.rule) == (Outcome.HELD, "awaiting-demographics")
+    assert (held.outcome, held.rule) == (ResolutionOutcome.HELD, "awaiting-demographics")
     assert [r.person_id for r in outbox.to_forward(mpi)] == [linked.person_id]
 
 
@@ -134,7 +134,7 @@ def test_unverified_nhs_number_alone_never_links_to_its_holder(
     )
     held = resolve(mpi, header_only, W, event=EVENT)
     assert (held.outcome, held.person_id, held.rule) == (
-        Outcome.HELD,
+        ResolutionOutcome.HELD,
         None,
         "awaiting-demographics",
     )
@@ -200,7 +200,7 @@ def test_newly_verified_number_held_by_another_person_opens_a_recheck(
     assert untraced.decision is LinkDecision.NEW_PERSON and untraced.person_id != anna
     traced = record(UNTRACED_ANNA, nhs_number=ANNA.nhs_number, nhs_status=NhsStatus.VERIFIED)
     again = resolve(mpi, traced, W)
-    assert (again.outcome, again.person_id) == (Outcome.FORWARD, untraced.person_id)
+    assert (again.outcome, again.person_id) == (ResolutionOutcome.FORWARD, untraced.person_id)
     (item,) = _pending(mpi)
     assert (item.source_key, item.rule, item.candidate_person_id) == (
         "RD8:H9",

@@ -1,4 +1,4 @@
-"""A real `mcr identity worker` process on fresh topics and a fresh MPI schema: a small synthetic
+"""A real `mcr streams worker` process on fresh topics and a fresh MPI schema: a small synthetic
 region in, every event out on mcr.linked keyed by the right person, identity changes, the DLQ,
 and a clean shutdown that committed everything it read."""
 
@@ -28,7 +28,7 @@ from schemas.events import (
     PERSON_ID_HEADER,
     SourceEvent,
 )
-from streams.identity.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
 
 SEED = 11
 PEOPLE = 24
@@ -85,18 +85,19 @@ def _publish(box: Sandbox, events: list[SourceEvent]) -> None:
     from confluent_kafka import Producer
 
     config = PublisherConfig(
-        bootstrap_servers=box.settings.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
+        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
     )
     with Publisher(config) as publisher:
         publisher.publish_all(events)
-    producer = Producer({"bootstrap.servers": box.settings.kafka_bootstrap})
+    producer = Producer({"bootstrap.servers": box.kafka_bootstrap})
     producer.produce(box.settings.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
     assert producer.flush(30) == 0
 
 
 def _held(box: Sandbox) -> list[bytes]:
     with psycopg.connect(
-        box.settings.postgres_dsn, options=f"-c search_path={box.settings.schema}"
+        box.settings.postgres_dsn.get_secret_value(),
+        options=f"-c search_path={box.settings.schema_name}",
     ) as conn:
         rows = conn.execute("SELECT value FROM held_events WHERE forwarded_at IS NULL")
         return [bytes(r[0]) for r in rows]
@@ -104,7 +105,8 @@ def _held(box: Sandbox) -> list[bytes]:
 
 def _published_changes(box: Sandbox) -> int:
     with psycopg.connect(
-        box.settings.postgres_dsn, options=f"-c search_path={box.settings.schema}"
+        box.settings.postgres_dsn.get_secret_value(),
+        options=f"-c search_path={box.settings.schema_name}",
     ) as conn:
         row = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
         return int(row.fetchone()[0])
@@ -114,7 +116,7 @@ def _offsets(box: Sandbox) -> tuple[dict[tuple[str, int], int], dict[tuple[str, 
     """The worker group's committed offset and the end offset of every source partition."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": box.settings.kafka_bootstrap, "group.id": box.app_id})
+    consumer = Consumer({"bootstrap.servers": box.kafka_bootstrap, "group.id": box.app_id})
     try:
         metadata = consumer.list_topics(timeout=30).topics
         parts = [

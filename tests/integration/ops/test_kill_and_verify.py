@@ -133,7 +133,7 @@ def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_l
     """Streams worker killed a second into the traffic, record worker two seconds later, both
     restarted at once: after catching up, the index equals what the log says."""
     base = {**os.environ, **FAUST_ENV}
-    streams = _Process(["identity", "worker"], space.identity_env(base), tmp_path / "streams")
+    streams = _Process(["streams", "worker"], space.identity_env(base), tmp_path / "streams")
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
     events = region_events(EVENTS, seed=16).events
     traffic = _Traffic(space, events)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from deploy.local import StackSettings
 from producers.cli import app
+from producers.sdk import sources
 from schemas.codec import decode
 from tests.integration.kafka_reading import message_count, read_topic
 from tests.unit.producers.sdk import stub_adapters
@@ -24,8 +24,7 @@ def local_broker(stack: StackSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads its broker from MCR_KAFKA_BOOTSTRAP; point it at the test stack."""
     monkeypatch.setenv("MCR_KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
     monkeypatch.setenv("MCR_PRODUCER_LINGER_MS", "5")
-    fhir, _ = stub_adapters.fhir_module(with_xml=False)
-    monkeypatch.setitem(sys.modules, "producers.fhir", fhir)
+    monkeypatch.setattr(sources, "events_from_fhir", stub_adapters.fhir_stub)
 
 
 def test_produce_sends_valid_events_and_exits_zero(

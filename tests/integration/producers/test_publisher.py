@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
+from mcr.core.settings import replace
 from producers.sdk import (
     ConfigError,
     DeliveryReport,

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from confluent_kafka import Consumer, Producer
 from opensearchpy import OpenSearch
 
 from deploy.local import StackSettings
+from mcr.core.settings import replace
 from projections.record.ids import template_name
 from projections.record.runner import RecordWorker
 from projections.record.settings import RecordSettings

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from consumers.ops.rebuild import rebuild_record
 from projections.record.cli import app
-from projections.record.commands import PurgePerson, purge_message
 from projections.record.indices import alias_indices
 from projections.record.settings import RecordSettings
+from schemas.commands import PurgePerson, purge_message
 from tests.integration.projections.conftest import (
     RunningWorker,
     all_documents,

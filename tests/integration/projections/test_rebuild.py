@@ -161,7 +161,7 @@ def test_rebuild_command_reports_and_drop_old_removes_the_previous_version(
     old_index = alias_indices(opensearch_client, settings.alias)[0]
     env = {
         "MCR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "MCR_OPENSEARCH_URL": settings.opensearch_url,
+        "MCR_OPENSEARCH_URL": settings.opensearch_url.get_secret_value(),
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,
         "COLUMNS": "200",
@@ -186,7 +186,7 @@ def test_rebuild_never_brings_back_what_a_purge_removed_after_a_merge(
 ) -> None:
     """Live: L2's items, then merge of PERSON-2 into PERSON-1, then PERSON-1 purged. A rebuild
     from the log must end with nothing of PERSON-1, including the merged-in items."""
-    from projections.record.commands import PurgePerson, purge_message
+    from schemas.commands import PurgePerson, purge_message
 
     settings = record_settings
     own = [linked(result_event(local_patient_id="L1", source_record_id="A"), "PERSON-1")]

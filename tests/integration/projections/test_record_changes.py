@@ -13,10 +13,10 @@ from opensearchpy import OpenSearch
 from opensearchpy import exceptions as os_errors
 
 from projections.record.bulk import BulkOp
-from projections.record.commands import PurgePerson, purge_message
 from projections.record.errors import TransientWriteError
 from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
+from schemas.commands import PurgePerson, purge_message
 from tests.integration.projections.conftest import (
     RunningWorker,
     all_documents,

@@ -25,7 +25,7 @@ def test_run_projects_until_sigterm_then_commits_and_exits_cleanly(
     env = {
         **os.environ,
         "MCR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "MCR_OPENSEARCH_URL": settings.opensearch_url,
+        "MCR_OPENSEARCH_URL": settings.opensearch_url.get_secret_value(),
         "MCR_RECORD_SOURCE_TOPIC": settings.source_topic,
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,

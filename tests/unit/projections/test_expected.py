@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from projections.record.commands import PurgePerson, purge_message
 from projections.record.expected import (
     ExpectedRecord,
     IndexedDoc,
@@ -15,6 +14,7 @@ from projections.record.expected import (
     purge_covers,
 )
 from projections.record.messages import RawMessage
+from schemas.commands import PurgePerson, purge_message
 from tests.unit.projections.builders import (
     T0,
     identity_change,

@@ -10,9 +10,9 @@ import structlog
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
 from projections.record.bulk import ItemFailure
-from projections.record.commands import PurgePerson, PurgeReceipt, purge_message
 from projections.record.messages import RawMessage
 from projections.record.pipeline import RecordPipeline
+from schemas.commands import PurgePerson, PurgeReceipt, purge_message
 from tests.unit.projections.builders import (
     consent_event,
     identity_change,

@@ -32,7 +32,10 @@ def test_environment_overrides() -> None:
 
     assert (settings.port, settings.host, settings.alias) == (9001, "127.0.0.2", "t-rec")
     assert (settings.consent_schema, settings.audit_schema) == ("c1", "a1")
-    assert (settings.postgres_dsn, settings.opensearch_url) == (
+    assert (
+        settings.postgres_dsn.get_secret_value(),
+        settings.opensearch_url.get_secret_value(),
+    ) == (
         "postgresql://u@h:1/db",
         "http://h:2",
     )

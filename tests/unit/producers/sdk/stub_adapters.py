@@ -6,7 +6,6 @@ input yields; the real adapters are tested by their own packages.
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 from producers.model import AdapterResult, Rejection
@@ -41,21 +40,3 @@ def parse_xml_stub(text: str) -> dict[str, Any]:
     """Stand-in FHIR XML parser: ``<Bundle n="2"/>`` becomes a bundle of two valid entries."""
     count = int(text.split('n="')[1].split('"', maxsplit=1)[0])
     return {"entry": [{}] * count}
-
-
-def fhir_module(*, with_xml: bool) -> tuple[types.ModuleType, types.ModuleType | None]:
-    """Modules standing in for ``producers.fhir`` (and ``producers.fhir.xml`` if asked)."""
-    fhir = types.ModuleType("producers.fhir")
-    fhir.events_from_fhir = fhir_stub  # type: ignore[attr-defined]
-    if not with_xml:
-        return fhir, None
-    xml = types.ModuleType("producers.fhir.xml")
-    xml.parse_fhir_xml = parse_xml_stub  # type: ignore[attr-defined]
-    return fhir, xml
-
-
-def hl7v2_module() -> types.ModuleType:
-    """A module standing in for ``producers.hl7v2``."""
-    hl7v2 = types.ModuleType("producers.hl7v2")
-    hl7v2.events_from_hl7v2 = hl7_stub  # type: ignore[attr-defined]
-    return hl7v2

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from producers.cli import app
+from producers.sdk import sources
 from tests.unit.producers.sdk import stub_adapters
 
 runner = CliRunner()
@@ -17,10 +17,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def fhir_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The stand-in FHIR adapter is what ``producers.fhir`` resolves to (no XML parser)."""
-    fhir, _ = stub_adapters.fhir_module(with_xml=False)
-    monkeypatch.setitem(sys.modules, "producers.fhir", fhir)
-    monkeypatch.setitem(sys.modules, "producers.fhir.xml", None)
+    """The stand-in FHIR adapter is what the FHIR reader maps with (the real XML parser)."""
+    monkeypatch.setattr(sources, "events_from_fhir", stub_adapters.fhir_stub)
 
 
 def cells(output: str, label: str) -> list[str]:
@@ -56,7 +54,7 @@ def test_dry_run_of_clean_folder_exits_zero(tmp_path: Path) -> None:
 def test_rejections_are_listed_and_exit_two(tmp_path: Path) -> None:
     """Adapter and validation rejections are printed with location and reason; exit code 2."""
     bundle(tmp_path, "a.json", [{}, "bad", {"nhs_number": "9990000017"}])
-    (tmp_path / "c.xml").write_text("<Bundle/>", encoding="utf-8")
+    (tmp_path / "c.xml").write_text("<Bundle", encoding="utf-8")
     result = runner.invoke(app, ["fhir", str(tmp_path), "--org", "RXX01", "--dry-run"])
     assert result.exit_code == 2, result.output
     assert "a.json: Bundle.entry[1]" in result.output
@@ -64,16 +62,13 @@ def test_rejections_are_listed_and_exit_two(tmp_path: Path) -> None:
     assert "a.json: event 1 (result)" in result.output
     assert "result.header.nhs_number: fails the Modulus 11" in result.output
     assert "c.xml: file" in result.output
-    assert "FHIR XML not supported" in result.output
+    assert "FhirXmlError: document: not well-formed XML" in result.output
 
 
-def test_xml_files_use_the_xml_parser_when_present(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With producers.fhir.xml available, .xml files are parsed and their events validated."""
-    fhir, xml = stub_adapters.fhir_module(with_xml=True)
-    monkeypatch.setitem(sys.modules, "producers.fhir", fhir)
-    monkeypatch.setitem(sys.modules, "producers.fhir.xml", xml)
+@pytest.mark.usefixtures("fhir_adapter")
+def test_xml_files_use_the_xml_parser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """.xml files are parsed by the FHIR XML parser and their events validated."""
+    monkeypatch.setattr(sources, "parse_fhir_xml", stub_adapters.parse_xml_stub)
     (tmp_path / "c.xml").write_text('<Bundle n="4"/>', encoding="utf-8")
     result = runner.invoke(app, ["fhir", str(tmp_path), "--org", "RXX01", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -84,21 +79,13 @@ def test_hl7v2_reads_only_hl7_files_in_folders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """hl7v2 picks .hl7 files from a folder (two messages in one file count twice)."""
-    monkeypatch.setitem(sys.modules, "producers.hl7v2", stub_adapters.hl7v2_module())
+    monkeypatch.setattr(sources, "events_from_hl7v2", stub_adapters.hl7_stub)
     (tmp_path / "a.hl7").write_text("MSH|1\rPID|\rMSH|2\rPID|", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("MSH|", encoding="utf-8")
     result = runner.invoke(app, ["hl7v2", str(tmp_path), "--org", "RXX01", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert cells(result.output, "files read") == ["files read", "1"]
     assert cells(result.output, "patient") == ["patient", "2"]
-
-
-def test_missing_adapter_exits_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the adapter module lacks its entry point, the command says so and exits 1."""
-    monkeypatch.setitem(sys.modules, "producers.hl7v2", stub_adapters.types.ModuleType("x"))
-    result = runner.invoke(app, ["hl7v2", str(tmp_path), "--org", "RXX01", "--dry-run"])
-    assert result.exit_code == 1
-    assert "adapter not available" in result.output
 
 
 @pytest.mark.usefixtures("fhir_adapter")

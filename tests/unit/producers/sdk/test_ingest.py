@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from producers.model import AdapterResult, Rejection
+from producers.sdk import sources
 from producers.sdk.ingest import IngestSummary, collect_files, ingest
-from producers.sdk.sources import XML_NOT_SUPPORTED, read_fhir_file, read_hl7v2_file
+from producers.sdk.sources import read_fhir_file, read_hl7v2_file
 from tests.unit.producers.sdk import stub_adapters
 from tests.unit.producers.sdk.stub_adapters import fhir_stub, hl7_stub
 
@@ -62,19 +62,11 @@ def test_fhir_reader_rejects_unusable_files(
     assert (result.events, result.rejections) == ([], [Rejection("file", reason)])
 
 
-def test_xml_without_a_parser_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without producers.fhir.xml, an .xml file is one rejection: FHIR XML not supported."""
-    monkeypatch.setitem(sys.modules, "producers.fhir.xml", None)
-    result = read_fhir(write(tmp_path, "a.xml", "<Patient/>"))
-    assert (result.events, result.rejections) == ([], [Rejection("file", XML_NOT_SUPPORTED)])
-
-
 def test_xml_errors_from_the_parser_are_rejections(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With an XML parser installed, its error becomes a rejection; events flow otherwise."""
-    _, xml = stub_adapters.fhir_module(with_xml=True)
-    monkeypatch.setitem(sys.modules, "producers.fhir.xml", xml)
+    """The XML parser's error becomes a rejection; events flow otherwise."""
+    monkeypatch.setattr(sources, "parse_fhir_xml", stub_adapters.parse_xml_stub)
     good = read_fhir(write(tmp_path, "a.xml", '<Bundle n="2"/>'))
     bad = read_fhir(write(tmp_path, "b.xml", "<Bundle/>"))
     assert (len(good.events), good.rejections) == (2, [])

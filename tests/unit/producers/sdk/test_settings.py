@@ -62,15 +62,15 @@ def test_librdkafka_config_is_idempotent_with_acks_all() -> None:
         ({"MCR_PRODUCER_LINGER_MS": "soon"}, "MCR_PRODUCER_LINGER_MS: expected a whole number"),
         (
             {"MCR_PRODUCER_COMPRESSION": "brotli"},
-            "compression: expected one of none, gzip, snappy, lz4, zstd",
+            "MCR_PRODUCER_COMPRESSION: expected one of none, gzip, snappy, lz4, zstd",
         ),
-        ({"MCR_PRODUCER_BATCH_BYTES": "0"}, "batch_size_bytes: must be at least 1"),
-        ({"MCR_PRODUCER_LINGER_MS": "-1"}, "linger_ms and queue_full_wait_s: must not be negative"),
-        ({"MCR_KAFKA_BOOTSTRAP": " "}, "bootstrap_servers: must not be empty"),
+        ({"MCR_PRODUCER_BATCH_BYTES": "0"}, "MCR_PRODUCER_BATCH_BYTES: must be at least 1"),
+        ({"MCR_PRODUCER_LINGER_MS": "-1"}, "MCR_PRODUCER_LINGER_MS: must not be negative"),
+        ({"MCR_KAFKA_BOOTSTRAP": " "}, "MCR_KAFKA_BOOTSTRAP: must not be empty"),
     ],
 )
 def test_bad_settings_raise_config_error(environ: dict[str, str], message: str) -> None:
-    """A malformed variable stops start-up with ConfigError naming the setting."""
+    """A malformed variable stops start-up with ConfigError naming the variable and the rule."""
     with pytest.raises(ConfigError) as caught:
         PublisherConfig.from_env(environ)
     assert str(caught.value) == message

@@ -10,7 +10,11 @@ from streams.consent.settings import ConsentSettings
 def test_defaults_and_topics_follow_the_prefix() -> None:
     """With a prefix every topic moves; the schema defaults to 'consent'."""
     settings = ConsentSettings.from_env({"MCR_TOPIC_PREFIX": "t1."})
-    assert (settings.schema, settings.batch_size, settings.batch_within_ms) == ("consent", 500, 50)
+    assert (settings.schema_name, settings.batch_size, settings.batch_within_ms) == (
+        "consent",
+        500,
+        50,
+    )
     assert (settings.linked_topic, settings.changes_topic, settings.shared_topic) == (
         "t1.mcr.linked",
         "t1.mcr.identity.changes",
@@ -21,8 +25,8 @@ def test_defaults_and_topics_follow_the_prefix() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"MCR_CONSENT_BATCH": "many"}, "MCR_CONSENT_BATCH and MCR_CONSENT_BATCH_WITHIN_MS"),
-        ({"MCR_CONSENT_BATCH": "0"}, "at least 1"),
+        ({"MCR_CONSENT_BATCH": "many"}, "MCR_CONSENT_BATCH: expected a whole number"),
+        ({"MCR_CONSENT_BATCH": "0"}, "MCR_CONSENT_BATCH: must be at least 1"),
         ({"MCR_CONSENT_SCHEMA": "Consent;drop"}, "MCR_CONSENT_SCHEMA"),
     ],
 )

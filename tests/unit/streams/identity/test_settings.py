@@ -10,11 +10,7 @@ from streams.identity.settings import DEFAULT_DSN, IdentitySettings
 def test_defaults_are_loopback() -> None:
     """Without variables, the local stack's loopback addresses are used."""
     settings = IdentitySettings.from_env({})
-    assert (settings.postgres_dsn, settings.schema, settings.kafka_bootstrap) == (
-        DEFAULT_DSN,
-        "mpi",
-        "127.0.0.1:9092",
-    )
+    assert (settings.postgres_dsn.get_secret_value(), settings.schema_name) == (DEFAULT_DSN, "mpi")
 
 
 def test_repr_masks_the_password() -> None:
@@ -56,7 +52,7 @@ def test_without_a_prefix_the_topics_are_the_contract_names() -> None:
     [
         ({"MCR_TOPIC_PREFIX": "t 1"}, "MCR_TOPIC_PREFIX"),
         ({"MCR_IDENTITY_BATCH": "0"}, "MCR_IDENTITY_BATCH"),
-        ({"MCR_IDENTITY_BATCH": "many"}, "whole numbers"),
+        ({"MCR_IDENTITY_BATCH": "many"}, "MCR_IDENTITY_BATCH: expected a whole number"),
         ({"MCR_IDENTITY_BATCH_WITHIN_MS": "-5"}, "MCR_IDENTITY_BATCH_WITHIN_MS"),
     ],
 )

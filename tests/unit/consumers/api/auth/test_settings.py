@@ -52,7 +52,7 @@ def test_any_oidc_issuer_is_configuration_alone() -> None:
             {"MCR_AUTH_ISSUER": "ftp://127.0.0.1/realms/mcr"},
             "MCR_AUTH_ISSUER: expected an https URL",
         ),
-        ({"MCR_AUTH_ISSUER": "https://u:p@idp.example/"}, "MCR_AUTH_ISSUER: expected no query"),
+        ({"MCR_AUTH_ISSUER": "https://u:p@idp.example/"}, "MCR_AUTH_ISSUER: expected an https URL"),
         ({"MCR_AUTH_AUDIENCE": " "}, "MCR_AUTH_AUDIENCE"),
         ({"MCR_AUTH_ALGORITHMS": "RS256,HS256"}, "MCR_AUTH_ALGORITHMS"),
         ({"MCR_AUTH_ALGORITHMS": "none"}, "MCR_AUTH_ALGORITHMS"),

@@ -23,8 +23,8 @@ from consumers.ops.bench.outcomes import (
     kept_back_reason,
     withheld_items,
 )
-from projections.record.commands import PurgePerson, purge_message
 from schemas import codec
+from schemas.commands import PurgePerson, purge_message
 from schemas.events import (
     DLQ_OFFSET,
     DLQ_PARTITION,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mcr.bench_report import flatten, render_markdown
+from consumers.ops.bench.markdown import flatten, render_markdown
 
 
 def test_flatten_keeps_leaves_in_order_with_dotted_names() -> None:

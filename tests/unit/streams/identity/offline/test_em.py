@@ -7,7 +7,7 @@ import random
 import pytest
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
-from streams.identity.em import estimate, make_monotone
+from streams.identity.offline.em import estimate, make_monotone
 from streams.identity.scoring import LevelProbabilities
 from streams.identity.weights import starting_weights
 

@@ -6,9 +6,9 @@ medications, encounters and consents that follow them, as a real feed does.
 
 - ``resolver``: :func:`batch.handle_batch` in batches of ``batch_size`` on a throwaway MPI
   schema. The first pass meets every identity for the first time (``new``); the second pass
-  routes the same events again, so every record is known (``known``).
+  dispatches the same events again, so every record is known (``known``).
 - ``live`` (when ``live`` is true): the same two passes end to end through a real
-  ``mcr identity worker`` process in a sandbox (fresh topics, schema, consumer group): the
+  ``mcr streams worker`` process in a sandbox (fresh topics, schema, consumer group): the
   events are published first, then the worker drains the backlog from the source topics to
   ``mcr.linked``; the rate is linked events over the span of their Kafka timestamps, so
   worker start-up is not counted. The worker is restarted between passes.
@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from streams.identity.batch import Consumed, handle_batch
+from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import throwaway_schema
-from streams.identity.handler import Route
+from streams.identity.handler import Destination
 from streams.identity.weights import load
 
 __all__ = ["run_identity_bench"]
@@ -54,16 +54,16 @@ def run_identity_bench(
         "resolver": _resolver_passes(values, postgres_dsn, batch_size),
     }
     if live:
-        from streams.identity.live_bench import live_passes  # noqa: PLC0415 (Kafka stays lazy)
+        from consumers.ops.bench.identity_live import live_passes  # noqa: PLC0415 (Kafka stays lazy)
 
         result["live"] = live_passes(region, bootstrap=bootstrap, dsn=postgres_dsn)
     return result
 
 
-def _batches(values: Sequence[bytes], size: int) -> Iterator[list[Consumed]]:
+def _batches(values: Sequence[bytes], size: int) -> Iterator[list[SourceMessage]]:
     for start in range(0, len(values), size):
         chunk = values[start : start + size]
-        yield [Consumed(v, "bench", 0, start + i) for i, v in enumerate(chunk)]
+        yield [SourceMessage(v, "bench", 0, start + i) for i, v in enumerate(chunk)]
 
 
 def _resolver_passes(values: Sequence[bytes], dsn: str, batch_size: int) -> dict[str, Any]:
@@ -74,13 +74,15 @@ def _resolver_passes(values: Sequence[bytes], dsn: str, batch_size: int) -> dict
             routes: Counter[str] = Counter()
             started = time.perf_counter()
             for batch in _batches(values, batch_size):
-                routes.update(r.route.value for r in handle_batch(conn, batch, weights=weights))
+                routes.update(
+                    r.destination.value for r in handle_batch(conn, batch, weights=weights)
+                )
             seconds = time.perf_counter() - started
             passes[name] = _rate(len(values), seconds) | {"routes": dict(routes)}
         row = conn.execute("SELECT count(*), count(DISTINCT person_id) FROM source_records")
         records, persons = row.fetchone() or (0, 0)
     passes["records"], passes["persons"] = int(records), int(persons)
-    passes["held_first_pass"] = passes["new"]["routes"].get(Route.HELD.value, 0)
+    passes["held_first_pass"] = passes["new"]["routes"].get(Destination.HELD.value, 0)
     return passes
 
 

@@ -4,29 +4,33 @@ The same steps as ``faust -A streams.app:app worker``: finalise the app, import 
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
 commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
 the stages' database pools (their connections end cleanly) before the process exits. One
-worker runs every stage of ``streams.app`` (identity, then consent).
-Configuration is the environment's (``IdentitySettings``, ``MCR_STREAMS_APP_ID``, and faust's
-own ``APP_DATADIR`` for its data directory).
+worker runs every stage of ``streams.app`` (identity, then consent): ``mcr streams worker``.
+Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
+and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from streams.settings import WorkerSettings
+
 __all__ = ["execute", "run_worker"]
 
 
-def run_worker(*, loglevel: str = "warn") -> NoReturn:
-    """Run the stream processors until stopped; exits the process (SystemExit)."""
+def run_worker(settings: WorkerSettings, *, loglevel: str = "warn") -> NoReturn:
+    """Run the stream processors on ``settings`` until stopped; exits the process
+    (SystemExit)."""
     import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
 
-    from streams.app import app  # noqa: PLC0415
+    from streams.app import configure  # noqa: PLC0415
 
+    app = configure(settings)
     app.finalize()
     app.worker_init()
     app.discover()
     app.worker_init_post_autodiscover()
-    # Keep the process's logging (mcr.logging: PHI allowlist, scrubbed library records)
+    # Keep the process's logging (mcr.core.logging: PHI allowlist, scrubbed library records)
     # instead of letting faust replace the root handlers with its own.
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which

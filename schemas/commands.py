@@ -1,4 +1,5 @@
-"""Commands on the projection's source topic, and the receipts they leave. Pure.
+"""Commands on the projection's source topic, and the receipts they leave: the pipeline-wide
+wire format the consent stage sends and the record projection reads. Pure.
 
 A purge removes projected documents; the consent stage sends it. Its ``scope`` says which:
 
@@ -35,10 +36,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from projections.dlq import Headers
-from projections.record.documents import iso_instant
-from projections.record.errors import CommandError
+from schemas.dead_letters import Headers
+from schemas.errors import CommandError
 from schemas.events import PERSON_ID_HEADER
+from schemas.instants import iso_instant
 
 __all__ = [
     "COMMAND_HEADER",

@@ -9,7 +9,7 @@ import pytest
 
 from streams.identity.demographics import NhsStatus
 from streams.identity.errors import RecordsFileError
-from streams.identity.records_file import read_records
+from streams.identity.offline.records_file import read_records
 
 HEADER = (
     "record_id,source,truth_id,nhs_number,given_name,family_name,birth_date,sex,postcode,address"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.identity.evaluation import pairwise_quality
+from streams.identity.offline.evaluation import pairwise_quality
 
 TRUTH = {"a": "1", "b": "1", "c": "1", "d": "2", "e": "2"}  # 3 + 1 = 4 true pairs
 

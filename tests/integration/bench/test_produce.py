@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from consumers.ops.bench.produce import run_produce_bench, synthetic_events
 from deploy.local import StackSettings
-from producers.bench import run_produce_bench, synthetic_events
 from producers.sdk import event_problems
 from schemas.events import RecordType
 

@@ -15,10 +15,10 @@ from typing import Any
 import psycopg
 
 from streams.identity.connections import throwaway_schema
-from streams.identity.evaluation import PairwiseQuality, pairwise_quality
 from streams.identity.normalise import profile
-from streams.identity.records_file import LabelledRecord
-from streams.identity.resolver import Outcome, resolve
+from streams.identity.offline.evaluation import PairwiseQuality, pairwise_quality
+from streams.identity.offline.records_file import LabelledRecord
+from streams.identity.resolver import ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 
 __all__ = ["EvalReport", "evaluate", "evaluate_on"]
@@ -78,7 +78,7 @@ def evaluate_on(
     for record in records:
         resolution = resolve(conn, record.demographics, weights, looked_up=True)
         key = record.demographics.source_key
-        if resolution.outcome is Outcome.HELD or resolution.person_id is None:
+        if resolution.outcome is ResolutionOutcome.HELD or resolution.person_id is None:
             review += 1
             assigned[key] = f"held:{key}"
         else:

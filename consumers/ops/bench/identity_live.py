@@ -1,4 +1,4 @@
-"""The live half of the identity benchmark: a real ``mcr identity worker`` draining a backlog.
+"""The live half of the identity benchmark: a real ``mcr streams worker`` draining a backlog.
 
 Each pass publishes the events to a sandbox's source topics (not timed), starts a worker,
 and waits until every event is either on ``mcr.linked`` or held in the MPI. The rate is the
@@ -15,7 +15,7 @@ from typing import Any
 from producers.sdk import Publisher, PublisherConfig
 from schemas.events import SourceEvent
 from streams.identity.connections import connect
-from streams.identity.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
 
 __all__ = ["live_passes"]
 
@@ -42,14 +42,16 @@ def live_passes(
 
 def _publish(events: Sequence[SourceEvent], box: Sandbox) -> None:
     config = PublisherConfig(
-        bootstrap_servers=box.settings.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
+        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
     )
     with Publisher(config, validate=False) as publisher:
         publisher.publish_all(events)
 
 
 def _held(box: Sandbox) -> int:
-    with connect(box.settings.postgres_dsn, box.settings.schema, create=False) as conn:
+    with connect(
+        box.settings.postgres_dsn.get_secret_value(), box.settings.schema_name, create=False
+    ) as conn:
         row = conn.execute("SELECT count(*) FROM held_events WHERE forwarded_at IS NULL")
         return int((row.fetchone() or (0,))[0])
 

@@ -4,7 +4,7 @@
 ``mcr.linked``, ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``), its own
 schema (the MPI's and the consent stage's tables) and consumer group, and removes them
 afterwards (with faust's internal topics and the worker's consumer group).
-:func:`running_worker` runs ``mcr identity worker`` on them as a child process and stops it
+:func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
 """
@@ -34,7 +34,7 @@ from streams.identity.settings import IdentitySettings
 __all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
 
 STOP_TIMEOUT_S = 60.0
-_WORKER = ("-m", "mcr", "identity", "worker")
+_WORKER = ("-m", "mcr", "streams", "worker")
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,16 @@ class Sandbox:
     settings: IdentitySettings
     app_id: str
     datadir: Path
+    kafka_bootstrap: str
 
     def env(self) -> dict[str, str]:
         """The process environment pointing a worker (and producers) at this sandbox."""
         return {
             **os.environ,
-            "MCR_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
-            "MCR_POSTGRES_DSN": self.settings.postgres_dsn,
-            "MCR_IDENTITY_SCHEMA": self.settings.schema,
-            "MCR_CONSENT_SCHEMA": self.settings.schema,
+            "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
+            "MCR_CONSENT_SCHEMA": self.settings.schema_name,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
             "APP_DATADIR": str(self.datadir),
@@ -91,19 +92,19 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
-        schema=f"mcr_sandbox_{tag}",
-        kafka_bootstrap=bootstrap,
+        schema_name=f"mcr_sandbox_{tag}",
         topic_prefix=f"sandbox.{tag}.",
     )
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", Path(tempfile.mkdtemp(prefix="mcr-sandbox-")))
+    datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, bootstrap)
     try:
         ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
-        connect(postgres_dsn, settings.schema).close()
+        connect(postgres_dsn, settings.schema_name).close()
         yield box
     finally:
         _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema}" CASCADE')
+            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)
 
 
@@ -111,7 +112,7 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
 def running_worker(
     box: Sandbox, *, log: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``mcr identity worker`` on ``box`` until the block ends, then SIGTERM and wait for it
+    """``mcr streams worker`` on ``box`` until the block ends, then SIGTERM and wait for it
     to exit (killed after :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
     process = subprocess.Popen(
         [sys.executable, *_WORKER],

@@ -13,8 +13,8 @@ from typing import Any
 
 import typer
 
+from consumers.ops.bench.markdown import machine_facts, render_markdown
 from deploy.local.settings import StackSettings
-from mcr.bench_report import machine_facts, render_markdown
 
 app = typer.Typer(
     help="Benchmarks (JSON output; `all` writes docs/benchmarks.md).", no_args_is_help=True
@@ -24,7 +24,7 @@ EVENTS = typer.Option(50_000, "--events", help="How many synthetic events.")
 
 
 def _produce(events: int) -> dict[str, Any]:
-    from producers.bench import run_produce_bench  # noqa: PLC0415 - each bench loads its own stack code
+    from consumers.ops.bench.produce import run_produce_bench  # noqa: PLC0415 - each bench loads its own stack code
 
     return run_produce_bench(events=events, bootstrap=StackSettings.from_env().kafka_bootstrap)
 
@@ -36,11 +36,11 @@ def _e2e(events: int, **options: Any) -> dict[str, Any]:
 
 
 def _identity(events: int) -> dict[str, Any]:
-    from streams.identity.bench import run_identity_bench  # noqa: PLC0415
+    from consumers.ops.bench.identity import run_identity_bench  # noqa: PLC0415
     from streams.identity.settings import IdentitySettings  # noqa: PLC0415
 
     settings = StackSettings.from_env()
-    dsn = IdentitySettings.from_env().postgres_dsn
+    dsn = IdentitySettings.from_env().postgres_dsn.get_secret_value()
     return run_identity_bench(events=events, bootstrap=settings.kafka_bootstrap, postgres_dsn=dsn)
 
 

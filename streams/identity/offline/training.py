@@ -14,8 +14,8 @@ from itertools import combinations
 from streams.identity.blocking import blocking_keys
 from streams.identity.comparison import Comparison, compare
 from streams.identity.demographics import Demographics
-from streams.identity.em import estimate
 from streams.identity.normalise import profile
+from streams.identity.offline.em import estimate
 from streams.identity.scoring import MatchWeights
 
 __all__ = ["blocked_pairs", "random_pairs", "train"]

@@ -8,7 +8,7 @@ import logging
 import pytest
 import structlog
 
-from mcr.logging import (
+from mcr.core.logging import (
     ALLOWED_KEYS,
     configure_logging,
     drop_unlisted_keys,

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from confluent_kafka.admin import AdminClient
 
+from consumers.ops.bench.identity import run_identity_bench
 from deploy.local import StackSettings
-from streams.identity.bench import run_identity_bench
 
 EVENTS = 600
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from projections.record.commands import (
+from projections.record.errors import CommandError
+from schemas.commands import (
     PurgePerson,
     PurgeReceipt,
     PurgeScope,
@@ -16,7 +17,6 @@ from projections.record.commands import (
     purge_message,
     receipt_message,
 )
-from projections.record.errors import CommandError
 
 
 def test_purge_message_round_trips() -> None:

@@ -1,0 +1,140 @@
+"""Where the audit chain's anchors live: a Kafka topic kept forever. Thin I/O.
+
+:class:`AnchorPublisher` sends the head of the service's audit log, signed, every
+``interval_s`` when it has moved (and once at start and at stop), from a background thread, so
+a request never waits for Kafka. :func:`read_anchors` reads every anchor of one audit schema
+back for ``mcr audit verify``. The topic is created with ``retention.ms=-1`` and
+``cleanup.policy=delete``: never compacted, never expired. In a deployment only the query
+service's principal may write to it (Kafka ACLs).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
+from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic: not in __all__
+    AdminClient,
+    NewTopic,
+)
+
+from consumers.api.anchors import Anchor, parse_anchor, sign_anchor
+from consumers.api.chain import ChainedRow
+from consumers.api.errors import AuditError
+from mcr.core.logging import get_logger
+
+__all__ = ["AnchorPublisher", "ensure_anchor_topic", "read_anchors"]
+
+TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+READ_TIMEOUT_S = 60.0
+log = get_logger(__name__)
+
+
+def ensure_anchor_topic(bootstrap: str, topic: str) -> None:
+    """Create the anchor topic (one partition: anchors keep one order) unless it exists."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(topic, 1, 1, config=TOPIC_CONFIG)])
+    try:
+        futures[topic].result(timeout=30)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise AuditError("audit anchors: the topic could not be created") from exc
+
+
+class AnchorPublisher:
+    """Publishes the signed head of one audit log at an interval, in a daemon thread."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        topic: str,
+        schema: str,
+        key: bytes,
+        head: Callable[[], ChainedRow | None],
+        interval_s: float,
+    ) -> None:
+        self._topic, self._schema, self._key, self._head = topic, schema, key, head
+        self._interval = interval_s
+        self._producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                                   "acks": "all", "linger.ms": 0})  # fmt: skip
+        self._sent_seq = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mcr-audit-anchor", daemon=True)
+
+    def start(self) -> None:
+        """Anchor the current head now, then keep anchoring in the background."""
+        self.publish()
+        self._thread.start()
+
+    def publish(self) -> bool:
+        """Send the head if it moved since the last anchor; True when one was acknowledged."""
+        row = self._head()
+        if row is None or row.seq <= self._sent_seq:
+            return False
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        anchor = sign_anchor(self._key, schema=self._schema, seq=row.seq, hash_=row.hash, at=at)
+        self._producer.produce(self._topic, key=self._schema.encode(), value=anchor.to_json())
+        if self._producer.flush(10) != 0:
+            log.error("audit anchor not acknowledged", seq=row.seq)
+            return False
+        self._sent_seq = row.seq
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.publish()
+            except Exception as exc:  # keep anchoring: a missed anchor is retried next time
+                log.error("audit anchor failed", error_type=type(exc).__name__)
+
+    def stop(self) -> None:
+        """Stop the thread and anchor the final head."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._interval + 15)
+        self.publish()
+
+
+def read_anchors(bootstrap: str, topic: str, schema: str) -> list[Anchor]:
+    """Every anchor of ``schema`` on ``topic`` (oldest first); [] when the topic is empty or
+    missing. Raises AuditError when the topic cannot be read to its end."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "enable.auto.commit": False,
+                         "group.id": f"mcr-audit-verify-{uuid.uuid4().hex[:12]}",
+                         "enable.partition.eof": True})  # fmt: skip
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            return []
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in metadata.partitions}  # fmt: skip
+        pending = {p for p, end in ends.items() if end > 0}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
+        found: list[Anchor] = []
+        deadline = time.monotonic() + READ_TIMEOUT_S
+        while pending:
+            if time.monotonic() > deadline:
+                raise AuditError("audit anchors: the topic was not read to its end")
+            for message in consumer.consume(num_messages=1000, timeout=0.5):
+                partition, offset = message.partition() or 0, message.offset() or 0
+                if message.error() is None:
+                    anchor = parse_anchor(message.value())
+                    if anchor is not None and anchor.schema == schema:
+                        found.append(anchor)
+                    offset += 1
+                if offset >= ends.get(partition, 0):
+                    pending.discard(partition)
+        return found
+    finally:
+        consumer.close()

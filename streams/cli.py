@@ -1,0 +1,35 @@
+"""``mcr streams ...``: the stream processors' worker (identity, then consent, in one process)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mcr.core.settings import SettingsError
+from streams.settings import WorkerSettings
+
+__all__ = ["app", "worker"]
+
+app = typer.Typer(help="The stream processors (identity, then consent).", no_args_is_help=True)
+
+
+@app.command("worker")
+def worker(
+    loglevel: Annotated[str, typer.Option(help="faust log level: debug, info, warn, error.")] = (
+        "warn"
+    ),
+) -> None:
+    """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
+
+    Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
+    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_* (exit code 2 and the
+    variable's name when one breaks a rule)."""
+    from streams.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
+
+    try:
+        settings = WorkerSettings.from_env()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    run_worker(settings, loglevel=loglevel)

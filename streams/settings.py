@@ -1,0 +1,53 @@
+"""Settings of the streams worker: its faust application and each stage it runs.
+
+=====================  =======================================  ===================
+variable               field                                    default
+=====================  =======================================  ===================
+MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
+MCR_KAFKA_BOOTSTRAP    kafka_bootstrap                          127.0.0.1:9092
+=====================  =======================================  ===================
+
+The stages' own variables are in ``streams/identity/settings.py`` and
+``streams/consent/settings.py``. The worker's entry point builds :class:`WorkerSettings` once
+and hands it to :func:`streams.app.configure` before any agent module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field
+
+from mcr.core.settings import DEFAULT_KAFKA_BOOTSTRAP, KafkaBootstrap, McrSettings
+from streams.consent.settings import ConsentSettings
+from streams.identity.settings import IdentitySettings
+
+__all__ = ["StreamsSettings", "WorkerSettings"]
+
+
+class StreamsSettings(McrSettings):
+    """The faust application: its id (also its consumer group) and its broker."""
+
+    app_id: Annotated[str, Field(validation_alias="MCR_STREAMS_APP_ID")] = "mcr-streams"
+    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything one streams worker process runs on."""
+
+    streams: StreamsSettings
+    identity: IdentitySettings
+    consent: ConsentSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        """Each part from ``env`` (default: the process environment); SettingsError naming
+        the first variable that breaks a rule."""
+        return cls(
+            StreamsSettings.from_env(env),
+            IdentitySettings.from_env(env),
+            ConsentSettings.from_env(env),
+        )

@@ -50,6 +50,15 @@ def make(issuer: FakeIssuer, clock: Clock, **settings: Any) -> IssuerKeys:
     return IssuerKeys(AuthSettings(issuer=ISSUER, **settings), fetch_json=issuer, clock=clock)
 
 
+def primed_then_rotated(issuer: FakeIssuer, clock: Clock) -> IssuerKeys:
+    """Keys that cached the old JWKS; the issuer then added NEW and the interval passed."""
+    keys = make(issuer, clock)
+    keys("old")
+    issuer.keys = [OLD.jwk, NEW.jwk]
+    clock.now += 31
+    return keys
+
+
 def test_discovery_and_keys_are_fetched_once_for_many_lookups() -> None:
     """Lookups of a known kid reuse the cache: one discovery, one JWKS fetch."""
     issuer, clock = FakeIssuer(OLD.jwk), Clock()
@@ -64,10 +73,7 @@ def test_discovery_and_keys_are_fetched_once_for_many_lookups() -> None:
 def test_an_unknown_kid_triggers_one_refresh_that_finds_a_rotated_key() -> None:
     """After the issuer rotates, the new kid is fetched once the minimum interval has passed."""
     issuer, clock = FakeIssuer(OLD.jwk), Clock()
-    keys = make(issuer, clock)
-    keys("old")
-    issuer.keys = [OLD.jwk, NEW.jwk]
-    clock.now += 31
+    keys = primed_then_rotated(issuer, clock)
 
     assert keys("new")["kid"] == "new"
     assert issuer.jwks_fetches == 2
@@ -96,10 +102,7 @@ def test_a_flood_of_unknown_kids_costs_one_fetch_per_interval() -> None:
 def test_concurrent_unknown_kids_refresh_once_under_the_lock() -> None:
     """Many threads asking for a new kid at once cause a single JWKS fetch."""
     issuer, clock = FakeIssuer(OLD.jwk), Clock()
-    keys = make(issuer, clock)
-    keys("old")
-    issuer.keys = [OLD.jwk, NEW.jwk]
-    clock.now += 31
+    keys = primed_then_rotated(issuer, clock)
     start = threading.Barrier(16)
     found: list[str] = []
 

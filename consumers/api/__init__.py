@@ -5,6 +5,8 @@ audit log before it is answered (see docs/api.md).
 Pure core: ``validation``, ``queries``, ``access`` (consent at read), ``chain`` (audit hashes),
 ``service`` (decisions), ``web`` (HTTP values), ``app`` (routing). Thin I/O: ``records``
 (OpenSearch), ``consent_reader`` and ``audit`` (PostgreSQL), ``server`` (wsgiref), ``cli``.
+Bearer-token validation (OIDC, CIS2-shaped claims, a typed ``Principal``) lives in the ``auth``
+subpackage and is not wired into the routes yet (docs/auth.md).
 """
 
 from consumers.api.app import Api

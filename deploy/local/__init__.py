@@ -1,4 +1,5 @@
-"""The local stack: real Kafka, OpenSearch and PostgreSQL started by the project, without Docker."""
+"""The local stack: real Kafka, OpenSearch, PostgreSQL and Keycloak started by the project,
+without Docker."""
 
 from deploy.local.errors import RuntimeFetchError, ServiceStartError, StackError
 from deploy.local.service import ServiceStatus

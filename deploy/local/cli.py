@@ -12,7 +12,8 @@ from deploy.local.service import ServiceStatus
 from deploy.local.settings import StackSettings
 
 app = typer.Typer(
-    help="Start, stop and inspect the local Kafka, OpenSearch and PostgreSQL.", no_args_is_help=True
+    help="Start, stop and inspect the local Kafka, OpenSearch, PostgreSQL and Keycloak.",
+    no_args_is_help=True,
 )
 console = Console()
 

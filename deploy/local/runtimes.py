@@ -64,6 +64,20 @@ def copy_dependencies(pom: Path, dest: Path, *, log_file: Path) -> None:
     staging.rename(dest)
 
 
+def copy_artifact(coordinates: str, dest: Path, *, log_file: Path) -> Path:
+    """Download one artifact (``group:artifact:version:packaging``) into ``dest``; return it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    _mvn(
+        [f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={coordinates}", f"-DoutputDirectory={dest}"],
+        log_file=log_file,
+    )
+    _group, artifact, version, packaging = coordinates.split(":")
+    found = dest / f"{artifact}-{version}.{packaging}"
+    if not found.exists():
+        raise RuntimeFetchError(f"maven copied no {found.name} into {dest}; see {log_file}")
+    return found
+
+
 def package_jar(pom: Path, *, build_dir: Path, log_file: Path) -> Path:
     """Build ``pom`` (a jar project) with its output under ``build_dir``; return the jar."""
     shutil.rmtree(build_dir, ignore_errors=True)

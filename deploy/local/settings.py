@@ -16,6 +16,8 @@ from mcr.core.settings import McrSettings, tcp_port
 
 KAFKA_VERSION = "4.1.1"
 OPENSEARCH_VERSION = "2.19.6"
+KEYCLOAK_VERSION = "26.7.3"
+KEYCLOAK_REALM = "mcr"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _Folder = Annotated[Path, AfterValidator(Path.resolve)]
@@ -39,6 +41,7 @@ class StackSettings(McrSettings):
         _Port, Field(validation_alias="MCR_OPENSEARCH_TRANSPORT_PORT")
     ] = 9300
     postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
+    keycloak_port: Annotated[_Port, Field(validation_alias="MCR_KEYCLOAK_PORT")] = 8180
     postgres_durable: Annotated[bool, Field(validation_alias="MCR_POSTGRES_DURABLE")] = True
     """fsync, full-page writes and synchronous commit on (``make run``); the test stack turns
     it off (``MCR_POSTGRES_DURABLE=0``), which never downgrades a durable server running."""
@@ -56,6 +59,15 @@ class StackSettings(McrSettings):
     def postgres_dsn(self) -> str:
         return f"postgresql://postgres@{self.host}:{self.postgres_port}/mcr"
 
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://{self.host}:{self.keycloak_port}"
+
+    @property
+    def auth_issuer(self) -> str:
+        """The OIDC issuer of the local identity provider (the ``mcr`` realm)."""
+        return f"{self.keycloak_url}/realms/{KEYCLOAK_REALM}"
+
     def service_dir(self, name: str) -> Path:
         return self.run_dir / name
 
@@ -66,13 +78,14 @@ class StackSettings(McrSettings):
 
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``) pointing at this
-        stack."""
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``)
+        pointing at this stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.opensearch_url,
             "MCR_POSTGRES_DSN": self.postgres_dsn,
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
+            "MCR_AUTH_ISSUER": self.auth_issuer,
         }
 
 

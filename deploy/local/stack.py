@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from deploy.local.kafka import Kafka
+from deploy.local.keycloak import Keycloak
 from deploy.local.opensearch import OpenSearch
 from deploy.local.postgres import Postgres
 from deploy.local.secrets import ensure_key
@@ -14,7 +15,7 @@ from deploy.local.settings import StackSettings
 
 def services(settings: StackSettings) -> list[Service]:
     """Every service of the stack, in start order."""
-    return [Kafka(settings), OpenSearch(settings), Postgres(settings)]
+    return [Kafka(settings), OpenSearch(settings), Postgres(settings), Keycloak(settings)]
 
 
 def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
@@ -45,8 +46,9 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
 
 def status(settings: StackSettings) -> list[ServiceStatus]:
     """The current state of every service, asked of the services themselves."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return list(pool.map(lambda s: s.status(), services(settings)))
+    members = services(settings)
+    with ThreadPoolExecutor(max_workers=len(members)) as pool:
+        return list(pool.map(lambda s: s.status(), members))
 
 
 def down(settings: StackSettings) -> None:

@@ -10,6 +10,9 @@ can subclass it without importing the ground layer (see docs/architecture.md)::
     ├── deploy.local.errors.StackError
     │   ├── RuntimeFetchError
     │   └── ServiceStartError
+    ├── consumers.api.auth.errors.AuthError
+    │   ├── TokenRejectedError      (one subclass per rule: alg, kid, signature, exp, iss, aud...)
+    │   └── IdentityProviderError
     └── (one subtree per package)
 """
 

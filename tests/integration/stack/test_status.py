@@ -24,12 +24,13 @@ def test_status_reports_stopped_services_as_down(tmp_path: Path) -> None:
         "MCR_KAFKA_PORT": str(_free_port()),
         "MCR_OPENSEARCH_PORT": str(_free_port()),
         "MCR_POSTGRES_PORT": str(_free_port()),
+        "MCR_KEYCLOAK_PORT": str(_free_port()),
     }
 
     result = CliRunner().invoke(app, ["stack", "status"], env=env, terminal_width=200)
 
     assert result.exit_code == 1
-    for service in ("kafka", "opensearch", "postgres"):
+    for service in ("kafka", "opensearch", "postgres", "keycloak"):
         line = next(line for line in result.output.splitlines() if f" {service} " in line)
         assert " down " in line, result.output
     flat = "".join(result.output.split()).replace("│", "")
@@ -41,6 +42,6 @@ def test_status_reports_the_running_stack_as_up(stack: StackSettings) -> None:
     result = CliRunner().invoke(app, ["stack", "status"], terminal_width=200)
 
     assert result.exit_code == 0, result.output
-    for service in ("kafka", "opensearch", "postgres"):
+    for service in ("kafka", "opensearch", "postgres", "keycloak"):
         line = next(line for line in result.output.splitlines() if f" {service} " in line)
         assert " up " in line

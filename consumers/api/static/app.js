@@ -31,15 +31,27 @@ function el(tag, options = {}, children = []) {
   return node;
 }
 
-function user() {
-  return $("user").value.trim();
+// The acting role (a person_roleid of the signed-in user), sent with every request.
+function actingRole() {
+  return $("role").value || "";
 }
 
-async function api(path, signal) {
+function headers(extra = {}) {
+  const found = { "X-MCR-Purpose": PURPOSE, Accept: "application/json", ...extra };
+  const token = Auth.token();
+  if (token) found.Authorization = `Bearer ${token}`;
+  if (actingRole()) found["X-MCR-Role"] = actingRole();
+  return found;
+}
+
+async function api(path, signal, { method = "GET", json } = {}) {
   let response;
+  const extra = json === undefined ? {} : { "Content-Type": "application/json" };
   try {
     response = await fetch(path, {
-      headers: { "X-MCR-User": user(), "X-MCR-Purpose": PURPOSE, Accept: "application/json" },
+      method,
+      headers: headers(extra),
+      body: json === undefined ? undefined : JSON.stringify(json),
       cache: "no-store",
       signal,
     });
@@ -52,6 +64,7 @@ async function api(path, signal) {
   } catch (err) {
     body = { error: `unexpected answer (${response.status})` };
   }
+  if (response.status === 401) showSignIn("your session has ended: sign in again");
   return { status: response.status, body };
 }
 
@@ -192,6 +205,11 @@ function showMatches(persons) {
 function resetRecord() {
   $("record").hidden = false;
   $("objection").hidden = true;
+  $("refused").hidden = true;
+  $("break-glass-form").hidden = true;
+  $("break-glass-note").hidden = true;
+  $("consent-actions").hidden = true;
+  $("consent-message").textContent = "";
   $("kept-back").hidden = true;
   $("patient-banner").replaceChildren();
   $("sources").replaceChildren();
@@ -223,15 +241,23 @@ async function openRecord(personId) {
     $("patient-banner").append(el("p", { cls: "message error", text: NOT_THIS_PATIENT }));
     return;
   }
+  current.personId = personId;
   if (status === 403 && body.objects_to_sharing) {
     $("objection").hidden = false;
+    $("consent-actions").hidden = !current.mayRecordConsent;
     $("record").scrollIntoView({ behavior: "smooth", block: "start" });
+    return;
+  }
+  if (status === 403 && body.reason) {
+    showRefusal(body);
     return;
   }
   if (status !== 200) {
     $("patient-banner").append(el("p", { cls: "message error", text: describeError(body) }));
     return;
   }
+  showAccess(body.access);
+  $("consent-actions").hidden = !current.mayRecordConsent;
   showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
   showKeptBack(body.kept_back || 0);
   for (const section of SECTIONS) {
@@ -405,12 +431,131 @@ function moreButton(section, body, page, personId, request) {
   return button;
 }
 
-// ---- wiring ----------------------------------------------------------------------------
+// ---- access: refusals, break-glass, objections -------------------------------------------
 
-document.addEventListener("DOMContentLoaded", () => {
-  const saved = sessionStorage.getItem("mcr-user");
-  if (saved) $("user").value = saved;
-  $("user").addEventListener("change", () => sessionStorage.setItem("mcr-user", user()));
+// Who is signed in, in which role, and what that role may do (from /api/me).
+const current = { personId: null, mayRecordConsent: false };
+
+function showRefusal(body) {
+  $("refused").hidden = false;
+  $("refused-why").textContent = describeError(body);
+  $("break-glass-form").hidden = !body.break_glass;
+  $("record").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function showAccess(access) {
+  if (!access || access.basis !== "break-glass") return;
+  const until = access.expires_at ? ` until ${formatMoment(access.expires_at)}` : "";
+  $("break-glass-note").textContent =
+    `Opened by breaking the glass${until}: this access is flagged for review.`;
+  $("break-glass-note").hidden = false;
+}
+
+async function breakGlass(event) {
+  event.preventDefault();
+  const personId = current.personId;
+  const reasonText = $("bg-text").value.trim();
+  if (!personId) return;
+  if (reasonText.length < 10) {
+    $("refused-why").textContent = "explain why in at least 10 characters";
+    return;
+  }
+  const path = `/api/persons/${encodeURIComponent(personId)}/break-glass`;
+  const json = { reason_code: $("bg-reason").value, reason_text: reasonText };
+  const { status, body } = await api(path, undefined, { method: "POST", json });
+  if (status !== 201) {
+    $("refused-why").textContent = describeError(body);
+    return;
+  }
+  $("bg-text").value = "";
+  openRecord(personId);
+}
+
+async function recordConsent(decision) {
+  const personId = current.personId;
+  if (!personId) return;
+  const path = `/api/persons/${encodeURIComponent(personId)}/objection`;
+  const { status, body } = await api(path, undefined, { method: "POST", json: { decision } });
+  $("consent-message").textContent = status === 202
+    ? (decision === "DENY" ? "Objection recorded: it takes effect within seconds."
+      : "Withdrawal recorded: sharing resumes within seconds.")
+    : describeError(body);
+}
+
+// ---- information governance ---------------------------------------------------------------
+
+async function accessReport(event) {
+  event.preventDefault();
+  const personId = $("access-person").value.trim();
+  const query = new URLSearchParams({ person_id: personId });
+  const { status, body } = await api(`/api/audit/access-report?${query}`);
+  const table = $("access-report");
+  table.hidden = status !== 200;
+  $("access-message").textContent = status === 200
+    ? `${body.rows.length} access(es) recorded` : describeError(body);
+  if (status !== 200) return;
+  table.tBodies[0].replaceChildren(...body.rows.map((row) => el("tr", {}, [
+    cell(formatMoment(row.at)), cell(row.user_id), cell(row.org_code || "—"),
+    cell(row.role_code || "—"),
+    cell(row.break_glass_reason ? `break-glass: ${row.break_glass_reason}` : row.relationship || "—",
+      row.flagged ? "flagged" : ""),
+    cell(row.outcome), cell(number(row.shown)),
+  ])));
+}
+
+async function breakGlassReport() {
+  const { status, body } = await api("/api/audit/break-glass");
+  const table = $("break-glass-report");
+  table.hidden = status !== 200;
+  if (status !== 200) {
+    $("access-message").textContent = describeError(body);
+    return;
+  }
+  table.tBodies[0].replaceChildren(...body.rows.map((row) => el("tr", {}, [
+    cell(formatMoment(row.at)), cell(row.user_id), cell(row.org_code), cell(row.person_id),
+    cell(row.reason_code), cell(row.reason_text),
+  ])));
+}
+
+// ---- session ------------------------------------------------------------------------------
+
+function showSignIn(message = "") {
+  $("signin").hidden = false;
+  $("signin-message").textContent = message;
+  for (const id of ["session", "search-panel", "record", "governance"]) $(id).hidden = true;
+}
+
+function roleLabel(role) {
+  return `${role.role_name} at ${role.org_name || role.org_code}`;
+}
+
+function applyRole(me) {
+  const role = me.roles.find((r) => r.role_id === actingRole()) || me.roles[0];
+  const categories = (role && role.categories) || [];
+  const readsRecords = categories.some((c) => c !== "audit");
+  current.mayRecordConsent = readsRecords;
+  $("search-panel").hidden = !readsRecords;
+  $("governance").hidden = !categories.includes("audit");
+  $("record").hidden = true;
+}
+
+async function startSession() {
+  const { status, body } = await api("/api/me");
+  if (status !== 200) return;
+  $("signin").hidden = true;
+  $("session").hidden = false;
+  $("who").textContent = body.user_id;
+  const select = $("role");
+  select.replaceChildren(...body.roles.map((role) =>
+    el("option", { text: roleLabel(role), attrs: { value: role.role_id } })));
+  select.value = body.acting_role;
+  select.onchange = () => applyRole(body);
+  applyRole(body);
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("sign-in").addEventListener("click", () => Auth.signIn());
+  $("sign-out").addEventListener("click", () => Auth.signOut());
   $("nhs-form").addEventListener("submit", (event) => {
     event.preventDefault();
     search({ nhs_number: $("nhs").value.trim() });
@@ -419,4 +564,20 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     search({ family_name: $("family").value.trim(), birth_date: $("birth").value });
   });
+  $("break-glass-form").addEventListener("submit", breakGlass);
+  $("record-objection").addEventListener("click", () => recordConsent("DENY"));
+  $("record-withdrawal").addEventListener("click", () => recordConsent("PERMIT"));
+  $("access-form").addEventListener("submit", accessReport);
+  $("break-glass-list").addEventListener("click", breakGlassReport);
+  let problem = null;
+  try {
+    problem = await Auth.finishSignIn();
+  } catch (err) {
+    problem = "sign-in could not be completed (the identity provider could not be reached)";
+  }
+  if (Auth.token()) {
+    await startSession();
+  } else {
+    showSignIn(problem || "");
+  }
 });

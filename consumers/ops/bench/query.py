@@ -1,0 +1,154 @@
+"""``mcr bench query``: record fetches through the real query service while ingest runs.
+
+1. A throwaway space (topics, MPI and consent schema, groups, alias: the e2e bench's), its
+   streams and record workers, and ``events`` synthetic events published and caught up.
+2. The query service on that alias and consent schema, with its own audit schema: every
+   request validates a real bearer token (the demo GP's, from the local Keycloak), checks
+   access and consent at read, and writes its signed audit row before answering.
+3. While more of the region is published at ``ingest_rate`` events/s (the pipeline keeps
+   ingesting), record fetches of the GP's own patients go out at ``rate`` per second for
+   ``seconds`` (open loop: see :mod:`.query_load`).
+
+Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, max, rates).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from confluent_kafka.admin import AdminClient
+from opensearchpy import OpenSearch
+
+from consumers.ops.bench.events import region_events
+from consumers.ops.bench.probe import OffsetProbe
+from consumers.ops.bench.provision import provisioned
+from consumers.ops.bench.query_load import run_query_load
+from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.throughput import wait_caught_up
+from consumers.ops.bench.workers import running_workers, wait_until_ready
+from deploy.local.settings import StackSettings
+from mcr.core.logging import get_logger
+from producers.sdk import Publisher, PublisherConfig
+from producers.simulator import TokenBucket
+from schemas.events import SourceEvent
+
+__all__ = ["QueryOptions", "run_query_bench"]
+
+log = get_logger(__name__)
+#: The organisation whose GP signs in (demo-gp in the local realm).
+GP_ORG = "E81001"
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    """Sizes and rates of one run."""
+
+    events: int = 20_000
+    rate: float = 50.0
+    seconds: float = 30.0
+    ingest_rate: float = 500.0
+    seed: int = 2026
+    catch_up_timeout_s: float = 600.0
+
+
+class _Ingest(threading.Thread):
+    """Publishes ``events`` at ``rate`` until done or stopped (the pipeline keeps working)."""
+
+    def __init__(self, config: PublisherConfig, events: Sequence[SourceEvent], rate: float):
+        super().__init__(daemon=True, name="bench-query-ingest")
+        self._config, self._events, self._bucket = config, events, TokenBucket(rate)
+        self.stop = threading.Event()
+        self.sent = 0
+
+    def run(self) -> None:
+        with Publisher(self._config) as producer:
+            for event in self._events:
+                if self.stop.is_set():
+                    return
+                self._bucket.acquire()
+                producer.publish(event)
+                self.sent += 1
+
+
+def _gp_patients(client: OpenSearch, alias: str, limit: int = 200) -> list[str]:
+    """Person ids with a patient record at :data:`GP_ORG` (the GP's own patients)."""
+    client.indices.refresh(index=alias)
+    body = {"size": 0, "query": {"bool": {"filter": [
+        {"term": {"doc_kind": "patient"}}, {"term": {"org": GP_ORG}},
+        {"term": {"deleted": False}}]}},
+        "aggs": {"persons": {"terms": {"field": "person_id", "size": limit}}}}  # fmt: skip
+    found = client.search(index=alias, body=body)["aggregations"]["persons"]["buckets"]
+    return [bucket["key"] for bucket in found]
+
+
+def _load_region(space: BenchSpace, events: Sequence[SourceEvent], timeout_s: float) -> None:
+    config = space.publisher_config(PublisherConfig.from_env())
+    with Publisher(config) as producer:
+        producer.publish_all(list(events))
+    probe = OffsetProbe(space, AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap}))
+    wait_caught_up(space, probe, since=time.monotonic(), produced=len(events), timeout_s=timeout_s)
+
+
+def run_query_bench(
+    options: QueryOptions,
+    *,
+    stack: StackSettings,
+    serve: Callable[[BenchSpace, str], tuple[str, Callable[[], None]]],
+    token: Callable[[], str],
+) -> dict[str, Any]:
+    """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
+    and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    region = region_events(options.events, seed=options.seed)
+    more = region_events(round(options.ingest_rate * (options.seconds + 5)), seed=options.seed,
+                         first_person=region.next_person).events  # fmt: skip
+    space = new_space(targets, partitions=2)
+    audit_schema = f"{space.schema}_audit"
+    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    try:
+        with (
+            provisioned(space, client),
+            tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp,
+            running_workers(space, Path(tmp)) as workers,
+        ):
+            wait_until_ready(AdminClient({"bootstrap.servers": targets.kafka_bootstrap}), workers)
+            _load_region(space, region.events, options.catch_up_timeout_s)
+            persons = _gp_patients(client, space.alias)
+            url, stop = serve(space, audit_schema)
+            ingest = _Ingest(space.publisher_config(PublisherConfig.from_env()), more,
+                             options.ingest_rate)  # fmt: skip
+            try:
+                ingest.start()
+                result = run_query_load(
+                    base_url=url,
+                    headers={"Authorization": f"Bearer {token()}",
+                             "X-MCR-Purpose": "direct-care", "Accept": "application/json"},
+                    paths=[f"/api/persons/{p}/record" for p in persons],
+                    rate=options.rate, duration_s=options.seconds,
+                )  # fmt: skip
+            finally:
+                ingest.stop.set()
+                ingest.join(timeout=30)
+                stop()
+    finally:
+        with psycopg.connect(targets.postgres_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
+        client.close()
+    return {
+        **result.to_json(),
+        "persons": len(persons),
+        "rate": options.rate,
+        "seconds": options.seconds,
+        "ingest_rate": options.ingest_rate,
+        "ingested_meanwhile": ingest.sent,
+        "region_events": options.events,
+        "cpus": os.cpu_count() or 1,
+    }

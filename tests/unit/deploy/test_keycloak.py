@@ -26,7 +26,8 @@ def _roles(user: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def test_viewer_client_allows_only_authorization_code_with_pkce_s256() -> None:
-    """mcr-viewer is public, code flow only, PKCE S256, redirects to the viewer on loopback."""
+    """mcr-viewer is public, code flow only, PKCE S256, redirects to the viewer on loopback
+    (8480, and 8481 where the browser tests serve it)."""
     viewer = _client("mcr-viewer")
 
     assert viewer["publicClient"] is True
@@ -35,7 +36,10 @@ def test_viewer_client_allows_only_authorization_code_with_pkce_s256() -> None:
     assert viewer["implicitFlowEnabled"] is False
     assert viewer["serviceAccountsEnabled"] is False
     assert viewer["attributes"]["pkce.code.challenge.method"] == "S256"
-    assert viewer["redirectUris"] == ["http://127.0.0.1:8480/auth/callback"]
+    assert viewer["redirectUris"] == [
+        "http://127.0.0.1:8480/auth/callback",
+        "http://127.0.0.1:8481/auth/callback",
+    ]
 
 
 def test_only_the_test_client_has_direct_access_grants() -> None:

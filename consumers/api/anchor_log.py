@@ -11,19 +11,10 @@ service's principal may write to it (Kafka ACLs).
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    Consumer,
-    KafkaError,
-    KafkaException,
-    Producer,
-    TopicPartition,
-)
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic: not in __all__
     AdminClient,
     NewTopic,
@@ -33,6 +24,7 @@ from consumers.api.anchors import Anchor, parse_anchor, sign_anchor
 from consumers.api.chain import ChainedRow
 from consumers.api.errors import AuditError
 from mcr.core.logging import get_logger
+from mcr.core.topic_reader import TopicReadError, read_topic
 
 __all__ = ["AnchorPublisher", "ensure_anchor_topic", "read_anchors"]
 
@@ -110,31 +102,9 @@ class AnchorPublisher:
 def read_anchors(bootstrap: str, topic: str, schema: str) -> list[Anchor]:
     """Every anchor of ``schema`` on ``topic`` (oldest first); [] when the topic is empty or
     missing. Raises AuditError when the topic cannot be read to its end."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "enable.auto.commit": False,
-                         "group.id": f"mcr-audit-verify-{uuid.uuid4().hex[:12]}",
-                         "enable.partition.eof": True})  # fmt: skip
     try:
-        metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
-        if metadata is None or metadata.error is not None:
-            return []
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                for p in metadata.partitions}  # fmt: skip
-        pending = {p for p, end in ends.items() if end > 0}
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
-        found: list[Anchor] = []
-        deadline = time.monotonic() + READ_TIMEOUT_S
-        while pending:
-            if time.monotonic() > deadline:
-                raise AuditError("audit anchors: the topic was not read to its end")
-            for message in consumer.consume(num_messages=1000, timeout=0.5):
-                partition, offset = message.partition() or 0, message.offset() or 0
-                if message.error() is None:
-                    anchor = parse_anchor(message.value())
-                    if anchor is not None and anchor.schema == schema:
-                        found.append(anchor)
-                    offset += 1
-                if offset >= ends.get(partition, 0):
-                    pending.discard(partition)
-        return found
-    finally:
-        consumer.close()
+        found = [parse_anchor(m.value) for m in read_topic(bootstrap, topic, missing_ok=True,
+                                                           timeout_s=READ_TIMEOUT_S)]  # fmt: skip
+    except TopicReadError as exc:
+        raise AuditError("audit anchors: the topic was not read to its end") from exc
+    return [anchor for anchor in found if anchor is not None and anchor.schema == schema]

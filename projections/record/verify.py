@@ -9,15 +9,14 @@ The pure comparison is :mod:`projections.record.expected`.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import scan
 
+from mcr.core.topic_reader import LoggedMessage, TopicReadError, end_offsets, read_topic
 from projections.record.errors import VerifyError
 from projections.record.expected import (
     IndexedDoc,
@@ -25,14 +24,13 @@ from projections.record.expected import (
     compare,
     expected_record,
 )
-from projections.record.messages import RawMessage, from_kafka
+from projections.record.messages import RawMessage
 from projections.record.settings import RecordSettings
 from projections.record.writer import translated
 from schemas.events import DLQ_OFFSET, DLQ_PARTITION, DLQ_STAGE, DLQ_TOPIC_HEADER
 
 __all__ = ["Lagging", "verify_record"]
 
-READ_TIMEOUT_S = 300.0
 _INDEX_FIELDS = ["doc_kind", "deleted", "person_id", "record_type", "summary.counts"]
 Ends = dict[tuple[str, int], int]
 
@@ -44,41 +42,13 @@ class Lagging:
     behind: int
 
 
-def _consumer(bootstrap: str, group: str) -> Consumer:
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                     "enable.auto.commit": False, "enable.partition.eof": True})  # fmt: skip
+def _raw(message: LoggedMessage) -> RawMessage:
+    return RawMessage(message.topic, message.partition, message.offset, message.key,
+                      message.value, list(message.headers), message.timestamp_ms)  # fmt: skip
 
 
-def _ends(consumer: Consumer, topic: str) -> Ends:
-    metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
-    if metadata is None or metadata.error is not None:
-        raise VerifyError(f"{topic}: topic not found")
-    return {
-        (topic, p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-        for p in sorted(metadata.partitions)
-    }
-
-
-def _read(consumer: Consumer, ends: Ends) -> Iterator[RawMessage]:
-    """Every message up to ``ends`` (each partition in order)."""
-    pending = {tp for tp, end in ends.items() if end > 0}
-    consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in sorted(pending)])
-    deadline = time.monotonic() + READ_TIMEOUT_S
-    while pending:
-        if time.monotonic() > deadline:
-            raise VerifyError(f"log not read to its end within {READ_TIMEOUT_S:.0f} s")
-        for message in consumer.consume(num_messages=5000, timeout=0.5):
-            error = message.error()
-            if error is not None and error.code() != KafkaError._PARTITION_EOF:
-                raise VerifyError(f"log read failed ({error.name()})")
-            where = (message.topic() or "", message.partition() or 0)
-            offset = message.offset() or 0
-            if error is None and offset < ends.get(where, 0):
-                yield from_kafka(message)
-                offset += 1
-            if offset >= ends.get(where, 0):
-                pending.discard(where)
-    consumer.unassign()
+def _read(bootstrap: str, topic: str, ends: dict[int, int]) -> list[RawMessage]:
+    return [_raw(m) for m in read_topic(bootstrap, topic, ends=ends)]
 
 
 def _behind(settings: RecordSettings, ends: Ends) -> int:
@@ -92,16 +62,16 @@ def _behind(settings: RecordSettings, ends: Ends) -> int:
     return sum(max(0, end - done.get(tp, 0)) for tp, end in ends.items())
 
 
-def _dead_lettered(consumer: Consumer, settings: RecordSettings) -> set[tuple[int, int]]:
+def _dead_lettered(settings: RecordSettings) -> set[tuple[int, int]]:
     """(partition, offset) of the source topic's messages the projection dead-lettered."""
     found: set[tuple[int, int]] = set()
-    for letter in _read(consumer, _ends(consumer, settings.dlq_topic)):
-        if (letter.text_header(DLQ_STAGE) or "").startswith("projection.record") and (
-            letter.text_header(DLQ_TOPIC_HEADER) == settings.source_topic
+    for letter in read_topic(settings.kafka_bootstrap, settings.dlq_topic, missing_ok=True):
+        if (letter.header(DLQ_STAGE) or "").startswith("projection.record") and (
+            letter.header(DLQ_TOPIC_HEADER) == settings.source_topic
         ):
-            partition, offset = letter.int_header(DLQ_PARTITION), letter.int_header(DLQ_OFFSET)
-            if partition is not None and offset is not None:
-                found.add((partition, offset))
+            partition, offset = letter.header(DLQ_PARTITION), letter.header(DLQ_OFFSET)
+            if partition and offset and partition.isdigit() and offset.isdigit():
+                found.add((int(partition), int(offset)))
     return found
 
 
@@ -119,17 +89,19 @@ def verify_record(settings: RecordSettings, client: OpenSearch) -> VerifyReport 
 
     Raises VerifyError when a topic is missing or cannot be read to its end.
     """
-    consumer = _consumer(settings.kafka_bootstrap, f"mcr-verify-{uuid.uuid4().hex[:12]}")
+    bootstrap = settings.kafka_bootstrap
     try:
-        shared_ends = _ends(consumer, settings.source_topic)
-        change_ends = _ends(consumer, settings.identity_topic)
-        behind = _behind(settings, {**shared_ends, **change_ends})
+        shared_ends = end_offsets(bootstrap, settings.source_topic)
+        change_ends = end_offsets(bootstrap, settings.identity_topic)
+        ends = {(settings.source_topic, p): e for p, e in shared_ends.items()}
+        ends.update({(settings.identity_topic, p): e for p, e in change_ends.items()})
+        behind = _behind(settings, ends)
         if behind:
             return Lagging(behind)
-        dead = _dead_lettered(consumer, settings)
-        changes = list(_read(consumer, change_ends))
-        shared = list(_read(consumer, shared_ends))
-    finally:
-        consumer.close()
+        dead = _dead_lettered(settings)
+        changes = _read(bootstrap, settings.identity_topic, change_ends)
+        shared = _read(bootstrap, settings.source_topic, shared_ends)
+    except TopicReadError as exc:
+        raise VerifyError(str(exc)) from exc
     expected = expected_record(shared, changes, dead_lettered=dead)
     return compare(expected, _index(client, settings.alias))

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
     AdminClient,
     OffsetSpec,
@@ -32,6 +31,7 @@ from consumers.ops.bench.outcomes import (
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.groups import committed_offsets, list_offsets
 from consumers.ops.offsets import Partition
+from mcr.core.topic_reader import TopicReadError, read_topic
 
 __all__ = [
     "MpiState",
@@ -154,44 +154,20 @@ def backend_pids(space: BenchSpace) -> list[int]:
 
 
 def read_log(space: BenchSpace, probe: OffsetProbe, topic: str) -> list[LogMessage]:
-    """Every message of the run's ``topic`` up to its end now, each partition in order.
-
-    Assigned from the beginning, never subscribed: no consumer group is joined or left
-    behind. Raises BenchError when the topic cannot be read to its end within
-    :data:`READ_TIMEOUT_S` (an incomplete read would make the accounting wrong).
+    """Every message of the run's ``topic`` up to its end now, each partition in order
+    (``mcr.core.topic_reader``: assigned, never subscribed). Raises BenchError when the topic
+    cannot be read to its end within :data:`READ_TIMEOUT_S` (an incomplete read would make the
+    accounting wrong).
     """
     ends = {p: end for (_, p), end in probe.ends(_partitions([topic], space.partitions)).items()}
-    pending = {p for p, end in ends.items() if end > 0}
-    if not pending:
-        return []
-    consumer = Consumer(
-        {
-            "bootstrap.servers": space.targets.kafka_bootstrap,
-            "group.id": f"{space.identity_group}-bench-reader",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-        }
-    )
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
-    found: list[LogMessage] = []
-    deadline = time.monotonic() + READ_TIMEOUT_S
     try:
-        while pending:
-            if time.monotonic() > deadline:
-                raise BenchError(f"{topic}: not read to its end within {READ_TIMEOUT_S:.0f} s")
-            for message in consumer.consume(num_messages=5000, timeout=0.5):
-                partition, offset = message.partition() or 0, message.offset() or 0
-                error = message.error()
-                if error is not None and error.code() != KafkaError._PARTITION_EOF:
-                    raise BenchError(f"{topic}: read failed ({error.name()})")
-                if error is None:
-                    found.append(_log_message(message, partition, offset))
-                    offset += 1
-                if offset >= ends.get(partition, 0):
-                    pending.discard(partition)
-    finally:
-        consumer.close()
-    return found
+        return [
+            LogMessage(m.key, m.value, m.headers, m.partition, m.offset)
+            for m in read_topic(space.targets.kafka_bootstrap, topic, ends=ends,
+                                timeout_s=READ_TIMEOUT_S)
+        ]  # fmt: skip
+    except TopicReadError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 def pipeline_log(space: BenchSpace, probe: OffsetProbe) -> tuple[PipelineLog, DeadLetters]:
@@ -200,21 +176,6 @@ def pipeline_log(space: BenchSpace, probe: OffsetProbe) -> tuple[PipelineLog, De
         read_log(space, probe, space.linked_topic), read_log(space, probe, space.shared_topic)
     )
     return log, dead_letters(read_log(space, probe, space.dlq_topic))
-
-
-def _log_message(message: Message, partition: int, offset: int) -> LogMessage:
-    raw = message.headers() or []
-    pairs = list(raw.items() if isinstance(raw, dict) else raw)
-    headers = tuple((name, _bytes(value)) for name, value in pairs)
-    return LogMessage(_bytes_or_none(message.key()), message.value(), headers, partition, offset)
-
-
-def _bytes(value: str | bytes | None) -> bytes:
-    return value.encode() if isinstance(value, str) else value or b""
-
-
-def _bytes_or_none(value: str | bytes | None) -> bytes | None:
-    return None if value is None else _bytes(value)
 
 
 def _partitions(topics: Sequence[str], count: int) -> list[Partition]:

@@ -29,6 +29,18 @@ def _group() -> None:
     """Record projection commands."""
 
 
+def _settings(source_topic: str | None, group: str | None, alias: str | None) -> RecordSettings:
+    """The environment's settings with the command line's topic, group and alias."""
+    settings = RecordSettings.from_env()
+    if source_topic:
+        settings = replace(settings, source_topic=source_topic)
+    if group:
+        settings = replace(settings, group_id=group)
+    if alias:
+        settings = replace(settings, alias=alias)
+    return settings
+
+
 @app.command()
 def run(
     source_topic: str | None = typer.Option(
@@ -40,13 +52,7 @@ def run(
     alias: str | None = typer.Option(None, "--alias", help="Read alias and index name prefix."),
 ) -> None:
     """Run the worker until SIGINT or SIGTERM; pending writes are settled before it exits."""
-    settings = RecordSettings.from_env()
-    if source_topic:
-        settings = replace(settings, source_topic=source_topic)
-    if group:
-        settings = replace(settings, group_id=group)
-    if alias:
-        settings = replace(settings, alias=alias)
+    settings = _settings(source_topic, group, alias)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -87,13 +93,7 @@ def verify(
     """Compare the record with the log: documents missing, leaked, or at another version or
     person. Exit 0 when identical, 1 on any difference, 2 when the projection has not caught
     up with the log yet (run it again) or the log or index cannot be read."""
-    settings = RecordSettings.from_env()
-    if source_topic:
-        settings = replace(settings, source_topic=source_topic)
-    if group:
-        settings = replace(settings, group_id=group)
-    if alias:
-        settings = replace(settings, alias=alias)
+    settings = _settings(source_topic, group, alias)
     client = connect(settings.opensearch_url.get_secret_value())
     try:
         outcome = verify_record(settings, client)

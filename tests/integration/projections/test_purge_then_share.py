@@ -50,6 +50,15 @@ def _objection_withdrawn_and_shared_again(settings: RecordSettings) -> int:
     return len(messages)
 
 
+def _project(settings: RecordSettings, start_worker: Callable[..., RunningWorker]) -> None:
+    """Run the live worker over the sequence until it has committed all of it."""
+    worker = start_worker(settings)
+    count = _objection_withdrawn_and_shared_again(settings)
+    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="log")
+    wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="merge")
+    worker.stop()
+
+
 def _visible(docs: Docs) -> Docs:
     return {k: d for k, d in docs.items() if d.get("deleted") is False}
 
@@ -85,11 +94,7 @@ def test_items_shared_again_right_after_a_purge_are_searchable_and_verified(
     """Objection, withdrawal and the same items again within a second: every item and the
     patient document are searchable at their version, and ``mcr record verify`` agrees."""
     settings = record_settings
-    worker = start_worker(settings)
-    count = _objection_withdrawn_and_shared_again(settings)
-    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="log")
-    wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="merge")
-    worker.stop()
+    _project(settings, start_worker)
     visible = _visible(all_documents(opensearch_client, settings.alias))
     assert {d: visible[d]["person_id"] for d in [*ITEMS, "patient|RC9|L1-pat"]} == dict.fromkeys(
         [*ITEMS, "patient|RC9|L1-pat"], "PERSON-1"
@@ -109,11 +114,7 @@ def test_a_rebuild_after_purge_and_share_again_equals_the_live_index(
     """The same sequence rebuilt from the log gives the same ids, versions, owners and
     summaries as the live worker (a rebuild runs it within seconds: it lost items before)."""
     settings = record_settings
-    worker = start_worker(settings)
-    count = _objection_withdrawn_and_shared_again(settings)
-    wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="log")
-    wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="merge")
-    worker.stop()
+    _project(settings, start_worker)
     [live_index] = alias_indices(opensearch_client, settings.alias)
     live = all_documents(opensearch_client, live_index)
 

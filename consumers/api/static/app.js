@@ -248,7 +248,7 @@ async function openRecord(personId) {
     $("record").scrollIntoView({ behavior: "smooth", block: "start" });
     return;
   }
-  if (status === 403 && body.reason) {
+  if (status === 403 && body.refusal) {
     showRefusal(body);
     return;
   }
@@ -439,7 +439,7 @@ const current = { personId: null, mayRecordConsent: false };
 function showRefusal(body) {
   $("refused").hidden = false;
   $("refused-why").textContent = describeError(body);
-  $("break-glass-form").hidden = !body.break_glass;
+  $("break-glass-form").hidden = !body.break_glass_offered;
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 

@@ -22,7 +22,6 @@ from deploy.local import stack, workers
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
-from producers.simulator.ids import nhs_number_for
 from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, SOURCE_TOPICS
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
@@ -114,13 +113,29 @@ def _record_counts(settings: StackSettings) -> dict[str, int]:
     return {b["key"]: b["doc_count"] for b in answer["aggregations"]["kinds"]["buckets"]}
 
 
-def _example_numbers(seed: int, count: int = 3) -> str:
-    """NHS numbers of the region's first people: synthetic, from the 999 test range."""
-    numbers = [nhs_number_for(seed, person) for person in range(count)]
-    return ", ".join(n for n in numbers if n)
+#: The demo GP (``demo-gp`` in the local realm) works at this practice.
+DEMO_GP_PRACTICE = "E81001"
 
 
-def _summary(settings: StackSettings, lags: dict[str, int], *, seed: int) -> None:
+def _example_numbers(settings: StackSettings, count: int = 3) -> str:
+    """NHS numbers (synthetic, 999 test range) of patients the demo GP's practice holds a
+    record for, so that signing in as the GP opens them without breaking the glass."""
+    from opensearchpy import OpenSearch  # noqa: PLC0415
+
+    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    query = {"bool": {"filter": [{"term": {"doc_kind": "patient"}},
+             {"term": {"org": DEMO_GP_PRACTICE}}, {"term": {"deleted": False}},
+             {"exists": {"field": "patient.nhs_number"}}]}}  # fmt: skip
+    body = {"size": count, "query": query, "_source": ["patient.nhs_number"],
+            "sort": [{"source_record_id": "asc"}]}  # fmt: skip
+    try:
+        hits = client.search(index="record", body=body)["hits"]["hits"]
+    finally:
+        client.close()
+    return ", ".join(str(hit["_source"]["patient"]["nhs_number"]) for hit in hits)
+
+
+def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     table = Table(title="My Care Record demo")
     for column in ("what", "where", "state"):
         table.add_column(column, overflow="fold")
@@ -139,7 +154,9 @@ def _summary(settings: StackSettings, lags: dict[str, int], *, seed: int) -> Non
     console.print(
         "look at it:\n"
         f"  clinician viewer: {ApiSettings.from_env().viewer_url}   (API: docs/api.md)\n"
-        f"    try the synthetic NHS numbers (999 test range) {_example_numbers(seed)}\n"
+        "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
+        "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
+        f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
@@ -159,7 +176,7 @@ def up(
     ensure_topics(settings.kafka_bootstrap)
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
-    _summary(settings, _wait_caught_up(settings, timeout_s), seed=seed)
+    _summary(settings, _wait_caught_up(settings, timeout_s))
 
 
 @app.command()

@@ -175,11 +175,16 @@ def decide(
 
 @dataclass(frozen=True)
 class FilteredRecord:
-    """The record body with only the allowed sections, and what was removed (for the audit:
-    demographics entries, and the number of items each section held)."""
+    """The record body with only the allowed sections, and what was removed from it: the
+    number of demographics entries and of items on each removed section's page."""
 
     body: dict[str, Any]
     withheld: Mapping[str, int]
+
+    @property
+    def withheld_total(self) -> int:
+        """Documents removed: subtract from the audit row's ``shown``."""
+        return sum(self.withheld.values())
 
 
 _SECTIONS = (Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS)
@@ -189,8 +194,7 @@ def _withheld_counts(body: Mapping[str, Any], removed: list[Category]) -> dict[s
     counts: dict[str, int] = {}
     for category in removed:
         part = body[category.value]
-        size = len(part) if category is Category.DEMOGRAPHICS else part.get("total", 0)
-        counts[category.value] = int(size)
+        counts[category.value] = len(part if category is Category.DEMOGRAPHICS else part["items"])
     return counts
 
 

@@ -144,12 +144,12 @@ def test_requested_categories(
 
 FILTER_CASES: list[tuple[str, frozenset[Category], dict[str, int], int, list[str]]] = [
     ("everything allowed", frozenset(RECORD_CATEGORIES), {}, 4, []),
-    ("receptionist", frozenset({D, E}), {"results": 7, "medications": 3}, 2,
+    ("receptionist", frozenset({D, E}), {"results": 5, "medications": 3}, 2,
      ["medications", "results"]),
-    ("results only", frozenset({R}), {"demographics": 2, "medications": 3, "encounters": 4}, 2,
+    ("results only", frozenset({R}), {"demographics": 2, "medications": 3, "encounters": 3}, 2,
      ["demographics", "encounters", "medications"]),
-    ("nothing", frozenset(), {"demographics": 2, "results": 7, "medications": 3,
-                              "encounters": 4}, 0,
+    ("nothing", frozenset(), {"demographics": 2, "results": 5, "medications": 3,
+                              "encounters": 3}, 0,
      ["demographics", "encounters", "medications", "results"]),
 ]  # fmt: skip
 
@@ -162,11 +162,12 @@ def test_filter_record(
     case: str, allowed: frozenset[Category], withheld: dict[str, int], kept_back: int,
     not_permitted: list[str],
 ) -> None:  # fmt: skip
-    """Removed sections are gone, counted for the audit (demographics entries, section totals),
+    """Removed sections are gone, counted for the audit (demographics entries, page items),
     named in the body without their size, and no longer counted in ``kept_back``."""
     body = record_body()
     found = filter_record(body, allowed)
     assert dict(found.withheld) == withheld
+    assert found.withheld_total == sum(withheld.values())
     assert found.body["not_permitted"] == not_permitted
     assert found.body["kept_back"] == kept_back
     assert ("kept_back_note" in found.body) is bool(kept_back)
@@ -182,7 +183,7 @@ def test_filter_record_leaves_a_section_that_was_not_asked_for_alone() -> None:
     body = record_body()
     del body["medications"]
     found = filter_record(body, frozenset({D, R}))
-    assert dict(found.withheld) == {"encounters": 4} and "medications" not in found.body
+    assert dict(found.withheld) == {"encounters": 3} and "medications" not in found.body
 
 
 @pytest.mark.parametrize(

@@ -77,12 +77,6 @@ BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = '42501';
 END
 $$;
-DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
-CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
-DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log;
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 """
 # -- authorisation (issue 10): why a request was allowed, and the break-glass openings, kept
 # apart from the log's own DDL above. The new columns are NULL when unset (and on older rows).
@@ -107,16 +101,24 @@ CREATE TABLE IF NOT EXISTS break_glass (
 );
 CREATE INDEX IF NOT EXISTS break_glass_user_person ON break_glass (user_id, person_id, expires_at);
 CREATE INDEX IF NOT EXISTS break_glass_at ON break_glass (at);
-DROP TRIGGER IF EXISTS break_glass_no_change ON break_glass;
-CREATE TRIGGER break_glass_no_change BEFORE UPDATE OR DELETE ON break_glass
+"""
+#: The insert-only tables of the audit schema: the writer may INSERT and SELECT, nothing else,
+#: and the triggers refuse UPDATE, DELETE and TRUNCATE for every role.
+APPEND_ONLY_TABLES = ("audit_log", "break_glass")
+
+
+def _append_only(table: str) -> str:
+    return f"""
+DROP TRIGGER IF EXISTS {table}_no_change ON {table};
+CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
-DROP TRIGGER IF EXISTS break_glass_no_truncate ON break_glass;
-CREATE TRIGGER break_glass_no_truncate BEFORE TRUNCATE ON break_glass
+DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 """
-DDL += AUTHZ_DDL
-#: The insert-only tables of the audit schema (the writer may INSERT and SELECT, nothing else).
-APPEND_ONLY_TABLES = ("audit_log", "break_glass")
+
+
+DDL += AUTHZ_DDL + "".join(_append_only(table) for table in APPEND_ONLY_TABLES)
 _COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
               status, shown, kept_back, prev_hash, hash, mac,
               relationship, break_glass_reason, flagged, categories"""

@@ -18,7 +18,7 @@ from typing import Any
 from consumers.api.authz.break_glass import BreakGlass, ReasonCode
 from consumers.api.connections import Connection
 
-__all__ = ["active_break_glass", "list_break_glass", "open_break_glass"]
+__all__ = ["EVER", "NEVER", "active_break_glass", "list_break_glass", "open_break_glass"]
 
 _COLUMNS = """id, at, expires_at, user_id, role_id, role_code, org_code, person_id,
               reason_code, reason_text, request_id"""
@@ -29,8 +29,9 @@ _ACTIVE = f"""SELECT {_COLUMNS} FROM break_glass
               ORDER BY expires_at DESC LIMIT 1"""  # noqa: S608
 _LIST = f"""SELECT {_COLUMNS} FROM break_glass
             WHERE at >= %s AND at < %s ORDER BY at DESC, id"""  # noqa: S608
-_EVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
-_NEVER = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
+#: The open ends of a time window (``since``/``until`` not given).
+EVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+NEVER = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
 
 def _grant(values: tuple[Any, ...]) -> BreakGlass:
@@ -67,5 +68,5 @@ def list_break_glass(
 ) -> list[BreakGlass]:
     """Every opening made in ``[since, until)`` (both optional), newest first, with its free
     text: for information-governance review only."""
-    found = conn.execute(_LIST, (since or _EVER, until or _NEVER)).fetchall()
+    found = conn.execute(_LIST, (since or EVER, until or NEVER)).fetchall()
     return [_grant(values) for values in found]

@@ -15,13 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from consumers.api.authz.break_glass import BreakGlass
-from consumers.api.authz.break_glass_store import list_break_glass
+from consumers.api.authz.break_glass_store import EVER, NEVER, list_break_glass
 from consumers.api.connections import Connection
 
 __all__ = ["AccessEvent", "BreakGlassReview", "access_report", "break_glass_report"]
 
-_EVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
-_NEVER = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 _ACCESS = """SELECT to_jsonb(a) FROM audit_log a
              WHERE a.person_ids @> ARRAY[%s]::text[] AND a.at >= %s AND a.at < %s
              ORDER BY a.at DESC, a.seq DESC"""
@@ -92,7 +90,7 @@ def access_report(
 ) -> list[AccessEvent]:
     """Every audited request about ``person_id`` in ``[since, until)`` (both optional),
     newest first."""
-    found = conn.execute(_ACCESS, (person_id, since or _EVER, until or _NEVER)).fetchall()
+    found = conn.execute(_ACCESS, (person_id, since or EVER, until or NEVER)).fetchall()
     return [_event(values[0]) for values in found]
 
 

@@ -19,6 +19,7 @@ the hash with the audit key.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +296,13 @@ class AuditLog:
             raise AuditError("audit log: the row was not written") from exc
         self.last = row
         return row
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """The insert-only connection, held for the block: for the schema's other append-only
+        table (``break_glass``, ``authz.break_glass_store``). psycopg errors propagate."""
+        with self._shared.use() as conn:
+            yield conn
 
     def read_head(self) -> ChainedRow | None:
         """Read the newest row (and remember it); raises AuditError when it cannot."""

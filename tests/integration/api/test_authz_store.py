@@ -55,7 +55,8 @@ class Store:
         grant = new_break_glass(user_id=user, role=DOCTOR, person_id=person, code=code,
                                 text=TEXT, request_id=f"bg-{user}-{person}-{at:%H%M}",
                                 policy=load_policy(), now=at)  # fmt: skip
-        open_break_glass(self.writer, grant)
+        with self.log.writer() as conn:  # the service's own insert-only connection
+            open_break_glass(conn, grant)
         self.log.append(opening_entry(grant, action=OPEN_ACTION))
         return grant
 

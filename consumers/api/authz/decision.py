@@ -76,6 +76,8 @@ class Allowed:
     break_glass_reason: ReasonCode | None = None
     not_permitted: frozenset[Category] = frozenset()
     """Categories asked for that the role may not see (removed by :func:`filter_record`)."""
+    expires_at: datetime | None = None
+    """When the break-glass this rides on ends (None: a relationship)."""
 
     @property
     def basis(self) -> str:
@@ -86,6 +88,15 @@ class Allowed:
     def flagged(self) -> bool:
         """True when the request rides on a break-glass (listed for review)."""
         return self.break_glass_reason is not None
+
+    def access_body(self) -> dict[str, Any]:
+        """What the record body says about its access (``body["access"]``, for the viewer)."""
+        return {
+            "basis": self.basis,
+            "break_glass_reason": self.break_glass_reason or "",
+            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+            "categories": sorted(self.categories),
+        }
 
     def audit_fields(self) -> dict[str, Any]:
         """The ``AuditEntry`` fields that say why (``dataclasses.replace(entry, **...)``)."""
@@ -169,7 +180,8 @@ def decide(
     grant = active_break_glass
     if grant is not None and grant.covers(role_id=user_role.role_id, person_id=person_id,
                                           now=now):  # fmt: skip
-        return Allowed(allowed, break_glass_reason=grant.reason_code, not_permitted=not_permitted)
+        return Allowed(allowed, break_glass_reason=grant.reason_code,
+                       not_permitted=not_permitted, expires_at=grant.expires_at)  # fmt: skip
     return Refused(Refusal.NO_RELATIONSHIP)
 
 

@@ -43,6 +43,7 @@ class AccessEvent:
     query_kind: str
     outcome: str
     status: int
+    shown: int
     relationship: str
     break_glass_reason: str
     flagged: bool
@@ -61,7 +62,7 @@ class AccessEvent:
             "seq": self.seq, "at": self.at.isoformat(), "user_id": self.user_id,
             "role_id": self.role_id, "role_code": self.role_code, "org_code": self.org_code,
             "purpose": self.purpose, "query_kind": self.query_kind, "outcome": self.outcome,
-            "status": self.status, "relationship": self.relationship,
+            "status": self.status, "shown": self.shown, "relationship": self.relationship,
             "break_glass_reason": self.break_glass_reason, "flagged": self.flagged,
             "categories": list(self.categories), "why": self.why,
         }  # fmt: skip
@@ -75,7 +76,8 @@ def _event(row: dict[str, Any]) -> AccessEvent:
         seq=int(row["seq"]), at=datetime.fromisoformat(row["at"]), user_id=text("user_id"),
         role_id=text("role_id"), role_code=text("role_code"), org_code=text("org_code"),
         purpose=text("purpose"), query_kind=text("query_kind"), outcome=text("outcome"),
-        status=int(row["status"]), relationship=text("relationship"),
+        status=int(row["status"]), shown=int(row.get("shown") or 0),
+        relationship=text("relationship"),
         break_glass_reason=text("break_glass_reason"), flagged=bool(row.get("flagged")),
         categories=tuple(row.get("categories") or ()),
     )  # fmt: skip

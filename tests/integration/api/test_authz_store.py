@@ -209,6 +209,7 @@ def test_the_access_report_lists_who_looked_at_one_person_newest_first(store: St
         ("555000000003", "holds-record", "shown", 200),
     ]  # fmt: skip
     assert events[2].flagged and events[2].categories == ("demographics", "results")
+    assert [e.shown for e in events] == [0, 4, 4, 0, 4]
     assert [e.seq for e in events] == sorted((e.seq for e in events), reverse=True)
     window = access_report(store.owner, "person-a", since=T0 + 2 * MINUTE, until=T0 + 4 * MINUTE)
     assert [e.query_kind for e in window] == ["person_record", "break_glass"]

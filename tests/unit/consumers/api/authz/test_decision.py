@@ -51,7 +51,11 @@ def glass(person_id: str = PERSON_A, role_id: str = "555000001003") -> BreakGlas
 
 
 HOLDS = Allowed(frozenset(RECORD_CATEGORIES), relationship=RelationshipKind.HOLDS_RECORD)
-BY_GLASS = Allowed(frozenset(RECORD_CATEGORIES), break_glass_reason=ReasonCode.SAFEGUARDING)
+BY_GLASS = Allowed(
+    frozenset(RECORD_CATEGORIES),
+    break_glass_reason=ReasonCode.SAFEGUARDING,
+    expires_at=NOW + timedelta(minutes=60),
+)
 CASES: list[tuple[str, str, str, PersonDocuments, BreakGlass | None, frozenset[Category], Any]] = [
     ("doctor at an organisation holding the record", DOCTOR, HOSPITAL, HELD, None,
      RECORD_CATEGORIES, HOLDS),
@@ -194,3 +198,13 @@ def test_filter_record_leaves_a_section_that_was_not_asked_for_alone() -> None:
 def test_filter_record_passes_an_objection_or_an_error_unchanged(body: dict[str, Any]) -> None:
     found = filter_record(body, frozenset())
     assert found.body == body and not found.withheld
+
+
+def test_the_access_body_tells_the_viewer_the_basis_and_the_expiry() -> None:
+    assert BY_GLASS.access_body() == {
+        "basis": "break-glass", "break_glass_reason": "safeguarding",
+        "expires_at": "2025-03-01T13:00:00+00:00",
+        "categories": ["demographics", "encounters", "medications", "results"],
+    }  # fmt: skip
+    assert HOLDS.access_body()["basis"] == "holds-record"
+    assert HOLDS.access_body()["expires_at"] is None

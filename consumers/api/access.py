@@ -46,6 +46,7 @@ __all__ = [
     "Screened",
     "Section",
     "hides_contact",
+    "kept_back_note",
     "objecting_owners",
     "objection_body",
     "record_body",
@@ -339,8 +340,13 @@ def record_body(
         "kept_back": kept_back,
     }
     if kept_back:
-        body["kept_back_note"] = (
-            f"{kept_back} item(s) are not shown: withheld at the patient's request or "
-            "sensitive. Their content is not available through the shared care record."
-        )
+        body["kept_back_note"] = kept_back_note(kept_back)
     return body
+
+
+def kept_back_note(kept_back: int) -> str:
+    """What the viewer says about ``kept_back`` documents it cannot show."""
+    return (
+        f"{kept_back} item(s) are not shown: withheld at the patient's request or "
+        "sensitive. Their content is not available through the shared care record."
+    )

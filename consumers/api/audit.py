@@ -19,6 +19,7 @@ the hash with the audit key.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from consumers.api.errors import AuditError
 from mcr.core.postgres import apply_ddl, quoted_schema, schema_connection
 
 __all__ = [
+    "APPEND_ONLY_TABLES",
+    "AUTHZ_DDL",
     "DDL",
     "MIN_KEY_BYTES",
     "AuditLog",
@@ -72,21 +75,57 @@ CREATE INDEX IF NOT EXISTS audit_log_person_ids ON audit_log USING gin (person_i
 CREATE INDEX IF NOT EXISTS audit_log_user_at ON audit_log (user_id, at);
 CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = '42501';
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = '42501';
 END
 $$;
-DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
-CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+"""
+# -- authorisation (issue 10): why a request was allowed, and the break-glass openings, kept
+# apart from the log's own DDL above. The new columns are NULL when unset (and on older rows).
+AUTHZ_DDL = """
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS relationship text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS break_glass_reason text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS flagged boolean;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS categories text[];
+CREATE INDEX IF NOT EXISTS audit_log_flagged_at ON audit_log (at) WHERE flagged;
+CREATE TABLE IF NOT EXISTS break_glass (
+    id           text PRIMARY KEY,
+    at           timestamptz NOT NULL,
+    expires_at   timestamptz NOT NULL CHECK (expires_at > at),
+    user_id      text NOT NULL,
+    role_id      text NOT NULL,
+    role_code    text NOT NULL,
+    org_code     text NOT NULL,
+    person_id    text NOT NULL,
+    reason_code  text NOT NULL,
+    reason_text  text NOT NULL,
+    request_id   text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS break_glass_user_person ON break_glass (user_id, person_id, expires_at);
+CREATE INDEX IF NOT EXISTS break_glass_at ON break_glass (at);
+"""
+#: The insert-only tables of the audit schema: the writer may INSERT and SELECT, nothing else,
+#: and the triggers refuse UPDATE, DELETE and TRUNCATE for every role.
+APPEND_ONLY_TABLES = ("audit_log", "break_glass")
+
+
+def _append_only(table: str) -> str:
+    return f"""
+DROP TRIGGER IF EXISTS {table}_no_change ON {table};
+CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
-DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log;
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 """
+
+
+DDL += AUTHZ_DDL + "".join(_append_only(table) for table in APPEND_ONLY_TABLES)
 _COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
-              status, shown, kept_back, prev_hash, hash, mac"""
+              status, shown, kept_back, prev_hash, hash, mac,
+              relationship, break_glass_reason, flagged, categories"""
 _LAST = f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"  # noqa: S608
 _INSERT = f"""INSERT INTO audit_log ({_COLUMNS})
-              VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""  # noqa: S608
+              VALUES ({", ".join(["%s"] * len(_COLUMNS.split(",")))})"""  # noqa: S608
 _AFTER = f"SELECT {_COLUMNS} FROM audit_log WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
 
 
@@ -121,16 +160,18 @@ def migrate(conn: Connection) -> None:
 
 
 def grant_writer(conn: Connection, *, role: str, schema: str) -> None:
-    """Make ``role`` a login that may INSERT into and SELECT from ``schema.audit_log`` and do
-    nothing else there (created when missing; safe to repeat and to run concurrently)."""
+    """Make ``role`` a login that may INSERT into and SELECT from the append-only tables of
+    ``schema`` (:data:`APPEND_ONLY_TABLES`) and do nothing else there (created when missing;
+    safe to repeat and to run concurrently)."""
     name, where = quoted_schema(role, setting="MCR_API_AUDIT_ROLE"), quoted_schema(schema)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ROLE_LOCK,))
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
             conn.execute(f"CREATE ROLE {name} LOGIN")
         conn.execute(f"GRANT USAGE ON SCHEMA {where} TO {name}")
-        conn.execute(f"REVOKE ALL ON {where}.audit_log FROM {name}")
-        conn.execute(f"GRANT SELECT, INSERT ON {where}.audit_log TO {name}")
+        for table in APPEND_ONLY_TABLES:
+            conn.execute(f"REVOKE ALL ON {where}.{table} FROM {name}")
+            conn.execute(f"GRANT SELECT, INSERT ON {where}.{table} TO {name}")
 
 
 def open_read_only(dsn: str, schema: str) -> Connection | None:
@@ -159,15 +200,28 @@ def _row(values: tuple[Any, ...]) -> ChainedRow:
         status=values[9],
         shown=values[10],
         kept_back=values[11],
+        **_authz_fields(values[15:19]),
     )
     return ChainedRow(int(values[0]), entry, values[12], values[13], values[14])
+
+
+def _authz_fields(values: tuple[Any, ...]) -> dict[str, Any]:
+    """The authorisation fields of a stored row (NULL: unset, as on rows from before them)."""
+    relationship, reason, flagged, categories = values
+    return {"relationship": relationship or "", "break_glass_reason": reason or "",
+            "flagged": bool(flagged), "categories": tuple(categories or ())}  # fmt: skip
+
+
+def _authz_values(e: AuditEntry) -> tuple[Any, ...]:
+    return (e.relationship or None, e.break_glass_reason or None, e.flagged or None,
+            sorted(e.categories) or None)  # fmt: skip
 
 
 def _values(row: ChainedRow) -> tuple[Any, ...]:
     e = row.entry
     return (row.seq, e.at, e.request_id, e.user_id, e.purpose, e.action, e.query_kind,
             sorted(e.person_ids), e.outcome, e.status, e.shown, e.kept_back, row.prev_hash,
-            row.hash, row.mac)  # fmt: skip
+            row.hash, row.mac, *_authz_values(e))  # fmt: skip
 
 
 def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
@@ -242,6 +296,13 @@ class AuditLog:
             raise AuditError("audit log: the row was not written") from exc
         self.last = row
         return row
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """The insert-only connection, held for the block: for the schema's other append-only
+        table (``break_glass``, ``authz.break_glass_store``). psycopg errors propagate."""
+        with self._shared.use() as conn:
+            yield conn
 
     def read_head(self) -> ChainedRow | None:
         """Read the newest row (and remember it); raises AuditError when it cannot."""

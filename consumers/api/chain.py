@@ -57,9 +57,20 @@ class AuditEntry:
     status: int
     shown: int = 0
     kept_back: int = 0
+    # -- authorisation (issue 10): who may see what, and why. Each is hashed only when set,
+    # so rows written before these fields keep their hashes.
+    relationship: str = ""
+    """The care relationship that allowed the request (``holds-record``...), or ""."""
+    break_glass_reason: str = ""
+    """The break-glass reason code when the request rode on (or opened) a break-glass."""
+    flagged: bool = False
+    """True for break-glass use: the information-governance review lists these."""
+    categories: tuple[str, ...] = ()
+    """The record categories returned (``demographics``, ``results``...), sorted."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted."""
+        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted. The
+        optional fields appear only when set (see :meth:`_authz_dict`)."""
         return {
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "request_id": self.request_id,
@@ -72,7 +83,18 @@ class AuditEntry:
             "status": self.status,
             "shown": self.shown,
             "kept_back": self.kept_back,
+            **self._authz_dict(),
         }
+
+    def _authz_dict(self) -> dict[str, Any]:
+        """The authorisation fields that are set: an entry without them hashes as before."""
+        found = {
+            "relationship": self.relationship,
+            "break_glass_reason": self.break_glass_reason,
+            "flagged": self.flagged,
+            "categories": sorted(self.categories),
+        }
+        return {name: value for name, value in found.items() if value}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from opensearchpy import OpenSearch
+from opensearchpy import NotFoundError, OpenSearch
 
 from deploy.local import StackSettings
 from producers.sdk import Publisher, PublisherConfig
@@ -66,7 +66,12 @@ def _publish(box: Sandbox, *events: SourceEvent) -> None:
 
 
 def _visible(alias: str, client: OpenSearch) -> set[str]:
-    docs = all_documents(client, alias)
+    """The live document ids behind ``alias``; none while the projection, started on a busy
+    machine, has not made its index yet (the first wait used to fail on a 404 then)."""
+    try:
+        docs = all_documents(client, alias)
+    except NotFoundError:
+        return set()
     return {doc_id for doc_id, doc in docs.items() if doc.get("deleted") is False}
 
 

@@ -25,9 +25,9 @@ from typing import Any
 import psycopg
 
 from consumers.api.chain import AuditEntry, ChainedRow, Verification, link, verify
-from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import AuditError
-from mcr.core.postgres import apply_ddl, quoted_schema, schema_connection
+from consumers.api.pools import open_pool
+from mcr.core.postgres import Connection, apply_ddl, quoted_schema, schema_connection
 
 __all__ = [
     "DDL",
@@ -68,6 +68,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
     hash        text NOT NULL UNIQUE
 );
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS mac text;
+-- who, by the acting role (issue 10); NULL on rows written before
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS role_id text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS role_code text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS org_code text;
 CREATE INDEX IF NOT EXISTS audit_log_person_ids ON audit_log USING gin (person_ids);
 CREATE INDEX IF NOT EXISTS audit_log_user_at ON audit_log (user_id, at);
 CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -83,10 +87,12 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 """
 _COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
-              status, shown, kept_back, prev_hash, hash, mac"""
+              status, shown, kept_back, prev_hash, hash, mac,
+              role_id, role_code, org_code"""
 _LAST = f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"  # noqa: S608
 _INSERT = f"""INSERT INTO audit_log ({_COLUMNS})
-              VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""  # noqa: S608
+              VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                      %s, %s, %s)"""  # noqa: S608
 _AFTER = f"SELECT {_COLUMNS} FROM audit_log WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
 
 
@@ -159,15 +165,23 @@ def _row(values: tuple[Any, ...]) -> ChainedRow:
         status=values[9],
         shown=values[10],
         kept_back=values[11],
+        **_who(values[15:18]),
     )
     return ChainedRow(int(values[0]), entry, values[12], values[13], values[14])
+
+
+def _who(values: tuple[Any, ...]) -> dict[str, str]:
+    """The acting-role columns (NULL on older rows) as entry fields ("" when absent)."""
+    return {name: value or "" for name, value in zip(("role_id", "role_code", "org_code"),
+                                                     values, strict=True)}  # fmt: skip
 
 
 def _values(row: ChainedRow) -> tuple[Any, ...]:
     e = row.entry
     return (row.seq, e.at, e.request_id, e.user_id, e.purpose, e.action, e.query_kind,
             sorted(e.person_ids), e.outcome, e.status, e.shown, e.kept_back, row.prev_hash,
-            row.hash, row.mac)  # fmt: skip
+            row.hash, row.mac,
+            e.role_id or None, e.role_code or None, e.org_code or None)  # fmt: skip
 
 
 def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
@@ -214,21 +228,21 @@ def verify_log(
 
 class AuditLog:
     """The audit log as the service uses it: migrated once by the migrating role, then
-    written through the insert-only role, every row signed; the head is kept for anchoring."""
+    written through the insert-only role (a pool of its connections), every row signed; the
+    head is kept for anchoring."""
 
     def __init__(
-        self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes
-    ) -> None:
+        self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes,
+        pool_size: int = 4,
+    ) -> None:  # fmt: skip
         self._key = key
         admin = connect(admin_dsn, schema)
         try:
             grant_writer(admin, role=role, schema=schema)
         finally:
             admin.close()
-        name = quoted_schema(schema, setting="MCR_API_AUDIT_SCHEMA")
-        self._shared = SharedConnection(
-            lambda: psycopg.connect(writer_dsn, autocommit=True, options=f"-c search_path={name}")
-        )
+        self._pool = open_pool(writer_dsn, schema, setting="MCR_API_AUDIT_SCHEMA",
+                               size=pool_size, name="audit")  # fmt: skip
         self.schema = schema
         self.last: ChainedRow | None = None
         """The newest row this process knows of (written by it, or read at start)."""
@@ -236,7 +250,7 @@ class AuditLog:
     def append(self, entry: AuditEntry) -> ChainedRow:
         """Store ``entry``; raises AuditError when PostgreSQL does not take it."""
         try:
-            with self._shared.use() as conn:
+            with self._pool.connection() as conn:
                 row = append(conn, entry, key=self._key)
         except psycopg.Error as exc:
             raise AuditError("audit log: the row was not written") from exc
@@ -246,11 +260,11 @@ class AuditLog:
     def read_head(self) -> ChainedRow | None:
         """Read the newest row (and remember it); raises AuditError when it cannot."""
         try:
-            with self._shared.use() as conn:
+            with self._pool.connection() as conn:
                 self.last = head(conn)
         except psycopg.Error as exc:
             raise AuditError("audit log: could not be read") from exc
         return self.last
 
     def close(self) -> None:
-        self._shared.close()
+        self._pool.close()

@@ -30,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "GENESIS",
+    "OPTIONAL_FIELDS",
     "AuditEntry",
     "ChainedRow",
     "Verification",
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+#: Entry fields hashed only when non-empty (hash compatibility with older rows).
+OPTIONAL_FIELDS = ("role_id", "role_code", "org_code")
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,22 @@ class AuditEntry:
     status: int
     shown: int = 0
     kept_back: int = 0
+    # Who, by the acting role (issue 10). Optional: hashed only when set (see ``as_dict``).
+    role_id: str = ""
+    role_code: str = ""
+    org_code: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted."""
+        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted.
+
+        Fields added after the first release (:data:`OPTIONAL_FIELDS`) appear only when
+        non-empty, so a row written before them hashes exactly as it did then."""
+        return {**self._base_dict(), **self._optional_dict()}
+
+    def _optional_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in OPTIONAL_FIELDS if getattr(self, name)}
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "request_id": self.request_id,

@@ -10,6 +10,7 @@ import json
 import typer
 
 from consumers.api.audit_check import verify_audit
+from consumers.api.auth import AuthSettings
 from consumers.api.errors import ApiError
 from consumers.api.server import serve as serve_forever
 from consumers.api.settings import ApiSettings
@@ -25,7 +26,7 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="Bind address (MCR_API_HOST)."),
     port: int | None = typer.Option(None, "--port", help="Port (MCR_API_PORT, 8480)."),
 ) -> None:
-    """Serve the JSON API and the clinician viewer until interrupted."""
+    """Serve the JSON API (uvicorn) and the clinician viewer until interrupted."""
     settings = ApiSettings.from_env()
     settings = replace(
         settings,
@@ -33,7 +34,7 @@ def serve(
         port=settings.port if port is None else port,
     )
     typer.echo(f"viewer: http://{settings.host}:{settings.port}/")
-    serve_forever(settings)
+    serve_forever(settings, AuthSettings.from_env())
 
 
 audit_app = typer.Typer(help="The audit log: verify it.", no_args_is_help=True)

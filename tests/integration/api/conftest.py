@@ -22,8 +22,10 @@ from opensearchpy import OpenSearch
 from starlette.datastructures import Headers
 
 from consumers.api import audit
-from consumers.api.auth import AuthSettings
+from consumers.api.app import create_app
+from consumers.api.auth import Authenticator, AuthSettings
 from consumers.api.chain import ChainedRow
+from consumers.api.records import RecordReader
 from consumers.api.server import RunningServer, Service, build_service, start_in_thread
 from consumers.api.settings import ApiSettings
 from deploy.local import StackSettings
@@ -219,6 +221,25 @@ class ApiStack:
     def audit_rows(self) -> list[ChainedRow]:
         """Every audit row, in order."""
         return list(audit.rows(self.audit_conn))
+
+    @contextmanager
+    def serving(self, **options: Any) -> Iterator[ApiStack]:
+        """Another application on this stack's record reader, consent reader and audit log,
+        built with ``create_app`` ``options`` (e.g. another ``authenticator``), serving on its
+        own free port for the block."""
+        app = create_app(
+            records=RecordReader(self.client, alias=self.settings.alias),
+            consent=self.service.consent,
+            audit=self.service.audit,
+            authenticator=options.pop("authenticator", Authenticator(self.auth)),
+            public_config=self.service.app.state.public_config,
+            **options,
+        )
+        server = start_in_thread(app)
+        try:
+            yield replace(self, server=server)
+        finally:
+            server.stop()
 
     @contextmanager
     def variant(self, **changes: Any) -> Iterator[ApiStack]:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -108,6 +109,15 @@ class _Answer:
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
         return cls(status, encoded, bytearray(data))
 
+    @property
+    def is_json(self) -> bool:
+        kind = dict(self.headers).get(b"content-type", b"")
+        return kind.startswith(b"application/json")
+
+    def as_json_error(self) -> _Answer:
+        """A library's plain-text refusal (the ``Host`` check's) as our JSON error body."""
+        return _Answer.json(self.status, error_body(HTTPStatus(self.status).phrase.lower()))
+
     def add_header(self, name: str, value: str) -> None:
         self.headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
 
@@ -182,7 +192,7 @@ class Guard:
         except Exception as exc:  # a bug: answer 500 without data, log the type only
             log.error("api request failed", path=_template(scope), error_type=type(exc).__name__)
             return _Answer.json(500, error_body(_INTERNAL_ERROR))
-        return answer
+        return answer if answer.is_json or answer.status < 400 else answer.as_json_error()
 
     async def _audited(self, scope: Scope, trail: Trail, answer: _Answer, template: str) -> _Answer:
         """``answer`` with its request id once its row is written; 503 when it cannot be."""

@@ -662,7 +662,8 @@ def test_an_unknown_host_is_400_and_audited() -> None:
 
     response = get(api, "/api/me", headers={**VIEWER, "Host": "evil.example"})
 
-    assert response.status_code == 400 and "evil.example" not in response.text
+    assert (response.status_code, response.json()) == (400, {"error": "bad request"})
+    assert "evil.example" not in response.text
     assert [(e.outcome, e.status) for e in audit.entries] == [("rejected", 400)]
 
 

@@ -24,14 +24,10 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from consumers.api import validation
 from consumers.api.acting import ROLE_HEADER, ActingUser, acting_role
 from consumers.api.auth import IdentityProviderError, Principal, TokenRejectedError
-from consumers.api.errors import (
-    RateLimitedError,
-    ServiceUnavailableError,
-    UnauthenticatedError,
-    ValidationError,
-)
+from consumers.api.errors import RateLimitedError, ServiceUnavailableError, UnauthenticatedError
 from consumers.api.guard import trail_of
 from consumers.api.rate_limit import TokenBucket
 from consumers.api.service import ConsentSource, RecordSource
@@ -121,13 +117,7 @@ def purpose(
     ] = None,
 ) -> str:
     """Why the record is read: ``X-MCR-Purpose``, one of :data:`PURPOSES` (400 otherwise)."""
-    given = (value or "").strip()
-    if not given:
-        raise ValidationError(f"{PURPOSE_HEADER}: required", field=PURPOSE_HEADER)
-    if given not in PURPOSES:
-        raise ValidationError(
-            f"{PURPOSE_HEADER}: must be one of {', '.join(PURPOSES)}", field=PURPOSE_HEADER
-        )
+    given = validation.purpose(value)
     trail_of(request.scope).purpose = given
     return given
 

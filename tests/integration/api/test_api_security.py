@@ -111,9 +111,10 @@ def test_the_acting_role_comes_from_the_token_or_a_held_role_header(api_stack: A
     )
     rows = [(r.entry.user_id, r.entry.role_id, r.entry.org_code, r.entry.status)
             for r in api_stack.audit_rows()]  # fmt: skip
+    # A refused role is not recorded as acting; the user still is.
     assert rows == [("555000000008", "555000001008", "E81025", 200),
                     ("555000000008", "555000001009", "RWK", 200),
-                    ("555000000008", "", "", 400)]  # a refused role is not recorded as acting  # fmt: skip
+                    ("555000000008", "", "", 400)]  # fmt: skip
 
 
 def test_refusals_are_audited_404_405_with_the_gp(api_stack: ApiStack) -> None:

@@ -26,9 +26,9 @@ from typing import Any
 import psycopg
 
 from consumers.api.chain import AuditEntry, ChainedRow, Verification, link, verify
-from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import AuditError
-from mcr.core.postgres import apply_ddl, quoted_schema, schema_connection
+from consumers.api.pools import open_pool
+from mcr.core.postgres import Connection, apply_ddl, quoted_schema, schema_connection
 
 __all__ = [
     "APPEND_ONLY_TABLES",
@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
     hash        text NOT NULL UNIQUE
 );
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS mac text;
+-- who, by the acting role (issue 10); NULL on rows written before
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS role_id text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS role_code text;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS org_code text;
 CREATE INDEX IF NOT EXISTS audit_log_person_ids ON audit_log USING gin (person_ids);
 CREATE INDEX IF NOT EXISTS audit_log_user_at ON audit_log (user_id, at);
 CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -122,7 +126,8 @@ CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
 DDL += AUTHZ_DDL + "".join(_append_only(table) for table in APPEND_ONLY_TABLES)
 _COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_ids, outcome,
               status, shown, kept_back, prev_hash, hash, mac,
-              relationship, break_glass_reason, flagged, categories"""
+              role_id, role_code, org_code, relationship, break_glass_reason, flagged,
+              categories"""
 _LAST = f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"  # noqa: S608
 _INSERT = f"""INSERT INTO audit_log ({_COLUMNS})
               VALUES ({", ".join(["%s"] * len(_COLUMNS.split(",")))})"""  # noqa: S608
@@ -200,28 +205,30 @@ def _row(values: tuple[Any, ...]) -> ChainedRow:
         status=values[9],
         shown=values[10],
         kept_back=values[11],
-        **_authz_fields(values[15:19]),
+        **_optional_fields(values[15:22]),
     )
     return ChainedRow(int(values[0]), entry, values[12], values[13], values[14])
 
 
-def _authz_fields(values: tuple[Any, ...]) -> dict[str, Any]:
-    """The authorisation fields of a stored row (NULL: unset, as on rows from before them)."""
-    relationship, reason, flagged, categories = values
-    return {"relationship": relationship or "", "break_glass_reason": reason or "",
+def _optional_fields(values: tuple[Any, ...]) -> dict[str, Any]:
+    """The columns added with issue 10 (NULL on rows from before them) as entry fields."""
+    role_id, role_code, org_code, relationship, reason, flagged, categories = values
+    return {"role_id": role_id or "", "role_code": role_code or "", "org_code": org_code or "",
+            "relationship": relationship or "", "break_glass_reason": reason or "",
             "flagged": bool(flagged), "categories": tuple(categories or ())}  # fmt: skip
 
 
-def _authz_values(e: AuditEntry) -> tuple[Any, ...]:
-    return (e.relationship or None, e.break_glass_reason or None, e.flagged or None,
-            sorted(e.categories) or None)  # fmt: skip
+def _optional_values(e: AuditEntry) -> tuple[Any, ...]:
+    """Those columns from an entry: NULL when unset, as the entry hashes them."""
+    texts = (e.role_id, e.role_code, e.org_code, e.relationship, e.break_glass_reason)
+    return (*(text or None for text in texts), e.flagged or None, sorted(e.categories) or None)
 
 
 def _values(row: ChainedRow) -> tuple[Any, ...]:
     e = row.entry
     return (row.seq, e.at, e.request_id, e.user_id, e.purpose, e.action, e.query_kind,
             sorted(e.person_ids), e.outcome, e.status, e.shown, e.kept_back, row.prev_hash,
-            row.hash, row.mac, *_authz_values(e))  # fmt: skip
+            row.hash, row.mac, *_optional_values(e))  # fmt: skip
 
 
 def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
@@ -268,21 +275,21 @@ def verify_log(
 
 class AuditLog:
     """The audit log as the service uses it: migrated once by the migrating role, then
-    written through the insert-only role, every row signed; the head is kept for anchoring."""
+    written through the insert-only role (a pool of its connections), every row signed; the
+    head is kept for anchoring."""
 
     def __init__(
-        self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes
-    ) -> None:
+        self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes,
+        pool_size: int = 4,
+    ) -> None:  # fmt: skip
         self._key = key
         admin = connect(admin_dsn, schema)
         try:
             grant_writer(admin, role=role, schema=schema)
         finally:
             admin.close()
-        name = quoted_schema(schema, setting="MCR_API_AUDIT_SCHEMA")
-        self._shared = SharedConnection(
-            lambda: psycopg.connect(writer_dsn, autocommit=True, options=f"-c search_path={name}")
-        )
+        self._pool = open_pool(writer_dsn, schema, setting="MCR_API_AUDIT_SCHEMA",
+                               size=pool_size, name="audit")  # fmt: skip
         self.schema = schema
         self.last: ChainedRow | None = None
         """The newest row this process knows of (written by it, or read at start)."""
@@ -290,7 +297,7 @@ class AuditLog:
     def append(self, entry: AuditEntry) -> ChainedRow:
         """Store ``entry``; raises AuditError when PostgreSQL does not take it."""
         try:
-            with self._shared.use() as conn:
+            with self._pool.connection() as conn:
                 row = append(conn, entry, key=self._key)
         except psycopg.Error as exc:
             raise AuditError("audit log: the row was not written") from exc
@@ -301,17 +308,17 @@ class AuditLog:
     def writer(self) -> Iterator[Connection]:
         """The insert-only connection, held for the block: for the schema's other append-only
         table (``break_glass``, ``authz.break_glass_store``). psycopg errors propagate."""
-        with self._shared.use() as conn:
+        with self._pool.connection() as conn:
             yield conn
 
     def read_head(self) -> ChainedRow | None:
         """Read the newest row (and remember it); raises AuditError when it cannot."""
         try:
-            with self._shared.use() as conn:
+            with self._pool.connection() as conn:
                 self.last = head(conn)
         except psycopg.Error as exc:
             raise AuditError("audit log: could not be read") from exc
         return self.last
 
     def close(self) -> None:
-        self._shared.close()
+        self._pool.close()

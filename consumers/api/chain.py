@@ -30,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "GENESIS",
+    "OPTIONAL_FIELDS",
     "AuditEntry",
     "ChainedRow",
     "Verification",
@@ -40,6 +41,11 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+#: Entry fields hashed only when non-empty (hash compatibility with older rows).
+OPTIONAL_FIELDS = (
+    "role_id", "role_code", "org_code", "relationship", "break_glass_reason", "flagged",
+    "categories",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,11 @@ class AuditEntry:
     status: int
     shown: int = 0
     kept_back: int = 0
-    # -- authorisation (issue 10): who may see what, and why. Each is hashed only when set,
-    # so rows written before these fields keep their hashes.
+    # Added with issue 10: who (the acting role) and why (relationship or break-glass), and
+    # what was returned. Optional: hashed only when set, so older rows keep their hashes.
+    role_id: str = ""
+    role_code: str = ""
+    org_code: str = ""
     relationship: str = ""
     """The care relationship that allowed the request (``holds-record``...), or ""."""
     break_glass_reason: str = ""
@@ -69,8 +78,18 @@ class AuditEntry:
     """The record categories returned (``demographics``, ``results``...), sorted."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted. The
-        optional fields appear only when set (see :meth:`_authz_dict`)."""
+        """JSON-ready fields; ``at`` as UTC ISO 8601 to the microsecond, ids sorted.
+
+        Fields added after the first release (:data:`OPTIONAL_FIELDS`) appear only when
+        set, so a row written before them hashes exactly as it did then."""
+        return {**self._base_dict(), **self._optional_dict()}
+
+    def _optional_dict(self) -> dict[str, Any]:
+        found = {name: getattr(self, name) for name in OPTIONAL_FIELDS}
+        found["categories"] = sorted(self.categories)
+        return {name: value for name, value in found.items() if value}
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "request_id": self.request_id,
@@ -83,18 +102,7 @@ class AuditEntry:
             "status": self.status,
             "shown": self.shown,
             "kept_back": self.kept_back,
-            **self._authz_dict(),
         }
-
-    def _authz_dict(self) -> dict[str, Any]:
-        """The authorisation fields that are set: an entry without them hashes as before."""
-        found = {
-            "relationship": self.relationship,
-            "break_glass_reason": self.break_glass_reason,
-            "flagged": self.flagged,
-            "categories": sorted(self.categories),
-        }
-        return {name: value for name, value in found.items() if value}
 
 
 @dataclass(frozen=True)

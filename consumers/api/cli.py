@@ -18,11 +18,12 @@ import typer
 
 from consumers.api import audit
 from consumers.api.audit_check import verify_audit
+from consumers.api.auth import AuthSettings
 from consumers.api.authz import reports as authz_reports
-from consumers.api.connections import Connection
 from consumers.api.errors import ApiError
 from consumers.api.server import serve as serve_forever
 from consumers.api.settings import ApiSettings
+from mcr.core.postgres import Connection
 from mcr.core.settings import replace
 
 __all__ = ["app", "audit_app"]
@@ -35,7 +36,7 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="Bind address (MCR_API_HOST)."),
     port: int | None = typer.Option(None, "--port", help="Port (MCR_API_PORT, 8480)."),
 ) -> None:
-    """Serve the JSON API and the clinician viewer until interrupted."""
+    """Serve the JSON API (uvicorn) and the clinician viewer until interrupted."""
     settings = ApiSettings.from_env()
     settings = replace(
         settings,
@@ -43,7 +44,7 @@ def serve(
         port=settings.port if port is None else port,
     )
     typer.echo(f"viewer: http://{settings.host}:{settings.port}/")
-    serve_forever(settings)
+    serve_forever(settings, AuthSettings.from_env())
 
 
 audit_app = typer.Typer(

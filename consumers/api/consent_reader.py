@@ -12,64 +12,66 @@ failure, is :class:`ConsentUnavailableError`: no state, no data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import psycopg
 
-from consumers.api.connections import Connection, SharedConnection
 from consumers.api.errors import ConsentUnavailableError
-from mcr.core.postgres import quoted_schema
+from consumers.api.pools import open_pool
+from mcr.core.postgres import Connection
 from streams.consent import repository as consent_repository
 from streams.consent.state import ConsentState
 
-__all__ = ["CONSENT_TABLES", "ConsentReader", "open_consent"]
+__all__ = ["CONSENT_TABLES", "ConsentReader", "check_tables"]
 
 #: The consent stage's tables a read needs (``streams.consent.repository.DDL``).
 CONSENT_TABLES = ("preferences", "source_persons")
+_T = TypeVar("_T")
 
 
-def open_consent(dsn: str, schema: str) -> Connection:
-    """An autocommit connection on ``schema``, which must already hold the consent tables.
-
-    Creates nothing. Raises ConsentUnavailableError when a table is missing (a wrong schema
-    name, or the consent stage has not run) and psycopg.Error when PostgreSQL cannot answer.
-    """
-    name = quoted_schema(schema, setting="MCR_CONSENT_SCHEMA")
-    conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={name}")
-    try:
-        found = conn.execute(
-            "SELECT tablename FROM pg_catalog.pg_tables"
-            " WHERE schemaname = %s AND tablename = ANY(%s)",
-            (schema, list(CONSENT_TABLES)),
-        ).fetchall()
-    except BaseException:
-        conn.close()
-        raise
+def check_tables(conn: Connection, schema: str) -> None:
+    """Raise ConsentUnavailableError naming the consent tables ``schema`` lacks."""
+    found = conn.execute(
+        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+        (schema, list(CONSENT_TABLES)),
+    ).fetchall()
     missing = sorted(set(CONSENT_TABLES) - {name for (name,) in found})
     if missing:
-        conn.close()
         raise ConsentUnavailableError(
             f"consent state: the consent schema has no table {', '.join(missing)}"
         )
-    return conn
 
 
 class ConsentReader:
-    """Consent states and source-key owners, from an existing consent schema."""
+    """Consent states and source-key owners, from an existing consent schema, through a pool.
 
-    def __init__(self, dsn: str, schema: str) -> None:
-        self._shared = SharedConnection(lambda: open_consent(dsn, schema))
+    The tables are checked on every read until they have been found once (so a schema that
+    was wrong at start is used as soon as the consent stage creates it); after that a read
+    that fails is a database failure like any other."""
+
+    def __init__(self, dsn: str, schema: str, *, pool_size: int = 4) -> None:
+        self._schema = schema
+        self._pool = open_pool(dsn, schema, setting="MCR_CONSENT_SCHEMA", size=pool_size,
+                               name="consent")  # fmt: skip
+        self._tables_found = False
+
+    def _read(self, reading: Callable[[Connection], _T]) -> _T:
+        try:
+            with self._pool.connection() as conn:
+                if not self._tables_found:
+                    check_tables(conn, self._schema)
+                    self._tables_found = True
+                return reading(conn)
+        except psycopg.Error as exc:
+            raise ConsentUnavailableError("consent state: PostgreSQL did not answer") from exc
 
     def states(self, person_ids: Iterable[str]) -> dict[str, ConsentState]:
         """The state of each person (an empty state when they have none).
 
         Raises ConsentUnavailableError when the consent tables cannot be read.
         """
-        try:
-            with self._shared.use() as conn:
-                return consent_repository.states(conn, person_ids)
-        except psycopg.Error as exc:
-            raise ConsentUnavailableError("consent state: PostgreSQL did not answer") from exc
+        return self._read(lambda conn: consent_repository.states(conn, person_ids))
 
     def owners(self, source_keys: Iterable[str]) -> dict[str, str]:
         """The person each source key belongs to now, by the newest identity change (keys no
@@ -77,11 +79,7 @@ class ConsentReader:
 
         Raises ConsentUnavailableError when the consent tables cannot be read.
         """
-        try:
-            with self._shared.use() as conn:
-                return consent_repository.persons_of(conn, source_keys)
-        except psycopg.Error as exc:
-            raise ConsentUnavailableError("consent state: PostgreSQL did not answer") from exc
+        return self._read(lambda conn: consent_repository.persons_of(conn, source_keys))
 
     def close(self) -> None:
-        self._shared.close()
+        self._pool.close()

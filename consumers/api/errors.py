@@ -6,9 +6,11 @@
     └── ApiError                     anything the query service raises on purpose
         ├── RequestError             the request is wrong (4xx); ``status`` and ``field``
         │   ├── ValidationError      400: a parameter or header breaks a rule
-        │   ├── UnauthenticatedError 401: no user identified the viewer
+        │   ├── UnauthenticatedError 401: no valid bearer token identified the user
+        │   ├── ForbiddenError       403: the access policy refused the acting user
         │   ├── NotFoundError        404: no such route or person
-        │   └── MethodNotAllowedError 405: the route exists, the method does not
+        │   ├── MethodNotAllowedError 405: the route exists, the method does not
+        │   └── RateLimitedError     429: too many searches; ``retry_after`` seconds
         └── ServiceUnavailableError  503: a backing service failed; no data is returned
             ├── RecordUnavailableError   OpenSearch could not answer
             ├── ConsentUnavailableError  the consent state could not be read
@@ -23,8 +25,10 @@ __all__ = [
     "ApiError",
     "AuditError",
     "ConsentUnavailableError",
+    "ForbiddenError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "RateLimitedError",
     "RecordUnavailableError",
     "RequestError",
     "ServiceUnavailableError",
@@ -57,6 +61,22 @@ class UnauthenticatedError(RequestError):
     """No user identifies the viewer (401)."""
 
     status = 401
+
+
+class ForbiddenError(RequestError):
+    """The access policy does not let the acting user do this (403)."""
+
+    status = 403
+
+
+class RateLimitedError(RequestError):
+    """The user asked too often (429); ``retry_after`` is the whole seconds to wait."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFoundError(RequestError):

@@ -1,25 +1,28 @@
-"""Serving the WSGI application: a threaded ``wsgiref`` server on loopback. Thin I/O.
+"""Serving the application with uvicorn, on loopback by default. Thin I/O.
 
-The standard request log line is switched off: it prints the query string, which may hold an
-NHS number. ``Api.handle`` logs every request without it.
+uvicorn runs with no ``Server`` or ``Date`` header, no access log (its request line holds the
+query string, and with it an NHS number: the guard logs every request without it), no proxy
+headers (a client must not choose the address it is seen from) and no version anywhere.
 """
 
 from __future__ import annotations
 
-import signal
+import socket
 import threading
+import time
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from types import FrameType
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import uvicorn
+from fastapi import FastAPI
 from opensearchpy import OpenSearch
 
 from consumers.api.anchor_log import AnchorPublisher, ensure_anchor_topic
-from consumers.api.app import Api
+from consumers.api.app import create_app
 from consumers.api.audit import AuditLog, load_key
+from consumers.api.auth import Authenticator, AuthSettings
 from consumers.api.consent_reader import ConsentReader
+from consumers.api.guard import Limits
+from consumers.api.models import PublicConfig
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
 from mcr.core.logging import get_logger
@@ -27,27 +30,14 @@ from mcr.core.logging import get_logger
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 
 log = get_logger(__name__)
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread per request; threads do not keep the process alive."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No request line on stderr (it holds the query string)."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+VIEWER_CLIENT_ID = "mcr-viewer"
 
 
 @dataclass
 class Service:
     """The application and the connections behind it, closed together."""
 
-    api: Api
+    app: FastAPI
     client: OpenSearch
     consent: ConsentReader
     audit: AuditLog
@@ -66,7 +56,8 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
     key = load_key(settings.audit_key_file)
     audit = AuditLog(admin_dsn=settings.postgres_dsn.get_secret_value(),
                      writer_dsn=settings.audit_writer_dsn, schema=settings.audit_schema,
-                     role=settings.audit_role, key=key)  # fmt: skip
+                     role=settings.audit_role, key=key,
+                     pool_size=settings.db_pool_size)  # fmt: skip
     audit.read_head()
     ensure_anchor_topic(settings.kafka_bootstrap, settings.anchor_topic)
     anchors = AnchorPublisher(bootstrap=settings.kafka_bootstrap, topic=settings.anchor_topic,
@@ -76,66 +67,81 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
     return audit, anchors
 
 
-def build_service(settings: ApiSettings) -> Service:
-    """The application on the settings' OpenSearch alias, consent schema and audit schema.
+def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
+    """The application on the settings' OpenSearch alias, consent schema and audit schema,
+    signing users in with tokens of ``auth``'s issuer.
 
     Raises AuditError when the audit key is missing or the audit log cannot be prepared: the
     service does not start without an audit it can trust.
     """
     audit, anchors = _audit(settings)
     client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
-    consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema)
-    records = RecordReader(client, alias=settings.alias)
-    api = Api(records=records, consent=consent, audit=audit)
-    return Service(api, client, consent, audit, anchors)
-
-
-def _server(api: Api, host: str, port: int) -> WSGIServer:
-    return make_server(
-        host, port, api, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
+                            pool_size=settings.db_pool_size)  # fmt: skip
+    app = create_app(
+        records=RecordReader(client, alias=settings.alias),
+        consent=consent,
+        audit=audit,
+        authenticator=Authenticator(auth),
+        public_config=PublicConfig(
+            issuer=auth.issuer, client_id=VIEWER_CLIENT_ID, audience=auth.audience
+        ),
+        allowed_hosts=settings.allowed_hosts,
+        search_per_minute=settings.search_per_minute,
+        limits=Limits(settings.max_body_bytes, settings.time_limit_s),
     )
+    return Service(app, client, consent, audit, anchors)
+
+
+def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, server_header=False, date_header=False,
+                          proxy_headers=False, access_log=False, log_config=None,
+                          lifespan="off", timeout_graceful_shutdown=5)  # fmt: skip
 
 
 @dataclass
 class RunningServer:
     """A server answering in a background thread (tests, embedding)."""
 
-    server: WSGIServer
+    server: uvicorn.Server
     thread: threading.Thread
+    host: str
+    port: int
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.should_exit = True
         self.thread.join(timeout=10)
 
 
-def start_in_thread(api: Api, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Serve ``api`` from a daemon thread; port 0 picks a free port (see ``url``)."""
-    server = _server(api, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="mcr-api", daemon=True)
+def start_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """Serve ``app`` from a daemon thread; port 0 picks a free port (see ``url``). Returns
+    once the server accepts connections."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    server = uvicorn.Server(_config(app, host, port))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mcr-api",
+                              daemon=True)  # fmt: skip
     thread.start()
-    return RunningServer(server, thread)
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        raise RuntimeError("api server did not start")
+    return RunningServer(server, thread, host, int(sock.getsockname()[1]))
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-def serve(settings: ApiSettings) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM), then close every connection."""
-    service = build_service(settings)
-    server = _server(service.api, settings.host, settings.port)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    log.info("api serving", host=settings.host, port=server.server_port)
+def serve(settings: ApiSettings, auth: AuthSettings) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM: uvicorn stops gracefully), then close every
+    connection."""
+    service = build_service(settings, auth)
+    log.info("api serving", host=settings.host, port=settings.port)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        log.info("api stopping")
+        uvicorn.Server(_config(service.app, settings.host, settings.port)).run()
     finally:
-        server.server_close()
+        log.info("api stopping")
         service.close()

@@ -16,6 +16,11 @@ MCR_AUDIT_KEY_FILE     audit_key_file (row macs, anchor signatures)    none: req
 MCR_KAFKA_BOOTSTRAP    kafka_bootstrap (where anchors go)              127.0.0.1:9092
 MCR_AUDIT_ANCHOR_TOPIC anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
 MCR_AUDIT_ANCHOR_S     anchor_interval_s (how often the head is sent)  1.0
+MCR_API_ALLOWED_HOSTS  allowed_hosts (``Host`` header; others: 400)    127.0.0.1,localhost
+MCR_API_SEARCH_RATE    search_per_minute (per user, /api/patients)     30
+MCR_API_MAX_BODY       max_body_bytes (larger request bodies: 413)     16384
+MCR_API_TIME_LIMIT_S   time_limit_s (a slower answer is a 503)         10
+MCR_API_DB_POOL        db_pool_size (connections per pool)             4
 =====================  ==============================================  ==========================
 
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
@@ -41,12 +46,21 @@ from mcr.core.settings import (
     PostgresDsn,
     SecretUrl,
     SqlIdentifier,
+    rule,
     tcp_port,
 )
 
 __all__ = ["DEFAULT_DSN", "ApiSettings"]
 
 DEFAULT_DSN = DEFAULT_POSTGRES_DSN
+
+
+def _hosts(value: object) -> tuple[str, ...] | None:
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple):
+        return None
+    hosts = tuple(str(name).strip() for name in names if str(name).strip())
+    return hosts or None
 
 
 class ApiSettings(McrSettings):
@@ -71,6 +85,19 @@ class ApiSettings(McrSettings):
         "mcr.audit.anchors"
     )
     anchor_interval_s: Annotated[float, Field(validation_alias="MCR_AUDIT_ANCHOR_S", gt=0)] = 1.0
+    allowed_hosts: Annotated[
+        tuple[str, ...],
+        rule(_hosts, "expected comma-separated host names"),
+        Field(validation_alias="MCR_API_ALLOWED_HOSTS"),
+    ] = ("127.0.0.1", "localhost")
+    search_per_minute: Annotated[
+        int, Field(validation_alias="MCR_API_SEARCH_RATE", ge=1, le=100_000)
+    ] = 30
+    max_body_bytes: Annotated[int, Field(validation_alias="MCR_API_MAX_BODY", ge=0)] = 16_384
+    time_limit_s: Annotated[float, Field(validation_alias="MCR_API_TIME_LIMIT_S", gt=0, le=600)] = (
+        10.0
+    )
+    db_pool_size: Annotated[int, Field(validation_alias="MCR_API_DB_POOL", ge=1, le=100)] = 4
 
     @property
     def audit_writer_dsn(self) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from consumers.api.errors import UnauthenticatedError, ValidationError
+from consumers.api.errors import ValidationError
 from consumers.api.queries import MAX_RESULT_WINDOW
 from schemas import nhs_number as nhs
 
@@ -21,20 +21,17 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "PURPOSES",
     "PURPOSE_HEADER",
-    "USER_HEADER",
     "Page",
-    "Viewer",
     "birth_date",
     "family_name",
     "nhs_number",
     "page",
     "person_id",
+    "purpose",
     "record_types",
     "single",
-    "viewer",
 ]
 
-USER_HEADER = "X-MCR-User"
 PURPOSE_HEADER = "X-MCR-Purpose"
 #: Why a record may be viewed. The shared care record is for direct care only; planning and
 #: research read the de-identified feed, never this service.
@@ -43,7 +40,6 @@ ITEM_TYPES = ("result", "medication", "encounter")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Patterns are matched with ``fullmatch``: ``$`` would also match before a trailing newline.
-_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits only (``str.isdigit`` also takes "²", which ``int`` refuses, and "٣", which it
@@ -54,14 +50,6 @@ _MAX_NAME = 100
 
 
 @dataclass(frozen=True)
-class Viewer:
-    """Who asks and why: the audit row's ``user_id`` and ``purpose``."""
-
-    user_id: str
-    purpose: str
-
-
-@dataclass(frozen=True)
 class Page:
     """A 1-based page of ``size`` items per record type."""
 
@@ -69,28 +57,19 @@ class Page:
     size: int = DEFAULT_PAGE_SIZE
 
 
-def viewer(headers: Mapping[str, str]) -> Viewer:
-    """The viewer named by the request headers (keys lower-case).
+def purpose(raw: str | None) -> str:
+    """Why the record is read (an ``X-MCR-Purpose`` value): one of :data:`PURPOSES`.
 
-    Raises UnauthenticatedError without a user, ValidationError for a malformed user or a
-    missing or unknown purpose.
+    Raises ValidationError naming the header when it is missing or not a known purpose.
     """
-    user = headers.get(USER_HEADER.lower(), "").strip()
-    if not user:
-        raise UnauthenticatedError(f"{USER_HEADER}: required", field=USER_HEADER)
-    if not _USER.fullmatch(user):
-        raise ValidationError(
-            f"{USER_HEADER}: expected 1-64 letters, digits, '.', '_', '@' or '-'",
-            field=USER_HEADER,
-        )
-    purpose = headers.get(PURPOSE_HEADER.lower(), "").strip()
-    if not purpose:
+    given = (raw or "").strip()
+    if not given:
         raise ValidationError(f"{PURPOSE_HEADER}: required", field=PURPOSE_HEADER)
-    if purpose not in PURPOSES:
+    if given not in PURPOSES:
         raise ValidationError(
             f"{PURPOSE_HEADER}: must be one of {', '.join(PURPOSES)}", field=PURPOSE_HEADER
         )
-    return Viewer(user, purpose)
+    return given
 
 
 def single(query: Mapping[str, Sequence[str]], name: str) -> str | None:

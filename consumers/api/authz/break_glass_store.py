@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from consumers.api.authz.break_glass import BreakGlass, ReasonCode
-from consumers.api.connections import Connection
+from mcr.core.postgres import Connection
 
 __all__ = ["EVER", "NEVER", "active_break_glass", "list_break_glass", "open_break_glass"]
 

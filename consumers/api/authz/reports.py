@@ -16,7 +16,7 @@ from typing import Any
 
 from consumers.api.authz.break_glass import BreakGlass
 from consumers.api.authz.break_glass_store import EVER, NEVER, list_break_glass
-from consumers.api.connections import Connection
+from mcr.core.postgres import Connection
 
 __all__ = ["AccessEvent", "BreakGlassReview", "access_report", "break_glass_report"]
 

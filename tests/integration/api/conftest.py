@@ -1,10 +1,12 @@
 """The query service against the real stack: a fresh record alias, fresh consent and audit
-schemas, documents written through the projection's own document builder and writer, and the
-real HTTP server on a free port in a thread."""
+schemas, documents written through the projection's own document builder and writer, the real
+uvicorn server on a free port in a thread, and real bearer tokens from the local Keycloak (the
+demo GP, ``demo-gp``, by the test client's password grant)."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,9 +19,13 @@ from typing import Any
 import psycopg
 import pytest
 from opensearchpy import OpenSearch
+from starlette.datastructures import Headers
 
 from consumers.api import audit
+from consumers.api.app import create_app
+from consumers.api.auth import Authenticator, AuthSettings
 from consumers.api.chain import ChainedRow
+from consumers.api.records import RecordReader
 from consumers.api.server import RunningServer, Service, build_service, start_in_thread
 from consumers.api.settings import ApiSettings
 from deploy.local import StackSettings
@@ -34,9 +40,28 @@ from schemas.events import RecordType
 from streams.consent import repository as consent_repository
 from streams.consent.state import Preference
 from tests.conftest import unique_name
+from tests.integration.auth.keycloak_client import tokens_for
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
-VIEWER = {"X-MCR-User": "demo-clinician", "X-MCR-Purpose": "direct-care"}
+PURPOSE = {"X-MCR-Purpose": "direct-care"}
+#: The demo GP's ids (deploy/local/keycloak/realm-mcr.json): what the audit rows record.
+GP_USER_ID, GP_ROLE_ID, GP_ORG = "555000000001", "555000001001", "E81001"
+_TOKEN_REUSE_S = 60  # access tokens live 5 minutes; a fresh one well before that
+_tokens: dict[str, tuple[float, str]] = {}
+
+
+def access_token(stack: StackSettings, username: str = "demo-gp") -> str:
+    """A current access token of a demo user (fetched again after a minute)."""
+    fetched = _tokens.get(username)
+    if fetched is None or time.monotonic() - fetched[0] > _TOKEN_REUSE_S:
+        fetched = (time.monotonic(), tokens_for(stack, username)["access"])
+        _tokens[username] = fetched
+    return fetched[1]
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def header(
@@ -131,7 +156,8 @@ class Reply:
     """An HTTP answer: status, headers and the decoded JSON body."""
 
     status: int
-    headers: dict[str, str]
+    headers: Headers
+    """Case-insensitive, as HTTP header names are."""
     body: Any
 
 
@@ -139,7 +165,9 @@ class Reply:
 class ApiStack:
     """The running service and the stores behind it, for one test."""
 
+    stack: StackSettings
     settings: ApiSettings
+    auth: AuthSettings
     client: OpenSearch
     service: Service
     server: RunningServer
@@ -163,16 +191,30 @@ class ApiStack:
             self.consent_conn, preference, source_key=source_key, person_id=person_id
         )
 
-    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Reply:
-        """Call the real server over HTTP (viewer headers unless ``headers`` is given)."""
+    @property
+    def viewer(self) -> dict[str, str]:
+        """The demo GP's bearer token and the direct-care purpose."""
+        return {**bearer(access_token(self.stack)), **PURPOSE}
+
+    def get(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        data: bytes | None = None,
+    ) -> Reply:
+        """Call the real server over HTTP (the GP's headers unless ``headers`` is given)."""
         request = urllib.request.Request(
-            self.server.url + path, headers=VIEWER if headers is None else headers, method=method
+            self.server.url + path,
+            headers=self.viewer if headers is None else headers,
+            method=method,
+            data=data,
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
-                raw, status, found = answer.read(), answer.status, dict(answer.headers)
+                raw, status, found = answer.read(), answer.status, Headers(dict(answer.headers))
         except urllib.error.HTTPError as error:
-            raw, status, found = error.read(), error.code, dict(error.headers)
+            raw, status, found = error.read(), error.code, Headers(dict(error.headers))
         kind = found.get("Content-Type", "")
         return Reply(status, found, json.loads(raw) if "json" in kind else raw.decode())
 
@@ -181,12 +223,31 @@ class ApiStack:
         return list(audit.rows(self.audit_conn))
 
     @contextmanager
+    def serving(self, **options: Any) -> Iterator[ApiStack]:
+        """Another application on this stack's record reader, consent reader and audit log,
+        built with ``create_app`` ``options`` (e.g. another ``authenticator``), serving on its
+        own free port for the block."""
+        app = create_app(
+            records=RecordReader(self.client, alias=self.settings.alias),
+            consent=self.service.consent,
+            audit=self.service.audit,
+            authenticator=options.pop("authenticator", Authenticator(self.auth)),
+            public_config=self.service.app.state.public_config,
+            **options,
+        )
+        server = start_in_thread(app)
+        try:
+            yield replace(self, server=server)
+        finally:
+            server.stop()
+
+    @contextmanager
     def variant(self, **changes: Any) -> Iterator[ApiStack]:
         """A second service on these settings with ``changes`` (same alias and audit log),
         serving on its own free port for the block."""
         settings = replace_settings(self.settings, **changes)
-        service = build_service(settings)
-        server = start_in_thread(service.api)
+        service = build_service(settings, self.auth)
+        server = start_in_thread(service.app)
         try:
             yield replace(self, settings=settings, service=service, server=server)
         finally:
@@ -214,11 +275,12 @@ def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
         kafka_bootstrap=stack.kafka_bootstrap,
         anchor_interval_s=0.2,
     )
-    service = build_service(settings)
-    server = start_in_thread(service.api)
+    auth = AuthSettings(issuer=stack.auth_issuer)
+    service = build_service(settings, auth)
+    server = start_in_thread(service.app)
     consent_conn = consent_repository.connect(stack.postgres_dsn, pg_schema)
     audit_conn = audit.connect(stack.postgres_dsn, audit_schema)
-    yield ApiStack(settings, client, service, server, consent_conn, audit_conn)
+    yield ApiStack(stack, settings, auth, client, service, server, consent_conn, audit_conn)
     server.stop()
     service.close()
     consent_conn.close()

@@ -15,7 +15,7 @@ from schemas import nhs_number
 from streams.consent import repository as consent_repository
 from streams.consent.state import Decision, Preference, Scope
 from tests.conftest import unique_name
-from tests.integration.api.conftest import ApiStack, medication, patient, result
+from tests.integration.api.conftest import GP_USER_ID, ApiStack, medication, patient, result
 
 NHS_A = nhs_number.test_number(101)
 NHS_B = nhs_number.test_number(102)
@@ -189,7 +189,7 @@ def test_tampering_with_a_row_is_detected(api_stack: ApiStack) -> None:
     api_stack.audit_conn.execute("UPDATE audit_log SET user_id = 'someone-else' WHERE seq = 2")
     edited = audit.verify_log(api_stack.audit_conn)
     cli = CliRunner().invoke(api_cli, ["audit-verify"], env=env)
-    api_stack.audit_conn.execute("UPDATE audit_log SET user_id = 'demo-clinician' WHERE seq = 2")
+    api_stack.audit_conn.execute("UPDATE audit_log SET user_id = %s WHERE seq = 2", (GP_USER_ID,))
     restored = audit.verify_log(api_stack.audit_conn)
     api_stack.audit_conn.execute("DELETE FROM audit_log WHERE seq = 2")
     deleted = audit.verify_log(api_stack.audit_conn)
@@ -219,6 +219,10 @@ def test_error_bodies_are_json_and_name_the_field(api_stack: ApiStack) -> None:
     wrong = NHS_A[:9] + str((int(NHS_A[9]) + 1) % 10)
 
     no_user = api_stack.get(f"/api/persons/{PERSON_A}/record", headers={})
+    user_header_only = api_stack.get(
+        f"/api/persons/{PERSON_A}/record",
+        headers={"X-MCR-User": "demo-clinician", "X-MCR-Purpose": "direct-care"},
+    )
     bad_nhs = api_stack.get(f"/api/patients?nhs_number={wrong}")
     no_route = api_stack.get("/api/elsewhere")
     nobody = api_stack.get("/api/persons/p-nobody/record")
@@ -226,8 +230,10 @@ def test_error_bodies_are_json_and_name_the_field(api_stack: ApiStack) -> None:
 
     assert (no_user.status, no_user.body) == (
         401,
-        {"error": "X-MCR-User: required", "field": "X-MCR-User"},
+        {"error": "Authorization: a bearer token is required", "field": "Authorization"},
     )
+    assert (user_header_only.status, user_header_only.body) == (no_user.status, no_user.body)
+    assert no_user.headers["WWW-Authenticate"].startswith("Bearer")
     assert (bad_nhs.status, bad_nhs.body) == (
         400,
         {"error": "nhs_number: fails the Modulus 11 check", "field": "nhs_number"},

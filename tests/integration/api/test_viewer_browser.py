@@ -12,9 +12,18 @@ from typing import Any
 
 import pytest
 
+from deploy.local import StackSettings
 from schemas import nhs_number
 from streams.consent.state import Decision, Preference, Scope
-from tests.integration.api.conftest import ApiStack, medication, patient, result
+from tests.integration.api.conftest import (
+    GP_USER_ID,
+    ApiStack,
+    access_token,
+    bearer,
+    medication,
+    patient,
+    result,
+)
 
 CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
 NHS_A = nhs_number.test_number(201)
@@ -27,13 +36,17 @@ assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHR
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    """A fresh headless Chromium page."""
+def page(stack: StackSettings) -> Iterator[Any]:
+    """A fresh headless Chromium page signed in as the demo GP: until the viewer's own sign-in
+    (PKCE) lands, the browser adds the GP's bearer token to every request it makes."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        yield browser.new_page(
+            viewport={"width": 1280, "height": 900},
+            extra_http_headers=bearer(access_token(stack)),
+        )
         browser.close()
 
 
@@ -85,7 +98,8 @@ def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, pag
     assert "9.1 g/dL" in results and "Haemoglobin" in results and "Amlodipine 5mg" in results
     assert page.is_visible("#kept-back") and "1 item is not shown" in page.inner_text("#kept-back")
     assert page.is_hidden("#objection")
-    assert {row.entry.user_id for row in api_stack.audit_rows()} == {"dr-browser"}
+    # The audit names the signed-in user (the token's), never the typed X-MCR-User.
+    assert {row.entry.user_id for row in api_stack.audit_rows()} == {GP_USER_ID}
 
 
 def test_objection_shows_a_banner_and_no_record(api_stack: ApiStack, page: Any) -> None:

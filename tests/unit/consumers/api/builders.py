@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from consumers.api.access import Hit, ItemPage, PersonDocuments, ReadConsent
+from consumers.api.auth import Principal, Role
+from consumers.api.auth.errors import ExpiredTokenError, IdentityProviderError, SignatureError
+from consumers.api.auth.principal import OdsCode, PersonRoleId, UserId
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import AuditError, RecordUnavailableError
 from consumers.api.validation import Page
@@ -191,3 +194,29 @@ class FakeAudit:
         if self.fail:
             raise AuditError("audit log: the row was not written")
         self.entries.append(entry)
+
+
+GP_ROLE = Role(PersonRoleId("555000001001"), OdsCode("E81001"), "S8000:G8000:R8000",
+               "Clinical Practitioner Access Role")  # fmt: skip
+OTHER_ROLE = Role(PersonRoleId("555000001009"), OdsCode("RWK"), "S8000:G8000:R8000",
+                  "Clinical Practitioner Access Role")  # fmt: skip
+GP = Principal(UserId("555000000001"), "sub-gp", (GP_ROLE, OTHER_ROLE), GP_ROLE, 3)
+GP_TOKEN = "gp-token"
+
+
+class FakeAuthenticator:
+    """Known tokens by value; any other token is refused as a bad signature, ``expired`` as
+    expired; ``down`` makes the issuer unreachable."""
+
+    def __init__(self, *, down: bool = False) -> None:
+        self.users = {GP_TOKEN: GP}
+        self.down = down
+
+    def authenticate(self, token: str) -> Principal:
+        if self.down:
+            raise IdentityProviderError("issuer unreachable (URLError)")
+        if token == "expired":
+            raise ExpiredTokenError("token has expired")
+        if token not in self.users:
+            raise SignatureError("signature does not verify")
+        return self.users[token]

@@ -1,22 +1,26 @@
-"""The WSGI application with fake ports: routes, JSON errors, consent at read, audit first."""
+"""The FastAPI application with fake ports: routes, sign-in, JSON errors, consent at read, the
+audit row before every answer, limits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
 from typing import Any
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
-from consumers.api.app import Api
-from consumers.api.web import Request, Response
+from consumers.api.app import create_app
+from consumers.api.guard import Limits
+from consumers.api.models import PublicConfig
 from tests.unit.consumers.api.builders import (
+    GP_TOKEN,
     NHS_A,
     NOW,
     PERSON_A,
     PERSON_B,
     FakeAudit,
+    FakeAuthenticator,
     FakeConsent,
     FakeRecords,
     item_hit,
@@ -26,7 +30,7 @@ from tests.unit.consumers.api.builders import (
     withholding,
 )
 
-VIEWER = {"x-mcr-user": "demo-clinician", "x-mcr-purpose": "direct-care"}
+VIEWER = {"Authorization": f"Bearer {GP_TOKEN}", "X-MCR-Purpose": "direct-care"}
 RECORD = [
     patient_hit(PERSON_A),
     item_hit("result", "R1", occurred_at="2024-03-02T00:00:00Z"),
@@ -40,36 +44,44 @@ ASSETS = {
     "/": ("text/html; charset=utf-8", b"<h1>Find a patient</h1>"),
     "/static/app.js": ("text/javascript; charset=utf-8", b"'use strict';"),
 }
+CONFIG = PublicConfig(issuer="http://127.0.0.1:8180/realms/mcr", client_id="mcr-viewer",
+                      audience="mcr-api")  # fmt: skip
 
 
 def make_api(
     records: FakeRecords | None = None,
     consent: FakeConsent | None = None,
     audit: FakeAudit | None = None,
-) -> tuple[Api, FakeAudit]:
-    """The application on fakes, with a fixed clock and request ids."""
+    **options: Any,
+) -> tuple[TestClient, FakeAudit]:
+    """The application on fakes, with a fixed clock and request ids, as a test client."""
     sink = audit or FakeAudit()
-    ids = iter(f"req-{n}" for n in range(100))
-    api = Api(
+    ids = iter(f"req-{n}" for n in range(1000))
+    app = create_app(
         records=records or FakeRecords(RECORD),
         consent=consent or FakeConsent(),
         audit=sink,
+        authenticator=options.pop("authenticator", FakeAuthenticator()),
+        public_config=CONFIG,
         clock=lambda: NOW,
         new_request_id=lambda: next(ids),
-        assets=ASSETS,
+        assets=options.pop("assets", ASSETS),
+        **options,
     )
-    return api, sink
+    return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False), sink
 
 
 def get(
-    api: Api,
+    api: TestClient,
     path: str,
     query: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
     method: str = "GET",
-) -> Response:
+) -> Any:
     """Answer one request."""
-    return api.handle(Request(method, path, query or {}, VIEWER if headers is None else headers))
+    return api.request(
+        method, path, params=query or {}, headers=VIEWER if headers is None else headers
+    )
 
 
 def test_health_answers_ok_without_an_audit_row() -> None:
@@ -78,46 +90,87 @@ def test_health_answers_ok_without_an_audit_row() -> None:
 
     response = get(api, "/api/health", headers={})
 
-    assert (response.status, response.json(), audit.entries) == (200, {"status": "ok"}, [])
+    assert (response.status_code, response.json(), audit.entries) == (200, {"status": "ok"}, [])
 
 
 def test_unknown_route_is_a_json_404() -> None:
     """An unknown path answers 404 with a JSON error body."""
     response = get(make_api()[0], "/api/nothing")
 
-    assert (response.status, response.json()) == (404, {"error": "no such route"})
-    assert ("Content-Type", "application/json; charset=utf-8") in response.headers
+    assert (response.status_code, response.json()) == (404, {"error": "no such route"})
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
 
 
-def test_wrong_method_is_a_json_405_with_allow() -> None:
-    """POST on a GET route answers 405, says which methods are allowed, and audits nothing."""
+def test_wrong_method_is_a_json_405_with_allow_and_audited() -> None:
+    """POST on a GET route answers 405, says which methods are allowed, and is audited."""
     api, audit = make_api()
 
     response = get(api, "/api/patients", {"nhs_number": [NHS_A]}, method="POST")
 
-    assert (response.status, response.json()) == (405, {"error": "method POST: not allowed here"})
-    assert ("Allow", "GET") in response.headers and audit.entries == []
+    assert (response.status_code, response.json()) == (
+        405,
+        {"error": "method POST: not allowed here"},
+    )
+    assert response.headers["Allow"] == "GET"
+    assert [(e.action, e.outcome, e.status) for e in audit.entries] == [
+        ("POST /api/patients", "rejected", 405)
+    ]
 
 
 @pytest.mark.parametrize(
-    ("headers", "status", "field"),
+    ("headers", "status", "field", "user", "outcome"),
     [
-        ({}, 401, "X-MCR-User"),
-        ({"x-mcr-user": "u1"}, 400, "X-MCR-Purpose"),
-        ({"x-mcr-user": "u 1", "x-mcr-purpose": "direct-care"}, 400, "X-MCR-User"),
+        ({}, 401, "Authorization", "anonymous", "unauthenticated"),
+        (
+            {"X-MCR-User": "demo-clinician", "X-MCR-Purpose": "direct-care"},
+            401,
+            "Authorization",
+            "anonymous",
+            "unauthenticated",
+        ),
+        (
+            {"Authorization": "Bearer forged", "X-MCR-Purpose": "direct-care"},
+            401,
+            "Authorization",
+            "anonymous",
+            "unauthenticated",
+        ),
+        (
+            {"Authorization": f"Basic {GP_TOKEN}", "X-MCR-Purpose": "direct-care"},
+            401,
+            "Authorization",
+            "anonymous",
+            "unauthenticated",
+        ),
+        ({"Authorization": f"Bearer {GP_TOKEN}"}, 400, "X-MCR-Purpose", "555000000001", "rejected"),
+        (
+            {"Authorization": f"Bearer {GP_TOKEN}", "X-MCR-Purpose": "research"},
+            400,
+            "X-MCR-Purpose",
+            "555000000001",
+            "rejected",
+        ),
+        ({**VIEWER, "X-MCR-Role": "555000009999"}, 400, "X-MCR-Role", "555000000001", "rejected"),
     ],
 )
-def test_data_routes_need_user_and_purpose(
-    headers: dict[str, str], status: int, field: str
+def test_data_routes_need_a_token_a_purpose_and_a_held_role(
+    headers: dict[str, str], status: int, field: str, user: str, outcome: str
 ) -> None:
-    """Without a valid user and purpose a data route refuses, naming the header, reading nothing."""
+    """Without a valid bearer token (X-MCR-User alone is nobody), a purpose and a role the user
+    holds, a data route refuses naming the header, reads nothing, and is audited."""
     consent = FakeConsent()
     api, audit = make_api(FakeRecords(down=True), consent)
 
     response = get(api, f"/api/persons/{PERSON_A}/record", headers=headers)
 
-    assert response.status == status and response.json()["field"] == field
-    assert (audit.entries, consent.asked) == ([], [])
+    assert response.status_code == status and response.json()["field"] == field
+    assert consent.asked == []
+    assert [(e.user_id, e.outcome, e.status, e.person_ids) for e in audit.entries] == [
+        (user, outcome, status, (PERSON_A,))
+    ]
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "forged" not in response.text and GP_TOKEN not in response.text
 
 
 def test_invalid_nhs_number_is_400_naming_field_and_rule_and_is_audited() -> None:
@@ -127,7 +180,7 @@ def test_invalid_nhs_number_is_400_naming_field_and_rule_and_is_audited() -> Non
 
     response = get(api, "/api/patients", {"nhs_number": [wrong]})
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         400,
         {"error": "nhs_number: fails the Modulus 11 check", "field": "nhs_number"},
     )
@@ -155,7 +208,7 @@ def test_search_parameter_errors_name_the_field(query: dict[str, list[str]], fie
     """Missing, mixed or malformed search parameters give 400 naming the parameter."""
     response = get(make_api()[0], "/api/patients", query)
 
-    assert (response.status, response.json()["field"]) == (400, field)
+    assert (response.status_code, response.json()["field"]) == (400, field)
 
 
 def test_nhs_search_lists_persons_and_audits_ids_not_the_number() -> None:
@@ -166,7 +219,7 @@ def test_nhs_search_lists_persons_and_audits_ids_not_the_number() -> None:
     response = get(api, "/api/patients", {"nhs_number": [NHS_A[:3] + " " + NHS_A[3:]]})
 
     body = response.json()
-    assert response.status == 200 and body["count"] == 2
+    assert response.status_code == 200 and body["count"] == 2
     assert body["persons"][0]["demographics"]["family_name"] == "Testwoman"
     assert body["persons"][1] == {"person_id": PERSON_B, "objects_to_sharing": True}
     row = audit.entries[0]
@@ -178,12 +231,17 @@ def test_nhs_search_lists_persons_and_audits_ids_not_the_number() -> None:
         1,
     )
     assert (row.user_id, row.purpose, row.action) == (
-        "demo-clinician",
+        "555000000001",
         "direct-care",
         "GET /api/patients",
     )
+    assert (row.role_id, row.role_code, row.org_code) == (
+        "555000001001",
+        "S8000:G8000:R8000",
+        "E81001",
+    )
     assert NHS_A not in str(row) and "Testwoman" not in str(row)
-    assert ("X-Request-Id", row.request_id) in response.headers
+    assert response.headers["X-Request-Id"] == row.request_id
 
 
 def test_search_finding_nobody_is_audited_as_none_found() -> None:
@@ -206,7 +264,7 @@ def test_record_shows_items_newest_first_and_counts_kept_back() -> None:
     response = get(api, f"/api/persons/{PERSON_A}/record")
 
     body = response.json()
-    assert response.status == 200
+    assert response.status_code == 200
     assert body["demographics"][0]["nhs_number"] == NHS_A
     assert [i["source_record_id"] for i in body["results"]["items"]] == ["R1"]
     assert body["encounters"]["items"][0]["confidentiality"] == ["R"]
@@ -223,7 +281,7 @@ def test_objection_is_403_with_nothing_but_the_objection() -> None:
 
     response = get(api, f"/api/persons/{PERSON_B}/record")
 
-    assert response.status == 403
+    assert response.status_code == 403
     assert response.json() == {
         "error": "the patient objects to sharing their record: nothing can be shown",
         "person_id": PERSON_B,
@@ -238,7 +296,7 @@ def test_unknown_person_is_a_json_404_and_audited() -> None:
 
     response = get(api, "/api/persons/person-z/record")
 
-    assert (response.status, response.json()["field"]) == (404, "person_id")
+    assert (response.status_code, response.json()["field"]) == (404, "person_id")
     assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("not_found", ("person-z",))
 
 
@@ -246,9 +304,9 @@ def test_malformed_person_id_is_400_and_not_stored() -> None:
     """A path segment that is not a person id is refused; the audit row does not keep it."""
     api, audit = make_api()
 
-    response = get(api, "/api/persons/999 000 0018/record")
+    response = get(api, "/api/persons/999%20000%200018/record")
 
-    assert (response.status, response.json()["field"]) == (400, "person_id")
+    assert (response.status_code, response.json()["field"]) == (400, "person_id")
     assert (audit.entries[0].outcome, audit.entries[0].person_ids) == ("rejected", ())
 
 
@@ -262,7 +320,7 @@ def test_no_audit_row_no_data(path: str, query: dict[str, list[str]]) -> None:
 
     response = get(api, path, query)
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         503,
         {"error": "audit log unavailable: no data returned"},
     )
@@ -274,7 +332,7 @@ def test_record_store_down_is_503_and_audited_as_error() -> None:
 
     response = get(api, f"/api/persons/{PERSON_A}/record")
 
-    assert response.status == 503 and response.json()["error"].endswith("no data returned")
+    assert response.status_code == 503 and response.json()["error"].endswith("no data returned")
     assert (audit.entries[0].outcome, audit.entries[0].status) == ("error", 503)
 
 
@@ -287,7 +345,7 @@ def test_a_bug_is_a_json_500_without_data() -> None:
 
     response = get(make_api(Broken())[0], "/api/patients", {"nhs_number": [NHS_A]})
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         500,
         {"error": "internal error: no data returned"},
     )
@@ -319,14 +377,14 @@ def test_a_bug_while_answering_is_still_audited(
     with capture_logs() as logs:
         response = get(api, path, query)
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         500,
         {"error": "internal error: no data returned"},
     )
     assert [(e.outcome, e.status, e.query_kind, e.person_ids) for e in audit.entries] == [
         ("error", 500, kind, person_ids)
     ]
-    assert ("X-Request-Id", audit.entries[0].request_id) in response.headers
+    assert response.headers["X-Request-Id"] == audit.entries[0].request_id
     assert NHS_A not in str(logs) and "boom" not in str(logs)
 
 
@@ -337,7 +395,7 @@ def test_a_bug_with_the_audit_log_down_is_503() -> None:
 
     response = get(api, f"/api/persons/{PERSON_A}/record")
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         503,
         {"error": "audit log unavailable: no data returned"},
     )
@@ -355,7 +413,7 @@ def test_a_bug_in_the_audit_sink_is_503_without_data() -> None:
 
     response = get(api, f"/api/persons/{PERSON_A}/record")
 
-    assert (response.status, response.json()) == (
+    assert (response.status_code, response.json()) == (
         503,
         {"error": "audit log unavailable: no data returned"},
     )
@@ -368,7 +426,7 @@ def test_a_non_ascii_digit_page_is_400_and_audited() -> None:
 
     response = get(api, f"/api/persons/{PERSON_A}/record", {"page": ["\u00b2"]})
 
-    assert (response.status, response.json()["field"]) == (400, "page")
+    assert (response.status_code, response.json()["field"]) == (400, "page")
     assert [(e.outcome, e.status) for e in audit.entries] == [("rejected", 400)]
 
 
@@ -380,43 +438,23 @@ def test_viewer_page_and_assets_are_served_with_a_strict_policy() -> None:
     script = get(api, "/static/app.js", headers={})
     missing = get(api, "/static/other.js", headers={})
 
-    assert (page.status, page.body) == (200, b"<h1>Find a patient</h1>")
-    policy = dict(page.headers)["Content-Security-Policy"]
+    assert (page.status_code, page.content) == (200, b"<h1>Find a patient</h1>")
+    policy = page.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
-    assert dict(script.headers)["Content-Type"].startswith("text/javascript")
-    assert missing.status == 404
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert missing.status_code == 404
 
 
 def test_shipped_viewer_files_load() -> None:
     """The real viewer files ship with the package and reference only local assets."""
-    api = Api(records=FakeRecords(), consent=FakeConsent(), audit=FakeAudit())
+    api, _ = make_api(assets=None)
 
-    page = get(api, "/", headers={}).body.decode()
+    page = get(api, "/", headers={}).text
 
     assert "/static/app.js" in page and "/static/style.css" in page
     assert "http://" not in page and "https://" not in page
-    assert get(api, "/static/style.css", headers={}).status == 200
-
-
-def test_wsgi_adapter_sends_status_headers_and_body() -> None:
-    """Called as WSGI, the app reads headers and query from the environ."""
-    api, _ = make_api()
-    environ: dict[str, Any] = {
-        "PATH_INFO": "/api/patients",
-        "QUERY_STRING": f"nhs_number={NHS_A}",
-        "HTTP_X_MCR_USER": "demo-clinician",
-        "HTTP_X_MCR_PURPOSE": "direct-care",
-    }
-    setup_testing_defaults(environ)
-    started: list[tuple[str, list[tuple[str, str]]]] = []
-
-    chunks: Iterable[bytes] = api(
-        environ, lambda status, headers: started.append((status, headers))
-    )
-
-    assert started[0][0] == "200 OK"
-    assert b'"count":2' in b"".join(chunks)
-    assert ("Cache-Control", "no-store") in started[0][1]
+    assert get(api, "/static/style.css", headers={}).status_code == 200
 
 
 def test_request_logs_hold_no_phi() -> None:
@@ -428,7 +466,10 @@ def test_request_logs_hold_no_phi() -> None:
         get(api, f"/api/persons/{PERSON_A}/record")
 
     text = str(logs)
-    assert [entry["path"] for entry in logs] == ["/api/patients", "/api/persons/{person_id}/record"]
+    assert [entry["path"] for entry in logs if entry["event"] == "api request"] == [
+        "/api/patients",
+        "/api/persons/{person_id}/record",
+    ]
     assert NHS_A not in text and "Testwoman" not in text and "1970-01-01" not in text
 
 
@@ -452,7 +493,7 @@ def test_retired_person_whose_keys_belong_to_an_objector_is_403() -> None:
 
     response = get(api, f"/api/persons/{PERSON_OLD}/record")
 
-    assert response.status == 403
+    assert response.status_code == 403
     assert response.json() == {
         "error": "the patient objects to sharing their record: nothing can be shown",
         "person_id": PERSON_OLD,
@@ -476,7 +517,7 @@ def test_one_objector_owned_key_makes_the_whole_record_an_objection() -> None:
 
     response = get(api, f"/api/persons/{PERSON_OLD}/record", {"type": ["medication"]})
 
-    assert response.status == 403 and "demographics" not in response.json()
+    assert response.status_code == 403 and "demographics" not in response.json()
 
 
 def test_retired_persons_items_follow_the_survivors_withholding() -> None:
@@ -523,3 +564,175 @@ def test_a_v_patient_document_hides_contact_details_in_record_and_search() -> No
     found = search.json()["persons"][0]
     assert (found["demographics"]["postcode"], found["contact_details_hidden"]) == (None, True)
     assert "LU1 1AA" not in str(record) + str(search.json())
+
+
+def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
+    """GET /api/me: user id, every role, the acting role (X-MCR-Role picks another held role);
+    it needs no purpose and is audited with the acting role."""
+    api, audit = make_api()
+
+    selected = get(api, "/api/me", headers={"Authorization": f"Bearer {GP_TOKEN}"})
+    other = get(api, "/api/me", headers={"Authorization": f"Bearer {GP_TOKEN}",
+                                         "X-MCR-Role": "555000001009"})  # fmt: skip
+
+    assert selected.status_code == 200
+    body = selected.json()
+    assert body["user_id"] == "555000000001" and body["selected_role_id"] == "555000001001"
+    assert [r["org_code"] for r in body["roles"]] == ["E81001", "RWK"]
+    assert body["acting_role"]["role_id"] == "555000001001"
+    assert other.json()["acting_role"] == {"role_id": "555000001009", "org_code": "RWK",
+                                           "role_code": "S8000:G8000:R8000",
+                                           "role_name": "Clinical Practitioner Access Role"}  # fmt: skip
+    assert [(e.action, e.query_kind, e.org_code) for e in audit.entries] == [
+        ("GET /api/me", "user_info", "E81001"),
+        ("GET /api/me", "user_info", "RWK"),
+    ]
+
+
+def test_the_acting_role_is_what_the_audit_row_records() -> None:
+    """A record read in the second role is audited with that role's id, code and ODS code."""
+    api, audit = make_api()
+
+    get(api, f"/api/persons/{PERSON_A}/record", headers={**VIEWER, "X-MCR-Role": "555000001009"})
+
+    row = audit.entries[0]
+    assert (row.role_id, row.role_code, row.org_code, row.outcome) == (
+        "555000001009",
+        "S8000:G8000:R8000",
+        "RWK",
+        "shown",
+    )
+
+
+def test_config_is_public_and_not_audited() -> None:
+    """GET /api/config answers the issuer, the viewer's client id and the audience, unsigned."""
+    api, audit = make_api()
+
+    response = get(api, "/api/config", headers={})
+
+    assert response.json() == {"issuer": "http://127.0.0.1:8180/realms/mcr",
+                               "client_id": "mcr-viewer", "audience": "mcr-api"}  # fmt: skip
+    assert audit.entries == []
+
+
+def test_an_unreachable_issuer_is_503_and_audited() -> None:
+    """When the issuer's keys cannot be had the answer is 503 (not 401), audited as an error."""
+    api, audit = make_api(authenticator=FakeAuthenticator(down=True))
+
+    response = get(api, "/api/patients", {"nhs_number": [NHS_A]})
+
+    assert response.status_code == 503 and "persons" not in response.json()
+    assert [(e.user_id, e.outcome, e.status) for e in audit.entries] == [
+        ("anonymous", "error", 503)
+    ]
+
+
+def test_an_expired_token_names_the_rule_only() -> None:
+    """401 for an expired token names the rule (exp), not the token."""
+    api, _ = make_api()
+
+    response = get(api, "/api/me", headers={"Authorization": "Bearer expired"})
+
+    assert (response.status_code, response.json()) == (401, {
+        "error": "Authorization: bearer token refused (exp)", "field": "Authorization"})  # fmt: skip
+
+
+def test_search_is_rate_limited_per_user_and_429_is_audited() -> None:
+    """The third search in a minute at two a minute is 429 with Retry-After, audited; the
+    record route is not limited."""
+    api, audit = make_api(search_per_minute=2)
+
+    statuses = [get(api, "/api/patients", {"nhs_number": [NHS_A]}).status_code for _ in range(3)]
+    limited = get(api, "/api/patients", {"nhs_number": [NHS_A]})
+    record = get(api, f"/api/persons/{PERSON_A}/record")
+
+    assert statuses == [200, 200, 429] and record.status_code == 200
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.json() == {"error": "rate limit: too many searches, try again later"}
+    assert [(e.outcome, e.status, e.query_kind) for e in audit.entries[2:4]] == [
+        ("rate_limited", 429, "nhs_number"),
+        ("rate_limited", 429, "nhs_number"),
+    ]
+    assert NHS_A not in str(audit.entries)
+
+
+def test_an_unknown_host_is_400_and_audited() -> None:
+    """A Host header outside MCR_API_ALLOWED_HOSTS is refused (DNS rebinding), and audited."""
+    api, audit = make_api()
+
+    response = get(api, "/api/me", headers={**VIEWER, "Host": "evil.example"})
+
+    assert (response.status_code, response.json()) == (400, {"error": "bad request"})
+    assert "evil.example" not in response.text
+    assert [(e.outcome, e.status) for e in audit.entries] == [("rejected", 400)]
+
+
+def test_a_body_over_the_limit_is_413_and_audited() -> None:
+    """A body larger than the limit is 413 before the route runs, and audited."""
+    api, audit = make_api(limits=Limits(max_body_bytes=16))
+
+    response = api.request("GET", "/api/me", headers=VIEWER, content=b"x" * 17)
+    small = api.request("GET", "/api/me", headers=VIEWER, content=b"x" * 16)
+
+    assert (response.status_code, response.json()["field"]) == (413, "body")
+    assert small.status_code == 200
+    assert [(e.outcome, e.status) for e in audit.entries] == [("rejected", 413), ("shown", 200)]
+
+
+def test_an_answer_over_the_time_limit_is_503_without_data_and_audited() -> None:
+    """A record read slower than the time limit answers 503 with no data; the row says error,
+    not what the late answer would have shown."""
+
+    class Slow(FakeRecords):
+        def person_record(self, *args: Any) -> Any:
+            time.sleep(0.5)
+            return super().person_record(*args)
+
+    api, audit = make_api(Slow(RECORD), limits=Limits(time_limit_s=0.1))
+
+    response = get(api, f"/api/persons/{PERSON_A}/record")
+
+    assert (response.status_code, response.json()) == (503, {
+        "error": "time limit: no data returned"})  # fmt: skip
+    assert [(e.outcome, e.status, e.shown) for e in audit.entries] == [("error", 503, 0)]
+
+
+def test_unknown_route_and_static_file_audit() -> None:
+    """An unknown API route is audited (not_found); an unknown static file is not."""
+    api, audit = make_api()
+
+    get(api, "/api/nothing")
+    get(api, "/static/none.js", headers={})
+
+    assert [(e.action, e.outcome, e.status) for e in audit.entries] == [
+        ("GET unmatched", "not_found", 404)
+    ]
+
+
+def test_openapi_document_describes_every_route_and_answer() -> None:
+    """/api/openapi.json lists the API routes with their answers and the bearer scheme; it is
+    served without sign-in and not audited."""
+    api, audit = make_api()
+
+    doc = get(api, "/api/openapi.json", headers={}).json()
+
+    paths = doc["paths"]
+    assert set(paths) == {"/api/health", "/api/config", "/api/me", "/api/patients",
+                          "/api/persons/{person_id}/record"}  # fmt: skip
+    assert set(paths["/api/patients"]["get"]["responses"]) >= {
+        "200", "400", "401", "404", "405", "429", "503"}  # fmt: skip
+    assert set(paths["/api/persons/{person_id}/record"]["get"]["responses"]) >= {
+        "200", "400", "401", "403", "404", "503"}  # fmt: skip
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert audit.entries == []
+
+
+def test_no_server_or_version_header() -> None:
+    """Answers carry no Server header and no version anywhere in the headers."""
+    api, _ = make_api()
+
+    response = get(api, "/api/me")
+
+    assert "server" not in {k.lower() for k in response.headers}
+    assert not any("uvicorn" in v.lower() or "starlette" in v.lower()
+                   for v in response.headers.values())  # fmt: skip

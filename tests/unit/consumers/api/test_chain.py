@@ -147,3 +147,34 @@ def test_swapped_rows_are_found() -> None:
     rows[1], rows[2] = rows[2], rows[1]
 
     assert verify(rows).broken_seq == 3
+
+
+OLD_SHAPE = AuditEntry(datetime(2025, 3, 1, 12, 0, tzinfo=UTC), "req-1", "dr-audit",
+                       "direct-care", "GET /api/persons/{person_id}/record", "person_record",
+                       ("person-b", "person-a"), "shown", 200, 3, 1)  # fmt: skip
+
+
+def test_an_entry_without_the_role_fields_hashes_exactly_as_before_they_existed() -> None:
+    """Hash compatibility: an entry of the shape written before role_id, role_code and
+    org_code has the canonical JSON and hash the earlier code gave it (literal values), so
+    every older row still verifies."""
+    assert canonical_json(7, OLD_SHAPE) == (
+        '{"action":"GET /api/persons/{person_id}/record","at":"2025-03-01T12:00:00.000000+00:00",'
+        '"kept_back":1,"outcome":"shown","person_ids":["person-a","person-b"],'
+        '"purpose":"direct-care","query_kind":"person_record","request_id":"req-1","seq":7,'
+        '"shown":3,"status":200,"user_id":"dr-audit"}'
+    )
+    assert row_hash(GENESIS, 7, OLD_SHAPE) == (
+        "a4196fa1ea9c3c9438c42e91fe252ddf551580e1d83ad84f67cc31aca3f22693"
+    )
+
+
+def test_role_fields_are_hashed_when_set() -> None:
+    """The acting role is part of the hashed content once set: changing it breaks the hash."""
+    with_role = replace(OLD_SHAPE, role_id="555000001001", role_code="S8000:G8000:R8000",
+                        org_code="E81001")  # fmt: skip
+    moved = replace(with_role, org_code="RC9")
+
+    assert '"org_code":"E81001"' in canonical_json(1, with_role)
+    assert '"role_id":"555000001001"' in canonical_json(1, with_role)
+    assert len({row_hash(GENESIS, 1, e) for e in (OLD_SHAPE, with_role, moved)}) == 3

@@ -7,36 +7,29 @@ from datetime import date
 import pytest
 
 from consumers.api import validation
-from consumers.api.errors import UnauthenticatedError, ValidationError
-from consumers.api.validation import Page, Viewer
+from consumers.api.errors import ValidationError
+from consumers.api.validation import Page
 from schemas import nhs_number
 
 TODAY = date(2025, 3, 1)
 VALID = nhs_number.test_number(5)
 
 
-def test_viewer_comes_from_the_user_and_purpose_headers() -> None:
-    """A well-formed user and a known purpose make the viewer."""
-    headers = {"x-mcr-user": "dr.jones@rc9", "x-mcr-purpose": "direct-care"}
-    assert validation.viewer(headers) == Viewer("dr.jones@rc9", "direct-care")
-
-
 @pytest.mark.parametrize(
-    ("headers", "error", "field", "message"),
-    [({"x-mcr-purpose": "direct-care"}, UnauthenticatedError, "X-MCR-User", "X-MCR-User: required"),
-     ({"x-mcr-user": " ", "x-mcr-purpose": "direct-care"}, UnauthenticatedError, "X-MCR-User", "X-MCR-User: required"),
-     ({"x-mcr-user": "a b", "x-mcr-purpose": "direct-care"}, ValidationError, "X-MCR-User", "X-MCR-User: expected 1-64"),
-     ({"x-mcr-user": "u1"}, ValidationError, "X-MCR-Purpose", "X-MCR-Purpose: required"),
-     ({"x-mcr-user": "u1", "x-mcr-purpose": "research"}, ValidationError, "X-MCR-Purpose", "X-MCR-Purpose: must be one of direct-care")],
+    ("raw", "message"),
+    [(None, "X-MCR-Purpose: required"), (" ", "X-MCR-Purpose: required"),
+     ("research", "X-MCR-Purpose: must be one of direct-care")],
 )  # fmt: skip
-def test_viewer_headers_are_required_and_checked(
-    headers: dict[str, str], error: type[Exception], field: str, message: str
-) -> None:
-    """No user is 401; a malformed user or missing or unknown purpose is 400, naming the header."""
-    with pytest.raises(error, match=message) as caught:
-        validation.viewer(headers)
-    assert caught.value.field == field  # type: ignore[attr-defined]
-    assert caught.value.status == (401 if error is UnauthenticatedError else 400)  # type: ignore[attr-defined]
+def test_purpose_is_required_and_checked(raw: str | None, message: str) -> None:
+    """A missing or unknown purpose is 400, naming the header, never the value."""
+    with pytest.raises(ValidationError, match=message) as caught:
+        validation.purpose(raw)
+    assert (caught.value.field, caught.value.status) == ("X-MCR-Purpose", 400)
+
+
+def test_direct_care_is_the_purpose() -> None:
+    """The one purpose the shared care record serves is accepted (trimmed)."""
+    assert validation.purpose(" direct-care ") == "direct-care"
 
 
 def test_nhs_number_is_normalised() -> None:

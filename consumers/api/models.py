@@ -1,0 +1,139 @@
+"""The shapes of the service's JSON answers, for its OpenAPI document (``/api/openapi.json``).
+
+Answers are built by ``service.py``/``access.py`` as plain JSON; these models describe them
+(``responses=`` on each route) and are not used to build or re-check them. Patient content
+(demographics, clinical items) is described as objects: its fields are those of the record
+projection's documents (docs/api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "ERRORS",
+    "ErrorBody",
+    "Health",
+    "Me",
+    "Objection",
+    "PersonMatch",
+    "PublicConfig",
+    "RecordAnswer",
+    "RoleOut",
+    "SearchAnswer",
+    "SectionOut",
+]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(BaseModel):
+    """Every error: the rule broken, and the input at fault when there is one (never a value)."""
+
+    error: str
+    field: str | None = None
+
+
+class Objection(BaseModel):
+    """403 for a patient who objects to sharing: nothing else is shown."""
+
+    error: str
+    person_id: str
+    objects_to_sharing: bool
+
+
+class Health(BaseModel):
+    status: str
+
+
+class PublicConfig(BaseModel):
+    """What the viewer needs to sign in (authorization code + PKCE)."""
+
+    issuer: str
+    client_id: str
+    audience: str
+
+
+class RoleOut(BaseModel):
+    role_id: str
+    org_code: str
+    role_code: str
+    role_name: str
+
+
+class Me(BaseModel):
+    """The signed-in user, every role they hold, and the role this request acts in."""
+
+    user_id: str
+    roles: list[RoleOut]
+    acting_role: RoleOut
+    selected_role_id: str
+
+
+class PersonMatch(_Open):
+    """One person found; without demographics when they object to sharing."""
+
+    person_id: str
+    objects_to_sharing: bool
+    demographics: dict[str, Any] | None = None
+    contact_details_hidden: bool | None = None
+    sources: int | None = None
+
+
+class SearchAnswer(BaseModel):
+    persons: list[PersonMatch]
+    count: int
+
+
+class SectionOut(_Open):
+    """A page of one record type, newest first."""
+
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+    kept_back: int
+    items: list[dict[str, Any]]
+
+
+class RecordAnswer(_Open):
+    """A person's record after consent at read."""
+
+    person_id: str
+    objects_to_sharing: bool
+    demographics: list[dict[str, Any]]
+    contact_details_hidden: bool
+    results: SectionOut | None = None
+    medications: SectionOut | None = None
+    encounters: SectionOut | None = None
+    kept_back: int
+    kept_back_note: str | None = None
+
+
+_UNAVAILABLE = (
+    "a backing service, the identity provider or the audit log is unavailable, or the "
+    "answer took too long: no data returned"
+)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+#: The error answers any authenticated route may give.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("a parameter or header breaks a rule (the body names it)"),
+    401: _error("no valid bearer token (WWW-Authenticate: Bearer)"),
+    404: _error("no such route, or no record held for the person"),
+    405: _error("wrong method (Allow says which)"),
+    413: _error("request body too large"),
+    500: _error("a bug: no data returned"),
+    503: _error(
+        "a backing service, the identity provider or the audit log is unavailable, "
+        "or the answer took too long: no data returned"
+    ),
+}

@@ -28,8 +28,9 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from consumers.api import handlers, pages, routes
+from consumers.api import care_routes, handlers, pages, routes
 from consumers.api.deps import Ports, TokenAuthenticator
+from consumers.api.governance import Governance
 from consumers.api.guard import AuditSink, Guard, Limits
 from consumers.api.models import PublicConfig
 from consumers.api.pages import Assets, load_assets
@@ -57,6 +58,7 @@ def create_app(
     audit: AuditSink,
     authenticator: TokenAuthenticator,
     public_config: PublicConfig,
+    governance: Governance,
     allowed_hosts: Sequence[str] = ("127.0.0.1", "localhost"),
     search_per_minute: int = 30,
     limits: Limits = Limits(),  # noqa: B008 - frozen value
@@ -77,9 +79,11 @@ def create_app(
                             clock)  # fmt: skip
     app.state.assets = load_assets() if assets is None else dict(assets)
     app.state.public_config = public_config
+    app.state.governance = governance
     handlers.install(app)
     app.include_router(pages.router)
     app.include_router(routes.router)
+    app.include_router(care_routes.router)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(Guard, audit=audit, limits=limits, clock=clock,
                        new_request_id=new_request_id)  # fmt: skip

@@ -42,7 +42,7 @@ __all__ = ["AuditSink", "Guard", "Limits", "Trail", "is_audited", "trail_of"]
 log = get_logger(__name__)
 
 _TRAIL = "mcr.trail"
-_NOT_AUDITED = frozenset({"/", "/api/health", "/api/openapi.json", "/api/config"})
+_NOT_AUDITED = frozenset({"/", "/auth/callback", "/api/health", "/api/openapi.json", "/api/config"})
 _INTERNAL_ERROR = "internal error: no data returned"
 _OUTCOMES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
 
@@ -70,6 +70,8 @@ class Trail:
     role_id: str = ""
     role_code: str = ""
     org_code: str = ""
+    request_id: str = ""
+    """Given when the request arrives: the audit row's id, sent back as ``X-Request-Id``."""
     disclosure: Disclosure | None = None
     status: int = 0
     """The status the disclosure belongs to (an answer replaced later discloses nothing)."""
@@ -150,6 +152,7 @@ class Guard:
             return
         started = time.monotonic()
         trail = trail_of(scope)
+        trail.request_id = self._new_request_id()
         answer = await self._answer(scope, receive)
         template = _template(scope)
         if is_audited(scope["path"]):
@@ -196,7 +199,7 @@ class Guard:
 
     async def _audited(self, scope: Scope, trail: Trail, answer: _Answer, template: str) -> _Answer:
         """``answer`` with its request id once its row is written; 503 when it cannot be."""
-        request_id = self._new_request_id()
+        request_id = trail.request_id
         entry = _entry(scope, trail, template, answer.status, at=self._clock(),
                        request_id=request_id)  # fmt: skip
         try:
@@ -218,18 +221,32 @@ def _template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+_PERSON_KINDS = {
+    "/api/persons/{person_id}/record": service.QueryKind.PERSON_RECORD,
+    "/api/persons/{person_id}/break-glass": service.QueryKind.BREAK_GLASS,
+    "/api/persons/{person_id}/objection": service.QueryKind.OBJECTION,
+}
+_REPORT_KINDS = {
+    "/api/audit/access-report": service.QueryKind.ACCESS_REPORT,
+    "/api/audit/break-glass": service.QueryKind.BREAK_GLASS_REVIEW,
+}
+
+
 def _default_disclosure(scope: Scope, template: str) -> tuple[str, tuple[str, ...]]:
     """Kind of query and person ids of a request refused before it was answered: from the
     route, the names of the query parameters and a well-formed person id (never a value)."""
     if template == "/api/patients":
         names = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         return service.search_kind(names).value, ()
-    if template == "/api/persons/{person_id}/record":
+    kind = _PERSON_KINDS.get(template)
+    if kind is not None:
         raw = str(scope.get("path_params", {}).get("person_id", ""))
         try:
-            return service.QueryKind.PERSON_RECORD.value, (validation.person_id(raw),)
+            return kind.value, (validation.person_id(raw),)
         except RequestError:
-            return service.QueryKind.PERSON_RECORD.value, ()
+            return kind.value, ()
+    if template in _REPORT_KINDS:
+        return _REPORT_KINDS[template].value, ()
     return ("user_info" if template == "/api/me" else "none"), ()
 
 
@@ -245,9 +262,10 @@ def _entry(
     scope: Scope, trail: Trail, template: str, status: int, *, at: datetime, request_id: str
 ) -> AuditEntry:
     told = trail.disclosure if trail.status == status else None
+    why: dict[str, Any] = {}
     if told is not None:
         kind, person_ids, outcome = told.query_kind.value, told.person_ids, told.outcome.value
-        shown, kept_back = told.shown, told.kept_back
+        shown, kept_back, why = told.shown, told.kept_back, dict(told.why)
     else:
         (kind, person_ids), outcome = _default_disclosure(scope, template), _outcome(status)
         shown = kept_back = 0
@@ -255,5 +273,5 @@ def _entry(
         at=at, request_id=request_id, user_id=trail.user_id or "anonymous",
         purpose=trail.purpose, action=f"{scope['method']} {template}", query_kind=kind,
         person_ids=person_ids, outcome=outcome, status=status, shown=shown, kept_back=kept_back,
-        role_id=trail.role_id, role_code=trail.role_code, org_code=trail.org_code,
+        role_id=trail.role_id, role_code=trail.role_code, org_code=trail.org_code, **why,
     )  # fmt: skip

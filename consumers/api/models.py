@@ -14,10 +14,14 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "ERRORS",
+    "FORBIDDEN",
+    "AuditRows",
+    "BreakGlassOpened",
     "ErrorBody",
     "Health",
     "Me",
     "Objection",
+    "ObjectionRecorded",
     "PersonMatch",
     "PublicConfig",
     "RecordAnswer",
@@ -39,11 +43,16 @@ class ErrorBody(BaseModel):
 
 
 class Objection(BaseModel):
-    """403 for a patient who objects to sharing: nothing else is shown."""
+    """403: the patient objects to sharing (``objects_to_sharing``: nothing else is shown), or
+    the access policy refuses the acting role (``refusal``, and whether break-glass is
+    offered)."""
 
     error: str
     person_id: str
-    objects_to_sharing: bool
+    objects_to_sharing: bool | None = None
+    field: str | None = None
+    refusal: str | None = None
+    break_glass_offered: bool | None = None
 
 
 class Health(BaseModel):
@@ -63,6 +72,8 @@ class RoleOut(BaseModel):
     org_code: str
     role_code: str
     role_name: str
+    categories: list[str] = []
+    """What this role may see under the access policy (``audit``: the IG reports)."""
 
 
 class Me(BaseModel):
@@ -137,3 +148,28 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "or the answer took too long: no data returned"
     ),
 }
+
+
+class BreakGlassOpened(_Open):
+    """A break-glass opening: for whom, why (the reason code) and until when."""
+
+    person_id: str
+    reason_code: str
+    expires_at: str
+
+
+class ObjectionRecorded(_Open):
+    """What was recorded, for whom and when (it takes effect in the pipeline within seconds)."""
+
+    person_id: str
+    decision: str
+    recorded_at: str
+
+
+class AuditRows(_Open):
+    """Rows of an information-governance report, newest first."""
+
+    rows: list[dict[str, Any]]
+
+
+FORBIDDEN = _error("the access policy refuses the acting role (the body says why)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
@@ -23,6 +24,7 @@ router = APIRouter()
 _ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/auth.js": ("auth.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
@@ -36,18 +38,36 @@ def load_assets() -> dict[str, tuple[str, bytes]]:
     }
 
 
+def _page_headers(request: Request) -> dict[str, str]:
+    """The page headers, with the issuer's origin allowed for the sign-in's token exchange
+    (the browser posts the code to the issuer's token endpoint)."""
+    public: PublicConfig = request.app.state.public_config
+    parts = urlsplit(public.issuer)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    policy = PAGE_HEADERS["Content-Security-Policy"]
+    if origin:
+        policy = policy.replace("connect-src 'self'", f"connect-src 'self' {origin}")
+    return {**PAGE_HEADERS, "Content-Security-Policy": policy}
+
+
 def _asset(request: Request, path: str) -> Response:
     assets: Assets = request.app.state.assets
     found = assets.get(path)
     if found is None:
         raise NotFoundError("no such file")
     kind, body = found
-    return Response(body, headers={"Content-Type": kind, **PAGE_HEADERS})
+    return Response(body, headers={"Content-Type": kind, **_page_headers(request)})
 
 
 @router.get("/", include_in_schema=False)
 def viewer(request: Request) -> Response:
     """The clinician viewer."""
+    return _asset(request, "/")
+
+
+@router.get("/auth/callback", include_in_schema=False)
+def sign_in_callback(request: Request) -> Response:
+    """Where the identity provider sends the browser back: the viewer finishes the sign-in."""
     return _asset(request, "/")
 
 

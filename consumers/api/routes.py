@@ -17,10 +17,12 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from consumers.api import service, validation
+from consumers.api.access import PersonDocuments
 from consumers.api.auth import Role
-from consumers.api.authorisation import authorise_record
+from consumers.api.authz import AccessDecision, AccessPolicy, decide, requested_categories
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
-from consumers.api.errors import ForbiddenError, RequestError, ServiceUnavailableError
+from consumers.api.errors import RequestError, ServiceUnavailableError
+from consumers.api.governance import governance
 from consumers.api.guard import trail_of
 from consumers.api.models import (
     ERRORS,
@@ -35,7 +37,7 @@ from consumers.api.service import Answer, Disclosure, QueryKind, RequestOutcome
 from consumers.api.web import error_body, json_response
 from mcr.core.logging import get_logger
 
-__all__ = ["router"]
+__all__ = ["answered", "respond", "router"]
 
 log = get_logger(__name__)
 router = APIRouter()
@@ -60,7 +62,7 @@ def _query(request: Request) -> dict[str, list[str]]:
     return query
 
 
-def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Disclosure) -> Answer:
+def answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Disclosure) -> Answer:
     """The answer, or the refusal a request error, an unavailable service or a bug becomes.
 
     A bug answers the fixed 500 body and is audited as an error like any other failure. Only
@@ -68,7 +70,8 @@ def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Dis
     try:
         return answer(now)
     except RequestError as exc:
-        rejected = Disclosure(fallback.query_kind, fallback.person_ids, RequestOutcome.REJECTED)
+        outcome = RequestOutcome.FORBIDDEN if exc.status == 403 else RequestOutcome.REJECTED
+        rejected = Disclosure(fallback.query_kind, fallback.person_ids, outcome)
         return Answer(exc.status, error_body(str(exc), exc.field), rejected)
     except ServiceUnavailableError as exc:
         log.warning("backing service unavailable", error_type=type(exc).__name__)
@@ -80,7 +83,7 @@ def _answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Dis
         return Answer(500, error_body(_INTERNAL_ERROR), failed)
 
 
-def _respond(request: Request, answer: Answer) -> Response:
+def respond(request: Request, answer: Answer) -> Response:
     trail_of(request.scope).disclose(answer.disclosure, answer.status)
     return json_response(answer.status, answer.body)
 
@@ -100,12 +103,12 @@ def search_patients(
     del user, purpose, nhs_number, family_name, birth_date  # read from the raw query below
     query, p = _query(request), ports(request)
     kind = service.search_kind(query)
-    result = _answered(
+    result = answered(
         lambda now: service.search_patients(p.records, p.consent, query, now),
         p.clock(),
         Disclosure(kind),
     )
-    return _respond(request, result)
+    return respond(request, result)
 
 
 @router.get("/api/persons/{person_id}/record", responses=_RECORD_RESPONSES, response_model=None)
@@ -129,17 +132,23 @@ def person_record(
         subject: tuple[str, ...] = (validation.person_id(person_id),)
     except RequestError:
         subject = ()  # not an id: it may be anything a user typed, so it is not kept
-    if subject:
-        decision = authorise_record(user, subject[0])
-        if not decision.allowed:
-            raise ForbiddenError(decision.reason or "access policy: not allowed")
+    gov = governance(request)
 
     def answer(now: datetime) -> Answer:
         found = validation.person_id(person_id)
-        return service.person_record(p.records, p.consent, found, query, now)
+        requested = requested_categories(validation.record_types(query),
+                                         demographics="type" not in query)  # fmt: skip
+
+        def authorise(documents: PersonDocuments, at: datetime) -> AccessDecision:
+            grant = gov.store.active(user.user_id, found, at)
+            return decide(user.role, documents, grant, gov.policy, at, person_id=found,
+                          requested=requested, window=gov.relationship_window)  # fmt: skip
+
+        return service.person_record(p.records, p.consent, found, query, now,
+                                     authorise=authorise)  # fmt: skip
 
     fallback = Disclosure(QueryKind.PERSON_RECORD, subject)
-    return _respond(request, _answered(answer, p.clock(), fallback))
+    return respond(request, answered(answer, p.clock(), fallback))
 
 
 @router.get(
@@ -150,18 +159,21 @@ def person_record(
         200: {"model": Me, "description": "the user, their roles and the acting role"},
     },
 )
-def me(user: CurrentUser) -> Response:
+def me(request: Request, user: CurrentUser) -> Response:
     """The signed-in user, their roles and the role this request acts in."""
     principal = user.principal
+    policy = governance(request).policy
     body = Me(
         user_id=user.user_id,
-        roles=[_role(role) for role in principal.roles],
-        acting_role=_role(user.role),
+        roles=[_role(role, policy) for role in principal.roles],
+        acting_role=_role(user.role, policy),
         selected_role_id=str(principal.selected_role.role_id),
     )
     return json_response(200, body.model_dump())
 
 
-def _role(role: Role) -> RoleOut:
+def _role(role: Role, policy: AccessPolicy) -> RoleOut:
+    categories = sorted(category.value for category in policy.categories_for(role.role_code))
     return RoleOut(role_id=str(role.role_id), org_code=str(role.org_code),
-                   role_code=role.role_code, role_name=role.role_name)  # fmt: skip
+                   role_code=role.role_code, role_name=role.role_name,
+                   categories=categories)  # fmt: skip

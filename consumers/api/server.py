@@ -20,12 +20,17 @@ from consumers.api.anchor_log import AnchorPublisher, ensure_anchor_topic
 from consumers.api.app import create_app
 from consumers.api.audit import AuditLog, load_key
 from consumers.api.auth import Authenticator, AuthSettings
+from consumers.api.authz import AuthzSettings, load_policy
 from consumers.api.consent_reader import ConsentReader
+from consumers.api.governance import Governance, WriterCareStore
 from consumers.api.guard import Limits
 from consumers.api.models import PublicConfig
+from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
 from mcr.core.logging import get_logger
+from mcr.core.settings import replace
+from producers.sdk import PublisherConfig
 
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 
@@ -42,12 +47,23 @@ class Service:
     consent: ConsentReader
     audit: AuditLog
     anchors: AnchorPublisher
+    objections: ObjectionPublisher
 
     def close(self) -> None:
         self.anchors.stop()
+        self.objections.close()
         self.consent.close()
         self.audit.close()
         self.client.close()
+
+
+def governance_of(
+    settings: AuthzSettings, audit: AuditLog, objections: ObjectionPublisher
+) -> Governance:
+    """The access policy (checked at start: a bad file stops the service), the break-glass
+    store on the audit log's insert-only role, and where objections go."""
+    return Governance(load_policy(settings.access_policy), WriterCareStore(audit), objections,
+                      settings.relationship_window, settings.break_glass_duration)  # fmt: skip
 
 
 def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
@@ -75,6 +91,11 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
     service does not start without an audit it can trust.
     """
     audit, anchors = _audit(settings)
+    objections = ObjectionPublisher(replace(
+        PublisherConfig.from_env(), bootstrap_servers=settings.kafka_bootstrap,
+        client_id="mcr-api-objections",
+    ))  # fmt: skip
+    gov = governance_of(AuthzSettings.from_env(), audit, objections)
     client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
     consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
                             pool_size=settings.db_pool_size)  # fmt: skip
@@ -86,11 +107,12 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         public_config=PublicConfig(
             issuer=auth.issuer, client_id=VIEWER_CLIENT_ID, audience=auth.audience
         ),
+        governance=gov,
         allowed_hosts=settings.allowed_hosts,
         search_per_minute=settings.search_per_minute,
         limits=Limits(settings.max_body_bytes, settings.time_limit_s),
     )
-    return Service(app, client, consent, audit, anchors)
+    return Service(app, client, consent, audit, anchors, objections)
 
 
 def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:

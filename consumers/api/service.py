@@ -8,14 +8,15 @@ anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from consumers.api import access, validation
 from consumers.api.access import Hit, PersonDocuments, ReadConsent
+from consumers.api.authz import AccessDecision, Refused, filter_record
 from consumers.api.errors import ValidationError
 from consumers.api.validation import Page
 from consumers.api.web import error_body
@@ -23,6 +24,7 @@ from streams.consent.state import ConsentState
 
 __all__ = [
     "Answer",
+    "Authorise",
     "ConsentSource",
     "Disclosure",
     "QueryKind",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 Query = Mapping[str, Sequence[str]]
+ENCOUNTER = "encounter"
 
 
 class RecordSource(Protocol):
@@ -66,6 +69,10 @@ class QueryKind(StrEnum):
     NAME_BIRTH_DATE = "name_birth_date"
     PATIENT_SEARCH = "patient_search"
     PERSON_RECORD = "person_record"
+    BREAK_GLASS = "break_glass"
+    OBJECTION = "objection"
+    ACCESS_REPORT = "access_report"
+    BREAK_GLASS_REVIEW = "break_glass_review"
 
 
 class RequestOutcome(StrEnum):
@@ -77,6 +84,8 @@ class RequestOutcome(StrEnum):
     NOT_FOUND = "not_found"
     REJECTED = "rejected"
     ERROR = "error"
+    FORBIDDEN = "forbidden"
+    RECORDED = "recorded"
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,9 @@ class Disclosure:
     outcome: RequestOutcome = RequestOutcome.SHOWN
     shown: int = 0
     kept_back: int = 0
+    why: Mapping[str, Any] = field(default_factory=dict)
+    """The audit row's authorisation fields (``relationship``, ``break_glass_reason``,
+    ``flagged``, ``categories``): what allowed the answer; nothing for a refusal."""
 
 
 @dataclass(frozen=True)
@@ -175,12 +187,35 @@ def _objection(person_ids: tuple[str, ...]) -> Answer:
     )
 
 
+Authorise = Callable[[PersonDocuments, datetime], AccessDecision]
+"""Whether the acting user may see the record whose documents were read (``authz.decide``)."""
+
+
+def _for_decision(
+    records: RecordSource, person_id: str, found: PersonDocuments, record_types: Sequence[str]
+) -> PersonDocuments:
+    """What the decision looks at: the documents read, plus the first page of encounters when
+    they were not asked for (a recent encounter is a care relationship)."""
+    if ENCOUNTER in record_types:
+        return found
+    encounters = records.person_record(person_id, (ENCOUNTER,), Page())
+    return replace(found, pages={**found.pages, ENCOUNTER: encounters.pages[ENCOUNTER]})
+
+
 def person_record(
-    records: RecordSource, consent: ConsentSource, person_id: str, query: Query, now: datetime
+    records: RecordSource,
+    consent: ConsentSource,
+    person_id: str,
+    query: Query,
+    now: datetime,
+    *,
+    authorise: Authorise,
 ) -> Answer:
-    """The person's record after consent at read: 403 with nothing but the objection when they
-    object (before anything is read) or when any of their documents belongs by source key to a
-    person who objects; 404 when the index holds nothing of them.
+    """The person's record after consent at read and authorisation: 403 with nothing but the
+    objection when they object (before anything is read) or when any of their documents
+    belongs by source key to a person who objects; 404 when the index holds nothing of them;
+    403 naming the refusal (and whether break-glass is offered) when ``authorise`` refuses;
+    otherwise only the sections the role may see, and how access was granted.
 
     Raises ValidationError for a bad ``page``, ``page_size`` or ``type``.
     """
@@ -201,15 +236,23 @@ def person_record(
     objecting = access.objecting_owners(person_id, keys, read, now)
     if objecting:
         return _objection((person_id, *objecting))
+    decision = authorise(_for_decision(records, person_id, found, record_types), now)
+    if isinstance(decision, Refused):
+        refused = Disclosure(QueryKind.PERSON_RECORD, subject, RequestOutcome.FORBIDDEN,
+                             why=decision.audit_fields())  # fmt: skip
+        return Answer(403, decision.body(person_id), refused)
     sections = [
         access.section(rt, pages[rt], read, now, number=page.number, size=page.size)
         for rt in record_types
     ]
     screened = access.screen(found.patients, read, now)
     hidden = access.hides_contact(found.patients)
-    body = access.record_body(person_id, screened, sections, contact_hidden=hidden)
+    full = access.record_body(person_id, screened, sections, contact_hidden=hidden)
     shown = len(screened.shown) + sum(len(part.screened.shown) for part in sections)
+    filtered = filter_record(full, decision.categories)
+    allowed: dict[str, Any] = {**filtered.body, "access": decision.access_body()}
     disclosure = Disclosure(
-        QueryKind.PERSON_RECORD, subject, RequestOutcome.SHOWN, shown, int(body["kept_back"])
-    )
-    return Answer(200, body, disclosure)
+        QueryKind.PERSON_RECORD, subject, RequestOutcome.SHOWN,
+        shown - filtered.withheld_total, int(allowed["kept_back"]), why=decision.audit_fields(),
+    )  # fmt: skip
+    return Answer(200, allowed, disclosure)

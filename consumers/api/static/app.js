@@ -548,7 +548,7 @@ async function startSession() {
   const select = $("role");
   select.replaceChildren(...body.roles.map((role) =>
     el("option", { text: roleLabel(role), attrs: { value: role.role_id } })));
-  select.value = body.acting_role;
+  select.value = body.acting_role.role_id;
   select.onchange = () => applyRole(body);
   applyRole(body);
 }

@@ -233,6 +233,7 @@ class ApiStack:
             audit=self.service.audit,
             authenticator=options.pop("authenticator", Authenticator(self.auth)),
             public_config=self.service.app.state.public_config,
+            governance=options.pop("governance", self.service.app.state.governance),
             **options,
         )
         server = start_in_thread(app)

@@ -220,3 +220,48 @@ class FakeAuthenticator:
         if token not in self.users:
             raise SignatureError("signature does not verify")
         return self.users[token]
+
+
+class FakeCareStore:
+    """Break-glass openings and reports kept in memory (the real store is PostgreSQL's)."""
+
+    def __init__(self) -> None:
+        self.grants: list[Any] = []
+
+    def active(self, user_id: str, person_id: str, now: datetime) -> Any:
+        live = [g for g in self.grants
+                if (g.user_id, g.person_id) == (user_id, person_id) and g.expires_at > now]  # fmt: skip
+        return live[-1] if live else None
+
+    def open(self, grant: Any) -> Any:
+        self.grants.append(grant)
+        return grant
+
+    def access_report(self, person_id: str, since: Any, until: Any) -> list[Any]:
+        return []
+
+    def break_glass_review(self, since: Any, until: Any) -> list[Any]:
+        return []
+
+
+class FakeObjections:
+    """Collects the consent events the service publishes."""
+
+    def __init__(self, ok: bool = True) -> None:
+        self.events: list[Any] = []
+        self.ok = ok
+
+    def publish(self, event: Any) -> bool:
+        self.events.append(event)
+        return self.ok
+
+
+def governance(store: FakeCareStore | None = None, objections: FakeObjections | None = None) -> Any:
+    """The packaged access policy with in-memory break-glass and objection sinks."""
+    from datetime import timedelta
+
+    from consumers.api.authz import load_policy
+    from consumers.api.governance import Governance
+
+    return Governance(load_policy(), store or FakeCareStore(), objections or FakeObjections(),
+                      timedelta(days=365), timedelta(minutes=60))  # fmt: skip

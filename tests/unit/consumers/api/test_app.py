@@ -23,6 +23,7 @@ from tests.unit.consumers.api.builders import (
     FakeAuthenticator,
     FakeConsent,
     FakeRecords,
+    governance,
     item_hit,
     objection,
     patient_hit,
@@ -63,6 +64,7 @@ def make_api(
         audit=sink,
         authenticator=options.pop("authenticator", FakeAuthenticator()),
         public_config=CONFIG,
+        governance=options.pop("governance", governance()),
         clock=lambda: NOW,
         new_request_id=lambda: next(ids),
         assets=options.pop("assets", ASSETS),
@@ -582,7 +584,9 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
     assert body["acting_role"]["role_id"] == "555000001001"
     assert other.json()["acting_role"] == {"role_id": "555000001009", "org_code": "RWK",
                                            "role_code": "S8000:G8000:R8000",
-                                           "role_name": "Clinical Practitioner Access Role"}  # fmt: skip
+                                           "role_name": "Clinical Practitioner Access Role",
+                                           "categories": ["demographics", "encounters",
+                                                          "medications", "results"]}  # fmt: skip
     assert [(e.action, e.query_kind, e.org_code) for e in audit.entries] == [
         ("GET /api/me", "user_info", "E81001"),
         ("GET /api/me", "user_info", "RWK"),
@@ -590,17 +594,26 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
 
 
 def test_the_acting_role_is_what_the_audit_row_records() -> None:
-    """A record read in the second role is audited with that role's id, code and ODS code."""
+    """A record read in the second role is audited with that role's id, code and ODS code; the
+    access decision follows the acting role too (RWK holds nothing of this person, E81001
+    holds their record)."""
     api, audit = make_api()
 
-    get(api, f"/api/persons/{PERSON_A}/record", headers={**VIEWER, "X-MCR-Role": "555000001009"})
+    other = get(api, f"/api/persons/{PERSON_A}/record",
+                headers={**VIEWER, "X-MCR-Role": "555000001009"})  # fmt: skip
+    own = get(api, f"/api/persons/{PERSON_A}/record", headers=VIEWER)
 
-    row = audit.entries[0]
+    row, mine = audit.entries
     assert (row.role_id, row.role_code, row.org_code, row.outcome) == (
         "555000001009",
         "S8000:G8000:R8000",
         "RWK",
-        "shown",
+        "forbidden",
+    )
+    assert other.status_code == 403 and other.json()["refusal"] == "no-relationship"
+    assert own.status_code == 200 and (mine.org_code, mine.relationship) == (
+        "E81001",
+        "holds-record",
     )
 
 
@@ -718,7 +731,10 @@ def test_openapi_document_describes_every_route_and_answer() -> None:
 
     paths = doc["paths"]
     assert set(paths) == {"/api/health", "/api/config", "/api/me", "/api/patients",
-                          "/api/persons/{person_id}/record"}  # fmt: skip
+                          "/api/persons/{person_id}/record",
+                          "/api/persons/{person_id}/break-glass",
+                          "/api/persons/{person_id}/objection",
+                          "/api/audit/access-report", "/api/audit/break-glass"}  # fmt: skip
     assert set(paths["/api/patients"]["get"]["responses"]) >= {
         "200", "400", "401", "404", "405", "429", "503"}  # fmt: skip
     assert set(paths["/api/persons/{person_id}/record"]["get"]["responses"]) >= {

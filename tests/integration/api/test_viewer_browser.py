@@ -5,6 +5,7 @@ patients' records mixed on one screen when answers arrive out of order."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,7 +20,6 @@ from tests.integration.api.conftest import (
     GP_USER_ID,
     ApiStack,
     access_token,
-    bearer,
     medication,
     patient,
     result,
@@ -37,16 +37,17 @@ assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHR
 
 @pytest.fixture
 def page(stack: StackSettings) -> Iterator[Any]:
-    """A fresh headless Chromium page signed in as the demo GP: until the viewer's own sign-in
-    (PKCE) lands, the browser adds the GP's bearer token to every request it makes."""
+    """A fresh headless Chromium page whose tab already holds the demo GP's session (the
+    token the viewer's own sign-in would have stored): these tests are about reading records.
+    The sign-in itself, on the identity provider's page, is test_viewer_sign_in.py."""
     from playwright.sync_api import sync_playwright
 
+    session = json.dumps({"access_token": access_token(stack), "expires_at": 4_102_444_800_000})
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(
-            viewport={"width": 1280, "height": 900},
-            extra_http_headers=bearer(access_token(stack)),
-        )
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.add_init_script(f"sessionStorage.setItem('mcr.session', {json.dumps(session)});")
+        yield tab
         browser.close()
 
 
@@ -82,10 +83,9 @@ def _spaced(number: str) -> str:
 
 def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, page: Any) -> None:
     """Search by NHS number, open the record: demographics, the result with value and unit,
-    the medication, and a note that one item is withheld; the typed user is audited."""
+    the medication, and a note that one item is withheld; the signed-in user is audited."""
     _region(api_stack)
     page.goto(api_stack.server.url + "/")
-    page.fill("#user", "dr-browser")
 
     _search(page, NHS_A)
     page.wait_for_selector("#matches tbody tr")
@@ -98,7 +98,7 @@ def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, pag
     assert "9.1 g/dL" in results and "Haemoglobin" in results and "Amlodipine 5mg" in results
     assert page.is_visible("#kept-back") and "1 item is not shown" in page.inner_text("#kept-back")
     assert page.is_hidden("#objection")
-    # The audit names the signed-in user (the token's), never the typed X-MCR-User.
+    # The audit names the signed-in user: the one the token says.
     assert {row.entry.user_id for row in api_stack.audit_rows()} == {GP_USER_ID}
 
 

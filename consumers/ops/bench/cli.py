@@ -44,10 +44,20 @@ def _identity(events: int) -> dict[str, Any]:
     return run_identity_bench(events=events, bootstrap=settings.kafka_bootstrap, postgres_dsn=dsn)
 
 
+def _query(events: int, **options: Any) -> dict[str, Any]:
+    from consumers.ops.bench.query import QueryOptions, run_query_bench  # noqa: PLC0415
+    from consumers.ops.bench.query_service import bench_token, serve_space  # noqa: PLC0415
+
+    stack = StackSettings.from_env()
+    return run_query_bench(QueryOptions(events=events, **options), stack=stack,
+                           serve=serve_space(stack), token=bench_token(stack))  # fmt: skip
+
+
 BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {
     "produce": _produce,
     "identity": _identity,
     "e2e": _e2e,
+    "query": lambda events: _query(min(events, 20_000)),
 }
 
 
@@ -95,6 +105,24 @@ def e2e(
         raise typer.Exit(1) from exc
     if not as_json:
         typer.echo(summary_text(result))
+    _emit(result)
+
+
+@app.command()
+def query(
+    *,
+    events: int = typer.Option(20_000, "--events", help="Region events loaded first."),
+    rate: float = typer.Option(50.0, "--rate", help="Record fetches per second."),
+    seconds: float = typer.Option(30.0, "--seconds", help="How long the fetches run."),
+    ingest_rate: float = typer.Option(500.0, "--ingest-rate", help="Events/s published meanwhile."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON line."),
+) -> None:
+    """Record fetches through the real service (token validation, access, consent at read,
+    the signed audit row) at a fixed rate while ingest runs: requests, p50_ms, p99_ms."""
+    result = _query(events, rate=rate, seconds=seconds, ingest_rate=ingest_rate)
+    if not as_json:
+        typer.echo(f"{result['requests']} requests at {rate}/s: p50 {result['p50_ms']} ms, "
+                   f"p99 {result['p99_ms']} ms, statuses {result['statuses']}")  # fmt: skip
     _emit(result)
 
 

@@ -124,7 +124,8 @@ def record_objection(
         if not gov.policy.record_categories_for(user.role.role_code):
             raise ForbiddenError("role: this role does not deliver care", field="role")
         documents = p.records.person_record(found, (), Page(1, 1))
-        local = local_patient_id(user.role.org_code, [hit.source for hit in documents.patients])
+        patients = [hit.source for hit in documents.patients]
+        local = local_patient_id(user.role.org_code, patients, p.consent.source_keys(found))
         if local is None:
             raise ForbiddenError(
                 "person_id: your organisation holds no record for this person; record the "

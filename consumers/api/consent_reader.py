@@ -81,5 +81,13 @@ class ConsentReader:
         """
         return self._read(lambda conn: consent_repository.persons_of(conn, source_keys))
 
+    def source_keys(self, person_id: str) -> list[str]:
+        """The source records that belong to ``person_id`` now (even those a purge removed
+        from the index): where an organisation's own record of the person is found.
+
+        Raises ConsentUnavailableError when the consent tables cannot be read.
+        """
+        return self._read(lambda conn: consent_repository.source_keys_of(conn, person_id))
+
     def close(self) -> None:
         self._pool.close()

@@ -45,17 +45,20 @@ class ConsentDecision(StrEnum):
     PERMIT = "PERMIT"
 
 
-def local_patient_id(org: str, documents: Iterable[Mapping[str, Any]]) -> str | None:
-    """The organisation's own patient id for the person, from the person's patient documents
-    (``source_key`` is ``<org>:<local id>``), or None when the organisation holds no record."""
-    ids = sorted(
-        str(doc["source_key"]).split(":", 1)[1]
-        for doc in documents
-        if doc.get("doc_kind") == "patient"
-        and doc.get("org") == org
-        and ":" in str(doc.get("source_key", ""))
-    )
-    return ids[0] if ids else None
+def local_patient_id(
+    org: str, documents: Iterable[Mapping[str, Any]], source_keys: Iterable[str] = ()
+) -> str | None:
+    """The organisation's own patient id for the person: from the person's patient documents
+    (``source_key`` is ``<org>:<local id>``), else from the source keys identity gives the
+    person (after an objection purged the documents, the withdrawal still finds the record);
+    None when the organisation holds no record of them."""
+    keys = [str(doc.get("source_key", "")) for doc in documents
+            if doc.get("doc_kind") == "patient" and doc.get("org") == org]  # fmt: skip
+    for candidates in (keys, list(source_keys)):
+        ids = sorted(key.split(":", 1)[1] for key in candidates if key.startswith(f"{org}:"))
+        if ids:
+            return ids[0]
+    return None
 
 
 def consent_event(

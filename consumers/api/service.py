@@ -61,6 +61,8 @@ class ConsentSource(Protocol):
 
     def owners(self, source_keys: Iterable[str]) -> dict[str, str]: ...
 
+    def source_keys(self, person_id: str) -> list[str]: ...
+
 
 class QueryKind(StrEnum):
     """What was asked, as the audit row records it (never the searched values)."""

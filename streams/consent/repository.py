@@ -142,6 +142,15 @@ def persons_of(conn: Connection, source_keys: Iterable[str]) -> dict[str, str]:
     return {key: person for key, person in rows}
 
 
+def source_keys_of(conn: Connection, person_id: str) -> list[str]:
+    """Every source key the newest identity changes give ``person_id`` (sorted)."""
+    rows = conn.execute(
+        "SELECT source_key FROM source_persons WHERE person_id = %s ORDER BY source_key",
+        (person_id,),
+    ).fetchall()
+    return [key for (key,) in rows]
+
+
 def move_source_keys(
     conn: Connection, source_keys: Sequence[str], *, person_id: str, changed_at: datetime
 ) -> None:

@@ -182,6 +182,9 @@ class FakeConsent:
         self.asked_keys.extend(keys)
         return {key: self.by_key[key] for key in keys if key in self.by_key}
 
+    def source_keys(self, person_id: str) -> list[str]:
+        return sorted(key for key, person in self.by_key.items() if person == person_id)
+
 
 class FakeAudit:
     """Audit rows in a list; ``fail`` makes every append fail like a lost database."""

@@ -48,3 +48,9 @@ def test_the_event_is_a_valid_consent_event_of_the_users_organisation(
         "SHARED_CARE_RECORD",
         decision.value,
     )
+
+
+def test_after_a_purge_the_local_id_comes_from_the_persons_source_keys() -> None:
+    """No patient document left (purged): the organisation's source key still names its record."""
+    assert local_patient_id("E81001", [], ["RC9:MRN-1", "E81001:GP-77"]) == "GP-77"
+    assert local_patient_id("K82001", [], ["RC9:MRN-1"]) is None

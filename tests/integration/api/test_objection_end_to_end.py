@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from producers.sdk import Publisher, PublisherConfig
 from projections.record.ids import template_name
 from projections.record.settings import RecordSettings
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
-from streams.identity.offline.sandbox import Sandbox, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox
 from tests.conftest import unique_name
 from tests.integration.api.conftest import access_token
 from tests.integration.projections.conftest import RunningWorker, wait_until
@@ -36,21 +35,12 @@ RESULTS = [result_event(**HEAD, source_record_id=f"OBJ-R{i}") for i in range(3)]
 
 
 @pytest.fixture
-def box(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
-    with (
-        sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as made,
-        (tmp_path / "worker.log").open("wb") as log,
-        running_worker(made, log=log),
-    ):
-        yield made
-
-
-@pytest.fixture
 def service_url(
-    box: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
+    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """The record projection and the query service on the sandbox (objections published to
     the sandbox's topics)."""
+    box = streams_sandbox
     prefix, alias = box.settings.topic_prefix, f"t-obj-{uuid.uuid4().hex[:10]}"
     projection = RunningWorker(RecordSettings(
         kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
@@ -105,12 +95,13 @@ def _call(url: str, token: str, method: str = "GET", body: dict[str, Any] | None
 
 
 def test_an_objection_recorded_by_the_gp_takes_effect_within_seconds(
-    box: Sandbox, service_url: str, stack: StackSettings
+    streams_sandbox: Sandbox, service_url: str, stack: StackSettings
 ) -> None:
     """GP reads the record; records an objection (202); within seconds the record is a 403
     objection; the withdrawal (202) lifts it, and the record the source sends again is
     readable again (bringing back what was purged without a resend is the consent stage's
     follow-through, not built yet)."""
+    box = streams_sandbox
     token = access_token(stack)
     _publish(box, patient_event(**HEAD, source_record_id="OBJ-PAT"), *RESULTS)
     found: dict[str, str] = {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from opensearchpy import NotFoundError, OpenSearch
@@ -17,7 +16,7 @@ from producers.sdk import Publisher, PublisherConfig
 from projections.record.ids import template_name
 from projections.record.settings import RecordSettings
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
-from streams.identity.offline.sandbox import Sandbox, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox
 from tests.integration.projections.conftest import RunningWorker, all_documents, wait_until
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
@@ -27,19 +26,11 @@ IDS = [f"result|Y01|{item}" for item in ITEMS]
 
 
 @pytest.fixture
-def box(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
-    """A sandbox (fresh topics, schemas, group) with its streams worker running."""
-    with (
-        sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as made,
-        (tmp_path / "worker.log").open("wb") as log,
-        running_worker(made, log=log),
-    ):
-        yield made
-
-
-@pytest.fixture
-def projection(box: Sandbox, stack: StackSettings) -> Iterator[tuple[RunningWorker, str]]:
+def projection(
+    streams_sandbox: Sandbox, stack: StackSettings
+) -> Iterator[tuple[RunningWorker, str]]:
     """The record projection on the sandbox's shared topic, into a fresh alias (returned)."""
+    box = streams_sandbox
     prefix = box.settings.topic_prefix
     settings = RecordSettings(
         kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
@@ -76,7 +67,7 @@ def _visible(alias: str, client: OpenSearch) -> set[str]:
 
 
 def test_items_sent_again_right_after_an_objection_is_withdrawn_are_searchable(
-    box: Sandbox, projection: tuple[RunningWorker, str], opensearch_client: OpenSearch
+    streams_sandbox: Sandbox, projection: tuple[RunningWorker, str], opensearch_client: OpenSearch
 ) -> None:
     """Objection and its withdrawal a moment later; once the purge has run, the same results
     again at once: every result is searchable again.
@@ -85,6 +76,7 @@ def test_items_sent_again_right_after_an_objection_is_withdrawn_are_searchable(
     events travel on different source topics, so identity may link results sent at the same
     instant before the objection, and the objection's purge then (rightly, by the log) removes
     them. Bringing those back is the consent stage's follow-through on a withdrawal."""
+    box = streams_sandbox
     worker, alias = projection
     head = {"org": "Y01", "local_patient_id": "W1", "serial": 7}
     results = [result_event(**head, source_record_id=item) for item in ITEMS]

@@ -7,6 +7,7 @@ Output names ids, rules, levels and scores only: never a name, NHS number, date 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -192,7 +193,9 @@ def train(
     )
     start = weights_files.starting_weights()
     start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
-    rows = [r.demographics for r in read_records(records)]
+    invalid: Counter[str] = Counter()
+    rows = [r.demographics for r in read_records(records, invalid)]
+    _report_invalid(invalid)
     learned = train_weights(
         rows, start=start, version=name, source=f"EM on {records.name} ({len(rows)} records)"
     )
@@ -201,6 +204,13 @@ def train(
     except IdentityError as exc:
         raise _fail(exc) from exc
     typer.echo(f"wrote {path} (match proportion {learned.match_proportion:.3f})")
+
+
+def _report_invalid(invalid: Counter[str]) -> None:
+    """One line naming how many values of each field were invalid (read as missing)."""
+    if invalid:
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(invalid.items()))
+        typer.echo(f"invalid fields read as missing: {counts}")
 
 
 def link_eval_command(
@@ -213,9 +223,10 @@ def link_eval_command(
     settings = IdentitySettings.from_env()
     try:
         loaded = weights_files.load(weights or settings.weights_version)
-        report = evaluate(
-            settings.postgres_dsn.get_secret_value(), list(read_records(records)), loaded
-        )
+        invalid: Counter[str] = Counter()
+        rows = list(read_records(records, invalid))
+        _report_invalid(invalid)
+        report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded, invalid=invalid)
     except IdentityError as exc:
         raise _fail(exc) from exc
     summary = report.to_json()
@@ -232,6 +243,10 @@ def link_eval_command(
         f"(in {summary['placeholder_pairs']} true pairs, recall "
         f"{summary['placeholder_recall']:.4f})  "
         f"recall without placeholders {summary['recall_without_placeholders']:.4f}"
+    )
+    typer.echo(
+        f"blocking recall {summary['blocking_recall']:.4f}  "
+        f"candidate pairs {summary['candidate_pairs']}  review share {summary['review_share']:.4f}"
     )
     if as_json:
         typer.echo(json.dumps(summary))

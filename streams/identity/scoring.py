@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from streams.identity.comparison import LEVELS, Comparison, Field, Level
+from streams.identity.comparison import FALLBACK, LEVELS, Comparison, Field, Level
 from streams.identity.decision import Thresholds
 
 __all__ = ["LevelProbabilities", "MatchWeights", "Score", "score"]
@@ -45,10 +45,14 @@ class MatchWeights:
     )
 
     def weight(self, name: Field, level: Level) -> float:
-        """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level)."""
+        """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level; a level
+        newer than the file takes its ``FALLBACK`` level's weight)."""
         key = (name, level)
         if key not in self._cache:
-            probabilities = self.levels.get(name, {}).get(level)
+            table = self.levels.get(name, {})
+            probabilities = table.get(level)
+            if probabilities is None and key in FALLBACK:
+                probabilities = table.get(FALLBACK[key])
             self._cache[key] = 0.0 if probabilities is None else probabilities.weight
         return self._cache[key]
 

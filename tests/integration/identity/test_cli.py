@@ -87,6 +87,8 @@ def test_merge_unmerge_and_explain(mpi: psycopg.Connection[Any]) -> None:
             nhs_number=None,
             given_name="Zofia",
             birth_date=date(1950, 11, 20),
+            postcode="MK8 8JH",  # another household: not even a candidate
+            address="3 Mill Lane",
         ),
         W,
     ).person_id

@@ -164,7 +164,7 @@ app.command("worker", help="Alias of `mcr streams worker` (identity, then consen
 
 
 @app.command("train")
-def train(
+def train(  # noqa: PLR0917 (typer reads the options from the signature)
     records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
     version: Annotated[str, typer.Option(help="Version name (default: date + file name).")] = "",
     auto_link: Annotated[
@@ -176,8 +176,12 @@ def train(
     out_dir: Annotated[
         Path, typer.Option(help="Where weights files live.")
     ] = weights_files.WEIGHTS_DIR,
+    accept_unconverged: Annotated[
+        bool, typer.Option(help="Write the weights even when EM's diagnostic objects.")
+    ] = False,
 ) -> None:
-    """Estimate m/u weights by EM from unlabelled records; write a new weights version."""
+    """Estimate m/u weights by EM from unlabelled records; write a new weights version
+    (refused when EM did not converge to a sensible model, unless --accept-unconverged)."""
     try:
         current = weights_files.load(IdentitySettings.from_env().weights_version)
     except IdentityError:
@@ -196,9 +200,18 @@ def train(
     invalid: Counter[str] = Counter()
     rows = [r.demographics for r in read_records(records, invalid)]
     _report_invalid(invalid)
-    learned = train_weights(
+    fitted = train_weights(
         rows, start=start, version=name, source=f"EM on {records.name} ({len(rows)} records)"
     )
+    learned, diagnostic = fitted.weights, fitted.diagnostic
+    typer.echo(
+        f"EM: {diagnostic.iterations} iterations, "
+        f"{'converged' if diagnostic.converged else 'not converged'}, "
+        f"match proportion {diagnostic.match_proportion:.3f}"
+    )
+    if not diagnostic.sensible and not accept_unconverged:
+        typer.echo(f"error: EM gave no sensible model: {'; '.join(diagnostic.problems)}", err=True)
+        raise typer.Exit(1)
     try:
         path = weights_files.save(learned, directory=out_dir)
     except IdentityError as exc:

@@ -98,6 +98,10 @@ def to_dict(weights: MatchWeights) -> dict[str, Any]:
             str(name): {str(level): {"m": p.m, "u": p.u} for level, p in table.items()}
             for name, table in weights.levels.items()
         },
+        "term_frequencies": {
+            str(name): dict(sorted(table.items()))
+            for name, table in weights.term_frequencies.items()
+        },
     }
 
 
@@ -120,6 +124,10 @@ def from_dict(data: dict[str, Any]) -> MatchWeights:
             thresholds=thresholds,
             match_proportion=float(data.get("match_proportion", 0.01)),
             source=str(data.get("source", "")),
+            term_frequencies={
+                Field(name): {str(value): float(share) for value, share in table.items()}
+                for name, table in data.get("term_frequencies", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"weights: malformed ({type(exc).__name__}: {exc})") from exc
@@ -132,6 +140,9 @@ def _check(weights: MatchWeights) -> None:
         for level, p in table.items():
             if not (0 < p.m <= 1 and 0 < p.u <= 1):
                 raise WeightsError(f"weights.fields.{name}.{level}: m and u must be in (0, 1]")
+    for name, shares in weights.term_frequencies.items():
+        if not all(0 < share <= 1 for share in shares.values()):
+            raise WeightsError(f"weights.term_frequencies.{name}: shares must be in (0, 1]")
     if problems := weights.non_monotone():
         raise WeightsError(f"weights: not monotone at {', '.join(problems)}")
 

@@ -13,7 +13,7 @@ the classes (on FEBRL 3 its ``m`` for anything but exact fell to 0.001).
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -24,7 +24,7 @@ from streams.identity.normalise import profile
 from streams.identity.offline.em import EmDiagnostic, EmFit, fit, make_monotone
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["blocked_pairs", "random_pairs", "train"]
+__all__ = ["blocked_pairs", "random_pairs", "term_frequencies", "train"]
 
 _MAX_BLOCK = 200
 _BIRTH_DATE_KEYS = ("dob:",)
@@ -81,6 +81,7 @@ def train(
         return fit(blocked, sampled, start=start, version=version, source=source, free_u=blocked_on)
 
     by_date = run(_BIRTH_DATE_KEYS, frozenset({Field.BIRTH_DATE}))
+    frequencies = term_frequencies(records)
     by_name = run(_OTHER_KEYS, _NAME_AND_PLACE)
     levels = dict(by_date.weights.levels)
     levels[Field.BIRTH_DATE] = by_name.weights.levels[Field.BIRTH_DATE]
@@ -90,8 +91,28 @@ def train(
         thresholds=start.thresholds,
         match_proportion=by_date.weights.match_proportion,
         source=source,
+        term_frequencies=frequencies,
     )
     return EmFit(weights, _combined(by_date.diagnostic, by_name.diagnostic))
+
+
+def term_frequencies(records: Sequence[Demographics]) -> dict[Field, dict[str, float]]:
+    """Per name field, the share of records holding each value seen at least twice, and under
+    ``""`` the share of one record (any value seen once, or never)."""
+    counts: dict[Field, Counter[str]] = {Field.GIVEN_NAME: Counter(), Field.FAMILY_NAME: Counter()}
+    for record in records:
+        p = profile(record)
+        if p.given:
+            counts[Field.GIVEN_NAME][p.given] += 1
+        if p.family:
+            counts[Field.FAMILY_NAME][p.family.replace(" ", "")] += 1
+    tables: dict[Field, dict[str, float]] = {}
+    for name, counter in counts.items():
+        total = sum(counter.values())
+        if total:
+            tables[name] = {v: n / total for v, n in counter.items() if n >= 2}
+            tables[name][""] = 1 / total
+    return tables
 
 
 def _combined(by_date: EmDiagnostic, by_name: EmDiagnostic) -> EmDiagnostic:

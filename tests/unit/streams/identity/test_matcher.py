@@ -83,6 +83,19 @@ def test_parent_and_child_at_one_address_never_auto_link() -> None:
     assert "birth-date-conflict" in found.evidence.guards
 
 
+def test_a_person_with_another_birth_date_on_record_goes_to_review() -> None:
+    """The new record agrees with the person's best record, but another record of the same
+    person has a wholly different birth date: linking would give the person two birth dates,
+    so a person decides (the person-level check, issue 13)."""
+    incoming = record(org="SC1", local_id="S1", nhs_number=None)
+    other_dob = record(ANNA, local_id="H2", nhs_number=None, birth_date=date(1950, 11, 20))
+    found = match(incoming, [_person(ANNA, other_dob)], W)
+    assert (found.decision, found.person_id) == (LinkDecision.REVIEW, P1)
+    assert found.evidence.guards == ("person-birth-date-conflict",)
+    clean = match(incoming, [_person(ANNA, record(ANNA, local_id="H3"))], W)
+    assert (clean.decision, clean.evidence.guards) == (LinkDecision.AUTO_LINK, ())
+
+
 @pytest.mark.parametrize(
     "changes",
     [

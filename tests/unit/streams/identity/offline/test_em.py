@@ -9,8 +9,10 @@ import pytest
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
 from streams.identity.offline.em import estimate, fit, make_monotone
+from streams.identity.offline.training import term_frequencies
 from streams.identity.scoring import LevelProbabilities
 from streams.identity.weights import starting_weights
+from tests.unit.streams.identity.people import record
 
 TRUE_M = {Level.EXACT: 0.9, Level.ELSE: 0.1}
 TRUE_U = {Level.EXACT: 0.05, Level.ELSE: 0.95}
@@ -118,3 +120,16 @@ def test_free_u_learns_blocked_non_matches() -> None:
     )
     assert free.diagnostic.match_proportion == pytest.approx(0.3, abs=0.03)
     assert free.weights.levels[Field.GIVEN_NAME][Level.EXACT].m == pytest.approx(0.9, abs=0.03)
+
+
+def test_term_frequencies_of_records() -> None:
+    """Shares of each name value seen twice or more, and under "" the share of one record."""
+    people = [
+        record(local_id="1", given_name="Anna", family_name="Smith"),
+        record(local_id="2", given_name="Jan", family_name="Smith"),
+        record(local_id="3", given_name="Anna", family_name="Le Roux"),
+        record(local_id="4", given_name="Ewa", family_name="Le Roux"),
+    ]
+    tables = term_frequencies(people)
+    assert tables[Field.FAMILY_NAME] == {"SMITH": 0.5, "LEROUX": 0.5, "": 0.25}
+    assert tables[Field.GIVEN_NAME] == {"ANNA": 0.5, "": 0.25}

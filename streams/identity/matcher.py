@@ -167,6 +167,23 @@ def _is_twin_pattern(levels: Comparison) -> bool:
     )
 
 
+_NO_PLACE = (Level.PARTIAL, Level.ELSE, Level.NULL)
+
+
+def _is_namesake_pattern(levels: Comparison) -> bool:
+    """A birth date that is only near (typo or partial) and nothing about the place agrees
+    (postcode and address at most partial): on the synthetic region without NHS numbers every
+    such pair was two people (George Davies born 2012 and 2022, same day and month, in two
+    towns), and they scored above auto-link on their names alone (issue 13). An agreeing NHS
+    number is corroboration enough."""
+    return (
+        levels[Field.BIRTH_DATE] in (Level.TYPO, Level.PARTIAL)
+        and levels[Field.POSTCODE] in _NO_PLACE
+        and levels[Field.ADDRESS] in _NO_PLACE
+        and levels[Field.NHS_NUMBER] is not Level.EXACT
+    )
+
+
 def _evidence(
     rule: Rule, best: _Scored, weights: MatchWeights, guards: list[str], count: int
 ) -> Evidence:
@@ -301,6 +318,8 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("birth-date-conflict")
     elif best.birth_dates_disagree:
         guards.append("person-birth-date-conflict")
+    if _is_namesake_pattern(best.levels):
+        guards.append("namesake")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards

@@ -11,11 +11,11 @@ from EM; the weights pair it with the random ``u``. The match proportion has a B
 file.
 
 :class:`EmDiagnostic` says when the result is not a sensible model: EM did not converge, the
-match proportion ended near 0 or 1, or the match class does not agree more than non-matches on a
-filled field (a label switch). ``mcr identity train`` refuses to write such weights. Identical
-comparison vectors are grouped, so EM runs over a few hundred patterns however many pairs there
-are. Fields the data never fills keep the starting values; the result is made monotone (a worse
-level never outweighs a better one).
+match proportion ended near 0 or 1, or on a filled field matches agree on its best level less
+than 1.25 times as often as non-matches (no signal, or a label switch). ``mcr identity train``
+refuses to write such weights. Identical comparison vectors are grouped, so EM runs over a few
+hundred patterns however many pairs there are. Fields the data never fills keep the starting
+values; the result is made monotone (a worse level never outweighs a better one).
 """
 
 from __future__ import annotations
@@ -162,8 +162,11 @@ def _problems(patterns: Patterns, table: Table, share: float, converged: bool) -
     for index, name in enumerate(LEVELS):
         filled = any(pattern[index] is not Level.NULL for pattern in patterns)
         best = table[name].get(LEVELS[name][0])
-        if filled and best is not None and name is not Field.NHS_NUMBER and best.weight < 1.0:
-            problems.append(f"{name}: {best.weight:.2f} bits for agreeing (under 1: no signal)")
+        if filled and best is not None and name is not Field.NHS_NUMBER and best.m < 1.25 * best.u:
+            problems.append(
+                f"{name}: matches agree (m {best.m:.3f}) hardly more often than non-matches "
+                f"(u {best.u:.3f}): no signal"
+            )
     return problems
 
 

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_VERSION = "2026-11-26-fake1000-em"
+DEFAULT_VERSION = "2026-12-06-region7-em"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {

@@ -18,6 +18,15 @@ def test_keys_of_a_full_record() -> None:
         "fy:K420:1984",
         "py:LU12AB:1984",
         "nm:AN:CAOALSC",
+    )
+
+
+def test_locality_keys_only_without_a_birth_date_or_postcode() -> None:
+    """A record lacking its birth date gets family, given name and initials keyed with the
+    postcode; one with both has no need of them (dob, fy and py already cover it)."""
+    undated = record(birth_date=None, nhs_number=None)
+    assert blocking_keys(profile(undated)) == (
+        "nm:AN:CAOALSC",
         "fl:K420:LU12AB",
         "gl:A500:LU12AB",
         "il:AK:LU12AB",
@@ -46,7 +55,7 @@ def test_swapped_names_share_the_name_key() -> None:
     swapped = record(given_name="Kowalski", family_name="Anna", birth_date=None, nhs_number=None)
     assert blocking_keys(profile(swapped))[0] == "nm:AN:CAOALSC"
     assert "nm:AN:CAOALSC" in blocking_keys(profile(ANNA))
-    assert "il:AK:LU12AB" in blocking_keys(profile(swapped))  # initials are sorted too
+    assert "il:AK:LU12AB" in blocking_keys(profile(swapped))  # no birth date; initials sorted
 
 
 def test_header_only_record_has_no_keys() -> None:

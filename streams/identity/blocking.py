@@ -12,7 +12,15 @@ key        value                                        survives
 ``fy``     Soundex(family name) + birth year            birth day/month typos, moves
 ``py``     postcode + birth year                        name changes (marriage), typos
 ``nm``     NYSIIS(given) + NYSIIS(family), sorted pair  birth date errors, swapped names
+``fl``     Soundex(family name) + locality              missing or wrong birth date
+``gl``     Soundex(given name) + locality               missing birth date, family typo
+``il``     both initials (sorted) + locality            missing birth date, name typos
 ========== ============================================ ===============================
+
+The locality is the postcode, else a postcode written in the address (``normalise``). The
+``fl``/``gl``/``il`` keys are made only for a record lacking a birth date or a UK postcode; they
+took blocking recall on FEBRL 4 (records without a birth date or with two misspelt names, and
+no UK postcode) from 0.957 to 0.992 for 11% more candidate pairs (README, "Measured").
 
 The same keys are the advisory-lock keys that stop two workers creating one person twice.
 """
@@ -38,13 +46,31 @@ def blocking_keys(p: Profile) -> tuple[str, ...]:
         day_month = sorted((p.birth_date.month, p.birth_date.day))
         keys.append(f"dob:{year}:{day_month[0]}:{day_month[1]}")
         if p.family:
-            keys.append(f"fy:{jellyfish.soundex(p.family.replace(' ', ''))}:{year}")
+            keys.append(f"fy:{_soundex(p.family)}:{year}")
         if p.postcode:
             keys.append(f"py:{p.postcode}:{year}")
     if p.given_code and p.family_code:
         first, second = sorted((p.given_code, p.family_code))
         keys.append(f"nm:{first}:{second}")
-    return tuple(keys)
+    return (*keys, *_locality_keys(p))
+
+
+def _soundex(value: str) -> str:
+    return str(jellyfish.soundex(value.replace(" ", "")))
+
+
+def _locality_keys(p: Profile) -> list[str]:
+    """Only for a record missing a birth date or a UK postcode: with both, ``dob``, ``fy`` and
+    ``py`` already find what these would (no true pair more on the synthetic region) and the
+    three extra keys per record cost the resolver about 15% on new records."""
+    if not p.locality or (p.birth_date and p.postcode):
+        return []
+    keys = [f"fl:{_soundex(p.family)}:{p.locality}"] if p.family else []
+    if p.given:
+        keys.append(f"gl:{_soundex(p.given)}:{p.locality}")
+    if p.given and p.family:
+        keys.append(f"il:{''.join(sorted(p.given[0] + p.family[0]))}:{p.locality}")
+    return keys
 
 
 def lock_ids(keys: tuple[str, ...] | list[str]) -> list[int]:

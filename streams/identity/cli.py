@@ -7,6 +7,7 @@ Output names ids, rules, levels and scores only: never a name, NHS number, date 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -163,7 +164,7 @@ app.command("worker", help="Alias of `mcr streams worker` (identity, then consen
 
 
 @app.command("train")
-def train(
+def train(  # noqa: PLR0917 (typer reads the options from the signature)
     records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
     version: Annotated[str, typer.Option(help="Version name (default: date + file name).")] = "",
     auto_link: Annotated[
@@ -175,8 +176,12 @@ def train(
     out_dir: Annotated[
         Path, typer.Option(help="Where weights files live.")
     ] = weights_files.WEIGHTS_DIR,
+    accept_unconverged: Annotated[
+        bool, typer.Option(help="Write the weights even when EM's diagnostic objects.")
+    ] = False,
 ) -> None:
-    """Estimate m/u weights by EM from unlabelled records; write a new weights version."""
+    """Estimate m/u weights by EM from unlabelled records; write a new weights version
+    (refused when EM did not converge to a sensible model, unless --accept-unconverged)."""
     try:
         current = weights_files.load(IdentitySettings.from_env().weights_version)
     except IdentityError:
@@ -192,15 +197,33 @@ def train(
     )
     start = weights_files.starting_weights()
     start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
-    rows = [r.demographics for r in read_records(records)]
-    learned = train_weights(
+    invalid: Counter[str] = Counter()
+    rows = [r.demographics for r in read_records(records, invalid)]
+    _report_invalid(invalid)
+    fitted = train_weights(
         rows, start=start, version=name, source=f"EM on {records.name} ({len(rows)} records)"
     )
+    learned, diagnostic = fitted.weights, fitted.diagnostic
+    typer.echo(
+        f"EM: {diagnostic.iterations} iterations, "
+        f"{'converged' if diagnostic.converged else 'not converged'}, "
+        f"match proportion {diagnostic.match_proportion:.3f}"
+    )
+    if not diagnostic.sensible and not accept_unconverged:
+        typer.echo(f"error: EM gave no sensible model: {'; '.join(diagnostic.problems)}", err=True)
+        raise typer.Exit(1)
     try:
         path = weights_files.save(learned, directory=out_dir)
     except IdentityError as exc:
         raise _fail(exc) from exc
     typer.echo(f"wrote {path} (match proportion {learned.match_proportion:.3f})")
+
+
+def _report_invalid(invalid: Counter[str]) -> None:
+    """One line naming how many values of each field were invalid (read as missing)."""
+    if invalid:
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(invalid.items()))
+        typer.echo(f"invalid fields read as missing: {counts}")
 
 
 def link_eval_command(
@@ -213,9 +236,10 @@ def link_eval_command(
     settings = IdentitySettings.from_env()
     try:
         loaded = weights_files.load(weights or settings.weights_version)
-        report = evaluate(
-            settings.postgres_dsn.get_secret_value(), list(read_records(records)), loaded
-        )
+        invalid: Counter[str] = Counter()
+        rows = list(read_records(records, invalid))
+        _report_invalid(invalid)
+        report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded, invalid=invalid)
     except IdentityError as exc:
         raise _fail(exc) from exc
     summary = report.to_json()
@@ -232,6 +256,10 @@ def link_eval_command(
         f"(in {summary['placeholder_pairs']} true pairs, recall "
         f"{summary['placeholder_recall']:.4f})  "
         f"recall without placeholders {summary['recall_without_placeholders']:.4f}"
+    )
+    typer.echo(
+        f"blocking recall {summary['blocking_recall']:.4f}  "
+        f"candidate pairs {summary['candidate_pairs']}  review share {summary['review_share']:.4f}"
     )
     if as_json:
         typer.echo(json.dumps(summary))

@@ -17,6 +17,7 @@ from streams.identity.nicknames import are_nicknames
 from streams.identity.normalise import Profile
 
 __all__ = [
+    "FALLBACK",
     "LEVELS",
     "Comparison",
     "Field",
@@ -46,6 +47,7 @@ class Level(StrEnum):
     EXACT = "exact"
     NICKNAME = "nickname"
     TRANSPOSED = "transposed"
+    TYPO = "typo"
     FUZZY_HIGH = "fuzzy_high"
     FUZZY = "fuzzy"
     PARTIAL = "partial"
@@ -69,10 +71,25 @@ LEVELS: Mapping[Field, tuple[Level, ...]] = MappingProxyType(
             Level.ELSE,
         ),
         Field.FAMILY_NAME: (Level.EXACT, Level.FUZZY_HIGH, Level.FUZZY, Level.SWAPPED, Level.ELSE),
-        Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.PARTIAL, Level.ELSE),
+        Field.BIRTH_DATE: (
+            Level.EXACT,
+            Level.TRANSPOSED,
+            Level.TYPO,
+            Level.PARTIAL,
+            Level.ELSE,
+        ),
         Field.SEX: (Level.EXACT, Level.ELSE),
         Field.POSTCODE: (Level.EXACT, Level.SECTOR, Level.DISTRICT, Level.ELSE),
-        Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.ELSE),
+        Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.PARTIAL, Level.ELSE),
+    }
+)
+
+#: Levels added after weights files were written, and the level such a file's weight is taken
+#: from (the level the same pair fell into before), so an older version scores as it did.
+FALLBACK: Mapping[tuple[Field, Level], Level] = MappingProxyType(
+    {
+        (Field.BIRTH_DATE, Level.TYPO): Level.PARTIAL,
+        (Field.ADDRESS, Level.PARTIAL): Level.ELSE,
     }
 )
 
@@ -122,15 +139,27 @@ def compare_family(first: str | None, second: str | None) -> Level:
 
 
 def compare_birth_dates(first: date | None, second: date | None) -> Level:
-    """Exact; day and month swapped; two of year/month/day equal (a typo); else."""
+    """Exact; day and month swapped; one digit of YYYYMMDD wrong or two neighbouring digits
+    transposed (typo); two of year/month/day equal (partial); else."""
     if first is None or second is None:
         return Level.NULL
     if first == second:
         return Level.EXACT
     if first.year == second.year and (first.day, first.month) == (second.month, second.day):
         return Level.TRANSPOSED
+    if _one_keying_error(f"{first:%Y%m%d}", f"{second:%Y%m%d}"):
+        return Level.TYPO
     same = (first.year == second.year) + (first.month == second.month) + (first.day == second.day)
     return Level.PARTIAL if same == 2 else Level.ELSE
+
+
+def _one_keying_error(a: str, b: str) -> bool:
+    """Equal-length strings one substituted character or one adjacent transposition apart."""
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(differ) == 1:
+        return True
+    first, *rest = differ
+    return rest == [first + 1] and (a[first], a[first + 1]) == (b[first + 1], b[first])
 
 
 def compare_postcodes(first: str | None, second: str | None) -> Level:
@@ -146,16 +175,20 @@ def compare_postcodes(first: str | None, second: str | None) -> Level:
 
 
 def compare_addresses(first: str | None, second: str | None) -> Level:
-    """Exact after normalising; Jaro-Winkler >= 0.92 or one's tokens within the other's; else."""
+    """Exact after normalising; Jaro-Winkler >= 0.92 or one's tokens within the other's
+    (fuzzy_high); more than half the shorter address's tokens (and at least two) in common,
+    such as the same street and town with a misspelt word or a missing flat (partial); else."""
     if not first or not second:
         return Level.NULL
     if first == second:
         return Level.EXACT
     tokens_a, tokens_b = set(first.split()), set(second.split())
-    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and min(
-        len(tokens_a), len(tokens_b)
-    ) > 1
-    return Level.FUZZY_HIGH if contained or _similarity(first, second) >= _HIGH else Level.ELSE
+    fewer = min(len(tokens_a), len(tokens_b))
+    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and fewer > 1
+    if contained or _similarity(first, second) >= _HIGH:
+        return Level.FUZZY_HIGH
+    common = len(tokens_a & tokens_b)
+    return Level.PARTIAL if common >= 2 and 2 * common > fewer else Level.ELSE
 
 
 def _equal(first: str | None, second: str | None) -> Level:

@@ -22,7 +22,7 @@ Known source records never reach this module: they resolve from the MPI without 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -113,15 +113,32 @@ class _Scored:
     score: Score
     levels: Comparison
     best: Profile
+    birth_dates_disagree: bool = False
+    """Another record of the person has a wholly different birth date from the new record."""
 
 
 def _score_person(p: Profile, person: CandidatePerson, weights: MatchWeights) -> _Scored:
+    """The person's best record decides the score; every record is compared, so a link that
+    would put a second, wholly different birth date into the person is known (README rule 4,
+    ``person-birth-date-conflict``)."""
     results = []
+    values = _tf_values(p)
     for record in person.records:
         other = profile(record)
         levels = compare(p, other)
-        results.append(_Scored(person, score(levels, weights), levels, other))
-    return max(results, key=lambda s: s.score.total)
+        results.append(_Scored(person, score(levels, weights, values), levels, other))
+    best = max(results, key=lambda s: s.score.total)
+    if any(r.levels[Field.BIRTH_DATE] is Level.ELSE for r in results):
+        return replace(best, birth_dates_disagree=True)
+    return best
+
+
+def _tf_values(p: Profile) -> dict[Field, str | None]:
+    """The values term frequencies are kept for (family name without spaces, as compared)."""
+    return {
+        Field.GIVEN_NAME: p.given,
+        Field.FAMILY_NAME: p.family.replace(" ", "") if p.family else None,
+    }
 
 
 def clearly_conflicts(levels: Comparison) -> bool:
@@ -147,6 +164,23 @@ def _is_twin_pattern(levels: Comparison) -> bool:
         and levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.ELSE)
         and levels[Field.BIRTH_DATE] is Level.EXACT
         and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+    )
+
+
+_NO_PLACE = (Level.PARTIAL, Level.ELSE, Level.NULL)
+
+
+def _is_namesake_pattern(levels: Comparison) -> bool:
+    """A birth date that is only near (typo or partial) and nothing about the place agrees
+    (postcode and address at most partial): on the synthetic region without NHS numbers every
+    such pair was two people (George Davies born 2012 and 2022, same day and month, in two
+    towns), and they scored above auto-link on their names alone (issue 13). An agreeing NHS
+    number is corroboration enough."""
+    return (
+        levels[Field.BIRTH_DATE] in (Level.TYPO, Level.PARTIAL)
+        and levels[Field.POSTCODE] in _NO_PLACE
+        and levels[Field.ADDRESS] in _NO_PLACE
+        and levels[Field.NHS_NUMBER] is not Level.EXACT
     )
 
 
@@ -282,6 +316,10 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("twin-pattern")
     if best.levels[Field.BIRTH_DATE] is Level.ELSE:
         guards.append("birth-date-conflict")
+    elif best.birth_dates_disagree:
+        guards.append("person-birth-date-conflict")
+    if _is_namesake_pattern(best.levels):
+        guards.append("namesake")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards

@@ -78,6 +78,9 @@ class Profile:
     test_identity: bool
     given_code: str | None
     family_code: str | None
+    locality: str | None = None
+    """The postcode, else a postcode written in the address (its last number of 4+ digits:
+    a non-UK postcode); the blocking keys that survive birth-date errors use it."""
 
 
 def _ascii_upper(raw: str) -> str:
@@ -130,10 +133,18 @@ def _code(value: str | None) -> str | None:
     return jellyfish.nysiis(value.replace(" ", "")) if value else None
 
 
+def _locality(code: str | None, full_address: str | None) -> str | None:
+    if code:
+        return code
+    numbers = [t for t in (full_address or "").split() if t.isdigit() and len(t) >= 4]
+    return numbers[-1] if numbers else None
+
+
 @lru_cache(maxsize=200_000)
 def profile(record: Demographics) -> Profile:
     """The normalised profile of a record (cached: candidates are compared many times)."""
     given, family = name(record.given_name), name(record.family_name)
+    code, full_address = postcode(record.postcode), address(record.address)
     return Profile(
         nhs_number=record.valid_nhs_number,
         nhs_verified=record.nhs_status is NhsStatus.VERIFIED,
@@ -141,10 +152,11 @@ def profile(record: Demographics) -> Profile:
         family=family,
         birth_date=record.birth_date,
         sex=record.sex.upper() if record.sex and record.sex.upper() != "UNKNOWN" else None,
-        postcode=postcode(record.postcode),
-        address=address(record.address),
+        postcode=code,
+        address=full_address,
         placeholder=is_placeholder(given, family),
         test_identity=is_test_identity(given, family),
         given_code=_code(given.split()[0] if given else None),
         family_code=_code(family),
+        locality=_locality(code, full_address),
     )

@@ -3,6 +3,15 @@
 ``m`` is P(level | same person), ``u`` is P(level | different people); a level's weight is
 ``log2(m / u)``. NULL levels (a side missing) weigh 0. Weights are monotone per field (a better
 level never weighs less), so more agreement never lowers the score.
+
+**Term-frequency adjustment** (as Splink's ``term_frequency_adjustments``): agreeing on a rare
+family name says more than agreeing on Smith. A weights file may carry, per field, the share of
+records holding each value; an EXACT level then weighs ``log2(m / tf(value))`` instead of
+``log2(m / u)``, i.e. the level's weight plus ``log2(u / tf(value))``, clipped to
+[-:data:`TF_MAX_DOWN`, +:data:`TF_MAX_UP`] bits. A value absent from the table takes the share
+under the key ``""`` (one record in the training file), else the table's smallest share. The
+upward clip is small on purpose: a rare shared surname in one household must not carry a link
+that the rest of the record does not.
 """
 
 from __future__ import annotations
@@ -12,10 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from streams.identity.comparison import LEVELS, Comparison, Field, Level
+from streams.identity.comparison import FALLBACK, LEVELS, Comparison, Field, Level
 from streams.identity.decision import Thresholds
 
-__all__ = ["LevelProbabilities", "MatchWeights", "Score", "score"]
+__all__ = ["TF_MAX_DOWN", "TF_MAX_UP", "LevelProbabilities", "MatchWeights", "Score", "score"]
+
+TF_MAX_UP = 0.0
+TF_MAX_DOWN = 6.0
 
 
 @dataclass(frozen=True)
@@ -40,17 +52,34 @@ class MatchWeights:
     thresholds: Thresholds
     match_proportion: float = 0.01
     source: str = ""
+    term_frequencies: Mapping[Field, Mapping[str, float]] = field(default_factory=dict)
+    """Per field, the share of records holding each (normalised) value; see the module."""
     _cache: dict[tuple[Field, Level], float] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def weight(self, name: Field, level: Level) -> float:
-        """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level)."""
+        """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level; a level
+        newer than the file takes its ``FALLBACK`` level's weight)."""
         key = (name, level)
         if key not in self._cache:
-            probabilities = self.levels.get(name, {}).get(level)
+            table = self.levels.get(name, {})
+            probabilities = table.get(level)
+            if probabilities is None and key in FALLBACK:
+                probabilities = table.get(FALLBACK[key])
             self._cache[key] = 0.0 if probabilities is None else probabilities.weight
         return self._cache[key]
+
+    def tf_adjustment(self, name: Field, value: str | None) -> float:
+        """Bits to add to an EXACT agreement on ``value`` (0 without a table or a value)."""
+        table = self.term_frequencies.get(name)
+        if not table or not value:
+            return 0.0
+        exact = self.levels.get(name, {}).get(Level.EXACT)
+        if exact is None:
+            return 0.0
+        share = table.get(value) or table.get("") or min(table.values())
+        return min(TF_MAX_UP, max(-TF_MAX_DOWN, math.log2(exact.u / share)))
 
     def non_monotone(self) -> list[str]:
         """``field.level`` names whose weight exceeds a better level's (empty when monotone)."""
@@ -73,7 +102,16 @@ class Score:
     contributions: Mapping[Field, float]
 
 
-def score(comparison: Comparison, weights: MatchWeights) -> Score:
-    """The Fellegi-Sunter match weight of a comparison vector."""
+def score(
+    comparison: Comparison,
+    weights: MatchWeights,
+    values: Mapping[Field, str | None] | None = None,
+) -> Score:
+    """The Fellegi-Sunter match weight of a comparison vector; ``values`` (the agreed values of
+    fields with a term-frequency table) adjust their EXACT levels."""
     contributions = {name: weights.weight(name, level) for name, level in comparison.items()}
+    if values and weights.term_frequencies:
+        for name, value in values.items():
+            if comparison.get(name) is Level.EXACT:
+                contributions[name] += weights.tf_adjustment(name, value)
     return Score(total=sum(contributions.values()), contributions=contributions)

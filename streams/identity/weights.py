@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_VERSION = "2026-11-26-fake1000-em"
+DEFAULT_VERSION = "2026-12-06-region7-em"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
@@ -53,7 +53,8 @@ _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.BIRTH_DATE: {
         Level.EXACT: (0.88, 0.0003),
         Level.TRANSPOSED: (0.02, 0.00003),
-        Level.PARTIAL: (0.08, 0.006),
+        Level.TYPO: (0.03, 0.0003),
+        Level.PARTIAL: (0.05, 0.006),
         Level.ELSE: (0.02, 0.99),
     },
     Field.SEX: {Level.EXACT: (0.98, 0.5), Level.ELSE: (0.02, 0.5)},
@@ -66,7 +67,8 @@ _PRIORS: dict[Field, dict[Level, tuple[float, float]]] = {
     Field.ADDRESS: {
         Level.EXACT: (0.65, 0.001),
         Level.FUZZY_HIGH: (0.10, 0.005),
-        Level.ELSE: (0.25, 0.99),
+        Level.PARTIAL: (0.05, 0.01),
+        Level.ELSE: (0.20, 0.98),
     },
 }
 
@@ -96,6 +98,10 @@ def to_dict(weights: MatchWeights) -> dict[str, Any]:
             str(name): {str(level): {"m": p.m, "u": p.u} for level, p in table.items()}
             for name, table in weights.levels.items()
         },
+        "term_frequencies": {
+            str(name): dict(sorted(table.items()))
+            for name, table in weights.term_frequencies.items()
+        },
     }
 
 
@@ -118,6 +124,10 @@ def from_dict(data: dict[str, Any]) -> MatchWeights:
             thresholds=thresholds,
             match_proportion=float(data.get("match_proportion", 0.01)),
             source=str(data.get("source", "")),
+            term_frequencies={
+                Field(name): {str(value): float(share) for value, share in table.items()}
+                for name, table in data.get("term_frequencies", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"weights: malformed ({type(exc).__name__}: {exc})") from exc
@@ -130,6 +140,9 @@ def _check(weights: MatchWeights) -> None:
         for level, p in table.items():
             if not (0 < p.m <= 1 and 0 < p.u <= 1):
                 raise WeightsError(f"weights.fields.{name}.{level}: m and u must be in (0, 1]")
+    for name, shares in weights.term_frequencies.items():
+        if not all(0 < share <= 1 for share in shares.values()):
+            raise WeightsError(f"weights.term_frequencies.{name}: shares must be in (0, 1]")
     if problems := weights.non_monotone():
         raise WeightsError(f"weights: not monotone at {', '.join(problems)}")
 

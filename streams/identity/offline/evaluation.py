@@ -7,11 +7,11 @@ the same truth id. Records held in review count as linked to nobody.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PairwiseQuality", "pairwise_quality"]
+__all__ = ["BlockingQuality", "PairwiseQuality", "blocking_quality", "pairwise_quality"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,26 @@ def pairwise_quality(assigned: Mapping[str, str], truth: Mapping[str, str]) -> P
     return PairwiseQuality(
         true_positives=_pairs(both), predicted_pairs=_pairs(predicted), true_pairs=_pairs(actual)
     )
+
+
+@dataclass(frozen=True)
+class BlockingQuality:
+    """How many true pairs share a blocking key (can be scored at all) and at what cost."""
+
+    true_pairs_blocked: int
+    true_pairs: int
+    candidate_pairs: int
+
+    @property
+    def recall(self) -> float:
+        """Share of true pairs that blocking puts side by side (1.0 when there are none)."""
+        return self.true_pairs_blocked / self.true_pairs if self.true_pairs else 1.0
+
+
+def blocking_quality(
+    truth_ids: Sequence[str], candidate_pairs: Iterable[tuple[int, int]]
+) -> BlockingQuality:
+    """Blocking recall of index pairs over records whose truth ids are ``truth_ids``."""
+    pairs = list(candidate_pairs)
+    blocked = sum(1 for i, j in pairs if truth_ids[i] == truth_ids[j])
+    return BlockingQuality(blocked, _pairs(Counter(truth_ids)), len(pairs))

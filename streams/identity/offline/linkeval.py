@@ -3,21 +3,32 @@ schema and measure pairwise precision, recall and F1 against the file's truth id
 
 Placeholder records (Baby, Unknown...) never link on demographics, only by a verified NHS
 number (matcher rule 1), so recall is also reported apart: ``placeholder_recall`` over the
-true pairs that include a placeholder record, ``recall_without_placeholders`` over the rest."""
+true pairs that include a placeholder record, ``recall_without_placeholders`` over the rest.
+
+``blocking_recall`` is the share of true pairs that share a blocking key (the stream's keys, blocks
+over 200 records left out), so it bounds recall from above; ``candidate_pairs`` is what that
+costs. ``invalid_fields`` counts field values the records file read as missing."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
 from streams.identity.connections import throwaway_schema
 from streams.identity.normalise import profile
-from streams.identity.offline.evaluation import PairwiseQuality, pairwise_quality
+from streams.identity.offline.evaluation import (
+    BlockingQuality,
+    PairwiseQuality,
+    blocking_quality,
+    pairwise_quality,
+)
 from streams.identity.offline.records_file import LabelledRecord
+from streams.identity.offline.training import blocked_pairs
 from streams.identity.resolver import ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 
@@ -37,6 +48,8 @@ class EvalReport:
     persons: int
     seconds: float
     weights_version: str
+    blocking: BlockingQuality
+    invalid_fields: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` line."""
@@ -56,6 +69,10 @@ class EvalReport:
             "placeholder_recall": round(self._placeholder_recall, 6),
             "recall_without_placeholders": round(self.linkable.recall, 6),
             "weights_version": self.weights_version,
+            "review_share": round(self.review / self.records, 6) if self.records else 0.0,
+            "blocking_recall": round(self.blocking.recall, 6),
+            "candidate_pairs": self.blocking.candidate_pairs,
+            "invalid_fields": dict(sorted(self.invalid_fields.items())),
         }
 
     @property
@@ -69,9 +86,14 @@ class EvalReport:
 
 
 def evaluate_on(
-    conn: psycopg.Connection[Any], records: Sequence[LabelledRecord], weights: MatchWeights
+    conn: psycopg.Connection[Any],
+    records: Sequence[LabelledRecord],
+    weights: MatchWeights,
+    *,
+    invalid: Counter[str] | None = None,
 ) -> EvalReport:
-    """Resolve ``records`` in order on ``conn`` (a migrated MPI schema) and score the result."""
+    """Resolve ``records`` in order on ``conn`` (a migrated MPI schema) and score the result;
+    ``invalid`` is the records file's count of fields read as missing."""
     assigned: dict[str, str] = {}
     review = 0
     started = time.perf_counter()
@@ -98,6 +120,10 @@ def evaluate_on(
         persons=persons,
         seconds=seconds,
         weights_version=weights.version,
+        blocking=blocking_quality(
+            [r.truth_id for r in records], blocked_pairs([r.demographics for r in records])
+        ),
+        invalid_fields=dict(invalid or {}),
     )
 
 
@@ -105,7 +131,13 @@ def _without(mapping: dict[str, str], keys: set[str]) -> dict[str, str]:
     return {k: v for k, v in mapping.items() if k not in keys}
 
 
-def evaluate(dsn: str, records: Sequence[LabelledRecord], weights: MatchWeights) -> EvalReport:
+def evaluate(
+    dsn: str,
+    records: Sequence[LabelledRecord],
+    weights: MatchWeights,
+    *,
+    invalid: Counter[str] | None = None,
+) -> EvalReport:
     """:func:`evaluate_on` in a throwaway schema, dropped afterwards."""
     with throwaway_schema(dsn) as conn:
-        return evaluate_on(conn, records, weights)
+        return evaluate_on(conn, records, weights, invalid=invalid)

@@ -82,3 +82,29 @@ def test_placeholder_pairs_are_reported_apart(pg_conn: psycopg.Connection[Any]) 
     assert summary["placeholder_recall"] == pytest.approx(2 / 3, abs=1e-6)
     assert summary["recall_without_placeholders"] == 1.0
     assert summary["review"] == 1
+
+
+def test_impossible_birth_date_counts_as_missing(
+    stack: StackSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """link-eval reads ``1856-86-18`` as a missing birth date, says so, and carries on; the JSON
+    reports the invalid fields, blocking recall and review share."""
+    monkeypatch.setenv("MCR_POSTGRES_DSN", stack.postgres_dsn)
+    path = tmp_path / "records.csv"
+    path.write_text(
+        "record_id,source,truth_id,nhs_number,given_name,family_name,birth_date,sex,postcode,"
+        "address\n"
+        "r1,A,t1,,Anna,Kowalski,1984-03-07,F,LU1 2AB,\n"
+        "r2,B,t1,,Anna,Kowalski,1984-03-07,F,LU1 2AB,\n"
+        "r3,B,t2,,Bola,Adeyemi,1856-86-18,M,,\n",
+        encoding="utf-8",
+    )
+    app = typer.Typer()
+    app.command()(link_eval_command)
+    result = CliRunner().invoke(app, ["--records", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "invalid fields read as missing: birth_date 1" in result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["records"] == 3 and summary["invalid_fields"] == {"birth_date": 1}
+    assert summary["blocking_recall"] == 1.0 and summary["candidate_pairs"] >= 1
+    assert summary["review_share"] == 0.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +27,39 @@ from schemas.events import (
     DLQ_STAGE,
     DLQ_TOPIC_HEADER,
     PERSON_ID_HEADER,
+    PersonId,
+    RecordType,
     SourceEvent,
 )
+from streams.identity.decision import LinkDecision
+from streams.identity.demographics import from_payload
+from streams.identity.matcher import CandidatePerson, match
 from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.weights import load
 
 SEED = 11
 PEOPLE = 24
 JUNK_KEY = b"RD8:JUNK-1"
+NO_NHS_KEY = "SC901:NONHS-1"
+
+
+def _without_nhs_number(event: SourceEvent) -> SourceEvent:
+    """A social-care copy of a patient event: no NHS number, two letters of the given name
+    transposed (Lucy keyed as Lcuy)."""
+    header = {
+        **event.payload["header"],
+        "org": "SC901",
+        "local_patient_id": "NONHS-1",
+        "source_record_id": "NONHS-1",
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, NO_NHS_KEY)),
+        "nhs_number": None,
+        "nhs_number_status": "ABSENT",
+    }
+    first, *rest = event.payload["given_names"]
+    typo = first[0] + first[2] + first[1] + first[3:]
+    return SourceEvent(
+        event.record_type, {**event.payload, "header": header, "given_names": [typo, *rest]}
+    )
 
 
 def _twin_pair(seed: int) -> tuple[int, int]:
@@ -63,6 +90,9 @@ def region() -> Region:
     truth = {row.record_id: row.truth_id for p in people for row in p.truth}
     twin_ids = tuple(make_person(SEED, i).truth_id for i in twins)
     events = [e for p in people for e in p.events]
+    first = next(e for e in events if e.record_type is RecordType.PATIENT)
+    events.append(_without_nhs_number(first))
+    truth[NO_NHS_KEY] = truth[str(first.key)]
     return Region(events, [encode(e) for e in events], truth, (twin_ids[0], twin_ids[1]))
 
 
@@ -219,6 +249,31 @@ def test_persons_match_the_ground_truth(region: Region, run: Run) -> None:
         sum(n * (n - 1) // 2 for n in Counter(p).values()) for p in by_truth.values()
     )
     assert true_pairs > 10 and linked_pairs / true_pairs >= 0.9
+
+
+def test_a_duplicate_without_nhs_number_links_as_the_offline_matcher_says(
+    region: Region, run: Run
+) -> None:
+    """A social-care record of a person with no NHS number and a misspelt given name: the live
+    worker decides as the offline matcher (link-eval's) does with the shipped weights."""
+    copy = next(e for e in region.events if str(e.key) == NO_NHS_KEY)
+    truth = region.truth[NO_NHS_KEY]
+    originals = [
+        from_payload(e.record_type, e.payload)
+        for e in region.events
+        if e.record_type is RecordType.PATIENT
+        and region.truth.get(str(e.key)) == truth
+        and str(e.key) != NO_NHS_KEY
+    ]
+    offline = match(
+        from_payload(copy.record_type, copy.payload),
+        [CandidatePerson(PersonId("p"), tuple(originals))],
+        load(),
+    )
+    assert offline.decision is LinkDecision.AUTO_LINK
+    person_of = {_source_key(m.value): m.key for m in run.linked}
+    others = {p for k, p in person_of.items() if region.truth[k] == truth and k != NO_NHS_KEY}
+    assert others and person_of[NO_NHS_KEY] in others
 
 
 def test_identity_changes_cover_every_linked_record(run: Run) -> None:

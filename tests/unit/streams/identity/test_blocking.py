@@ -21,6 +21,29 @@ def test_keys_of_a_full_record() -> None:
     )
 
 
+def test_locality_keys_only_without_a_birth_date_or_postcode() -> None:
+    """A record lacking its birth date gets family, given name and initials keyed with the
+    postcode; one with both has no need of them (dob, fy and py already cover it)."""
+    undated = record(birth_date=None, nhs_number=None)
+    assert blocking_keys(profile(undated)) == (
+        "nm:AN:CAOALSC",
+        "fl:K420:LU12AB",
+        "gl:A500:LU12AB",
+        "il:AK:LU12AB",
+    )
+
+
+def test_locality_keys_survive_a_missing_birth_date_and_name_typos() -> None:
+    """Without a birth date, a misspelt family name still shares the given name + locality key,
+    and a postcode written in a non-UK address serves as the locality."""
+    first = record(birth_date=None, nhs_number=None, postcode=None, address="4 Knox St Byford 4129")
+    family_typo = record(first, family_name="Nowalski")
+    both_typos = record(first, given_name="Amma", family_name="Kovalski")
+    keys = set(blocking_keys(profile(first)))
+    assert keys & set(blocking_keys(profile(family_typo))) == {"gl:A500:4129"}
+    assert keys & set(blocking_keys(profile(both_typos))) == {"gl:A500:4129", "il:AK:4129"}
+
+
 def test_day_month_swap_shares_the_birth_date_key() -> None:
     """7 March and 3 July 1984 share a key, so a transposed birth date is still a candidate."""
     swapped = record(birth_date=date(1984, 7, 3))
@@ -30,7 +53,9 @@ def test_day_month_swap_shares_the_birth_date_key() -> None:
 def test_swapped_names_share_the_name_key() -> None:
     """Given and family names entered the wrong way round share the name key."""
     swapped = record(given_name="Kowalski", family_name="Anna", birth_date=None, nhs_number=None)
-    assert blocking_keys(profile(swapped)) == ("nm:AN:CAOALSC",)
+    assert blocking_keys(profile(swapped))[0] == "nm:AN:CAOALSC"
+    assert "nm:AN:CAOALSC" in blocking_keys(profile(ANNA))
+    assert "il:AK:LU12AB" in blocking_keys(profile(swapped))  # no birth date; initials sorted
 
 
 def test_header_only_record_has_no_keys() -> None:

@@ -63,14 +63,19 @@ def test_family_levels(first: str, second: str, expected: Level) -> None:
     [
         (date(1984, 3, 7), date(1984, 3, 7), Level.EXACT),
         (date(1984, 3, 7), date(1984, 7, 3), Level.TRANSPOSED),
-        (date(1984, 3, 7), date(1984, 3, 8), Level.PARTIAL),
-        (date(1984, 3, 7), date(1948, 3, 7), Level.PARTIAL),
+        (date(1984, 3, 7), date(1984, 3, 8), Level.TYPO),  # one digit
+        (date(1984, 3, 7), date(1948, 3, 7), Level.TYPO),  # two neighbouring digits swapped
+        (date(1984, 3, 17), date(1984, 3, 71 - 60), Level.TYPO),  # 17 -> 11: one digit
+        (date(1984, 3, 7), date(1994, 3, 7), Level.TYPO),
+        (date(1984, 3, 7), date(1984, 3, 28), Level.PARTIAL),  # two digits, not a swap
+        (date(1984, 3, 7), date(1987, 3, 4), Level.ELSE),  # two digits apart, year and day
+        (date(1984, 3, 7), date(1985, 4, 7), Level.ELSE),
         (date(1984, 3, 7), date(1990, 11, 20), Level.ELSE),
         (date(1984, 3, 7), None, Level.NULL),
     ],
 )
 def test_birth_date_levels(first: date, second: date | None, expected: Level) -> None:
-    """Birth dates: exact, day/month swapped, one part differs, else."""
+    """Birth dates: exact, day/month swapped, one keying error, one part differs, else."""
     assert compare_birth_dates(first, second) is expected
 
 
@@ -96,10 +101,13 @@ def test_postcode_levels(first: str, second: str | None, expected: Level) -> Non
         ("12 HIGH STREET", "12 HIGH STREET LUTON", Level.FUZZY_HIGH),
         ("LONDON", "LONON", Level.FUZZY_HIGH),
         ("12 HIGH STREET", "4 MILL LANE", Level.ELSE),
+        ("FLAT 2 12 HIGH STREET LUTON", "12 HIHG STREET LUTON", Level.PARTIAL),  # 3 of 4
+        ("12 HIGH STREET LUTON", "4 HIGH STREET DUNSTABLE", Level.ELSE),  # 2 of 4: not half
+        ("12 HIGH STREET LUTON", "5 MILL STREET LUTON", Level.ELSE),  # 2 of 4
     ],
 )
 def test_address_levels(first: str, second: str, expected: Level) -> None:
-    """Addresses: exact, near (typo or one within the other), else."""
+    """Addresses: exact, near (typo or one within the other), half the tokens (partial), else."""
     assert compare_addresses(first, second) is expected
 
 

@@ -83,6 +83,36 @@ def test_parent_and_child_at_one_address_never_auto_link() -> None:
     assert "birth-date-conflict" in found.evidence.guards
 
 
+@pytest.mark.parametrize("birth_date", [date(1994, 3, 7), date(1984, 3, 28)])  # typo, partial
+@pytest.mark.parametrize(("postcode", "address"), [("MK9 3PU", "4 Mill Lane"), (None, None)])
+def test_namesakes_in_another_place_never_auto_link(
+    birth_date: date, postcode: str | None, address: str | None
+) -> None:
+    """Same names and sex, a birth date only near, and nothing about the place agreeing: two
+    people as often as not (the region's namesakes), so a person decides."""
+    incoming = record(
+        nhs_number=None, local_id="N1", birth_date=birth_date, postcode=postcode, address=address
+    )
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "namesake" in found.evidence.guards
+    at_home = record(nhs_number=None, local_id="N2", birth_date=birth_date)
+    assert "namesake" not in match(at_home, [_person(ANNA)], W).evidence.guards
+
+
+def test_a_person_with_another_birth_date_on_record_goes_to_review() -> None:
+    """The new record agrees with the person's best record, but another record of the same
+    person has a wholly different birth date: linking would give the person two birth dates,
+    so a person decides (the person-level check, issue 13)."""
+    incoming = record(org="SC1", local_id="S1", nhs_number=None)
+    other_dob = record(ANNA, local_id="H2", nhs_number=None, birth_date=date(1950, 11, 20))
+    found = match(incoming, [_person(ANNA, other_dob)], W)
+    assert (found.decision, found.person_id) == (LinkDecision.REVIEW, P1)
+    assert found.evidence.guards == ("person-birth-date-conflict",)
+    clean = match(incoming, [_person(ANNA, record(ANNA, local_id="H3"))], W)
+    assert (clean.decision, clean.evidence.guards) == (LinkDecision.AUTO_LINK, ())
+
+
 @pytest.mark.parametrize(
     "changes",
     [

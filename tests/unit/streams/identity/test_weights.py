@@ -73,3 +73,14 @@ def test_unsafe_versions_are_refused(tmp_path: Path, version: str) -> None:
     with pytest.raises(WeightsError, match="version must be"):
         save(weights, directory=inside)
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_term_frequencies_round_trip_and_are_checked() -> None:
+    """A weights file's term frequencies survive save/load; a share outside (0, 1] is refused."""
+    trained = load("2026-12-06-febrl3-em")
+    assert trained.term_frequencies[Field.FAMILY_NAME]["WHITE"] > 0.01
+    assert from_dict(to_dict(trained)).term_frequencies == trained.term_frequencies
+    data = json.loads(json.dumps(to_dict(trained)))
+    data["term_frequencies"]["family_name"]["WHITE"] = 0
+    with pytest.raises(WeightsError, match=r"weights.term_frequencies.family_name"):
+        from_dict(data)

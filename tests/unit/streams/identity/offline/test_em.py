@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
-from streams.identity.offline.em import estimate, make_monotone
+from streams.identity.offline.em import estimate, fit, make_monotone
+from streams.identity.offline.training import term_frequencies
 from streams.identity.scoring import LevelProbabilities
 from streams.identity.weights import starting_weights
+from tests.unit.streams.identity.people import record
 
 TRUE_M = {Level.EXACT: 0.9, Level.ELSE: 0.1}
 TRUE_U = {Level.EXACT: 0.05, Level.ELSE: 0.95}
@@ -46,8 +49,9 @@ def test_unobserved_fields_keep_starting_values() -> None:
     assert learned.levels[Field.SEX] == start.levels[Field.SEX]
 
 
-def test_make_monotone_caps_a_worse_level() -> None:
-    """A worse level whose weight exceeds a better one is lowered to equal it."""
+def test_make_monotone_pools_adjacent_violators() -> None:
+    """A better level weighing less than a worse one: both take their pooled weight,
+    log2((0.5 + 0.5) / (0.25 + 0.125)) = log2(8/3), each keeping its u."""
     table = {
         Field.SEX: {
             Level.EXACT: LevelProbabilities(0.5, 0.25),
@@ -55,5 +59,77 @@ def test_make_monotone_caps_a_worse_level() -> None:
         }
     }
     fixed = make_monotone(table)
-    assert fixed[Field.SEX][Level.ELSE].weight == pytest.approx(1.0)
-    assert fixed[Field.SEX][Level.EXACT] == table[Field.SEX][Level.EXACT]
+    assert fixed[Field.SEX][Level.EXACT].m == pytest.approx(0.25 * 8 / 3)
+    assert fixed[Field.SEX][Level.ELSE].m == pytest.approx(0.125 * 8 / 3)
+    assert fixed[Field.SEX][Level.EXACT].weight == pytest.approx(math.log2(8 / 3))
+    assert fixed[Field.SEX][Level.ELSE].weight == pytest.approx(math.log2(8 / 3))
+
+
+def test_em_converges_and_says_so() -> None:
+    """On pairs generated with known m, u and a 30% match share, the diagnostic is clean."""
+    rng = random.Random(11)
+    blocked = [_pair(rng, rng.random() < 0.3) for _ in range(10_000)]
+    randoms = [_pair(rng, False) for _ in range(10_000)]
+    fitted = fit(blocked, randoms, start=starting_weights(), version="t", source="test")
+    assert fitted.diagnostic.converged and fitted.diagnostic.sensible
+    assert fitted.diagnostic.match_proportion == pytest.approx(0.3, abs=0.03)
+    assert fitted.weights.match_proportion == fitted.diagnostic.match_proportion
+
+
+def test_diagnostic_fires_when_there_is_nothing_to_learn() -> None:
+    """Blocked pairs of different people only: no match class exists, and the diagnostic
+    says so (no field's agreement carries a bit, the proportion collapses)."""
+    rng = random.Random(5)
+    blocked = [_pair(rng, False) for _ in range(10_000)]
+    fitted = fit(blocked, blocked, start=starting_weights(), version="t", source="test")
+    assert not fitted.diagnostic.sensible
+    assert any("no signal" in p for p in fitted.diagnostic.problems)
+
+
+def test_diagnostic_fires_when_em_stops_early() -> None:
+    """Stopped after two iterations, EM has not converged, and the diagnostic says so."""
+    rng = random.Random(2)
+    blocked = [_pair(rng, rng.random() < 0.3) for _ in range(5_000)]
+    fitted = fit(
+        blocked, blocked, start=starting_weights(), version="t", source="test", iterations=2
+    )
+    assert "EM did not converge" in fitted.diagnostic.problems
+    assert fitted.diagnostic.iterations == 2
+
+
+def test_free_u_learns_blocked_non_matches() -> None:
+    """Pairs blocked on birth date: non-matches agree on it too. Held at the random u, EM
+    would call every agreeing pair a match; with the birth date's u free, the share is
+    right."""
+    rng = random.Random(9)
+
+    def blocked_pair(matched: bool) -> Comparison:
+        vector = _pair(rng, matched)
+        vector[Field.BIRTH_DATE] = Level.EXACT  # every blocked pair agrees on the key
+        return vector
+
+    blocked = [blocked_pair(rng.random() < 0.3) for _ in range(20_000)]
+    randoms = [_pair(rng, False) for _ in range(20_000)]
+    free = fit(
+        blocked,
+        randoms,
+        start=starting_weights(),
+        version="t",
+        source="test",
+        free_u=frozenset({Field.BIRTH_DATE}),
+    )
+    assert free.diagnostic.match_proportion == pytest.approx(0.3, abs=0.03)
+    assert free.weights.levels[Field.GIVEN_NAME][Level.EXACT].m == pytest.approx(0.9, abs=0.03)
+
+
+def test_term_frequencies_of_records() -> None:
+    """Shares of each name value seen twice or more, and under "" the share of one record."""
+    people = [
+        record(local_id="1", given_name="Anna", family_name="Smith"),
+        record(local_id="2", given_name="Jan", family_name="Smith"),
+        record(local_id="3", given_name="Anna", family_name="Le Roux"),
+        record(local_id="4", given_name="Ewa", family_name="Le Roux"),
+    ]
+    tables = term_frequencies(people)
+    assert tables[Field.FAMILY_NAME] == {"SMITH": 0.5, "LEROUX": 0.5, "": 0.25}
+    assert tables[Field.GIVEN_NAME] == {"ANNA": 0.5, "": 0.25}

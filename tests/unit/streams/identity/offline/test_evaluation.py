@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.identity.offline.evaluation import pairwise_quality
+from streams.identity.offline.evaluation import blocking_quality, pairwise_quality
 
 TRUTH = {"a": "1", "b": "1", "c": "1", "d": "2", "e": "2"}  # 3 + 1 = 4 true pairs
 
@@ -35,3 +35,12 @@ def test_f1_is_harmonic_mean() -> None:
     """F1 of precision 0.4 and recall 1.0 is 4/7."""
     quality = pairwise_quality({k: "x" for k in TRUTH}, TRUTH)
     assert quality.f1 == pytest.approx(2 * 0.4 / 1.4)
+
+
+def test_blocking_quality() -> None:
+    """Blocking recall: true pairs among the candidate pairs over all true pairs."""
+    truth = ["1", "1", "1", "2", "2"]  # 4 true pairs
+    quality = blocking_quality(truth, [(0, 1), (1, 2), (2, 3), (3, 4)])
+    assert (quality.true_pairs_blocked, quality.true_pairs, quality.candidate_pairs) == (3, 4, 4)
+    assert quality.recall == 0.75
+    assert blocking_quality(["1", "2"], []).recall == 1.0

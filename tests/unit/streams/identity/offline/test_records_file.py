@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -47,18 +48,44 @@ def test_optional_status_column(tmp_path: Path) -> None:
     assert row.demographics.nhs_status is NhsStatus.VERIFIED
 
 
+def test_row_without_ids_is_refused(tmp_path: Path) -> None:
+    """A row without its ids is refused with its line, never a value."""
+    with pytest.raises(RecordsFileError, match="line 2: record_id, source and truth_id"):
+        list(read_records(_write(tmp_path, "r1,GP1,,,,,,,,")))
+
+
 @pytest.mark.parametrize(
-    ("line", "message"),
+    ("line", "field"),
     [
-        ("r1,GP1,t1,,,,07/03/1984,,,", "line 2, birth_date: not YYYY-MM-DD"),
-        ("r1,GP1,,,,,,,,", "line 2: record_id, source and truth_id are required"),
-        ("r1,GP1,t1,,,,,X,,", "line 2, sex: expected M, F, O, U or empty"),
+        ("r1,GP1,t1,,Ann,Lee,1856-86-18,F,,", "birth_date"),
+        ("r1,GP1,t1,,Ann,Lee,07/03/1984,F,,", "birth_date"),
+        ("r1,GP1,t1,,Ann,Lee,1984-03-07,X,,", "sex"),
+        ("r1,GP1,t1,1234567890,Ann,Lee,1984-03-07,F,,", "nhs_number"),
     ],
 )
-def test_bad_rows_name_line_and_field(tmp_path: Path, line: str, message: str) -> None:
-    """A bad row is refused with its line and field, never its value."""
-    with pytest.raises(RecordsFileError, match=message):
-        list(read_records(_write(tmp_path, line)))
+def test_invalid_field_is_missing_and_counted(tmp_path: Path, line: str, field: str) -> None:
+    """A source system's bad field is read as missing, counted by name, and the row is kept
+    (issue 13: one impossible birth date must not stop a 50,000-record run)."""
+    invalid: Counter[str] = Counter()
+    path = _write(tmp_path, f"{line}\nr2,GP1,t2,,Bo,Lee,1990-01-02,M,,")
+    rows = list(read_records(path, invalid))
+    assert [r.record_id for r in rows] == ["r1", "r2"]
+    assert invalid == Counter({field: 1})
+    assert rows[0].demographics.given_name == "Ann"
+    assert rows[0].demographics.valid_nhs_number is None
+    if field == "birth_date":
+        assert rows[0].demographics.birth_date is None
+    if field == "sex":
+        assert rows[0].demographics.sex is None
+
+
+def test_unknown_status_is_counted(tmp_path: Path) -> None:
+    """An unknown PDS status is counted and the number read as UNVERIFIED (never verified)."""
+    invalid: Counter[str] = Counter()
+    path = _write(tmp_path, "r1,GP1,t1,9990000026,,,,,,,SURE", header=HEADER + ",nhs_number_status")
+    (row,) = read_records(path, invalid)
+    assert row.demographics.nhs_status is NhsStatus.UNVERIFIED
+    assert invalid == Counter({"nhs_number_status": 1})
 
 
 def test_missing_columns(tmp_path: Path) -> None:

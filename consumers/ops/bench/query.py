@@ -2,12 +2,13 @@
 
 1. A throwaway space (topics, MPI and consent schema, groups, alias: the e2e bench's), its
    streams and record workers, and ``events`` synthetic events published and caught up.
-2. The query service on that alias and consent schema, with its own audit schema: every
-   request validates a real bearer token (the demo GP's, from the local Keycloak), checks
-   access and consent at read, and writes its signed audit row before answering.
-3. While more of the region is published at ``ingest_rate`` events/s (the pipeline keeps
-   ingesting), record fetches of the GP's own patients go out at ``rate`` per second for
-   ``seconds`` (open loop: see :mod:`.query_load`).
+2. The query service (``mcr api serve``, its own process) on that alias and consent schema,
+   with its own audit schema: every request validates a real bearer token (the demo GP's,
+   from the local Keycloak), checks access and consent at read, and writes its signed audit
+   row before answering.
+3. While ``mcr simulate`` (its own process) publishes another region at ``ingest_rate``
+   events/s and the pipeline ingests it, record fetches of the GP's own patients go out at
+   ``rate`` per second for ``seconds`` (open loop: see :mod:`.query_load`).
 
 Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, max, rates).
 """
@@ -15,10 +16,13 @@ Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ import psycopg
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
+from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.provision import provisioned
@@ -37,7 +42,6 @@ from consumers.ops.bench.workers import running_workers, wait_until_ready
 from deploy.local.settings import StackSettings
 from mcr.core.logging import get_logger
 from producers.sdk import Publisher, PublisherConfig
-from producers.simulator import TokenBucket
 from schemas.events import SourceEvent
 
 __all__ = ["QueryOptions", "run_query_bench"]
@@ -59,23 +63,24 @@ class QueryOptions:
     catch_up_timeout_s: float = 600.0
 
 
-class _Ingest(threading.Thread):
-    """Publishes ``events`` at ``rate`` until done or stopped (the pipeline keeps working)."""
-
-    def __init__(self, config: PublisherConfig, events: Sequence[SourceEvent], rate: float):
-        super().__init__(daemon=True, name="bench-query-ingest")
-        self._config, self._events, self._bucket = config, events, TokenBucket(rate)
-        self.stop = threading.Event()
-        self.sent = 0
-
-    def run(self) -> None:
-        with Publisher(self._config) as producer:
-            for event in self._events:
-                if self.stop.is_set():
-                    return
-                self._bucket.acquire()
-                producer.publish(event)
-                self.sent += 1
+@contextmanager
+def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
+    """``mcr simulate`` publishing another region into the space at ``rate`` events/s, in its
+    own process, for the block (more than enough people for it to outlast the block)."""
+    env = space.identity_env(dict(os.environ))
+    command = [sys.executable, "-m", "mcr", "simulate", "--people", "100000", "--seed",
+               str(seed), "--rate", str(rate)]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _gp_patients(client: OpenSearch, alias: str, limit: int = 200) -> list[str]:
@@ -108,8 +113,6 @@ def run_query_bench(
     and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
     targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
     region = region_events(options.events, seed=options.seed)
-    more = region_events(round(options.ingest_rate * (options.seconds + 5)), seed=options.seed,
-                         first_person=region.next_person).events  # fmt: skip
     space = new_space(targets, partitions=2)
     audit_schema = f"{space.schema}_audit"
     client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
@@ -122,21 +125,22 @@ def run_query_bench(
             wait_until_ready(AdminClient({"bootstrap.servers": targets.kafka_bootstrap}), workers)
             _load_region(space, region.events, options.catch_up_timeout_s)
             persons = _gp_patients(client, space.alias)
+            if not persons:
+                raise BenchError(f"no patient of {GP_ORG} in the loaded region: load more events")
             url, stop = serve(space, audit_schema)
-            ingest = _Ingest(space.publisher_config(PublisherConfig.from_env()), more,
-                             options.ingest_rate)  # fmt: skip
+            probe = OffsetProbe(space, AdminClient({"bootstrap.servers": targets.kafka_bootstrap}))
+            before = probe.snapshot(0.0).identity.written
             try:
-                ingest.start()
-                result = run_query_load(
+                with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1):
+                    result = run_query_load(
                     base_url=url,
-                    headers={"Authorization": f"Bearer {token()}",
-                             "X-MCR-Purpose": "direct-care", "Accept": "application/json"},
-                    paths=[f"/api/persons/{p}/record" for p in persons],
-                    rate=options.rate, duration_s=options.seconds,
-                )  # fmt: skip
+                        headers={"Authorization": f"Bearer {token()}",
+                                 "X-MCR-Purpose": "direct-care", "Accept": "application/json"},
+                        paths=[f"/api/persons/{p}/record" for p in persons],
+                        rate=options.rate, duration_s=options.seconds,
+                    )  # fmt: skip
+                ingested = probe.snapshot(0.0).identity.written - before
             finally:
-                ingest.stop.set()
-                ingest.join(timeout=30)
                 stop()
     finally:
         with psycopg.connect(targets.postgres_dsn, autocommit=True) as conn:
@@ -148,7 +152,7 @@ def run_query_bench(
         "rate": options.rate,
         "seconds": options.seconds,
         "ingest_rate": options.ingest_rate,
-        "ingested_meanwhile": ingest.sent,
+        "ingested_meanwhile": ingested,
         "region_events": options.events,
         "cpus": os.cpu_count() or 1,
     }

@@ -1,16 +1,22 @@
-"""The query service as the query bench runs it: on the bench's space, signed in as the local
-realm's demo GP. Thin I/O; local benchmarking only (it uses the realm's test client)."""
+"""The query service as the query bench runs it: in its own process (``mcr api serve``, as a
+deployment runs it, so the load generator and the ingest never share its interpreter), on the
+bench's space, signed in as the local realm's demo GP. Thin I/O; local benchmarking only (it
+uses the realm's test client)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from consumers.api.auth import AuthSettings
-from consumers.api.server import build_service, start_in_thread
-from consumers.api.settings import ApiSettings
+from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.space import BenchSpace
 from deploy.local.settings import StackSettings
 
@@ -20,27 +26,59 @@ __all__ = ["bench_token", "serve_space"]
 BENCH_USER, BENCH_PASSWORD, BENCH_CLIENT = "demo-gp", "mcr-demo-only", "mcr-test"
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"query service exited with code {process.returncode} at start")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise BenchError(f"query service not answering after {timeout_s:.0f} s")
+
+
 def serve_space(
     stack: StackSettings,
 ) -> Callable[[BenchSpace, str], tuple[str, Callable[[], None]]]:
-    """A function that starts the service on a space's alias and consent schema, with its own
-    audit schema, and returns its URL and a stop function."""
+    """A function that starts ``mcr api serve`` on a space's alias and consent schema, with its
+    own audit schema, and returns its URL and a stop function (SIGTERM, then wait)."""
 
     def serve(space: BenchSpace, audit_schema: str) -> tuple[str, Callable[[], None]]:
-        settings = ApiSettings(
-            port=0, opensearch_url=stack.opensearch_url, alias=space.alias,
-            postgres_dsn=stack.postgres_dsn, consent_schema=space.schema,
-            audit_schema=audit_schema, audit_key_file=str(stack.audit_key_file),
-            kafka_bootstrap=stack.kafka_bootstrap,
-        )  # fmt: skip
-        service = build_service(settings, AuthSettings.from_env())
-        server = start_in_thread(service.app)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "MCR_RECORD_ALIAS": space.alias,
+            "MCR_CONSENT_SCHEMA": space.schema,
+            "MCR_API_AUDIT_SCHEMA": audit_schema,
+            "MCR_API_PORT": str(port),
+            "MCR_AUDIT_KEY_FILE": str(stack.audit_key_file),
+            "MCR_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            "MCR_OPENSEARCH_URL": stack.opensearch_url,
+            "MCR_POSTGRES_DSN": stack.postgres_dsn,
+        }
+        command = [sys.executable, "-m", "mcr", "api", "serve"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        _wait_serving(url, process)
 
         def stop() -> None:
-            server.stop()
-            service.close()
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
-        return server.url, stop
+        return url, stop
 
     return serve
 

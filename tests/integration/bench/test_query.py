@@ -1,0 +1,27 @@
+"""``mcr bench query`` against the real stack: a tiny run gives a complete, sane last line
+(every request answered 200 by the real service, signed in as the demo GP)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from deploy.local import StackSettings
+from tests.conftest import PROJECT_ROOT
+
+TINY = ["--events", "20000", "--seconds", "3", "--rate", "20", "--ingest-rate", "50", "--json"]
+
+
+def test_a_tiny_query_run_answers_every_request(stack: StackSettings) -> None:
+    """Sixty record fetches at 20/s while ingest runs: all 200, percentiles ordered (20,000
+    events: enough people for the GP's practice to hold a few)."""
+    done = subprocess.run([sys.executable, "-m", "mcr", "bench", "query", *TINY], cwd=PROJECT_ROOT,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (result["requests"], result["ok"], result["statuses"]) == (60, 60, {"200": 60})
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["persons"] > 0 and result["ingested_meanwhile"] > 0

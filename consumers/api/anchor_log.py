@@ -14,16 +14,13 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from confluent_kafka import KafkaError, KafkaException, Producer
-from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic: not in __all__
-    AdminClient,
-    NewTopic,
-)
+from confluent_kafka import Producer
 
 from consumers.api.anchors import Anchor, parse_anchor, sign_anchor
 from consumers.api.chain import ChainedRow
 from consumers.api.errors import AuditError
 from mcr.core.logging import get_logger
+from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from mcr.core.topic_reader import TopicReadError, read_topic
 
 __all__ = ["AnchorPublisher", "ensure_anchor_topic", "read_anchors"]
@@ -35,13 +32,10 @@ log = get_logger(__name__)
 
 def ensure_anchor_topic(bootstrap: str, topic: str) -> None:
     """Create the anchor topic (one partition: anchors keep one order) unless it exists."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    futures = admin.create_topics([NewTopic(topic, 1, 1, config=TOPIC_CONFIG)])
     try:
-        futures[topic].result(timeout=30)
-    except KafkaException as exc:
-        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-            raise AuditError("audit anchors: the topic could not be created") from exc
+        create_missing_topics(bootstrap, [topic], partitions=1, config=TOPIC_CONFIG)
+    except TopicCreateError as exc:
+        raise AuditError("audit anchors: the topic could not be created") from exc
 
 
 class AnchorPublisher:

@@ -15,14 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from confluent_kafka import KafkaError, KafkaException, Producer
-from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic: not in __all__
-    AdminClient,
-    NewTopic,
-)
+from confluent_kafka import Producer
 
 from consumers.ops.dead_letters import Letter, letter_of, redrive_headers, redrive_key
 from consumers.ops.errors import OpsError
+from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from mcr.core.topic_reader import TopicReadError, read_topic
 
 __all__ = ["LOG_TOPIC_CONFIG", "RedriveResult", "read_letters", "read_redriven", "redrive"]
@@ -58,13 +55,10 @@ class RedriveResult:
 
 
 def _ensure_log_topic(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the answer
-    futures = admin.create_topics([NewTopic(topic, 1, 1, config=LOG_TOPIC_CONFIG)])
     try:
-        futures[topic].result(timeout=30)
-    except KafkaException as exc:
-        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-            raise OpsError(f"re-drive log: {topic} could not be created") from exc
+        create_missing_topics(bootstrap, [topic], partitions=1, config=LOG_TOPIC_CONFIG)
+    except TopicCreateError as exc:
+        raise OpsError(f"re-drive log: {topic} could not be created") from exc
 
 
 def _send(producer: Producer, topic: str, **message: object) -> None:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
-
 from deploy.local.errors import StackError
+from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from schemas.events import (
     DLQ_TOPIC,
     IDENTITY_CHANGES_TOPIC,
@@ -30,7 +28,6 @@ PIPELINE_TOPICS: tuple[str, ...] = (
     DLQ_TOPIC,
 )
 PARTITIONS = 4
-_TIMEOUT_S = 30.0
 
 
 def ensure_topics(
@@ -43,17 +40,9 @@ def ensure_topics(
     """Create each of ``names`` (default: every pipeline topic), after ``prefix``, that does
     not exist yet; returns the names it created. Raises StackError naming a topic that could
     not be created."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    wanted = [prefix + name for name in names]
-    futures = admin.create_topics(
-        [NewTopic(name, partitions, 1) for name in wanted], operation_timeout=_TIMEOUT_S
-    )
-    created = []
-    for name, future in futures.items():
-        try:
-            future.result(timeout=_TIMEOUT_S)
-            created.append(name)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise StackError(f"topic {name}: could not be created") from exc
-    return sorted(created)
+    try:
+        return create_missing_topics(
+            bootstrap, [prefix + name for name in names], partitions=partitions
+        )
+    except TopicCreateError as exc:
+        raise StackError(str(exc)) from exc

@@ -16,7 +16,6 @@ Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.query_load import run_query_load
 from consumers.ops.bench.space import BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
-from consumers.ops.bench.workers import running_workers, wait_until_ready
+from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
 from deploy.local.settings import StackSettings
 from mcr.core.logging import get_logger
 from producers.sdk import Publisher, PublisherConfig
@@ -75,12 +74,7 @@ def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
     try:
         yield
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout_s=30)
 
 
 def _gp_patients(client: OpenSearch, alias: str, limit: int = 200) -> list[str]:

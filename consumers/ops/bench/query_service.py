@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Callable
 
 from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.space import BenchSpace
+from consumers.ops.bench.workers import stop_process
 from deploy.local.settings import StackSettings
 
 __all__ = ["bench_token", "serve_space"]
@@ -71,12 +71,7 @@ def serve_space(
         _wait_serving(url, process)
 
         def stop() -> None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout_s=30)
 
         return url, stop
 

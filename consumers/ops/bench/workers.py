@@ -27,7 +27,14 @@ from consumers.ops.bench.errors import WorkerExitedError
 from consumers.ops.bench.space import BenchSpace
 from mcr.core.logging import get_logger
 
-__all__ = ["STOP_TIMEOUT_S", "Worker", "log_tails", "running_workers", "wait_until_ready"]
+__all__ = [
+    "STOP_TIMEOUT_S",
+    "Worker",
+    "log_tails",
+    "running_workers",
+    "stop_process",
+    "wait_until_ready",
+]
 
 STOP_TIMEOUT_S = 60.0
 READY_TIMEOUT_S = 120.0
@@ -50,13 +57,18 @@ class Worker:
 
     def stop(self) -> int:
         """SIGTERM, wait for a clean exit (kill after :data:`STOP_TIMEOUT_S`); the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
+        return stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> int:
+    """SIGTERM ``process``, wait for a clean exit (kill after ``timeout_s``); the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 def _start(

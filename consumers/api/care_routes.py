@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from consumers.api import validation
 from consumers.api.authz import new_break_glass
+from consumers.api.authz.reports import report_instant
 from consumers.api.deps import CurrentUser, Purpose, ports
 from consumers.api.errors import (
     ForbiddenError,
@@ -142,11 +143,12 @@ def record_objection(
     return respond(request, answered(answer, p.clock(), fallback))
 
 
-def _instant(raw: str | None, name: str) -> datetime | None:
+def _instant(raw: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A window bound read as ``mcr audit`` reads it (``authz.report_instant``)."""
     if raw is None or raw == "":
         return None
     try:
-        return datetime.fromisoformat(raw)
+        return report_instant(raw, end=end)
     except ValueError as exc:
         raise ValidationError(f"{name}: not an ISO 8601 date or time", field=name) from exc
 
@@ -166,7 +168,7 @@ def audit_access_report(
     def answer(_now: datetime) -> Answer:
         _may_audit(request, user)
         found = validation.person_id(person_id)
-        rows = store.access_report(found, _instant(since, "from"), _instant(until, "to"))
+        rows = store.access_report(found, _instant(since, "from"), _instant(until, "to", end=True))
         body = {"person_id": found, "rows": [row.as_json() for row in rows]}
         return Answer(200, body, Disclosure(QueryKind.ACCESS_REPORT, (found,),
                                             RequestOutcome.SHOWN, len(rows)))  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 import psycopg
 import typer
@@ -141,14 +141,10 @@ def _instant(raw: str, option: str, *, end: bool) -> datetime:
     """A ``--from``/``--to`` value: a date (midnight UTC; the day after it for an ``end``) or
     an ISO time (UTC when it has no offset). Exit 2 naming the option otherwise."""
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw) + timedelta(days=1 if end else 0)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(raw)
+        return authz_reports.report_instant(raw, end=end)
     except ValueError:
         typer.echo(f"{option}: expected a date (YYYY-MM-DD) or an ISO time", err=True)
         raise typer.Exit(2) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:

@@ -11,14 +11,20 @@ soon as they exist, and are "" on rows from before them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from consumers.api.authz.break_glass import BreakGlass
 from consumers.api.authz.break_glass_store import EVER, NEVER, list_break_glass
 from mcr.core.postgres import Connection
 
-__all__ = ["AccessEvent", "BreakGlassReview", "access_report", "break_glass_report"]
+__all__ = [
+    "AccessEvent",
+    "BreakGlassReview",
+    "access_report",
+    "break_glass_report",
+    "report_instant",
+]
 
 _ACCESS = """SELECT to_jsonb(a) FROM audit_log a
              WHERE a.person_ids @> ARRAY[%s]::text[] AND a.at >= %s AND a.at < %s
@@ -81,6 +87,16 @@ def _event(row: dict[str, Any]) -> AccessEvent:
         break_glass_reason=text("break_glass_reason"), flagged=bool(row.get("flagged")),
         categories=tuple(row.get("categories") or ()),
     )  # fmt: skip
+
+
+def report_instant(raw: str, *, end: bool) -> datetime:
+    """A report window bound: a date (midnight UTC; the day after it for an ``end``, so the
+    day counts) or an ISO time (UTC when it has no offset). Raises ValueError otherwise."""
+    if len(raw) == 10:
+        day = date.fromisoformat(raw) + timedelta(days=1 if end else 0)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def access_report(

@@ -118,3 +118,24 @@ def test_an_opening_is_an_audited_flagged_event_without_the_free_text() -> None:
     assert entry.as_dict()["flagged"] is True
     assert TEXT not in repr(entry) and TEXT not in str(entry.as_dict())
     assert len(row_hash("0" * 64, 1, entry)) == 64
+
+
+@pytest.mark.parametrize(
+    ("raw", "end", "expected"),
+    [
+        ("2025-03-01", False, "2025-03-01T00:00:00+00:00"),
+        ("2025-03-01", True, "2025-03-02T00:00:00+00:00"),
+        ("2025-03-01T09:30:00", False, "2025-03-01T09:30:00+00:00"),
+        ("2025-03-01T09:30:00+01:00", True, "2025-03-01T09:30:00+01:00"),
+    ],
+)
+def test_report_windows_read_dates_and_times_the_same_for_cli_and_service(
+    raw: str, end: bool, expected: str
+) -> None:
+    """A date is midnight UTC (the next one as an end, so the day counts); a time without an
+    offset is UTC; anything else is a ValueError."""
+    from consumers.api.authz.reports import report_instant
+
+    assert report_instant(raw, end=end).isoformat() == expected
+    with pytest.raises(ValueError):
+        report_instant("01/03/2025", end=False)

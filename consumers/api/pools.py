@@ -5,9 +5,9 @@ borrow a connection for one short unit of work. A connection that has rested for
 :data:`TRUSTED_FOR_S` or more is checked with a round trip on borrow, and replaced if it broke
 (the server restarted); one returned more recently is lent without the check, which would
 otherwise add a round trip to every borrow (several per request). A connection that breaks in
-that short window fails its request, which answers 503, and is then discarded by the pool. Waiting longer than ``timeout_s`` for a
-connection raises ``psycopg_pool.PoolTimeout`` (a ``psycopg.OperationalError``), which callers
-translate like any other database failure.
+that short window fails its request, which answers 503, and is then discarded by the pool.
+Waiting longer than ``timeout_s`` for a connection raises ``psycopg_pool.PoolTimeout`` (a
+``psycopg.OperationalError``), which callers translate like any other database failure.
 """
 
 from __future__ import annotations

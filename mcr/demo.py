@@ -191,12 +191,22 @@ def up(
 
 
 @app.command()
-def status() -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Workers and how far behind each stage is."""
     settings = StackSettings.from_env()
-    for row in workers.status(settings, WORKERS):
+    rows, lags = workers.status(settings, WORKERS), _lags(settings)
+    if as_json:
+        typer.echo(json.dumps({
+            "workers": [{"name": r.name, "state": r.state, "pid": r.pid,
+                         "log_file": str(r.log_file)} for r in rows],
+            "lags": lags,
+        }))  # fmt: skip
+        return
+    for row in rows:
         console.print(f"worker {row.name}: {row.state} (log {row.log_file})")
-    for name, lag in _lags(settings).items():
+    for name, lag in lags.items():
         console.print(f"stage {name}: {lag} messages behind")
 
 

@@ -7,6 +7,7 @@ when everything was sent, 2 when anything was rejected, 1 when only deliveries f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ PATH_ARGUMENT = typer.Argument(
 )
 ORG_OPTION = typer.Option(..., "--org", help="ODS code of the publishing organisation.")
 DRY_RUN_OPTION = typer.Option(False, "--dry-run", help="Map and validate only; send nothing.")
+JSON_OPTION = typer.Option(False, "--json", help="Print the summary as one JSON object.")
 TOPIC_OPTION = typer.Option(
     None, "--topic", help="Send every event to this one topic (testing, sandboxes)."
 )
@@ -38,27 +40,31 @@ TOPIC_OPTION = typer.Option(
 @app.command("fhir")
 def produce_fhir(
     path: Path = PATH_ARGUMENT,
+    *,
     org: str = ORG_OPTION,
     system: str = typer.Option("fhir", "--system", help="Source system name in the header."),
     dry_run: bool = DRY_RUN_OPTION,
     topic: str | None = TOPIC_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Publish FHIR R4 resources or Bundles (.json or .xml)."""
-    _produce(path, FHIR_SUFFIXES, fhir_reader, org=org, system=system, dry_run=dry_run, topic=topic)
+    _produce(path, FHIR_SUFFIXES, fhir_reader, org=org, system=system, dry_run=dry_run,
+             topic=topic, as_json=as_json)  # fmt: skip
 
 
 @app.command("hl7v2")
 def produce_hl7v2(
     path: Path = PATH_ARGUMENT,
+    *,
     org: str = ORG_OPTION,
     system: str = typer.Option("hl7v2", "--system", help="Source system name in the header."),
     dry_run: bool = DRY_RUN_OPTION,
     topic: str | None = TOPIC_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Publish HL7 v2 messages (.hl7 files: single messages, batches or files)."""
-    _produce(
-        path, HL7V2_SUFFIXES, hl7v2_reader, org=org, system=system, dry_run=dry_run, topic=topic
-    )
+    _produce(path, HL7V2_SUFFIXES, hl7v2_reader, org=org, system=system, dry_run=dry_run,
+             topic=topic, as_json=as_json)  # fmt: skip
 
 
 def _produce(
@@ -70,6 +76,7 @@ def _produce(
     system: str,
     dry_run: bool,
     topic: str | None,
+    as_json: bool = False,
 ) -> None:
     if not org.isalnum():
         raise typer.BadParameter("must be an ODS code (letters and digits)", param_hint="--org")
@@ -82,7 +89,10 @@ def _produce(
 
         with Publisher(PublisherConfig.from_env(), topic=topic) as publisher:
             summary = ingest(files, root=path, read=read, publisher=publisher)
-    _render(summary)
+    if as_json:
+        typer.echo(json.dumps(summary.as_json()))
+    else:
+        _render(summary)
     raise typer.Exit(summary.exit_code)
 
 

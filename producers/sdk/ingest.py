@@ -45,6 +45,18 @@ class IngestSummary:
     failed: list[Rejection] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
+    def as_json(self) -> dict[str, object]:
+        """The summary for ``--json``: counts, and each rejection's location and reason (the
+        reasons name fields and rules, never values)."""
+        return {
+            "dry_run": self.dry_run, "files_read": self.files_read,
+            "sent": dict(self.sent), "sent_total": self.sent.total(),
+            "skipped": dict(self.skipped),
+            "rejected": [{"location": r.location, "reason": r.reason} for r in self.rejected],
+            "failed": [{"location": r.location, "reason": r.reason} for r in self.failed],
+            "exit_code": self.exit_code,
+        }  # fmt: skip
+
     @property
     def exit_code(self) -> int:
         """0 all sent; 2 anything rejected (input or validation); 1 only deliveries failed."""

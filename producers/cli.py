@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mcr.core.progress import RichProgress
 from producers.sdk import PublisherConfig
 from producers.sdk.ingest import FileReader, IngestSummary, collect_files, ingest
 from producers.sdk.sources import FHIR_SUFFIXES, HL7V2_SUFFIXES, fhir_reader, hl7v2_reader
@@ -82,13 +83,17 @@ def _produce(
         raise typer.BadParameter("must be an ODS code (letters and digits)", param_hint="--org")
     read = make_reader(org=org, source_system=system)
     files = collect_files(path, suffixes)
-    if dry_run:
-        summary = ingest(files, root=path, read=read, publisher=None)
-    else:
-        from producers.sdk.publisher import Publisher  # noqa: PLC0415 (Kafka only when sending)
+    with RichProgress(unit="files") as progress:
+        progress.phase("files", len(files))
+        if dry_run:
+            summary = ingest(files, root=path, read=read, publisher=None,
+                             on_file=lambda: progress.advance(1))  # fmt: skip
+        else:
+            from producers.sdk.publisher import Publisher  # noqa: PLC0415 (Kafka when sending)
 
-        with Publisher(PublisherConfig.from_env(), topic=topic) as publisher:
-            summary = ingest(files, root=path, read=read, publisher=publisher)
+            with Publisher(PublisherConfig.from_env(), topic=topic) as publisher:
+                summary = ingest(files, root=path, read=read, publisher=publisher,
+                                 on_file=lambda: progress.advance(1))  # fmt: skip
     if as_json:
         typer.echo(json.dumps(summary.as_json()))
     else:

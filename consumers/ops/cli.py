@@ -13,9 +13,9 @@ from rich.table import Table
 
 from consumers.ops.errors import OpsError, ReplayRefusedError
 from consumers.ops.offsets import OffsetChange, parse_timestamp
-from consumers.ops.progress import RichProgress
 from consumers.ops.rebuild import rebuild_record
 from consumers.ops.replay import active_members, replay_group
+from mcr.core.progress import RichProgress
 from mcr.core.settings import replace
 from projections.record.indices import drop_old_versions
 from projections.record.settings import RecordSettings

@@ -81,8 +81,10 @@ def ingest(
     read: FileReader,
     publisher: Publisher | None,
     flush_timeout_s: float = 60.0,
+    on_file: Callable[[], None] | None = None,
 ) -> IngestSummary:
-    """Read, validate and publish every file; ``publisher=None`` is a dry run."""
+    """Read, validate and publish every file; ``publisher=None`` is a dry run. ``on_file``
+    runs after each file (a progress bar)."""
     summary = IngestSummary(dry_run=publisher is None)
     for path in files:
         name = _display_name(path, root)
@@ -99,6 +101,8 @@ def ingest(
                 summary=summary,
                 publisher=publisher,
             )
+        if on_file is not None:
+            on_file()
     if publisher is not None:
         _flush(publisher, summary, flush_timeout_s)
     _log.info(

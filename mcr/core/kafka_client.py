@@ -8,7 +8,12 @@ MCR_KAFKA_SECURITY_PROTOCOL    security_protocol ``SASL_SSL`` (default) or ``PLA
 MCR_KAFKA_CA_FILE              ca_file          PEM file of the CA that signed the brokers
 MCR_KAFKA_USERNAME             username         the SCRAM-SHA-512 principal
 MCR_KAFKA_PASSWORD_FILE        password_file    a file holding only its password
+MCR_KAFKA_SECRETS_DIR          secrets_dir      a folder of ``<user>.password`` files
 =============================  ===============  ==========================================
+
+A process that is not told its user (``MCR_KAFKA_USERNAME`` unset) runs as its component's
+principal (:meth:`KafkaClientSettings.resolve`), with the password file of that name in
+``secrets_dir``: the local stack works that way; a deployment sets user and file per process.
 
 The password is read from its file when a client is built, never from the environment or the
 command line, and never shown: ``repr`` prints the file's path. ``PLAINTEXT`` exists only for
@@ -55,13 +60,25 @@ class KafkaClientSettings(McrSettings):
     username: Annotated[str | None, Field(validation_alias="MCR_KAFKA_USERNAME")] = None
     password_file: Annotated[Path | None, Field(validation_alias="MCR_KAFKA_PASSWORD_FILE")] = None
 
+    secrets_dir: Annotated[Path | None, Field(validation_alias="MCR_KAFKA_SECRETS_DIR")] = None
+
     @property
     def secured(self) -> bool:
         return self.security_protocol == "SASL_SSL"
 
-    def as_principal(self, username: str, password_file: Path) -> KafkaClientSettings:
-        """The same brokers and CA, another principal."""
+    def as_principal(self, username: str, password_file: Path | None = None) -> KafkaClientSettings:
+        """The same brokers and CA as ``username`` (password file: given, or
+        ``<secrets_dir>/<username>.password``)."""
+        if password_file is None and self.secrets_dir is not None:
+            password_file = self.secrets_dir / f"{username}.password"
         return self.model_copy(update={"username": username, "password_file": password_file})
+
+    def resolve(self, default_username: str) -> KafkaClientSettings:
+        """These settings when a user is set; otherwise the same as ``default_username`` (the
+        caller's component principal, password from ``secrets_dir``)."""
+        if self.username or not self.secured:
+            return self
+        return self.as_principal(default_username)
 
     def config(self, **extra: Any) -> dict[str, Any]:
         """The librdkafka configuration for this client, plus ``extra`` (client-specific keys).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # not all in 
     ResourceType,
     ScramCredentialInfo,
     ScramMechanism,
+    UserScramCredentialAlteration,
     UserScramCredentialUpsertion,
 )
 from pydantic import SecretStr
@@ -54,6 +55,7 @@ __all__ = [
     "provision_organisation",
     "rotate_organisation_credentials",
     "upsert_user",
+    "upsert_users",
     "write_secret",
 ]
 
@@ -85,18 +87,25 @@ def new_password() -> SecretStr:
 def upsert_user(admin: AdminClient, username: str, password: SecretStr) -> KafkaCredentials:
     """Set ``username``'s SCRAM-SHA-512 credential to ``password`` (created or replaced: from
     then on new connections with an older password are refused)."""
-    upsertion = UserScramCredentialUpsertion(
-        username,
-        ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, _ITERATIONS),
-        password.get_secret_value().encode(),
-    )
-    futures = admin.alter_user_scram_credentials([upsertion], request_timeout=_TIMEOUT_S)
-    try:
-        for future in futures.values():
-            future.result(timeout=_TIMEOUT_S)
-    except KafkaException as exc:
-        raise ProvisioningError(f"user {username}: SCRAM credential not set") from exc
+    upsert_users(admin, [KafkaCredentials(username, password)])
     return KafkaCredentials(username, password)
+
+
+def upsert_users(admin: AdminClient, users: Sequence[KafkaCredentials]) -> None:
+    """:func:`upsert_user` for many users in one request."""
+    if not users:
+        return
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, _ITERATIONS)
+    upsertions: list[UserScramCredentialAlteration] = [
+        UserScramCredentialUpsertion(u.username, info, u.password.get_secret_value().encode())
+        for u in users
+    ]
+    futures = admin.alter_user_scram_credentials(upsertions, request_timeout=_TIMEOUT_S)
+    for username, future in futures.items():
+        try:
+            future.result(timeout=_TIMEOUT_S)
+        except KafkaException as exc:
+            raise ProvisioningError(f"user {username}: SCRAM credential not set") from exc
 
 
 def apply_acls(admin: AdminClient, acls: Iterable[Acl]) -> None:
@@ -133,8 +142,8 @@ def provision_organisation(
 
 def rotate_organisation_credentials(admin: AdminClient, ods_code: str) -> KafkaCredentials:
     """A fresh password for organisation ``ods_code``; the old one is refused for every new
-    connection from now on (connections already open are re-authenticated by the broker
-    within ``connections.max.reauth.ms``)."""
+    connection from now on (connections already open
+    stay open until they reconnect: the local broker does not force re-authentication)."""
     return upsert_user(admin, organisation_principal(ods_code), new_password())
 
 

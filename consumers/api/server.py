@@ -28,6 +28,7 @@ from consumers.api.models import PublicConfig
 from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
+from mcr.core.kafka_acls import QUERY
 from mcr.core.logging import get_logger
 from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
@@ -75,8 +76,9 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
                      role=settings.audit_role, key=key,
                      pool_size=settings.db_pool_size)  # fmt: skip
     audit.read_head()
-    ensure_anchor_topic(settings.kafka_bootstrap, settings.anchor_topic)
-    anchors = AnchorPublisher(bootstrap=settings.kafka_bootstrap, topic=settings.anchor_topic,
+    kafka = settings.kafka.resolve(QUERY)
+    ensure_anchor_topic(kafka, settings.anchor_topic)
+    anchors = AnchorPublisher(kafka=kafka, topic=settings.anchor_topic,
                               schema=settings.audit_schema, key=key, head=lambda: audit.last,
                               interval_s=settings.anchor_interval_s)  # fmt: skip
     anchors.start()
@@ -92,7 +94,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
     """
     audit, anchors = _audit(settings)
     objections = ObjectionPublisher(replace(
-        PublisherConfig.from_env(), bootstrap_servers=settings.kafka_bootstrap,
+        PublisherConfig.from_env(), kafka=settings.kafka.resolve(QUERY),
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)

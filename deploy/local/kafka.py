@@ -70,15 +70,24 @@ class Kafka(Service):
         secrets = s.kafka_secrets_dir
         broker_password = s.kafka_password_file(BROKER).read_text().strip()
         client, controller = f"{s.host}:{s.kafka_port}", f"{s.host}:{s.kafka_controller_port}"
+        listeners, advertised = (
+            [f"CLIENT://{client}", f"CONTROLLER://{controller}"],
+            [f"CLIENT://{client}"],
+        )
+        protocols = ["CONTROLLER:SSL", "CLIENT:SASL_SSL"]
+        if s.kafka_bench_plaintext_port is not None:  # benchmark comparison only (opt-in)
+            bench = f"BENCH://{s.host}:{s.kafka_bench_plaintext_port}"
+            listeners, advertised = [*listeners, bench], [*advertised, bench]
+            protocols.append("BENCH:PLAINTEXT")
         lines = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@{controller}",
-            "listeners": f"CLIENT://{client},CONTROLLER://{controller}",
-            "advertised.listeners": f"CLIENT://{client}",
+            "listeners": ",".join(listeners),
+            "advertised.listeners": ",".join(advertised),
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "CLIENT",
-            "listener.security.protocol.map": "CONTROLLER:SSL,CLIENT:SASL_SSL",
+            "listener.security.protocol.map": ",".join(protocols),
             "sasl.enabled.mechanisms": SCRAM_MECHANISM,
             "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
             "listener.name.client.scram-sha-512.sasl.jaas.config": (
@@ -104,8 +113,9 @@ class Kafka(Service):
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
-            # Topics are made on purpose (stack up, provisioning), never by a typo.
-            "auto.create.topics.enable": "false",
+            # Only a principal with CREATE on a topic can have it auto-created (the admin;
+            # the streams worker for its own internal topics), never an organisation.
+            "auto.create.topics.enable": "true",
             # The log is our system of record: keep source topics unless told otherwise.
             "log.retention.hours": "-1",
             "log.cleaner.dedupe.buffer.size": "33554432",

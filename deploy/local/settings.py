@@ -45,6 +45,11 @@ class StackSettings(McrSettings):
     ] = 9300
     postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
     keycloak_port: Annotated[_Port, Field(validation_alias="MCR_KEYCLOAK_PORT")] = 8180
+    kafka_bench_plaintext_port: Annotated[
+        _Port | None, Field(validation_alias="MCR_KAFKA_BENCH_PLAINTEXT_PORT")
+    ] = None
+    """Off unless set: a PLAINTEXT listener for ``mcr bench produce``'s comparison only. Its
+    anonymous clients may touch ``mcr.bench.*`` topics and nothing else."""
     postgres_durable: Annotated[bool, Field(validation_alias="MCR_POSTGRES_DURABLE")] = True
     """fsync, full-page writes and synchronous commit on (``make run``); the test stack turns
     it off (``MCR_POSTGRES_DURABLE=0``), which never downgrades a durable server running."""
@@ -101,6 +106,16 @@ class StackSettings(McrSettings):
             username=username,
             password_file=self.kafka_password_file(username),
             secrets_dir=self.kafka_secrets_dir,
+        )
+
+    @property
+    def kafka_bench_plaintext(self) -> KafkaClientSettings | None:
+        """Client settings for the benchmark's PLAINTEXT listener (None when it is off)."""
+        if self.kafka_bench_plaintext_port is None:
+            return None
+        return KafkaClientSettings(
+            bootstrap=f"{self.host}:{self.kafka_bench_plaintext_port}",
+            security_protocol="PLAINTEXT",
         )
 
     @property

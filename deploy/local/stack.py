@@ -43,7 +43,9 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]
         rows = [future.result() for future in futures]
-    ensure_components(settings)  # Kafka answers now: its users, ACLs and topics (idempotent)
+    ensure_components(
+        settings.kafka_admin, plaintext_bench=settings.kafka_bench_plaintext_port is not None
+    )  # Kafka answers now: its users, ACLs and topics (idempotent)
     return rows
 
 

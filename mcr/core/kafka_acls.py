@@ -28,6 +28,7 @@ from schemas.events import (
 __all__ = [
     "ADMIN",
     "ANCHOR_TOPIC",
+    "ANONYMOUS",
     "BENCH",
     "BROKER",
     "COMPONENTS",
@@ -57,6 +58,8 @@ PROJECTION = "mcr-projection"
 QUERY = "mcr-query"
 OPS = "mcr-ops"
 BENCH = "mcr-bench"
+ANONYMOUS = "ANONYMOUS"
+"""Kafka's name for a client of a PLAINTEXT listener: only the opt-in benchmark listener."""
 COMPONENTS: tuple[str, ...] = (STREAMS, PROJECTION, QUERY, OPS, BENCH)
 """The pipeline's own principals (each process the project starts runs as one of them)."""
 
@@ -155,11 +158,11 @@ def component_acls(
     return rules
 
 
-def bench_acls(space_prefix: str) -> list[Acl]:
-    """The benchmark driver: everything inside its own topic space and groups, nothing else."""
+def bench_acls(space_prefix: str, *, principal: str = BENCH) -> list[Acl]:
+    """The benchmark: everything inside its own topic space and groups, nothing else."""
     return [
-        _topic(BENCH, Pattern.PREFIXED, space_prefix, Op.ALL),
-        *_groups(BENCH, Pattern.PREFIXED, space_prefix, Op.READ, Op.DESCRIBE, Op.DELETE),
+        _topic(principal, Pattern.PREFIXED, space_prefix, Op.ALL),
+        *_groups(principal, Pattern.PREFIXED, space_prefix, Op.READ, Op.DESCRIBE, Op.DELETE),
     ]
 
 

@@ -35,12 +35,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field
 
 from mcr.core.errors import McrError
-from mcr.core.settings import DEFAULT_KAFKA_BOOTSTRAP, KafkaBootstrap, McrSettings
+from mcr.core.settings import (
+    DEFAULT_KAFKA_BOOTSTRAP,
+    KafkaBootstrap,
+    McrSettings,
+    environ_being_read,
+)
 
 if TYPE_CHECKING:
     import faust
 
-__all__ = ["SCRAM_MECHANISM", "KafkaClientSettings", "KafkaCredentialError"]
+__all__ = ["SCRAM_MECHANISM", "KafkaClient", "KafkaClientSettings", "KafkaCredentialError"]
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 
@@ -79,6 +84,23 @@ class KafkaClientSettings(McrSettings):
         if self.username or not self.secured:
             return self
         return self.as_principal(default_username)
+
+    def environment(self, *, with_user: bool = True) -> dict[str, str]:
+        """The ``MCR_KAFKA_*`` variables that rebuild these settings in a child process
+        (file paths only, never a password); ``with_user=False`` leaves the user out, so the
+        child runs as its own component principal."""
+        values = {
+            "MCR_KAFKA_BOOTSTRAP": self.bootstrap,
+            "MCR_KAFKA_SECURITY_PROTOCOL": self.security_protocol,
+            "MCR_KAFKA_CA_FILE": self.ca_file,
+            "MCR_KAFKA_SECRETS_DIR": self.secrets_dir,
+        }
+        if with_user:
+            values |= {
+                "MCR_KAFKA_USERNAME": self.username,
+                "MCR_KAFKA_PASSWORD_FILE": self.password_file,
+            }
+        return {name: str(value) for name, value in values.items() if value}
 
     def config(self, **extra: Any) -> dict[str, Any]:
         """The librdkafka configuration for this client, plus ``extra`` (client-specific keys).
@@ -142,3 +164,13 @@ class KafkaClientSettings(McrSettings):
         if not self.ca_file.is_file():
             raise KafkaCredentialError("MCR_KAFKA_CA_FILE: no such file")
         return self.ca_file
+
+
+def _from_environ() -> KafkaClientSettings:
+    environ = environ_being_read()
+    return KafkaClientSettings() if environ is None else KafkaClientSettings.from_env(environ)
+
+
+KafkaClient = Annotated[KafkaClientSettings, Field(default_factory=_from_environ)]
+"""A settings field holding the Kafka client settings, read from the same variables as the
+settings class it is part of (``MCR_KAFKA_*``)."""

@@ -17,10 +17,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # not all in __all__
     AclBinding,
+    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -36,9 +38,12 @@ from pydantic import SecretStr
 
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import (
+    PROJECTION_GROUP,
+    STREAMS_APP_ID,
     Acl,
     Pattern,
     Resource,
+    component_acls,
     organisation_acls,
     organisation_principal,
 )
@@ -50,9 +55,11 @@ __all__ = [
     "KafkaCredentials",
     "ProvisioningError",
     "apply_acls",
+    "grant_components",
     "organisation_principal",
     "producer_properties",
     "provision_organisation",
+    "revoke",
     "rotate_organisation_credentials",
     "upsert_user",
     "upsert_users",
@@ -119,6 +126,29 @@ def apply_acls(admin: AdminClient, acls: Iterable[Acl]) -> None:
             future.result(timeout=_TIMEOUT_S)
     except KafkaException as exc:
         raise ProvisioningError("ACLs: could not be created") from exc
+
+
+def grant_components(
+    admin: AdminClient,
+    topic_prefix: str = "",
+    *,
+    streams_app_id: str = STREAMS_APP_ID,
+    projection_group: str = PROJECTION_GROUP,
+) -> None:
+    """Give the component principals their rules in the topic space after ``topic_prefix``
+    (``mcr stack up`` for the empty prefix; tests, sandboxes and benchmarks for theirs)."""
+    acls = component_acls(
+        topic_prefix, streams_app_id=streams_app_id, projection_group=projection_group
+    )
+    apply_acls(admin, acls)
+
+
+def revoke(admin: AdminClient, acls: Iterable[Acl]) -> None:
+    """Delete exactly these ALLOW rules (a throwaway topic space's, when it is removed)."""
+    filters = [_filter(acl) for acl in acls]
+    if filters:
+        for future in admin.delete_acls(filters, request_timeout=_TIMEOUT_S).values():
+            future.result(timeout=_TIMEOUT_S)
 
 
 def provision_organisation(
@@ -220,8 +250,16 @@ _PATTERNS = {Pattern.LITERAL: ResourcePatternType.LITERAL,
              Pattern.PREFIXED: ResourcePatternType.PREFIXED}  # fmt: skip
 
 
+def _filter(acl: Acl) -> AclBindingFilter:
+    return AclBindingFilter(*_fields(acl))
+
+
 def _binding(acl: Acl) -> AclBinding:
-    return AclBinding(
+    return AclBinding(*_fields(acl))
+
+
+def _fields(acl: Acl) -> tuple[Any, ...]:
+    return (
         _RESOURCES[acl.resource],
         acl.name,
         _PATTERNS[acl.pattern],
@@ -229,4 +267,4 @@ def _binding(acl: Acl) -> AclBinding:
         "*",
         AclOperation[acl.op.value],
         AclPermissionType.ALLOW,
-    )
+    )  # the positional order AclBinding and AclBindingFilter share

@@ -40,6 +40,7 @@ __all__ = [
     "SettingsError",
     "SqlIdentifier",
     "TopicPrefix",
+    "environ_being_read",
     "replace",
     "rule",
     "tcp_port",
@@ -198,6 +199,12 @@ def replace(settings: _S, /, **changes: Any) -> _S:
     """A copy of ``settings`` with ``changes`` (field names), validated like the original
     (what ``dataclasses.replace`` was for the dataclass settings)."""
     return type(settings)(**{**dict(settings), **changes})
+
+
+def environ_being_read() -> Mapping[str, str] | None:
+    """The mapping a ``from_env`` call in progress reads (None outside one): lets a nested
+    settings field read the same variables as its parent."""
+    return _ENVIRON.get()
 
 
 @contextmanager

@@ -171,6 +171,10 @@ class McrSettings(BaseSettings):
             super().__init__(**values)
         except ValidationError as exc:
             raise self.settings_error(_describe(exc, type(self))) from None
+        except SettingsError as exc:  # a nested settings field (e.g. Kafka) broke a rule
+            if isinstance(exc, self.settings_error):
+                raise
+            raise self.settings_error(str(exc)) from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:

@@ -36,7 +36,8 @@ def test_bad_port_is_rejected_with_the_variable_name(value: str, message: str) -
 
 
 def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
-    """server.properties binds the configured ports on loopback and keeps data under the run dir."""
+    """server.properties binds the configured ports on loopback, keeps data under the run dir,
+    and secures both listeners: SASL_SSL for clients, mTLS for the controller, ACLs on."""
     settings = StackSettings.from_env(
         {
             "MCR_RUN_DIR": str(tmp_path),
@@ -44,10 +45,17 @@ def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
             "MCR_KAFKA_CONTROLLER_PORT": "19093",
         }
     )
+    settings.kafka_password_file("mcr-broker").parent.mkdir(parents=True)
+    settings.kafka_password_file("mcr-broker").write_text("broker-secret")
 
     props = dict(line.split("=", 1) for line in Kafka(settings).server_properties().splitlines())
 
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listeners"] == "CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listener.security.protocol.map"] == "CONTROLLER:SSL,CLIENT:SASL_SSL"
+    assert props["listener.name.controller.ssl.client.auth"] == "required"
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["super.users"] == "User:mcr-admin;User:mcr-broker"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
     assert props["log.dirs"] == str(tmp_path / "kafka" / "data")
     assert props["offsets.topic.replication.factor"] == "1"

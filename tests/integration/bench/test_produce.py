@@ -20,7 +20,7 @@ def test_synthetic_events_are_valid_deterministic_and_mixed() -> None:
 
 def test_small_bench_run_delivers_everything_and_is_json(stack: StackSettings) -> None:
     """A 300-event run delivers all 300 and returns positive rates and sizes as JSON."""
-    report = run_produce_bench(events=300, bootstrap=stack.kafka_bootstrap)
+    report = run_produce_bench(events=300, bootstrap=stack.kafka_admin)
     assert json.loads(json.dumps(report)) == report
     assert (report["events"], sum(report["mix"].values())) == (300, 300)
     assert (report["produce"]["delivered"], report["produce"]["failed"]) == (300, 0)

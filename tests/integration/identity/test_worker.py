@@ -114,12 +114,10 @@ class Run:
 def _publish(box: Sandbox, events: list[SourceEvent]) -> None:
     from confluent_kafka import Producer
 
-    config = PublisherConfig(
-        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
-    )
+    config = PublisherConfig(kafka=box.kafka, topic_prefix=box.settings.topic_prefix)
     with Publisher(config) as publisher:
         publisher.publish_all(events)
-    producer = Producer({"bootstrap.servers": box.kafka_bootstrap})
+    producer = Producer(box.kafka.config())
     producer.produce(box.settings.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
     assert producer.flush(30) == 0
 
@@ -146,7 +144,7 @@ def _offsets(box: Sandbox) -> tuple[dict[tuple[str, int], int], dict[tuple[str, 
     """The worker group's committed offset and the end offset of every source partition."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": box.kafka_bootstrap, "group.id": box.app_id})
+    consumer = Consumer(box.kafka.config(**{"group.id": box.app_id}))
     try:
         metadata = consumer.list_topics(timeout=30).topics
         parts = [
@@ -182,12 +180,12 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     """Publish the region, run a worker until it has routed everything, stop it (SIGTERM)."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as box:
         _publish(box, region.events)
         readers = {
-            "linked": TopicReader(stack.kafka_bootstrap, box.settings.linked_topic),
-            "changes": TopicReader(stack.kafka_bootstrap, box.settings.changes_topic),
-            "dlq": TopicReader(stack.kafka_bootstrap, box.settings.dlq_topic),
+            "linked": TopicReader(stack.kafka_admin, box.settings.linked_topic),
+            "changes": TopicReader(stack.kafka_admin, box.settings.changes_topic),
+            "dlq": TopicReader(stack.kafka_admin, box.settings.dlq_topic),
         }
         try:
             with log_path.open("wb") as log, running_worker(box, log=log) as worker:

@@ -16,7 +16,7 @@ from schemas.dead_letters import DeadLetter, dead_letter_headers
 
 
 def _dead_letters(stack: StackSettings, dlq: str, source: str) -> None:
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer = Producer(stack.kafka_admin.config())
     for offset, reason in (
         (10, "DecodeError"),
         (11, "DocumentError:header.org"),
@@ -73,7 +73,7 @@ def test_list_show_and_redrive_once(
         and second["sent"] == []
         and second["already"] == ["0:0", "0:2"]
     )
-    back = list(read_topic(stack.kafka_bootstrap, source))
+    back = list(read_topic(stack.kafka_admin, source))
     assert [(m.partition, m.key, m.value) for m in back] == [
         (1, b"RC9:L1", b"body-10"),
         (1, b"RC9:L1", b"body-12"),

@@ -18,7 +18,7 @@ def test_unreachable_broker_turns_into_located_failures(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps({"entry": [{}, {}]}), encoding="utf-8")
     config = PublisherConfig(
-        bootstrap_servers="127.0.0.1:1",
+        kafka="127.0.0.1:1",
         queue_max_messages=1,
         queue_full_wait_s=0.1,
         delivery_timeout_ms=1000,

@@ -69,5 +69,7 @@ def test_streams_settings_defaults_are_the_documented_ones() -> None:
     """Without variables: app id mcr-streams on the loopback broker, over SASL_SSL."""
     settings = StreamsSettings.from_env({})
     assert (settings.app_id, settings.kafka.bootstrap, settings.kafka.security_protocol) == (
-        "mcr-streams", "127.0.0.1:9092", "SASL_SSL"
+        "mcr-streams",
+        "127.0.0.1:9092",
+        "SASL_SSL",
     )

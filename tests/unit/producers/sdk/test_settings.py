@@ -13,7 +13,10 @@ from producers.sdk import ConfigError, PublisherConfig
 def test_defaults_are_loopback_and_throughput_tuned() -> None:
     """With no environment the config points at the local broker and batches with lz4."""
     config = PublisherConfig.from_env({})
-    assert (config.kafka.bootstrap, config.kafka.security_protocol) == ("127.0.0.1:9092", "SASL_SSL")
+    assert (config.kafka.bootstrap, config.kafka.security_protocol) == (
+        "127.0.0.1:9092",
+        "SASL_SSL",
+    )
     assert (config.linger_ms, config.batch_size_bytes, config.compression) == (20, 1_000_000, "lz4")
     assert config.topic_prefix == ""
 

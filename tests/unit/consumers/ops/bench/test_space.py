@@ -11,7 +11,9 @@ from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk import PublisherConfig
 
 ADMIN = KafkaClientSettings(
-    ca_file=Path("/run/ca.pem"), username="mcr-admin", password_file=Path("/run/a.password"),
+    ca_file=Path("/run/ca.pem"),
+    username="mcr-admin",
+    password_file=Path("/run/a.password"),
     secrets_dir=Path("/run"),
 )
 TARGETS = Targets(ADMIN, "http://127.0.0.1:9200", "postgresql://postgres@h:5433/mcr")

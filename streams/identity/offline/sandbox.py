@@ -37,6 +37,7 @@ from mcr.core.topic_admin import create_missing_topics
 from schemas.events import organisation_topic
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
+from streams.identity.source_topics import list_source_topics
 
 __all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
 
@@ -60,6 +61,12 @@ class Sandbox:
     @property
     def kafka_bootstrap(self) -> str:
         return self.kafka.bootstrap
+
+    @property
+    def source_topics(self) -> list[str]:
+        """Every source topic of the sandbox on the cluster now (the organisations' made up
+        front or since by an admin's first write, and the asserted one), sorted."""
+        return list_source_topics(self.kafka, self.settings.source_topic_pattern)
 
     def env(self) -> dict[str, str]:
         """The process environment pointing a worker at this sandbox (as its own component

@@ -118,7 +118,7 @@ def _publish(box: Sandbox, events: list[SourceEvent]) -> None:
     with Publisher(config) as publisher:
         publisher.publish_all(events)
     producer = Producer(box.kafka.config())
-    producer.produce(box.settings.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
+    producer.produce(box.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
     assert producer.flush(30) == 0
 
 
@@ -149,7 +149,7 @@ def _offsets(box: Sandbox) -> tuple[dict[tuple[str, int], int], dict[tuple[str, 
         metadata = consumer.list_topics(timeout=30).topics
         parts = [
             TopicPartition(topic, p)
-            for topic in box.settings.source_topics
+            for topic in box.source_topics
             for p in metadata[topic].partitions
         ]
         committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(parts, 30)}
@@ -290,7 +290,7 @@ def test_a_corrupt_message_is_dead_lettered_with_its_reason(run: Run) -> None:
     assert (dead.key, dead.value) == (JUNK_KEY, b"\xc3\x01junk")
     assert dead.headers[DLQ_REASON].startswith(b"CorruptEventError")
     assert dead.headers[DLQ_STAGE] == b"identity"
-    assert dead.headers[DLQ_TOPIC_HEADER] == run.box.settings.source_topics[1].encode()
+    assert dead.headers[DLQ_TOPIC_HEADER] == run.box.source_topics[1].encode()
     assert dead.headers[DLQ_OFFSET].isdigit()
 
 

@@ -33,12 +33,10 @@ def test_the_topic_decides_the_organisation(
     topic: str, header_org: str, record_type: RecordType, prefix: str, expected: str | None
 ) -> None:
     """Header org must equal the topic's org; the asserted topic takes consent for any org."""
-    assert (
-        provenance_problem(
-            topic, header_org=header_org, record_type=record_type, topic_prefix=prefix
-        )  # fmt: skip
-        == expected
+    found = provenance_problem(
+        topic, header_org=header_org, record_type=record_type, topic_prefix=prefix
     )
+    assert found == expected
 
 
 def test_a_refusal_never_repeats_the_claimed_org() -> None:

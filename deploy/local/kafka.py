@@ -187,6 +187,14 @@ class Kafka(Service):
     def _log_flags(self) -> list[str]:
         return [f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}"]
 
+    def stale(self) -> bool:
+        """True when the broker runs on other properties than these settings give (a changed
+        listener, a changed rule): ``mcr stack up`` then restarts it."""
+        try:
+            return self.properties_file.read_text() != self.server_properties()
+        except OSError:
+            return False
+
     def launch(self) -> None:
         argv = [
             self._java(),

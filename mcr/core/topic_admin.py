@@ -36,6 +36,8 @@ def create_missing_topics(
     """Create each of ``names`` that does not exist yet; returns those it created (sorted).
 
     Raises TopicCreateError naming the first topic that could not be created."""
+    if not names:
+        return []
     admin = AdminClient(kafka.config())  # kept alive until the answers
     futures = admin.create_topics(
         [NewTopic(name, partitions, 1, config=dict(config or {})) for name in names],

@@ -22,6 +22,7 @@ from mcr.core.kafka_client import KafkaClientSettings
 __all__ = ["LoggedMessage", "TopicReadError", "end_offsets", "read_topic"]
 
 Headers = tuple[tuple[str, bytes], ...]
+_DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED)
 
 
 class TopicReadError(McrError):
@@ -70,6 +71,9 @@ def end_offsets(
 
 def _ends(consumer: Consumer, topic: str, *, missing_ok: bool) -> dict[int, int]:
     metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if metadata is not None and metadata.error is not None and metadata.error.code() in _DENIED:
+        # Never "missing": a checker that may not read the log must fail, not pass empty.
+        raise TopicReadError(f"{topic}: not authorised to read it")
     if metadata is None or metadata.error is not None:
         if missing_ok:
             return {}

@@ -74,7 +74,7 @@ def trail(stack: StackSettings) -> Iterator[Trail]:
     log = audit.AuditLog(admin_dsn=stack.postgres_dsn, writer_dsn=settings.audit_writer_dsn,
                          schema=schema, role=settings.audit_role, key=key)  # fmt: skip
     ensure_anchor_topic(stack.kafka_admin, settings.anchor_topic)
-    anchors = AnchorPublisher(bootstrap=stack.kafka_admin, topic=settings.anchor_topic,
+    anchors = AnchorPublisher(kafka=stack.kafka_admin, topic=settings.anchor_topic,
                               schema=schema, key=key, head=lambda: log.last, interval_s=60)  # fmt: skip
     for n in range(1, ROWS + 1):
         log.append(_entry(n))
@@ -97,7 +97,8 @@ def test_an_untouched_trail_verifies_with_every_row_signed_and_anchored(trail: T
     report = verify_audit(trail.settings)
     assert report.ok and (report.rows, report.anchored_seq, report.unauthenticated) == (6, 6, 0)
     assert all(row.mac for row in trail.rows())
-    env = {"MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+    env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
+           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify", "--json"], env=env)
@@ -199,7 +200,8 @@ def test_every_kind_of_tampering_is_detected(
     tamper(trail)
     faults = _faults(trail)
     assert len(faults) == 1 and faults[0].startswith(fault), faults
-    env = {"MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+    env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
+           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify"], env=env)

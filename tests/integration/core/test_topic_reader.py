@@ -9,6 +9,7 @@ import pytest
 from confluent_kafka import Producer
 
 from deploy.local import StackSettings
+from mcr.core.kafka_acls import PROJECTION
 from mcr.core.topic_reader import TopicReadError, end_offsets, read_topic
 
 
@@ -38,3 +39,9 @@ def test_a_missing_topic_is_refused_unless_allowed(stack: StackSettings) -> None
     with pytest.raises(TopicReadError, match="topic not found"):
         list(read_topic(stack.kafka_admin, "t.no.such.topic.anywhere"))
     assert list(read_topic(stack.kafka_admin, "t.no.such.topic.anywhere", missing_ok=True)) == []
+
+
+def test_a_topic_it_may_not_read_is_an_error_not_empty(stack: StackSettings) -> None:
+    """Denied by ACL is never "missing": a checker that cannot read must fail, not pass."""
+    with pytest.raises(TopicReadError, match="not authorised"):
+        list(read_topic(stack.kafka_client(PROJECTION), "mcr.linked", missing_ok=True))

@@ -152,7 +152,9 @@ def _offsets(box: Sandbox) -> tuple[dict[tuple[str, int], int], dict[tuple[str, 
             for topic in box.source_topics
             for p in metadata[topic].partitions
         ]
-        committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(parts, 30)}
+        # An empty partition has nothing to commit (-1001, "none"): count it as offset 0.
+        committed = {(tp.topic, tp.partition): max(tp.offset, 0)
+                     for tp in consumer.committed(parts, 30)}  # fmt: skip
         ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, 30)[1] for tp in parts}
     finally:
         consumer.close()

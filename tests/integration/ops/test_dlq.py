@@ -38,7 +38,7 @@ def test_list_show_and_redrive_once(
     dlq, source = topic_factory("dlq"), topic_factory("source", partitions=2)
     log = topic_factory("redriven")
     _dead_letters(stack, dlq, source)
-    runner = CliRunner()
+    runner = CliRunner(env=stack.kafka_admin.environment())  # as the admin: test topic names
     common = ["--topic", dlq, "--log-topic", log]
 
     listed = json.loads(runner.invoke(dlq_app, ["list", *common, "--json"]).output)

@@ -9,6 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import replace
 from producers.sdk import (
     ConfigError,
@@ -143,13 +144,15 @@ def test_broker_rejection_is_reported_as_failure(
 
 
 def test_topic_prefix_routes_to_prefixed_source_topic(stack: StackSettings) -> None:
-    """With a topic prefix, a consent event goes to '<prefix>mcr.source.consent'."""
+    """With a topic prefix, an event goes to '<prefix>mcr.source.<its org>'."""
     prefix = f"t.{uuid.uuid4().hex[:8]}."
-    topic = create_topic(stack.kafka_admin, f"{prefix}mcr.source.consent")
+    event = samples.event(RecordType.CONSENT)
+    org = event.payload["header"]["org"]
+    topic = create_topic(stack.kafka_admin, f"{prefix}mcr.source.{org}")
     try:
         with Publisher(config_for(stack, topic_prefix=prefix)) as publisher:
-            assert publisher.topic_for(RecordType.CONSENT) == topic
-            publisher.publish(samples.event(RecordType.CONSENT))
+            assert publisher.topic_for(event) == topic
+            publisher.publish(event)
         assert message_count(stack.kafka_admin, topic) == 1
     finally:
         delete_topic(stack.kafka_admin, topic)
@@ -205,7 +208,7 @@ def test_full_local_queue_is_drained_by_polling(
 def test_unreachable_broker_times_out_and_reports_failures() -> None:
     """No broker: the queue fills (QueueFullError), flush times out, then deliveries fail."""
     config = PublisherConfig(
-        kafka="127.0.0.1:1",
+        kafka=KafkaClientSettings(bootstrap="127.0.0.1:1", security_protocol="PLAINTEXT"),
         queue_max_messages=1,
         queue_full_wait_s=0.2,
         delivery_timeout_ms=1500,
@@ -223,5 +226,13 @@ def test_unreachable_broker_times_out_and_reports_failures() -> None:
 
 def test_settings_the_kafka_client_refuses_raise_config_error() -> None:
     """A linger beyond librdkafka's limit fails at construction with ConfigError."""
+    plain = KafkaClientSettings(security_protocol="PLAINTEXT")
     with pytest.raises(ConfigError, match="Kafka client refused the settings: _INVALID_ARG"):
-        Publisher(PublisherConfig(linger_ms=10**9))
+        Publisher(PublisherConfig(kafka=plain, linger_ms=10**9))
+
+
+def test_missing_credentials_raise_config_error_naming_the_setting() -> None:
+    """A secured publisher without a password file fails at construction, naming the variable."""
+    kafka = KafkaClientSettings(username="org-RC9")
+    with pytest.raises(ConfigError, match="MCR_KAFKA_PASSWORD_FILE: not set"):
+        Publisher(PublisherConfig(kafka=kafka))

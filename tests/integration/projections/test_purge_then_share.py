@@ -76,6 +76,7 @@ def _layout(docs: Docs) -> dict[str, Any]:
 
 def _verify(settings: RecordSettings) -> tuple[int, dict[str, Any]]:
     env = {
+        **settings.kafka.environment(),  # as the admin: test topic names are not mcr.*
         "MCR_RECORD_SOURCE_TOPIC": settings.source_topic,
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,

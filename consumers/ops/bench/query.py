@@ -79,6 +79,16 @@ def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
         stop_process(process, timeout_s=30)
 
 
+def _wait_ingest_started(probe: OffsetProbe, before: int, timeout_s: float = 60.0) -> None:
+    """Until the ingest process has written its first events (its start-up, one producer per
+    organisation, each with its TLS and SCRAM handshake, must not eat the measured window)."""
+    deadline = time.monotonic() + timeout_s
+    while probe.snapshot(0.0).identity.written <= before:
+        if time.monotonic() > deadline:
+            raise BenchError(f"the ingest wrote nothing in {timeout_s:.0f} s")
+        time.sleep(0.2)
+
+
 def _gp_patients(client: OpenSearch, alias: str, limit: int = 200) -> list[str]:
     """Person ids with a patient record at :data:`GP_ORG` (the GP's own patients)."""
     client.indices.refresh(index=alias)
@@ -129,6 +139,8 @@ def run_query_bench(
             before = probe.snapshot(0.0).identity.written
             try:
                 with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1):
+                    _wait_ingest_started(probe, before)
+                    before = probe.snapshot(0.0).identity.written
                     result = run_query_load(
                     base_url=url,
                         headers={"Authorization": f"Bearer {token()}",

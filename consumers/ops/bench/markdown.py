@@ -63,6 +63,20 @@ def flatten(result: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 HEADLINES: tuple[tuple[str, str, str, str], ...] = (
     ("produce: validate + encode + send (events/s)", "produce", "produce.events_per_s", ""),
     ("bytes per event (Avro, all types)", "produce", "bytes_per_event.overall", ""),
+    (
+        "produce over PLAINTEXT, comparison only (events/s)",
+        "produce",
+        "produce_plaintext.events_per_s",
+        "",
+    ),
+    ("produce SASL_SSL / PLAINTEXT throughput", "produce", "tls_sasl_cost.throughput_ratio", ""),
+    ("new client to first metadata, SASL_SSL (ms)", "produce", "tls_sasl_cost.connect_ms", ""),
+    (
+        "new client to first metadata, PLAINTEXT (ms)",
+        "produce",
+        "tls_sasl_cost.connect_ms_plaintext",
+        "",
+    ),
     ("identity, live worker, new records (events/s)", "identity", "live.new.events_per_s", ""),
     ("identity, live worker, known records (events/s)", "identity", "live.known.events_per_s", ""),
     ("end to end, producer to searchable (events/s)", "e2e", "events_per_s", ">= 5,000"),

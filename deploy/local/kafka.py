@@ -123,13 +123,9 @@ class Kafka(Service):
         return "".join(f"{key}={value}\n" for key, value in lines.items())
 
     def prepare(self) -> None:
-        recipe = runtimes.recipe_hash(_POM)
-        folder = self.libs.parent
-        if not runtimes.is_complete(folder, recipe):
-            folder.mkdir(parents=True, exist_ok=True)
-            runtimes.copy_dependencies(_POM, self.libs, log_file=self.home / "fetch.log")
-            runtimes.mark_complete(folder, recipe)
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Fetch the jars, make the TLS material and passwords, write the properties, format
+        the storage with the SCRAM users once. Raises StackError for a data folder formatted
+        before Kafka security (checked first: no download for a stack that cannot start)."""
         formatted = (self.data_dir / "meta.properties").exists()
         if formatted and not (self.data_dir / _SECURED_MARKER).exists():
             raise StackError(
@@ -137,6 +133,13 @@ class Kafka(Service):
                 f"ACLs) and cannot be upgraded in place: stop the stack and remove "
                 f"{self.home} to start from empty topics (mcr stack down; rm -rf {self.home})"
             )
+        recipe = runtimes.recipe_hash(_POM)
+        folder = self.libs.parent
+        if not runtimes.is_complete(folder, recipe):
+            folder.mkdir(parents=True, exist_ok=True)
+            runtimes.copy_dependencies(_POM, self.libs, log_file=self.home / "fetch.log")
+            runtimes.mark_complete(folder, recipe)
+        self.home.mkdir(parents=True, exist_ok=True)
         secrets = self.settings.kafka_secrets_dir
         ensure_broker_tls(secrets, host=self.settings.host)
         for user in (ADMIN, BROKER):

@@ -70,7 +70,7 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
     """The audit log, written through its insert-only role and signed with the audit key, and
     the publisher of its signed head (started: the current head is anchored at once)."""
     key = load_key(settings.audit_key_file)
-    audit = AuditLog(admin_dsn=settings.postgres_dsn.get_secret_value(),
+    audit = AuditLog(admin_dsn=settings.audit_admin_dsn.get_secret_value(),
                      writer_dsn=settings.audit_writer_dsn, schema=settings.audit_schema,
                      role=settings.audit_role, key=key,
                      pool_size=settings.db_pool_size)  # fmt: skip

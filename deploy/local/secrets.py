@@ -7,16 +7,29 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["ensure_key"]
+__all__ = ["ensure_key", "ensure_password"]
+
+
+def _ensure(path: Path, make: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    if not path.exists():
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made by a process starting at the same moment
+            return path
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(make)
+    return path
 
 
 def ensure_key(path: Path) -> Path:
     """A random 256-bit key (hex) at ``path``, readable by its owner only; an existing key is
     kept (the audit rows and anchors signed with it must stay verifiable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path
+    return _ensure(path, secrets.token_hex(32))
+
+
+def ensure_password(path: Path) -> str:
+    """The password at ``path``: 192 random bits, URL-safe (it goes into DSNs unescaped), made
+    on first use, readable by its owner only; an existing one is kept."""
+    return _ensure(path, secrets.token_urlsafe(24)).read_text().strip()

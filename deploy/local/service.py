@@ -69,6 +69,10 @@ class Service(ABC):
         then restarted by ``mcr stack up``)."""
         return False
 
+    def secure(self) -> None:
+        """Bring the running service's logins and access rules to what the project expects
+        (idempotent); ``mcr stack up`` calls it once the service answers."""
+
     def pid(self) -> int | None:
         """The live pid of the service, or None."""
         pid = process.read_pid(self.pid_file)

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from deploy.local.postgres_roles import ADMIN, DATABASE, OPERATOR, ROLES
+from deploy.local.secrets import ensure_password
 from mcr.core.settings import McrSettings, tcp_port
 
 KAFKA_VERSION = "4.1.1"
@@ -25,7 +27,8 @@ _Port = Annotated[int, tcp_port(allow_zero=False)]
 
 
 class StackSettings(McrSettings):
-    """Paths and ports of the local stack. Holds no secrets: local services trust loopback."""
+    """Paths and ports of the local stack. Holds no secrets: the passwords are files under
+    ``run_dir/secrets`` (0600), made on first use and read when a DSN is asked for."""
 
     run_dir: Annotated[_Folder, Field(validation_alias="MCR_RUN_DIR")] = PROJECT_ROOT / ".run"
     cache_dir: Annotated[_Folder, Field(validation_alias="MCR_CACHE_DIR")] = (
@@ -55,9 +58,33 @@ class StackSettings(McrSettings):
     def opensearch_url(self) -> str:
         return f"http://{self.host}:{self.opensearch_port}"
 
+    def postgres_password_file(self, role: str) -> Path:
+        """Where the password of the PostgreSQL ``role`` is kept (mode 0600)."""
+        return self.run_dir / "secrets" / f"postgres-{role}.password"
+
+    def postgres_password(self, role: str) -> str:
+        """The password of ``role`` (made on first use)."""
+        return ensure_password(self.postgres_password_file(role))
+
+    def role_dsn(self, role: str) -> str:
+        """The DSN of the login ``role`` on the local database, with its password."""
+        password = self.postgres_password(role)
+        return f"postgresql://{role}:{password}@{self.host}:{self.postgres_port}/{DATABASE}"
+
     @property
     def postgres_dsn(self) -> str:
-        return f"postgresql://postgres@{self.host}:{self.postgres_port}/mcr"
+        """The superuser's DSN: the stack's bootstrap and the tests' admin fixtures only."""
+        return self.role_dsn(ADMIN)
+
+    @property
+    def identity_dsn(self) -> str:
+        """The identity stage's role (owns the MPI)."""
+        return self.role_dsn("mcr_identity")
+
+    @property
+    def consent_dsn(self) -> str:
+        """The consent stage's role (owns the consent state)."""
+        return self.role_dsn("mcr_consent")
 
     @property
     def keycloak_url(self) -> str:
@@ -78,12 +105,15 @@ class StackSettings(McrSettings):
 
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``)
-        pointing at this stack."""
+        ``MCR_OPENSEARCH_URL``, one DSN per component's role, ``MCR_AUDIT_KEY_FILE``,
+        ``MCR_AUTH_ISSUER``) pointing at this stack. ``MCR_POSTGRES_DSN`` is the operators'
+        role; the superuser's DSN is never exported."""
+        dsns = {role.variable: self.role_dsn(role.name) for role in ROLES}
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_OPENSEARCH_URL": self.opensearch_url,
-            "MCR_POSTGRES_DSN": self.postgres_dsn,
+            **dsns,
+            "MCR_POSTGRES_DSN": self.role_dsn(OPERATOR),
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
         }

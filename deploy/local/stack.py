@@ -23,12 +23,13 @@ def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
     if status.healthy and service.stale():
         service.stop()
         status = service.status()
-    if status.healthy:
-        return status
-    service.prepare()
-    if service.pid() is None:
-        service.launch()
-    return service.wait_healthy(timeout_s)
+    if not status.healthy:
+        service.prepare()
+        if service.pid() is None:
+            service.launch()
+        status = service.wait_healthy(timeout_s)
+    service.secure()
+    return status
 
 
 def up(settings: StackSettings) -> list[ServiceStatus]:

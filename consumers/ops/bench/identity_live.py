@@ -23,11 +23,14 @@ MIN_WAIT_S = 120.0
 
 
 def live_passes(
-    events: Sequence[SourceEvent], *, bootstrap: str, dsn: str, partitions: int = 3
+    events: Sequence[SourceEvent], *, bootstrap: str, dsn: str, consent_dsn: str,
+    partitions: int = 3,
 ) -> dict[str, Any]:
     """A ``new`` pass, then the same events again as a ``known`` pass."""
     passes: dict[str, Any] = {"partitions": partitions}
-    with sandbox(bootstrap=bootstrap, postgres_dsn=dsn, partitions=partitions) as box:
+    with sandbox(
+        bootstrap=bootstrap, postgres_dsn=dsn, consent_dsn=consent_dsn, partitions=partitions
+    ) as box:
         reader = TopicReader(bootstrap, box.settings.linked_topic)
         try:
             for number, name in enumerate(("new", "known"), start=1):

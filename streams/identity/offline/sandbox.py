@@ -2,7 +2,8 @@
 
 :func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.source.*``,
 ``mcr.linked``, ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``), its own
-schema (the MPI's and the consent stage's tables) and consumer group, and removes them
+schemas (the MPI's, made by the identity role, and the consent stage's, ``<schema>_consent``,
+made by the consent role when the worker starts) and consumer group, and removes them
 afterwards (with faust's internal topics and the worker's consumer group).
 :func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
@@ -45,15 +46,23 @@ class Sandbox:
     app_id: str
     datadir: Path
     kafka_bootstrap: str
+    consent_dsn: str
+    """The consent stage's role (``MCR_CONSENT_DSN``)."""
+
+    @property
+    def consent_schema(self) -> str:
+        """The consent stage's schema (its own, apart from the MPI's)."""
+        return f"{self.settings.schema_name}_consent"
 
     def env(self) -> dict[str, str]:
         """The process environment pointing a worker (and producers) at this sandbox."""
         return {
             **os.environ,
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
-            "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_IDENTITY_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_CONSENT_DSN": self.consent_dsn,
             "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
-            "MCR_CONSENT_SCHEMA": self.settings.schema_name,
+            "MCR_CONSENT_SCHEMA": self.consent_schema,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
             "APP_DATADIR": str(self.datadir),
@@ -87,8 +96,11 @@ def _delete_topics_and_group(bootstrap: str, *prefixes: str, group: str) -> None
 
 
 @contextmanager
-def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterator[Sandbox]:
-    """Fresh topics, MPI schema and consumer group; all removed on exit."""
+def sandbox(
+    *, bootstrap: str, postgres_dsn: str, consent_dsn: str, partitions: int = 2
+) -> Iterator[Sandbox]:
+    """Fresh topics, MPI and consent schemas (identity's role ``postgres_dsn``, consent's
+    ``consent_dsn``) and consumer group; all removed on exit."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
@@ -96,15 +108,16 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, bootstrap)
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, bootstrap, consent_dsn)
     try:
         ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
         connect(postgres_dsn, settings.schema_name).close()
         yield box
     finally:
         _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)
-        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
+        for dsn, schema in ((postgres_dsn, settings.schema_name), (consent_dsn, box.consent_schema)):
+            with psycopg.connect(dsn, autocommit=True) as owner:
+                owner.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)
 
 

@@ -141,7 +141,8 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         table.add_column(column, overflow="fold")
     table.add_row("Kafka", settings.kafka_bootstrap, "up")
     table.add_row("OpenSearch (alias 'record')", settings.opensearch_url, "up")
-    table.add_row("PostgreSQL (MPI schema 'mpi')", settings.postgres_dsn, "up")
+    where = f"{settings.host}:{settings.postgres_port}/mcr, a role per component"
+    table.add_row("PostgreSQL (MPI schema 'mpi')", where, "up")
     for row in workers.status(settings, WORKERS):
         table.add_row(f"worker {row.name}", str(row.log_file), f"{row.state} pid {row.pid}")
     for name, lag in lags.items():

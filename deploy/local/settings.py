@@ -87,6 +87,26 @@ class StackSettings(McrSettings):
         return self.role_dsn("mcr_consent")
 
     @property
+    def query_dsn(self) -> str:
+        """The query service's role (reads the consent state and the registry)."""
+        return self.role_dsn("mcr_query")
+
+    @property
+    def audit_owner_dsn(self) -> str:
+        """The audit schema's owner (migrates it, grants the writer)."""
+        return self.role_dsn("mcr_audit_owner")
+
+    @property
+    def audit_writer_dsn(self) -> str:
+        """The query service's insert-only audit role."""
+        return self.role_dsn("mcr_audit_writer")
+
+    @property
+    def operator_dsn(self) -> str:
+        """The operators' role (MPI review and merge, audit verify, the registry)."""
+        return self.role_dsn(OPERATOR)
+
+    @property
     def keycloak_url(self) -> str:
         return f"http://{self.host}:{self.keycloak_port}"
 

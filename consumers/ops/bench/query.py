@@ -105,7 +105,8 @@ def run_query_bench(
 ) -> dict[str, Any]:
     """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
     and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.identity_dsn,
+                      stack.consent_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2)
     audit_schema = f"{space.schema}_audit"
@@ -137,7 +138,7 @@ def run_query_bench(
             finally:
                 stop()
     finally:
-        with psycopg.connect(targets.postgres_dsn, autocommit=True) as conn:
+        with psycopg.connect(stack.role_dsn("mcr_audit_owner"), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
         client.close()
     return {

@@ -26,7 +26,7 @@ from projections.record.settings import RecordSettings
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
 from streams.identity.offline.sandbox import Sandbox
 from tests.conftest import unique_name
-from tests.integration.api.conftest import access_token
+from tests.integration.api.conftest import access_token, api_roles
 from tests.integration.projections.conftest import RunningWorker, wait_until
 from tests.unit.projections.builders import patient_event, result_event
 
@@ -51,7 +51,7 @@ def service_url(
     monkeypatch.setenv("MCR_TOPIC_PREFIX", prefix)
     settings = ApiSettings(
         port=0, opensearch_url=stack.opensearch_url, alias=alias,
-        postgres_dsn=stack.postgres_dsn, consent_schema=box.settings.schema_name,
+        **api_roles(stack), consent_schema=box.consent_schema,
         audit_schema=unique_name("t_audit"), audit_key_file=str(stack.audit_key_file),
         kafka_bootstrap=stack.kafka_bootstrap,
     )  # fmt: skip

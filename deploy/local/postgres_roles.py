@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg import Connection, sql
 
@@ -74,10 +75,14 @@ _READS: tuple[tuple[str, str, str, str | None], ...] = (
 )
 
 
-def _default_grants(owner: str, grantee: str, tables: str, sequences: str | None) -> list[sql.Composed]:
+def _default_grants(
+    owner: str, grantee: str, tables: str, sequences: str | None
+) -> list[sql.Composed]:
     who, to = sql.Identifier(owner), sql.Identifier(grantee)
     found = [
-        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT USAGE ON SCHEMAS TO {}").format(who, to),
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT USAGE ON SCHEMAS TO {}").format(
+            who, to
+        ),
         sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT {} ON TABLES TO {}").format(
             who, sql.SQL(tables), to
         ),
@@ -116,7 +121,7 @@ def grant_statements(existing_schemas: Mapping[str, str] | None = None) -> list[
     db = sql.Identifier(DATABASE)
     found = [
         sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db),
-        sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+        sql.Composed([sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC")]),
     ]
     for role in ROLES:
         name = sql.Identifier(role.name)
@@ -140,12 +145,21 @@ BEGIN
     EXECUTE format('ALTER SCHEMA %I OWNER TO %I', {schema}, {owner});
     FOR item IN SELECT c.relname, c.relkind FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = {schema} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+            WHERE n.nspname = {schema} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
     LOOP
         EXECUTE format('ALTER %s %I.%I OWNER TO %I',
-            CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
-                 WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+            CASE item.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                 WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
             {schema}, item.relname, {owner});
+    END LOOP;
+    -- sequences a column owns moved with their table; only free-standing ones are left
+    FOR item IN SELECT c.relname FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = {schema} AND c.relkind = 'S'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid
+                              AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %I.%I OWNER TO %I', {schema}, item.relname, {owner});
     END LOOP;
     FOR item IN SELECT p.oid::regprocedure AS fn FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = {schema}
@@ -161,7 +175,7 @@ def _hand_over(schema: str, owner: str) -> sql.Composed:
     return sql.SQL(_HAND_OVER).format(schema=sql.Literal(schema), owner=sql.Literal(owner))
 
 
-def provision(conn: Connection[object], passwords: Mapping[str, str]) -> None:
+def provision(conn: Connection[Any], passwords: Mapping[str, str]) -> None:
     """Create or update every role of :data:`ROLES` with its password from ``passwords``, hand
     the default schemas of a data folder from before to their owners, and grant (idempotent).
     ``conn`` is the superuser's, on :data:`DATABASE`, in autocommit."""
@@ -180,7 +194,7 @@ def provision(conn: Connection[object], passwords: Mapping[str, str]) -> None:
             conn.execute(statement)
 
 
-def _ensure_role(conn: Connection[object], name: str, password: str) -> None:
+def _ensure_role(conn: Connection[Any], name: str, password: str) -> None:
     verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256")
     attributes = sql.SQL(
         "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
@@ -190,7 +204,7 @@ def _ensure_role(conn: Connection[object], name: str, password: str) -> None:
     conn.execute(sql.SQL(verb + " ROLE {} {}").format(sql.Identifier(name), attributes))
 
 
-def set_admin_password(conn: Connection[object], password: str) -> None:
+def set_admin_password(conn: Connection[Any], password: str) -> None:
     """The superuser's password (its SCRAM verifier), for the bootstrap's TCP logins."""
     verifier = conn.pgconn.encrypt_password(password.encode(), ADMIN.encode(), b"scram-sha-256")
     conn.execute(

@@ -26,7 +26,8 @@ def streams_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
     worker (``mcr streams worker``: identity then consent) running on it; its log in tmp."""
     with (
         sandbox(
-            bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.identity_dsn,
+            bootstrap=stack.kafka_bootstrap,
+            postgres_dsn=stack.identity_dsn,
             consent_dsn=stack.consent_dsn,
         ) as made,
         (tmp_path / "worker.log").open("wb") as log,

@@ -23,7 +23,11 @@ MIN_WAIT_S = 120.0
 
 
 def live_passes(
-    events: Sequence[SourceEvent], *, bootstrap: str, dsn: str, consent_dsn: str,
+    events: Sequence[SourceEvent],
+    *,
+    bootstrap: str,
+    dsn: str,
+    consent_dsn: str,
     partitions: int = 3,
 ) -> dict[str, Any]:
     """A ``new`` pass, then the same events again as a ``known`` pass."""

@@ -115,7 +115,10 @@ def sandbox(
         yield box
     finally:
         _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)
-        for dsn, schema in ((postgres_dsn, settings.schema_name), (consent_dsn, box.consent_schema)):
+        for dsn, schema in (
+            (postgres_dsn, settings.schema_name),
+            (consent_dsn, box.consent_schema),
+        ):
             with psycopg.connect(dsn, autocommit=True) as owner:
                 owner.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)

@@ -74,9 +74,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("consent") / "worker.log"
     with sandbox(
-            bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.identity_dsn,
-            consent_dsn=stack.consent_dsn,
-        ) as box:
+        bootstrap=stack.kafka_bootstrap,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
+    ) as box:
         shared = TopicReader(stack.kafka_bootstrap, box.settings.topic_prefix + SHARED_TOPIC)
         try:
             with log_path.open("wb") as log, running_worker(box, log=log):

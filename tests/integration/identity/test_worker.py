@@ -183,9 +183,10 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
     with sandbox(
-            bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.identity_dsn,
-            consent_dsn=stack.consent_dsn,
-        ) as box:
+        bootstrap=stack.kafka_bootstrap,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
+    ) as box:
         _publish(box, region.events)
         readers = {
             "linked": TopicReader(stack.kafka_bootstrap, box.settings.linked_topic),

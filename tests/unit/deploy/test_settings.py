@@ -14,7 +14,6 @@ def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
     """With no variables set, every service listens on loopback on its documented port."""
     settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
 
-    dsn = settings.postgres_dsn
     password = (tmp_path / "secrets" / "postgres-postgres.password").read_text()
     assert (settings.kafka_bootstrap, settings.opensearch_url, settings.postgres_dsn) == (
         "127.0.0.1:9092",

@@ -14,8 +14,9 @@ def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
     """With no variables set, every service listens on loopback on its documented port."""
     settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
 
+    dsn = settings.postgres_dsn  # the password file is made on first use
     password = (tmp_path / "secrets" / "postgres-postgres.password").read_text()
-    assert (settings.kafka_bootstrap, settings.opensearch_url, settings.postgres_dsn) == (
+    assert (settings.kafka_bootstrap, settings.opensearch_url, dsn) == (
         "127.0.0.1:9092",
         "http://127.0.0.1:9200",
         f"postgresql://postgres:{password}@127.0.0.1:5433/mcr",

@@ -104,7 +104,7 @@ def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]
 def _record_counts(settings: StackSettings) -> dict[str, int]:
     from opensearchpy import OpenSearch  # noqa: PLC0415
 
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    client = OpenSearch(hosts=[settings.opensearch_user_url("mcr_operator")], timeout=30)
     body = {"size": 0, "aggs": {"kinds": {"terms": {"field": "doc_kind", "size": 20}}}}
     try:
         answer = client.search(index="record", body=body)
@@ -122,7 +122,7 @@ def _example_numbers(settings: StackSettings, count: int = 3) -> str:
     record for, so that signing in as the GP opens them without breaking the glass."""
     from opensearchpy import OpenSearch  # noqa: PLC0415
 
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    client = OpenSearch(hosts=[settings.opensearch_user_url("mcr_operator")], timeout=30)
     query = {"bool": {"filter": [{"term": {"doc_kind": "patient"}},
              {"term": {"org": DEMO_GP_PRACTICE}}, {"term": {"deleted": False}},
              {"exists": {"field": "patient.nhs_number"}}]}}  # fmt: skip
@@ -140,7 +140,7 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     for column in ("what", "where", "state"):
         table.add_column(column, overflow="fold")
     table.add_row("Kafka", settings.kafka_bootstrap, "up")
-    table.add_row("OpenSearch (alias 'record')", settings.opensearch_url, "up")
+    table.add_row("OpenSearch (alias 'record')", settings.opensearch_address, "up")
     where = f"{settings.host}:{settings.postgres_port}/mcr, a role per component"
     table.add_row("PostgreSQL (MPI schema 'mpi')", where, "up")
     for row in workers.status(settings, WORKERS):
@@ -158,7 +158,8 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
         "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
         f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
-        f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
+        f"  curl -s -u mcr_operator:$(cat {settings.run_dir}/secrets/opensearch-mcr_operator.password) "
+        f"'{settings.opensearch_address}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
         "stop with: make down"

@@ -55,8 +55,23 @@ class StackSettings(McrSettings):
         return f"{self.host}:{self.kafka_port}"
 
     @property
-    def opensearch_url(self) -> str:
+    def opensearch_address(self) -> str:
+        """The node's URL without credentials (what may be shown)."""
         return f"http://{self.host}:{self.opensearch_port}"
+
+    def opensearch_password(self, user: str) -> str:
+        """The password of the OpenSearch ``user`` (made on first use, 0600)."""
+        return ensure_password(self.run_dir / "secrets" / f"opensearch-{user}.password")
+
+    def opensearch_user_url(self, user: str) -> str:
+        """The node's URL with ``user``'s credentials (basic authentication)."""
+        password = self.opensearch_password(user)
+        return f"http://{user}:{password}@{self.host}:{self.opensearch_port}"
+
+    @property
+    def opensearch_url(self) -> str:
+        """The OpenSearch admin's URL: the stack's bootstrap and the tests' admin fixtures."""
+        return self.opensearch_user_url("admin")
 
     def postgres_password_file(self, role: str) -> Path:
         """Where the password of the PostgreSQL ``role`` is kept (mode 0600)."""
@@ -124,14 +139,16 @@ class StackSettings(McrSettings):
         return self.run_dir / "secrets" / "audit.key"
 
     def client_environment(self) -> dict[str, str]:
-        """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, one DSN per component's role, ``MCR_AUDIT_KEY_FILE``,
+        """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``, an OpenSearch URL
+        per component's user, one DSN per component's role, ``MCR_AUDIT_KEY_FILE``,
         ``MCR_AUTH_ISSUER``) pointing at this stack. ``MCR_POSTGRES_DSN`` is the operators'
         role; the superuser's DSN is never exported."""
         dsns = {role.variable: self.role_dsn(role.name) for role in ROLES}
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
-            "MCR_OPENSEARCH_URL": self.opensearch_url,
+            "MCR_OPENSEARCH_URL": self.opensearch_user_url("mcr_projection"),
+            "MCR_API_OPENSEARCH_URL": self.opensearch_user_url("mcr_query"),
+            "MCR_OPERATOR_OPENSEARCH_URL": self.opensearch_user_url("mcr_operator"),
             **dsns,
             "MCR_POSTGRES_DSN": self.role_dsn(OPERATOR),
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),

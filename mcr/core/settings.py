@@ -40,6 +40,7 @@ __all__ = [
     "OpenSearchUrl",
     "OperatorDsn",
     "PostgresDsn",
+    "QueryOpenSearchUrl",
     "QueryDsn",
     "SecretUrl",
     "SettingsError",
@@ -148,6 +149,9 @@ QueryDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_DSN")]
 AuditOwnerDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_ADMIN_DSN")]
 OperatorDsn = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_DSN")]
 OpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPENSEARCH_URL")]
+"""The record projection's OpenSearch user (it writes the record indices)."""
+QueryOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_API_OPENSEARCH_URL")]
+"""The query service's OpenSearch user (it may only read the record)."""
 
 
 def local_dsn(role: str) -> str:

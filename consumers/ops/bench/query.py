@@ -105,7 +105,8 @@ def run_query_bench(
 ) -> dict[str, Any]:
     """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
     and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.identity_dsn,
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn,
                       stack.consent_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2)

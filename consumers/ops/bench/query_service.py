@@ -62,7 +62,6 @@ def serve_space(
             "MCR_API_PORT": str(port),
             "MCR_AUDIT_KEY_FILE": str(stack.audit_key_file),
             "MCR_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-            "MCR_OPENSEARCH_URL": stack.opensearch_url,
         }
         command = [sys.executable, "-m", "mcr", "api", "serve"]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

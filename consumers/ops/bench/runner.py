@@ -75,7 +75,8 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     Raises BenchError (WorkerExitedError, CatchUpTimeoutError) when no trustworthy number
     could be taken; the run's topics, schema, groups and indices are removed either way.
     """
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.identity_dsn,
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn,
                       stack.consent_dsn)  # fmt: skip
     throughput_events = region_events(options.events, seed=options.seed)
     latency_events = region_events(

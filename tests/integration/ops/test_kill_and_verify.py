@@ -76,7 +76,8 @@ class _Process:
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (2 partitions), MPI and consent schema, groups and alias; removed after."""
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.identity_dsn,
+    targets = Targets(stack.kafka_bootstrap, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn,
                       stack.consent_dsn)  # fmt: skip
     client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
     with provisioned(new_space(targets, partitions=2), client) as made:

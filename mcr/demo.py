@@ -158,7 +158,7 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
         "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
         f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
-        f"  curl -s -u mcr_operator:$(cat {settings.run_dir}/secrets/opensearch-mcr_operator.password) "
+        f"  curl -s -u mcr_operator:$(cat {settings.opensearch_password_file('mcr_operator')}) "
         f"'{settings.opensearch_address}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"

@@ -50,20 +50,20 @@ _ROLES: dict[str, dict[str, Any]] = {
             "indices:admin/template/*",
             "indices:admin/index_template/*",
             "indices:admin/aliases*",
-        ],  # fmt: skip
+        ],
         "index_permissions": [
             {
                 "index_patterns": list(RECORD_PATTERNS),
                 "allowed_actions": ["crud", "create_index", "manage", "indices:admin/aliases*"],
             }
-        ],  # fmt: skip
+        ],
     },
     "mcr_record_reader": {
         "description": "query service: read the record alias",
         "cluster_permissions": ["cluster_composite_ops_ro", _CLEAR_SCROLL],
         "index_permissions": [
             {"index_patterns": list(RECORD_PATTERNS), "allowed_actions": ["read"]}
-        ],  # fmt: skip
+        ],
     },
     "mcr_record_operator": {
         "description": "operators: rebuild and verify the record (read, write, manage)",
@@ -74,13 +74,13 @@ _ROLES: dict[str, dict[str, Any]] = {
             "indices:admin/template/*",
             "indices:admin/index_template/*",
             "indices:admin/aliases*",
-        ],  # fmt: skip
+        ],
         "index_permissions": [
             {
                 "index_patterns": list(RECORD_PATTERNS),
                 "allowed_actions": ["crud", "create_index", "manage", "indices:admin/aliases*"],
             }
-        ],  # fmt: skip
+        ],
     },
 }
 _MAPPING = {

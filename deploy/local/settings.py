@@ -59,9 +59,13 @@ class StackSettings(McrSettings):
         """The node's URL without credentials (what may be shown)."""
         return f"http://{self.host}:{self.opensearch_port}"
 
+    def opensearch_password_file(self, user: str) -> Path:
+        """Where the password of the OpenSearch ``user`` is kept (mode 0600)."""
+        return self.run_dir / "secrets" / f"opensearch-{user}.password"
+
     def opensearch_password(self, user: str) -> str:
-        """The password of the OpenSearch ``user`` (made on first use, 0600)."""
-        return ensure_password(self.run_dir / "secrets" / f"opensearch-{user}.password")
+        """The password of the OpenSearch ``user`` (made on first use)."""
+        return ensure_password(self.opensearch_password_file(user))
 
     def opensearch_user_url(self, user: str) -> str:
         """The node's URL with ``user``'s credentials (basic authentication)."""

@@ -102,9 +102,9 @@ def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]
 
 
 def _record_counts(settings: StackSettings) -> dict[str, int]:
-    from opensearchpy import OpenSearch  # noqa: PLC0415
+    from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = OpenSearch(hosts=[settings.opensearch_user_url("mcr_operator")], timeout=30)
+    client = connect(settings.opensearch_user_url("mcr_operator"))
     body = {"size": 0, "aggs": {"kinds": {"terms": {"field": "doc_kind", "size": 20}}}}
     try:
         answer = client.search(index="record", body=body)
@@ -120,9 +120,9 @@ DEMO_GP_PRACTICE = "E81001"
 def _example_numbers(settings: StackSettings, count: int = 3) -> str:
     """NHS numbers (synthetic, 999 test range) of patients the demo GP's practice holds a
     record for, so that signing in as the GP opens them without breaking the glass."""
-    from opensearchpy import OpenSearch  # noqa: PLC0415
+    from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = OpenSearch(hosts=[settings.opensearch_user_url("mcr_operator")], timeout=30)
+    client = connect(settings.opensearch_user_url("mcr_operator"))
     query = {"bool": {"filter": [{"term": {"doc_kind": "patient"}},
              {"term": {"org": DEMO_GP_PRACTICE}}, {"term": {"deleted": False}},
              {"exists": {"field": "patient.nhs_number"}}]}}  # fmt: skip

@@ -29,6 +29,7 @@ from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
 from mcr.core.logging import get_logger
+from mcr.core.opensearch import connect as opensearch_client
 from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
 
@@ -96,7 +97,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
-    client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
+    client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10)
     consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
                             pool_size=settings.db_pool_size)  # fmt: skip
     app = create_app(

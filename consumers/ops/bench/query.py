@@ -40,6 +40,7 @@ from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
 from deploy.local.settings import StackSettings
 from mcr.core.logging import get_logger
+from mcr.core.opensearch import connect as opensearch_client
 from producers.sdk import Publisher, PublisherConfig
 from schemas.events import SourceEvent
 
@@ -111,7 +112,7 @@ def run_query_bench(
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2)
     audit_schema = f"{space.schema}_audit"
-    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    client = opensearch_client(targets.opensearch_url, timeout_s=60)
     try:
         with (
             provisioned(space, client),

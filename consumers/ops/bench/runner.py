@@ -42,6 +42,7 @@ from consumers.ops.bench.workers import Worker, running_workers, wait_until_read
 from deploy.local.settings import StackSettings
 from deploy.local.stack import services
 from mcr.core.logging import get_logger
+from mcr.core.opensearch import connect as opensearch_client
 from producers.sdk import PublisherConfig
 from projections.record.settings import RecordSettings
 from schemas.events import SourceEvent
@@ -86,7 +87,7 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     )
     space = new_space(targets, partitions=options.partitions)
     load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
-    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    client = opensearch_client(targets.opensearch_url, timeout_s=60)
     log.info("bench e2e starting", events=options.events, alias=space.alias)
     try:
         with provisioned(space, client), tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp:

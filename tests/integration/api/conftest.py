@@ -276,7 +276,7 @@ def api_stack(stack: StackSettings) -> Iterator[ApiStack]:
     )
     settings = ApiSettings(
         port=0,
-        opensearch_url=stack.opensearch_url,
+        opensearch_url=stack.opensearch_user_url("mcr_query"),
         alias=alias,
         **api_roles(stack),
         consent_schema=consent_schema,

@@ -43,14 +43,15 @@ def service_url(
     box = streams_sandbox
     prefix, alias = box.settings.topic_prefix, f"t-obj-{uuid.uuid4().hex[:10]}"
     projection = RunningWorker(RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        kafka_bootstrap=stack.kafka_bootstrap,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",
     ))  # fmt: skip
     monkeypatch.setenv("MCR_TOPIC_PREFIX", prefix)
     settings = ApiSettings(
-        port=0, opensearch_url=stack.opensearch_url, alias=alias,
+        port=0, opensearch_url=stack.opensearch_user_url("mcr_query"), alias=alias,
         **api_roles(stack), consent_schema=box.consent_schema,
         audit_schema=unique_name("t_audit"), audit_key_file=str(stack.audit_key_file),
         kafka_bootstrap=stack.kafka_bootstrap,

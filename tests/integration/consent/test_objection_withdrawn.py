@@ -33,7 +33,8 @@ def projection(
     box = streams_sandbox
     prefix = box.settings.topic_prefix
     settings = RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        kafka_bootstrap=stack.kafka_bootstrap,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,

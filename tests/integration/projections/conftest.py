@@ -30,7 +30,7 @@ def record_settings(
     alias = f"t-rec-{uuid.uuid4().hex[:10]}"
     settings = RecordSettings(
         kafka_bootstrap=stack.kafka_bootstrap,
-        opensearch_url=stack.opensearch_url,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
         dlq_topic=topic_factory("dlq"),

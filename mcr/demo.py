@@ -104,7 +104,9 @@ def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]
 def _record_counts(settings: StackSettings) -> dict[str, int]:
     from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = connect(settings.opensearch_user_url("mcr_operator"))
+    client = connect(
+        settings.opensearch_user_url("mcr_operator"), ca_file=str(settings.opensearch_ca_file)
+    )
     body = {"size": 0, "aggs": {"kinds": {"terms": {"field": "doc_kind", "size": 20}}}}
     try:
         answer = client.search(index="record", body=body)
@@ -122,7 +124,9 @@ def _example_numbers(settings: StackSettings, count: int = 3) -> str:
     record for, so that signing in as the GP opens them without breaking the glass."""
     from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = connect(settings.opensearch_user_url("mcr_operator"))
+    client = connect(
+        settings.opensearch_user_url("mcr_operator"), ca_file=str(settings.opensearch_ca_file)
+    )
     query = {"bool": {"filter": [{"term": {"doc_kind": "patient"}},
              {"term": {"org": DEMO_GP_PRACTICE}}, {"term": {"deleted": False}},
              {"exists": {"field": "patient.nhs_number"}}]}}  # fmt: skip

@@ -75,7 +75,9 @@ def opensearch_client(stack: StackSettings) -> Iterator[object]:
     """An opensearch-py client on the local node."""
     from opensearchpy import OpenSearch
 
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=30, ca_certs=str(stack.opensearch_ca_file)
+    )
     yield client
     client.close()
 

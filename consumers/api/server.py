@@ -97,7 +97,8 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
-    client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10)
+    client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10,
+                               ca_file=settings.opensearch_ca_file)  # fmt: skip
     consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
                             pool_size=settings.db_pool_size)  # fmt: skip
     app = create_app(

@@ -6,6 +6,7 @@ variable                 field                                           default
 MCR_API_HOST             host the HTTP server binds                      127.0.0.1
 MCR_API_PORT             port the HTTP server binds                      8480
 MCR_API_OPENSEARCH_URL   opensearch_url (user mcr_query: reads only)     http://127.0.0.1:9200
+MCR_OPENSEARCH_CA_FILE   opensearch_ca_file (the node's CA, https)       system CAs
 MCR_RECORD_ALIAS         alias read (as the record projection's)         record
 MCR_API_DSN              postgres_dsn (role mcr_query: reads consent)    ``DEFAULT_DSN`` (loopback)
 MCR_CONSENT_SCHEMA       consent_schema (read at query time)             consent
@@ -46,6 +47,7 @@ from mcr.core.settings import (
     AuditOwnerDsn,
     KafkaBootstrap,
     McrSettings,
+    OpenSearchCaFile,
     OperatorDsn,
     QueryDsn,
     QueryOpenSearchUrl,
@@ -75,6 +77,7 @@ class ApiSettings(McrSettings):
     host: Annotated[str, Field(validation_alias="MCR_API_HOST")] = "127.0.0.1"
     port: Annotated[int, tcp_port(allow_zero=True), Field(validation_alias="MCR_API_PORT")] = 8480
     opensearch_url: QueryOpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    opensearch_ca_file: OpenSearchCaFile = ""
     alias: Annotated[str, Field(validation_alias="MCR_RECORD_ALIAS")] = "record"
     postgres_dsn: QueryDsn = SecretUrl(DEFAULT_DSN)
     consent_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_CONSENT_SCHEMA")] = (

@@ -110,5 +110,8 @@ def drop_old_command(
 ) -> None:
     """Delete every index version the alias no longer points at."""
     settings = _settings(alias, None)
-    dropped = drop_old_versions(connect(settings.opensearch_url.get_secret_value()), settings.alias)
+    dropped = drop_old_versions(
+        connect(settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file),
+        settings.alias,
+    )
     console.print(f"dropped: {', '.join(dropped) or 'nothing'}")

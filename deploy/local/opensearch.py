@@ -11,10 +11,12 @@ import json
 import os
 import re
 import shutil
+import ssl
 import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -114,7 +116,7 @@ class OpenSearch(Service):
         import bcrypt  # noqa: PLC0415 - only the stack's bootstrap hashes passwords
 
         ensure_certificates(config)
-        (config / "opensearch.yml").write_text(yaml.safe_dump(node_settings(http_tls=False)))
+        (config / "opensearch.yml").write_text(yaml.safe_dump(node_settings(http_tls=True)))
         folder = config / "opensearch-security"
         if (folder / "internal_users.yml").exists():
             return
@@ -153,8 +155,13 @@ class OpenSearch(Service):
         ]
         process.spawn(argv, log_file=self.log_file, pid_file=self.pid_file, cwd=self.home)
 
+    def _open(self, request: urllib.request.Request, timeout_s: float) -> Any:
+        """``urlopen`` verifying the node's certificate against the local CA."""
+        context = ssl.create_default_context(cafile=str(self.settings.opensearch_ca_file))
+        return urllib.request.urlopen(request, timeout=timeout_s, context=context)  # noqa: S310
+
     def _get(self, path: str, *, user: str | None) -> urllib.request.Request:
-        url = f"{self.settings.opensearch_address}{path}"  # http on loopback, never input
+        url = f"{self.settings.opensearch_address}{path}"  # https on loopback, never input
         request = urllib.request.Request(url)  # noqa: S310
         if user is not None:
             token = f"{user}:{self.settings.opensearch_password(user)}".encode()
@@ -165,7 +172,7 @@ class OpenSearch(Service):
         """Healthy when cluster health answers yellow or green (to the admin)."""
         request = self._get("/_cluster/health?timeout=1s", user=ADMIN)
         try:
-            with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 - loopback
+            with self._open(request, 3) as response:
                 health = json.load(response)
         except (OSError, urllib.error.URLError, ValueError) as exc:
             url = self.settings.opensearch_address
@@ -190,7 +197,7 @@ class OpenSearch(Service):
             request.data = json.dumps(body).encode()
             request.add_header("Content-Type", "application/json")
             try:
-                with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+                with self._open(request, 10):
                     pass
             except (OSError, urllib.error.URLError) as exc:
                 raise ServiceStartError(
@@ -198,11 +205,17 @@ class OpenSearch(Service):
                     f"{self.log_file}"
                 ) from exc
 
+    def _plain(self, path: str) -> urllib.request.Request:
+        url = f"http://{self.settings.host}:{self.settings.opensearch_port}{path}"
+        return urllib.request.Request(url)
+
     def stale(self) -> bool:
-        """True when the running node answers without credentials (started before the
-        security plugin): it is restarted with it."""
+        """True when the running node answers plain HTTP without credentials (started before
+        the security plugin, or without TLS on HTTP): it is restarted with it."""
         try:
-            with urllib.request.urlopen(self._get("/", user=None), timeout=3):  # noqa: S310
+            with urllib.request.urlopen(self._plain("/"), timeout=3):  # noqa: S310 - loopback
                 return True
+        except urllib.error.HTTPError:
+            return True  # an HTTP answer (401 included) on plain HTTP: no TLS there
         except (OSError, urllib.error.URLError):
             return False

@@ -56,8 +56,13 @@ class StackSettings(McrSettings):
 
     @property
     def opensearch_address(self) -> str:
-        """The node's URL without credentials (what may be shown)."""
-        return f"http://{self.host}:{self.opensearch_port}"
+        """The node's URL without credentials (what may be shown): https, the local CA's."""
+        return f"https://{self.host}:{self.opensearch_port}"
+
+    @property
+    def opensearch_ca_file(self) -> Path:
+        """The local CA's certificate (made at ``mcr stack up``), which clients verify with."""
+        return self.run_dir / "opensearch" / "config" / "root-ca.pem"
 
     def opensearch_password_file(self, user: str) -> Path:
         """Where the password of the OpenSearch ``user`` is kept (mode 0600)."""
@@ -70,7 +75,7 @@ class StackSettings(McrSettings):
     def opensearch_user_url(self, user: str) -> str:
         """The node's URL with ``user``'s credentials (basic authentication)."""
         password = self.opensearch_password(user)
-        return f"http://{user}:{password}@{self.host}:{self.opensearch_port}"
+        return f"https://{user}:{password}@{self.host}:{self.opensearch_port}"
 
     @property
     def opensearch_url(self) -> str:
@@ -153,6 +158,7 @@ class StackSettings(McrSettings):
             "MCR_OPENSEARCH_URL": self.opensearch_user_url("mcr_projection"),
             "MCR_API_OPENSEARCH_URL": self.opensearch_user_url("mcr_query"),
             "MCR_OPERATOR_OPENSEARCH_URL": self.opensearch_user_url("mcr_operator"),
+            "MCR_OPENSEARCH_CA_FILE": str(self.opensearch_ca_file),
             **dsns,
             "MCR_POSTGRES_DSN": self.role_dsn(OPERATOR),
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),

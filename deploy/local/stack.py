@@ -20,7 +20,8 @@ def services(settings: StackSettings) -> list[Service]:
 
 def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
     status = service.status()
-    if status.healthy and service.stale():
+    # A stale process may not answer our probe at all (OpenSearch still on plain HTTP).
+    if (status.healthy or status.pid is not None) and service.stale():
         service.stop()
         status = service.status()
     if not status.healthy:

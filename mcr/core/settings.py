@@ -37,6 +37,7 @@ __all__ = [
     "IdentityDsn",
     "KafkaBootstrap",
     "McrSettings",
+    "OpenSearchCaFile",
     "OpenSearchUrl",
     "OperatorDsn",
     "PostgresDsn",
@@ -151,6 +152,8 @@ OperatorDsn = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_DSN")]
 OpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPENSEARCH_URL")]
 """The record projection's OpenSearch user (it writes the record indices)."""
 QueryOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_API_OPENSEARCH_URL")]
+OpenSearchCaFile = Annotated[str, Field(validation_alias="MCR_OPENSEARCH_CA_FILE")]
+"""The CA that signed the OpenSearch node's HTTP certificate (empty: the system's CAs)."""
 """The query service's OpenSearch user (it may only read the record)."""
 
 

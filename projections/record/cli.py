@@ -94,7 +94,9 @@ def verify(
     person. Exit 0 when identical, 1 on any difference, 2 when the projection has not caught
     up with the log yet (run it again) or the log or index cannot be read."""
     settings = _settings(source_topic, group, alias)
-    client = connect(settings.opensearch_url.get_secret_value())
+    client = connect(
+        settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file
+    )
     try:
         outcome = verify_record(settings, client)
     except (VerifyError, WriteError) as exc:

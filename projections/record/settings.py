@@ -15,6 +15,7 @@ from mcr.core.settings import (
     DEFAULT_OPENSEARCH_URL,
     KafkaBootstrap,
     McrSettings,
+    OpenSearchCaFile,
     OpenSearchUrl,
     SecretUrl,
     whole_number,
@@ -39,6 +40,7 @@ class RecordSettings(McrSettings):
 
     kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
     opensearch_url: OpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    opensearch_ca_file: OpenSearchCaFile = ""
     source_topic: Annotated[str, _variable("SOURCE_TOPIC")] = SHARED_TOPIC
     identity_topic: Annotated[str, _variable("IDENTITY_TOPIC")] = IDENTITY_CHANGES_TOPIC
     dlq_topic: Annotated[str, _variable("DLQ_TOPIC")] = DLQ_TOPIC

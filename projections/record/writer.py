@@ -121,6 +121,7 @@ class RecordWriter:
         return response
 
 
-def connect(url: str, *, timeout_s: float = 30.0) -> OpenSearch:
-    """A client for ``url`` that does not retry by itself: retries are the pipeline's job."""
-    return opensearch_client(url, timeout_s=timeout_s, retries=False)
+def connect(url: str, *, timeout_s: float = 30.0, ca_file: str = "") -> OpenSearch:
+    """A client for ``url`` (its CA ``ca_file``, for https) that does not retry by itself:
+    retries are the pipeline's job."""
+    return opensearch_client(url, timeout_s=timeout_s, retries=False, ca_file=ca_file or None)

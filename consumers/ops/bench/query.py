@@ -112,7 +112,9 @@ def run_query_bench(
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2)
     audit_schema = f"{space.schema}_audit"
-    client = opensearch_client(targets.opensearch_url, timeout_s=60)
+    client = opensearch_client(
+        targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)
+    )
     try:
         with (
             provisioned(space, client),

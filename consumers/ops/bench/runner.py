@@ -87,7 +87,9 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     )
     space = new_space(targets, partitions=options.partitions)
     load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
-    client = opensearch_client(targets.opensearch_url, timeout_s=60)
+    client = opensearch_client(
+        targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)
+    )
     log.info("bench e2e starting", events=options.events, alias=space.alias)
     try:
         with provisioned(space, client), tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp:

@@ -270,13 +270,16 @@ def api_stack(stack: StackSettings) -> Iterator[ApiStack]:
     alias = f"t-api-{uuid.uuid4().hex[:10]}"
     audit_schema, consent_schema = unique_name("t_audit"), unique_name("t_consent")
     consent_conn = consent_repository.connect(stack.consent_dsn, consent_schema)
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=30, ca_certs=str(stack.opensearch_ca_file)
+    )
     ensure_alias(
         client, RecordSettings(alias=alias, refresh_interval="100ms"), now=datetime.now(UTC)
     )
     settings = ApiSettings(
         port=0,
         opensearch_url=stack.opensearch_user_url("mcr_query"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         alias=alias,
         **api_roles(stack),
         consent_schema=consent_schema,

@@ -45,6 +45,7 @@ def service_url(
     projection = RunningWorker(RecordSettings(
         kafka_bootstrap=stack.kafka_bootstrap,
         opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",
@@ -52,6 +53,7 @@ def service_url(
     monkeypatch.setenv("MCR_TOPIC_PREFIX", prefix)
     settings = ApiSettings(
         port=0, opensearch_url=stack.opensearch_user_url("mcr_query"), alias=alias,
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         **api_roles(stack), consent_schema=box.consent_schema,
         audit_schema=unique_name("t_audit"), audit_key_file=str(stack.audit_key_file),
         kafka_bootstrap=stack.kafka_bootstrap,
@@ -62,7 +64,7 @@ def service_url(
     server.stop()
     service.close()
     projection.stop()
-    client = OpenSearch(hosts=[stack.opensearch_url])
+    client = OpenSearch(hosts=[stack.opensearch_url], ca_certs=str(stack.opensearch_ca_file))
     client.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
     client.indices.delete_index_template(name=template_name(alias), params={"ignore": 404})
     client.close()

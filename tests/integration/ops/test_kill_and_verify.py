@@ -79,7 +79,9 @@ def space(stack: StackSettings) -> Iterator[BenchSpace]:
     targets = Targets(stack.kafka_bootstrap, stack.opensearch_user_url("mcr_projection"),
                       stack.identity_dsn,
                       stack.consent_dsn)  # fmt: skip
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=60, ca_certs=str(stack.opensearch_ca_file)
+    )
     with provisioned(new_space(targets, partitions=2), client) as made:
         yield made
     client.close()
@@ -130,7 +132,7 @@ def _record_settings(space: BenchSpace) -> RecordSettings:
 
 
 def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_leaked(
-    space: BenchSpace, tmp_path: Path
+    stack: StackSettings, space: BenchSpace, tmp_path: Path
 ) -> None:
     """Streams worker killed a second into the traffic, record worker two seconds later, both
     restarted at once: after catching up, the index equals what the log says."""
@@ -159,7 +161,9 @@ def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_l
     finally:
         streams.stop()
         record.stop()
-    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60)
+    client = OpenSearch(
+        hosts=[space.targets.opensearch_url], timeout=60, ca_certs=str(stack.opensearch_ca_file)
+    )
     try:
         report = verify_record(_record_settings(space), client)
     finally:

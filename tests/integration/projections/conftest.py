@@ -31,6 +31,7 @@ def record_settings(
     settings = RecordSettings(
         kafka_bootstrap=stack.kafka_bootstrap,
         opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
         dlq_topic=topic_factory("dlq"),

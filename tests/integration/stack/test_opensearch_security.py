@@ -1,6 +1,6 @@
 """OpenSearch answers only its users, each within its role: the projection writes the record's
-indices, the query service only reads them, nobody anonymous; the transport speaks TLS with
-certificates of the local CA; the node listens on loopback only."""
+indices, the query service only reads them, nobody anonymous; HTTP and the transport speak TLS
+with certificates of the local CA; the node listens on loopback only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import AuthenticationException, AuthorizationException
+from opensearchpy.exceptions import (
+    AuthenticationException,
+    AuthorizationException,
+    ConnectionError,
+    SSLError,
+)
 
 from deploy.local import StackSettings
 from deploy.local.tls import Certificates
@@ -18,9 +23,11 @@ from tests.conftest import unique_name
 
 
 def _client(stack: StackSettings, user: str, password: str | None = None) -> OpenSearch:
+    ca = str(stack.opensearch_ca_file)
     if password is None:
-        return OpenSearch(hosts=[stack.opensearch_user_url(user)], timeout=30)
-    return OpenSearch(hosts=[stack.opensearch_address], http_auth=(user, password), timeout=30)
+        return OpenSearch(hosts=[stack.opensearch_user_url(user)], timeout=30, ca_certs=ca)
+    return OpenSearch(hosts=[stack.opensearch_address], http_auth=(user, password), timeout=30,
+                      ca_certs=ca)  # fmt: skip
 
 
 @pytest.fixture
@@ -37,7 +44,8 @@ def record_alias(stack: StackSettings) -> Iterator[str]:
 
 def test_nobody_anonymous_and_no_wrong_password(stack: StackSettings) -> None:
     """Without credentials, or with a wrong password, every request is 401."""
-    anonymous = OpenSearch(hosts=[stack.opensearch_address], timeout=30)
+    anonymous = OpenSearch(hosts=[stack.opensearch_address], timeout=30,
+                           ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     with pytest.raises(AuthenticationException):
         anonymous.cluster.health()
     for user in ("admin", "mcr_projection", "mcr_query", "mcr_operator"):
@@ -96,6 +104,16 @@ def test_the_transport_speaks_tls_with_the_local_cas_certificate(stack: StackSet
     ):
         subject = dict(item[0] for item in tls.getpeercert()["subject"])
     assert subject["commonName"] == "node-1.mcr.local"
+
+
+def test_http_is_tls_with_the_local_cas_certificate(stack: StackSettings) -> None:
+    """The HTTP port verifies against the local CA only; plain HTTP gets no answer."""
+    with pytest.raises(SSLError):
+        OpenSearch(hosts=[stack.opensearch_user_url("admin")], timeout=10,
+                   max_retries=0).cluster.health()  # fmt: skip
+    plain = stack.opensearch_user_url("admin").replace("https://", "http://")
+    with pytest.raises(ConnectionError):
+        OpenSearch(hosts=[plain], timeout=10, max_retries=0).cluster.health()
 
 
 def test_the_node_listens_on_loopback_only(stack: StackSettings) -> None:

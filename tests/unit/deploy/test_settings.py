@@ -18,7 +18,7 @@ def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
     password = (tmp_path / "secrets" / "postgres-postgres.password").read_text()
     assert (settings.kafka_bootstrap, settings.opensearch_address, dsn) == (
         "127.0.0.1:9092",
-        "http://127.0.0.1:9200",
+        "https://127.0.0.1:9200",
         f"postgresql://postgres:{password}@127.0.0.1:5433/mcr",
     )
 

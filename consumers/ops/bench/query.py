@@ -63,16 +63,28 @@ class QueryOptions:
     catch_up_timeout_s: float = 600.0
 
 
+INGEST_START_S = 120.0
+
+
 @contextmanager
-def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
+def _ingesting(
+    space: BenchSpace, *, rate: float, seed: int, running: Callable[[], bool]
+) -> Iterator[None]:
     """``mcr simulate`` publishing another region into the space at ``rate`` events/s, in its
-    own process, for the block (more than enough people for it to outlast the block)."""
+    own process, for the block (more than enough people for it to outlast the block). The block
+    starts once ``running()`` says the pipeline ingests (a loaded machine takes seconds to
+    start the process): the queries are measured while ingest runs, not before it."""
     env = space.identity_env(dict(os.environ))
     command = [sys.executable, "-m", "mcr", "simulate", "--people", "100000", "--seed",
                str(seed), "--rate", str(rate)]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
+        deadline = time.monotonic() + INGEST_START_S
+        while not running():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"the ingest did not start within {INGEST_START_S:.0f} s")
+            time.sleep(0.2)
         yield
     finally:
         stop_process(process, timeout_s=30)
@@ -130,7 +142,9 @@ def run_query_bench(
             probe = OffsetProbe(space, AdminClient({"bootstrap.servers": targets.kafka_bootstrap}))
             before = probe.snapshot(0.0).identity.written
             try:
-                with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1):
+                ingesting = lambda: probe.snapshot(0.0).identity.written > before  # noqa: E731
+                with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1,
+                                running=ingesting):  # fmt: skip
                     result = run_query_load(
                     base_url=url,
                         headers={"Authorization": f"Bearer {token()}",

@@ -75,7 +75,8 @@ def replay(
 
 
 def _settings(alias: str | None, source_topic: str | None) -> RecordSettings:
-    settings = RecordSettings.from_env()
+    """The record's settings on the operators' OpenSearch user (rebuild, drop-old)."""
+    settings = RecordSettings.from_env().for_operators()
     if alias:
         settings = replace(settings, alias=alias)
     if source_topic:

@@ -40,6 +40,7 @@ __all__ = [
     "OpenSearchCaFile",
     "OpenSearchUrl",
     "OperatorDsn",
+    "OperatorOpenSearchUrl",
     "PostgresDsn",
     "QueryDsn",
     "QueryOpenSearchUrl",
@@ -152,6 +153,8 @@ OperatorDsn = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_DSN")]
 OpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPENSEARCH_URL")]
 """The record projection's OpenSearch user (it writes the record indices)."""
 QueryOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_API_OPENSEARCH_URL")]
+OperatorOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_OPENSEARCH_URL")]
+"""The operators' OpenSearch user (rebuild, verify)."""
 OpenSearchCaFile = Annotated[str, Field(validation_alias="MCR_OPENSEARCH_CA_FILE")]
 """The CA that signed the OpenSearch node's HTTP certificate (empty: the system's CAs)."""
 """The query service's OpenSearch user (it may only read the record)."""

@@ -93,7 +93,7 @@ def verify(
     """Compare the record with the log: documents missing, leaked, or at another version or
     person. Exit 0 when identical, 1 on any difference, 2 when the projection has not caught
     up with the log yet (run it again) or the log or index cannot be read."""
-    settings = _settings(source_topic, group, alias)
+    settings = _settings(source_topic, group, alias).for_operators()
     client = connect(
         settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file
     )

@@ -1,7 +1,7 @@
 """OpenSearch 2.19 single node, run in-process by our small Java launcher (see Launcher.java),
-with the security plugin: TLS on the transport (a local CA, ``deploy.local.tls``), a user per
-component with basic authentication over loopback HTTP, nobody anonymous
-(``deploy.local.opensearch_security``).
+with the security plugin: TLS on HTTP and the transport (a local CA,
+``deploy.local.opensearch_tls``), a user per component with basic authentication inside TLS,
+nobody anonymous (``deploy.local.opensearch_security``).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from deploy.local.opensearch_security import (
     roles,
     security_files,
 )
+from deploy.local.opensearch_tls import ensure_certificates
 from deploy.local.service import Service
 from deploy.local.settings import OPENSEARCH_VERSION
-from deploy.local.tls import ensure_certificates
 
 _PROJECT = Path(__file__).with_name("opensearch")
 _POM = _PROJECT / "pom.xml"

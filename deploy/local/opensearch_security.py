@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from deploy.local.tls import ADMIN_DN, NODE_DN
+from deploy.local.opensearch_tls import ADMIN_DN, NODE_DN
 
 __all__ = [
     "ADMIN",
@@ -131,7 +131,7 @@ def security_files(password_hashes: Mapping[str, str]) -> dict[str, str]:
 
 def node_settings(*, http_tls: bool) -> dict[str, Any]:
     """The node's security settings (``opensearch.yml``): TLS on the transport always, on HTTP
-    when ``http_tls``; the certificates of ``deploy.local.tls`` in the config folder."""
+    when ``http_tls``; the certificates of ``deploy.local.opensearch_tls`` in the config folder."""
     pem = {"pemcert_filepath": "node.pem", "pemkey_filepath": "node-key.pem",
            "pemtrustedcas_filepath": "root-ca.pem"}  # fmt: skip
     found: dict[str, Any] = {f"plugins.security.ssl.transport.{k}": v for k, v in pem.items()}

@@ -18,7 +18,7 @@ from opensearchpy.exceptions import (
 )
 
 from deploy.local import StackSettings
-from deploy.local.tls import Certificates
+from deploy.local.opensearch_tls import Certificates
 from tests.conftest import unique_name
 
 

@@ -11,8 +11,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from psycopg import sql
 
 from deploy.local.opensearch_security import USERS, node_settings, role_mappings, security_files
+from deploy.local.opensearch_tls import ADMIN_DN, NODE_DN, issue
 from deploy.local.postgres_roles import HBA, ROLES, grant_statements
-from deploy.local.tls import ADMIN_DN, NODE_DN, issue
 
 
 def _text(statements: list[sql.Composed]) -> list[str]:

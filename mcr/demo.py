@@ -120,9 +120,11 @@ def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]
 
 
 def _record_counts(settings: StackSettings) -> dict[str, int]:
-    from opensearchpy import OpenSearch  # noqa: PLC0415
+    from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    client = connect(
+        settings.opensearch_user_url("mcr_operator"), ca_file=str(settings.opensearch_ca_file)
+    )
     body = {"size": 0, "aggs": {"kinds": {"terms": {"field": "doc_kind", "size": 20}}}}
     try:
         answer = client.search(index="record", body=body)
@@ -138,9 +140,11 @@ DEMO_GP_PRACTICE = "E81001"
 def _example_numbers(settings: StackSettings, count: int = 3) -> str:
     """NHS numbers (synthetic, 999 test range) of patients the demo GP's practice holds a
     record for, so that signing in as the GP opens them without breaking the glass."""
-    from opensearchpy import OpenSearch  # noqa: PLC0415
+    from mcr.core.opensearch import connect  # noqa: PLC0415 (opensearch-py stays lazy)
 
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    client = connect(
+        settings.opensearch_user_url("mcr_operator"), ca_file=str(settings.opensearch_ca_file)
+    )
     query = {"bool": {"filter": [{"term": {"doc_kind": "patient"}},
              {"term": {"org": DEMO_GP_PRACTICE}}, {"term": {"deleted": False}},
              {"exists": {"field": "patient.nhs_number"}}]}}  # fmt: skip
@@ -158,8 +162,9 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     for column in ("what", "where", "state"):
         table.add_column(column, overflow="fold")
     table.add_row("Kafka", settings.kafka_bootstrap, "up")
-    table.add_row("OpenSearch (alias 'record')", settings.opensearch_url, "up")
-    table.add_row("PostgreSQL (MPI schema 'mpi')", settings.postgres_dsn, "up")
+    table.add_row("OpenSearch (alias 'record')", settings.opensearch_address, "up")
+    where = f"{settings.host}:{settings.postgres_port}/mcr, a role per component"
+    table.add_row("PostgreSQL (MPI schema 'mpi')", where, "up")
     for row in workers.status(settings, WORKERS):
         table.add_row(f"worker {row.name}", str(row.log_file), f"{row.state} pid {row.pid}")
     for name, lag in lags.items():
@@ -175,7 +180,9 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
         "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
         f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
-        f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
+        f"  curl -s --cacert {settings.opensearch_ca_file} "
+        f"-u mcr_operator:$(cat {settings.opensearch_password_file('mcr_operator')}) "
+        f"'{settings.opensearch_address}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
         "  .venv/bin/mcr status                    # every stage's state, dead letters, stores\n"

@@ -1,4 +1,4 @@
-"""What every stream stage's settings share: the database, the topic prefix, and the topics
+"""What every stream stage's settings share: the topic prefix, and the topics
 both stages name (``mcr.linked``, ``mcr.identity.changes``, ``mcr.dlq``, after the prefix).
 
 ``MCR_TOPIC_PREFIX`` is the producer SDK's variable too, so one value points producers and the
@@ -7,16 +7,15 @@ stages at the same (for example per-test) topics: ``t1.`` gives ``t1.mcr.linked`
 
 from __future__ import annotations
 
-from mcr.core.settings import DEFAULT_POSTGRES_DSN, McrSettings, PostgresDsn, SecretUrl, TopicPrefix
+from mcr.core.settings import McrSettings, TopicPrefix
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC
 
 __all__ = ["StageSettings"]
 
 
 class StageSettings(McrSettings):
-    """Base of the identity and consent settings."""
+    """Base of the identity and consent settings (each has its own database role)."""
 
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
     topic_prefix: TopicPrefix = ""
 
     @property

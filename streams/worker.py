@@ -39,11 +39,15 @@ def run_worker(
         """The event loop runs timers only while it is free: a stalled loop stops beating."""
         heartbeat.beat()
 
-    dsn = settings.identity.postgres_dsn.get_secret_value()
+    # each stage's own role, as its agents connect (a refused password makes the worker unready)
+    identity_dsn = settings.identity.postgres_dsn.get_secret_value()
+    consent_dsn = settings.consent.postgres_dsn.get_secret_value()
     kafka = settings.streams.kafka.resolve(STREAMS)  # as the worker connects
 
     def ready() -> dict[str, bool]:
-        return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(kafka)}
+        return {"postgresql": postgres_answers(identity_dsn),
+                "consent": postgres_answers(consent_dsn),
+                "kafka": kafka_answers(kafka)}  # fmt: skip
 
     serve_metrics(metrics or MetricsSettings(), heartbeat.alive, ready)
     app.finalize()

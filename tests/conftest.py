@@ -75,7 +75,9 @@ def opensearch_client(stack: StackSettings) -> Iterator[object]:
     """An opensearch-py client on the local node."""
     from opensearchpy import OpenSearch
 
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=30, ca_certs=str(stack.opensearch_ca_file)
+    )
     yield client
     client.close()
 
@@ -97,11 +99,25 @@ def index_factory(opensearch_client: object) -> Iterator[Callable[[str], str]]:
 
 @pytest.fixture
 def pg_schema(stack: StackSettings) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test (dropped afterwards); returns its name."""
+    """A fresh PostgreSQL schema for one test, owned by the identity role (dropped
+    afterwards); returns its name."""
     import psycopg
 
     name = unique_name("t")
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}" AUTHORIZATION mcr_identity')
+    yield name
+    with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture
+def consent_schema(stack: StackSettings) -> Iterator[str]:
+    """A fresh schema for the consent stage, made by its own role (dropped afterwards)."""
+    import psycopg
+
+    name = unique_name("t_consent")
+    with psycopg.connect(stack.consent_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')
     yield name
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
@@ -110,10 +126,10 @@ def pg_schema(stack: StackSettings) -> Iterator[str]:
 
 @pytest.fixture
 def pg_conn(stack: StackSettings, pg_schema: str) -> Iterator[object]:
-    """A psycopg connection whose search_path is a fresh schema."""
+    """A psycopg connection of the identity role whose search_path is a fresh schema."""
     import psycopg
 
     with psycopg.connect(
-        stack.postgres_dsn, autocommit=True, options=f"-c search_path={pg_schema}"
+        stack.identity_dsn, autocommit=True, options=f"-c search_path={pg_schema}"
     ) as conn:
         yield conn

@@ -2,7 +2,8 @@
 patient data. psycopg only; the chain itself is ``chain.py``, the anchors ``anchors.py``.
 
 What the database enforces (applied by :func:`migrate` and :func:`grant_writer` with the
-migrating role, ``postgres_dsn``):
+migrating role, the schema's owner ``mcr_audit_owner``, ``audit_admin_dsn``; the writer role is
+made by the stack's bootstrap, docs/security-stores.md):
 
 - the service writes through its own login role (``audit_role``), granted INSERT and SELECT on
   ``audit_log`` and nothing else: UPDATE, DELETE and TRUNCATE are refused by privilege;

@@ -56,7 +56,7 @@ def verify_audit(settings: ApiSettings) -> AuditReport:
     key = audit.load_key(settings.audit_key_file)
     kafka = settings.kafka.resolve(OPS)  # `mcr audit verify`: an operator's check
     anchors = read_anchors(kafka, settings.anchor_topic, settings.audit_schema)
-    conn = audit.open_read_only(settings.postgres_dsn.get_secret_value(), settings.audit_schema)
+    conn = audit.open_read_only(settings.operator_dsn.get_secret_value(), settings.audit_schema)
     if conn is None:
         anchored = max((a.seq for a in anchors if a.signed_by(key)), default=0)
         dropped = f"table: audit_log is missing but row {anchored} was anchored (dropped)"

@@ -158,7 +158,7 @@ def _ig_connection() -> Iterator[Connection]:
     """A read-only connection on the audit schema; exit 2 when it has no audit tables."""
     settings = ApiSettings.from_env()
     try:
-        conn = audit.open_read_only(settings.postgres_dsn.get_secret_value(),
+        conn = audit.open_read_only(settings.operator_dsn.get_secret_value(),
                                     settings.audit_schema)  # fmt: skip
     except psycopg.Error as exc:
         typer.echo(f"audit: cannot connect ({type(exc).__name__})", err=True)

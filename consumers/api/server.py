@@ -31,6 +31,7 @@ from consumers.api.settings import ApiSettings
 from mcr.core.kafka_acls import QUERY
 from mcr.core.logging import get_logger
 from mcr.core.metrics import MetricsSettings, ReadyCheck, serve_metrics
+from mcr.core.opensearch import connect as opensearch_client
 from mcr.core.readiness import http_answers, kafka_answers, opensearch_answers, postgres_answers
 from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
@@ -73,7 +74,7 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
     """The audit log, written through its insert-only role and signed with the audit key, and
     the publisher of its signed head (started: the current head is anchored at once)."""
     key = load_key(settings.audit_key_file)
-    audit = AuditLog(admin_dsn=settings.postgres_dsn.get_secret_value(),
+    audit = AuditLog(admin_dsn=settings.audit_admin_dsn.get_secret_value(),
                      writer_dsn=settings.audit_writer_dsn, schema=settings.audit_schema,
                      role=settings.audit_role, key=key,
                      pool_size=settings.db_pool_size)  # fmt: skip
@@ -100,7 +101,8 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
-    client = OpenSearch(hosts=[settings.opensearch_url.get_secret_value()], timeout=10)
+    client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10,
+                               ca_file=settings.opensearch_ca_file)  # fmt: skip
     consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
                             pool_size=settings.db_pool_size)  # fmt: skip
     app = create_app(
@@ -131,7 +133,7 @@ def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
         return {
             "postgresql": postgres_answers(dsn),
             "audit": postgres_answers(writer),
-            "opensearch": opensearch_answers(opensearch),
+            "opensearch": opensearch_answers(opensearch, ca_file=settings.opensearch_ca_file),
             "kafka": kafka_answers(kafka),
             "identity_provider": http_answers(discovery, ca_file=auth.ca_file),
         }

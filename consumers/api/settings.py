@@ -1,32 +1,37 @@
 """Configuration of the query service, read once from the environment (loopback defaults).
 
-=====================  ==============================================  ==========================
-variable               field                                           default
-=====================  ==============================================  ==========================
-MCR_API_HOST           host the HTTP server binds                      127.0.0.1
-MCR_API_PORT           port the HTTP server binds                      8480
-MCR_OPENSEARCH_URL     opensearch_url (as the record projection's)     http://127.0.0.1:9200
-MCR_RECORD_ALIAS       alias read (as the record projection's)         record
-MCR_POSTGRES_DSN       postgres_dsn (consent state and audit log)      ``DEFAULT_DSN`` (loopback)
-MCR_CONSENT_SCHEMA     consent_schema (read at query time)             consent
-MCR_API_AUDIT_SCHEMA   audit_schema (the hash-chained audit log)       audit
-MCR_API_AUDIT_ROLE     audit_role (login role that may only insert)    mcr_audit_writer
-MCR_API_AUDIT_DSN      audit_dsn (how the service writes the audit)    postgres_dsn as audit_role
-MCR_AUDIT_KEY_FILE     audit_key_file (row macs, anchor signatures)    none: required to serve
-MCR_KAFKA_*            kafka (anchors, objections; as mcr-query)       mcr.core.kafka_client
-MCR_AUDIT_ANCHOR_TOPIC anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
-MCR_AUDIT_ANCHOR_S     anchor_interval_s (how often the head is sent)  1.0
-MCR_API_ALLOWED_HOSTS  allowed_hosts (``Host`` header; others: 400)    127.0.0.1,localhost
-MCR_API_SEARCH_RATE    search_per_minute (per user, /api/patients)     30
-MCR_API_MAX_BODY       max_body_bytes (larger request bodies: 413)     16384
-MCR_API_TIME_LIMIT_S   time_limit_s (a slower answer is a 503)         10
-MCR_API_DB_POOL        db_pool_size (connections per pool)             4
-=====================  ==============================================  ==========================
+=======================  ==============================================  ==========================
+variable                 field                                           default
+=======================  ==============================================  ==========================
+MCR_API_HOST             host the HTTP server binds                      127.0.0.1
+MCR_API_PORT             port the HTTP server binds                      8480
+MCR_API_OPENSEARCH_URL   opensearch_url (user mcr_query: reads only)     http://127.0.0.1:9200
+MCR_OPENSEARCH_CA_FILE   opensearch_ca_file (the node's CA, https)       system CAs
+MCR_RECORD_ALIAS         alias read (as the record projection's)         record
+MCR_API_DSN              postgres_dsn (role mcr_query: reads consent)    ``DEFAULT_DSN`` (loopback)
+MCR_CONSENT_SCHEMA       consent_schema (read at query time)             consent
+MCR_API_AUDIT_SCHEMA     audit_schema (the hash-chained audit log)       audit
+MCR_API_AUDIT_ROLE       audit_role (login role that may only insert)    mcr_audit_writer
+MCR_API_AUDIT_DSN        audit_dsn (how the service writes the audit)    role mcr_audit_writer
+MCR_API_AUDIT_ADMIN_DSN  audit_admin_dsn (owns, migrates the audit)      role mcr_audit_owner
+MCR_OPERATOR_DSN         operator_dsn (``mcr audit verify``, reports)    role mcr_operator
+MCR_AUDIT_KEY_FILE       audit_key_file (row macs, anchor signatures)    none: required to serve
+MCR_KAFKA_*              kafka (anchors, objections; as mcr-query)       mcr.core.kafka_client
+MCR_AUDIT_ANCHOR_TOPIC   anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
+MCR_AUDIT_ANCHOR_S       anchor_interval_s (how often the head is sent)  1.0
+MCR_API_ALLOWED_HOSTS    allowed_hosts (``Host`` header; others: 400)    127.0.0.1,localhost
+MCR_API_SEARCH_RATE      search_per_minute (per user, /api/patients)     30
+MCR_API_MAX_BODY         max_body_bytes (larger request bodies: 413)     16384
+MCR_API_TIME_LIMIT_S     time_limit_s (a slower answer is a 503)         10
+MCR_API_DB_POOL          db_pool_size (connections per pool)             4
+=======================  ==============================================  ==========================
 
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
-``postgres_dsn`` migrates the audit schema (and creates ``audit_role``); the service then writes
-the audit only through ``audit_dsn``, a role the database lets INSERT and SELECT and nothing
-else. The audit key is read from a file (a deployment mounts it from its secrets store).
+``audit_admin_dsn`` (the audit schema's owner) migrates the audit schema and grants
+``audit_role``; the service then writes the audit only through ``audit_dsn``, a role the
+database lets INSERT and SELECT and nothing else. ``postgres_dsn`` may only read the consent
+state; the operators' role reads the audit (``mcr audit verify``, access reports). The audit
+key is read from a file (a deployment mounts it from its secrets store).
 """
 
 from __future__ import annotations
@@ -39,19 +44,22 @@ from pydantic import Field
 from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
     DEFAULT_OPENSEARCH_URL,
-    DEFAULT_POSTGRES_DSN,
+    AuditOwnerDsn,
     McrSettings,
-    OpenSearchUrl,
-    PostgresDsn,
+    OpenSearchCaFile,
+    OperatorDsn,
+    QueryDsn,
+    QueryOpenSearchUrl,
     SecretUrl,
     SqlIdentifier,
+    local_dsn,
     rule,
     tcp_port,
 )
 
 __all__ = ["DEFAULT_DSN", "ApiSettings"]
 
-DEFAULT_DSN = DEFAULT_POSTGRES_DSN
+DEFAULT_DSN = local_dsn("mcr_query")
 
 
 def _hosts(value: object) -> tuple[str, ...] | None:
@@ -67,9 +75,10 @@ class ApiSettings(McrSettings):
 
     host: Annotated[str, Field(validation_alias="MCR_API_HOST")] = "127.0.0.1"
     port: Annotated[int, tcp_port(allow_zero=True), Field(validation_alias="MCR_API_PORT")] = 8480
-    opensearch_url: OpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    opensearch_url: QueryOpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    opensearch_ca_file: OpenSearchCaFile = ""
     alias: Annotated[str, Field(validation_alias="MCR_RECORD_ALIAS")] = "record"
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_DSN)
+    postgres_dsn: QueryDsn = SecretUrl(DEFAULT_DSN)
     consent_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_CONSENT_SCHEMA")] = (
         "consent"
     )
@@ -78,6 +87,8 @@ class ApiSettings(McrSettings):
         "mcr_audit_writer"
     )
     audit_dsn: Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_DSN")] = SecretUrl("")
+    audit_admin_dsn: AuditOwnerDsn = SecretUrl(local_dsn("mcr_audit_owner"))
+    operator_dsn: OperatorDsn = SecretUrl(local_dsn("mcr_operator"))
     audit_key_file: Annotated[str, Field(validation_alias="MCR_AUDIT_KEY_FILE")] = ""
     kafka: KafkaClient
     anchor_topic: Annotated[str, Field(validation_alias="MCR_AUDIT_ANCHOR_TOPIC")] = (
@@ -100,8 +111,8 @@ class ApiSettings(McrSettings):
 
     @property
     def audit_writer_dsn(self) -> str:
-        """How the service connects to write the audit: ``audit_dsn``, or ``postgres_dsn`` as
-        the ``audit_role`` login (no password: the local stack trusts loopback logins)."""
+        """How the service connects to write the audit: ``audit_dsn``, or ``postgres_dsn``'s
+        server as the ``audit_role`` login (without a password, which the server refuses)."""
         explicit = self.audit_dsn.get_secret_value()
         if explicit:
             return explicit

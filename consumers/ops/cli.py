@@ -87,7 +87,8 @@ def replay(
 
 
 def _settings(alias: str | None, source_topic: str | None) -> RecordSettings:
-    settings = RecordSettings.from_env()
+    """The record's settings on the operators' OpenSearch user (rebuild, drop-old)."""
+    settings = RecordSettings.from_env().for_operators()
     if alias:
         settings = replace(settings, alias=alias)
     if source_topic:
@@ -122,5 +123,8 @@ def drop_old_command(
 ) -> None:
     """Delete every index version the alias no longer points at."""
     settings = _settings(alias, None)
-    dropped = drop_old_versions(connect(settings.opensearch_url.get_secret_value()), settings.alias)
+    dropped = drop_old_versions(
+        connect(settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file),
+        settings.alias,
+    )
     console.print(f"dropped: {', '.join(dropped) or 'nothing'}")

@@ -190,7 +190,9 @@ def rebuild_record(
     alias is untouched).
     """
     started = time.monotonic()
-    client = client or connect(settings.opensearch_url.get_secret_value())
+    client = client or connect(
+        settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file
+    )
     progress = progress or NullProgress()
     topics = (settings.identity_topic, settings.source_topic)
     ensure_template(client, settings)

@@ -16,6 +16,7 @@ from mcr.core.kafka_acls import OPS
 from mcr.core.settings import SettingsError
 from projections.record.settings import RecordSettings
 from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC
+from streams.identity.settings import ReviewSettings
 from streams.settings import WorkerSettings
 
 __all__ = ["status"]
@@ -36,12 +37,16 @@ def _specs(workers: WorkerSettings, record: RecordSettings) -> list[StageSpec]:
     ]
 
 
-def _targets(workers: WorkerSettings, record: RecordSettings) -> StatusTargets:
+def _targets(
+    workers: WorkerSettings, record: RecordSettings, review: ReviewSettings
+) -> StatusTargets:
+    operators = record.for_operators()  # the operators' OpenSearch user when one is set
     return StatusTargets(
         kafka=record.kafka.resolve(OPS),
-        opensearch_url=record.opensearch_url.get_secret_value(),
-        postgres_dsn=workers.identity.postgres_dsn.get_secret_value(),
-        identity_schema=workers.identity.schema_name,
+        opensearch_url=operators.opensearch_url.get_secret_value(),
+        opensearch_ca_file=record.opensearch_ca_file,
+        postgres_dsn=review.operator_dsn.get_secret_value(),
+        identity_schema=review.schema_name,
         record_alias=record.alias,
         dlq_topic=workers.identity.dlq_topic,
         redrive_log_topic=LOG_TOPIC,
@@ -92,10 +97,11 @@ def status(
     Exit 1 when a store is down or a stage is down or stuck."""
     try:
         workers, record = WorkerSettings.from_env(), RecordSettings.from_env()
+        review = ReviewSettings.from_env()
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    found = collect_status(_targets(workers, record), _specs(workers, record),
+    found = collect_status(_targets(workers, record, review), _specs(workers, record),
                            interval_s=interval)  # fmt: skip
     if as_json:
         typer.echo(json.dumps(found.as_json()))

@@ -16,7 +16,6 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec:
     AdminClient,
     OffsetSpec,
 )
-from opensearchpy import OpenSearch
 
 from consumers.ops.dead_letters import summarise
 from consumers.ops.dlq import read_letters, read_redriven
@@ -31,6 +30,7 @@ from consumers.ops.status import (
     sample_group,
 )
 from mcr.core.kafka_client import KafkaClientSettings
+from mcr.core.opensearch import connect
 from mcr.core.postgres import quoted_schema
 
 __all__ = ["StageSpec", "StatusTargets", "collect_status"]
@@ -49,10 +49,12 @@ class StageSpec:
 
 @dataclass(frozen=True)
 class StatusTargets:
-    """Where the pipeline runs (from the components' own settings)."""
+    """Where the pipeline runs, reached as the operators (their Kafka principal, OpenSearch
+    user and PostgreSQL role: docs/security-stores.md)."""
 
     kafka: KafkaClientSettings
     opensearch_url: str
+    opensearch_ca_file: str
     postgres_dsn: str
     identity_schema: str
     record_alias: str
@@ -105,8 +107,8 @@ def _kafka_health(admin: AdminClient) -> StoreHealth:
     return StoreHealth("kafka", brokers > 0, f"{brokers} broker(s)")
 
 
-def _opensearch_health(url: str, alias: str) -> StoreHealth:
-    client = OpenSearch(hosts=[url], timeout=_STORE_TIMEOUT_S)
+def _opensearch_health(url: str, ca_file: str, alias: str) -> StoreHealth:
+    client = connect(url, timeout_s=_STORE_TIMEOUT_S, retries=False, ca_file=ca_file)
     try:
         health = client.cluster.health()
         exists = client.indices.exists_alias(name=alias)
@@ -154,6 +156,8 @@ def collect_status(
         except Exception as exc:  # OpsError or a broker error: still show the stores
             problems.append(f"kafka: could not read groups or dead letters ({type(exc).__name__})")
     postgres, pending, held = _review_counts(targets.postgres_dsn, targets.identity_schema)
-    opensearch = _opensearch_health(targets.opensearch_url, targets.record_alias)
+    opensearch = _opensearch_health(
+        targets.opensearch_url, targets.opensearch_ca_file, targets.record_alias
+    )
     return PipelineStatus(stages, (kafka, postgres, opensearch), letters, pending, held,
                           tuple(problems))  # fmt: skip

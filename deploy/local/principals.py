@@ -81,5 +81,5 @@ def ensure_organisations(
 def _from_file(admin: KafkaClientSettings, user: str) -> KafkaCredentials:
     if admin.secrets_dir is None:
         raise StackError("MCR_KAFKA_SECRETS_DIR: not set (where the local passwords live)")
-    path = ensure_password(Path(admin.secrets_dir) / f"{user}.password")
-    return KafkaCredentials(user, SecretStr(path.read_text().strip()))
+    password = ensure_password(Path(admin.secrets_dir) / f"{user}.password")
+    return KafkaCredentials(user, SecretStr(password))

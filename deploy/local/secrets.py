@@ -10,19 +10,30 @@ from pathlib import Path
 __all__ = ["ensure_key", "ensure_password", "write_private"]
 
 
+def _ensure(path: Path, make: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    if not path.exists():
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made by a process starting at the same moment
+            return path
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(make)
+    return path
+
+
 def ensure_key(path: Path) -> Path:
     """A random 256-bit key (hex) at ``path``, readable by its owner only; an existing key is
     kept (the audit rows and anchors signed with it must stay verifiable)."""
-    if not path.exists():
-        write_private(path, secrets.token_hex(32).encode())
-    return path
+    return _ensure(path, secrets.token_hex(32))
 
 
-def ensure_password(path: Path) -> Path:
-    """A random password (256 bits, URL-safe) at ``path`` (0600), kept when it exists."""
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(32).encode())
-    return path
+def ensure_password(path: Path) -> str:
+    """The password at ``path``: 256 random bits, URL-safe (it goes into DSNs and SASL
+    configuration unescaped), made on first use, readable by its owner only; kept when it
+    exists."""
+    return _ensure(path, secrets.token_urlsafe(32)).read_text().strip()
 
 
 def write_private(path: Path, data: bytes) -> Path:

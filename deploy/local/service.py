@@ -80,6 +80,11 @@ class Service(ABC):
         then restarted by ``mcr stack up``)."""
         return False
 
+    def secure(self) -> None:  # noqa: B027 (an optional hook, empty for most services)
+        """Bring the running service's logins and access rules to what the project expects
+        (idempotent); ``mcr stack up`` calls it once the service answers. Nothing to do for
+        most services, hence not abstract."""
+
     def pid(self) -> int | None:
         """The live pid of the service, or None."""
         pid = process.read_pid(self.pid_file)

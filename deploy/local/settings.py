@@ -12,6 +12,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from deploy.local.postgres_roles import ADMIN as POSTGRES_ADMIN
+from deploy.local.postgres_roles import DATABASE, OPERATOR, ROLES
+from deploy.local.secrets import ensure_password
 from mcr.core.kafka_acls import ADMIN
 from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import McrSettings, tcp_port
@@ -28,7 +31,8 @@ _Port = Annotated[int, tcp_port(allow_zero=False)]
 
 class StackSettings(McrSettings):
     """Paths and ports of the local stack. Holds no secrets itself: the ones the stack makes
-    live in files under ``<run dir>/secrets`` (0600)."""
+    live in files under ``<run dir>/secrets`` (0600), made on first use and read when a DSN
+    or a client's settings are asked for."""
 
     run_dir: Annotated[_Folder, Field(validation_alias="MCR_RUN_DIR")] = PROJECT_ROOT / ".run"
     cache_dir: Annotated[_Folder, Field(validation_alias="MCR_CACHE_DIR")] = (
@@ -60,12 +64,80 @@ class StackSettings(McrSettings):
         return f"{self.host}:{self.kafka_port}"
 
     @property
+    def opensearch_address(self) -> str:
+        """The node's URL without credentials (what may be shown): https, the local CA's."""
+        return f"https://{self.host}:{self.opensearch_port}"
+
+    @property
+    def opensearch_ca_file(self) -> Path:
+        """The local CA's certificate (made at ``mcr stack up``), which clients verify with."""
+        return self.run_dir / "opensearch" / "config" / "root-ca.pem"
+
+    def opensearch_password_file(self, user: str) -> Path:
+        """Where the password of the OpenSearch ``user`` is kept (mode 0600)."""
+        return self.run_dir / "secrets" / f"opensearch-{user}.password"
+
+    def opensearch_password(self, user: str) -> str:
+        """The password of the OpenSearch ``user`` (made on first use)."""
+        return ensure_password(self.opensearch_password_file(user))
+
+    def opensearch_user_url(self, user: str) -> str:
+        """The node's URL with ``user``'s credentials (basic authentication)."""
+        password = self.opensearch_password(user)
+        return f"https://{user}:{password}@{self.host}:{self.opensearch_port}"
+
+    @property
     def opensearch_url(self) -> str:
-        return f"http://{self.host}:{self.opensearch_port}"
+        """The OpenSearch admin's URL: the stack's bootstrap and the tests' admin fixtures."""
+        return self.opensearch_user_url("admin")
+
+    def postgres_password_file(self, role: str) -> Path:
+        """Where the password of the PostgreSQL ``role`` is kept (mode 0600)."""
+        return self.run_dir / "secrets" / f"postgres-{role}.password"
+
+    def postgres_password(self, role: str) -> str:
+        """The password of ``role`` (made on first use)."""
+        return ensure_password(self.postgres_password_file(role))
+
+    def role_dsn(self, role: str) -> str:
+        """The DSN of the login ``role`` on the local database, with its password."""
+        password = self.postgres_password(role)
+        return f"postgresql://{role}:{password}@{self.host}:{self.postgres_port}/{DATABASE}"
 
     @property
     def postgres_dsn(self) -> str:
-        return f"postgresql://postgres@{self.host}:{self.postgres_port}/mcr"
+        """The superuser's DSN: the stack's bootstrap and the tests' admin fixtures only."""
+        return self.role_dsn(POSTGRES_ADMIN)
+
+    @property
+    def identity_dsn(self) -> str:
+        """The identity stage's role (owns the MPI)."""
+        return self.role_dsn("mcr_identity")
+
+    @property
+    def consent_dsn(self) -> str:
+        """The consent stage's role (owns the consent state)."""
+        return self.role_dsn("mcr_consent")
+
+    @property
+    def query_dsn(self) -> str:
+        """The query service's role (reads the consent state and the registry)."""
+        return self.role_dsn("mcr_query")
+
+    @property
+    def audit_owner_dsn(self) -> str:
+        """The audit schema's owner (migrates it, grants the writer)."""
+        return self.role_dsn("mcr_audit_owner")
+
+    @property
+    def audit_writer_dsn(self) -> str:
+        """The query service's insert-only audit role."""
+        return self.role_dsn("mcr_audit_writer")
+
+    @property
+    def operator_dsn(self) -> str:
+        """The operators' role (MPI review and merge, audit verify, the registry)."""
+        return self.role_dsn(OPERATOR)
 
     @property
     def keycloak_url(self) -> str:
@@ -124,17 +196,23 @@ class StackSettings(McrSettings):
         return self.kafka_client(ADMIN)
 
     def client_environment(self) -> dict[str, str]:
-        """The client variables every package reads (``MCR_KAFKA_*``, ``MCR_OPENSEARCH_URL``,
-        ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``) pointing at this
-        stack. No Kafka user is set: each entry point runs as its own component principal,
-        whose password it finds in ``MCR_KAFKA_SECRETS_DIR``."""
+        """The client variables every package reads (``MCR_KAFKA_*``, an OpenSearch URL per
+        component's user, one DSN per component's role, ``MCR_AUDIT_KEY_FILE``,
+        ``MCR_AUTH_ISSUER``) pointing at this stack. No Kafka user is set: each entry point runs
+        as its own component principal, whose password it finds in ``MCR_KAFKA_SECRETS_DIR``.
+        ``MCR_POSTGRES_DSN`` is the operators' role; the superuser's DSN is never exported."""
+        dsns = {role.variable: self.role_dsn(role.name) for role in ROLES}
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
             "MCR_KAFKA_CA_FILE": str(self.kafka_ca_file),
             "MCR_KAFKA_SECRETS_DIR": str(self.kafka_secrets_dir),
-            "MCR_OPENSEARCH_URL": self.opensearch_url,
-            "MCR_POSTGRES_DSN": self.postgres_dsn,
+            "MCR_OPENSEARCH_URL": self.opensearch_user_url("mcr_projection"),
+            "MCR_API_OPENSEARCH_URL": self.opensearch_user_url("mcr_query"),
+            "MCR_OPERATOR_OPENSEARCH_URL": self.opensearch_user_url("mcr_operator"),
+            "MCR_OPENSEARCH_CA_FILE": str(self.opensearch_ca_file),
+            **dsns,
+            "MCR_POSTGRES_DSN": self.role_dsn(OPERATOR),
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
         }

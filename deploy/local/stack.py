@@ -21,15 +21,17 @@ def services(settings: StackSettings) -> list[Service]:
 
 def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
     status = service.status()
-    if status.healthy and service.stale():
+    # A stale process may not answer our probe at all (OpenSearch still on plain HTTP).
+    if (status.healthy or status.pid is not None) and service.stale():
         service.stop()
         status = service.status()
-    if status.healthy:
-        return status
-    service.prepare()
-    if service.pid() is None:
-        service.launch()
-    return service.wait_healthy(timeout_s)
+    if not status.healthy:
+        service.prepare()
+        if service.pid() is None:
+            service.launch()
+        status = service.wait_healthy(timeout_s)
+    service.secure()
+    return status
 
 
 def up(settings: StackSettings) -> list[ServiceStatus]:

@@ -12,9 +12,9 @@ import urllib.request
 
 import psycopg
 from confluent_kafka.admin import AdminClient
-from opensearchpy import OpenSearch
 
 from mcr.core.kafka_client import KafkaClientSettings
+from mcr.core.opensearch import connect
 
 __all__ = ["http_answers", "kafka_answers", "opensearch_answers", "postgres_answers"]
 
@@ -40,8 +40,9 @@ def kafka_answers(kafka: KafkaClientSettings) -> bool:
     return bool(metadata.brokers)
 
 
-def opensearch_answers(url: str) -> bool:
-    client = OpenSearch(hosts=[url], timeout=TIMEOUT_S)
+def opensearch_answers(url: str, *, ca_file: str | None = None) -> bool:
+    """True when the node answers ``url``'s user (a ping); ``ca_file`` verifies an https node."""
+    client = connect(url, timeout_s=TIMEOUT_S, retries=False, ca_file=ca_file)
     try:
         return bool(client.ping())
     except Exception:  # ping swallows most errors; a bad URL still raises

@@ -32,15 +32,24 @@ __all__ = [
     "DEFAULT_KAFKA_BOOTSTRAP",
     "DEFAULT_OPENSEARCH_URL",
     "DEFAULT_POSTGRES_DSN",
+    "AuditOwnerDsn",
+    "ConsentDsn",
+    "IdentityDsn",
     "KafkaBootstrap",
     "McrSettings",
+    "OpenSearchCaFile",
     "OpenSearchUrl",
+    "OperatorDsn",
+    "OperatorOpenSearchUrl",
     "PostgresDsn",
+    "QueryDsn",
+    "QueryOpenSearchUrl",
     "SecretUrl",
     "SettingsError",
     "SqlIdentifier",
     "TopicPrefix",
     "environ_being_read",
+    "local_dsn",
     "replace",
     "rule",
     "tcp_port",
@@ -49,7 +58,8 @@ __all__ = [
 
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_OPENSEARCH_URL = "http://127.0.0.1:9200"
-DEFAULT_POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5433/mcr"
+DEFAULT_POSTGRES_DSN = "postgresql://mcr_operator@127.0.0.1:5433/mcr"
+"""What ``MCR_POSTGRES_DSN`` defaults to: the operators' role (never the superuser)."""
 
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("mcr_settings_environ", default=None)
 _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: int() also takes "٤" and str.isdigit "²"
@@ -133,7 +143,27 @@ KafkaBootstrap = Annotated[
     Field(validation_alias="MCR_KAFKA_BOOTSTRAP"),
 ]
 PostgresDsn = Annotated[SecretUrl, Field(validation_alias="MCR_POSTGRES_DSN")]
+# One login role per component (docs/security-stores.md): each reads its own variable, so one
+# process that runs two components (the streams worker) holds two credentials, never one that
+# can do both. The defaults name the role without a password: the server then refuses them.
+IdentityDsn = Annotated[SecretUrl, Field(validation_alias="MCR_IDENTITY_DSN")]
+ConsentDsn = Annotated[SecretUrl, Field(validation_alias="MCR_CONSENT_DSN")]
+QueryDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_DSN")]
+AuditOwnerDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_ADMIN_DSN")]
+OperatorDsn = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_DSN")]
 OpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPENSEARCH_URL")]
+"""The record projection's OpenSearch user (it writes the record indices)."""
+QueryOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_API_OPENSEARCH_URL")]
+OperatorOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_OPENSEARCH_URL")]
+"""The operators' OpenSearch user (rebuild, verify)."""
+OpenSearchCaFile = Annotated[str, Field(validation_alias="MCR_OPENSEARCH_CA_FILE")]
+"""The CA that signed the OpenSearch node's HTTP certificate (empty: the system's CAs)."""
+"""The query service's OpenSearch user (it may only read the record)."""
+
+
+def local_dsn(role: str) -> str:
+    """The loopback DSN of ``role`` without a password (a default the server refuses)."""
+    return f"postgresql://{role}@127.0.0.1:5433/mcr"
 
 
 class _Environ(PydanticBaseSettingsSource):

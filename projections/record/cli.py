@@ -68,7 +68,8 @@ def run(
     kafka = settings.kafka.resolve(PROJECTION)  # as the worker connects
 
     def ready() -> dict[str, bool]:
-        return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(kafka)}
+        return {"opensearch": opensearch_answers(opensearch, ca_file=settings.opensearch_ca_file),
+                "kafka": kafka_answers(kafka)}  # fmt: skip
 
     serve_metrics(metrics, heartbeat.alive, ready)
     stop = threading.Event()
@@ -111,8 +112,10 @@ def verify(
     """Compare the record with the log: documents missing, leaked, or at another version or
     person. Exit 0 when identical, 1 on any difference, 2 when the projection has not caught
     up with the log yet (run it again) or the log or index cannot be read."""
-    settings = _settings(source_topic, group, alias)
-    client = connect(settings.opensearch_url.get_secret_value())
+    settings = _settings(source_topic, group, alias).for_operators()
+    client = connect(
+        settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file
+    )
     try:
         outcome = verify_record(settings, client)
     except (VerifyError, WriteError) as exc:

@@ -44,10 +44,12 @@ def ensure_template(client: OpenSearch, settings: RecordSettings) -> None:
 
 def alias_indices(client: OpenSearch, alias: str) -> list[str]:
     """The indices ``alias`` points at (sorted), or [] when it does not exist."""
+    # Asked of the alias itself, not of every index: a user whose rights cover only the
+    # record's indices (the security plugin's roles) may ask it.
     with translated("get alias"):
-        if not client.indices.exists_alias(name=alias):
+        if not client.indices.exists_alias(index=alias, name=alias):
             return []
-        found = client.indices.get_alias(name=alias)
+        found = client.indices.get_alias(index=alias, name=alias)
     return sorted(found)
 
 

@@ -79,7 +79,9 @@ class RecordWorker:
         self._stop = stop
         self._heartbeat = heartbeat or Heartbeat()
         self._reported = PipelineStats()
-        self._client = client or connect(settings.opensearch_url.get_secret_value())
+        self._client = client or connect(
+            settings.opensearch_url.get_secret_value(), ca_file=settings.opensearch_ca_file
+        )
         self._consumer = Consumer(consumer_config(settings))
         self._producer = Producer(producer_config(settings))
         self._held: list[Message] = []

@@ -14,8 +14,11 @@ from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
     DEFAULT_OPENSEARCH_URL,
     McrSettings,
+    OpenSearchCaFile,
     OpenSearchUrl,
+    OperatorOpenSearchUrl,
     SecretUrl,
+    replace,
     whole_number,
 )
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC
@@ -40,6 +43,9 @@ class RecordSettings(McrSettings):
     """``MCR_KAFKA_*``: the projection runs as ``mcr-projection``, ``mcr record verify`` as
     ``mcr-ops``, unless ``MCR_KAFKA_USERNAME`` names another principal."""
     opensearch_url: OpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
+    opensearch_ca_file: OpenSearchCaFile = ""
+    operator_opensearch_url: OperatorOpenSearchUrl = SecretUrl("")
+    """The operators' user: ``mcr record verify`` and ``mcr rebuild`` use it when set."""
     source_topic: Annotated[str, _variable("SOURCE_TOPIC")] = SHARED_TOPIC
     identity_topic: Annotated[str, _variable("IDENTITY_TOPIC")] = IDENTITY_CHANGES_TOPIC
     dlq_topic: Annotated[str, _variable("DLQ_TOPIC")] = DLQ_TOPIC
@@ -54,3 +60,10 @@ class RecordSettings(McrSettings):
     number_of_replicas: Annotated[int, whole_number(minimum=0), _variable("REPLICAS")] = 0
     backoff_initial_ms: Annotated[int, _Positive, _variable("BACKOFF_INITIAL_MS")] = 100
     backoff_max_ms: Annotated[int, _Positive, _variable("BACKOFF_MAX_MS")] = 10_000
+
+    def for_operators(self) -> RecordSettings:
+        """These settings as the operators' tools use them: on the operators' OpenSearch
+        user when one is set (docs/security-stores.md), else unchanged."""
+        if not self.operator_opensearch_url.get_secret_value():
+            return self
+        return replace(self, opensearch_url=self.operator_opensearch_url)

@@ -15,6 +15,7 @@ from opensearchpy import OpenSearch
 from opensearchpy import exceptions as os_errors
 from opensearchpy.helpers import scan
 
+from mcr.core.opensearch import connect as opensearch_client
 from projections.record.bulk import BulkOp, BulkOutcome, bulk_lines, classify
 from projections.record.documents import is_purge_tombstone
 from projections.record.errors import TransientWriteError, WriteError
@@ -120,6 +121,7 @@ class RecordWriter:
         return response
 
 
-def connect(url: str, *, timeout_s: float = 30.0) -> OpenSearch:
-    """A client for ``url`` that does not retry by itself: retries are the pipeline's job."""
-    return OpenSearch(hosts=[url], timeout=timeout_s, max_retries=0, retry_on_timeout=False)
+def connect(url: str, *, timeout_s: float = 30.0, ca_file: str = "") -> OpenSearch:
+    """A client for ``url`` (its CA ``ca_file``, for https) that does not retry by itself:
+    retries are the pipeline's job."""
+    return opensearch_client(url, timeout_s=timeout_s, retries=False, ca_file=ca_file or None)

@@ -3,7 +3,7 @@
 =============================  ==========================================  ==================
 variable                       field                                       default
 =============================  ==========================================  ==================
-MCR_POSTGRES_DSN               postgres_dsn                                loopback ``mcr`` db
+MCR_CONSENT_DSN                postgres_dsn (role ``mcr_consent``)         loopback ``mcr`` db
 MCR_CONSENT_SCHEMA             schema_name (PostgreSQL schema of tables)   consent
 MCR_TOPIC_PREFIX               topic_prefix (before every topic name)      (empty)
 MCR_CONSENT_BATCH              batch_size (events decided together)        500
@@ -20,7 +20,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mcr.core.settings import SqlIdentifier, whole_number
+from mcr.core.settings import ConsentDsn, SecretUrl, SqlIdentifier, local_dsn, whole_number
 from schemas.events import SHARED_TOPIC
 from streams.stage_settings import StageSettings
 
@@ -30,6 +30,7 @@ __all__ = ["ConsentSettings"]
 class ConsentSettings(StageSettings):
     """Where the consent tables live and which topics the stage reads and writes."""
 
+    postgres_dsn: ConsentDsn = SecretUrl(local_dsn("mcr_consent"))
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_CONSENT_SCHEMA")] = "consent"
     batch_size: Annotated[
         int, whole_number(minimum=1), Field(validation_alias="MCR_CONSENT_BATCH")

@@ -24,7 +24,7 @@ from streams.identity.errors import IdentityError
 from streams.identity.offline.linkeval import evaluate
 from streams.identity.offline.records_file import read_records
 from streams.identity.offline.training import train as train_weights
-from streams.identity.settings import IdentitySettings
+from streams.identity.settings import IdentitySettings, ReviewSettings
 
 __all__ = ["app", "link_eval_command", "review_app"]
 
@@ -34,8 +34,10 @@ app.add_typer(review_app, name="review")
 
 
 def _connection() -> Any:
-    settings = IdentitySettings.from_env()
-    return connect(settings.postgres_dsn.get_secret_value(), settings.schema_name)
+    """The operators' connection on the MPI: rows only, so the schema must exist (the identity
+    worker creates and migrates it)."""
+    settings = ReviewSettings.from_env()
+    return connect(settings.operator_dsn.get_secret_value(), settings.schema_name, create=False)
 
 
 def _fail(exc: IdentityError) -> typer.Exit:

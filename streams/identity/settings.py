@@ -3,7 +3,7 @@
 =============================  ========================================  ===================
 variable                       field                                     default
 =============================  ========================================  ===================
-MCR_POSTGRES_DSN               postgres_dsn                              ``DEFAULT_DSN`` (loopback)
+MCR_IDENTITY_DSN               postgres_dsn (role ``mcr_identity``)      ``DEFAULT_DSN`` (loopback)
 MCR_IDENTITY_SCHEMA            schema_name (the MPI's PostgreSQL schema) mpi
 MCR_IDENTITY_WEIGHTS           weights_version                           the shipped version
 MCR_TOPIC_PREFIX               topic_prefix (before every topic name)    (empty)
@@ -25,18 +25,27 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from mcr.core.settings import DEFAULT_POSTGRES_DSN, SqlIdentifier, whole_number
+from mcr.core.settings import (
+    IdentityDsn,
+    McrSettings,
+    OperatorDsn,
+    SecretUrl,
+    SqlIdentifier,
+    local_dsn,
+    whole_number,
+)
 from schemas.events import ASSERTED_SOURCE_TOPIC, source_topic_pattern
 from streams.stage_settings import StageSettings
 
-__all__ = ["DEFAULT_DSN", "IdentitySettings"]
+__all__ = ["DEFAULT_DSN", "IdentitySettings", "ReviewSettings"]
 
-DEFAULT_DSN = DEFAULT_POSTGRES_DSN
+DEFAULT_DSN = local_dsn("mcr_identity")
 
 
 class IdentitySettings(StageSettings):
     """Where the MPI lives, which weights to score with, which topics, how it batches."""
 
+    postgres_dsn: IdentityDsn = SecretUrl(DEFAULT_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_IDENTITY_SCHEMA")] = "mpi"
     weights_version: Annotated[
         str | None,
@@ -64,3 +73,11 @@ class IdentitySettings(StageSettings):
     @property
     def asserted_topic(self) -> str:
         return self.topic_prefix + ASSERTED_SOURCE_TOPIC
+
+
+class ReviewSettings(McrSettings):
+    """The operators' tools on the MPI (review, merge, unmerge, explain): the operators' role,
+    which may read and change the MPI's rows but not its tables."""
+
+    operator_dsn: OperatorDsn = SecretUrl(local_dsn("mcr_operator"))
+    schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_IDENTITY_SCHEMA")] = "mpi"

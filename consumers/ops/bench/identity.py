@@ -40,10 +40,13 @@ def run_identity_bench(
     events: int,
     kafka: KafkaClientSettings,
     postgres_dsn: str,
+    consent_dsn: str,
     batch_size: int = 500,
     live: bool = True,
 ) -> dict[str, Any]:
-    """Measure identity throughput on ``events`` synthetic events; returns a JSON-able dict."""
+    """Measure identity throughput on ``events`` synthetic events (the identity role
+    ``postgres_dsn``; the live worker's consent stage on ``consent_dsn``); returns a JSON-able
+    dict."""
     from producers.simulator import first_events  # noqa: PLC0415 (bench only)
     from schemas.codec import encode  # noqa: PLC0415 (bench only)
 
@@ -59,7 +62,7 @@ def run_identity_bench(
     if live:
         from consumers.ops.bench.identity_live import live_passes  # noqa: PLC0415 (Kafka stays lazy)
 
-        result["live"] = live_passes(region, kafka=kafka, dsn=postgres_dsn)
+        result["live"] = live_passes(region, kafka=kafka, dsn=postgres_dsn, consent_dsn=consent_dsn)
     return result
 
 

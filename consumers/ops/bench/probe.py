@@ -120,7 +120,7 @@ class MpiState:
 def mpi_state(space: BenchSpace) -> MpiState:
     """The run's MPI: held events by position, and what the outbox has yet to send."""
     with psycopg.connect(
-        space.targets.postgres_dsn, autocommit=True, options=f"-c search_path={space.schema}"
+        space.targets.identity_dsn, autocommit=True, options=f"-c search_path={space.schema}"
     ) as conn:
         held = conn.execute(
             'SELECT topic, "partition", "offset", reason FROM held_events WHERE released_at IS NULL'
@@ -145,7 +145,7 @@ def mpi_state(space: BenchSpace) -> MpiState:
 
 def backend_pids(space: BenchSpace) -> list[int]:
     """PostgreSQL backends serving the run's workers (by their ``application_name``)."""
-    with psycopg.connect(space.targets.postgres_dsn, autocommit=True) as conn:
+    with psycopg.connect(space.targets.identity_dsn, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
             (space.application_name,),

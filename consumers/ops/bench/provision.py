@@ -42,7 +42,7 @@ def provisioned(space: BenchSpace, client: OpenSearch) -> Iterator[BenchSpace]:
     try:
         _create_topics(space)
         _grant(space)
-        connect_mpi(space.targets.postgres_dsn, space.schema).close()
+        connect_mpi(space.targets.identity_dsn, space.schema).close()
         yield space
     finally:
         left = remove_space(space, client)
@@ -140,8 +140,12 @@ def _deleted(future: Future[None]) -> bool:
 
 
 def _drop_schema(space: BenchSpace) -> None:
-    with psycopg.connect(space.targets.postgres_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{space.schema}" CASCADE')
+    """Each schema by its owner's role (nobody else may drop it)."""
+    owners = ((space.targets.identity_dsn, space.schema),
+              (space.targets.consent_dsn, space.consent_schema))  # fmt: skip
+    for dsn, schema in owners:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _delete_indices(space: BenchSpace, client: OpenSearch) -> None:

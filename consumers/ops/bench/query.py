@@ -40,6 +40,7 @@ from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
 from deploy.local.settings import StackSettings
 from mcr.core.logging import get_logger
+from mcr.core.opensearch import connect as opensearch_client
 from mcr.core.priority import PrioritySettings
 from producers.sdk import PublisherConfig
 from producers.sdk.fleet import PublisherFleet
@@ -121,11 +122,14 @@ def run_query_bench(
 ) -> dict[str, Any]:
     """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
     and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2, organisations=[o.code for o in REGION.organisations])
     audit_schema = f"{space.schema}_audit"
-    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    client = opensearch_client(
+        targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)
+    )
     try:
         with (
             provisioned(space, client),
@@ -155,7 +159,7 @@ def run_query_bench(
             finally:
                 stop()
     finally:
-        with psycopg.connect(targets.postgres_dsn, autocommit=True) as conn:
+        with psycopg.connect(stack.role_dsn("mcr_audit_owner"), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
         client.close()
     return {

@@ -55,14 +55,13 @@ def serve_space(
         port = _free_port()
         env = {
             **os.environ,
+            **stack.client_environment(),
             "MCR_RECORD_ALIAS": space.alias,
-            "MCR_CONSENT_SCHEMA": space.schema,
+            "MCR_CONSENT_SCHEMA": space.consent_schema,
             "MCR_API_AUDIT_SCHEMA": audit_schema,
             "MCR_API_PORT": str(port),
             "MCR_AUDIT_KEY_FILE": str(stack.audit_key_file),
             **stack.kafka_admin.environment(with_user=False),  # runs as mcr-query
-            "MCR_OPENSEARCH_URL": stack.opensearch_url,
-            "MCR_POSTGRES_DSN": stack.postgres_dsn,
         }
         command = [sys.executable, "-m", "mcr", "api", "serve"]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

@@ -42,6 +42,7 @@ from consumers.ops.bench.workers import Worker, running_workers, wait_until_read
 from deploy.local.settings import StackSettings
 from deploy.local.stack import services
 from mcr.core.logging import get_logger
+from mcr.core.opensearch import connect as opensearch_client
 from producers.sdk import PublisherConfig
 from projections.record.settings import RecordSettings
 from schemas.events import SourceEvent
@@ -75,7 +76,8 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     Raises BenchError (WorkerExitedError, CatchUpTimeoutError) when no trustworthy number
     could be taken; the run's topics, schema, groups and indices are removed either way.
     """
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
     throughput_events = region_events(options.events, seed=options.seed)
     latency_events = region_events(
         round(options.latency_rate * options.latency_seconds),
@@ -85,7 +87,9 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     orgs = organisations_of([*throughput_events.events, *latency_events.events])
     space = new_space(targets, partitions=options.partitions, organisations=orgs)
     load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
-    client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
+    client = opensearch_client(
+        targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)
+    )
     log.info("bench e2e starting", events=options.events, alias=space.alias)
     try:
         with provisioned(space, client), tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp:

@@ -35,7 +35,10 @@ class Targets:
 
     kafka: KafkaClientSettings
     opensearch_url: str
-    postgres_dsn: str
+    identity_dsn: str
+    """The identity stage's role (the MPI)."""
+    consent_dsn: str
+    """The consent stage's role (the consent state)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class BenchSpace:
     def schema(self) -> str:
         """The MPI's PostgreSQL schema."""
         return f"mcr_bench_{self.tag}"
+
+    @property
+    def consent_schema(self) -> str:
+        """The consent stage's schema (its own role's, apart from the MPI)."""
+        return f"{self.schema}_consent"
 
     @property
     def identity_group(self) -> str:
@@ -127,11 +135,14 @@ class BenchSpace:
         return {
             **_without_user(base),
             **self.targets.kafka.environment(with_user=False),
-            "MCR_POSTGRES_DSN": with_application_name(
-                self.targets.postgres_dsn, self.application_name
+            "MCR_IDENTITY_DSN": with_application_name(
+                self.targets.identity_dsn, self.application_name
+            ),
+            "MCR_CONSENT_DSN": with_application_name(
+                self.targets.consent_dsn, self.application_name
             ),
             "MCR_IDENTITY_SCHEMA": self.schema,
-            "MCR_CONSENT_SCHEMA": self.schema,
+            "MCR_CONSENT_SCHEMA": self.consent_schema,
             "MCR_TOPIC_PREFIX": self.prefix,
             "MCR_STREAMS_APP_ID": self.identity_group,
             "BROKER_COMMIT_INTERVAL": str(self.commit_interval_s),

@@ -2,10 +2,11 @@
 
 :func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.linked``,
 ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``, and the source topics of
-``organisations``), grants the component principals their rules there, makes its own schema
-(the MPI's and the consent stage's tables) and consumer group, and removes them afterwards
-(with faust's internal topics, the worker's consumer group and the rules). It is given an
-admin client's settings; the worker it runs is the ``mcr-streams`` principal, as deployed.
+``organisations``), grants the component principals their rules there, makes its own schemas
+(the MPI's, made by the identity role, and the consent stage's, ``<schema>_consent``, made by
+the consent role when the worker starts) and consumer group, and removes them afterwards (with
+faust's internal topics, the worker's consumer group and the rules). It is given an admin
+client's settings; the worker it runs is the ``mcr-streams`` principal, as deployed.
 :func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
@@ -57,6 +58,8 @@ class Sandbox:
     datadir: Path
     kafka: KafkaClientSettings
     """An admin principal (makes and removes the sandbox; tests produce and read with it)."""
+    consent_dsn: str
+    """The consent stage's role (``MCR_CONSENT_DSN``)."""
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -68,6 +71,11 @@ class Sandbox:
         front or since by an admin's first write, and the asserted one), sorted."""
         return list_source_topics(self.kafka, self.settings.source_topic_pattern)
 
+    @property
+    def consent_schema(self) -> str:
+        """The consent stage's schema (its own, apart from the MPI's)."""
+        return f"{self.settings.schema_name}_consent"
+
     def env(self) -> dict[str, str]:
         """The process environment pointing a worker at this sandbox (as its own component
         principal: no user is passed, so it finds ``mcr-streams`` in the secrets folder)."""
@@ -75,9 +83,10 @@ class Sandbox:
         return {
             **environ,
             **self.kafka.environment(with_user=False),
-            "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_IDENTITY_DSN": self.settings.postgres_dsn.get_secret_value(),
+            "MCR_CONSENT_DSN": self.consent_dsn,
             "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
-            "MCR_CONSENT_SCHEMA": self.settings.schema_name,
+            "MCR_CONSENT_SCHEMA": self.consent_schema,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
             "APP_DATADIR": str(self.datadir),
@@ -115,12 +124,14 @@ def sandbox(
     *,
     kafka: KafkaClientSettings,
     postgres_dsn: str,
+    consent_dsn: str,
     partitions: int = 2,
     organisations: Iterable[str] = SANDBOX_ORGANISATIONS,
 ) -> Iterator[Sandbox]:
-    """Fresh topics, MPI schema and consumer group; all removed on exit. ``kafka`` is an
-    admin's; ``organisations`` get their source topics up front (others are made when an
-    admin first writes them, and the worker picks them up within seconds)."""
+    """Fresh topics, MPI and consent schemas (identity's role ``postgres_dsn``, consent's
+    ``consent_dsn``) and consumer group; all removed on exit. ``kafka`` is an admin's;
+    ``organisations`` get their source topics up front (others are made when an admin first
+    writes them, and the worker picks them up within seconds)."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
@@ -128,7 +139,7 @@ def sandbox(
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka)
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka, consent_dsn)
     acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
     try:
         ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
@@ -141,8 +152,12 @@ def sandbox(
         _delete_topics_and_group(kafka, settings.topic_prefix, box.app_id, group=box.app_id)
         with suppress(Exception):  # the rules of a topic space that is gone
             revoke(_admin(kafka), owned_by(acls, settings.topic_prefix, box.app_id))
-        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
+        for dsn, schema in (
+            (postgres_dsn, settings.schema_name),
+            (consent_dsn, box.consent_schema),
+        ):
+            with psycopg.connect(dsn, autocommit=True) as owner:
+                owner.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)
 
 

@@ -50,6 +50,13 @@ _TOKEN_REUSE_S = 60  # access tokens live 5 minutes; a fresh one well before tha
 _tokens: dict[str, tuple[float, str]] = {}
 
 
+def api_roles(stack: StackSettings) -> dict[str, str]:
+    """The query service's database roles (ApiSettings fields), as ``mcr stack up`` exports
+    them: reading consent, writing the audit, owning the audit, the operators'."""
+    return {"postgres_dsn": stack.query_dsn, "audit_dsn": stack.audit_writer_dsn,
+            "audit_admin_dsn": stack.audit_owner_dsn, "operator_dsn": stack.operator_dsn}  # fmt: skip
+
+
 def access_token(stack: StackSettings, username: str = "demo-gp") -> str:
     """A current access token of a demo user (fetched again after a minute)."""
     fetched = _tokens.get(username)
@@ -260,20 +267,25 @@ class ApiStack:
 
 
 @pytest.fixture
-def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
-    """A fresh alias and schemas, and the real service serving them on a free port."""
+def api_stack(stack: StackSettings) -> Iterator[ApiStack]:
+    """A fresh alias and schemas (each made by its owner's role), and the real service serving
+    them on a free port with the service's own roles."""
     alias = f"t-api-{uuid.uuid4().hex[:10]}"
-    audit_schema = unique_name("t_audit")
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    audit_schema, consent_schema = unique_name("t_audit"), unique_name("t_consent")
+    consent_conn = consent_repository.connect(stack.consent_dsn, consent_schema)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=30, ca_certs=str(stack.opensearch_ca_file)
+    )
     ensure_alias(
         client, RecordSettings(alias=alias, refresh_interval="100ms"), now=datetime.now(UTC)
     )
     settings = ApiSettings(
         port=0,
-        opensearch_url=stack.opensearch_url,
+        opensearch_url=stack.opensearch_user_url("mcr_query"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         alias=alias,
-        postgres_dsn=stack.postgres_dsn,
-        consent_schema=pg_schema,
+        **api_roles(stack),
+        consent_schema=consent_schema,
         audit_schema=audit_schema,
         audit_key_file=str(stack.audit_key_file),
         kafka=stack.kafka_admin,
@@ -282,15 +294,15 @@ def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
     auth = AuthSettings(issuer=stack.auth_issuer)
     service = build_service(settings, auth)
     server = start_in_thread(service.app)
-    consent_conn = consent_repository.connect(stack.postgres_dsn, pg_schema)
-    audit_conn = audit.connect(stack.postgres_dsn, audit_schema)
+    audit_conn = audit.connect(stack.audit_owner_dsn, audit_schema)
     yield ApiStack(stack, settings, auth, client, service, server, consent_conn, audit_conn)
     server.stop()
     service.close()
     consent_conn.close()
     audit_conn.close()
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
+        for schema in (audit_schema, consent_schema):
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     client.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
     client.indices.delete_index_template(name=template_name(alias), params={"ignore": 404})
     client.close()

@@ -154,7 +154,7 @@ def test_every_data_request_is_audited_and_the_chain_verifies(api_stack: ApiStac
         api_cli,
         ["audit-verify"],
         env={
-            "MCR_POSTGRES_DSN": api_stack.settings.postgres_dsn.get_secret_value(),
+            "MCR_OPERATOR_DSN": api_stack.settings.operator_dsn.get_secret_value(),
             "MCR_API_AUDIT_SCHEMA": api_stack.settings.audit_schema,
         },
     )
@@ -181,7 +181,7 @@ def test_tampering_with_a_row_is_detected(api_stack: ApiStack) -> None:
     for _ in range(3):
         api_stack.get(f"/api/persons/{PERSON_A}/record")
     env = {
-        "MCR_POSTGRES_DSN": api_stack.settings.postgres_dsn.get_secret_value(),
+        "MCR_OPERATOR_DSN": api_stack.settings.operator_dsn.get_secret_value(),
         "MCR_API_AUDIT_SCHEMA": api_stack.settings.audit_schema,
     }
 
@@ -283,24 +283,18 @@ def test_a_consent_schema_without_the_consent_tables_is_503(api_stack: ApiStack)
     the same way, and no table is created in it."""
     _region(api_stack)
     bare = unique_name("t_bare_consent")
-    with psycopg.connect(
-        api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
-    ) as conn:
+    with psycopg.connect(api_stack.stack.consent_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{bare}"')
         conn.execute(f'CREATE TABLE "{bare}".preferences (org text)')
     try:
         with api_stack.variant(consent_schema=bare) as wrong:
             reply = wrong.get(f"/api/persons/{PERSON_A}/record")
-        with psycopg.connect(
-            api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
-        ) as conn:
+        with psycopg.connect(api_stack.stack.consent_dsn, autocommit=True) as conn:
             tables = conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = %s", (bare,)
             ).fetchall()
     finally:
-        with psycopg.connect(
-            api_stack.settings.postgres_dsn.get_secret_value(), autocommit=True
-        ) as conn:
+        with psycopg.connect(api_stack.stack.consent_dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{bare}" CASCADE')
 
     assert reply.status == 503 and "source_persons" in reply.body["error"]

@@ -25,6 +25,7 @@ from consumers.api.cli import audit_app
 from consumers.api.settings import ApiSettings
 from deploy.local import StackSettings
 from tests.conftest import unique_name
+from tests.integration.api.conftest import api_roles
 
 ROWS = 6
 
@@ -66,12 +67,12 @@ class Trail:
 def trail(stack: StackSettings) -> Iterator[Trail]:
     schema = unique_name("t_audit")
     settings = ApiSettings(
-        postgres_dsn=stack.postgres_dsn, audit_schema=schema,
+        **api_roles(stack), audit_schema=schema,
         audit_key_file=str(stack.audit_key_file), kafka=stack.kafka_admin,
         anchor_topic=f"t.anchors.{uuid.uuid4().hex[:10]}", anchor_interval_s=60,
     )  # fmt: skip
     key = audit.load_key(settings.audit_key_file)
-    log = audit.AuditLog(admin_dsn=stack.postgres_dsn, writer_dsn=settings.audit_writer_dsn,
+    log = audit.AuditLog(admin_dsn=stack.audit_owner_dsn, writer_dsn=settings.audit_writer_dsn,
                          schema=schema, role=settings.audit_role, key=key)  # fmt: skip
     ensure_anchor_topic(stack.kafka_admin, settings.anchor_topic)
     anchors = AnchorPublisher(kafka=stack.kafka_admin, topic=settings.anchor_topic,
@@ -79,7 +80,7 @@ def trail(stack: StackSettings) -> Iterator[Trail]:
     for n in range(1, ROWS + 1):
         log.append(_entry(n))
     assert anchors.publish()
-    owner = audit.connect(stack.postgres_dsn, schema)
+    owner = audit.connect(stack.audit_owner_dsn, schema)
     yield Trail(settings, log, anchors, owner)
     log.close()
     owner.close()
@@ -98,7 +99,7 @@ def test_an_untouched_trail_verifies_with_every_row_signed_and_anchored(trail: T
     assert report.ok and (report.rows, report.anchored_seq, report.unauthenticated) == (6, 6, 0)
     assert all(row.mac for row in trail.rows())
     env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
-           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+           "MCR_OPERATOR_DSN": trail.settings.operator_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify", "--json"], env=env)
@@ -107,7 +108,7 @@ def test_an_untouched_trail_verifies_with_every_row_signed_and_anchored(trail: T
 
 def test_the_service_role_may_only_insert_and_the_triggers_stop_everyone(trail: Trail) -> None:
     """UPDATE, DELETE and TRUNCATE are refused to the writer by privilege, and to the owner
-    (a superuser here) by the triggers."""
+    (its own role, mcr_audit_owner) by the triggers."""
     with psycopg.connect(trail.settings.audit_writer_dsn, autocommit=True,
                          options=f"-c search_path={trail.settings.audit_schema}") as writer:  # fmt: skip
         for sql in ("UPDATE audit_log SET user_id = 'x'", "DELETE FROM audit_log",
@@ -201,7 +202,7 @@ def test_every_kind_of_tampering_is_detected(
     faults = _faults(trail)
     assert len(faults) == 1 and faults[0].startswith(fault), faults
     env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
-           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+           "MCR_OPERATOR_DSN": trail.settings.operator_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify"], env=env)

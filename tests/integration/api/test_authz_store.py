@@ -32,6 +32,7 @@ from consumers.api.cli import audit_app
 from consumers.api.settings import ApiSettings
 from deploy.local import StackSettings
 from tests.conftest import unique_name
+from tests.integration.api.conftest import api_roles
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -68,7 +69,7 @@ class Store:
         return entry
 
     def cli(self, *args: str) -> Any:
-        env = {"MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
+        env = {"MCR_OPERATOR_DSN": self.settings.operator_dsn.get_secret_value(),
                "MCR_API_AUDIT_SCHEMA": self.settings.audit_schema}  # fmt: skip
         return CliRunner().invoke(audit_app, list(args), env=env)
 
@@ -76,14 +77,14 @@ class Store:
 @pytest.fixture
 def store(stack: StackSettings) -> Iterator[Store]:
     schema = unique_name("t_audit")
-    settings = ApiSettings(postgres_dsn=stack.postgres_dsn, audit_schema=schema,
+    settings = ApiSettings(**api_roles(stack), audit_schema=schema,
                            audit_key_file=str(stack.audit_key_file))  # fmt: skip
     key = audit.load_key(settings.audit_key_file)
-    log = audit.AuditLog(admin_dsn=stack.postgres_dsn, writer_dsn=settings.audit_writer_dsn,
+    log = audit.AuditLog(admin_dsn=stack.audit_owner_dsn, writer_dsn=settings.audit_writer_dsn,
                          schema=schema, role=settings.audit_role, key=key)  # fmt: skip
     writer = psycopg.connect(settings.audit_writer_dsn, autocommit=True,
                              options=f"-c search_path={schema}")  # fmt: skip
-    owner = audit.connect(stack.postgres_dsn, schema)
+    owner = audit.connect(stack.audit_owner_dsn, schema)
     yield Store(settings, log, writer, owner)
     log.close()
     writer.close()
@@ -149,7 +150,7 @@ def test_an_existing_log_migrates_and_its_old_rows_keep_verifying(store: Store) 
     """A log made by the previous DDL (no authorisation columns, no break_glass table) gets
     them on the next start, and its rows verify unchanged."""
     schema = unique_name("t_audit")
-    dsn = store.settings.postgres_dsn.get_secret_value()
+    dsn = store.settings.audit_admin_dsn.get_secret_value()
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
     try:
@@ -257,7 +258,7 @@ def test_mcr_audit_break_glass_shows_the_free_text_only_here(store: Store) -> No
 
 
 def test_the_ig_commands_exit_2_without_an_audit_log(stack: StackSettings) -> None:
-    env = {"MCR_POSTGRES_DSN": stack.postgres_dsn, "MCR_API_AUDIT_SCHEMA": unique_name("t_none")}
+    env = {"MCR_OPERATOR_DSN": stack.operator_dsn, "MCR_API_AUDIT_SCHEMA": unique_name("t_none")}
     for args in (["break-glass"], ["access-report", "--person", "p"]):
         result = CliRunner().invoke(audit_app, args, env=env)
         assert result.exit_code == 2 and "no audit log" in result.output

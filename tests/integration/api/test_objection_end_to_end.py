@@ -26,7 +26,7 @@ from projections.record.settings import RecordSettings
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, SHARED_TOPIC, SourceEvent
 from streams.identity.offline.sandbox import Sandbox
 from tests.conftest import unique_name
-from tests.integration.api.conftest import access_token
+from tests.integration.api.conftest import access_token, api_roles
 from tests.integration.projections.conftest import RunningWorker, wait_until
 from tests.unit.projections.builders import patient_event, result_event
 
@@ -43,15 +43,18 @@ def service_url(
     box = streams_sandbox
     prefix, alias = box.settings.topic_prefix, f"t-obj-{uuid.uuid4().hex[:10]}"
     projection = RunningWorker(RecordSettings(
-        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
+        kafka=stack.kafka_admin,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",
     ))  # fmt: skip
     monkeypatch.setenv("MCR_TOPIC_PREFIX", prefix)
     settings = ApiSettings(
-        port=0, opensearch_url=stack.opensearch_url, alias=alias,
-        postgres_dsn=stack.postgres_dsn, consent_schema=box.settings.schema_name,
+        port=0, opensearch_url=stack.opensearch_user_url("mcr_query"), alias=alias,
+        opensearch_ca_file=str(stack.opensearch_ca_file),
+        **api_roles(stack), consent_schema=box.consent_schema,
         audit_schema=unique_name("t_audit"), audit_key_file=str(stack.audit_key_file),
         kafka=stack.kafka_admin,
     )  # fmt: skip
@@ -61,7 +64,7 @@ def service_url(
     server.stop()
     service.close()
     projection.stop()
-    client = OpenSearch(hosts=[stack.opensearch_url])
+    client = OpenSearch(hosts=[stack.opensearch_url], ca_certs=str(stack.opensearch_ca_file))
     client.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
     client.indices.delete_index_template(name=template_name(alias), params={"ignore": 404})
     client.close()

@@ -31,7 +31,7 @@ def _leftovers(stack: StackSettings, tag: str) -> list[str]:
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
         rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"%{tag}%",))
         found += [row[0] for row in rows.fetchall()]
-    client = OpenSearch(hosts=[stack.opensearch_url])
+    client = OpenSearch(hosts=[stack.opensearch_url], ca_certs=str(stack.opensearch_ca_file))
     found += list(client.indices.get(index=f"*{tag}*", params={"expand_wildcards": "all"}))
     client.close()
     return found

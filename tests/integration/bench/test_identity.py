@@ -32,7 +32,10 @@ def result(stack: StackSettings) -> tuple[dict[str, Any], set[str], set[str]]:
     """One tiny benchmark run, with what existed before and after it."""
     before = _leftovers(stack)
     found = run_identity_bench(
-        events=EVENTS, kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn
+        events=EVENTS,
+        kafka=stack.kafka_admin,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
     )
     return found, before, _leftovers(stack)
 

@@ -29,13 +29,13 @@ class _Delivered:
 
 @pytest.fixture
 def sent(
-    stack: StackSettings, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+    stack: StackSettings, consent_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AsyncMock]:
-    """The agents on fresh consent tables, with their Kafka sends captured."""
+    """The agents on fresh consent tables (the consent role's), with their sends captured."""
     agents.DATABASE.reconfigure(
-        dsn=stack.postgres_dsn,
-        schema=pg_schema,
-        prepare=lambda: connect(stack.postgres_dsn, pg_schema).close(),
+        dsn=stack.consent_dsn,
+        schema=consent_schema,
+        prepare=lambda: connect(stack.consent_dsn, consent_schema).close(),
     )
     mock = AsyncMock(return_value=_Delivered())
     monkeypatch.setattr(agents, "send", mock)

@@ -33,13 +33,17 @@ def projection(
     box = streams_sandbox
     prefix = box.settings.topic_prefix
     settings = RecordSettings(
-        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
+        kafka=stack.kafka_admin,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,
         refresh_interval="200ms",
     )  # fmt: skip
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=30, ca_certs=str(stack.opensearch_ca_file)
+    )
     worker = RunningWorker(settings)
     yield worker, settings.alias
     worker.stop()

@@ -73,7 +73,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A running worker on a sandbox, and a reader of its mcr.shared."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("consent") / "worker.log"
-    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(
+        kafka=stack.kafka_admin,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
+    ) as box:
         shared = TopicReader(stack.kafka_admin, box.settings.topic_prefix + SHARED_TOPIC)
         try:
             with log_path.open("wb") as log, running_worker(box, log=log):

@@ -32,7 +32,7 @@ def sent(
     stack: StackSettings, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, AsyncMock]:
     """Agents on a fresh MPI schema, with their Kafka sends captured."""
-    agents.configure(IdentitySettings(postgres_dsn=stack.postgres_dsn, schema_name=pg_schema))
+    agents.configure(IdentitySettings(postgres_dsn=stack.identity_dsn, schema_name=pg_schema))
     mocks = {
         name: AsyncMock(return_value=_Delivered())
         for name in ("send_linked", "send_dlq", "send_change")

@@ -180,11 +180,11 @@ def test_a_batch_decides_like_one_event_at_a_time(
         result_event(),
     ]
     batched = handle_batch(mpi, _consumed(*values), weights=W)
-    with psycopg.connect(stack.postgres_dsn, autocommit=True) as admin:
+    with psycopg.connect(stack.identity_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{pg_schema}_one"')
     try:
         with psycopg.connect(
-            stack.postgres_dsn, autocommit=True, options=f"-c search_path={pg_schema}_one"
+            stack.identity_dsn, autocommit=True, options=f"-c search_path={pg_schema}_one"
         ) as single:
             repository.migrate(single)
             one = [
@@ -192,7 +192,7 @@ def test_a_batch_decides_like_one_event_at_a_time(
                 for i, v in enumerate(values)
             ]
     finally:
-        with psycopg.connect(stack.postgres_dsn, autocommit=True) as admin:
+        with psycopg.connect(stack.identity_dsn, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{pg_schema}_one" CASCADE')
     assert [r.destination for r in batched] == [r.destination for r in one]
     assert _grouping(batched) == _grouping(one)

@@ -32,7 +32,7 @@ def mpi(
     monkeypatch: pytest.MonkeyPatch,
 ) -> psycopg.Connection[Any]:
     """A migrated MPI; the CLI is pointed at the same schema."""
-    monkeypatch.setenv("MCR_POSTGRES_DSN", stack.postgres_dsn)
+    monkeypatch.setenv("MCR_IDENTITY_DSN", stack.identity_dsn)
     monkeypatch.setenv("MCR_IDENTITY_SCHEMA", pg_schema)
     repository.migrate(pg_conn)
     return pg_conn

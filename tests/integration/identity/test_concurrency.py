@@ -30,7 +30,7 @@ def _race(stack: StackSettings, schema: str, records: list[Any]) -> list[str | N
 
     def work(index: int) -> None:
         with psycopg.connect(
-            stack.postgres_dsn, autocommit=True, options=f"-c search_path={schema}"
+            stack.identity_dsn, autocommit=True, options=f"-c search_path={schema}"
         ) as conn:
             barrier.wait()
             results[index] = resolve(conn, records[index], W).person_id
@@ -103,7 +103,7 @@ def _in_thread(
 ) -> threading.Thread:
     def run() -> None:
         with psycopg.connect(
-            stack.postgres_dsn, autocommit=True, options=f"-c search_path={schema}"
+            stack.identity_dsn, autocommit=True, options=f"-c search_path={schema}"
         ) as conn:
             pid.append(conn.info.backend_pid)
             work(conn)
@@ -125,7 +125,7 @@ def test_a_link_decided_during_a_merge_follows_the_merge(
     decide = _prepare(pg_conn, how)
     pid: list[int] = []
     with psycopg.connect(
-        stack.postgres_dsn, autocommit=True, options=f"-c search_path={pg_schema}"
+        stack.identity_dsn, autocommit=True, options=f"-c search_path={pg_schema}"
     ) as merger:
         with merger.transaction():  # the merge's locks are held until this block commits
             merges.merge(merger, survivor=survivor, retired=retired, rule="operator")
@@ -146,7 +146,7 @@ RETIRED = record(
 
 
 def _connect(stack: StackSettings, schema: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(stack.postgres_dsn, autocommit=True, options=f"-c search_path={schema}")
+    return psycopg.connect(stack.identity_dsn, autocommit=True, options=f"-c search_path={schema}")
 
 
 def test_a_link_that_waited_for_a_merge_is_rechecked_at_unmerge(

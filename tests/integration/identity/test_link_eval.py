@@ -39,7 +39,7 @@ def test_fake_1000_precision_and_json_line(
     stack: StackSettings, fake_1000: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Precision on fake_1000 stays >= 0.99; the last line is JSON; the schema is dropped."""
-    monkeypatch.setenv("MCR_POSTGRES_DSN", stack.postgres_dsn)
+    monkeypatch.setenv("MCR_IDENTITY_DSN", stack.identity_dsn)
     before = _schemas(stack.postgres_dsn)
     app = typer.Typer()
     app.command()(link_eval_command)
@@ -89,7 +89,7 @@ def test_impossible_birth_date_counts_as_missing(
 ) -> None:
     """link-eval reads ``1856-86-18`` as a missing birth date, says so, and carries on; the JSON
     reports the invalid fields, blocking recall and review share."""
-    monkeypatch.setenv("MCR_POSTGRES_DSN", stack.postgres_dsn)
+    monkeypatch.setenv("MCR_IDENTITY_DSN", stack.identity_dsn)
     path = tmp_path / "records.csv"
     path.write_text(
         "record_id,source,truth_id,nhs_number,given_name,family_name,birth_date,sex,postcode,"

@@ -182,7 +182,11 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     """Publish the region, run a worker until it has routed everything, stop it (SIGTERM)."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(
+        kafka=stack.kafka_admin,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
+    ) as box:
         _publish(box, region.events)
         readers = {
             "linked": TopicReader(stack.kafka_admin, box.settings.linked_topic),

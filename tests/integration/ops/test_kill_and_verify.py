@@ -78,8 +78,11 @@ class _Process:
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (2 partitions), MPI and consent schema, groups and alias; removed after."""
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+    client = OpenSearch(
+        hosts=[stack.opensearch_url], timeout=60, ca_certs=str(stack.opensearch_ca_file)
+    )
     orgs = [org.code for org in REGION.organisations]  # each publishes as itself
     with provisioned(new_space(targets, partitions=2, organisations=orgs), client) as made:
         yield made
@@ -131,7 +134,7 @@ def _record_settings(space: BenchSpace) -> RecordSettings:
 
 
 def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_leaked(
-    space: BenchSpace, tmp_path: Path
+    stack: StackSettings, space: BenchSpace, tmp_path: Path
 ) -> None:
     """Streams worker killed a second into the traffic, record worker two seconds later, both
     restarted at once: after catching up, the index equals what the log says."""
@@ -160,7 +163,9 @@ def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_l
     finally:
         streams.stop()
         record.stop()
-    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60)
+    client = OpenSearch(
+        hosts=[space.targets.opensearch_url], timeout=60, ca_certs=str(stack.opensearch_ca_file)
+    )
     try:
         report = verify_record(_record_settings(space), client)
     finally:

@@ -31,7 +31,8 @@ def record_settings(
     alias = f"t-rec-{uuid.uuid4().hex[:10]}"
     settings = RecordSettings(
         kafka=stack.kafka_admin,
-        opensearch_url=stack.opensearch_url,
+        opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file),
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
         dlq_topic=topic_factory("dlq"),

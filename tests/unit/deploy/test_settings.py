@@ -17,10 +17,12 @@ def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
     """With no variables set, every service listens on loopback on its documented port."""
     settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
 
-    assert (settings.kafka_bootstrap, settings.opensearch_url, settings.postgres_dsn) == (
+    dsn = settings.postgres_dsn  # the password file is made on first use
+    password = (tmp_path / "secrets" / "postgres-postgres.password").read_text()
+    assert (settings.kafka_bootstrap, settings.opensearch_address, dsn) == (
         "127.0.0.1:9092",
-        "http://127.0.0.1:9200",
-        "postgresql://postgres@127.0.0.1:5433/mcr",
+        "https://127.0.0.1:9200",
+        f"postgresql://postgres:{password}@127.0.0.1:5433/mcr",
     )
 
 
@@ -64,9 +66,10 @@ def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
     assert props["offsets.topic.replication.factor"] == "1"
 
 
-def test_moved_ports_move_the_client_variables_unless_set() -> None:
+def test_moved_ports_move_the_client_variables_unless_set(tmp_path: Path) -> None:
     """Setting only MCR_*_PORT points every client at the moved stack; explicit URLs win."""
     env = {
+        "MCR_RUN_DIR": str(tmp_path),
         "MCR_KAFKA_PORT": "19092",
         "MCR_POSTGRES_PORT": "15433",
         "MCR_OPENSEARCH_URL": "http://search.example:9200",
@@ -75,7 +78,8 @@ def test_moved_ports_move_the_client_variables_unless_set() -> None:
     export_client_defaults(env)
 
     assert env["MCR_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
-    assert env["MCR_POSTGRES_DSN"] == "postgresql://postgres@127.0.0.1:15433/mcr"
+    password = (tmp_path / "secrets" / "postgres-mcr_identity.password").read_text()
+    assert env["MCR_IDENTITY_DSN"] == f"postgresql://mcr_identity:{password}@127.0.0.1:15433/mcr"
     assert env["MCR_OPENSEARCH_URL"] == "http://search.example:9200"
 
 
@@ -103,3 +107,22 @@ def test_the_local_ca_signs_a_broker_certificate_for_the_host(tmp_path: Path) ->
     assert oct(broker_file.stat().st_mode & 0o777) == "0o600"
     assert ensure_broker_tls(tmp_path, host="127.0.0.1") == (ca_file, broker_file)
     assert x509.load_pem_x509_certificates(broker_file.read_bytes())[0] == broker  # kept
+
+
+def test_client_variables_carry_one_role_each_and_never_the_superuser(tmp_path: Path) -> None:
+    """Each component's DSN names its own role with its own password (files of mode 0600);
+    the superuser's DSN is not exported."""
+    env = {"MCR_RUN_DIR": str(tmp_path)}
+
+    export_client_defaults(env)
+
+    variables = ("MCR_IDENTITY_DSN", "MCR_CONSENT_DSN", "MCR_API_DSN", "MCR_API_AUDIT_DSN",
+                 "MCR_API_AUDIT_ADMIN_DSN", "MCR_OPERATOR_DSN")  # fmt: skip
+    users = [env[name].split("://", 1)[1].split(":", 1)[0] for name in variables]
+    assert users == ["mcr_identity", "mcr_consent", "mcr_query", "mcr_audit_writer",
+                     "mcr_audit_owner", "mcr_operator"]  # fmt: skip
+    passwords = {env[name].split(":", 2)[2].split("@", 1)[0] for name in variables}
+    assert len(passwords) == len(variables) and all(len(p) >= 32 for p in passwords)
+    assert not any("postgres:" in value for value in env.values())
+    files = list((tmp_path / "secrets").glob("postgres-*.password"))
+    assert files and all(f.stat().st_mode & 0o777 == 0o600 for f in files)

@@ -39,3 +39,14 @@ def test_repr_masks_credentials() -> None:
     settings = RecordSettings.from_env({"MCR_OPENSEARCH_URL": "https://mcr:s3cret@search:9200"})
     assert "s3cret" not in repr(settings)
     assert "https://mcr:***@search:9200" in repr(settings)
+
+
+def test_operators_tools_use_the_operators_user_when_set() -> None:
+    """``for_operators`` swaps in MCR_OPERATOR_OPENSEARCH_URL, and keeps the projection's URL
+    when no operators' user is configured."""
+    env = {"MCR_OPENSEARCH_URL": "https://proj:a@search:9200",
+           "MCR_OPERATOR_OPENSEARCH_URL": "https://ops:b@search:9200"}  # fmt: skip
+    operators = RecordSettings.from_env(env).for_operators()
+    assert operators.opensearch_url.get_secret_value() == "https://ops:b@search:9200"
+    alone = RecordSettings.from_env({"MCR_OPENSEARCH_URL": "https://proj:a@search:9200"})
+    assert alone.for_operators().opensearch_url.get_secret_value() == "https://proj:a@search:9200"

@@ -25,8 +25,8 @@ def test_environment_overrides() -> None:
             "MCR_RECORD_ALIAS": "t-rec",
             "MCR_CONSENT_SCHEMA": "c1",
             "MCR_API_AUDIT_SCHEMA": "a1",
-            "MCR_POSTGRES_DSN": "postgresql://u@h:1/db",
-            "MCR_OPENSEARCH_URL": "http://h:2",
+            "MCR_API_DSN": "postgresql://u@h:1/db",
+            "MCR_API_OPENSEARCH_URL": "http://h:2",
         }
     )
 

@@ -38,5 +38,5 @@ def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None
 
 def test_repr_masks_the_database_password() -> None:
     """The DSN's password never shows in a repr (and so in no log)."""
-    settings = ConsentSettings.from_env({"MCR_POSTGRES_DSN": "postgresql://mcr:s3cret@db/mcr"})
+    settings = ConsentSettings.from_env({"MCR_CONSENT_DSN": "postgresql://mcr:s3cret@db/mcr"})
     assert "s3cret" not in repr(settings) and "***" in repr(settings)

@@ -17,7 +17,7 @@ def test_defaults_are_loopback() -> None:
 
 def test_repr_masks_the_password() -> None:
     """A DSN password never appears in repr."""
-    settings = IdentitySettings.from_env({"MCR_POSTGRES_DSN": "postgresql://u:s3cret@db/mcr"})
+    settings = IdentitySettings.from_env({"MCR_IDENTITY_DSN": "postgresql://u:s3cret@db/mcr"})
     assert "s3cret" not in repr(settings) and "u:***@" in repr(settings)
 
 

@@ -16,7 +16,8 @@ ADMIN = KafkaClientSettings(
     password_file=Path("/run/a.password"),
     secrets_dir=Path("/run"),
 )
-TARGETS = Targets(ADMIN, "http://127.0.0.1:9200", "postgresql://postgres@h:5433/mcr")
+TARGETS = Targets(ADMIN, "http://127.0.0.1:9200", "postgresql://mcr_identity@h:5433/mcr",
+                  "postgresql://mcr_consent@h:5433/mcr")  # fmt: skip
 SPACE = BenchSpace(tag="abc123", targets=TARGETS, organisations=("E81001", "RC9"))
 
 
@@ -49,10 +50,13 @@ def test_identity_env_points_the_worker_at_the_run() -> None:
     assert env["PATH"] == "/bin"
     assert env["MCR_TOPIC_PREFIX"] == "bench.abc123."
     assert env["MCR_IDENTITY_SCHEMA"] == "mcr_bench_abc123"
-    assert env["MCR_CONSENT_SCHEMA"] == "mcr_bench_abc123"
+    assert env["MCR_CONSENT_SCHEMA"] == "mcr_bench_abc123_consent"
     assert env["MCR_STREAMS_APP_ID"] == "mcr-bench-abc123-identity"
-    assert env["MCR_POSTGRES_DSN"] == (
-        "postgresql://postgres@h:5433/mcr?application_name=mcr-bench-abc123"
+    assert env["MCR_IDENTITY_DSN"] == (
+        "postgresql://mcr_identity@h:5433/mcr?application_name=mcr-bench-abc123"
+    )
+    assert env["MCR_CONSENT_DSN"] == (
+        "postgresql://mcr_consent@h:5433/mcr?application_name=mcr-bench-abc123"
     )
     assert env["BROKER_COMMIT_INTERVAL"] == "1.0"
 

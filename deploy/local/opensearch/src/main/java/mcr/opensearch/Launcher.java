@@ -2,6 +2,7 @@ package mcr.opensearch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -32,9 +33,21 @@ public final class Launcher {
 
     /** Node's plugin constructor is protected; this subclass only exposes it. */
     static final class ClasspathNode extends Node {
-        ClasspathNode(Environment environment) {
-            super(environment, MODULES, true);
+        ClasspathNode(Environment environment, List<Class<? extends Plugin>> plugins) {
+            super(environment, plugins, true);
         }
+    }
+
+    /** The modules plus the plugin classes named in -Dmcr.os.plugins (comma-separated), e.g. the
+     *  security plugin, whose jars the caller puts on the classpath. */
+    static List<Class<? extends Plugin>> plugins() throws ClassNotFoundException {
+        List<Class<? extends Plugin>> found = new ArrayList<>(MODULES);
+        for (String name : System.getProperty("mcr.os.plugins", "").split(",")) {
+            if (!name.isBlank()) {
+                found.add(Class.forName(name.strip()).asSubclass(Plugin.class));
+            }
+        }
+        return found;
     }
 
     private Launcher() {}
@@ -66,7 +79,7 @@ public final class Launcher {
         LogConfigurator.registerErrorListener();
         LogConfigurator.configure(environment);
 
-        Node node = new ClasspathNode(environment);
+        Node node = new ClasspathNode(environment, plugins());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -1,0 +1,28 @@
+"""Every OpenSearch client of the project is built here, from a component's URL.
+
+The URL carries the component's own user (``http://user:password@host:port``: the record
+projection's, the query service's, the operators'; docs/security-stores.md), read from that
+component's settings, so no client falls back to an account with more rights. A deployment with
+TLS on HTTP gives ``https://`` URLs and its CA file (``ca_file``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+__all__ = ["connect"]
+
+
+def connect(
+    url: str, *, timeout_s: float = 30.0, retries: bool = True, ca_file: str | None = None
+) -> OpenSearch:
+    """A client on ``url`` with its credentials; without ``retries`` it never retries by
+    itself (the pipeline retries on its own terms); ``ca_file`` verifies an https node."""
+    options: dict[str, Any] = {"timeout": timeout_s}
+    if not retries:
+        options |= {"max_retries": 0, "retry_on_timeout": False}
+    if ca_file:
+        options |= {"ca_certs": ca_file, "verify_certs": True}
+    return OpenSearch(hosts=[url], **options)

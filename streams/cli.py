@@ -25,7 +25,7 @@ def worker(
     """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
 
     Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
-    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_*,
+    MCR_STREAMS_APP_ID, MCR_IDENTITY_DSN, MCR_CONSENT_DSN, MCR_IDENTITY_*, MCR_CONSENT_*,
     MCR_BACKGROUND_NICENESS, MCR_METRICS_PORT (exit code 2 and the variable's name when one
     breaks a rule)."""
     from streams.worker import run_worker  # noqa: PLC0415 (faust stays lazy)

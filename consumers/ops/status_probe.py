@@ -111,7 +111,7 @@ def _opensearch_health(url: str, ca_file: str, alias: str) -> StoreHealth:
     client = connect(url, timeout_s=_STORE_TIMEOUT_S, retries=False, ca_file=ca_file)
     try:
         health = client.cluster.health()
-        exists = client.indices.exists_alias(name=alias)
+        exists = client.indices.exists_alias(index=alias, name=alias)  # on itself: no wider right
     except Exception as exc:
         return StoreHealth("opensearch", False, f"no answer ({type(exc).__name__})")
     finally:

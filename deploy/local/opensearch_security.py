@@ -39,6 +39,7 @@ USERS = (ADMIN, PROJECTION, QUERY, OPERATOR)
 RECORD_PATTERNS = ("record", "record-*", "t-*", "bench-*")
 _META = {"_meta": {"type": "config", "config_version": 2}}
 _CLEAR_SCROLL = "indices:data/read/scroll/clear"  # not in the *_composite_ops groups
+_PING = "cluster:monitor/main"  # the root's name and version: what a readiness probe asks
 
 _ROLES: dict[str, dict[str, Any]] = {
     "mcr_record_writer": {
@@ -60,7 +61,7 @@ _ROLES: dict[str, dict[str, Any]] = {
     },
     "mcr_record_reader": {
         "description": "query service: read the record alias",
-        "cluster_permissions": ["cluster_composite_ops_ro", _CLEAR_SCROLL],
+        "cluster_permissions": ["cluster_composite_ops_ro", _CLEAR_SCROLL, _PING],
         "index_permissions": [
             {"index_patterns": list(RECORD_PATTERNS), "allowed_actions": ["read"]}
         ],

@@ -36,3 +36,14 @@ def test_requests_are_counted_by_route_template_and_status(api_stack: ApiStack) 
     assert api_stack.get("/api/persons/p-1/record", headers={}).status == 401
     assert _sample("mcr_api_requests_total", {"route": route, "status": "401"}) == before + 1
     assert _sample("mcr_api_request_seconds_count", {"route": route}) == seconds + 1
+
+
+def test_readiness_asks_opensearch_as_the_query_user_over_tls(api_stack: ApiStack) -> None:
+    """The probe signs in as the service's own user and verifies the node's certificate: a
+    refused password (and nothing else changed) makes the service unready."""
+    stack = api_stack.stack
+    refused = f"https://mcr_query:not-the-password@{stack.host}:{stack.opensearch_port}"
+    with api_stack.variant(opensearch_url=refused) as broken:
+        reply = broken.get("/api/health/ready", headers={})
+    assert reply.status == 503 and reply.body["checks"]["opensearch"] is False
+    assert api_stack.get("/api/health/ready", headers={}).body["checks"]["opensearch"] is True

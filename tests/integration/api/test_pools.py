@@ -1,5 +1,6 @@
 """The service's pools on a real PostgreSQL: a rested connection that broke is replaced on
-borrow; a connection returned moments ago is lent without a round trip."""
+borrow; a connection returned moments ago is lent without a round trip. The pools run as the
+query service's role (``MCR_API_DSN``); the superuser only ends their backends."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import psycopg
 import pytest
 
 from consumers.api import pools
+from deploy.local import StackSettings
 
 
 def _terminate(dsn: str, pid: int) -> None:
@@ -21,8 +23,10 @@ def _borrowed_pid(pool: pools.Pool) -> int:
         return int(row[0])
 
 
-def test_a_rested_broken_connection_is_replaced(stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    pool = pools.open_pool(stack.postgres_dsn, "public", setting="T", size=1, name="t-rested")
+def test_a_rested_broken_connection_is_replaced(
+    stack: StackSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = pools.open_pool(stack.query_dsn, "public", setting="T", size=1, name="t-rested")
     try:
         pool.wait()
         first = _borrowed_pid(pool)
@@ -33,8 +37,8 @@ def test_a_rested_broken_connection_is_replaced(stack, monkeypatch: pytest.Monke
         pool.close()
 
 
-def test_a_fresh_connection_is_lent_without_a_check(stack) -> None:
-    pool = pools.open_pool(stack.postgres_dsn, "public", setting="T", size=1, name="t-fresh")
+def test_a_fresh_connection_is_lent_without_a_check(stack: StackSettings) -> None:
+    pool = pools.open_pool(stack.query_dsn, "public", setting="T", size=1, name="t-fresh")
     try:
         pool.wait()
         first = _borrowed_pid(pool)

@@ -29,7 +29,7 @@ def test_stack_and_demo_status(stack: StackSettings) -> None:
 
 
 def test_identity_review_list_and_explain(stack: StackSettings, pg_schema: str) -> None:
-    connect(stack.postgres_dsn, pg_schema).close()  # the MPI tables, empty
+    connect(stack.identity_dsn, pg_schema).close()  # the MPI tables, empty (as identity owns them)
     env = {"MCR_IDENTITY_SCHEMA": pg_schema}
     code, found = _json(["identity", "review", "list", "--json"], env)
     assert code == 0 and found == {"status": "pending", "count": 0, "reviews": []}

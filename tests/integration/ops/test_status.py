@@ -36,7 +36,7 @@ def space(stack: StackSettings) -> Iterator[dict[str, str]]:
         producer.produce(source, key=b"k", value=str(n).encode())
     assert producer.flush(30) == 0
     alias = f"t-status-{uuid.uuid4().hex[:8]}"
-    client = OpenSearch(hosts=[stack.opensearch_url])
+    client = OpenSearch(hosts=[stack.opensearch_url], ca_certs=str(stack.opensearch_ca_file))
     client.indices.create(index=f"{alias}-v1", body={"aliases": {alias: {}}})
     env = {
         **stack.kafka_admin.environment(),  # as the admin: the test's topic names

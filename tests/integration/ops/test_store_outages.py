@@ -43,8 +43,10 @@ OUTAGE_S = 30.0
 
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
     with provisioned(new_space(targets, partitions=2, organisations=orgs), client) as made:
         yield made
@@ -112,7 +114,8 @@ def test_stores_go_away_and_come_back_without_loss(
     finally:
         streams.stop()
         record.stop()
-    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60)
+    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     try:
         report = verify_record(_record_settings(space), client)
     finally:

@@ -39,8 +39,10 @@ SEED = 21
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (4 partitions: room for three workers), schemas, groups and alias, and the
     region's organisations provisioned; removed after."""
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
     with provisioned(new_space(targets, partitions=4, organisations=orgs), client) as made:
         yield made
@@ -70,7 +72,7 @@ def _publish(space: BenchSpace, events: list[SourceEvent]) -> None:
 
 
 def test_two_then_three_streams_workers_rebalance_without_loss(
-    space: BenchSpace, tmp_path: Path
+    stack: StackSettings, space: BenchSpace, tmp_path: Path
 ) -> None:
     base = {**os.environ, **FAUST_ENV}
     env = space.identity_env(base)
@@ -101,7 +103,8 @@ def test_two_then_three_streams_workers_rebalance_without_loss(
     finally:
         for worker in workers:
             worker.stop()
-    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60)
+    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     try:
         report = verify_record(_record_settings(space), client)
     finally:

@@ -39,8 +39,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
-    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
+                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
     with provisioned(new_space(targets, partitions=1, organisations=orgs), client) as made:
         yield made

@@ -6,6 +6,7 @@ on first use); both validators are also shown to reject broken manifests."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,24 @@ def test_no_secret_is_an_environment_literal() -> None:
     for config in _kind("ConfigMap"):
         for key, value in config["data"].items():
             assert "://" not in value or "@" not in value, key  # no URL with credentials
+
+
+def test_each_stage_gets_its_own_store_credentials_and_never_the_shared_dsn() -> None:
+    """The stages read one DSN per database role and one OpenSearch user each
+    (docs/security-stores.md); ``MCR_POSTGRES_DSN`` is the operators' and no stage's."""
+    wants = {
+        "mcr-streams": {"MCR_IDENTITY_DSN", "MCR_CONSENT_DSN"},
+        "mcr-record": {"MCR_OPENSEARCH_URL"},
+        "mcr-api": {"MCR_API_DSN", "MCR_API_AUDIT_DSN", "MCR_API_AUDIT_ADMIN_DSN",
+                    "MCR_API_OPENSEARCH_URL"},
+    }  # fmt: skip
+    deployments = {d["metadata"]["name"]: d for d in _kind("Deployment")}
+    for name, variables in wants.items():
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        exported = set(re.findall(r"export (MCR_[A-Z_]+)=", " ".join(container["args"])))
+        assert exported == variables, name
+    shared = {key for c in _kind("ConfigMap") for key in c.get("data", {})}
+    assert "MCR_OPENSEARCH_CA_FILE" in shared and "MCR_POSTGRES_DSN" not in shared
 
 
 def test_the_stages_probe_live_and_ready_on_the_metrics_port() -> None:

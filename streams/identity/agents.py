@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from mcr.core import org_registry
 from mcr.core.logging import get_logger
 from schemas.codec import encode_record
 from schemas.dead_letters import DeadLetter, dead_letter_headers
@@ -63,9 +64,12 @@ class _Weights:
 
 
 def _prepare(settings: IdentitySettings) -> Callable[[], None]:
-    return lambda: connect(
-        settings.postgres_dsn.get_secret_value(), settings.schema_name
-    ).close()  # creates, migrates
+    def prepare() -> None:  # creates and migrates the MPI, and the registry (maybe empty)
+        dsn = settings.postgres_dsn.get_secret_value()
+        connect(dsn, settings.schema_name).close()
+        org_registry.connect(dsn, settings.registry_schema).close()
+
+    return prepare
 
 
 DATABASE = StageDatabase(
@@ -97,7 +101,9 @@ def close() -> None:
 def _handle_batch(conn: Any, *, batch: Sequence[SourceMessage]) -> list[Dispatch]:
     if _Weights.loaded is None:
         _Weights.loaded = load(SETTINGS.weights_version)
-    return handle_batch(conn, batch, weights=_Weights.loaded)
+    return handle_batch(
+        conn, batch, weights=_Weights.loaded, registry_schema=SETTINGS.registry_schema
+    )
 
 
 async def send_linked(

@@ -28,9 +28,10 @@ from typing import Any
 
 import psycopg
 
+from mcr.core import org_registry
 from schemas.events import PersonId, SourceKey
 from streams.database import RETRYABLE
-from streams.identity import outbox, repository
+from streams.identity import admission, outbox, repository
 from streams.identity.demographics import Demographics
 from streams.identity.handler import (
     Destination,
@@ -63,12 +64,23 @@ class SourceMessage:
 
 
 def handle_batch(
-    conn: psycopg.Connection[Any], batch: Sequence[SourceMessage], *, weights: MatchWeights
+    conn: psycopg.Connection[Any],
+    batch: Sequence[SourceMessage],
+    *,
+    weights: MatchWeights,
+    registry_schema: str | None = None,
 ) -> list[Dispatch]:
-    """One dispatch per consumed message, in order (see the module docstring)."""
+    """One dispatch per consumed message, in order (see the module docstring).
+
+    With ``registry_schema`` (the worker always passes it) the events of organisations that
+    are not live are dead-lettered first (:mod:`admission`); offline tools that resolve
+    labelled files (link-eval, the resolver benchmark) pass none."""
     decoded = [
         decode_event(c.value, topic=c.topic, partition=c.partition, offset=c.offset) for c in batch
     ]
+    if registry_schema is not None:
+        orgs = (d.record.org for d in decoded if isinstance(d, IdentityInput))
+        decoded = admission.screen(decoded, org_registry.statuses(conn, registry_schema, orgs))
     records = [d.record for d in decoded if isinstance(d, IdentityInput)]
     known = _lookup(conn, records)
     dispatches: list[Dispatch] = []

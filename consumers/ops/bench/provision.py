@@ -19,12 +19,16 @@ from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
 from consumers.ops.bench.errors import BenchError
+from consumers.ops.bench.produce import ORGS
 from consumers.ops.bench.space import BenchSpace
 from deploy.local.errors import StackError
 from deploy.local.topics import ensure_topics
+from mcr.core import org_registry
 from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
+from schemas.organisations import load_organisations
 from streams.identity.connections import connect as connect_mpi
+from streams.identity.offline.sandbox import live_test_organisation
 
 __all__ = ["provisioned", "remove_space"]
 
@@ -39,6 +43,7 @@ def provisioned(space: BenchSpace, client: OpenSearch) -> Iterator[BenchSpace]:
     try:
         _create_topics(space)
         connect_mpi(space.targets.postgres_dsn, space.schema).close()
+        _seed_registry(space)
         yield space
     finally:
         left = remove_space(space, client)
@@ -63,6 +68,14 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
     except Exception as exc:  # cleanup must try every step
         left.append(f"indices: {type(exc).__name__}")
     return left
+
+
+def _seed_registry(space: BenchSpace) -> None:
+    """The run's own registry (in its schema): the region plus the synthetic organisations
+    the produce benchmark publishes as, all live, so identity admits every event."""
+    bench_orgs = [live_test_organisation(code) for code in ORGS]
+    with org_registry.connect(space.targets.postgres_dsn, space.schema) as conn:
+        org_registry.seed(conn, (*load_organisations(), *bench_orgs))
 
 
 def _admin(space: BenchSpace) -> AdminClient:

@@ -124,6 +124,7 @@ class BenchSpace:
                 self.targets.postgres_dsn, self.application_name
             ),
             "MCR_IDENTITY_SCHEMA": self.schema,
+            "MCR_REGISTRY_SCHEMA": self.schema,
             "MCR_CONSENT_SCHEMA": self.schema,
             "MCR_TOPIC_PREFIX": self.prefix,
             "MCR_STREAMS_APP_ID": self.identity_group,

@@ -19,19 +19,30 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import psycopg
 
 from deploy.local.topics import ensure_topics
+from mcr.core import org_registry
+from schemas.organisations import Organisation, OrganisationKind, OrgStatus, load_organisations
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
 
-__all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
+__all__ = [
+    "ReadMessage",
+    "Sandbox",
+    "TopicReader",
+    "live_test_organisation",
+    "read_topic",
+    "running_worker",
+    "sandbox",
+]
 
 STOP_TIMEOUT_S = 60.0
 _WORKER = ("-m", "mcr", "streams", "worker")
@@ -53,6 +64,7 @@ class Sandbox:
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
             "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
+            "MCR_REGISTRY_SCHEMA": self.settings.registry_schema,
             "MCR_CONSENT_SCHEMA": self.settings.schema_name,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
@@ -86,13 +98,28 @@ def _delete_topics_and_group(bootstrap: str, *prefixes: str, group: str) -> None
             future.result(timeout=30)
 
 
+def live_test_organisation(ods_code: str) -> Organisation:
+    """A live synthetic organisation for tests that publish under codes outside the region."""
+    return Organisation(ods_code, f"Test organisation {ods_code}", OrganisationKind.GP_PRACTICE,
+                        ("test",), OrgStatus.LIVE, date(2024, 1, 1),
+                        "sharing.test@example.org")  # fmt: skip
+
+
 @contextmanager
-def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterator[Sandbox]:
-    """Fresh topics, MPI schema and consumer group; all removed on exit."""
+def sandbox(
+    *,
+    bootstrap: str,
+    postgres_dsn: str,
+    partitions: int = 2,
+    organisations: Sequence[Organisation] = (),
+) -> Iterator[Sandbox]:
+    """Fresh topics, MPI schema and consumer group; all removed on exit. The schema holds
+    the sandbox's own organisation registry too: the region's file plus ``organisations``."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
         schema_name=f"mcr_sandbox_{tag}",
+        registry_schema=f"mcr_sandbox_{tag}",
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
@@ -100,6 +127,8 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
     try:
         ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
         connect(postgres_dsn, settings.schema_name).close()
+        with org_registry.connect(postgres_dsn, settings.registry_schema) as registry:
+            org_registry.seed(registry, (*load_organisations(), *organisations))
         yield box
     finally:
         _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)

@@ -18,6 +18,7 @@ from streams.identity.offline.sandbox import (
     ReadMessage,
     Sandbox,
     TopicReader,
+    live_test_organisation,
     running_worker,
     sandbox,
 )
@@ -73,7 +74,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A running worker on a sandbox, and a reader of its mcr.shared."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("consent") / "worker.log"
-    with sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(
+        bootstrap=stack.kafka_bootstrap,
+        postgres_dsn=stack.postgres_dsn,
+        organisations=[live_test_organisation("Y01")],
+    ) as box:
         shared = TopicReader(stack.kafka_bootstrap, box.settings.topic_prefix + SHARED_TOPIC)
         try:
             with log_path.open("wb") as log, running_worker(box, log=log):

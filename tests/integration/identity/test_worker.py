@@ -34,7 +34,13 @@ from schemas.events import (
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import from_payload
 from streams.identity.matcher import CandidatePerson, match
-from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import (
+    Sandbox,
+    TopicReader,
+    live_test_organisation,
+    running_worker,
+    sandbox,
+)
 from streams.identity.weights import load
 
 SEED = 11
@@ -182,7 +188,11 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     """Publish the region, run a worker until it has routed everything, stop it (SIGTERM)."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(
+        bootstrap=stack.kafka_bootstrap,
+        postgres_dsn=stack.postgres_dsn,
+        organisations=[live_test_organisation("SC901")],
+    ) as box:
         _publish(box, region.events)
         readers = {
             "linked": TopicReader(stack.kafka_bootstrap, box.settings.linked_topic),

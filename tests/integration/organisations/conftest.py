@@ -1,0 +1,91 @@
+"""A whole pipeline on a sandbox (streams worker + record projection into a fresh alias), for
+the organisation lifecycle tests: suspension at the identity stage, organisation purges."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from opensearchpy import NotFoundError, OpenSearch
+
+from deploy.local import StackSettings
+from mcr.core import org_registry
+from producers.sdk import Publisher, PublisherConfig
+from projections.record.ids import template_name
+from projections.record.settings import RecordSettings
+from schemas.events import (
+    DLQ_TOPIC,
+    IDENTITY_CHANGES_TOPIC,
+    LINKED_TOPIC,
+    SHARED_TOPIC,
+    SourceEvent,
+)
+from streams.identity.offline.sandbox import Sandbox
+from tests.integration.projections.conftest import RunningWorker, all_documents
+
+
+@dataclass
+class Pipeline:
+    """The sandbox, its projection and where things land."""
+
+    box: Sandbox
+    worker: RunningWorker
+    settings: RecordSettings
+    client: OpenSearch
+
+    @property
+    def alias(self) -> str:
+        return self.settings.alias
+
+    @property
+    def linked_topic(self) -> str:
+        return self.box.settings.topic_prefix + LINKED_TOPIC
+
+    @property
+    def dlq_topic(self) -> str:
+        return self.box.settings.topic_prefix + DLQ_TOPIC
+
+    def registry(self) -> Any:
+        """A connection on the sandbox's own registry."""
+        box = self.box.settings
+        return org_registry.connect(box.postgres_dsn.get_secret_value(), box.registry_schema)
+
+    def publish(self, *events: SourceEvent) -> None:
+        config = PublisherConfig(bootstrap_servers=self.box.kafka_bootstrap,
+                                 topic_prefix=self.box.settings.topic_prefix)  # fmt: skip
+        with Publisher(config) as publisher:
+            publisher.publish_all(list(events))
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """Every document behind the alias (none before the projection made its index)."""
+        try:
+            return all_documents(self.client, self.alias)
+        except NotFoundError:
+            return {}
+
+    def visible(self) -> set[str]:
+        """Ids of the documents readers see."""
+        return {i for i, doc in self.documents().items() if doc.get("deleted") is False}
+
+
+@pytest.fixture
+def pipeline(streams_sandbox: Sandbox, stack: StackSettings) -> Iterator[Pipeline]:
+    """The streams worker on a sandbox and the record projection on its shared topic."""
+    prefix = streams_sandbox.settings.topic_prefix
+    settings = RecordSettings(
+        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
+        dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
+        alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,
+        refresh_interval="200ms",
+    )  # fmt: skip
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    worker = RunningWorker(settings)
+    yield Pipeline(streams_sandbox, worker, settings, client)
+    worker.stop()
+    client.indices.delete(index=f"{settings.alias}-v*", params={"ignore_unavailable": "true"})
+    client.indices.delete_index_template(name=template_name(settings.alias), params={"ignore": 404})
+    client.close()

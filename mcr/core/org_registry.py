@@ -104,14 +104,19 @@ class OrganisationExistsError(RegistryError):
 
 
 class RegistrySettings(McrSettings):
-    """Where the registry lives, and the file it is seeded from (default: the shipped region).
+    """Where the registry lives, the file it is seeded from (default: the shipped region),
+    and where purge receipts are kept.
 
-    ``MCR_POSTGRES_DSN``, ``MCR_REGISTRY_SCHEMA`` (``registry``), ``MCR_ORGANISATIONS_FILE``.
+    ``MCR_POSTGRES_DSN``, ``MCR_REGISTRY_SCHEMA`` (``registry``), ``MCR_ORGANISATIONS_FILE``,
+    ``MCR_RECEIPTS_SCHEMA`` (``governance``).
     """
 
     postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_REGISTRY_SCHEMA")] = (
         DEFAULT_SCHEMA
+    )
+    receipts_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_RECEIPTS_SCHEMA")] = (
+        "governance"
     )
     organisations_file: Annotated[Path | None, Field(validation_alias="MCR_ORGANISATIONS_FILE")] = (
         None

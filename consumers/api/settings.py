@@ -9,6 +9,7 @@ MCR_OPENSEARCH_URL     opensearch_url (as the record projection's)     http://12
 MCR_RECORD_ALIAS       alias read (as the record projection's)         record
 MCR_POSTGRES_DSN       postgres_dsn (consent state and audit log)      ``DEFAULT_DSN`` (loopback)
 MCR_CONSENT_SCHEMA     consent_schema (read at query time)             consent
+MCR_REGISTRY_SCHEMA    registry_schema (the public organisation list)  registry
 MCR_API_AUDIT_SCHEMA   audit_schema (the hash-chained audit log)       audit
 MCR_API_AUDIT_ROLE     audit_role (login role that may only insert)    mcr_audit_writer
 MCR_API_AUDIT_DSN      audit_dsn (how the service writes the audit)    postgres_dsn as audit_role
@@ -75,6 +76,9 @@ class ApiSettings(McrSettings):
         "consent"
     )
     audit_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_SCHEMA")] = "audit"
+    registry_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_REGISTRY_SCHEMA")] = (
+        "registry"
+    )
     audit_role: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_ROLE")] = (
         "mcr_audit_writer"
     )

@@ -9,7 +9,8 @@ from types import FrameType
 
 import typer
 
-from mcr.core.settings import replace
+from mcr.core.priority import yield_to_interactive
+from mcr.core.settings import SettingsError, replace
 from projections.record.errors import VerifyError, WriteError
 from projections.record.expected import KINDS, VerifyReport
 from projections.record.runner import RecordWorker
@@ -53,6 +54,11 @@ def run(
 ) -> None:
     """Run the worker until SIGINT or SIGTERM; pending writes are settled before it exits."""
     settings = _settings(source_topic, group, alias)
+    try:
+        yield_to_interactive()  # ingest gives way to clinicians' reads on a shared machine
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

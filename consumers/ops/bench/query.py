@@ -40,6 +40,7 @@ from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
 from deploy.local.settings import StackSettings
 from mcr.core.logging import get_logger
+from mcr.core.priority import PrioritySettings
 from producers.sdk import Publisher, PublisherConfig
 from schemas.events import SourceEvent
 
@@ -67,8 +68,10 @@ def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
     """``mcr simulate`` publishing another region into the space at ``rate`` events/s, in its
     own process, for the block (more than enough people for it to outlast the block)."""
     env = space.identity_env(dict(os.environ))
-    command = [sys.executable, "-m", "mcr", "simulate", "--people", "100000", "--seed",
-               str(seed), "--rate", str(rate)]  # fmt: skip
+    # The simulator stands for source systems on other machines: it gives way like ingest does.
+    niceness = str(PrioritySettings.from_env().background_niceness)
+    command = ["nice", "-n", niceness, sys.executable, "-m", "mcr", "simulate", "--people",
+               "100000", "--seed", str(seed), "--rate", str(rate)]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
@@ -149,4 +152,5 @@ def run_query_bench(
         "ingested_meanwhile": ingested,
         "region_events": options.events,
         "cpus": os.cpu_count() or 1,
+        "background_niceness": PrioritySettings.from_env().background_niceness,
     }

@@ -221,3 +221,32 @@ def test_the_anchors_follow_the_head(trail: Trail) -> None:
     anchors = read_anchors(trail.settings.kafka_bootstrap, trail.settings.anchor_topic,
                            trail.settings.audit_schema)  # fmt: skip
     assert [a.seq for a in anchors] == [6, 7]
+
+
+class _SettingSpy:
+    """A connection whose statements pass through; after the append lock it notes the
+    transaction's ``synchronous_commit`` (what the row's commit will obey)."""
+
+    def __init__(self, conn: psycopg.Connection[object]) -> None:
+        self.conn, self.seen = conn, list[str]()
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        return self.conn.transaction()
+
+    def execute(self, sql: str, params: object = None):  # type: ignore[no-untyped-def]
+        cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        if "pg_advisory_xact_lock" in sql:
+            found = self.conn.execute("SHOW synchronous_commit").fetchone()
+            self.seen.append(str(found[0]) if found else "")
+        return cursor
+
+
+def test_an_append_commits_synchronously_whatever_the_session_default(trail: Trail) -> None:
+    """The writer's session may default to asynchronous commit; the audit row's own
+    transaction is durable (synchronous_commit on), and only that transaction."""
+    trail.owner.execute("SET synchronous_commit = off")
+    spy = _SettingSpy(trail.owner)
+    audit.append(spy, _entry(ROWS + 1))  # type: ignore[arg-type]
+    assert spy.seen == ["on"]
+    after = trail.owner.execute("SHOW synchronous_commit").fetchone()
+    assert after is not None and after[0] == "off"

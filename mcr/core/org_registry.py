@@ -34,6 +34,7 @@ from mcr.core.settings import (
     SqlIdentifier,
 )
 from schemas.organisations import (
+    LifecycleError,
     Organisation,
     OrganisationKind,
     OrgStatus,
@@ -201,7 +202,8 @@ def change_status(
         current = get(conn, ods_code)
         status = next_status(current.status, action)
         if status is OrgStatus.LIVE and current.agreement_signed is None:
-            raise RegistryError("agreement_signed: an organisation goes live only once signed")
+            raise LifecycleError("agreement_signed: an organisation goes live only once signed",
+                                 field="agreement_signed")  # fmt: skip
         conn.execute(
             "UPDATE organisations SET status = %s, status_changed_at = now(), "
             "live_since = COALESCE(live_since, CASE WHEN %s = 'live' THEN %s::date END) "

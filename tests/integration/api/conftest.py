@@ -234,6 +234,7 @@ class ApiStack:
             authenticator=options.pop("authenticator", Authenticator(self.auth)),
             public_config=self.service.app.state.public_config,
             governance=options.pop("governance", self.service.app.state.governance),
+            directory=options.pop("directory", self.service.app.state.directory),
             **options,
         )
         server = start_in_thread(app)

@@ -11,7 +11,7 @@ import pytest
 
 from deploy.local import StackSettings
 from mcr.core import org_registry, receipts
-from mcr.core.org_registry import OrganisationExistsError, RegistryError, UnknownOrganisationError
+from mcr.core.org_registry import OrganisationExistsError, UnknownOrganisationError
 from schemas.organisations import LifecycleError, OrgStatus, load_organisations
 
 REGION = load_organisations()
@@ -62,7 +62,7 @@ def test_lifecycle_is_recorded_with_who_and_sets_live_since_once(registry: Any) 
 
 def test_refused_moves_change_nothing(registry: Any) -> None:
     """Unsigned organisations cannot go live; lifecycle and unknown codes are refused."""
-    with pytest.raises(RegistryError, match="agreement_signed"):
+    with pytest.raises(LifecycleError, match="agreement_signed"):
         org_registry.change_status(registry, "RYC", "resume", actor="ops", today=TODAY)
     with pytest.raises(LifecycleError):
         org_registry.change_status(registry, "RYC", "suspend", actor="ops", today=TODAY)

@@ -111,7 +111,7 @@ def test_org_cli_lists_shows_moves_and_purges(
                     "--contact", "sharing.y12345@example.org", "--system", "Pharmacy System")  # fmt: skip
     assert code == 0 and "onboarding" in out
     code, out = run("resume", "Y12345")
-    assert code == 2 and "agreement" in out  # never signed: cannot go live
+    assert code == 1 and "agreement" in out  # never signed: cannot go live
     code, out = run("suspend", "RYC")
     assert code == 1 and "cannot suspend an organisation that is onboarding" in out
     assert run("suspend", "E81003") == (0, "E81003: suspended\n")

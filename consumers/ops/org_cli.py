@@ -32,6 +32,7 @@ from schemas.organisations import (
     OrgStatus,
     check_ods_code,
 )
+from streams.identity.settings import IdentitySettings
 
 __all__ = ["org_app"]
 
@@ -198,10 +199,11 @@ def purge(
     if not requested_by.strip() or not reason.strip():
         raise _fail(OpsError("--requested-by and --reason: must not be empty"))
     settings, record = _settings(), RecordSettings.from_env()
+    identity = IdentitySettings.from_env()
     targets = PurgeTargets(
         record.kafka_bootstrap, settings.postgres_dsn.get_secret_value(), settings.schema_name,
-        settings.receipts_schema, source_topic or record.source_topic, group or record.group_id,
-        alias or record.alias,
+        settings.receipts_schema, identity.schema_name, source_topic or record.source_topic,
+        group or record.group_id, alias or record.alias,
     )  # fmt: skip
     client = OpenSearch(hosts=[record.opensearch_url.get_secret_value()], timeout=30)
     request = PurgeRequest(code, reason.strip(), requested_by.strip(), getpass.getuser())
@@ -211,8 +213,10 @@ def purge(
         raise _fail(exc) from exc
     finally:
         client.close()
-    console.print(f"{code} purged from the record: {receipt.stores.get('record', 0)} "
-                  f"document(s); receipt {receipt.receipt_id}")  # fmt: skip
+    stores = receipt.stores
+    console.print(f"{code} purged: {stores.get('record', 0)} document(s) from the record, "
+                  f"{stores.get('identity_held', 0)} held event(s) dropped; "
+                  f"receipt {receipt.receipt_id}")  # fmt: skip
 
 
 def _receipt_row(receipt: receipts.Receipt) -> dict[str, Any]:

@@ -5,13 +5,16 @@ Steps (each restartable; the projection obeys a purge idempotently):
 1. The organisation must be registered and **suspended** first, so nothing new of it enters
    the record after the purge (identity dead-letters a suspended organisation's events).
 2. A receipt is opened (``mcr.core.receipts``): who asked, who ran it, why, when.
-3. A ``purge-organisation`` command (``schemas.commands``) goes to *every* partition of the
+3. Its events still held by the identity stage (waiting for a link or a review, never
+   forwarded) are dropped, so no later release brings them in after the purge.
+4. A ``purge-organisation`` command (``schemas.commands``) goes to *every* partition of the
    projection's source topic, so it is ordered after everything already on each partition.
-4. We wait until the projection's consumer group has committed past every copy: each was
+5. We wait until the projection's consumer group has committed past every copy: each was
    applied (the worker commits only after a purge has been written and refreshed).
-5. The record is asked how many documents now carry the purge's command id (the purge
+6. The record is asked how many documents now carry the purge's command id (the purge
    tombstones it left: items and patient documents), and that nothing of the organisation is
-   still visible; the receipt is completed with ``{"record": <count>}``.
+   still visible; the receipt is completed with ``{"record": <count>, "identity_held":
+   <count>}``.
 
 A wait that times out leaves the receipt open (``mcr org receipts`` shows it pending) and says
 so; running the purge again is safe.
@@ -34,10 +37,13 @@ from consumers.ops.groups import committed_offsets
 from mcr.core import org_registry, receipts
 from schemas.commands import PurgeOrganisation, organisation_purge_message
 from schemas.organisations import OrgStatus
+from streams.identity import outbox
+from streams.identity.connections import connect as connect_mpi
 
 __all__ = ["PurgeRequest", "PurgeTargets", "purge_organisation", "send_to_every_partition"]
 
 RECORD_STORE = "record"
+HELD_STORE = "identity_held"
 _POLL_S = 0.5
 
 
@@ -49,6 +55,7 @@ class PurgeTargets:
     postgres_dsn: str
     registry_schema: str
     receipts_schema: str
+    identity_schema: str
     source_topic: str
     group_id: str
     alias: str
@@ -150,6 +157,8 @@ def purge_organisation(
             reason=request.reason, requested_by=request.requested_by,
             operator=request.operator, requested_at=clock(),
         )  # fmt: skip
+    with connect_mpi(targets.postgres_dsn, targets.identity_schema, create=False) as mpi:
+        held = outbox.discard_unforwarded(mpi, request.ods_code)
     command = PurgeOrganisation(request.ods_code, receipt.command_id, request.reason)
     offsets = send_to_every_partition(targets.kafka_bootstrap, targets.source_topic, command)
     if not _wait_applied(targets, offsets, timeout_s):
@@ -162,5 +171,5 @@ def purge_organisation(
         raise OpsError("the record still shows documents of the organisation: run it again")
     removed = purged_documents(client, targets.alias, receipt.command_id)
     with receipts.connect(targets.postgres_dsn, targets.receipts_schema) as conn:
-        return receipts.complete(conn, receipt.command_id, stores={RECORD_STORE: removed},
-                                 at=clock())  # fmt: skip
+        stores = {RECORD_STORE: removed, HELD_STORE: held}
+        return receipts.complete(conn, receipt.command_id, stores=stores, at=clock())

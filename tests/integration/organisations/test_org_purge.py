@@ -15,6 +15,9 @@ from deploy.local import StackSettings
 from mcr.cli import app
 from mcr.core import org_registry, receipts
 from projections.record.verify import VerifyReport, verify_record
+from streams.identity import outbox
+from streams.identity.connections import connect as connect_mpi
+from streams.identity.outbox import RawEvent
 from tests.integration.organisations.conftest import Pipeline
 from tests.integration.projections.conftest import wait_until
 from tests.unit.projections.builders import patient_event, result_event
@@ -28,7 +31,7 @@ HOSPITAL_IDS = {"patient|RC9|PRG-HP", "result|RC9|PRG-H-R1"}
 def _targets(pipeline: Pipeline, stack: StackSettings, receipts_schema: str) -> PurgeTargets:
     box, record = pipeline.box.settings, pipeline.settings
     return PurgeTargets(stack.kafka_bootstrap, stack.postgres_dsn, box.registry_schema,
-                        receipts_schema, record.source_topic, record.group_id,
+                        receipts_schema, box.schema_name, record.source_topic, record.group_id,
                         record.alias)  # fmt: skip
 
 
@@ -58,6 +61,11 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
         result_event(**HOSPITAL, source_record_id="PRG-H-R1"),
     )
     wait_until(lambda: pipeline.visible() >= GP_IDS | HOSPITAL_IDS, 120, "the first share")
+    box = pipeline.box.settings
+    with connect_mpi(stack.postgres_dsn, box.schema_name, create=False) as mpi:
+        # A result of the GP's still waiting in identity's hold (for a link or a review).
+        waiting = RawEvent("result", "mcr.source.result", 0, 99, b"held result bytes")
+        outbox.hold(mpi, "E81002", "PRG-9", "unverified", waiting)
     targets = _targets(pipeline, stack, pg_schema)
     request = PurgeRequest("E81002", "agreement ended", "ig.lead@example.org", "ops")
 
@@ -70,7 +78,7 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
     visible = pipeline.visible()
     assert not GP_IDS & visible
     assert visible >= HOSPITAL_IDS
-    assert receipt.stores == {"record": 3} and receipt.completed
+    assert receipt.stores == {"record": 3, "identity_held": 1} and receipt.completed
     documents = pipeline.documents()
     tombstone = documents["result|E81002|PRG-R1"]
     assert tombstone["operation"] == "PURGE" and "person_id" not in tombstone
@@ -78,7 +86,7 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
     assert "E81002" not in str(summary)  # the person's summary no longer shows the GP
 
     again = purge_organisation(targets, request, pipeline.client, timeout_s=60)
-    assert again.stores == {"record": 0}
+    assert again.stores == {"record": 0, "identity_held": 0}
     with receipts.connect(stack.postgres_dsn, pg_schema) as conn:
         listed = receipts.list_receipts(conn, subject_kind=receipts.PurgeSubject.ORGANISATION)
     assert {r.receipt_id for r in listed} == {receipt.receipt_id, again.receipt_id}
@@ -96,6 +104,7 @@ def test_org_cli_lists_shows_moves_and_purges(
     box, record = pipeline.box.settings, pipeline.settings
     monkeypatch.setenv("MCR_REGISTRY_SCHEMA", box.registry_schema)
     monkeypatch.setenv("MCR_RECEIPTS_SCHEMA", pg_schema)
+    monkeypatch.setenv("MCR_IDENTITY_SCHEMA", box.schema_name)
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:

@@ -29,10 +29,18 @@ console = Console()
 
 STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
+#: Each process serves /metrics, /live and /ready on its own loopback port.
+METRICS_PORTS = {"streams": 9464, "record": 9465, "api": 9466}
+
+
+def _metrics_env(name: str) -> dict[str, str]:
+    return {"MCR_METRICS_PORT": str(METRICS_PORTS[name])}
+
+
 WORKERS = [
-    WorkerSpec("streams", ("streams", "worker")),
-    WorkerSpec("record", ("record", "run")),
-    WorkerSpec("api", ("api", "serve")),
+    WorkerSpec("streams", ("streams", "worker"), _metrics_env("streams")),
+    WorkerSpec("record", ("record", "run"), _metrics_env("record")),
+    WorkerSpec("api", ("api", "serve"), _metrics_env("api")),
 ]
 
 
@@ -160,6 +168,9 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
+        "  .venv/bin/mcr status                    # every stage's state, dead letters, stores\n"
+        f"  curl -s http://127.0.0.1:{METRICS_PORTS['streams']}/metrics   # Prometheus metrics"
+        f" (record :{METRICS_PORTS['record']}, api :{METRICS_PORTS['api']})\n"
         "stop with: make down"
     )
 
@@ -180,12 +191,22 @@ def up(
 
 
 @app.command()
-def status() -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Workers and how far behind each stage is."""
     settings = StackSettings.from_env()
-    for row in workers.status(settings, WORKERS):
+    rows, lags = workers.status(settings, WORKERS), _lags(settings)
+    if as_json:
+        typer.echo(json.dumps({
+            "workers": [{"name": r.name, "state": r.state, "pid": r.pid,
+                         "log_file": str(r.log_file)} for r in rows],
+            "lags": lags,
+        }))  # fmt: skip
+        return
+    for row in rows:
         console.print(f"worker {row.name}: {row.state} (log {row.log_file})")
-    for name, lag in _lags(settings).items():
+    for name, lag in lags.items():
         console.print(f"stage {name}: {lag} messages behind")
 
 

@@ -30,6 +30,8 @@ from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
 from mcr.core.logging import get_logger
+from mcr.core.metrics import MetricsSettings, ReadyCheck, serve_metrics
+from mcr.core.readiness import http_answers, kafka_answers, opensearch_answers, postgres_answers
 from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
 
@@ -116,7 +118,26 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
             settings.postgres_dsn.get_secret_value(), settings.registry_schema
         ),
     )
+    app.state.readiness = _readiness(settings, auth)
     return Service(app, client, consent, audit, anchors, objections)
+
+
+def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
+    """The stores the service needs, each checked on its own short connection."""
+    dsn, writer = settings.postgres_dsn.get_secret_value(), settings.audit_writer_dsn
+    opensearch, bootstrap = settings.opensearch_url.get_secret_value(), settings.kafka_bootstrap
+    discovery = auth.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    def check() -> dict[str, bool]:
+        return {
+            "postgresql": postgres_answers(dsn),
+            "audit": postgres_answers(writer),
+            "opensearch": opensearch_answers(opensearch),
+            "kafka": kafka_answers(bootstrap),
+            "identity_provider": http_answers(discovery, ca_file=auth.ca_file),
+        }
+
+    return check
 
 
 def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
@@ -161,10 +182,16 @@ def start_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Run
     return RunningServer(server, thread, host, int(sock.getsockname()[1]))
 
 
-def serve(settings: ApiSettings, auth: AuthSettings) -> None:
+def serve(
+    settings: ApiSettings, auth: AuthSettings, metrics: MetricsSettings | None = None
+) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM: uvicorn stops gracefully), then close every
-    connection."""
+    connection. With a ``metrics`` port, ``/metrics``, ``/live`` (the service answers its
+    health route) and ``/ready`` are served there, apart from the public port."""
     service = build_service(settings, auth)
+    health = f"http://{settings.host}:{settings.port}/api/health"
+    serve_metrics(metrics or MetricsSettings(), lambda: http_answers(health),
+                  service.app.state.readiness)  # fmt: skip
     log.info("api serving", host=settings.host, port=settings.port)
     try:
         uvicorn.Server(_config(service.app, settings.host, settings.port)).run()

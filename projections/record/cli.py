@@ -9,7 +9,9 @@ from types import FrameType
 
 import typer
 
+from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.priority import yield_to_interactive
+from mcr.core.readiness import kafka_answers, opensearch_answers
 from mcr.core.settings import SettingsError, replace
 from projections.record.errors import VerifyError, WriteError
 from projections.record.expected import KINDS, VerifyReport
@@ -55,10 +57,18 @@ def run(
     """Run the worker until SIGINT or SIGTERM; pending writes are settled before it exits."""
     settings = _settings(source_topic, group, alias)
     try:
+        metrics = MetricsSettings.from_env()
         yield_to_interactive()  # ingest gives way to clinicians' reads on a shared machine
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    heartbeat = Heartbeat()
+    opensearch, bootstrap = settings.opensearch_url.get_secret_value(), settings.kafka_bootstrap
+
+    def ready() -> dict[str, bool]:
+        return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(bootstrap)}
+
+    serve_metrics(metrics, heartbeat.alive, ready)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -66,7 +76,7 @@ def run(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    stats = RecordWorker(settings, stop=stop).run()
+    stats = RecordWorker(settings, stop=stop, heartbeat=heartbeat).run()
     typer.echo(
         f"handled {stats.handled}, written {stats.written}, conflicts {stats.conflicts}, "
         f"dead letters {stats.dead_letters}, purged {stats.purged}"

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from mcr.core.logging import get_logger
+from mcr.core.metrics import count_batch, count_dead_letter
+from schemas.events import DLQ_REASON
 from streams import app as streams_app
 from streams.consent import repository
 from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
@@ -80,6 +82,18 @@ async def _acknowledge(stream: Any, events: Sequence[Any]) -> None:
         await stream.ack(event)
 
 
+def _count(outgoing: Sequence[Outgoing], withheld: Mapping[str, int], elapsed: float) -> None:
+    """Metrics of one batch: messages out by target, events kept back by reason, dead
+    letters by reason."""
+    outcomes = [o.target.value for o in outgoing]
+    outcomes += [reason for reason, count in withheld.items() for _ in range(count)]
+    count_batch("consent", outcomes, elapsed)
+    for item in outgoing:
+        if item.target is Target.DLQ:
+            reason = dict(item.headers).get(DLQ_REASON, b"")
+            count_dead_letter("consent", bytes(reason or b"").decode("utf-8", "replace"))
+
+
 @app.agent(linked_topic)
 async def share(stream: Any) -> AsyncIterator[int]:
     """Decide linked events in batches: shareable ones and purges go to mcr.shared."""
@@ -91,13 +105,16 @@ async def share(stream: Any) -> AsyncIterator[int]:
             outcome = await DATABASE.run_retrying(share_batch, batch=batch, now=datetime.now(UTC))
             await _send(outcome.outgoing)
         await _acknowledge(stream, events)
+        elapsed = time.perf_counter() - started
+        withheld = kept_back(v for v in outcome.verdicts if v is not None)
+        _count(outcome.outgoing, withheld, elapsed)
         log.info(
             "consent batch decided",
             count=len(batch),
             sent=sum(o.target is Target.SHARED for o in outcome.outgoing),
             failed=sum(o.target is Target.DLQ for o in outcome.outgoing),
-            kept_back=kept_back(v for v in outcome.verdicts if v is not None),
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            kept_back=withheld,
+            duration_ms=round(elapsed * 1000, 1),
         )
         yield len(batch)
 

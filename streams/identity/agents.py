@@ -24,6 +24,7 @@ from typing import Any
 
 from mcr.core import org_registry
 from mcr.core.logging import get_logger
+from mcr.core.metrics import REVIEW_QUEUE, count_batch, count_dead_letter
 from schemas.codec import encode_record
 from schemas.dead_letters import DeadLetter, dead_letter_headers
 from streams import app as streams_app
@@ -32,6 +33,7 @@ from streams.identity import outbox
 from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import connect
 from streams.identity.handler import STAGE, Destination, Dispatch, linked_headers
+from streams.identity.reviews import pending_reviews
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
 from streams.identity.weights import load
@@ -156,12 +158,17 @@ def _consumed(event: Any) -> SourceMessage:
 
 def _log_batch(dispatches: Sequence[Dispatch], started: float) -> None:
     destinations = [d.destination for d in dispatches]
+    elapsed = time.perf_counter() - started
+    count_batch("identity", (d.value for d in destinations), elapsed)
+    for dispatch in dispatches:
+        if dispatch.destination is Destination.DLQ:
+            count_dead_letter("identity", dispatch.reason or "")
     log.info(
         "identity batch routed",
         count=len(destinations),
         sent=destinations.count(Destination.LINKED),
         failed=destinations.count(Destination.DLQ),
-        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        duration_ms=round(elapsed * 1000, 1),
     )
 
 
@@ -219,3 +226,12 @@ async def publish_outbox() -> None:
             break
     if total:
         log.info("identity outbox drained", count=total)
+
+
+REVIEW_QUEUE_INTERVAL_S = 15.0
+
+
+@app.timer(interval=REVIEW_QUEUE_INTERVAL_S, on_leader=True)  # type: ignore[untyped-decorator]  # faust is untyped
+async def report_review_queue() -> None:
+    """Leader-only: the identity review queue's depth, for the metrics."""
+    REVIEW_QUEUE.set(await DATABASE.run(pending_reviews))

@@ -1,0 +1,94 @@
+"""Two, then three streams workers in one group, one of them stopped mid-stream: partitions
+rebalance between the processes and the record they leave is exactly what the log says."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+from opensearchpy import OpenSearch
+
+from consumers.ops.bench.events import region_events
+from consumers.ops.bench.probe import OffsetProbe
+from consumers.ops.bench.space import BenchSpace
+from consumers.ops.bench.throughput import wait_caught_up
+from producers.sdk import Publisher, PublisherConfig
+from projections.record.expected import VerifyReport
+from projections.record.verify import verify_record
+from schemas.events import SourceEvent
+from tests.integration.ops.test_kill_and_verify import (  # the same workers and space
+    FAUST_ENV,
+    _committed_some,
+    _Process,
+    _record_settings,
+    space,
+)
+
+__all__ = ["space"]  # the fixture, re-exported for pytest
+
+EVENTS = 3_000
+
+
+def _members(admin: AdminClient, group: str) -> int:
+    try:
+        return len(admin.describe_consumer_groups([group])[group].result(timeout=10).members)
+    except Exception:  # not formed yet
+        return 0
+
+
+def _wait_members(admin: AdminClient, group: str, count: int, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while _members(admin, group) != count:
+        assert time.monotonic() < deadline, f"group {group} never had {count} members"
+        time.sleep(0.5)
+
+
+def _publish(space: BenchSpace, events: list[SourceEvent]) -> None:
+    with Publisher(space.publisher_config(PublisherConfig.from_env())) as producer:
+        producer.publish_all(events)
+
+
+def test_two_then_three_streams_workers_rebalance_without_loss(
+    space: BenchSpace, tmp_path: Path
+) -> None:
+    base = {**os.environ, **FAUST_ENV}
+    env = space.identity_env(base)
+    admin = AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+    first = _Process(["streams", "worker"], env, tmp_path / "streams-1")
+    second = _Process(["streams", "worker"], env, tmp_path / "streams-2")
+    record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
+    workers = [first, second, record]
+    events = list(region_events(EVENTS, seed=21).events)
+    third_part = len(events) // 3
+    probe = OffsetProbe(space, admin)
+    try:
+        _wait_members(admin, space.identity_group, 2)
+        _publish(space, events[:third_part])  # two workers share the partitions
+        _committed_some(probe, "identity")
+        third = _Process(["streams", "worker"], env, tmp_path / "streams-3")
+        workers.append(third)
+        _publish(space, events[third_part : 2 * third_part])  # while the third one joins
+        _wait_members(admin, space.identity_group, 3)
+        _publish(space, events[2 * third_part :])
+        first.stop()  # a clean leave with a backlog: its partitions move to the other two
+        _wait_members(admin, space.identity_group, 2)
+        wait_caught_up(space, probe, since=time.monotonic(), produced=len(events), timeout_s=240)
+    except BaseException:
+        for n, worker in enumerate(workers):
+            sys.stderr.write(f"--- worker {n} ---\n{worker.tail()}\n")
+        raise
+    finally:
+        for worker in workers:
+            worker.stop()
+    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60)
+    try:
+        report = verify_record(_record_settings(space), client)
+    finally:
+        client.close()
+    assert isinstance(report, VerifyReport), f"projection still behind: {report}"
+    counts = (report.count("missing"), report.count("leaked"), report.count("mismatched"))
+    assert counts == (0, 0, 0), report.as_json()
+    assert report.expected_visible > EVENTS / 2 and report.unreadable == 0

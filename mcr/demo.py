@@ -8,6 +8,7 @@ until every stage has caught up, then a summary of what runs where.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -19,10 +20,16 @@ from rich.table import Table
 
 from consumers.api.settings import ApiSettings
 from deploy.local import stack, workers
+from deploy.local.principals import ensure_organisations
 from deploy.local.settings import PROJECT_ROOT, StackSettings
-from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, SOURCE_TOPICS
+from producers.simulator.region import REGION
+from schemas.events import (
+    IDENTITY_CHANGES_TOPIC,
+    LINKED_TOPIC,
+    SHARED_TOPIC,
+    source_topic_pattern,
+)
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
 console = Console()
@@ -51,10 +58,11 @@ class Stage:
     name: str
     group: str
     topics: tuple[str, ...]
+    """Topic names, or (identity) empty: every source topic on the cluster."""
 
 
 STAGES = (
-    Stage("identity", STREAMS_GROUP, SOURCE_TOPICS),
+    Stage("identity", STREAMS_GROUP, ()),
     Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
     Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
 )
@@ -90,8 +98,10 @@ def _lags(settings: StackSettings) -> dict[str, int]:
 
     from consumers.ops.lag import group_lag  # noqa: PLC0415
 
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
-    return {s.name: group_lag(admin, group=s.group, topics=s.topics) for s in STAGES}
+    admin = AdminClient(settings.kafka_admin.config())
+    pattern = re.compile(source_topic_pattern())
+    sources = tuple(t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t))
+    return {s.name: group_lag(admin, group=s.group, topics=s.topics or sources) for s in STAGES}
 
 
 def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]:
@@ -184,7 +194,9 @@ def up(
     """Start stack, topics and workers, publish the demo region once, wait until searchable."""
     settings = StackSettings.from_env()
     stack.up(settings)
-    ensure_topics(settings.kafka_bootstrap)
+    # The local stand-in for the organisation registry: each organisation of the demo region
+    # gets its source topic, its principal and its password file (the simulator uses them).
+    ensure_organisations(settings.kafka_admin, [org.code for org in REGION.organisations])
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
     _summary(settings, _wait_caught_up(settings, timeout_s))

@@ -15,10 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mcr.core.kafka_acls import organisation_principal
 from mcr.core.progress import RichProgress
+from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
 from producers.sdk.ingest import FileReader, IngestSummary, collect_files, ingest
 from producers.sdk.sources import FHIR_SUFFIXES, HL7V2_SUFFIXES, fhir_reader, hl7v2_reader
+from schemas.events import is_ods_code
 
 app = typer.Typer(
     help="Publish source records (FHIR R4, HL7 v2 files) to the mcr.source.* topics.",
@@ -79,8 +82,8 @@ def _produce(
     topic: str | None,
     as_json: bool = False,
 ) -> None:
-    if not org.isalnum():
-        raise typer.BadParameter("must be an ODS code (letters and digits)", param_hint="--org")
+    if not is_ods_code(org):
+        raise typer.BadParameter("must be an ODS code (A-Z, 0-9)", param_hint="--org")
     read = make_reader(org=org, source_system=system)
     files = collect_files(path, suffixes)
     with RichProgress(unit="files") as progress:
@@ -91,7 +94,11 @@ def _produce(
         else:
             from producers.sdk.publisher import Publisher  # noqa: PLC0415 (Kafka when sending)
 
-            with Publisher(PublisherConfig.from_env(), topic=topic) as publisher:
+            config = PublisherConfig.from_env()
+            # Credentials from configuration (MCR_KAFKA_USERNAME, MCR_KAFKA_PASSWORD_FILE),
+            # never from the command line; unset, the organisation's own principal and file.
+            config = replace(config, kafka=config.kafka.resolve(organisation_principal(org)))
+            with Publisher(config, topic=topic) as publisher:
                 summary = ingest(files, root=path, read=read, publisher=publisher,
                                  on_file=lambda: progress.advance(1))  # fmt: skip
     if as_json:

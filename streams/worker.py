@@ -39,10 +39,10 @@ def run_worker(
         heartbeat.beat()
 
     dsn = settings.identity.postgres_dsn.get_secret_value()
-    bootstrap = settings.streams.kafka_bootstrap
+    kafka = settings.streams.kafka
 
     def ready() -> dict[str, bool]:
-        return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(bootstrap)}
+        return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(kafka)}
 
     serve_metrics(metrics or MetricsSettings(), heartbeat.alive, ready)
     app.finalize()

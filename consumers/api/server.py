@@ -29,6 +29,7 @@ from consumers.api.models import PublicConfig
 from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
+from mcr.core.kafka_acls import QUERY
 from mcr.core.logging import get_logger
 from mcr.core.metrics import MetricsSettings, ReadyCheck, serve_metrics
 from mcr.core.readiness import http_answers, kafka_answers, opensearch_answers, postgres_answers
@@ -78,8 +79,9 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
                      role=settings.audit_role, key=key,
                      pool_size=settings.db_pool_size)  # fmt: skip
     audit.read_head()
-    ensure_anchor_topic(settings.kafka_bootstrap, settings.anchor_topic)
-    anchors = AnchorPublisher(bootstrap=settings.kafka_bootstrap, topic=settings.anchor_topic,
+    kafka = settings.kafka.resolve(QUERY)
+    ensure_anchor_topic(kafka, settings.anchor_topic)
+    anchors = AnchorPublisher(kafka=kafka, topic=settings.anchor_topic,
                               schema=settings.audit_schema, key=key, head=lambda: audit.last,
                               interval_s=settings.anchor_interval_s)  # fmt: skip
     anchors.start()
@@ -95,7 +97,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
     """
     audit, anchors = _audit(settings)
     objections = ObjectionPublisher(replace(
-        PublisherConfig.from_env(), bootstrap_servers=settings.kafka_bootstrap,
+        PublisherConfig.from_env(), kafka=settings.kafka.resolve(QUERY),
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
@@ -125,7 +127,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
 def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
     """The stores the service needs, each checked on its own short connection."""
     dsn, writer = settings.postgres_dsn.get_secret_value(), settings.audit_writer_dsn
-    opensearch, bootstrap = settings.opensearch_url.get_secret_value(), settings.kafka_bootstrap
+    opensearch, kafka = settings.opensearch_url.get_secret_value(), settings.kafka
     discovery = auth.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
     def check() -> dict[str, bool]:
@@ -133,7 +135,7 @@ def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
             "postgresql": postgres_answers(dsn),
             "audit": postgres_answers(writer),
             "opensearch": opensearch_answers(opensearch),
-            "kafka": kafka_answers(bootstrap),
+            "kafka": kafka_answers(kafka),
             "identity_provider": http_answers(discovery, ca_file=auth.ca_file),
         }
 

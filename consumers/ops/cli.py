@@ -15,6 +15,7 @@ from consumers.ops.errors import OpsError, ReplayRefusedError
 from consumers.ops.offsets import OffsetChange, parse_timestamp
 from consumers.ops.rebuild import rebuild_record
 from consumers.ops.replay import active_members, replay_group
+from mcr.core.kafka_acls import OPS
 from mcr.core.progress import RichProgress
 from mcr.core.settings import replace
 from projections.record.indices import drop_old_versions
@@ -62,7 +63,7 @@ def replay(
         timestamp = None if to_timestamp is None else parse_timestamp(to_timestamp)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to-timestamp") from exc
-    admin = AdminClient({"bootstrap.servers": RecordSettings.from_env().kafka_bootstrap})
+    admin = AdminClient(RecordSettings.from_env().kafka.resolve(OPS).config())
     try:
         changes = replay_group(admin, group=group, topics=topic or [], to_timestamp_ms=timestamp,
                                dry_run=dry_run)  # fmt: skip

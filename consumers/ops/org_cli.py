@@ -22,6 +22,7 @@ from consumers.ops.errors import OpsError
 from consumers.ops.org_purge import PurgeRequest, PurgeTargets, purge_organisation
 from mcr.core import org_registry, receipts
 from mcr.core.errors import McrError
+from mcr.core.kafka_acls import OPS
 from mcr.core.org_registry import RegistrySettings, UnknownOrganisationError
 from projections.record.settings import RecordSettings
 from schemas.organisations import (
@@ -201,7 +202,7 @@ def purge(
     settings, record = _settings(), RecordSettings.from_env()
     identity = IdentitySettings.from_env()
     targets = PurgeTargets(
-        record.kafka_bootstrap, settings.postgres_dsn.get_secret_value(), settings.schema_name,
+        record.kafka.resolve(OPS), settings.postgres_dsn.get_secret_value(), settings.schema_name,
         settings.receipts_schema, identity.schema_name, source_topic or record.source_topic,
         group or record.group_id, alias or record.alias,
     )  # fmt: skip

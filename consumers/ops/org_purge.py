@@ -35,6 +35,7 @@ from opensearchpy import OpenSearch
 from consumers.ops.errors import OpsError
 from consumers.ops.groups import committed_offsets
 from mcr.core import org_registry, receipts
+from mcr.core.kafka_client import KafkaClientSettings
 from schemas.commands import PurgeOrganisation, organisation_purge_message
 from schemas.organisations import OrgStatus
 from streams.identity import outbox
@@ -51,7 +52,7 @@ _POLL_S = 0.5
 class PurgeTargets:
     """Where the purge goes and where its effect is read."""
 
-    kafka_bootstrap: str
+    kafka: KafkaClientSettings
     postgres_dsn: str
     registry_schema: str
     receipts_schema: str
@@ -82,12 +83,12 @@ def _check_suspended(targets: PurgeTargets, ods_code: str) -> None:
 
 
 def send_to_every_partition(
-    bootstrap: str, topic: str, command: PurgeOrganisation
+    kafka: KafkaClientSettings, topic: str, command: PurgeOrganisation
 ) -> dict[int, int]:
     """Send ``command`` once to each partition of ``topic``; returns partition -> offset."""
     key, value, message_headers = organisation_purge_message(command)
     headers: list[tuple[str, str | bytes | None]] = list(message_headers)
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    producer = Producer(kafka.config(acks="all"))
     metadata = producer.list_topics(topic, timeout=30).topics[topic]
     if metadata.error is not None:
         raise OpsError(f"topic {topic}: not found")
@@ -113,7 +114,7 @@ def _applied(admin: AdminClient, group: str, topic: str, offsets: Mapping[int, i
 
 
 def _wait_applied(targets: PurgeTargets, offsets: Mapping[int, int], timeout_s: float) -> bool:
-    admin = AdminClient({"bootstrap.servers": targets.kafka_bootstrap})
+    admin = AdminClient(targets.kafka.config())
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if _applied(admin, targets.group_id, targets.source_topic, offsets):
@@ -160,7 +161,7 @@ def purge_organisation(
     with connect_mpi(targets.postgres_dsn, targets.identity_schema, create=False) as mpi:
         held = outbox.discard_unforwarded(mpi, request.ods_code)
     command = PurgeOrganisation(request.ods_code, receipt.command_id, request.reason)
-    offsets = send_to_every_partition(targets.kafka_bootstrap, targets.source_topic, command)
+    offsets = send_to_every_partition(targets.kafka, targets.source_topic, command)
     if not _wait_applied(targets, offsets, timeout_s):
         raise OpsError(
             f"the record projection (group {targets.group_id}) has not applied the purge "

@@ -12,6 +12,7 @@ from rich.table import Table
 from consumers.ops.dlq_cli import LOG_TOPIC
 from consumers.ops.status import PipelineStatus
 from consumers.ops.status_probe import StageSpec, StatusTargets, collect_status
+from mcr.core.kafka_acls import OPS
 from mcr.core.settings import SettingsError
 from projections.record.settings import RecordSettings
 from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC
@@ -37,7 +38,7 @@ def _specs(workers: WorkerSettings, record: RecordSettings) -> list[StageSpec]:
 
 def _targets(workers: WorkerSettings, record: RecordSettings) -> StatusTargets:
     return StatusTargets(
-        kafka_bootstrap=record.kafka_bootstrap,
+        kafka=record.kafka.resolve(OPS),
         opensearch_url=record.opensearch_url.get_secret_value(),
         postgres_dsn=workers.identity.postgres_dsn.get_secret_value(),
         identity_schema=workers.identity.schema_name,

@@ -30,6 +30,7 @@ from consumers.ops.status import (
     judge_stage,
     sample_group,
 )
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.postgres import quoted_schema
 
 __all__ = ["StageSpec", "StatusTargets", "collect_status"]
@@ -50,7 +51,7 @@ class StageSpec:
 class StatusTargets:
     """Where the pipeline runs (from the components' own settings)."""
 
-    kafka_bootstrap: str
+    kafka: KafkaClientSettings
     opensearch_url: str
     postgres_dsn: str
     identity_schema: str
@@ -139,7 +140,7 @@ def collect_status(
     targets: StatusTargets, specs: Sequence[StageSpec], *, interval_s: float
 ) -> PipelineStatus:
     """Everything ``mcr status`` shows, sampled over ``interval_s`` seconds."""
-    admin = AdminClient({"bootstrap.servers": targets.kafka_bootstrap})
+    admin = AdminClient(targets.kafka.config())
     kafka = _kafka_health(admin)
     problems: list[str] = []
     stages: tuple[StageReport, ...] = ()
@@ -147,8 +148,8 @@ def collect_status(
     if kafka.ok:
         try:
             stages = _stages(admin, specs, interval_s)
-            redriven = read_redriven(targets.kafka_bootstrap, targets.redrive_log_topic)
-            found = read_letters(targets.kafka_bootstrap, targets.dlq_topic)
+            redriven = read_redriven(targets.kafka, targets.redrive_log_topic)
+            found = read_letters(targets.kafka, targets.dlq_topic)
             letters = tuple(summarise(found, redriven))
         except Exception as exc:  # OpsError or a broker error: still show the stores
             problems.append(f"kafka: could not read groups or dead letters ({type(exc).__name__})")

@@ -8,6 +8,7 @@ from deploy.local.kafka import Kafka
 from deploy.local.keycloak import Keycloak
 from deploy.local.opensearch import OpenSearch
 from deploy.local.postgres import Postgres
+from deploy.local.principals import ensure_components
 from deploy.local.secrets import ensure_key
 from deploy.local.service import Service, ServiceStatus
 from deploy.local.settings import StackSettings
@@ -45,6 +46,9 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]
         rows = [future.result() for future in futures]
+    ensure_components(
+        settings.kafka_admin, plaintext_bench=settings.kafka_bench_plaintext_port is not None
+    )  # Kafka answers now: its users, ACLs and topics (idempotent)
     seed_registry(settings)
     return rows
 

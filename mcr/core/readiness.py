@@ -14,6 +14,8 @@ import psycopg
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
+from mcr.core.kafka_client import KafkaClientSettings
+
 __all__ = ["http_answers", "kafka_answers", "opensearch_answers", "postgres_answers"]
 
 TIMEOUT_S = 2.0
@@ -27,10 +29,11 @@ def postgres_answers(dsn: str) -> bool:
         return False
 
 
-def kafka_answers(bootstrap: str) -> bool:
+def kafka_answers(kafka: KafkaClientSettings) -> bool:
+    """The brokers answer a metadata request as this client's principal."""
     try:
-        metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=TIMEOUT_S)
-    except Exception:  # KafkaException: no broker within the timeout
+        metadata = AdminClient(kafka.config()).list_topics(timeout=TIMEOUT_S)
+    except Exception:  # KafkaException (no broker in time), KafkaCredentialError
         return False
     return bool(metadata.brokers)
 

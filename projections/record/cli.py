@@ -63,10 +63,10 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     heartbeat = Heartbeat()
-    opensearch, bootstrap = settings.opensearch_url.get_secret_value(), settings.kafka_bootstrap
+    opensearch, kafka = settings.opensearch_url.get_secret_value(), settings.kafka
 
     def ready() -> dict[str, bool]:
-        return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(bootstrap)}
+        return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(kafka)}
 
     serve_metrics(metrics, heartbeat.alive, ready)
     stop = threading.Event()

@@ -19,6 +19,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from opensearchpy import OpenSearch
 
+from mcr.core.kafka_acls import PROJECTION
 from mcr.core.logging import get_logger
 from mcr.core.metrics import CONSUMER_LAG, EVENTS, Heartbeat
 from projections.dlq import DeadLetterSender
@@ -37,25 +38,25 @@ POLL_TIMEOUT_S = 0.05
 log = get_logger(__name__)
 
 
-def consumer_config(settings: RecordSettings, **overrides: Any) -> dict[str, Any]:
-    """Consumer settings: manual commits, start from the beginning of a new group."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": settings.group_id,
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        **overrides,
-    }
+def consumer_config(
+    settings: RecordSettings, *, principal: str = PROJECTION, **overrides: Any
+) -> dict[str, Any]:
+    """Consumer settings: manual commits, start from the beginning of a new group; as
+    ``principal`` unless the settings name a user."""
+    return settings.kafka.resolve(principal).config(
+        **{
+            "group.id": settings.group_id,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            **overrides,
+        }
+    )
 
 
-def producer_config(settings: RecordSettings) -> dict[str, Any]:
+def producer_config(settings: RecordSettings, *, principal: str = PROJECTION) -> dict[str, Any]:
     """Producer settings for dead letters and receipts: idempotent, acknowledged by all."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "enable.idempotence": True,
-        "linger.ms": 5,
-    }
+    return settings.kafka.resolve(principal).config(**{"enable.idempotence": True, "linger.ms": 5})
 
 
 def backoff_of(settings: RecordSettings) -> Backoff:

@@ -39,12 +39,12 @@ def test_identity_review_list_and_explain(stack: StackSettings, pg_schema: str) 
 
 def test_replay_dry_run(stack: StackSettings, topic_factory: Callable[..., str]) -> None:
     topic = topic_factory("replay-json")
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer = Producer(stack.kafka_admin.config())
     for n in range(4):
         producer.produce(topic, value=str(n).encode())
     assert producer.flush(30) == 0
     group = f"t-replay-json-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group})
+    consumer = Consumer(stack.kafka_admin.config(**{"group.id": group}))
     consumer.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
     consumer.close()
     code, found = _json(["replay", "--group", group, "--to-earliest", "--topic", topic,

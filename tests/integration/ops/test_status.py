@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from deploy.local import StackSettings
 from deploy.local.topics import ensure_topics
 from mcr.cli import app
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC
+from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, organisation_topic
 
 WAITING = 5
+ORG = "E81001"
 
 
 @pytest.fixture
@@ -27,10 +28,12 @@ def space(stack: StackSettings) -> Iterator[dict[str, str]]:
     """Prefixed pipeline topics with ``WAITING`` messages on the patient source topic, an
     alias in OpenSearch, and the environment that points ``mcr status`` at them."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
-    created = ensure_topics(stack.kafka_bootstrap, prefix=prefix, partitions=1)
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    source = organisation_topic(ORG, prefix=prefix)
+    created = ensure_topics(stack.kafka_admin, prefix=prefix, partitions=1)
+    created += ensure_topics(stack.kafka_admin, names=[source], partitions=1)
+    producer = Producer(stack.kafka_admin.config())
     for n in range(WAITING):
-        producer.produce(prefix + "mcr.source.patient", key=b"k", value=str(n).encode())
+        producer.produce(source, key=b"k", value=str(n).encode())
     assert producer.flush(30) == 0
     alias = f"t-status-{uuid.uuid4().hex[:8]}"
     client = OpenSearch(hosts=[stack.opensearch_url])
@@ -48,7 +51,7 @@ def space(stack: StackSettings) -> Iterator[dict[str, str]]:
     yield env
     client.indices.delete(index=f"{alias}-v1")
     client.close()
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     for future in admin.delete_topics(created).values():
         future.result(timeout=30)
 
@@ -66,8 +69,8 @@ def _states(found: dict[str, object]) -> dict[str, tuple[str, int]]:
 
 def _member(stack: StackSettings, group: str, topics: list[str]) -> Consumer:
     """A group member holding its partitions, committing nothing by itself."""
-    consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group,
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})  # fmt: skip
+    consumer = Consumer(stack.kafka_admin.config(**{
+        "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))  # fmt: skip
     consumer.subscribe(topics)
     for _ in range(100):
         consumer.poll(0.2)
@@ -87,7 +90,7 @@ def test_status_judges_down_then_stuck_then_healthy(
         "kafka": True, "postgresql": True, "opensearch": True}  # fmt: skip
 
     prefix = space["MCR_TOPIC_PREFIX"]
-    source = prefix + "mcr.source.patient"
+    source = organisation_topic(ORG, prefix=prefix)
     streams = _member(stack, space["MCR_STREAMS_APP_ID"],
                       [source, prefix + LINKED_TOPIC, prefix + IDENTITY_CHANGES_TOPIC])  # fmt: skip
     record = _member(stack, space["MCR_RECORD_GROUP"],

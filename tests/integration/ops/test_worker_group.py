@@ -15,7 +15,8 @@ from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.throughput import wait_caught_up
-from producers.sdk import Publisher, PublisherConfig
+from producers.sdk import PublisherConfig
+from producers.sdk.fleet import PublisherFleet
 from projections.record.expected import VerifyReport
 from projections.record.verify import verify_record
 from schemas.events import SourceEvent
@@ -47,8 +48,11 @@ def _wait_members(admin: AdminClient, group: str, count: int, timeout_s: float =
 
 
 def _publish(space: BenchSpace, events: list[SourceEvent]) -> None:
-    with Publisher(space.publisher_config(PublisherConfig.from_env())) as producer:
-        producer.publish_all(events)
+    with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
+        for event in events:  # each organisation as itself
+            producer.publish(event)
+        stats = producer.flush(timeout=120)
+    assert (stats.delivered, stats.failed) == (len(events), 0)
 
 
 def test_two_then_three_streams_workers_rebalance_without_loss(
@@ -56,7 +60,7 @@ def test_two_then_three_streams_workers_rebalance_without_loss(
 ) -> None:
     base = {**os.environ, **FAUST_ENV}
     env = space.identity_env(base)
-    admin = AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+    admin = AdminClient(space.targets.kafka.config())
     first = _Process(["streams", "worker"], env, tmp_path / "streams-1")
     second = _Process(["streams", "worker"], env, tmp_path / "streams-2")
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")

@@ -24,7 +24,8 @@ from consumers.ops.bench.space import BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import Worker, start_worker, stop_process, wait_until_ready
 from deploy.local import StackSettings
-from producers.sdk import Publisher, PublisherConfig
+from producers.sdk import PublisherConfig
+from producers.sdk.fleet import PublisherFleet
 
 EVENTS = 400
 
@@ -37,7 +38,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
     client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
     with provisioned(new_space(targets, partitions=1), client) as made:
         yield made
@@ -79,11 +80,13 @@ def test_workers_serve_live_ready_and_count_events(space: BenchSpace, tmp_path: 
                folder=tmp_path),
     ]  # fmt: skip
     try:
-        admin = AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+        admin = AdminClient(space.targets.kafka.config())
         wait_until_ready(admin, workers)
         events = region_events(EVENTS, seed=7).events
-        with Publisher(space.publisher_config(PublisherConfig.from_env())) as producer:
-            producer.publish_all(list(events))
+        with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
+            for event in events:  # each organisation as itself
+                producer.publish(event)
+            assert producer.flush(timeout=120).failed == 0
         wait_caught_up(space, OffsetProbe(space, admin), since=time.monotonic(),
                        produced=len(events), timeout_s=180)  # fmt: skip
         time.sleep(2)  # the record worker reports at its next commit

@@ -54,8 +54,7 @@ class Pipeline:
         return org_registry.connect(box.postgres_dsn.get_secret_value(), box.registry_schema)
 
     def publish(self, *events: SourceEvent) -> None:
-        config = PublisherConfig(bootstrap_servers=self.box.kafka_bootstrap,
-                                 topic_prefix=self.box.settings.topic_prefix)  # fmt: skip
+        config = PublisherConfig(kafka=self.box.kafka, topic_prefix=self.box.settings.topic_prefix)
         with Publisher(config) as publisher:
             publisher.publish_all(list(events))
 
@@ -76,7 +75,7 @@ def pipeline(streams_sandbox: Sandbox, stack: StackSettings) -> Iterator[Pipelin
     """The streams worker on a sandbox and the record projection on its shared topic."""
     prefix = streams_sandbox.settings.topic_prefix
     settings = RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,

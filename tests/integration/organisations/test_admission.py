@@ -46,7 +46,7 @@ def test_suspension_dead_letters_new_events_within_seconds_and_keeps_what_was_sh
         result_event(org="00KC", local_patient_id="ADM-C1", serial=303, source_record_id="C1"),
         result_event(org="ZZ999", local_patient_id="ADM-Z1", serial=304, source_record_id="Z1"),
     )
-    dlq = TopicReader(pipeline.box.kafka_bootstrap, pipeline.dlq_topic)
+    dlq = TopicReader(pipeline.box.kafka, pipeline.dlq_topic)
     try:
         wait_until(lambda: len(_dead_letters(dlq)) >= 3, 60, "three dead letters")
         took_s = time.monotonic() - suspended_at
@@ -69,7 +69,7 @@ def test_suspension_dead_letters_new_events_within_seconds_and_keeps_what_was_sh
     visible = pipeline.visible()
     assert "result|E81001|ADM-R1" in visible  # shared before the suspension: stays
     assert not {"result|E81001|ADM-R2", "result|00KC|C1", "result|ZZ999|Z1"} & visible
-    linked = TopicReader(pipeline.box.kafka_bootstrap, pipeline.linked_topic)
+    linked = TopicReader(pipeline.box.kafka, pipeline.linked_topic)
     try:
         wait_until(lambda: linked.poll(0.2) == 0 and len(linked.messages) >= 4, 30, "linked")
         assert len(linked.messages) == 4  # 2 from the GP before the suspension, 2 from RC9

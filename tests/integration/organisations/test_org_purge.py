@@ -30,7 +30,7 @@ HOSPITAL_IDS = {"patient|RC9|PRG-HP", "result|RC9|PRG-H-R1"}
 
 def _targets(pipeline: Pipeline, stack: StackSettings, receipts_schema: str) -> PurgeTargets:
     box, record = pipeline.box.settings, pipeline.settings
-    return PurgeTargets(stack.kafka_bootstrap, stack.postgres_dsn, box.registry_schema,
+    return PurgeTargets(stack.kafka_admin, stack.postgres_dsn, box.registry_schema,
                         receipts_schema, box.schema_name, record.source_topic, record.group_id,
                         record.alias)  # fmt: skip
 

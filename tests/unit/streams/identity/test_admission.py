@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from schemas.events import organisation_topic
 from schemas.organisations import OrgStatus
 from streams.identity.admission import refusal, screen
 from streams.identity.handler import Destination, Dispatch, IdentityInput, decode_event
@@ -25,7 +26,8 @@ def test_refusal_names_the_status_only(status: OrgStatus | None, reason: str | N
 
 
 def _decoded(org: str) -> IdentityInput | Dispatch:
-    return decode_event(patient_event(record(org=org)), topic="t", partition=0, offset=0)
+    topic = organisation_topic(org)  # the organisation's own topic: its binding holds
+    return decode_event(patient_event(record(org=org)), topic=topic, partition=0, offset=0)
 
 
 def test_screen_keeps_order_and_earlier_failures() -> None:
@@ -33,6 +35,7 @@ def test_screen_keeps_order_and_earlier_failures() -> None:
     an event that already failed to decode stays as it was."""
     broken = Dispatch(Destination.DLQ, reason="CorruptEventError: x")
     live, paused = _decoded("RC9"), _decoded("E81001")
+    assert isinstance(live, IdentityInput) and isinstance(paused, IdentityInput)
     screened = screen(
         [live, broken, paused], {"RC9": OrgStatus.LIVE, "E81001": OrgStatus.SUSPENDED}
     )

@@ -1,4 +1,4 @@
-"""``mcr org list | show | add | suspend | resume | purge | receipts``: the organisation registry.
+"""``mcr org list | show | add | suspend | resume | rotate-credentials | purge | receipts``.
 
 Registry changes are recorded with the operating system user who ran them. Output shows codes,
 names, kinds, statuses, dates and counts: nothing about patients. Errors name the field and the
@@ -11,6 +11,7 @@ import getpass
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -18,11 +19,13 @@ from opensearchpy import OpenSearch
 from rich.console import Console
 from rich.table import Table
 
+from consumers.ops import org_kafka
 from consumers.ops.errors import OpsError
 from consumers.ops.org_purge import PurgeRequest, PurgeTargets, purge_organisation
 from mcr.core import org_registry, receipts
 from mcr.core.errors import McrError
-from mcr.core.kafka_acls import OPS
+from mcr.core.kafka_acls import ADMIN, OPS
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.org_registry import RegistrySettings, UnknownOrganisationError
 from projections.record.settings import RecordSettings
 from schemas.organisations import (
@@ -40,6 +43,9 @@ __all__ = ["org_app"]
 org_app = typer.Typer(help="The organisation registry: who may publish.", no_args_is_help=True)
 console = Console()
 JSON_OPTION = typer.Option(False, "--json", help="One JSON object.")
+CREDENTIALS_OPTION = typer.Option(
+    None, "--credentials-dir", help="Where password files go (default MCR_KAFKA_SECRETS_DIR)."
+)
 
 
 def _settings() -> RegistrySettings:
@@ -144,8 +150,10 @@ def add(
     signed: datetime | None = typer.Option(None, "--agreement-signed", formats=["%Y-%m-%d"],
                                            help="Date the sharing agreement was signed."),
     live: bool = typer.Option(False, "--live", help="Live at once (needs --agreement-signed)."),
+    credentials_dir: Path | None = CREDENTIALS_OPTION,
 ) -> None:  # fmt: skip
-    """Register an organisation: onboarding (the default) until `mcr org resume`, or --live."""
+    """Register an organisation: onboarding (the default) until `mcr org resume`, or --live;
+    provision its Kafka user, topic and ACLs and print its producer configuration."""
     code = _code(ods_code)
     try:
         status = OrgStatus.LIVE if live else OrgStatus.ONBOARDING
@@ -158,6 +166,50 @@ def add(
     except McrError as exc:
         raise _fail(exc) from exc
     console.print(f"{code} registered: {org.status.value}")
+    kafka = _kafka_admin()
+    if not kafka.secured:
+        console.print("Kafka runs without security here: no credentials to provision")
+        return
+    prefix = IdentitySettings.from_env().topic_prefix
+    try:
+        handed = org_kafka.provision(kafka, code, credentials_dir=_credentials_dir(
+            kafka, credentials_dir), topic_prefix=prefix)  # fmt: skip
+    except McrError as exc:
+        raise _fail(exc) from exc
+    console.print(f"Kafka user {handed.username}; password in {handed.password_file} (0600). "
+                  "Producer configuration (no secret in it):")  # fmt: skip
+    typer.echo(handed.properties)
+
+
+def _kafka_admin() -> KafkaClientSettings:
+    """This operator's Kafka settings, as the admin principal unless a user is set."""
+    return KafkaClientSettings.from_env().resolve(ADMIN)
+
+
+def _credentials_dir(kafka: KafkaClientSettings, given: Path | None) -> Path:
+    found = given or kafka.secrets_dir
+    if found is None:
+        raise _fail(OpsError("--credentials-dir: needed (or MCR_KAFKA_SECRETS_DIR)"))
+    return found
+
+
+@org_app.command("rotate-credentials")
+def rotate_credentials(
+    ods_code: str = typer.Argument(..., help="ODS code."),
+    credentials_dir: Path | None = CREDENTIALS_OPTION,
+) -> None:
+    """Replace the organisation's Kafka password (the old one is refused from now on); the new
+    one is written to its password file, never printed."""
+    code = _code(ods_code)
+    try:
+        with _registry(_settings()) as conn:
+            org_registry.get(conn, code)
+        kafka = _kafka_admin()
+        target = org_kafka.rotate(kafka, code, credentials_dir=_credentials_dir(
+            kafka, credentials_dir))  # fmt: skip
+    except McrError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{code}: new Kafka password in {target} (0600); hand it over securely")
 
 
 def _move(ods_code: str, action: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from mcr.core.kafka_acls import STREAMS
 from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.readiness import kafka_answers, postgres_answers
 from streams.settings import WorkerSettings
@@ -39,7 +40,7 @@ def run_worker(
         heartbeat.beat()
 
     dsn = settings.identity.postgres_dsn.get_secret_value()
-    kafka = settings.streams.kafka
+    kafka = settings.streams.kafka.resolve(STREAMS)  # as the worker connects
 
     def ready() -> dict[str, bool]:
         return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(kafka)}

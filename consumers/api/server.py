@@ -127,7 +127,8 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
 def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
     """The stores the service needs, each checked on its own short connection."""
     dsn, writer = settings.postgres_dsn.get_secret_value(), settings.audit_writer_dsn
-    opensearch, kafka = settings.opensearch_url.get_secret_value(), settings.kafka
+    opensearch = settings.opensearch_url.get_secret_value()
+    kafka = settings.kafka.resolve(QUERY)  # as the service connects
     discovery = auth.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
     def check() -> dict[str, bool]:

@@ -30,10 +30,12 @@ def postgres_answers(dsn: str) -> bool:
 
 
 def kafka_answers(kafka: KafkaClientSettings) -> bool:
-    """The brokers answer a metadata request as this client's principal."""
+    """True when the broker answers ``kafka``'s principal a metadata request (TLS and SCRAM
+    included: a rotated or missing password makes the process unready)."""
     try:
-        metadata = AdminClient(kafka.config()).list_topics(timeout=TIMEOUT_S)
-    except Exception:  # KafkaException (no broker in time), KafkaCredentialError
+        config = kafka.config(**{"socket.connection.setup.timeout.ms": int(TIMEOUT_S * 1000)})
+        metadata = AdminClient(config).list_topics(timeout=TIMEOUT_S)
+    except Exception:  # KafkaException: no broker within the timeout
         return False
     return bool(metadata.brokers)
 

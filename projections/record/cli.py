@@ -9,6 +9,7 @@ from types import FrameType
 
 import typer
 
+from mcr.core.kafka_acls import PROJECTION
 from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.priority import yield_to_interactive
 from mcr.core.readiness import kafka_answers, opensearch_answers
@@ -63,7 +64,8 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     heartbeat = Heartbeat()
-    opensearch, kafka = settings.opensearch_url.get_secret_value(), settings.kafka
+    opensearch = settings.opensearch_url.get_secret_value()
+    kafka = settings.kafka.resolve(PROJECTION)  # as the worker connects
 
     def ready() -> dict[str, bool]:
         return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(kafka)}

@@ -48,7 +48,7 @@ def test_replay_dry_run(stack: StackSettings, topic_factory: Callable[..., str])
     consumer.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
     consumer.close()
     code, found = _json(["replay", "--group", group, "--to-earliest", "--topic", topic,
-                         "--dry-run", "--json"])  # fmt: skip
+                         "--dry-run", "--json"], stack.kafka_admin.environment())  # fmt: skip
     assert code == 0 and found["dry_run"] is True
     assert found["changes"] == [{"topic": topic, "partition": 0, "committed": 4, "target": 0,
                                  "replayed": 4}]  # fmt: skip

@@ -22,7 +22,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
-from consumers.ops.bench.events import organisations_of, region_events
+from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.space import BenchSpace, Targets, new_space
@@ -30,6 +30,7 @@ from consumers.ops.bench.throughput import wait_caught_up
 from deploy.local import StackSettings
 from producers.sdk import PublisherConfig
 from producers.sdk.fleet import PublisherFleet
+from producers.simulator.region import REGION
 from projections.record.expected import VerifyReport
 from projections.record.settings import RecordSettings
 from projections.record.verify import Lagging, verify_record
@@ -79,7 +80,7 @@ def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (2 partitions), MPI and consent schema, groups and alias; removed after."""
     targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
     client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
-    orgs = organisations_of(region_events(EVENTS, seed=16).events)
+    orgs = [org.code for org in REGION.organisations]  # each publishes as itself
     with provisioned(new_space(targets, partitions=2, organisations=orgs), client) as made:
         yield made
     client.close()

@@ -39,6 +39,7 @@ def space(stack: StackSettings) -> Iterator[dict[str, str]]:
     client = OpenSearch(hosts=[stack.opensearch_url])
     client.indices.create(index=f"{alias}-v1", body={"aliases": {alias: {}}})
     env = {
+        **stack.kafka_admin.environment(),  # as the admin: the test's topic names
         "MCR_TOPIC_PREFIX": prefix,
         "MCR_STREAMS_APP_ID": f"{prefix}streams",
         "MCR_RECORD_GROUP": f"{prefix}record",

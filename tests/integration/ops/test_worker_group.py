@@ -6,31 +6,45 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
-from consumers.ops.bench.events import region_events
+from consumers.ops.bench.events import organisations_of, region_events
 from consumers.ops.bench.probe import OffsetProbe
-from consumers.ops.bench.space import BenchSpace
+from consumers.ops.bench.provision import provisioned
+from consumers.ops.bench.space import BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
+from deploy.local import StackSettings
 from producers.sdk import PublisherConfig
 from producers.sdk.fleet import PublisherFleet
 from projections.record.expected import VerifyReport
 from projections.record.verify import verify_record
 from schemas.events import SourceEvent
-from tests.integration.ops.test_kill_and_verify import (  # the same workers and space
+from tests.integration.ops.test_kill_and_verify import (  # the same workers
     FAUST_ENV,
     _committed_some,
     _Process,
     _record_settings,
-    space,
 )
 
-__all__ = ["space"]  # the fixture, re-exported for pytest
-
 EVENTS = 3_000
+SEED = 21
+
+
+@pytest.fixture
+def space(stack: StackSettings) -> Iterator[BenchSpace]:
+    """Fresh topics (4 partitions: room for three workers), schemas, groups and alias, and the
+    region's organisations provisioned; removed after."""
+    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
+    with provisioned(new_space(targets, partitions=4, organisations=orgs), client) as made:
+        yield made
+    client.close()
 
 
 def _members(admin: AdminClient, group: str) -> int:
@@ -65,7 +79,7 @@ def test_two_then_three_streams_workers_rebalance_without_loss(
     second = _Process(["streams", "worker"], env, tmp_path / "streams-2")
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
     workers = [first, second, record]
-    events = list(region_events(EVENTS, seed=21).events)
+    events = list(region_events(EVENTS, seed=SEED).events)
     third_part = len(events) // 3
     probe = OffsetProbe(space, admin)
     try:

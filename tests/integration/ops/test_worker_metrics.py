@@ -17,7 +17,7 @@ from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 from prometheus_client.parser import text_string_to_metric_families
 
-from consumers.ops.bench.events import region_events
+from consumers.ops.bench.events import organisations_of, region_events
 from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.space import BenchSpace, Targets, new_space
@@ -28,6 +28,7 @@ from producers.sdk import PublisherConfig
 from producers.sdk.fleet import PublisherFleet
 
 EVENTS = 400
+SEED = 7
 
 
 def _free_port() -> int:
@@ -40,7 +41,8 @@ def _free_port() -> int:
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
     client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
-    with provisioned(new_space(targets, partitions=1), client) as made:
+    orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
+    with provisioned(new_space(targets, partitions=1, organisations=orgs), client) as made:
         yield made
     client.close()
 
@@ -82,7 +84,7 @@ def test_workers_serve_live_ready_and_count_events(space: BenchSpace, tmp_path: 
     try:
         admin = AdminClient(space.targets.kafka.config())
         wait_until_ready(admin, workers)
-        events = region_events(EVENTS, seed=7).events
+        events = region_events(EVENTS, seed=SEED).events
         with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
             for event in events:  # each organisation as itself
                 producer.publish(event)
@@ -93,7 +95,7 @@ def test_workers_serve_live_ready_and_count_events(space: BenchSpace, tmp_path: 
         for port in ports.values():
             assert _get(port, "/live") == (200, b'{"live": true}')
             status, body = _get(port, "/ready")
-            assert status == 200 and all(json.loads(body)["checks"].values())
+            assert status == 200 and all(json.loads(body)["checks"].values()), body
         identity = ports["identity"]
         assert _events(identity, "identity", "linked") + _events(
             identity, "identity", "held"

@@ -29,9 +29,8 @@ from mcr.core.kafka_acls import component_acls, organisation_acls
 from mcr.core.kafka_principals import grant_components, revoke
 from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
-from schemas.organisations import load_organisations
 from streams.identity.connections import connect as connect_mpi
-from streams.identity.offline.sandbox import live_test_organisation
+from streams.identity.offline.sandbox import registered
 
 __all__ = ["provisioned", "remove_space"]
 
@@ -76,11 +75,10 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
 
 
 def _seed_registry(space: BenchSpace) -> None:
-    """The run's own registry (in its schema): the region plus the synthetic organisations
-    the produce benchmark publishes as, all live, so identity admits every event."""
-    bench_orgs = [live_test_organisation(code) for code in ORGS]
+    """The run's own registry (in its schema): the region plus the run's organisations and the
+    synthetic ones the produce benchmark publishes as, all live, so identity admits them."""
     with org_registry.connect(space.targets.postgres_dsn, space.schema) as conn:
-        org_registry.seed(conn, (*load_organisations(), *bench_orgs))
+        org_registry.seed(conn, registered((*ORGS, *space.organisations)))
 
 
 def _admin(space: BenchSpace) -> AdminClient:

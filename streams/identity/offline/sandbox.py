@@ -146,12 +146,14 @@ def sandbox(
     postgres_dsn: str,
     partitions: int = 2,
     organisations: Iterable[str] = SANDBOX_ORGANISATIONS,
+    unregistered: Iterable[str] = (),
 ) -> Iterator[Sandbox]:
     """Fresh topics, MPI schema and consumer group; all removed on exit. ``kafka`` is an
     admin's; ``organisations`` get their source topics up front (others are made when an
     admin first writes them, and the worker picks them up within seconds). The schema holds
     the sandbox's own organisation registry too: the region's file, plus ``organisations``
-    outside the region registered live (:func:`live_test_organisation`)."""
+    outside the region registered live (:func:`live_test_organisation`). ``unregistered``
+    codes get their topics too but no registry entry (organisations the registry refuses)."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
@@ -164,7 +166,11 @@ def sandbox(
     acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
     try:
         ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
-        sources = [organisation_topic(org, prefix=settings.topic_prefix) for org in organisations]
+        organisations = tuple(organisations)
+        sources = [
+            organisation_topic(org, prefix=settings.topic_prefix)
+            for org in (*organisations, *unregistered)
+        ]
         create_missing_topics(kafka, sources, partitions=partitions)
         apply_acls(_admin(kafka), acls)
         connect(postgres_dsn, settings.schema_name).close()

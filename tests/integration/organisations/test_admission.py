@@ -48,7 +48,11 @@ def test_suspension_dead_letters_new_events_within_seconds_and_keeps_what_was_sh
     )
     dlq = TopicReader(pipeline.box.kafka, pipeline.dlq_topic)
     try:
-        wait_until(lambda: len(_dead_letters(dlq)) >= 3, 60, "three dead letters")
+        try:
+            wait_until(lambda: len(_dead_letters(dlq)) >= 3, 60, "three dead letters")
+        except BaseException:
+            print("dead letters so far:", [(m.key, m.headers) for m in dlq.messages])
+            raise
         took_s = time.monotonic() - suspended_at
         reasons = _dead_letters(dlq)
     finally:

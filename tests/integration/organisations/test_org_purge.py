@@ -112,7 +112,8 @@ def test_org_cli_lists_shows_moves_and_purges(
         return result.exit_code, result.output
 
     code, out = run("list", "--json")
-    assert code == 0 and '"total": 100' in out  # the region's 99 and the sandbox's Y01
+    # the region's 99 and the sandbox's test organisations (GP1, SC1, LAB, Y01)
+    assert code == 0 and '"total": 103' in out
     code, out = run("show", "00kc", "--json")
     assert code == 0 and '"status": "onboarding"' in out
     assert run("show", "QQ999")[0] == 2

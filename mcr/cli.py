@@ -9,6 +9,7 @@ from consumers.api.cli import audit_app
 from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from consumers.ops.dlq_cli import dlq_app
+from consumers.ops.org_cli import org_app
 from consumers.ops.status_cli import status
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
@@ -36,6 +37,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(record_app, name="record")
 app.add_typer(ops_app)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(org_app, name="org")
 app.command("status")(status)
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")

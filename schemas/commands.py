@@ -21,7 +21,19 @@ Wire format, on the same topic as the person's events so it is ordered after the
              scope "source-keys" adds "source_keys": ["<org>:<local id>", ...] (at least one)
 
 A command without ``scope`` (the first version of the format) is an item purge when it names
-items and a whole-person purge otherwise. The
+items and a whole-person purge otherwise.
+
+An **organisation purge** (``mcr org purge``) removes every document an organisation shared,
+whoever holds it. It is not about one person, so it is sent once to *every* partition of the
+topic (the same ``command_id`` on each), which orders it after everything already on each
+partition; obeying it twice changes nothing::
+
+    key      <ODS code> (UTF-8); the sender picks each partition explicitly
+    headers  mcr.command = purge-organisation
+    value    JSON {"command": "purge-organisation", "org": "<ODS code>",
+                   "command_id": "<uuid>", "reason": "..."}
+
+The
 receipt (logged, and sent to the receipt topic when one is configured) has the header
 ``mcr.command = purge-person-receipt`` and a JSON value with the count of documents removed.
 Neither carries PHI: ids, counts and times only.
@@ -43,12 +55,18 @@ from schemas.instants import iso_instant
 
 __all__ = [
     "COMMAND_HEADER",
+    "PURGE_ORGANISATION",
     "PURGE_PERSON",
     "PURGE_RECEIPT",
+    "Purge",
+    "PurgeOrganisation",
     "PurgePerson",
     "PurgeReceipt",
     "PurgeScope",
     "command_name",
+    "organisation_purge_message",
+    "parse_command",
+    "parse_organisation_purge",
     "parse_purge",
     "purge_message",
     "receipt_message",
@@ -56,6 +74,7 @@ __all__ = [
 
 COMMAND_HEADER = "mcr.command"
 PURGE_PERSON = "purge-person"
+PURGE_ORGANISATION = "purge-organisation"
 PURGE_RECEIPT = "purge-person-receipt"
 Message = tuple[bytes, bytes, Headers]
 
@@ -66,6 +85,8 @@ class PurgeScope(StrEnum):
     PERSON = "person"
     ITEMS = "items"
     SOURCE_KEYS = "source-keys"
+    ORGANISATION = "organisation"
+    """Every document of one organisation (a ``purge-organisation`` command)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,24 @@ class PurgePerson:
         if self.source_keys:
             return PurgeScope.SOURCE_KEYS
         return PurgeScope.PERSON
+
+
+@dataclass(frozen=True)
+class PurgeOrganisation:
+    """Remove every document ``org`` shared, whoever holds it (``mcr org purge``)."""
+
+    org: str
+    command_id: str
+    reason: str = "organisation purge"
+
+    @property
+    def scope(self) -> PurgeScope:
+        """Always :attr:`PurgeScope.ORGANISATION`."""
+        return PurgeScope.ORGANISATION
+
+
+Purge = PurgePerson | PurgeOrganisation
+"""Any purge command the projection obeys."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +235,44 @@ def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
     if key is not None and key.decode("utf-8", errors="replace") != command.person_id:
         raise CommandError("key: must equal person_id", field="key")
     return command
+
+
+def organisation_purge_message(command: PurgeOrganisation) -> Message:
+    """Key, value and headers of an organisation purge (send one to every partition)."""
+    value = {
+        "command": PURGE_ORGANISATION,
+        "org": command.org,
+        "command_id": command.command_id,
+        "reason": command.reason,
+    }
+    headers = [(COMMAND_HEADER, PURGE_ORGANISATION.encode())]
+    return command.org.encode(), json.dumps(value).encode(), headers
+
+
+def parse_organisation_purge(key: bytes | None, value: bytes | None) -> PurgeOrganisation:
+    """Read an organisation purge; raises CommandError naming the field that is wrong."""
+    try:
+        body = json.loads(value or b"")
+    except ValueError as exc:
+        raise CommandError("value: not JSON", field="value") from exc
+    if not isinstance(body, dict) or body.get("command") != PURGE_ORGANISATION:
+        raise CommandError(f"command: expected {PURGE_ORGANISATION}", field="command")
+    command = PurgeOrganisation(
+        _text(body, "org"), _text(body, "command_id"), _text(body, "reason")
+    )
+    if key is not None and key.decode("utf-8", errors="replace") != command.org:
+        raise CommandError("key: must equal org", field="key")
+    return command
+
+
+def parse_command(name: str, key: bytes | None, value: bytes | None) -> Purge:
+    """The purge a message with command header ``name`` carries; CommandError for an
+    unknown command or a malformed one."""
+    if name == PURGE_PERSON:
+        return parse_purge(key, value)
+    if name == PURGE_ORGANISATION:
+        return parse_organisation_purge(key, value)
+    raise CommandError("mcr.command: unknown command", field="mcr.command")
 
 
 def receipt_message(receipt: PurgeReceipt) -> Message:

@@ -12,6 +12,8 @@ GET     /api/me                             the signed-in user, roles, acting ro
 GET     /api/patients                       search: ``nhs_number``, or ``family_name`` +
                                             ``birth_date``
 GET     /api/persons/<person_id>/record     demographics, results, medications, encounters
+GET     /about, /organisations              public pages (no sign-in, no audit: ``public.py``)
+GET     /api/public/organisations           the organisations taking part, as JSON
 ======  ==================================  ==============================================
 
 Layers, outermost first: the guard (limits, then the audit row before the answer: ``guard.py``),
@@ -28,8 +30,9 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from consumers.api import care_routes, handlers, pages, routes
+from consumers.api import care_routes, handlers, pages, public, routes
 from consumers.api.deps import Ports, TokenAuthenticator
+from consumers.api.directory import OrganisationDirectory
 from consumers.api.governance import Governance
 from consumers.api.guard import AuditSink, Guard, Limits
 from consumers.api.models import PublicConfig
@@ -65,8 +68,10 @@ def create_app(
     clock: Clock = _utc_now,
     new_request_id: Callable[[], str] = _new_request_id,
     assets: Assets | None = None,
+    directory: OrganisationDirectory | None = None,
 ) -> FastAPI:
-    """The application on these ports; ``clock`` and ``new_request_id`` are for tests."""
+    """The application on these ports; ``clock`` and ``new_request_id`` are for tests.
+    ``directory``: the registry the public pages list (without one they answer 503)."""
     app = FastAPI(
         title="My Care Record query service",
         version="v1",
@@ -80,8 +85,10 @@ def create_app(
     app.state.assets = load_assets() if assets is None else dict(assets)
     app.state.public_config = public_config
     app.state.governance = governance
+    app.state.directory = directory
     handlers.install(app)
     app.include_router(pages.router)
+    app.include_router(public.router)
     app.include_router(routes.router)
     app.include_router(care_routes.router)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))

@@ -7,8 +7,8 @@ An ASGI middleware around the whole application:
    anywhere (an exception no handler turned into an answer) is the fixed 500 body.
 2. **Audit before answer.** The answer is held back until its audit row is written. Every
    request is audited, refusals included (401, 403, 404, 405, 400, 413, 429, 5xx), except the
-   viewer's files, ``/api/health``, ``/api/health/ready``, ``/api/openapi.json`` and
-   ``/api/config``
+   viewer's files, ``/api/health``, ``/api/health/ready``, ``/api/openapi.json``,
+   ``/api/config`` and the public pages (``public.py``: they disclose nothing about anyone)
    (:func:`is_audited`). If the row cannot be written the answer is replaced by 503 without
    data. The row says who (the :class:`Trail` the sign-in dependency fills), what (the route
    template, the kind of query), whom (person ids), how it ended and the counts; never a
@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from consumers.api import service, validation
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import RequestError
+from consumers.api.public import PUBLIC_PATHS
 from consumers.api.service import Disclosure
 from consumers.api.web import JSON_HEADERS, error_body, json_bytes
 from mcr.core.logging import get_logger
@@ -45,8 +46,9 @@ log = get_logger(__name__)
 
 _TRAIL = "mcr.trail"
 _NOT_AUDITED = frozenset(
-    {"/", "/auth/callback", "/api/health", "/api/health/ready", "/api/openapi.json", "/api/config"}
-)
+    {"/", "/auth/callback", "/api/health", "/api/health/ready", "/api/openapi.json", "/api/config",
+     *PUBLIC_PATHS}
+)  # fmt: skip
 _INTERNAL_ERROR = "internal error: no data returned"
 _OUTCOMES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
 

@@ -24,6 +24,7 @@ Assets = Mapping[str, tuple[str, bytes]]
 router = APIRouter()
 _ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
+    "/about": ("about.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/auth.js": ("auth.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),

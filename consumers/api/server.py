@@ -22,6 +22,7 @@ from consumers.api.audit import AuditLog, load_key
 from consumers.api.auth import Authenticator, AuthSettings
 from consumers.api.authz import AuthzSettings, load_policy
 from consumers.api.consent_reader import ConsentReader
+from consumers.api.directory import RegistryDirectory
 from consumers.api.governance import Governance, WriterCareStore
 from consumers.api.guard import Limits
 from consumers.api.models import PublicConfig
@@ -117,6 +118,9 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         allowed_hosts=settings.allowed_hosts,
         search_per_minute=settings.search_per_minute,
         limits=Limits(settings.max_body_bytes, settings.time_limit_s),
+        directory=RegistryDirectory(
+            settings.postgres_dsn.get_secret_value(), settings.registry_schema
+        ),
     )
     app.state.readiness = _readiness(settings, auth)
     return Service(app, client, consent, audit, anchors, objections)

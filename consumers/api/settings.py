@@ -10,6 +10,7 @@ MCR_OPENSEARCH_CA_FILE   opensearch_ca_file (the node's CA, https)       system 
 MCR_RECORD_ALIAS         alias read (as the record projection's)         record
 MCR_API_DSN              postgres_dsn (role mcr_query: reads consent)    ``DEFAULT_DSN`` (loopback)
 MCR_CONSENT_SCHEMA       consent_schema (read at query time)             consent
+MCR_REGISTRY_SCHEMA      registry_schema (the public organisation list)  registry
 MCR_API_AUDIT_SCHEMA     audit_schema (the hash-chained audit log)       audit
 MCR_API_AUDIT_ROLE       audit_role (login role that may only insert)    mcr_audit_writer
 MCR_API_AUDIT_DSN        audit_dsn (how the service writes the audit)    role mcr_audit_writer
@@ -83,6 +84,9 @@ class ApiSettings(McrSettings):
         "consent"
     )
     audit_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_SCHEMA")] = "audit"
+    registry_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_REGISTRY_SCHEMA")] = (
+        "registry"
+    )
     audit_role: Annotated[SqlIdentifier, Field(validation_alias="MCR_API_AUDIT_ROLE")] = (
         "mcr_audit_writer"
     )

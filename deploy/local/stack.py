@@ -12,6 +12,8 @@ from deploy.local.principals import ensure_components
 from deploy.local.secrets import ensure_key
 from deploy.local.service import Service, ServiceStatus
 from deploy.local.settings import StackSettings
+from mcr.core import org_registry
+from mcr.core.settings import SecretUrl, replace
 
 
 def services(settings: StackSettings) -> list[Service]:
@@ -37,7 +39,8 @@ def _bring_up(service: Service, timeout_s: float) -> ServiceStatus:
 def up(settings: StackSettings) -> list[ServiceStatus]:
     """Start what is not running, in parallel, and wait until each answers.
 
-    Raises ServiceStartError (naming the log) for the first service that fails.
+    Raises ServiceStartError (naming the log) for the first service that fails. Once every
+    service answers, the organisation registry is seeded (:func:`seed_registry`).
     """
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     ensure_key(settings.audit_key_file)
@@ -48,7 +51,17 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     ensure_components(
         settings.kafka_admin, plaintext_bench=settings.kafka_bench_plaintext_port is not None
     )  # Kafka answers now: its users, ACLs and topics (idempotent)
+    seed_registry(settings)
     return rows
+
+
+def seed_registry(settings: StackSettings) -> int:
+    """Seed the organisation registry from the region's file (``MCR_ORGANISATIONS_FILE``,
+    default the shipped one) on the stack's PostgreSQL: adds only missing organisations, so
+    an operator's suspension survives every ``up``. Returns how many were added."""
+    registry = replace(org_registry.RegistrySettings.from_env(),
+                       postgres_dsn=SecretUrl(settings.postgres_dsn))  # fmt: skip
+    return org_registry.seed_from_file(registry)
 
 
 def status(settings: StackSettings) -> list[ServiceStatus]:

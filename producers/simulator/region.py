@@ -1,11 +1,14 @@
 """The organisations of the synthetic BLMK-like region: who publishes, from which system, where.
 
+The organisations come from the region's configuration file (``schemas/organisations.toml``,
+the one the registry is seeded from): the simulator publishes as its *live* organisations.
 Codes follow real ODS conventions: acute and community trusts use their real trust codes, GP
 practices are numbered in the real prefixes of their areas (E81 Bedfordshire and Luton, K82
 Milton Keynes) but are synthetic, and councils use their ODS local-authority codes. Three
 councils publish social care (Bedford Borough 00KB, Luton 00KA, Milton Keynes 00MG); Central
-Bedfordshire (00KC) is not yet onboarded, so Dunstable and Leighton Buzzard residents have no
-social care records. Source system names are illustrative.
+Bedfordshire (00KC) is still onboarding, so Dunstable and Leighton Buzzard residents have no
+social care records. The ambulance trust (RYC) is onboarding too and is not simulated.
+Source system names are illustrative.
 
 The region is fixed (it does not depend on the seed), so org codes are stable between runs.
 """
@@ -14,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from schemas.organisations import Organisation as RegistryEntry
+from schemas.organisations import OrganisationKind, OrgStatus, load_organisations
 
 
 class OrgKind(StrEnum):
@@ -47,184 +53,34 @@ class Organisation:
     id_prefix: str = ""
 
 
-BEDFORDSHIRE_HOSPITALS = Organisation(
-    "RC9",
-    "Bedfordshire Hospitals NHS Foundation Trust",
-    OrgKind.ACUTE,
-    "Medway PAS",
-    (Area.BEDFORD, Area.LUTON, Area.DUNSTABLE, Area.LEIGHTON_BUZZARD),
-    "J",
-)
-MILTON_KEYNES_HOSPITAL = Organisation(
-    "RD8",
-    "Milton Keynes University Hospital NHS Foundation Trust",
-    OrgKind.ACUTE,
-    "Cerner Millennium",
-    (Area.MILTON_KEYNES,),
-    "M",
-)
-EAST_LONDON_FT = Organisation(
-    "RWK",
-    "East London NHS Foundation Trust",
-    OrgKind.COMMUNITY_MENTAL_HEALTH,
-    "Rio",
-    (Area.BEDFORD, Area.LUTON, Area.DUNSTABLE, Area.LEIGHTON_BUZZARD),
-    "RIO",
-)
-CENTRAL_NORTH_WEST_LONDON_FT = Organisation(
-    "RV3",
-    "Central and North West London NHS Foundation Trust",
-    OrgKind.COMMUNITY_MENTAL_HEALTH,
-    "SystmOne",
-    (Area.MILTON_KEYNES,),
-    "S1",
-)
-BEDFORD_BOROUGH = Organisation(
-    "00KB",
-    "Bedford Borough Council Adult and Children's Social Care",
-    OrgKind.SOCIAL_CARE,
-    "Mosaic",
-    (Area.BEDFORD,),
-    "MOS",
-)
-LUTON_COUNCIL = Organisation(
-    "00KA",
-    "Luton Borough Council Social Care",
-    OrgKind.SOCIAL_CARE,
-    "Liquidlogic LAS",
-    (Area.LUTON,),
-    "LL",
-)
-MILTON_KEYNES_COUNCIL = Organisation(
-    "00MG",
-    "Milton Keynes City Council Social Care",
-    OrgKind.SOCIAL_CARE,
-    "Liquidlogic LAS",
-    (Area.MILTON_KEYNES,),
-    "LL",
-)
-
-_PRACTICE_PLACES: dict[Area, tuple[str, ...]] = {
-    Area.BEDFORD: (
-        "De Parys",
-        "Putnoe",
-        "Kempston",
-        "Queens Park",
-        "Goldington",
-        "Brickhill",
-        "Clapham",
-        "Bromham",
-        "Shortstown",
-        "Elstow",
-        "Wootton",
-        "Cranfield",
-        "Great Barford",
-        "Sharnbrook",
-        "Ampthill",
-        "Flitwick",
-        "Barton",
-        "Oakley",
-        "Castle",
-        "Cauldwell",
-    ),
-    Area.LUTON: (
-        "Bury Park",
-        "High Town",
-        "Lewsey",
-        "Marsh Farm",
-        "Stopsley",
-        "Wigmore",
-        "Farley Hill",
-        "Leagrave",
-        "Sundon Park",
-        "Limbury",
-        "Round Green",
-        "Hockwell Ring",
-        "Biscot",
-        "Dallow",
-        "Saints",
-        "Wardown",
-        "Crawley Green",
-        "Icknield",
-        "Barton Hill",
-        "Ashcroft",
-        "Park Town",
-        "Putteridge",
-        "Vauxhall",
-        "Hart Hill",
-    ),
-    Area.MILTON_KEYNES: (
-        "Bletchley",
-        "Wolverton",
-        "Newport Pagnell",
-        "Stony Stratford",
-        "Olney",
-        "Kingsmead",
-        "Broughton",
-        "Oakgrove",
-        "Westcroft",
-        "Shenley",
-        "Netherfield",
-        "Fishermead",
-        "Bradwell",
-        "Great Linford",
-        "Woughton",
-        "Walnut Tree",
-        "Kents Hill",
-        "Willen",
-        "Neath Hill",
-        "Furzton",
-        "Emerson Valley",
-        "Whaddon",
-        "Wavendon",
-        "Brooklands",
-        "Eaglestone",
-        "Water Eaton",
-        "Watling Vale",
-        "Heelands",
-    ),
-    Area.LEIGHTON_BUZZARD: (
-        "Leighton Road",
-        "Linslade",
-        "Bassett Road",
-        "Heath and Reach",
-        "Hockliffe Street",
-        "Grovebury",
-        "Billington",
-        "Stanbridge",
-    ),
-    Area.DUNSTABLE: (
-        "Priory",
-        "Houghton Regis",
-        "Kingsbury",
-        "Caddington",
-        "Toddington",
-        "Tithe Farm",
-        "Eaton Bray",
-        "Downside",
-        "Markyate",
-        "Totternhoe",
-    ),
+# The simulator's own detail: the prefix of each organisation's local patient ids.
+_ID_PREFIXES = {"RC9": "J", "RD8": "M", "RWK": "RIO", "RV3": "S1", "00KB": "MOS", "00KA": "LL",
+                "00MG": "LL"}  # fmt: skip
+# The registry's finer kinds, as the simulator's care pathways use them.
+_KINDS = {
+    OrganisationKind.GP_PRACTICE: OrgKind.GP_PRACTICE,
+    OrganisationKind.ACUTE: OrgKind.ACUTE,
+    OrganisationKind.COMMUNITY: OrgKind.COMMUNITY_MENTAL_HEALTH,
+    OrganisationKind.MENTAL_HEALTH: OrgKind.COMMUNITY_MENTAL_HEALTH,
+    OrganisationKind.COUNCIL_SOCIAL_CARE: OrgKind.SOCIAL_CARE,
 }
-_PRACTICE_SUFFIXES = ("Surgery", "Medical Centre", "Health Centre", "Medical Practice")
-# Every third practice runs SystmOne, the rest EMIS Web: roughly the national split.
-_GP_SYSTEMS = ("EMIS Web", "EMIS Web", "SystmOne")
 
 
-def _practices() -> tuple[Organisation, ...]:
-    """~90 practices: E81001.. for Bedfordshire and Luton areas, K82001.. for Milton Keynes."""
-    practices: list[Organisation] = []
-    serials = {"E81": 0, "K82": 0}
-    for area, places in _PRACTICE_PLACES.items():
-        prefix = "K82" if area is Area.MILTON_KEYNES else "E81"
-        for place in places:
-            serials[prefix] += 1
-            serial = serials[prefix]
-            system = _GP_SYSTEMS[serial % len(_GP_SYSTEMS)]
-            name = f"{place} {_PRACTICE_SUFFIXES[serial % len(_PRACTICE_SUFFIXES)]}"
-            code = f"{prefix}{serial:03d}"
-            practices.append(Organisation(code, name, OrgKind.GP_PRACTICE, system, (area,)))
-    return tuple(practices)
+def from_registry_entries(entries: tuple[RegistryEntry, ...]) -> tuple[Organisation, ...]:
+    """The publishers among ``entries``: the live ones of a kind the simulator models, in file
+    order, with their first system as the source system."""
+    return tuple(
+        Organisation(
+            entry.ods_code,
+            entry.name,
+            _KINDS[entry.kind],
+            entry.systems[0],
+            tuple(Area(area) for area in entry.areas),
+            _ID_PREFIXES.get(entry.ods_code, ""),
+        )
+        for entry in entries
+        if entry.status is OrgStatus.LIVE and entry.kind in _KINDS and entry.systems
+    )
 
 
 @dataclass(frozen=True)
@@ -265,16 +121,5 @@ class Region:
         return found[0] if found else None
 
 
-REGION = Region(
-    (
-        BEDFORDSHIRE_HOSPITALS,
-        MILTON_KEYNES_HOSPITAL,
-        EAST_LONDON_FT,
-        CENTRAL_NORTH_WEST_LONDON_FT,
-        BEDFORD_BOROUGH,
-        LUTON_COUNCIL,
-        MILTON_KEYNES_COUNCIL,
-        *_practices(),
-    )
-)
-"""The region every simulation uses."""
+REGION = Region(from_registry_entries(load_organisations()))
+"""The region every simulation uses: the live organisations of ``schemas/organisations.toml``."""

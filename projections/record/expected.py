@@ -4,7 +4,8 @@
 identity-change topic hold: every item or patient event becomes its document (a newer
 ``record_version`` replaces an older one; the same version replaces only a purge tombstone),
 ``DELETE`` leaves a tombstone, a purge removes what its scope covers among the documents before
-it (keeping their versions), and each
+it (keeping their versions; an organisation purge, sent to every partition, covers that
+organisation's documents whoever holds them), and each
 document belongs to the person its source key was last routed to by an identity change (else
 the person on its event). Messages of different partitions have no order of their own: they are
 merged by their Kafka timestamps, each partition's kept in offset order.
@@ -45,7 +46,7 @@ from projections.record.ids import summary_id
 from projections.record.messages import RawMessage
 from projections.record.rekey import parse_identity_change, plan_rekey
 from schemas.codec import decode, decode_record
-from schemas.commands import PurgePerson, PurgeScope, command_name, parse_purge
+from schemas.commands import Purge, PurgeOrganisation, PurgeScope, command_name, parse_command
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER
 
@@ -94,12 +95,14 @@ class ExpectedRecord:
 
 
 def purge_covers(
-    command: PurgePerson, *, person_id: str, org: str, source_record_id: str, source_key: str
+    command: Purge, *, person_id: str, org: str, source_record_id: str, source_key: str
 ) -> bool:
     """True when ``command``'s scope takes in a document of item (``org``,
     ``source_record_id``) of record ``source_key``, held by ``person_id``: the whole person,
     the named items and their ``<id>#...`` components whoever holds them, or the named
-    source records whoever holds them."""
+    source records whoever holds them, or everything of one organisation."""
+    if isinstance(command, PurgeOrganisation):
+        return org == command.org
     if command.scope is PurgeScope.SOURCE_KEYS:
         return source_key in command.source_keys
     if command.scope is PurgeScope.ITEMS:
@@ -152,8 +155,9 @@ class _Replay:
             self.dead_lettered += 1
             return
         try:
-            if command_name(message.headers) is not None:
-                self._purge(parse_purge(message.key, message.value))
+            name = command_name(message.headers)
+            if name is not None:
+                self._purge(parse_command(name, message.key, message.value))
             else:
                 self._event(message)
         except _UNREADABLE:
@@ -190,14 +194,16 @@ class _Replay:
         self._by_key[doc.source_key].add(doc.doc_id)
         self._by_org[doc.org].add(doc.doc_id)
 
-    def _candidates(self, command: PurgePerson) -> set[str]:
+    def _candidates(self, command: Purge) -> set[str]:
+        if isinstance(command, PurgeOrganisation):
+            return set(self._by_org[command.org])
         if command.scope is PurgeScope.SOURCE_KEYS:
             return set().union(*(self._by_key[key] for key in command.source_keys))
         if command.scope is PurgeScope.ITEMS:
             return set().union(*(self._by_org[org] for org, _ in command.items))
         return set(self._by_person[command.person_id])
 
-    def _purge(self, command: PurgePerson) -> None:
+    def _purge(self, command: Purge) -> None:
         for doc_id in sorted(self._candidates(command)):
             doc = self.docs[doc_id]
             if doc.removed != "purged" and purge_covers(

@@ -16,12 +16,17 @@ from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp
 from projections.record.documents import DOC_KIND_SUMMARY, is_purge_tombstone, purge_tombstone
 from projections.record.errors import TransientWriteError, WriteError
 from projections.record.ids import summary_id
-from projections.record.queries import item_documents, person_documents, source_key_documents
+from projections.record.queries import (
+    item_documents,
+    organisation_documents,
+    person_documents,
+    source_key_documents,
+)
 from projections.record.rekey import RekeyPlan, moved_op, rekey_query
 from projections.record.routes import route_ops
 from projections.record.summary import build_summary, person_buckets
 from projections.record.writer import RecordWriter
-from schemas.commands import PurgePerson, PurgeScope
+from schemas.commands import Purge, PurgeOrganisation, PurgeScope
 
 __all__ = ["SUMMARY_CHUNK", "move_documents", "purge", "write_summaries"]
 
@@ -68,7 +73,9 @@ def move_documents(writer: RecordWriter, plan: RekeyPlan) -> tuple[int, set[str]
     return outcome.written, touched
 
 
-def _purge_query(command: PurgePerson) -> dict[str, Any]:
+def _purge_query(command: Purge) -> dict[str, Any]:
+    if isinstance(command, PurgeOrganisation):
+        return organisation_documents(command.org)
     if command.scope is PurgeScope.ITEMS:
         return item_documents(command.items)
     if command.scope is PurgeScope.SOURCE_KEYS:
@@ -76,7 +83,7 @@ def _purge_query(command: PurgePerson) -> dict[str, Any]:
     return person_documents(command.person_id)
 
 
-def _purge_op(hit: Mapping[str, Any], command: PurgePerson) -> BulkOp:
+def _purge_op(hit: Mapping[str, Any], command: Purge) -> BulkOp:
     """A summary is deleted (it is derived and written without external versions); an item or
     patient document becomes a purge tombstone at its own version."""
     if hit["_source"].get("doc_kind") == DOC_KIND_SUMMARY:
@@ -86,7 +93,7 @@ def _purge_op(hit: Mapping[str, Any], command: PurgePerson) -> BulkOp:
                   SUPERSEDE_VERSION_TYPE)  # fmt: skip
 
 
-def purge(writer: RecordWriter, command: PurgePerson) -> tuple[int, set[str]]:
+def purge(writer: RecordWriter, command: Purge) -> tuple[int, set[str]]:
     """Remove the documents the command's scope names (for a whole person: items, patients,
     tombstones, summary); returns how many, and the persons they belonged to.
 

@@ -44,12 +44,15 @@ from projections.record.routes import apply_routes
 from projections.record.writer import RecordWriter
 from schemas.codec import decode, decode_record
 from schemas.commands import (
+    PURGE_ORGANISATION,
     PURGE_PERSON,
+    Purge,
+    PurgeOrganisation,
     PurgePerson,
     PurgeReceipt,
     PurgeScope,
     command_name,
-    parse_purge,
+    parse_command,
 )
 from schemas.dead_letters import DeadLetter, reason_of
 from schemas.errors import DecodeError
@@ -201,9 +204,7 @@ class RecordPipeline:
         log.info("identity change applied", person_id=plan.person_id, count=moved)
 
     def _command(self, name: str, message: RawMessage) -> None:
-        if name != PURGE_PERSON:
-            raise CommandError("mcr.command: unknown command", field="mcr.command")
-        command = parse_purge(message.key, message.value)
+        command = parse_command(name, message.key, message.value)
         self.flush()
         deleted, touched = 0, set[str]()
 
@@ -215,13 +216,19 @@ class RecordPipeline:
             self._report(command, deleted)
 
         self._retrying("purge", purge_and_report, retry_on=_NEVER_SKIPPED)
-        if command.scope is PurgeScope.PERSON:
+        if isinstance(command, PurgePerson) and command.scope is PurgeScope.PERSON:
             self._dirty.discard(command.person_id)  # its summary went with everything else
         else:
             self._dirty.update(touched)  # what stays of them gets its summary recomputed
         self.stats.purged += deleted
 
-    def _report(self, command: PurgePerson, deleted: int) -> None:
+    def _report(self, command: Purge, deleted: int) -> None:
+        if isinstance(command, PurgeOrganisation):
+            # Its governance receipt is mcr org purge's (mcr.core.receipts), which waits for
+            # this worker's commits and counts the tombstones bearing the command id.
+            log.info("organisation purged", org=command.org, count=deleted,
+                     command=PURGE_ORGANISATION)  # fmt: skip
+            return
         receipt = PurgeReceipt(
             command.command_id, command.person_id, deleted, self._writer.target, self._clock()
         )

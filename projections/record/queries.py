@@ -41,6 +41,17 @@ def person_documents(person_id: str) -> dict[str, Any]:
     }
 
 
+def organisation_documents(org: str) -> dict[str, Any]:
+    """Query: every item and patient document (tombstones included) ``org`` shared, whoever
+    holds it; not routes or summaries (summaries are recomputed for the persons touched)."""
+    return {
+        "bool": {
+            "filter": [{"term": {"org": org}}],
+            "must_not": [{"terms": {"doc_kind": ["route", "summary"]}}],
+        }
+    }
+
+
 def item_documents(items: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Query: the documents of the given (org, source record id) items and of their components
     (``<id>#...``, e.g. a FHIR Observation's component results), whoever holds them now (an

@@ -26,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from mcr.core import org_registry
 from mcr.core.kafka_acls import STREAMS
 from mcr.core.logging import get_logger
 from mcr.core.metrics import REVIEW_QUEUE, count_batch, count_dead_letter
@@ -86,9 +87,12 @@ class _Weights:
 
 
 def _prepare(settings: IdentitySettings) -> Callable[[], None]:
-    return lambda: connect(
-        settings.postgres_dsn.get_secret_value(), settings.schema_name
-    ).close()  # creates, migrates
+    def prepare() -> None:  # creates and migrates the MPI, and the registry (maybe empty)
+        dsn = settings.postgres_dsn.get_secret_value()
+        connect(dsn, settings.schema_name).close()
+        org_registry.connect(dsn, settings.registry_schema).close()
+
+    return prepare
 
 
 DATABASE = StageDatabase(
@@ -120,7 +124,8 @@ def close() -> None:
 def _handle_batch(conn: Any, *, batch: Sequence[SourceMessage]) -> list[Dispatch]:
     if _Weights.loaded is None:
         _Weights.loaded = load(SETTINGS.weights_version)
-    return handle_batch(conn, batch, weights=_Weights.loaded, topic_prefix=SETTINGS.topic_prefix)
+    return handle_batch(conn, batch, weights=_Weights.loaded, topic_prefix=SETTINGS.topic_prefix,
+                        registry_schema=SETTINGS.registry_schema)  # fmt: skip
 
 
 async def send_linked(

@@ -28,9 +28,10 @@ from typing import Any
 
 import psycopg
 
+from mcr.core import org_registry
 from schemas.events import PersonId, SourceKey
 from streams.database import RETRYABLE
-from streams.identity import outbox, repository
+from streams.identity import admission, outbox, repository
 from streams.identity.demographics import Demographics
 from streams.identity.handler import (
     Destination,
@@ -68,14 +69,22 @@ def handle_batch(
     *,
     weights: MatchWeights,
     topic_prefix: str = "",
+    registry_schema: str | None = None,
 ) -> list[Dispatch]:
     """One dispatch per consumed message, in order (see the module docstring); source topics
-    are named after ``topic_prefix``."""
+    are named after ``topic_prefix``.
+
+    With ``registry_schema`` (the worker always passes it) the events of organisations that
+    are not live are dead-lettered first (:mod:`admission`); offline tools that resolve
+    labelled files (link-eval, the resolver benchmark) pass none."""
     decoded = [
         decode_event(c.value, topic=c.topic, partition=c.partition, offset=c.offset,
                      topic_prefix=topic_prefix)
         for c in batch
     ]  # fmt: skip
+    if registry_schema is not None:
+        orgs = (d.record.org for d in decoded if isinstance(d, IdentityInput))
+        decoded = admission.screen(decoded, org_registry.statuses(conn, registry_schema, orgs))
     records = [d.record for d in decoded if isinstance(d, IdentityInput)]
     known = _lookup(conn, records)
     dispatches: list[Dispatch] = []

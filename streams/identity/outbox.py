@@ -24,6 +24,7 @@ __all__ = [
     "RawEvent",
     "ReleasedEvent",
     "add_changes",
+    "discard_unforwarded",
     "hold",
     "mark_forwarded",
     "mark_published",
@@ -179,3 +180,14 @@ def mark_forwarded(conn: Connection, held_ids: Sequence[int]) -> None:
     conn.execute(
         "UPDATE held_events SET forwarded_at = now() WHERE held_id = ANY(%s)", (list(held_ids),)
     )
+
+
+def discard_unforwarded(conn: Connection, org: str) -> int:
+    """Drop ``org``'s held events that never reached ``mcr.linked`` (waiting for a link or a
+    review, or released but not yet forwarded): an organisation purge must not be undone by a
+    later release. Returns how many were dropped."""
+    with conn.transaction():
+        cursor = conn.execute(
+            "DELETE FROM held_events WHERE org = %s AND forwarded_at IS NULL", (org,)
+        )
+    return cursor.rowcount

@@ -5,6 +5,7 @@ variable                       field                                     default
 =============================  ========================================  ===================
 MCR_IDENTITY_DSN               postgres_dsn (role ``mcr_identity``)      ``DEFAULT_DSN`` (loopback)
 MCR_IDENTITY_SCHEMA            schema_name (the MPI's PostgreSQL schema) mpi
+MCR_REGISTRY_SCHEMA            registry_schema (who may publish)         registry
 MCR_IDENTITY_WEIGHTS           weights_version                           the shipped version
 MCR_TOPIC_PREFIX               topic_prefix (before every topic name)    (empty)
 MCR_IDENTITY_BATCH             batch_size (events resolved together)     500
@@ -47,6 +48,9 @@ class IdentitySettings(StageSettings):
 
     postgres_dsn: IdentityDsn = SecretUrl(DEFAULT_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_IDENTITY_SCHEMA")] = "mpi"
+    registry_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_REGISTRY_SCHEMA")] = (
+        "registry"
+    )
     weights_version: Annotated[
         str | None,
         BeforeValidator(lambda v: v or None),  # set but empty: the shipped version

@@ -19,15 +19,18 @@ from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
 from consumers.ops.bench.errors import BenchError
+from consumers.ops.bench.produce import ORGS
 from consumers.ops.bench.space import BenchSpace
 from deploy.local.errors import StackError
 from deploy.local.principals import ensure_organisations
 from deploy.local.topics import ensure_topics
+from mcr.core import org_registry
 from mcr.core.kafka_acls import component_acls, organisation_acls, owned_by
 from mcr.core.kafka_principals import grant_components, revoke
 from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
 from streams.identity.connections import connect as connect_mpi
+from streams.identity.offline.sandbox import registered
 
 __all__ = ["provisioned", "remove_space"]
 
@@ -43,6 +46,7 @@ def provisioned(space: BenchSpace, client: OpenSearch) -> Iterator[BenchSpace]:
         _create_topics(space)
         _grant(space)
         connect_mpi(space.targets.identity_dsn, space.schema).close()
+        _seed_registry(space)
         yield space
     finally:
         left = remove_space(space, client)
@@ -68,6 +72,13 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
     except Exception as exc:  # cleanup must try every step
         left.append(f"indices: {type(exc).__name__}")
     return left
+
+
+def _seed_registry(space: BenchSpace) -> None:
+    """The run's own registry (in its schema): the region plus the run's organisations and the
+    synthetic ones the produce benchmark publishes as, all live, so identity admits them."""
+    with org_registry.connect(space.targets.postgres_dsn, space.schema) as conn:
+        org_registry.seed(conn, registered((*ORGS, *space.organisations)))
 
 
 def _admin(space: BenchSpace) -> AdminClient:

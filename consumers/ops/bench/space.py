@@ -142,6 +142,7 @@ class BenchSpace:
                 self.targets.consent_dsn, self.application_name
             ),
             "MCR_IDENTITY_SCHEMA": self.schema,
+            "MCR_REGISTRY_SCHEMA": self.registry_schema,
             "MCR_CONSENT_SCHEMA": self.consent_schema,
             "MCR_TOPIC_PREFIX": self.prefix,
             "MCR_STREAMS_APP_ID": self.identity_group,

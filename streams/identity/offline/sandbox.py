@@ -25,22 +25,34 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import psycopg
 
 from deploy.local.topics import ensure_topics
+from mcr.core import org_registry
 from mcr.core.kafka_acls import component_acls, owned_by
 from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.kafka_principals import apply_acls, revoke
 from mcr.core.topic_admin import create_missing_topics
 from schemas.events import organisation_topic
+from schemas.organisations import Organisation, OrganisationKind, OrgStatus, load_organisations
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
 from streams.identity.source_topics import list_source_topics
 
-__all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
+__all__ = [
+    "ReadMessage",
+    "Sandbox",
+    "TopicReader",
+    "live_test_organisation",
+    "read_topic",
+    "registered",
+    "running_worker",
+    "sandbox",
+]
 
 STOP_TIMEOUT_S = 60.0
 _CREDENTIALS = ("MCR_KAFKA_USERNAME", "MCR_KAFKA_PASSWORD_FILE")
@@ -86,6 +98,7 @@ class Sandbox:
             "MCR_IDENTITY_DSN": self.settings.postgres_dsn.get_secret_value(),
             "MCR_CONSENT_DSN": self.consent_dsn,
             "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
+            "MCR_REGISTRY_SCHEMA": self.settings.registry_schema,
             "MCR_CONSENT_SCHEMA": self.consent_schema,
             "MCR_TOPIC_PREFIX": self.settings.topic_prefix,
             "MCR_STREAMS_APP_ID": self.app_id,
@@ -119,6 +132,22 @@ def _delete_topics_and_group(kafka: KafkaClientSettings, *prefixes: str, group: 
             future.result(timeout=30)
 
 
+def live_test_organisation(ods_code: str) -> Organisation:
+    """A live synthetic organisation for tests that publish under codes outside the region."""
+    return Organisation(ods_code, f"Test organisation {ods_code}", OrganisationKind.GP_PRACTICE,
+                        ("test",), OrgStatus.LIVE, date(2024, 1, 1),
+                        "sharing.test@example.org")  # fmt: skip
+
+
+def registered(codes: Iterable[str]) -> tuple[Organisation, ...]:
+    """The region's organisations plus a live test organisation for each of ``codes`` that
+    is not in the region."""
+    region = load_organisations()
+    known = {org.ods_code for org in region}
+    extra = sorted({code for code in codes if code not in known})
+    return (*region, *(live_test_organisation(code) for code in extra))
+
+
 @contextmanager
 def sandbox(
     *,
@@ -127,15 +156,21 @@ def sandbox(
     consent_dsn: str,
     partitions: int = 2,
     organisations: Iterable[str] = SANDBOX_ORGANISATIONS,
+    unregistered: Iterable[str] = (),
 ) -> Iterator[Sandbox]:
-    """Fresh topics, MPI and consent schemas (identity's role ``postgres_dsn``, consent's
-    ``consent_dsn``) and consumer group; all removed on exit. ``kafka`` is an admin's;
+    """Fresh topics, MPI, consent and registry schemas (identity's role ``postgres_dsn``,
+    consent's ``consent_dsn``, the operators' ``operator_dsn``, which owns the registry as
+    deployed) and consumer group; all removed on exit. ``kafka`` is an admin's;
     ``organisations`` get their source topics up front (others are made when an admin first
-    writes them, and the worker picks them up within seconds)."""
+    writes them, and the worker picks them up within seconds). The sandbox's own organisation
+    registry holds the region's file, plus ``organisations`` outside the region registered
+    live (:func:`live_test_organisation`). ``unregistered`` codes get their topics too but no
+    registry entry (organisations the registry refuses)."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
         schema_name=f"mcr_sandbox_{tag}",
+        registry_schema=f"mcr_sandbox_{tag}",
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
@@ -143,10 +178,16 @@ def sandbox(
     acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
     try:
         ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
-        sources = [organisation_topic(org, prefix=settings.topic_prefix) for org in organisations]
+        organisations = tuple(organisations)
+        sources = [
+            organisation_topic(org, prefix=settings.topic_prefix)
+            for org in (*organisations, *unregistered)
+        ]
         create_missing_topics(kafka, sources, partitions=partitions)
         apply_acls(_admin(kafka), acls)
         connect(postgres_dsn, settings.schema_name).close()
+        with org_registry.connect(postgres_dsn, settings.registry_schema) as registry:
+            org_registry.seed(registry, registered(organisations))
         yield box
     finally:
         _delete_topics_and_group(kafka, settings.topic_prefix, box.app_id, group=box.app_id)

@@ -241,6 +241,7 @@ class ApiStack:
             authenticator=options.pop("authenticator", Authenticator(self.auth)),
             public_config=self.service.app.state.public_config,
             governance=options.pop("governance", self.service.app.state.governance),
+            directory=options.pop("directory", self.service.app.state.directory),
             **options,
         )
         # The same stores answer for it: its readiness probe is the service's (a probe with no

@@ -34,7 +34,13 @@ from schemas.events import (
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import from_payload
 from streams.identity.matcher import CandidatePerson, match
-from streams.identity.offline.sandbox import Sandbox, TopicReader, running_worker, sandbox
+from streams.identity.offline.sandbox import (
+    SANDBOX_ORGANISATIONS,
+    Sandbox,
+    TopicReader,
+    running_worker,
+    sandbox,
+)
 from streams.identity.weights import load
 
 SEED = 11
@@ -182,10 +188,13 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     """Publish the region, run a worker until it has routed everything, stop it (SIGTERM)."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
+    organisations = (*SANDBOX_ORGANISATIONS, "SC901")  # SC901: registered live, as a test org
     with sandbox(
         kafka=stack.kafka_admin,
         postgres_dsn=stack.identity_dsn,
         consent_dsn=stack.consent_dsn,
+        operator_dsn=stack.operator_dsn,
+        organisations=organisations,
     ) as box:
         _publish(box, region.events)
         readers = {

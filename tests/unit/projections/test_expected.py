@@ -14,7 +14,12 @@ from projections.record.expected import (
     purge_covers,
 )
 from projections.record.messages import RawMessage
-from schemas.commands import PurgePerson, purge_message
+from schemas.commands import (
+    PurgeOrganisation,
+    PurgePerson,
+    organisation_purge_message,
+    purge_message,
+)
 from tests.unit.projections.builders import (
     T0,
     identity_change,
@@ -193,3 +198,21 @@ def test_a_duplicate_at_the_same_version_keeps_the_first_copy_unless_purged() ->
     log.add(_result("R0", operation="DELETE"))
     log.add(_result("R0"))
     assert expected_record(log.messages, []).documents[R0].removed == "deleted"
+
+
+def test_an_organisation_purge_on_each_partition_removes_its_documents_only() -> None:
+    """An organisation purge (one copy per partition) removes that organisation's documents of
+    every person; another organisation's stay; a later share of the organisation is kept."""
+    log = Log()
+    log.add(_result("G1", org="E81001"), partition=0)
+    log.add(_result("G2", person="P2", org="E81001"), partition=1)
+    log.add(_result("R0"), partition=0)
+    key, value, headers = organisation_purge_message(PurgeOrganisation("E81001", "cmd-org"))
+    log.add((key, value, list(headers)), partition=0)
+    log.add((key, value, list(headers)), partition=1)
+    log.add(_result("G3", org="E81001"), partition=0)
+    expected = expected_record(log.messages, [])
+    assert set(expected.visible()) == {R0, "result|E81001|G3"}
+    assert {d.removed for i, d in expected.documents.items() if i.endswith(("G1", "G2"))} == {
+        "purged"
+    }

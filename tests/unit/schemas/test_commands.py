@@ -9,10 +9,13 @@ import pytest
 
 from projections.record.errors import CommandError
 from schemas.commands import (
+    PurgeOrganisation,
     PurgePerson,
     PurgeReceipt,
     PurgeScope,
     command_name,
+    organisation_purge_message,
+    parse_command,
     parse_purge,
     purge_message,
     receipt_message,
@@ -100,3 +103,37 @@ def test_receipt_carries_ids_and_count_only() -> None:
         "command": "purge-person-receipt", "command_id": "cmd-1", "person_id": "P1",
         "deleted": 12, "index": "record-v1-1", "completed_at": "2024-03-02T00:00:00.000Z",
     }  # fmt: skip
+
+
+def test_organisation_purge_round_trips_and_is_told_apart() -> None:
+    """An organisation purge reads back as itself, by its command header."""
+    command = PurgeOrganisation("E81001", "cmd-9", "agreement ended")
+    key, value, headers = organisation_purge_message(command)
+    assert key == b"E81001"
+    name = command_name(headers)
+    assert name == "purge-organisation"
+    assert parse_command(name, key, value) == command
+    assert command.scope is PurgeScope.ORGANISATION
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        (b"RC9", b'{"command": "purge-organisation", "org": "E81001", "command_id": "c", '
+                 b'"reason": "r"}', "key"),
+        (b"E81001", b'{"command": "purge-organisation", "command_id": "c", "reason": "r"}',
+         "org"),
+        (b"E81001", b"not json", "value"),
+    ],
+)  # fmt: skip
+def test_malformed_organisation_purges_name_the_field(key: bytes, value: bytes, field: str) -> None:
+    """A wrong key, a missing org or bad JSON is a CommandError naming the field."""
+    with pytest.raises(CommandError) as caught:
+        parse_command("purge-organisation", key, value)
+    assert caught.value.field == field
+
+
+def test_an_unknown_command_is_refused() -> None:
+    """A command header nobody obeys is an error, not a silent skip."""
+    with pytest.raises(CommandError, match="unknown command"):
+        parse_command("purge-everything", b"k", b"{}")

@@ -125,6 +125,20 @@ def consent_schema(stack: StackSettings) -> Iterator[str]:
 
 
 @pytest.fixture
+def operator_schema(stack: StackSettings) -> Iterator[str]:
+    """A fresh schema made by the operators' role, as the registry and the purge receipts are
+    (dropped afterwards)."""
+    import psycopg
+
+    name = unique_name("t_ops")
+    with psycopg.connect(stack.operator_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture
 def pg_conn(stack: StackSettings, pg_schema: str) -> Iterator[object]:
     """A psycopg connection of the identity role whose search_path is a fresh schema."""
     import psycopg

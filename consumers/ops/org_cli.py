@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from opensearchpy import OpenSearch
 from rich.console import Console
 from rich.table import Table
 
@@ -26,6 +25,7 @@ from mcr.core import org_registry, receipts
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import ADMIN, OPS
 from mcr.core.kafka_client import KafkaClientSettings
+from mcr.core.opensearch import connect as opensearch_client
 from mcr.core.org_registry import RegistrySettings, UnknownOrganisationError
 from projections.record.settings import RecordSettings
 from schemas.organisations import (
@@ -258,7 +258,9 @@ def purge(
         settings.receipts_schema, identity.schema_name, source_topic or record.source_topic,
         group or record.group_id, alias or record.alias,
     )  # fmt: skip
-    client = OpenSearch(hosts=[record.opensearch_url.get_secret_value()], timeout=30)
+    operators = record.for_operators()  # the operators' OpenSearch user when one is set
+    client = opensearch_client(operators.opensearch_url.get_secret_value(), timeout_s=30,
+                               ca_file=record.opensearch_ca_file)  # fmt: skip
     request = PurgeRequest(code, reason.strip(), requested_by.strip(), getpass.getuser())
     try:
         receipt = purge_organisation(targets, request, client, timeout_s=timeout_s)

@@ -60,7 +60,7 @@ def seed_registry(settings: StackSettings) -> int:
     default the shipped one) on the stack's PostgreSQL: adds only missing organisations, so
     an operator's suspension survives every ``up``. Returns how many were added."""
     registry = replace(org_registry.RegistrySettings.from_env(),
-                       postgres_dsn=SecretUrl(settings.postgres_dsn))  # fmt: skip
+                       postgres_dsn=SecretUrl(settings.operator_dsn))  # its owner  # fmt: skip
     return org_registry.seed_from_file(registry)
 
 

@@ -2,7 +2,10 @@
 sharing lifecycle. Thin I/O around :mod:`schemas.organisations` (the rules live there).
 
 It lives in the ground layer because the identity stage (admits only live organisations), the
-query service (the public list) and the command line (``mcr org``) all read it.
+query service (the public list) and the command line (``mcr org``) all read it. Only the
+operators' role (``MCR_OPERATOR_DSN``: ``mcr org``, ``mcr stack up``'s seed) creates, migrates
+and changes it; identity and the query service read it with their own roles, which may only
+SELECT there (docs/security-stores.md), through :func:`connect` with ``create=False``.
 
 Tables, in their own schema (``MCR_REGISTRY_SCHEMA``, default ``registry``):
 
@@ -27,11 +30,11 @@ from pydantic import Field
 from mcr.core.errors import McrError
 from mcr.core.postgres import quoted_schema, schema_connection
 from mcr.core.settings import (
-    DEFAULT_POSTGRES_DSN,
     McrSettings,
-    PostgresDsn,
+    OperatorDsn,
     SecretUrl,
     SqlIdentifier,
+    local_dsn,
 )
 from schemas.organisations import (
     LifecycleError,
@@ -51,6 +54,7 @@ __all__ = [
     "add",
     "change_status",
     "changes",
+    "check_readable",
     "connect",
     "get",
     "list_all",
@@ -108,11 +112,12 @@ class RegistrySettings(McrSettings):
     """Where the registry lives, the file it is seeded from (default: the shipped region),
     and where purge receipts are kept.
 
-    ``MCR_POSTGRES_DSN``, ``MCR_REGISTRY_SCHEMA`` (``registry``), ``MCR_ORGANISATIONS_FILE``,
+    ``MCR_OPERATOR_DSN`` (the operators' role, which owns the registry and the receipts),
+    ``MCR_REGISTRY_SCHEMA`` (``registry``), ``MCR_ORGANISATIONS_FILE``,
     ``MCR_RECEIPTS_SCHEMA`` (``governance``).
     """
 
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
+    postgres_dsn: OperatorDsn = SecretUrl(local_dsn("mcr_operator"))
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_REGISTRY_SCHEMA")] = (
         DEFAULT_SCHEMA
     )
@@ -124,9 +129,28 @@ class RegistrySettings(McrSettings):
     )
 
 
-def connect(dsn: str, schema: str = DEFAULT_SCHEMA) -> psycopg.Connection[Any]:
-    """An autocommit connection on the registry ``schema``, created and migrated."""
-    return schema_connection(dsn, schema, ddl=DDL, lock_id=_LOCK, setting="MCR_REGISTRY_SCHEMA")
+def connect(
+    dsn: str, schema: str = DEFAULT_SCHEMA, *, create: bool = True
+) -> psycopg.Connection[Any]:
+    """An autocommit connection on the registry ``schema``: created and migrated when
+    ``create`` (the operators' role, its owner), else only read (identity, the service)."""
+    if create:
+        return schema_connection(dsn, schema, ddl=DDL, lock_id=_LOCK, setting="MCR_REGISTRY_SCHEMA")
+    options = f"-c search_path={quoted_schema(schema, setting='MCR_REGISTRY_SCHEMA')}"
+    return psycopg.connect(dsn, autocommit=True, options=options)
+
+
+def check_readable(dsn: str, schema: str = DEFAULT_SCHEMA) -> None:
+    """Raise RegistryError unless ``dsn``'s role can read the registry in ``schema`` (a reader
+    starting before the operators made it, or without its grant, fails here, clearly)."""
+    try:
+        with connect(dsn, schema, create=False) as conn:
+            conn.execute("SELECT 1 FROM organisations LIMIT 0")
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege) as exc:
+        raise RegistryError(
+            "MCR_REGISTRY_SCHEMA: the organisation registry is missing or not readable by this "
+            "role; the operators' role creates it (mcr stack up, mcr org)"
+        ) from exc
 
 
 def _row(org: Organisation) -> tuple[Any, ...]:

@@ -87,10 +87,10 @@ class _Weights:
 
 
 def _prepare(settings: IdentitySettings) -> Callable[[], None]:
-    def prepare() -> None:  # creates and migrates the MPI, and the registry (maybe empty)
+    def prepare() -> None:  # creates and migrates the MPI; the registry is the operators'
         dsn = settings.postgres_dsn.get_secret_value()
         connect(dsn, settings.schema_name).close()
-        org_registry.connect(dsn, settings.registry_schema).close()
+        org_registry.check_readable(dsn, settings.registry_schema)
 
     return prepare
 

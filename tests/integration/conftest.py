@@ -29,6 +29,7 @@ def streams_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
             kafka=stack.kafka_admin,
             postgres_dsn=stack.identity_dsn,
             consent_dsn=stack.consent_dsn,
+            operator_dsn=stack.operator_dsn,
         ) as made,
         (tmp_path / "worker.log").open("wb") as log,
         running_worker(made, log=log),

@@ -41,13 +41,14 @@ def _e2e(events: int, **options: Any) -> dict[str, Any]:
 def _identity(events: int) -> dict[str, Any]:
     from consumers.ops.bench.identity import run_identity_bench  # noqa: PLC0415
     from streams.consent.settings import ConsentSettings  # noqa: PLC0415
-    from streams.identity.settings import IdentitySettings  # noqa: PLC0415
+    from streams.identity.settings import IdentitySettings, ReviewSettings  # noqa: PLC0415
 
     settings = StackSettings.from_env()
     dsn = IdentitySettings.from_env().postgres_dsn.get_secret_value()
     consent_dsn = ConsentSettings.from_env().postgres_dsn.get_secret_value()
+    operator_dsn = ReviewSettings.from_env().operator_dsn.get_secret_value()
     return run_identity_bench(events=events, kafka=settings.kafka_admin, postgres_dsn=dsn,
-                              consent_dsn=consent_dsn)  # fmt: skip
+                              consent_dsn=consent_dsn, operator_dsn=operator_dsn)  # fmt: skip
 
 
 def _query(events: int, **options: Any) -> dict[str, Any]:

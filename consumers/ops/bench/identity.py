@@ -41,12 +41,13 @@ def run_identity_bench(
     kafka: KafkaClientSettings,
     postgres_dsn: str,
     consent_dsn: str,
+    operator_dsn: str,
     batch_size: int = 500,
     live: bool = True,
 ) -> dict[str, Any]:
     """Measure identity throughput on ``events`` synthetic events (the identity role
-    ``postgres_dsn``; the live worker's consent stage on ``consent_dsn``); returns a JSON-able
-    dict."""
+    ``postgres_dsn``; the live worker's consent stage on ``consent_dsn``, its registry made by
+    the operators' ``operator_dsn``); returns a JSON-able dict."""
     from producers.simulator import first_events  # noqa: PLC0415 (bench only)
     from schemas.codec import encode  # noqa: PLC0415 (bench only)
 
@@ -62,7 +63,8 @@ def run_identity_bench(
     if live:
         from consumers.ops.bench.identity_live import live_passes  # noqa: PLC0415 (Kafka stays lazy)
 
-        result["live"] = live_passes(region, kafka=kafka, dsn=postgres_dsn, consent_dsn=consent_dsn)
+        result["live"] = live_passes(region, kafka=kafka, dsn=postgres_dsn, consent_dsn=consent_dsn,
+                                     operator_dsn=operator_dsn)  # fmt: skip
     return result
 
 

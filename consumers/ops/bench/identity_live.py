@@ -30,13 +30,15 @@ def live_passes(
     kafka: KafkaClientSettings,
     dsn: str,
     consent_dsn: str,
+    operator_dsn: str,
     partitions: int = 3,
 ) -> dict[str, Any]:
     """A ``new`` pass, then the same events again as a ``known`` pass (``kafka``: an admin's
     settings, which make the sandbox; the worker runs as ``mcr-streams``)."""
     passes: dict[str, Any] = {"partitions": partitions}
     orgs = organisations_of(events)
-    with sandbox(kafka=kafka, postgres_dsn=dsn, consent_dsn=consent_dsn, partitions=partitions,
+    with sandbox(kafka=kafka, postgres_dsn=dsn, consent_dsn=consent_dsn,
+                 operator_dsn=operator_dsn, partitions=partitions,
                  organisations=orgs) as box:  # fmt: skip
         reader = TopicReader(kafka, box.settings.linked_topic)
         try:

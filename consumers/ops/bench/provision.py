@@ -75,9 +75,10 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
 
 
 def _seed_registry(space: BenchSpace) -> None:
-    """The run's own registry (in its schema): the region plus the run's organisations and the
-    synthetic ones the produce benchmark publishes as, all live, so identity admits them."""
-    with org_registry.connect(space.targets.postgres_dsn, space.schema) as conn:
+    """The run's own registry (its own schema, made by the operators' role as deployed): the
+    region plus the run's organisations and the synthetic ones the produce benchmark
+    publishes as, all live, so identity admits them."""
+    with org_registry.connect(space.targets.operator_dsn, space.registry_schema) as conn:
         org_registry.seed(conn, registered((*ORGS, *space.organisations)))
 
 
@@ -153,7 +154,8 @@ def _deleted(future: Future[None]) -> bool:
 def _drop_schema(space: BenchSpace) -> None:
     """Each schema by its owner's role (nobody else may drop it)."""
     owners = ((space.targets.identity_dsn, space.schema),
-              (space.targets.consent_dsn, space.consent_schema))  # fmt: skip
+              (space.targets.consent_dsn, space.consent_schema),
+              (space.targets.operator_dsn, space.registry_schema))  # fmt: skip
     for dsn, schema in owners:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -123,7 +123,7 @@ def run_query_bench(
     """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
     and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
-                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+                      stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
     space = new_space(targets, partitions=2, organisations=[o.code for o in REGION.organisations])
     audit_schema = f"{space.schema}_audit"

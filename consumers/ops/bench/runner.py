@@ -77,7 +77,7 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     could be taken; the run's topics, schema, groups and indices are removed either way.
     """
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
-                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+                      stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
     throughput_events = region_events(options.events, seed=options.seed)
     latency_events = region_events(
         round(options.latency_rate * options.latency_seconds),

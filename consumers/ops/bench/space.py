@@ -39,6 +39,8 @@ class Targets:
     """The identity stage's role (the MPI)."""
     consent_dsn: str
     """The consent stage's role (the consent state)."""
+    operator_dsn: str
+    """The operators' role (the run's organisation registry)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ class BenchSpace:
     def consent_schema(self) -> str:
         """The consent stage's schema (its own role's, apart from the MPI)."""
         return f"{self.schema}_consent"
+
+    @property
+    def registry_schema(self) -> str:
+        """The run's organisation registry (the operators' role's, read by identity)."""
+        return f"{self.schema}_registry"
 
     @property
     def identity_group(self) -> str:

@@ -3,8 +3,9 @@
 :func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.linked``,
 ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``, and the source topics of
 ``organisations``), grants the component principals their rules there, makes its own schemas
-(the MPI's, made by the identity role, and the consent stage's, ``<schema>_consent``, made by
-the consent role when the worker starts) and consumer group, and removes them afterwards (with
+(the MPI's, made by the identity role; the consent stage's, ``<schema>_consent``, made by
+the consent role when the worker starts; the organisation registry's, ``<schema>_registry``,
+made and seeded by the operators' role) and consumer group, and removes them afterwards (with
 faust's internal topics, the worker's consumer group and the rules). It is given an admin
 client's settings; the worker it runs is the ``mcr-streams`` principal, as deployed.
 :func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
@@ -72,6 +73,8 @@ class Sandbox:
     """An admin principal (makes and removes the sandbox; tests produce and read with it)."""
     consent_dsn: str
     """The consent stage's role (``MCR_CONSENT_DSN``)."""
+    operator_dsn: str
+    """The operators' role (``MCR_OPERATOR_DSN``): owns the sandbox's registry."""
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -154,6 +157,7 @@ def sandbox(
     kafka: KafkaClientSettings,
     postgres_dsn: str,
     consent_dsn: str,
+    operator_dsn: str,
     partitions: int = 2,
     organisations: Iterable[str] = SANDBOX_ORGANISATIONS,
     unregistered: Iterable[str] = (),
@@ -170,11 +174,11 @@ def sandbox(
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
         schema_name=f"mcr_sandbox_{tag}",
-        registry_schema=f"mcr_sandbox_{tag}",
+        registry_schema=f"mcr_sandbox_{tag}_registry",
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka, consent_dsn)
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka, consent_dsn, operator_dsn)
     acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
     try:
         ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
@@ -186,7 +190,7 @@ def sandbox(
         create_missing_topics(kafka, sources, partitions=partitions)
         apply_acls(_admin(kafka), acls)
         connect(postgres_dsn, settings.schema_name).close()
-        with org_registry.connect(postgres_dsn, settings.registry_schema) as registry:
+        with org_registry.connect(operator_dsn, settings.registry_schema) as registry:
             org_registry.seed(registry, registered(organisations))
         yield box
     finally:
@@ -196,6 +200,7 @@ def sandbox(
         for dsn, schema in (
             (postgres_dsn, settings.schema_name),
             (consent_dsn, box.consent_schema),
+            (operator_dsn, settings.registry_schema),
         ):
             with psycopg.connect(dsn, autocommit=True) as owner:
                 owner.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -22,12 +22,14 @@ assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHR
 
 
 @pytest.fixture
-def public_api(api_stack: ApiStack, stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
+def public_api(
+    api_stack: ApiStack, stack: StackSettings, operator_schema: str
+) -> Iterator[ApiStack]:
     """The service reading a fresh registry (the region, with one practice suspended)."""
-    with org_registry.connect(stack.postgres_dsn, pg_schema) as conn:
+    with org_registry.connect(stack.operator_dsn, operator_schema) as conn:
         org_registry.seed(conn, load_organisations())
         org_registry.change_status(conn, "E81004", "suspend", actor="t", today=date.today())
-    with api_stack.variant(registry_schema=pg_schema) as served:
+    with api_stack.variant(registry_schema=operator_schema) as served:
         yield served
 
 

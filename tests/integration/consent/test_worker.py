@@ -77,6 +77,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         kafka=stack.kafka_admin,
         postgres_dsn=stack.identity_dsn,
         consent_dsn=stack.consent_dsn,
+        operator_dsn=stack.operator_dsn,
     ) as box:
         shared = TopicReader(stack.kafka_admin, box.settings.topic_prefix + SHARED_TOPIC)
         try:

@@ -79,7 +79,7 @@ class _Process:
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (2 partitions), MPI and consent schema, groups and alias; removed after."""
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
-                      stack.identity_dsn, stack.consent_dsn)  # fmt: skip
+                      stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
     client = OpenSearch(
         hosts=[stack.opensearch_url], timeout=60, ca_certs=str(stack.opensearch_ca_file)
     )

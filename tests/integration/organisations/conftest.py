@@ -55,9 +55,8 @@ class Pipeline:
         return self.box.settings.topic_prefix + DLQ_TOPIC
 
     def registry(self) -> Any:
-        """A connection on the sandbox's own registry."""
-        box = self.box.settings
-        return org_registry.connect(box.postgres_dsn.get_secret_value(), box.registry_schema)
+        """A connection on the sandbox's own registry, as the operators (its owner)."""
+        return org_registry.connect(self.box.operator_dsn, self.box.settings.registry_schema)
 
     def publish(self, *events: SourceEvent) -> None:
         config = PublisherConfig(kafka=self.box.kafka, topic_prefix=self.box.settings.topic_prefix)
@@ -87,7 +86,8 @@ def org_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox with a streams worker, topics for the organisations above (ZZ999 is not in
     its registry)."""
     with (
-        sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn,
+        sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
+                consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn,
                 organisations=REGISTERED, unregistered=UNREGISTERED) as made,
         (tmp_path / "worker.log").open("wb") as log,
         running_worker(made, log=log),
@@ -101,13 +101,14 @@ def pipeline(org_sandbox: Sandbox, stack: StackSettings) -> Iterator[Pipeline]:
     streams_sandbox = org_sandbox
     prefix = streams_sandbox.settings.topic_prefix
     settings = RecordSettings(
-        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
-        source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
+        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_user_url("mcr_projection"),
+        opensearch_ca_file=str(stack.opensearch_ca_file), source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,
         refresh_interval="200ms",
     )  # fmt: skip
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30)
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=30,
+                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
     worker = RunningWorker(settings)
     yield Pipeline(streams_sandbox, worker, settings, client)
     worker.stop()

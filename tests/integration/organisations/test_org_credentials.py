@@ -48,14 +48,14 @@ def prefix(stack: StackSettings) -> object:
 
 
 def test_add_provisions_and_rotate_locks_the_old_password_out(
-    stack: StackSettings, pg_schema: str, prefix: str, tmp_path: Path,
+    stack: StackSettings, operator_schema: str, prefix: str, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """add: registered, its producer configuration printed without the password, and it
     publishes to its own topic; rotate: the old password is refused, the new one works."""
-    with org_registry.connect(stack.postgres_dsn, pg_schema) as conn:
+    with org_registry.connect(stack.operator_dsn, operator_schema) as conn:
         org_registry.seed(conn, load_organisations())
-    monkeypatch.setenv("MCR_REGISTRY_SCHEMA", pg_schema)
+    monkeypatch.setenv("MCR_REGISTRY_SCHEMA", operator_schema)
     monkeypatch.setenv("MCR_TOPIC_PREFIX", prefix)
     runner = CliRunner()
     added = runner.invoke(app, [

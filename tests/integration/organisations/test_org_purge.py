@@ -30,7 +30,7 @@ HOSPITAL_IDS = {"patient|RC9|PRG-HP", "result|RC9|PRG-H-R1"}
 
 def _targets(pipeline: Pipeline, stack: StackSettings, receipts_schema: str) -> PurgeTargets:
     box, record = pipeline.box.settings, pipeline.settings
-    return PurgeTargets(stack.kafka_admin, stack.postgres_dsn, box.registry_schema,
+    return PurgeTargets(stack.kafka_admin, stack.operator_dsn, box.registry_schema,
                         receipts_schema, box.schema_name, record.source_topic, record.group_id,
                         record.alias)  # fmt: skip
 
@@ -49,7 +49,7 @@ def _verified(pipeline: Pipeline) -> VerifyReport:
 
 
 def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_agrees(
-    pipeline: Pipeline, stack: StackSettings, pg_schema: str
+    pipeline: Pipeline, stack: StackSettings, operator_schema: str
 ) -> None:
     """Purge a suspended GP: its patient and results go (other organisations' stay, even for
     the same person), the receipt counts 3 documents, a rerun removes 0, verify agrees."""
@@ -62,11 +62,11 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
     )
     wait_until(lambda: pipeline.visible() >= GP_IDS | HOSPITAL_IDS, 120, "the first share")
     box = pipeline.box.settings
-    with connect_mpi(stack.postgres_dsn, box.schema_name, create=False) as mpi:
+    with connect_mpi(stack.identity_dsn, box.schema_name, create=False) as mpi:
         # A result of the GP's still waiting in identity's hold (for a link or a review).
         waiting = RawEvent("result", "mcr.source.result", 0, 99, b"held result bytes")
         outbox.hold(mpi, "E81002", "PRG-9", "unverified", waiting)
-    targets = _targets(pipeline, stack, pg_schema)
+    targets = _targets(pipeline, stack, operator_schema)
     request = PurgeRequest("E81002", "agreement ended", "ig.lead@example.org", "ops")
 
     with pytest.raises(OpsError, match="suspend it first"):
@@ -87,7 +87,7 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
 
     again = purge_organisation(targets, request, pipeline.client, timeout_s=60)
     assert again.stores == {"record": 0, "identity_held": 0}
-    with receipts.connect(stack.postgres_dsn, pg_schema) as conn:
+    with receipts.connect(stack.operator_dsn, operator_schema) as conn:
         listed = receipts.list_receipts(conn, subject_kind=receipts.PurgeSubject.ORGANISATION)
     assert {r.receipt_id for r in listed} == {receipt.receipt_id, again.receipt_id}
     assert {(r.subject, r.requested_by) for r in listed} == {("E81002", "ig.lead@example.org")}
@@ -97,13 +97,13 @@ def test_an_organisation_purge_removes_its_documents_with_a_receipt_and_verify_a
 
 
 def test_org_cli_lists_shows_moves_and_purges(
-    pipeline: Pipeline, stack: StackSettings, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, stack: StackSettings, operator_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The command line over the sandbox's registry: list/show (JSON), add, refused moves with
     clear errors, suspend, purge with its receipt listed."""
     box, record = pipeline.box.settings, pipeline.settings
     monkeypatch.setenv("MCR_REGISTRY_SCHEMA", box.registry_schema)
-    monkeypatch.setenv("MCR_RECEIPTS_SCHEMA", pg_schema)
+    monkeypatch.setenv("MCR_RECEIPTS_SCHEMA", operator_schema)
     monkeypatch.setenv("MCR_IDENTITY_SCHEMA", box.schema_name)
     runner = CliRunner()
 

@@ -17,7 +17,7 @@ ADMIN = KafkaClientSettings(
     secrets_dir=Path("/run"),
 )
 TARGETS = Targets(ADMIN, "http://127.0.0.1:9200", "postgresql://mcr_identity@h:5433/mcr",
-                  "postgresql://mcr_consent@h:5433/mcr")  # fmt: skip
+                  "postgresql://mcr_consent@h:5433/mcr", "postgresql://mcr_operator@h:5433/mcr")  # fmt: skip
 SPACE = BenchSpace(tag="abc123", targets=TARGETS, organisations=("E81001", "RC9"))
 
 

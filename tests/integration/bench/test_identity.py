@@ -36,6 +36,7 @@ def result(stack: StackSettings) -> tuple[dict[str, Any], set[str], set[str]]:
         kafka=stack.kafka_admin,
         postgres_dsn=stack.identity_dsn,
         consent_dsn=stack.consent_dsn,
+        operator_dsn=stack.operator_dsn,
     )
     return found, before, _leftovers(stack)
 

@@ -8,7 +8,7 @@ MCR_KAFKA_BOOTSTRAP    kafka_bootstrap                          127.0.0.1:9092
 =====================  =======================================  ===================
 
 The stages' own variables are in ``streams/identity/settings.py`` and
-``streams/consent/settings.py``. The worker's entry point builds :class:`WorkerSettings` once
+``streams/consent/settings.py`` and ``streams/deid/settings.py``. The worker's entry point builds :class:`WorkerSettings` once
 and hands it to :func:`streams.app.configure` before any agent module is imported.
 """
 
@@ -22,6 +22,7 @@ from pydantic import Field
 
 from mcr.core.settings import DEFAULT_KAFKA_BOOTSTRAP, KafkaBootstrap, McrSettings
 from streams.consent.settings import ConsentSettings
+from streams.deid.settings import DeidSettings
 from streams.identity.settings import IdentitySettings
 
 __all__ = ["StreamsSettings", "WorkerSettings"]
@@ -41,6 +42,7 @@ class WorkerSettings:
     streams: StreamsSettings
     identity: IdentitySettings
     consent: ConsentSettings
+    deid: DeidSettings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -50,4 +52,5 @@ class WorkerSettings:
             StreamsSettings.from_env(env),
             IdentitySettings.from_env(env),
             ConsentSettings.from_env(env),
+            DeidSettings.from_env(env),
         )

@@ -76,9 +76,16 @@ class StackSettings(McrSettings):
         """The local audit key (made by ``mcr stack up``); a deployment mounts its own."""
         return self.run_dir / "secrets" / "audit.key"
 
+    @property
+    def planning_key_file(self) -> Path:
+        """The local planning pseudonym key (made by ``mcr stack up``); a deployment mounts
+        its own from its secrets store."""
+        return self.run_dir / "secrets" / "planning.key"
+
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``)
+        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``,
+        ``MCR_PLANNING_KEY_FILE``)
         pointing at this stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
@@ -86,6 +93,7 @@ class StackSettings(McrSettings):
             "MCR_POSTGRES_DSN": self.postgres_dsn,
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
+            "MCR_PLANNING_KEY_FILE": str(self.planning_key_file),
         }
 
 

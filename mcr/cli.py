@@ -15,6 +15,7 @@ from mcr.core.logging import configure_logging
 from mcr.demo import app as demo_app
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
+from projections.planning.cli import app as planning_app
 from projections.record.cli import app as record_app
 from streams.cli import app as streams_app
 from streams.identity.cli import app as identity_app
@@ -33,6 +34,7 @@ app.command("link-eval")(link_eval_command)
 app.command("simulate")(simulate)
 app.add_typer(bench_app, name="bench")
 app.add_typer(record_app, name="record")
+app.add_typer(planning_app, name="planning")
 app.add_typer(ops_app)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(demo_app, name="demo")

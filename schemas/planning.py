@@ -12,8 +12,9 @@ by the pseudonym they are about, so they follow that person's events on one part
         organisation that recorded the opt-out, ``reason`` type-1 or national-data-opt-out.
     planning-opt-in    {"command", "command_id", "pseudonyms": [...]}
         the opt-out was withdrawn: new contributions count again.
-    planning-move      {"command", "command_id", "sources": [...], "pseudonym"}
-        these source-record pseudonyms now belong to this person (merge, unmerge, re-link).
+    planning-move      {"command", "command_id", "sources": [...], "pseudonym", "changed_at"}
+        these source-record pseudonyms belong to this person since the identity change at
+        ``changed_at`` (merge, unmerge, re-link); an older move read late changes nothing.
 
 Nothing here is an identifier: pseudonyms are keyed hashes, ODS codes name organisations.
 """
@@ -73,6 +74,7 @@ class PlanningMove:
     command_id: str
     sources: tuple[str, ...]
     pseudonym: str
+    changed_at: datetime
 
 
 PlanningCommand = PlanningOptOut | PlanningOptIn | PlanningMove
@@ -91,7 +93,8 @@ def planning_command_message(command: PlanningCommand) -> Message:
         body = {"pseudonyms": list(command.pseudonyms)}
     else:
         name, key = PLANNING_MOVE, command.pseudonym
-        body = {"sources": list(command.sources), "pseudonym": command.pseudonym}
+        body = {"sources": list(command.sources), "pseudonym": command.pseudonym,
+                "changed_at": iso_instant(command.changed_at)}  # fmt: skip
     value = {"command": name, "command_id": command.command_id, **body}
     return key.encode(), json.dumps(value).encode(), [(COMMAND_HEADER, name.encode())]
 
@@ -130,10 +133,12 @@ def parse_planning_command(value: bytes | None) -> PlanningCommand:
         raise CommandError("value: expected a JSON object", field="value")
     name, command_id = body.get("command"), _text(body, "command_id")
     if name == PLANNING_OPT_OUT:
-        return PlanningOptOut(command_id, _texts(body, "pseudonyms"), _text(body, "reason"),
-                              _text(body, "requested_by"), _instant(body, "requested_at"))  # fmt: skip
+        pseudonyms, reason = _texts(body, "pseudonyms"), _text(body, "reason")
+        by, at = _text(body, "requested_by"), _instant(body, "requested_at")
+        return PlanningOptOut(command_id, pseudonyms, reason, by, at)
     if name == PLANNING_OPT_IN:
         return PlanningOptIn(command_id, _texts(body, "pseudonyms"))
     if name == PLANNING_MOVE:
-        return PlanningMove(command_id, _texts(body, "sources"), _text(body, "pseudonym"))
+        return PlanningMove(command_id, _texts(body, "sources"), _text(body, "pseudonym"),
+                            _instant(body, "changed_at"))  # fmt: skip
     raise CommandError("command: expected a planning command", field="command")

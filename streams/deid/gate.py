@@ -21,6 +21,7 @@ Unreadable messages are skipped and counted: the consent stage dead-letters the 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def planning_batch(
     for event in events:
         persons = persons_of[id(event)]
         if event.record_type is RecordType.CONSENT:
-            command = _consent(conn, event, persons, state, now, pseudonyms)
+            command = _consent(conn, event, persons, state, now=now, pseudonyms=pseudonyms)
             if command is not None:
                 outcome.outgoing.append(_command(command))
                 outcome.commands += 1
@@ -155,6 +156,7 @@ def _consent(
     event: _Event,
     persons: Sequence[str],
     state: dict[str, ConsentState],
+    *,
     now: datetime,
     pseudonyms: Pseudonymiser,
 ) -> PlanningCommand | None:
@@ -166,10 +168,10 @@ def _consent(
     if preference.scope not in OPT_OUT_SCOPES:
         return None
     owner = persons[-1]
-    try:
+    # A preference PostgreSQL refuses still counts for this batch; the consent stage
+    # dead-letters the same event and logs it.
+    with contextlib.suppress(*_UNSTORABLE):
         repository.save(conn, preference, source_key=event.source_key, person_id=owner)
-    except _UNSTORABLE:
-        pass  # still counts for this batch; the consent stage dead-letters and logs it
     for person in persons:
         state[person] = apply(state[person], preference)
     names = tuple(p for person in persons for p in pseudonyms.person_under_every_key(person))
@@ -214,7 +216,8 @@ def _follow(conn: Connection, change: dict[str, Any], now: datetime,
     commands: list[PlanningCommand] = []
     if keys:
         sources = tuple(pseudonyms.source(k) for k in keys)
-        commands.append(PlanningMove(str(uuid.uuid4()), sources, pseudonyms.person(person)))
+        target, at = pseudonyms.person(person), change["occurred_at"]
+        commands.append(PlanningMove(str(uuid.uuid4()), sources, target, at))
     if repository.states(conn, [person])[person].opted_out_of_secondary_use(now):
         names = pseudonyms.person_under_every_key(person)
         commands.append(PlanningOptOut(str(uuid.uuid4()), names, "identity-change", "mcr", now))

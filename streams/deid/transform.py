@@ -67,7 +67,9 @@ def deidentify(
     """The planning event of a linked event, or None when it has no place in planning (a
     consent event, or a sensitive one)."""
     header = payload["header"]
-    if record_type not in PLANNED_TYPES or SENSITIVE_LABELS & set(header.get("confidentiality") or ()):
+    if record_type not in PLANNED_TYPES or SENSITIVE_LABELS & set(
+        header.get("confidentiality") or ()
+    ):
         return None
     moment = _when(record_type, payload)
     day = moment.date() if isinstance(moment, datetime) else moment

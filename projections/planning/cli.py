@@ -1,0 +1,42 @@
+"""``mcr planning run``: the planning store worker as a command."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import typer
+
+from mcr.core.settings import SettingsError
+from projections.planning.runner import PlanningWorker
+from projections.planning.settings import PlanningStoreSettings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The planning store (mcr.planning -> PostgreSQL).", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Planning store commands."""
+
+
+@app.command()
+def run() -> None:
+    """Run the planning store worker until SIGINT or SIGTERM (MCR_PLANNING_* variables)."""
+    try:
+        settings = PlanningStoreSettings.from_env()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stats = PlanningWorker(settings, stop=stop).run()
+    typer.echo(f"handled {stats.handled}, facts {stats.facts}, opt-outs {stats.opt_outs}, "
+               f"removed {stats.removed}, dead letters {stats.dead_letters}")  # fmt: skip

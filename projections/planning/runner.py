@@ -1,0 +1,142 @@
+"""The planning store worker: a confluent-kafka consumer loop around :func:`batch.apply_batch`.
+Thin I/O. Reads ``mcr.planning`` in its own group with manual commits: a batch is applied in
+one transaction, its dead letters are delivered, and only then are its offsets committed
+(at-least-once; the store is idempotent). While PostgreSQL is unavailable the same batch is
+retried with capped backoff and nothing is committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+
+from mcr.core import receipts
+from mcr.core.logging import get_logger
+from mcr.core.postgres import Connection
+from projections.dlq import DeadLetterSender
+from projections.planning import store
+from projections.planning.batch import InboundMessage, apply_batch
+from projections.planning.settings import PlanningStoreSettings
+
+__all__ = ["STAGE", "PlanningStats", "PlanningWorker", "consumer_config"]
+
+STAGE = "planning"
+MAX_RETRY_S = 30.0
+log = get_logger(__name__)
+
+
+def consumer_config(settings: PlanningStoreSettings, **overrides: Any) -> dict[str, Any]:
+    """Consumer settings: manual commits, start from the beginning of a new group."""
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "group.id": settings.group_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        **overrides,
+    }
+
+
+@dataclass
+class PlanningStats:
+    """What the worker did since it started."""
+
+    handled: int = 0
+    facts: int = 0
+    opt_outs: int = 0
+    removed: int = 0
+    dead_letters: int = 0
+
+
+def _inbound(message: Any) -> InboundMessage:
+    """Copy a confluent-kafka ``Message`` (error-free) into an :class:`InboundMessage`."""
+    headers = [(name, value or b"") for name, value in (message.headers() or [])]
+    return InboundMessage(message.key(), message.value(), headers, message.topic(),
+                          message.partition(), message.offset())  # fmt: skip
+
+
+class PlanningWorker:
+    """Consume, apply, commit, until ``stop`` is set (see the module docstring)."""
+
+    def __init__(self, settings: PlanningStoreSettings, *, stop: threading.Event) -> None:
+        self._settings, self._stop = settings, stop
+        self._consumer = Consumer(consumer_config(settings))
+        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap,
+                                   "enable.idempotence": True})  # fmt: skip
+        self._letters = DeadLetterSender(self._producer, topic=settings.dlq_topic, stage=STAGE)
+        self._conn: Connection | None = None
+        self.stats = PlanningStats()
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            dsn = self._settings.postgres_dsn.get_secret_value()
+            receipts.connect(dsn, self._settings.receipts_schema).close()
+            self._conn = store.connect(dsn, self._settings.schema_name)
+        return self._conn
+
+    def run(self) -> PlanningStats:
+        """Run until stopped; returns the counters."""
+        self._consumer.subscribe([self._settings.planning_topic])
+        log.info("planning store started", topic=self._settings.planning_topic,
+                 group=self._settings.group_id, schema=self._settings.schema_name)  # fmt: skip
+        try:
+            while not self._stop.is_set():
+                found = self._consumer.consume(self._settings.batch_size, timeout=0.2)
+                messages = [m for m in found if self._readable(m)]
+                if messages:
+                    self._apply_until_done(messages)
+        finally:
+            self._consumer.close()
+            self._producer.flush(5)
+            if self._conn is not None:
+                self._conn.close()
+        return self.stats
+
+    @staticmethod
+    def _readable(message: Message) -> bool:
+        error = message.error()
+        if error is not None and error.code() != KafkaError._PARTITION_EOF:
+            log.warning("kafka error", error_type=error.name(), topic=message.topic())
+        return error is None
+
+    def _apply_until_done(self, messages: list[Message]) -> None:
+        batch = [_inbound(m) for m in messages]
+        attempt = 0
+        while not self._stop.is_set():
+            attempt += 1
+            try:
+                result = apply_batch(self._connection(), batch,
+                                     receipts_schema=self._settings.receipts_schema)  # fmt: skip
+                break
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                log.warning("planning store unavailable", error_type=type(exc).__name__,
+                            attempt=attempt)  # fmt: skip
+                self._conn = None
+                time.sleep(min(MAX_RETRY_S, 0.2 * 2**attempt))
+        else:
+            return  # stopped before the batch was applied: nothing committed, re-read later
+        for letter in result.dead_letters:
+            self._letters.send(letter)
+        self._letters.ensure_delivered()
+        self._commit(messages)
+        self._count(len(batch), result.facts, result.opt_outs, result.removed,
+                    len(result.dead_letters))  # fmt: skip
+
+    def _commit(self, messages: list[Message]) -> None:
+        newest: dict[tuple[str, int], int] = {}
+        for m in messages:
+            place = (m.topic() or "", m.partition() or 0)
+            newest[place] = max(newest.get(place, -1), m.offset() or 0)
+        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in newest.items()]
+        self._consumer.commit(offsets=offsets, asynchronous=False)
+
+    def _count(self, handled: int, facts: int, opt_outs: int, removed: int, letters: int) -> None:
+        s = self.stats
+        s.handled, s.facts, s.opt_outs = s.handled + handled, s.facts + facts, s.opt_outs + opt_outs
+        s.removed, s.dead_letters = s.removed + removed, s.dead_letters + letters
+        if opt_outs or letters:
+            log.info("planning batch", count=handled, removed=removed, failed=letters)

@@ -9,6 +9,7 @@ from consumers.api.cli import audit_app
 from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from consumers.ops.dlq_cli import dlq_app
+from consumers.ops.receipts_cli import consent_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
 from mcr.core.logging import configure_logging
@@ -37,6 +38,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(planning_app, name="planning")
 app.add_typer(ops_app)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(consent_app, name="consent")
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")
 app.add_typer(audit_app, name="audit")

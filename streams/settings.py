@@ -7,9 +7,10 @@ MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
 MCR_KAFKA_BOOTSTRAP    kafka_bootstrap                          127.0.0.1:9092
 =====================  =======================================  ===================
 
-The stages' own variables are in ``streams/identity/settings.py`` and
-``streams/consent/settings.py`` and ``streams/deid/settings.py``. The worker's entry point builds :class:`WorkerSettings` once
-and hands it to :func:`streams.app.configure` before any agent module is imported.
+The stages' own variables are in ``streams/identity/settings.py``,
+``streams/consent/settings.py`` and ``streams/deid/settings.py``. The worker's entry point
+builds :class:`WorkerSettings` once and hands it to :func:`streams.app.configure` before any
+agent module is imported.
 """
 
 from __future__ import annotations

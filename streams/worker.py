@@ -4,7 +4,8 @@ The same steps as ``faust -A streams.app:app worker``: finalise the app, import 
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
 commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
 the stages' database pools (their connections end cleanly) before the process exits. One
-worker runs every stage of ``streams.app`` (identity, then consent and de-identification): ``mcr streams worker``.
+worker runs every stage of ``streams.app`` (identity, then consent and de-identification):
+``mcr streams worker``.
 Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
 and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """

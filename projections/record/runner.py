@@ -15,9 +15,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from opensearchpy import OpenSearch
 
+from mcr.core import receipts
 from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
@@ -29,7 +31,7 @@ from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
 from schemas.commands import PurgeReceipt, receipt_message
 
-__all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config"]
+__all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config", "store_receipt"]
 
 POLL_TIMEOUT_S = 0.05
 log = get_logger(__name__)
@@ -54,6 +56,23 @@ def producer_config(settings: RecordSettings) -> dict[str, Any]:
         "enable.idempotence": True,
         "linger.ms": 5,
     }
+
+
+def store_receipt(settings: RecordSettings, receipt: PurgeReceipt) -> None:
+    """Keep ``receipt`` in the receipts store (a replayed purge keeps the first receipt).
+    Purges are rare, so one short connection each; an unavailable database raises
+    TransientWriteError and the purge is retried, so a receipt is never lost."""
+    stored = receipts.Receipt(
+        f"{receipt.command_id}:record", "record", receipt.person_id,
+        receipt.reason or "objection", receipt.requested_by or "unknown",
+        receipt.completed_at, receipt.completed_at, receipt.deleted,
+    )  # fmt: skip
+    try:
+        with receipts.connect(settings.postgres_dsn.get_secret_value(),
+                              settings.receipts_schema) as conn:  # fmt: skip
+            receipts.record(conn, stored)
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        raise TransientWriteError("purge receipt: the receipts store is unavailable") from exc
 
 
 def backoff_of(settings: RecordSettings) -> Backoff:
@@ -81,7 +100,7 @@ class RecordWorker:
             flush_max_docs=settings.flush_max_docs,
             backoff=backoff_of(settings),
             wait=self._wait,
-            emit_receipt=self._emit_receipt if settings.receipt_topic else None,
+            emit_receipt=self._emit_receipt,
         )
 
     @property
@@ -193,6 +212,12 @@ class RecordWorker:
     # -- receipts ------------------------------------------------------------------------------
 
     def _emit_receipt(self, receipt: PurgeReceipt) -> None:
+        """Store the receipt (the one receipts store), then send it when a topic is set."""
+        store_receipt(self._settings, receipt)
+        if self._settings.receipt_topic:
+            self._send_receipt(receipt)
+
+    def _send_receipt(self, receipt: PurgeReceipt) -> None:
         key, value, headers = receipt_message(receipt)
         kafka_headers: list[tuple[str, str | bytes | None]] = list(headers)
         failures: list[object] = []

@@ -56,6 +56,7 @@ STAGE = "consent"
 Connection = psycopg.Connection[Any]
 log = get_logger(__name__)
 _MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
+_PIPELINE = "mcr"  # requested_by of purges the pipeline sends after an identity change
 # Bad input, as opposed to a lost database (which retries the whole batch).
 # ProgramLimitExceeded (an id too long for an index) is an OperationalError to psycopg, but it
 # says something about the event, not the database: retrying would stall the stage forever.
@@ -146,10 +147,14 @@ def _read(message: InboundMessage) -> _Event | Outgoing:
     return _Event(message, decoded.record_type, decoded.payload, key, person)
 
 
-def _purges(persons: Iterable[str], purge: Purge | None) -> list[Outgoing]:
+def _purges(persons: Iterable[str], purge: Purge | None, *, by: str) -> list[Outgoing]:
+    """Purge commands for ``persons``; ``by`` is the ODS code that asked (kept on receipts)."""
     if purge is None:
         return []
-    return [_command(PurgePerson(p, str(uuid.uuid4()), purge.reason, purge.items)) for p in persons]
+    return [
+        _command(PurgePerson(p, str(uuid.uuid4()), purge.reason, purge.items, requested_by=by))
+        for p in persons
+    ]
 
 
 def _command(command: PurgePerson) -> Outgoing:
@@ -219,7 +224,7 @@ def _decide(
     if found is Verdict.SHARE:
         message = event.message
         return found, [Outgoing(Target.SHARED, message.key, message.value, message.headers)]
-    return found, _purges(persons, relabel_purge(item, found))
+    return found, _purges(persons, relabel_purge(item, found), by=item.org)
 
 
 def _consent_event(
@@ -246,7 +251,7 @@ def _consent_event(
     if stored:
         for person in persons:
             state[person] = apply(state[person], preference)
-    sent = _purges(persons, purge_for(preference.key, state[owner], now))
+    sent = _purges(persons, purge_for(preference.key, state[owner], now), by=preference.org)
     return [*sent, _dead_letter(event.message, failed)] if failed else sent
 
 
@@ -279,12 +284,21 @@ def _follow(conn: Connection, message: InboundMessage, now: datetime) -> list[Ou
     if not repository.states(conn, [person])[person].objects(now):
         return []
     retired = [previous] if change["kind"] == "MERGE" and previous else []
-    purges = [PurgePerson(p, str(uuid.uuid4()), "objection") for p in (person, *retired)]
+    purges = [
+        PurgePerson(p, str(uuid.uuid4()), "objection", requested_by=_PIPELINE)
+        for p in (person, *retired)
+    ]
     # The moved records' documents, on both persons' partitions: a late event of the previous
     # person on its own partition must not land after the only purge of its record.
     for holder in dict.fromkeys(p for p in (person, previous) if p):
         if keys:
             purges.append(
-                PurgePerson(holder, str(uuid.uuid4()), "objection", source_keys=tuple(keys))
+                PurgePerson(
+                    holder,
+                    str(uuid.uuid4()),
+                    "objection",
+                    source_keys=tuple(keys),
+                    requested_by=_PIPELINE,
+                )
             )
     return [_command(p) for p in purges]

@@ -85,7 +85,7 @@ class StackSettings(McrSettings):
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
         ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``,
-        ``MCR_PLANNING_KEY_FILE``)
+        ``MCR_PLANNING_KEY_FILE``, ``MCR_PLANNING_REPORT_DIR``)
         pointing at this stack."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
@@ -94,6 +94,7 @@ class StackSettings(McrSettings):
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
             "MCR_PLANNING_KEY_FILE": str(self.planning_key_file),
+            "MCR_PLANNING_REPORT_DIR": str(self.run_dir / "reports" / "planning"),
         }
 
 

@@ -42,7 +42,7 @@ class Planning:
         dsn = self.settings.postgres_dsn.get_secret_value()
         schema = self.settings.schema_name
         with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, params).fetchall()
 
     def wait_until(
         self, what: str, done: Callable[[], bool], timeout_s: float = TIMEOUT_S

@@ -6,6 +6,8 @@ not a planning opt-out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcr.core import receipts
 from mcr.core.errors import McrError
 from schemas.codec import decode
@@ -21,7 +23,7 @@ TABLES = ("facts", "contributions", "weekly_encounters", "weekly_results", "week
 
 
 def _person(local_id: str, serial: int, name: str) -> list[SourceEvent]:
-    def head(item: str) -> dict[str, object]:
+    def head(item: str) -> dict[str, Any]:
         return {"org": "Y01", "local_patient_id": local_id, "source_record_id": item,
                 "serial": serial}  # fmt: skip
 

@@ -133,7 +133,7 @@ def test_rebuild_from_the_log(settings: PlanningStoreSettings) -> None:
                 fact("i3", "p3", "s3"), opt_out("p3")]  # fmt: skip
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
     for m in messages:
-        producer.produce(settings.planning_topic, key=m.key, value=m.value, headers=m.headers)
+        producer.produce(settings.planning_topic, key=m.key, value=m.value, headers=list(m.headers))
     assert producer.flush(30) == 0
     dsn = settings.postgres_dsn.get_secret_value()
     with store.connect(dsn, settings.schema_name) as conn:

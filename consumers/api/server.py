@@ -111,6 +111,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         allowed_hosts=settings.allowed_hosts,
         search_per_minute=settings.search_per_minute,
         limits=Limits(settings.max_body_bytes, settings.time_limit_s),
+        planning_reports=settings.planning_reports,
     )
     return Service(app, client, consent, audit, anchors, objections)
 

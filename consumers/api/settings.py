@@ -21,6 +21,7 @@ MCR_API_SEARCH_RATE    search_per_minute (per user, /api/patients)     30
 MCR_API_MAX_BODY       max_body_bytes (larger request bodies: 413)     16384
 MCR_API_TIME_LIMIT_S   time_limit_s (a slower answer is a 503)         10
 MCR_API_DB_POOL        db_pool_size (connections per pool)             4
+MCR_PLANNING_REPORT_DIR planning_reports (``latest`` is served)        .run/reports/planning
 =====================  ==============================================  ==========================
 
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
@@ -31,6 +32,7 @@ else. The audit key is read from a file (a deployment mounts it from its secrets
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from psycopg.conninfo import make_conninfo
@@ -98,6 +100,9 @@ class ApiSettings(McrSettings):
         10.0
     )
     db_pool_size: Annotated[int, Field(validation_alias="MCR_API_DB_POOL", ge=1, le=100)] = 4
+    planning_reports: Annotated[Path, Field(validation_alias="MCR_PLANNING_REPORT_DIR")] = Path(
+        ".run/reports/planning"
+    )
 
     @property
     def audit_writer_dsn(self) -> str:

@@ -72,9 +72,11 @@ def make_report(*, dsn: str, schema: str, out: Path, first: str | None, last: st
                       ylabel="FTE", with_trend=True)  # fmt: skip
     period = f"{weeks[0]} to {weeks[-1]}" if weeks else f"{first} to {last} (no data)"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    html = render.page(title=TITLE, period=period, generated=generated, tables=tables,
-                       assumptions=assumptions, weeks=weeks, fte=fte, trends=trends)  # fmt: skip
-    (out / "index.html").write_text(html, encoding="utf-8")
+    content: dict[str, Any] = {"title": TITLE, "period": period, "generated": generated,
+                               "tables": tables, "assumptions": assumptions, "weeks": weeks,
+                               "fte": fte, "trends": trends}  # fmt: skip
+    (out / "index.html").write_text(render.page(**content), encoding="utf-8")
+    (out / "report.json").write_text(render.report_json(**content), encoding="utf-8")
     return ReportResult(out, len(weeks), len(tables))
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping, Sequence
 from html import escape
 
 from consumers.report.suppression import TOTAL, Table
 from consumers.report.workforce import Assumptions
 
-__all__ = ["RULES", "page", "table_csv", "workforce_csv"]
+__all__ = ["RULES", "page", "report_json", "table_csv", "workforce_csv"]
 
 RULES = (
     "Counts from 1 to 7 are shown as * and every other count is rounded to the nearest 5 "
@@ -119,3 +120,27 @@ def page(*, title: str, period: str, generated: str, tables: Sequence[Table],
         f"<section id='rules'><h2>How the numbers are protected</h2><ul>{rules}</ul></section>"
         f"{_workforce(assumptions, weeks, fte, trends)}{sections}</body></html>"
     )
+
+
+def report_json(
+    *, title: str, period: str, generated: str, tables: Sequence[Table],
+    assumptions: Assumptions, weeks: Sequence[str], fte: Mapping[str, Sequence[float]],
+    trends: Mapping[str, float],
+) -> str:  # fmt: skip
+    """The same published content as the page, for the viewer (charts by file name)."""
+    return json.dumps({
+        "title": title, "period": period, "generated": generated, "rules": list(RULES),
+        "workforce": {
+            "chart": "workforce.png", "weeks": list(weeks),
+            "groups": [{"group": s.group, "label": s.label,
+                        "mean_fte": round(sum(fte[s.group]) / max(1, len(weeks)), 1),
+                        "trend_per_week": round(trends[s.group], 2),
+                        "contacts_per_fte_week": s.contacts_per_fte_week, "source": s.source}
+                       for s in assumptions.staff],
+        },
+        "tables": [{"name": t.name, "title": t.title, "dimension": t.dimension,
+                    "chart": f"{t.name}.png", "csv": f"{t.name}.csv", "weeks": list(t.weeks),
+                    "rows": [{"row": r, "values": [t.published[(r, w)] for w in t.weeks]}
+                             for r in [*t.rows, TOTAL]]}
+                   for t in tables],
+    }, indent=1)  # fmt: skip

@@ -40,7 +40,7 @@ from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from streams.consent import repository
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
-from streams.consent.state import ConsentState, Preference, apply, fold
+from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 
 __all__ = [
     "STAGE",
@@ -99,6 +99,8 @@ class BatchOutcome:
 
     outgoing: list[Outgoing] = field(default_factory=list)
     verdicts: list[Verdict | None] = field(default_factory=list)
+    restore: set[str] = field(default_factory=set)
+    """Persons whose objection this batch lifted: their record is to be shared again."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,24 @@ def share_batch(
                 log.error("consent event dead-lettered", error_type=type(exc).__name__)
         outcome.verdicts.append(found)
         outcome.outgoing.extend(sent)
+        if found is Verdict.CONSENT_EVENT and _lifts(item, persons, state, now):
+            outcome.restore.update(persons)
     return outcome
+
+
+def _lifts(
+    event: _Event, persons: Sequence[str], state: dict[str, ConsentState], now: datetime
+) -> bool:
+    """True when ``event`` is a later version of an objection item that no longer denies,
+    and nobody it concerns objects now. Decided from the state as held (not from what
+    changed), so a repeat restores again: restoring is idempotent, a lost one is not."""
+    preference = Preference.from_payload(event.payload)
+    return (
+        preference.scope is Scope.SHARED_CARE_RECORD
+        and preference.version > 1
+        and not preference.denies(Scope.SHARED_CARE_RECORD, now)
+        and not any(state[p].objects(now) for p in persons)
+    )
 
 
 def _decide(

@@ -12,26 +12,38 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from consumers.api.settings import ApiSettings
+from consumers.report.build import make_report, update_latest
+from consumers.report.settings import ReportSettings
+from consumers.report.workforce import load_assumptions
 from deploy.local import stack, workers
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, SOURCE_TOPICS
+from schemas.events import (
+    IDENTITY_CHANGES_TOPIC,
+    LINKED_TOPIC,
+    PLANNING_TOPIC,
+    SHARED_TOPIC,
+    SOURCE_TOPICS,
+)
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
 console = Console()
 
 STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
+PLANNING_GROUP = "mcr-projection-planning"
 WORKERS = [
     WorkerSpec("streams", ("streams", "worker")),
     WorkerSpec("record", ("record", "run")),
+    WorkerSpec("planning", ("planning", "run")),
     WorkerSpec("api", ("api", "serve")),
 ]
 
@@ -49,6 +61,7 @@ STAGES = (
     Stage("identity", STREAMS_GROUP, SOURCE_TOPICS),
     Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
     Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
+    Stage("planning", PLANNING_GROUP, (PLANNING_TOPIC,)),
 )
 
 
@@ -155,7 +168,8 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "look at it:\n"
         f"  clinician viewer: {ApiSettings.from_env().viewer_url}   (API: docs/api.md)\n"
         "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
-        "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
+        "    (information governance) or demo-planner (the planners' report, no records);\n"
+        "    password mcr-demo-only (synthetic users: docs/auth.md)\n"
         f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
@@ -176,7 +190,20 @@ def up(
     ensure_topics(settings.kafka_bootstrap)
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
-    _summary(settings, _wait_caught_up(settings, timeout_s))
+    lags = _wait_caught_up(settings, timeout_s)
+    _planning_report()
+    _summary(settings, lags)
+
+
+def _planning_report() -> None:
+    """The planners' report of what the planning store holds now (served to demo-planner)."""
+    report = ReportSettings.from_env()
+    folder = report.report_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dsn = report.postgres_dsn.get_secret_value()
+    make_report(dsn=dsn, schema=report.schema_name, out=folder, first=None, last="9999-W99",
+                assumptions=load_assumptions())  # fmt: skip
+    update_latest(report.report_dir, folder)
+    console.print(f"planners' report: {folder / 'index.html'} (docs/planning.md)")
 
 
 @app.command()

@@ -19,9 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from consumers.api.settings import ApiSettings
-from consumers.report.build import make_report, update_latest
 from consumers.report.settings import ReportSettings
-from consumers.report.workforce import load_assumptions
 from deploy.local import stack, workers
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.topics import ensure_topics
@@ -197,6 +195,9 @@ def up(
 
 def _planning_report() -> None:
     """The planners' report of what the planning store holds now (served to demo-planner)."""
+    from consumers.report.build import make_report, update_latest  # noqa: PLC0415 (matplotlib)
+    from consumers.report.workforce import load_assumptions  # noqa: PLC0415
+
     report = ReportSettings.from_env()
     folder = report.report_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     dsn = report.postgres_dsn.get_secret_value()

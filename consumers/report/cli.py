@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from consumers.report.build import iso_week_of, make_report, update_latest
 from consumers.report.settings import ReportSettings
-from consumers.report.workforce import load_assumptions
 
 __all__ = ["report_app"]
 
@@ -18,6 +16,8 @@ report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 
 
 def _week(text: str | None, default: str | None, option: str) -> str | None:
+    from consumers.report.build import iso_week_of  # noqa: PLC0415 (matplotlib stays lazy)
+
     if not text:
         return default
     try:
@@ -45,6 +45,10 @@ def planning_command(
     ] = None,
 ) -> None:
     """Weekly tables (suppressed), charts, CSV and a workforce estimate, as an HTML page."""
+    # matplotlib and numpy load only when a report is made, not with every `mcr` command.
+    from consumers.report.build import make_report, update_latest  # noqa: PLC0415
+    from consumers.report.workforce import load_assumptions  # noqa: PLC0415
+
     settings = ReportSettings.from_env()
     text = Path(settings.workforce_file).read_text("utf-8") if settings.workforce_file else None
     folder = out or settings.report_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

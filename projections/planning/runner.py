@@ -79,7 +79,9 @@ class PlanningWorker:
         return self._conn
 
     def run(self) -> PlanningStats:
-        """Run until stopped; returns the counters."""
+        """Run until stopped; returns the counters. The schema is made before the first read,
+        so readers of the store find its tables (empty) as soon as the worker runs."""
+        self._prepare()
         self._consumer.subscribe([self._settings.planning_topic])
         log.info("planning store started", topic=self._settings.planning_topic,
                  group=self._settings.group_id, schema=self._settings.schema_name)  # fmt: skip
@@ -95,6 +97,18 @@ class PlanningWorker:
             if self._conn is not None:
                 self._conn.close()
         return self.stats
+
+    def _prepare(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            attempt += 1
+            try:
+                self._connection()
+                return
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                log.warning("planning store unavailable", error_type=type(exc).__name__,
+                            attempt=attempt)  # fmt: skip
+                time.sleep(min(MAX_RETRY_S, 0.2 * 2**attempt))
 
     @staticmethod
     def _readable(message: Message) -> bool:

@@ -64,6 +64,10 @@ test-integration: stack-up
 test: lint stack-up
 	$(BIN)/pytest tests -q $(PYTEST_ARGS)
 
+# The benchmark (only) opens a PLAINTEXT listener to price TLS + SCRAM: its anonymous clients
+# may touch mcr.bench.* topics and nothing else (docs/security.md). `make run` / `make test`
+# restart Kafka without it.
+bench: export MCR_KAFKA_BENCH_PLAINTEXT_PORT ?= 9094
 bench: stack-up
 	$(BIN)/mcr bench all --out docs/benchmarks.md --json-out bench-results/latest.json
 

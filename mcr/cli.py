@@ -10,6 +10,7 @@ from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from consumers.ops.dlq_cli import dlq_app
 from consumers.ops.receipts_cli import consent_app
+from consumers.ops.status_cli import status
 from consumers.report.cli import report_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
@@ -41,6 +42,7 @@ app.add_typer(ops_app)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(consent_app, name="consent")
 app.add_typer(report_app, name="report")
+app.command("status")(status)
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")
 app.add_typer(audit_app, name="audit")

@@ -8,6 +8,7 @@ until every stage has caught up, then a summary of what runs where.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -21,15 +22,16 @@ from rich.table import Table
 from consumers.api.settings import ApiSettings
 from consumers.report.settings import ReportSettings
 from deploy.local import stack, workers
+from deploy.local.principals import ensure_organisations
 from deploy.local.settings import PROJECT_ROOT, StackSettings
-from deploy.local.topics import ensure_topics
 from deploy.local.workers import WorkerSpec
+from producers.simulator.region import REGION
 from schemas.events import (
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
     PLANNING_TOPIC,
     SHARED_TOPIC,
-    SOURCE_TOPICS,
+    source_topic_pattern,
 )
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
@@ -38,11 +40,19 @@ console = Console()
 STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
 PLANNING_GROUP = "mcr-projection-planning"
+#: Each process serves /metrics, /live and /ready on its own loopback port.
+METRICS_PORTS = {"streams": 9464, "record": 9465, "api": 9466, "planning": 9467}
+
+
+def _metrics_env(name: str) -> dict[str, str]:
+    return {"MCR_METRICS_PORT": str(METRICS_PORTS[name])}
+
+
 WORKERS = [
-    WorkerSpec("streams", ("streams", "worker")),
-    WorkerSpec("record", ("record", "run")),
-    WorkerSpec("planning", ("planning", "run")),
-    WorkerSpec("api", ("api", "serve")),
+    WorkerSpec("streams", ("streams", "worker"), _metrics_env("streams")),
+    WorkerSpec("record", ("record", "run"), _metrics_env("record")),
+    WorkerSpec("planning", ("planning", "run"), _metrics_env("planning")),
+    WorkerSpec("api", ("api", "serve"), _metrics_env("api")),
 ]
 
 
@@ -53,10 +63,11 @@ class Stage:
     name: str
     group: str
     topics: tuple[str, ...]
+    """Topic names, or (identity) empty: every source topic on the cluster."""
 
 
 STAGES = (
-    Stage("identity", STREAMS_GROUP, SOURCE_TOPICS),
+    Stage("identity", STREAMS_GROUP, ()),
     Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
     Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
     Stage("planning", PLANNING_GROUP, (PLANNING_TOPIC,)),
@@ -93,8 +104,10 @@ def _lags(settings: StackSettings) -> dict[str, int]:
 
     from consumers.ops.lag import group_lag  # noqa: PLC0415
 
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
-    return {s.name: group_lag(admin, group=s.group, topics=s.topics) for s in STAGES}
+    admin = AdminClient(settings.kafka_admin.config())
+    pattern = re.compile(source_topic_pattern())
+    sources = tuple(t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t))
+    return {s.name: group_lag(admin, group=s.group, topics=s.topics or sources) for s in STAGES}
 
 
 def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]:
@@ -172,6 +185,10 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         f"  curl -s '{settings.opensearch_url}/record/_search?q=record_type:result&size=2&pretty'\n"
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
+        "  .venv/bin/mcr status                    # every stage's state, dead letters, stores\n"
+        f"  curl -s http://127.0.0.1:{METRICS_PORTS['streams']}/metrics   # Prometheus metrics"
+        f" (record :{METRICS_PORTS['record']}, planning :{METRICS_PORTS['planning']},"
+        f" api :{METRICS_PORTS['api']})\n"
         "stop with: make down"
     )
 
@@ -185,7 +202,9 @@ def up(
     """Start stack, topics and workers, publish the demo region once, wait until searchable."""
     settings = StackSettings.from_env()
     stack.up(settings)
-    ensure_topics(settings.kafka_bootstrap)
+    # The local stand-in for the organisation registry: each organisation of the demo region
+    # gets its source topic, its principal and its password file (the simulator uses them).
+    ensure_organisations(settings.kafka_admin, [org.code for org in REGION.organisations])
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
     lags = _wait_caught_up(settings, timeout_s)
@@ -208,12 +227,22 @@ def _planning_report() -> None:
 
 
 @app.command()
-def status() -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Workers and how far behind each stage is."""
     settings = StackSettings.from_env()
-    for row in workers.status(settings, WORKERS):
+    rows, lags = workers.status(settings, WORKERS), _lags(settings)
+    if as_json:
+        typer.echo(json.dumps({
+            "workers": [{"name": r.name, "state": r.state, "pid": r.pid,
+                         "log_file": str(r.log_file)} for r in rows],
+            "lags": lags,
+        }))  # fmt: skip
+        return
+    for row in rows:
         console.print(f"worker {row.name}: {row.state} (log {row.log_file})")
-    for name, lag in _lags(settings).items():
+    for name, lag in lags.items():
         console.print(f"stage {name}: {lag} messages behind")
 
 

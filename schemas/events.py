@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NewType
@@ -21,12 +22,47 @@ class RecordType(StrEnum):
     ENCOUNTER = "encounter"
     CONSENT = "consent"
 
-    @property
-    def source_topic(self) -> str:
-        return f"mcr.source.{self.value}"
+
+# Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type
+# (the ``mcr.record_type`` header names it). Only that organisation's principal may write its
+# topic, and identity accepts an event only when its header org is the topic's org. The query
+# service's viewer-recorded objections go to ASSERTED_SOURCE_TOPIC, which only the service may
+# write: it asserts the org from the signed-in user's token (docs/security.md).
+SOURCE_TOPIC_PREFIX = "mcr.source."
+ASSERTED_SOURCE_TOPIC = "mcr.source._asserted"
+_ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 
 
-SOURCE_TOPICS: tuple[str, ...] = tuple(rt.source_topic for rt in RecordType)
+def is_ods_code(code: str) -> bool:
+    """True for an organisation code as topics and principals use it (A-Z, 0-9, 3-10 long)."""
+    return bool(_ODS_CODE.fullmatch(code))
+
+
+def organisation_topic(org: str, *, prefix: str = "") -> str:
+    """The source topic of organisation ``org`` (after a topic ``prefix``).
+
+    Raises ValueError for anything but an ODS code (the message does not repeat it)."""
+    if not is_ods_code(org):
+        raise ValueError("org: expected an ODS code (A-Z, 0-9, 3-10 characters)")
+    return f"{prefix}{SOURCE_TOPIC_PREFIX}{org}"
+
+
+def source_topic_pattern(prefix: str = "") -> str:
+    """A regular expression matching every source topic after ``prefix`` (the organisations'
+    and the asserted one): what identity subscribes to and ops tools read."""
+    return f"^{re.escape(prefix + SOURCE_TOPIC_PREFIX)}([A-Z0-9]{{3,10}}|_asserted)$"
+
+
+def topic_organisation(topic: str, *, prefix: str = "") -> str | None:
+    """The organisation whose source topic ``topic`` is; None for the asserted topic or any
+    other topic."""
+    head = prefix + SOURCE_TOPIC_PREFIX
+    if not topic.startswith(head):
+        return None
+    org = topic[len(head) :]
+    return org if is_ods_code(org) else None
+
+
 LINKED_TOPIC = "mcr.linked"
 IDENTITY_CHANGES_TOPIC = "mcr.identity.changes"
 SHARED_TOPIC = "mcr.shared"

@@ -16,11 +16,13 @@ from __future__ import annotations
 import faust
 
 from mcr.core.errors import McrError
+from mcr.core.kafka_acls import STREAMS
 from streams.settings import WorkerSettings
 
 __all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
 
 AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents", "streams.deid.agents"]
+RESUBSCRIBE_AFTER_S = 1.0
 
 
 class NotConfiguredError(McrError):
@@ -39,9 +41,10 @@ def configure(settings: WorkerSettings) -> faust.App:
         if settings != _Configured.settings:
             raise NotConfiguredError("streams app: already configured with other settings")
         return _Configured.app
+    kafka = settings.streams.kafka.resolve(STREAMS)
     _Configured.app = faust.App(
         settings.streams.app_id,
-        broker=f"kafka://{settings.streams.kafka_bootstrap}",
+        **kafka.faust_broker(),
         autodiscover=AGENT_MODULES,
         origin="streams",
         store="memory://",
@@ -49,7 +52,12 @@ def configure(settings: WorkerSettings) -> faust.App:
         value_serializer="raw",
         topic_replication_factor=1,
         web_enabled=False,
+        # New organisations' topics join the subscription within seconds (identity agents).
+        consumer_metadata_max_age_ms=int(settings.identity.topic_refresh_s * 1000),
     )
+    # faust waits 45 s before acting on a subscription change (to merge bursts); a new
+    # organisation's topic should be read within seconds, and topics are added rarely.
+    _Configured.app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_AFTER_S  # type: ignore[attr-defined]
     _Configured.settings = settings
     return _Configured.app
 

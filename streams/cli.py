@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from mcr.core.metrics import MetricsSettings
+from mcr.core.priority import yield_to_interactive
 from mcr.core.settings import SettingsError
 from streams.settings import WorkerSettings
 
@@ -23,13 +25,16 @@ def worker(
     """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
 
     Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
-    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_* (exit code 2 and the
-    variable's name when one breaks a rule)."""
+    MCR_STREAMS_APP_ID, MCR_POSTGRES_DSN, MCR_IDENTITY_*, MCR_CONSENT_*,
+    MCR_BACKGROUND_NICENESS, MCR_METRICS_PORT (exit code 2 and the variable's name when one
+    breaks a rule)."""
     from streams.worker import run_worker  # noqa: PLC0415 (faust stays lazy)
 
     try:
         settings = WorkerSettings.from_env()
+        metrics = MetricsSettings.from_env()
+        yield_to_interactive()  # ingest gives way to clinicians' reads on a shared machine
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    run_worker(settings, loglevel=loglevel)
+    run_worker(settings, loglevel=loglevel, metrics=metrics)

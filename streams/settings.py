@@ -4,7 +4,7 @@
 variable               field                                    default
 =====================  =======================================  ===================
 MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
-MCR_KAFKA_BOOTSTRAP    kafka_bootstrap                          127.0.0.1:9092
+MCR_KAFKA_*            kafka (brokers, credentials)             mcr.core.kafka_client
 =====================  =======================================  ===================
 
 The stages' own variables are in ``streams/identity/settings.py``,
@@ -21,7 +21,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mcr.core.settings import DEFAULT_KAFKA_BOOTSTRAP, KafkaBootstrap, McrSettings
+from mcr.core.kafka_client import KafkaClient
+from mcr.core.settings import McrSettings
 from streams.consent.settings import ConsentSettings
 from streams.deid.settings import DeidSettings
 from streams.identity.settings import IdentitySettings
@@ -30,10 +31,11 @@ __all__ = ["StreamsSettings", "WorkerSettings"]
 
 
 class StreamsSettings(McrSettings):
-    """The faust application: its id (also its consumer group) and its broker."""
+    """The faust application: its id (also its consumer group) and its broker (as the
+    ``mcr-streams`` principal unless ``MCR_KAFKA_USERNAME`` names another)."""
 
     app_id: Annotated[str, Field(validation_alias="MCR_STREAMS_APP_ID")] = "mcr-streams"
-    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    kafka: KafkaClient
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,39 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from mcr.core.kafka_acls import STREAMS
+from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
+from mcr.core.readiness import kafka_answers, postgres_answers
 from streams.settings import WorkerSettings
 
 __all__ = ["execute", "run_worker"]
 
 
-def run_worker(settings: WorkerSettings, *, loglevel: str = "warn") -> NoReturn:
-    """Run the stream processors on ``settings`` until stopped; exits the process
-    (SystemExit)."""
+def run_worker(
+    settings: WorkerSettings, *, loglevel: str = "warn", metrics: MetricsSettings | None = None
+) -> NoReturn:
+    """Run the stream processors on ``settings`` until stopped, serving ``metrics`` (``/metrics``,
+    ``/live``: the event loop beat within 30 s, ``/ready``: PostgreSQL and Kafka answer) when
+    its port is set; exits the process (SystemExit)."""
     import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
 
     from streams.app import configure  # noqa: PLC0415
 
     app = configure(settings)
+    heartbeat = Heartbeat()
+
+    @app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust is untyped
+    async def beat() -> None:
+        """The event loop runs timers only while it is free: a stalled loop stops beating."""
+        heartbeat.beat()
+
+    dsn = settings.identity.postgres_dsn.get_secret_value()
+    kafka = settings.streams.kafka.resolve(STREAMS)  # as the worker connects
+
+    def ready() -> dict[str, bool]:
+        return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(kafka)}
+
+    serve_metrics(metrics or MetricsSettings(), heartbeat.alive, ready)
     app.finalize()
     app.worker_init()
     app.discover()

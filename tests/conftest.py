@@ -52,7 +52,7 @@ def topic_factory(stack: StackSettings) -> Iterator[Callable[..., str]]:
     """Create fresh topics for one test; they are deleted afterwards."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     created: list[str] = []
 
     def create(

@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 from consumers.api.anchors import Anchor, parse_anchor, sign_anchor
 from consumers.api.chain import ChainedRow
 from consumers.api.errors import AuditError
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.logging import get_logger
 from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from mcr.core.topic_reader import TopicReadError, read_topic
@@ -30,10 +31,10 @@ READ_TIMEOUT_S = 60.0
 log = get_logger(__name__)
 
 
-def ensure_anchor_topic(bootstrap: str, topic: str) -> None:
+def ensure_anchor_topic(kafka: KafkaClientSettings, topic: str) -> None:
     """Create the anchor topic (one partition: anchors keep one order) unless it exists."""
     try:
-        create_missing_topics(bootstrap, [topic], partitions=1, config=TOPIC_CONFIG)
+        create_missing_topics(kafka, [topic], partitions=1, config=TOPIC_CONFIG)
     except TopicCreateError as exc:
         raise AuditError("audit anchors: the topic could not be created") from exc
 
@@ -44,7 +45,7 @@ class AnchorPublisher:
     def __init__(
         self,
         *,
-        bootstrap: str,
+        kafka: KafkaClientSettings,
         topic: str,
         schema: str,
         key: bytes,
@@ -53,8 +54,8 @@ class AnchorPublisher:
     ) -> None:
         self._topic, self._schema, self._key, self._head = topic, schema, key, head
         self._interval = interval_s
-        self._producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
-                                   "acks": "all", "linger.ms": 0})  # fmt: skip
+        self._producer = Producer(kafka.config(**{"enable.idempotence": True, "acks": "all",
+                                                  "linger.ms": 0}))  # fmt: skip
         self._sent_seq = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcr-audit-anchor", daemon=True)
@@ -93,11 +94,11 @@ class AnchorPublisher:
         self.publish()
 
 
-def read_anchors(bootstrap: str, topic: str, schema: str) -> list[Anchor]:
+def read_anchors(kafka: KafkaClientSettings, topic: str, schema: str) -> list[Anchor]:
     """Every anchor of ``schema`` on ``topic`` (oldest first); [] when the topic is empty or
     missing. Raises AuditError when the topic cannot be read to its end."""
     try:
-        found = [parse_anchor(m.value) for m in read_topic(bootstrap, topic, missing_ok=True,
+        found = [parse_anchor(m.value) for m in read_topic(kafka, topic, missing_ok=True,
                                                            timeout_s=READ_TIMEOUT_S)]  # fmt: skip
     except TopicReadError as exc:
         raise AuditError("audit anchors: the topic was not read to its end") from exc

@@ -235,8 +235,10 @@ def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> 
     """Add ``entry`` after the newest row, signed with ``key``, in one durable transaction;
     returns the stored row."""
     with conn.transaction():
-        conn.execute("SET LOCAL synchronous_commit = on")
-        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+        # One round trip: durable commit for this transaction, then the per-log append lock.
+        # The newest row is read by the next statement, whose snapshot follows the lock.
+        conn.execute("SELECT set_config('synchronous_commit', 'on', true),"
+                     " pg_advisory_xact_lock(%s, hashtext(current_schema()))",
                      (_APPEND_LOCK,))  # fmt: skip
         last = conn.execute(_LAST).fetchone()
         row = link(None if last is None else _row(last), entry, key)

@@ -17,6 +17,7 @@ from consumers.api import audit
 from consumers.api.anchor_log import read_anchors
 from consumers.api.anchors import check_anchors
 from consumers.api.settings import ApiSettings
+from mcr.core.kafka_acls import OPS
 
 __all__ = ["AuditReport", "verify_audit"]
 
@@ -53,7 +54,8 @@ def verify_audit(settings: ApiSettings) -> AuditReport:
     Raises AuditError when the key is missing or the anchors cannot be read.
     """
     key = audit.load_key(settings.audit_key_file)
-    anchors = read_anchors(settings.kafka_bootstrap, settings.anchor_topic, settings.audit_schema)
+    kafka = settings.kafka.resolve(OPS)  # `mcr audit verify`: an operator's check
+    anchors = read_anchors(kafka, settings.anchor_topic, settings.audit_schema)
     conn = audit.open_read_only(settings.postgres_dsn.get_secret_value(), settings.audit_schema)
     if conn is None:
         anchored = max((a.seq for a in anchors if a.signed_by(key)), default=0)

@@ -23,6 +23,7 @@ from consumers.api.authz import reports as authz_reports
 from consumers.api.errors import ApiError
 from consumers.api.server import serve as serve_forever
 from consumers.api.settings import ApiSettings
+from mcr.core.metrics import MetricsSettings
 from mcr.core.postgres import Connection
 from mcr.core.settings import replace
 
@@ -44,7 +45,7 @@ def serve(
         port=settings.port if port is None else port,
     )
     typer.echo(f"viewer: http://{settings.host}:{settings.port}/")
-    serve_forever(settings, AuthSettings.from_env())
+    serve_forever(settings, AuthSettings.from_env(), MetricsSettings.from_env())
 
 
 audit_app = typer.Typer(

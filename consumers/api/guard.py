@@ -7,7 +7,8 @@ An ASGI middleware around the whole application:
    anywhere (an exception no handler turned into an answer) is the fixed 500 body.
 2. **Audit before answer.** The answer is held back until its audit row is written. Every
    request is audited, refusals included (401, 403, 404, 405, 400, 413, 429, 5xx), except the
-   viewer's files, ``/api/health``, ``/api/openapi.json`` and ``/api/config``
+   viewer's files, ``/api/health``, ``/api/health/ready``, ``/api/openapi.json`` and
+   ``/api/config``
    (:func:`is_audited`). If the row cannot be written the answer is replaced by 503 without
    data. The row says who (the :class:`Trail` the sign-in dependency fills), what (the route
    template, the kind of query), whom (person ids), how it ended and the counts; never a
@@ -36,13 +37,16 @@ from consumers.api.errors import RequestError
 from consumers.api.service import Disclosure
 from consumers.api.web import JSON_HEADERS, error_body, json_bytes
 from mcr.core.logging import get_logger
+from mcr.core.metrics import API_REQUESTS, API_SECONDS, AUDIT_FAILURES
 
 __all__ = ["AuditSink", "Guard", "Limits", "Trail", "is_audited", "trail_of"]
 
 log = get_logger(__name__)
 
 _TRAIL = "mcr.trail"
-_NOT_AUDITED = frozenset({"/", "/auth/callback", "/api/health", "/api/openapi.json", "/api/config"})
+_NOT_AUDITED = frozenset(
+    {"/", "/auth/callback", "/api/health", "/api/health/ready", "/api/openapi.json", "/api/config"}
+)
 _INTERNAL_ERROR = "internal error: no data returned"
 _OUTCOMES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
 
@@ -157,8 +161,11 @@ class Guard:
         template = _template(scope)
         if is_audited(scope["path"]):
             answer = await self._audited(scope, trail, answer, template)
-        duration_ms = round((time.monotonic() - started) * 1000, 1)
-        log.info("api request", path=template, status=answer.status, duration_ms=duration_ms)
+        elapsed = time.monotonic() - started
+        API_REQUESTS.labels(route=template, status=str(answer.status)).inc()
+        API_SECONDS.labels(route=template).observe(elapsed)
+        log.info("api request", path=template, status=answer.status,
+                 duration_ms=round(elapsed * 1000, 1))  # fmt: skip
         await answer.send(send)
 
     async def _answer(self, scope: Scope, receive: Receive) -> _Answer:
@@ -205,6 +212,7 @@ class Guard:
         try:
             await run_in_threadpool(self._audit.append, entry)
         except Exception as exc:  # AuditError, or a bug in the sink: no row, so no data
+            AUDIT_FAILURES.inc()
             log.error("audit row not written", error_type=type(exc).__name__)
             return _Answer.json(503, error_body("audit log unavailable: no data returned"))
         answer.add_header("X-Request-Id", request_id)

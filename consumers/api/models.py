@@ -59,6 +59,13 @@ class Health(BaseModel):
     status: str
 
 
+class Readiness(BaseModel):
+    """Whether every store the service reads or writes answered, store by store."""
+
+    ready: bool
+    checks: dict[str, bool]
+
+
 class PublicConfig(BaseModel):
     """What the viewer needs to sign in (authorization code + PKCE)."""
 

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from producers.sdk import Publisher, PublisherConfig
-from schemas.events import RecordType, SourceEvent
+from schemas.events import ASSERTED_SOURCE_TOPIC, RecordType, SourceEvent
 
 __all__ = [
     "SOURCE_RECORD_ID",
@@ -89,7 +89,11 @@ class ObjectionPublisher:
     """Publishes recorded decisions and waits for Kafka to acknowledge each one."""
 
     def __init__(self, config: PublisherConfig) -> None:
-        self._publisher = Publisher(config)
+        """Every decision goes to the asserted source topic (after ``config.topic_prefix``),
+        which only the query service may write: the org in it comes from the signed-in user's
+        token, so identity accepts it for any organisation (docs/security.md)."""
+        topic = config.topic_prefix + ASSERTED_SOURCE_TOPIC
+        self._publisher = Publisher(config, topic=topic)
 
     def publish(self, event: SourceEvent) -> bool:
         """Send ``event``; True once Kafka has acknowledged it (validated first: a bad event

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from consumers.api.errors import NotFoundError
-from consumers.api.models import ErrorBody, Health, PublicConfig
+from consumers.api.models import ErrorBody, Health, PublicConfig, Readiness
 from consumers.api.web import PAGE_HEADERS, json_response
+from mcr.core.metrics import ReadyCheck
 
 __all__ = ["Assets", "load_assets", "router"]
 
@@ -81,6 +82,20 @@ def static(request: Request, name: Annotated[str, Path()]) -> Response:
 def health() -> Response:
     """``{"status": "ok"}`` while the process serves (not audited)."""
     return json_response(200, {"status": "ok"})
+
+
+@router.get(
+    "/api/health/ready",
+    response_model=None,
+    responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "not ready"}},
+)
+def ready(request: Request) -> Response:
+    """Whether the stores answer (PostgreSQL, OpenSearch, Kafka, the identity provider): 200
+    when all do, 503 naming the ones that do not (not audited: probes call it often)."""
+    check: ReadyCheck | None = getattr(request.app.state, "readiness", None)
+    checks = dict(check()) if check is not None else {}
+    ok = bool(checks) and all(checks.values())
+    return json_response(200 if ok else 503, {"ready": ok, "checks": checks})
 
 
 @router.get("/api/config", response_model=None, responses={200: {"model": PublicConfig}})

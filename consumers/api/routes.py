@@ -20,6 +20,7 @@ from consumers.api import service, validation
 from consumers.api.access import PersonDocuments
 from consumers.api.auth import Role
 from consumers.api.authz import AccessDecision, AccessPolicy, decide, requested_categories
+from consumers.api.authz.break_glass import BreakGlass
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
 from consumers.api.errors import RequestError, ServiceUnavailableError
 from consumers.api.governance import governance
@@ -140,7 +141,9 @@ def person_record(
                                          demographics="type" not in query)  # fmt: skip
 
         def authorise(documents: PersonDocuments, at: datetime) -> AccessDecision:
-            grant = gov.store.active(user.user_id, found, at)
+            def grant() -> BreakGlass | None:
+                return gov.store.active(user.user_id, found, at)
+
             return decide(user.role, documents, grant, gov.policy, at, person_id=found,
                           requested=requested, window=gov.relationship_window)  # fmt: skip
 

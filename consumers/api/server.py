@@ -28,7 +28,10 @@ from consumers.api.models import PublicConfig
 from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
+from mcr.core.kafka_acls import QUERY
 from mcr.core.logging import get_logger
+from mcr.core.metrics import MetricsSettings, ReadyCheck, serve_metrics
+from mcr.core.readiness import http_answers, kafka_answers, opensearch_answers, postgres_answers
 from mcr.core.settings import replace
 from producers.sdk import PublisherConfig
 
@@ -75,8 +78,9 @@ def _audit(settings: ApiSettings) -> tuple[AuditLog, AnchorPublisher]:
                      role=settings.audit_role, key=key,
                      pool_size=settings.db_pool_size)  # fmt: skip
     audit.read_head()
-    ensure_anchor_topic(settings.kafka_bootstrap, settings.anchor_topic)
-    anchors = AnchorPublisher(bootstrap=settings.kafka_bootstrap, topic=settings.anchor_topic,
+    kafka = settings.kafka.resolve(QUERY)
+    ensure_anchor_topic(kafka, settings.anchor_topic)
+    anchors = AnchorPublisher(kafka=kafka, topic=settings.anchor_topic,
                               schema=settings.audit_schema, key=key, head=lambda: audit.last,
                               interval_s=settings.anchor_interval_s)  # fmt: skip
     anchors.start()
@@ -92,7 +96,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
     """
     audit, anchors = _audit(settings)
     objections = ObjectionPublisher(replace(
-        PublisherConfig.from_env(), bootstrap_servers=settings.kafka_bootstrap,
+        PublisherConfig.from_env(), kafka=settings.kafka.resolve(QUERY),
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
@@ -113,7 +117,27 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         limits=Limits(settings.max_body_bytes, settings.time_limit_s),
         planning_reports=settings.planning_reports,
     )
+    app.state.readiness = _readiness(settings, auth)
     return Service(app, client, consent, audit, anchors, objections)
+
+
+def _readiness(settings: ApiSettings, auth: AuthSettings) -> ReadyCheck:
+    """The stores the service needs, each checked on its own short connection."""
+    dsn, writer = settings.postgres_dsn.get_secret_value(), settings.audit_writer_dsn
+    opensearch = settings.opensearch_url.get_secret_value()
+    kafka = settings.kafka.resolve(QUERY)  # as the service connects
+    discovery = auth.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    def check() -> dict[str, bool]:
+        return {
+            "postgresql": postgres_answers(dsn),
+            "audit": postgres_answers(writer),
+            "opensearch": opensearch_answers(opensearch),
+            "kafka": kafka_answers(kafka),
+            "identity_provider": http_answers(discovery, ca_file=auth.ca_file),
+        }
+
+    return check
 
 
 def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
@@ -158,10 +182,16 @@ def start_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Run
     return RunningServer(server, thread, host, int(sock.getsockname()[1]))
 
 
-def serve(settings: ApiSettings, auth: AuthSettings) -> None:
+def serve(
+    settings: ApiSettings, auth: AuthSettings, metrics: MetricsSettings | None = None
+) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM: uvicorn stops gracefully), then close every
-    connection."""
+    connection. With a ``metrics`` port, ``/metrics``, ``/live`` (the service answers its
+    health route) and ``/ready`` are served there, apart from the public port."""
     service = build_service(settings, auth)
+    health = f"http://{settings.host}:{settings.port}/api/health"
+    serve_metrics(metrics or MetricsSettings(), lambda: http_answers(health),
+                  service.app.state.readiness)  # fmt: skip
     log.info("api serving", host=settings.host, port=settings.port)
     try:
         uvicorn.Server(_config(service.app, settings.host, settings.port)).run()

@@ -13,7 +13,7 @@ MCR_API_AUDIT_SCHEMA   audit_schema (the hash-chained audit log)       audit
 MCR_API_AUDIT_ROLE     audit_role (login role that may only insert)    mcr_audit_writer
 MCR_API_AUDIT_DSN      audit_dsn (how the service writes the audit)    postgres_dsn as audit_role
 MCR_AUDIT_KEY_FILE     audit_key_file (row macs, anchor signatures)    none: required to serve
-MCR_KAFKA_BOOTSTRAP    kafka_bootstrap (where anchors go)              127.0.0.1:9092
+MCR_KAFKA_*            kafka (anchors, objections; as mcr-query)       mcr.core.kafka_client
 MCR_AUDIT_ANCHOR_TOPIC anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
 MCR_AUDIT_ANCHOR_S     anchor_interval_s (how often the head is sent)  1.0
 MCR_API_ALLOWED_HOSTS  allowed_hosts (``Host`` header; others: 400)    127.0.0.1,localhost
@@ -38,11 +38,10 @@ from typing import Annotated
 from psycopg.conninfo import make_conninfo
 from pydantic import Field
 
+from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
-    DEFAULT_KAFKA_BOOTSTRAP,
     DEFAULT_OPENSEARCH_URL,
     DEFAULT_POSTGRES_DSN,
-    KafkaBootstrap,
     McrSettings,
     OpenSearchUrl,
     PostgresDsn,
@@ -82,7 +81,7 @@ class ApiSettings(McrSettings):
     )
     audit_dsn: Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_DSN")] = SecretUrl("")
     audit_key_file: Annotated[str, Field(validation_alias="MCR_AUDIT_KEY_FILE")] = ""
-    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    kafka: KafkaClient
     anchor_topic: Annotated[str, Field(validation_alias="MCR_AUDIT_ANCHOR_TOPIC")] = (
         "mcr.audit.anchors"
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -12,10 +13,11 @@ from rich.table import Table
 
 from consumers.ops.errors import OpsError, ReplayRefusedError
 from consumers.ops.offsets import OffsetChange, parse_timestamp
-from consumers.ops.progress import RichProgress
 from consumers.ops.rebuild import rebuild_record
 from consumers.ops.rebuild_planning import rebuild_planning
 from consumers.ops.replay import active_members, replay_group
+from mcr.core.kafka_acls import OPS
+from mcr.core.progress import RichProgress
 from mcr.core.settings import replace
 from projections.planning.settings import PlanningStoreSettings
 from projections.record.indices import drop_old_versions
@@ -44,6 +46,7 @@ def _changes_table(group: str, changes: list[OffsetChange], *, dry_run: bool) ->
 
 @app.command()
 def replay(
+    *,
     group: str = typer.Option(..., "--group", help="Consumer group whose offsets move."),
     to_timestamp: str | None = typer.Option(
         None, "--to-timestamp", help="ISO 8601 time (2024-03-01T09:00:00Z) or epoch ms."
@@ -53,6 +56,7 @@ def replay(
         list[str] | None, typer.Option("--topic", help="Topics to move (default: committed).")
     ] = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan, change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
     """Move a consumer group's committed offsets; refuses while the group has active members."""
     if to_earliest == (to_timestamp is not None):
@@ -61,7 +65,7 @@ def replay(
         timestamp = None if to_timestamp is None else parse_timestamp(to_timestamp)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to-timestamp") from exc
-    admin = AdminClient({"bootstrap.servers": RecordSettings.from_env().kafka_bootstrap})
+    admin = AdminClient(RecordSettings.from_env().kafka.resolve(OPS).config())
     try:
         changes = replay_group(admin, group=group, topics=topic or [], to_timestamp_ms=timestamp,
                                dry_run=dry_run)  # fmt: skip
@@ -71,8 +75,16 @@ def replay(
     except OpsError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    active = dry_run and active_members(admin, group) > 0
+    if as_json:
+        typer.echo(json.dumps({
+            "group": group, "dry_run": dry_run, "refused_while_active": active,
+            "changes": [{"topic": c.topic, "partition": c.partition, "committed": c.current,
+                         "target": c.target, "replayed": c.replayed} for c in changes],
+        }))  # fmt: skip
+        return
     console.print(_changes_table(group, changes, dry_run=dry_run))
-    if dry_run and active_members(admin, group):
+    if active:
         console.print("[yellow]note:[/yellow] the group has active members; a real run is refused")
 
 

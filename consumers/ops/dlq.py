@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 
 from consumers.ops.dead_letters import Letter, letter_of, redrive_headers, redrive_key
 from consumers.ops.errors import OpsError
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from mcr.core.topic_reader import TopicReadError, read_topic
 
@@ -27,18 +28,18 @@ __all__ = ["LOG_TOPIC_CONFIG", "RedriveResult", "read_letters", "read_redriven",
 LOG_TOPIC_CONFIG = {"cleanup.policy": "compact", "retention.ms": "-1"}
 
 
-def read_letters(bootstrap: str, dlq_topic: str) -> list[Letter]:
+def read_letters(kafka: KafkaClientSettings, dlq_topic: str) -> list[Letter]:
     """Every letter on ``dlq_topic`` now ([] when the topic does not exist yet)."""
     try:
-        return [letter_of(m) for m in read_topic(bootstrap, dlq_topic, missing_ok=True)]
+        return [letter_of(m) for m in read_topic(kafka, dlq_topic, missing_ok=True)]
     except TopicReadError as exc:
         raise OpsError(f"dead letters: {exc}") from exc
 
 
-def read_redriven(bootstrap: str, log_topic: str) -> frozenset[str]:
+def read_redriven(kafka: KafkaClientSettings, log_topic: str) -> frozenset[str]:
     """Positions (``<partition>:<offset>``) of every letter re-driven so far."""
     try:
-        messages = read_topic(bootstrap, log_topic, missing_ok=True)
+        messages = read_topic(kafka, log_topic, missing_ok=True)
         return frozenset((m.key or b"").decode() for m in messages if m.value is not None)
     except TopicReadError as exc:
         raise OpsError(f"re-drive log: {exc}") from exc
@@ -54,9 +55,9 @@ class RedriveResult:
     unknown_topic: tuple[str, ...]
 
 
-def _ensure_log_topic(bootstrap: str, topic: str) -> None:
+def _ensure_log_topic(kafka: KafkaClientSettings, topic: str) -> None:
     try:
-        create_missing_topics(bootstrap, [topic], partitions=1, config=LOG_TOPIC_CONFIG)
+        create_missing_topics(kafka, [topic], partitions=1, config=LOG_TOPIC_CONFIG)
     except TopicCreateError as exc:
         raise OpsError(f"re-drive log: {topic} could not be created") from exc
 
@@ -68,7 +69,7 @@ def _send(producer: Producer, topic: str, **message: object) -> None:
 
 
 def redrive(
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     letters: Sequence[Letter],
     *,
     dlq_topic: str,
@@ -77,8 +78,8 @@ def redrive(
 ) -> RedriveResult:
     """Send each of ``letters`` back where it failed, once; raises OpsError when Kafka does
     not acknowledge (what was sent before is recorded)."""
-    _ensure_log_topic(bootstrap, log_topic)
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    _ensure_log_topic(kafka, log_topic)
+    producer = Producer(kafka.config(**{"enable.idempotence": True}))
     sent: list[str] = []
     for letter in letters:
         if letter.position in redriven or not letter.topic:

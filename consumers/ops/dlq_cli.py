@@ -16,6 +16,8 @@ from rich.table import Table
 from consumers.ops.dead_letters import Letter, Selection, select, summarise
 from consumers.ops.dlq import read_letters, read_redriven, redrive
 from consumers.ops.errors import OpsError
+from mcr.core.kafka_acls import OPS
+from mcr.core.kafka_client import KafkaClientSettings
 from projections.record.settings import RecordSettings
 
 __all__ = ["dlq_app"]
@@ -27,9 +29,9 @@ TOPIC_OPTION = typer.Option(None, "--topic", help="Dead-letter topic (MCR_RECORD
 LOG_OPTION = typer.Option(LOG_TOPIC, "--log-topic", help="Where re-drives are recorded.")
 
 
-def _where(topic: str | None) -> tuple[str, str]:
+def _where(topic: str | None) -> tuple[KafkaClientSettings, str]:
     settings = RecordSettings.from_env()
-    return settings.kafka_bootstrap, topic or settings.dlq_topic
+    return settings.kafka.resolve(OPS), topic or settings.dlq_topic
 
 
 def _selection(stage: str | None, reason: str | None, partition: int | None,

@@ -35,6 +35,7 @@ from opensearchpy import OpenSearch
 from consumers.ops.errors import RebuildError
 from consumers.ops.offsets import Partition, remaining
 from mcr.core.errors import McrError
+from mcr.core.kafka_acls import OPS
 from mcr.core.logging import get_logger
 from projections.dlq import DeadLetterSender
 from projections.record.indices import (
@@ -171,7 +172,7 @@ def _pipeline(
 
 def _consumer(settings: RecordSettings) -> Consumer:
     group = f"{settings.group_id}.rebuild.{uuid.uuid4().hex[:8]}"  # never commits
-    return Consumer(consumer_config(settings, **{"group.id": group}))
+    return Consumer(consumer_config(settings, principal=OPS, **{"group.id": group}))
 
 
 def rebuild_record(
@@ -194,7 +195,7 @@ def rebuild_record(
     topics = (settings.identity_topic, settings.source_topic)
     ensure_template(client, settings)
     new_index = create_index_version(client, settings, now=datetime.now(UTC), refresh_interval="-1")
-    producer = Producer(producer_config(settings))
+    producer = Producer(producer_config(settings, principal=OPS))
     drain = _Drain(_consumer(settings), _pipeline(settings, client, new_index, producer), progress)
     try:
         previous, rounds = _load_and_swap(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -43,10 +45,16 @@ def up() -> None:
 
 
 @app.command()
-def status() -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Show each service, its port, pid and health; exit 1 if any is not up."""
     rows = stack.status(StackSettings.from_env())
-    console.print(_table(rows))
+    if as_json:
+        typer.echo(json.dumps({"healthy": all(row.healthy for row in rows),
+                               "services": [row.as_json() for row in rows]}))  # fmt: skip
+    else:
+        console.print(_table(rows))
     if not all(row.healthy for row in rows):
         raise typer.Exit(1)
 

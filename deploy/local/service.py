@@ -29,6 +29,17 @@ class ServiceStatus:
             return "up"
         return "starting" if self.pid is not None else "down"
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "port": self.port,
+            "pid": self.pid,
+            "healthy": self.healthy,
+            "detail": self.detail,
+            "log_file": str(self.log_file),
+        }
+
 
 class Service(ABC):
     """A service of the local stack, run from a folder under ``.run/<name>``."""

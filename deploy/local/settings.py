@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from mcr.core.kafka_acls import ADMIN
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import McrSettings, tcp_port
 
 KAFKA_VERSION = "4.1.1"
@@ -25,7 +27,8 @@ _Port = Annotated[int, tcp_port(allow_zero=False)]
 
 
 class StackSettings(McrSettings):
-    """Paths and ports of the local stack. Holds no secrets: local services trust loopback."""
+    """Paths and ports of the local stack. Holds no secrets itself: the ones the stack makes
+    live in files under ``<run dir>/secrets`` (0600)."""
 
     run_dir: Annotated[_Folder, Field(validation_alias="MCR_RUN_DIR")] = PROJECT_ROOT / ".run"
     cache_dir: Annotated[_Folder, Field(validation_alias="MCR_CACHE_DIR")] = (
@@ -42,6 +45,11 @@ class StackSettings(McrSettings):
     ] = 9300
     postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
     keycloak_port: Annotated[_Port, Field(validation_alias="MCR_KEYCLOAK_PORT")] = 8180
+    kafka_bench_plaintext_port: Annotated[
+        _Port | None, Field(validation_alias="MCR_KAFKA_BENCH_PLAINTEXT_PORT")
+    ] = None
+    """Off unless set: a PLAINTEXT listener for ``mcr bench produce``'s comparison only. Its
+    anonymous clients may touch ``mcr.bench.*`` topics and nothing else."""
     postgres_durable: Annotated[bool, Field(validation_alias="MCR_POSTGRES_DURABLE")] = True
     """fsync, full-page writes and synchronous commit on (``make run``); the test stack turns
     it off (``MCR_POSTGRES_DURABLE=0``), which never downgrades a durable server running."""
@@ -82,13 +90,56 @@ class StackSettings(McrSettings):
         its own from its secrets store."""
         return self.run_dir / "secrets" / "planning.key"
 
+    @property
+    def kafka_secrets_dir(self) -> Path:
+        """The CA, the broker's key and certificate, and one ``<user>.password`` per Kafka
+        principal of the local stack (all 0600, made by ``mcr stack up``)."""
+        return self.run_dir / "secrets" / "kafka"
+
+    @property
+    def kafka_ca_file(self) -> Path:
+        return self.kafka_secrets_dir / "ca.pem"
+
+    def kafka_password_file(self, username: str) -> Path:
+        return self.kafka_secrets_dir / f"{username}.password"
+
+    def kafka_client(self, username: str = ADMIN) -> KafkaClientSettings:
+        """Client settings for this stack's broker as ``username`` (default: the admin)."""
+        return KafkaClientSettings(
+            bootstrap=self.kafka_bootstrap,
+            security_protocol="SASL_SSL",
+            ca_file=self.kafka_ca_file,
+            username=username,
+            password_file=self.kafka_password_file(username),
+            secrets_dir=self.kafka_secrets_dir,
+        )
+
+    @property
+    def kafka_bench_plaintext(self) -> KafkaClientSettings | None:
+        """Client settings for the benchmark's PLAINTEXT listener (None when it is off)."""
+        if self.kafka_bench_plaintext_port is None:
+            return None
+        return KafkaClientSettings(
+            bootstrap=f"{self.host}:{self.kafka_bench_plaintext_port}",
+            security_protocol="PLAINTEXT",
+        )
+
+    @property
+    def kafka_admin(self) -> KafkaClientSettings:
+        """The admin principal (super user): bootstrap, topic creation, tests."""
+        return self.kafka_client(ADMIN)
+
     def client_environment(self) -> dict[str, str]:
-        """The client variables every package reads (``MCR_KAFKA_BOOTSTRAP``,
-        ``MCR_OPENSEARCH_URL``, ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``,
-        ``MCR_PLANNING_KEY_FILE``, ``MCR_PLANNING_REPORT_DIR``)
-        pointing at this stack."""
+        """The client variables every package reads (``MCR_KAFKA_*``, ``MCR_OPENSEARCH_URL``,
+        ``MCR_POSTGRES_DSN``, ``MCR_AUDIT_KEY_FILE``, ``MCR_AUTH_ISSUER``,
+        ``MCR_PLANNING_KEY_FILE``, ``MCR_PLANNING_REPORT_DIR``) pointing at this stack. No Kafka
+        user is set: each entry point runs as its own component principal, whose password it
+        finds in ``MCR_KAFKA_SECRETS_DIR``."""
         return {
             "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "MCR_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "MCR_KAFKA_CA_FILE": str(self.kafka_ca_file),
+            "MCR_KAFKA_SECRETS_DIR": str(self.kafka_secrets_dir),
             "MCR_OPENSEARCH_URL": self.opensearch_url,
             "MCR_POSTGRES_DSN": self.postgres_dsn,
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),

@@ -8,6 +8,7 @@ from deploy.local.kafka import Kafka
 from deploy.local.keycloak import Keycloak
 from deploy.local.opensearch import OpenSearch
 from deploy.local.postgres import Postgres
+from deploy.local.principals import ensure_components
 from deploy.local.secrets import ensure_key
 from deploy.local.service import Service, ServiceStatus
 from deploy.local.settings import StackSettings
@@ -42,7 +43,11 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     members = services(settings)
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]
-        return [future.result() for future in futures]
+        rows = [future.result() for future in futures]
+    ensure_components(
+        settings.kafka_admin, plaintext_bench=settings.kafka_bench_plaintext_port is not None
+    )  # Kafka answers now: its users, ACLs and topics (idempotent)
+    return rows
 
 
 def status(settings: StackSettings) -> list[ServiceStatus]:

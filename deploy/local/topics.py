@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from deploy.local.errors import StackError
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from schemas.events import (
+    ASSERTED_SOURCE_TOPIC,
     DLQ_TOPIC,
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
     PLANNING_TOPIC,
     SHARED_TOPIC,
-    SOURCE_TOPICS,
 )
 
+# Organisations' source topics are made when each organisation is provisioned
+# (mcr.core.kafka_principals), not here.
 PIPELINE_TOPICS: tuple[str, ...] = (
-    *SOURCE_TOPICS,
+    ASSERTED_SOURCE_TOPIC,
     LINKED_TOPIC,
     IDENTITY_CHANGES_TOPIC,
     SHARED_TOPIC,
@@ -31,7 +34,7 @@ PARTITIONS = 4
 
 
 def ensure_topics(
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     *,
     prefix: str = "",
     partitions: int = PARTITIONS,
@@ -42,7 +45,7 @@ def ensure_topics(
     not be created."""
     try:
         return create_missing_topics(
-            bootstrap, [prefix + name for name in names], partitions=partitions
+            kafka, [prefix + name for name in names], partitions=partitions
         )
     except TopicCreateError as exc:
         raise StackError(str(exc)) from exc

@@ -6,8 +6,10 @@ Each worker is an ``mcr`` sub-command run as ``python -m mcr --log-json ...`` wi
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local import process
@@ -20,6 +22,8 @@ class WorkerSpec:
 
     name: str
     args: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Variables this worker gets on top of the environment (its metrics port)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ def start(settings: StackSettings, specs: list[WorkerSpec]) -> list[WorkerStatus
         if process.is_alive(process.read_pid(pid_file)):
             continue
         argv = [sys.executable, "-m", "mcr", "--log-json", *spec.args]
-        process.spawn(argv, log_file=log_file, pid_file=pid_file, cwd=PROJECT_ROOT)
+        process.spawn(argv, log_file=log_file, pid_file=pid_file, cwd=PROJECT_ROOT,
+                      env={**os.environ, **spec.env})  # fmt: skip
     return status(settings, specs)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "SettingsError",
     "SqlIdentifier",
     "TopicPrefix",
+    "environ_being_read",
     "replace",
     "rule",
     "tcp_port",
@@ -170,6 +171,10 @@ class McrSettings(BaseSettings):
             super().__init__(**values)
         except ValidationError as exc:
             raise self.settings_error(_describe(exc, type(self))) from None
+        except SettingsError as exc:  # a nested settings field (e.g. Kafka) broke a rule
+            if isinstance(exc, self.settings_error):
+                raise
+            raise self.settings_error(str(exc)) from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
@@ -198,6 +203,12 @@ def replace(settings: _S, /, **changes: Any) -> _S:
     """A copy of ``settings`` with ``changes`` (field names), validated like the original
     (what ``dataclasses.replace`` was for the dataclass settings)."""
     return type(settings)(**{**dict(settings), **changes})
+
+
+def environ_being_read() -> Mapping[str, str] | None:
+    """The mapping a ``from_env`` call in progress reads (None outside one): lets a nested
+    settings field read the same variables as its parent."""
+    return _ENVIRON.get()
 
 
 @contextmanager

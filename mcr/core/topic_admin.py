@@ -15,6 +15,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic: n
 )
 
 from mcr.core.errors import McrError
+from mcr.core.kafka_client import KafkaClientSettings
 
 __all__ = ["TopicCreateError", "create_missing_topics"]
 
@@ -26,7 +27,7 @@ class TopicCreateError(McrError):
 
 
 def create_missing_topics(
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     names: Sequence[str],
     *,
     partitions: int,
@@ -35,7 +36,9 @@ def create_missing_topics(
     """Create each of ``names`` that does not exist yet; returns those it created (sorted).
 
     Raises TopicCreateError naming the first topic that could not be created."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the answers
+    if not names:
+        return []
+    admin = AdminClient(kafka.config())  # kept alive until the answers
     futures = admin.create_topics(
         [NewTopic(name, partitions, 1, config=dict(config or {})) for name in names],
         operation_timeout=_TIMEOUT_S,

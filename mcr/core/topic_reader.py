@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from mcr.core.errors import McrError
+from mcr.core.kafka_client import KafkaClientSettings
 
-__all__ = ["LoggedMessage", "TopicReadError", "end_offsets", "read_topic"]
+__all__ = ["READER_GROUP_PREFIX", "LoggedMessage", "TopicReadError", "end_offsets", "read_topic"]
 
 Headers = tuple[tuple[str, bytes], ...]
+_DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED)
 
 
 class TopicReadError(McrError):
@@ -48,17 +50,24 @@ class LoggedMessage:
         return found
 
 
-def _consumer(bootstrap: str) -> Consumer:
-    return Consumer({"bootstrap.servers": bootstrap, "enable.auto.commit": False,
-                     "group.id": f"mcr-reader-{uuid.uuid4().hex[:12]}",
-                     "enable.partition.eof": True})  # fmt: skip
+READER_GROUP_PREFIX = "mcr-reader-"
 
 
-def end_offsets(bootstrap: str, topic: str, *, missing_ok: bool = False) -> dict[int, int]:
+def _consumer(kafka: KafkaClientSettings, group_prefix: str = READER_GROUP_PREFIX) -> Consumer:
+    # A group id is needed by the client though none is joined; a principal reads under a
+    # prefix its ACLs already cover (the streams worker: its application id).
+    return Consumer(kafka.config(**{"enable.auto.commit": False,
+                                    "group.id": f"{group_prefix}{uuid.uuid4().hex[:12]}",
+                                    "enable.partition.eof": True}))  # fmt: skip
+
+
+def end_offsets(
+    kafka: KafkaClientSettings, topic: str, *, missing_ok: bool = False
+) -> dict[int, int]:
     """Partition -> end offset of ``topic`` now ({} for a missing topic when ``missing_ok``).
 
     Raises TopicReadError when the topic is missing (unless ``missing_ok``)."""
-    consumer = _consumer(bootstrap)
+    consumer = _consumer(kafka)
     try:
         return _ends(consumer, topic, missing_ok=missing_ok)
     finally:
@@ -67,6 +76,9 @@ def end_offsets(bootstrap: str, topic: str, *, missing_ok: bool = False) -> dict
 
 def _ends(consumer: Consumer, topic: str, *, missing_ok: bool) -> dict[int, int]:
     metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if metadata is not None and metadata.error is not None and metadata.error.code() in _DENIED:
+        # Never "missing": a checker that may not read the log must fail, not pass empty.
+        raise TopicReadError(f"{topic}: not authorised to read it")
     if metadata is None or metadata.error is not None:
         if missing_ok:
             return {}
@@ -78,17 +90,19 @@ def _ends(consumer: Consumer, topic: str, *, missing_ok: bool) -> dict[int, int]
 
 
 def read_topic(
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     topic: str,
     *,
     ends: dict[int, int] | None = None,
     missing_ok: bool = False,
     timeout_s: float = 300.0,
+    group_prefix: str = READER_GROUP_PREFIX,
 ) -> Iterator[LoggedMessage]:
     """Every message of ``topic`` up to ``ends`` (default: the end offsets now), each
     partition in offset order. Raises TopicReadError when it cannot be read to those ends
-    within ``timeout_s`` (or is missing, unless ``missing_ok``)."""
-    consumer = _consumer(bootstrap)
+    within ``timeout_s`` (or is missing, unless ``missing_ok``). The throwaway group id
+    starts with ``group_prefix``."""
+    consumer = _consumer(kafka, group_prefix)
     try:
         wanted = _ends(consumer, topic, missing_ok=missing_ok) if ends is None else ends
         yield from _read(consumer, topic, wanted, timeout_s)

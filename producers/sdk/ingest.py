@@ -45,6 +45,18 @@ class IngestSummary:
     failed: list[Rejection] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
+    def as_json(self) -> dict[str, object]:
+        """The summary for ``--json``: counts, and each rejection's location and reason (the
+        reasons name fields and rules, never values)."""
+        return {
+            "dry_run": self.dry_run, "files_read": self.files_read,
+            "sent": dict(self.sent), "sent_total": self.sent.total(),
+            "skipped": dict(self.skipped),
+            "rejected": [{"location": r.location, "reason": r.reason} for r in self.rejected],
+            "failed": [{"location": r.location, "reason": r.reason} for r in self.failed],
+            "exit_code": self.exit_code,
+        }  # fmt: skip
+
     @property
     def exit_code(self) -> int:
         """0 all sent; 2 anything rejected (input or validation); 1 only deliveries failed."""
@@ -69,8 +81,10 @@ def ingest(
     read: FileReader,
     publisher: Publisher | None,
     flush_timeout_s: float = 60.0,
+    on_file: Callable[[], None] | None = None,
 ) -> IngestSummary:
-    """Read, validate and publish every file; ``publisher=None`` is a dry run."""
+    """Read, validate and publish every file; ``publisher=None`` is a dry run. ``on_file``
+    runs after each file (a progress bar)."""
     summary = IngestSummary(dry_run=publisher is None)
     for path in files:
         name = _display_name(path, root)
@@ -87,6 +101,8 @@ def ingest(
                 summary=summary,
                 publisher=publisher,
             )
+        if on_file is not None:
+            on_file()
     if publisher is not None:
         _flush(publisher, summary, flush_timeout_s)
     _log.info(

@@ -1,8 +1,10 @@
 """Publish source events to Kafka: validate, encode, key, produce, report delivery.
 
 The only place in ``producers`` that talks to Kafka for producing. One event becomes one
-message on ``mcr.source.<type>`` (or the override topic), keyed ``<org>:<local patient id>`` so
-one patient's changes from one organisation stay in order, with header ``mcr.record_type``.
+message on its organisation's source topic ``mcr.source.<ODS>`` (or the override topic), keyed
+``<org>:<local patient id>`` so one patient's changes from one organisation stay in order, with
+header ``mcr.record_type``. The broker lets a principal write only its own organisation's
+topic, and identity drops an event whose header org is not the topic's.
 
 A Publisher is not thread-safe: delivery callbacks run inside ``publish``/``poll``/``flush``
 on the caller's thread. Use one per thread.
@@ -17,6 +19,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from mcr.core.kafka_client import KafkaCredentialError
 from mcr.core.logging import get_logger
 from producers.sdk.delivery import DeliveryCallback, DeliveryReport, PublishStats, StatsCollector
 from producers.sdk.errors import (
@@ -31,7 +34,7 @@ from producers.sdk.settings import PublisherConfig
 from producers.sdk.validation import event_problems
 from schemas.codec import encode
 from schemas.conformance import FieldProblem
-from schemas.events import RECORD_TYPE_HEADER, RecordType, SourceEvent
+from schemas.events import RECORD_TYPE_HEADER, SourceEvent, organisation_topic
 from schemas.registry import SchemaRegistry
 
 _log = get_logger(__name__)
@@ -51,7 +54,7 @@ class Publisher:
         registry: SchemaRegistry | None = None,
     ) -> None:
         """``topic`` sends every record type to one topic (tests, benchmarks); otherwise
-        ``config.topic_prefix + RecordType.source_topic``. ``on_delivery`` is called for every
+        ``config.topic_prefix + mcr.source.<the event's org>``. ``on_delivery`` is called for every
         delivery report; ``validate=False`` skips validation (the schema is still enforced)."""
         self._config = config
         self._topic = topic
@@ -61,12 +64,23 @@ class Publisher:
         self._stats = StatsCollector()
         try:
             self._producer: Producer | None = Producer(config.librdkafka())
+        except KafkaCredentialError as exc:
+            raise ConfigError(str(exc)) from exc
         except KafkaException as exc:
             raise ConfigError(f"Kafka client refused the settings: {_error_name(exc)}") from exc
 
-    def topic_for(self, record_type: RecordType) -> str:
-        """The topic events of ``record_type`` go to."""
-        return self._topic or f"{self._config.topic_prefix}{record_type.source_topic}"
+    def topic_for(self, event: SourceEvent) -> str:
+        """The topic ``event`` goes to: its organisation's source topic (or the override).
+
+        Raises ValidationError when the event's org is not an ODS code."""
+        if self._topic:
+            return self._topic
+        try:
+            org = event.payload["header"]["org"]
+            return organisation_topic(org, prefix=self._config.topic_prefix)
+        except (KeyError, TypeError, ValueError) as exc:
+            problem = FieldProblem("header.org", "expected an ODS code (A-Z, 0-9, 3-10 long)")
+            raise ValidationError([problem]) from exc
 
     @property
     def stats(self) -> PublishStats:
@@ -146,7 +160,7 @@ class Publisher:
         )
         self._produce(
             self._open_producer(),
-            topic=self.topic_for(event.record_type),
+            topic=self.topic_for(event),
             key=event.key.encode("utf-8"),
             value=value,
             headers=[(RECORD_TYPE_HEADER, event.record_type.value.encode("ascii"))],

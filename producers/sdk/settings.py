@@ -7,7 +7,7 @@ throughput; source systems that need lower latency lower ``MCR_PRODUCER_LINGER_M
 =============================  =========================  ===================
 variable                       field                      default
 =============================  =========================  ===================
-MCR_KAFKA_BOOTSTRAP            bootstrap_servers          127.0.0.1:9092
+MCR_KAFKA_*                    kafka                      (mcr.core.kafka_client)
 MCR_PRODUCER_CLIENT_ID         client_id                  mcr-producer
 MCR_PRODUCER_LINGER_MS         linger_ms                  20
 MCR_PRODUCER_BATCH_BYTES       batch_size_bytes           1000000
@@ -19,13 +19,12 @@ MCR_TOPIC_PREFIX               topic_prefix               (empty)
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
+from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
-    DEFAULT_KAFKA_BOOTSTRAP,
-    KafkaBootstrap,
     McrSettings,
     SettingsError,
     TopicPrefix,
@@ -47,7 +46,8 @@ class PublisherConfig(McrSettings):
 
     settings_error: ClassVar[type[SettingsError]] = ConfigError
 
-    bootstrap_servers: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    kafka: KafkaClient
+    """Brokers and credentials (``MCR_KAFKA_*``): the organisation's own principal."""
     client_id: Annotated[str, Field(validation_alias="MCR_PRODUCER_CLIENT_ID")] = "mcr-producer"
     linger_ms: Annotated[
         int, whole_number(minimum=0), Field(validation_alias="MCR_PRODUCER_LINGER_MS")
@@ -67,14 +67,15 @@ class PublisherConfig(McrSettings):
         int, _AtLeastOne, Field(validation_alias="MCR_PRODUCER_DELIVERY_TIMEOUT")
     ] = 120_000
     topic_prefix: TopicPrefix = ""
-    """Prepended to every source topic name (``"test."`` gives ``test.mcr.source.patient``)."""
+    """Prepended to every source topic name (``"test."`` gives ``test.mcr.source.RC9``)."""
     queue_full_wait_s: Annotated[float, Field(ge=0)] = 30.0
     """How long publish() waits (serving delivery reports) while the local queue is full."""
 
-    def librdkafka(self) -> dict[str, str | int | bool]:
-        """The confluent-kafka (librdkafka) producer configuration."""
-        return {
-            "bootstrap.servers": self.bootstrap_servers,
+    def librdkafka(self) -> dict[str, Any]:
+        """The confluent-kafka (librdkafka) producer configuration (reads the password file).
+
+        Raises KafkaCredentialError when the credentials are missing."""
+        return self.kafka.config(**{
             "client.id": self.client_id,
             "enable.idempotence": True,
             "acks": "all",
@@ -85,4 +86,4 @@ class PublisherConfig(McrSettings):
             "queue.buffering.max.messages": self.queue_max_messages,
             "queue.buffering.max.kbytes": self.queue_max_kbytes,
             "delivery.timeout.ms": self.delivery_timeout_ms,
-        }
+        })  # fmt: skip

@@ -9,14 +9,16 @@ from __future__ import annotations
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk.errors import PublishError
 
 _TIMEOUT_S = 30.0
 
 
-def create_topic(bootstrap: str, name: str, *, partitions: int = 1) -> str:
-    """Create topic ``name`` (replication factor 1); returns the name. Raises PublishError."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def create_topic(kafka: KafkaClientSettings, name: str, *, partitions: int = 1) -> str:
+    """Create topic ``name`` (replication factor 1) as ``kafka``'s principal (it needs CREATE
+    on the name); returns the name. Raises PublishError."""
+    admin = AdminClient(kafka.config())
     futures = admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=_TIMEOUT_S)
     try:
         futures[name].result(timeout=_TIMEOUT_S)
@@ -25,9 +27,9 @@ def create_topic(bootstrap: str, name: str, *, partitions: int = 1) -> str:
     return name
 
 
-def delete_topic(bootstrap: str, name: str) -> None:
+def delete_topic(kafka: KafkaClientSettings, name: str) -> None:
     """Delete topic ``name``; raises PublishError when the broker refuses."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(kafka.config())
     futures = admin.delete_topics([name], operation_timeout=_TIMEOUT_S)
     try:
         futures[name].result(timeout=_TIMEOUT_S)

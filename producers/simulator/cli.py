@@ -14,6 +14,7 @@ import typer
 
 from mcr.core.errors import McrError
 from mcr.core.logging import get_logger
+from mcr.core.progress import RichProgress
 from producers.simulator.generator import PersonRecords, iter_region
 from producers.simulator.ids import nhs_number_for
 from producers.simulator.stream import TokenBucket, open_publisher, publish_region
@@ -77,11 +78,13 @@ def simulate(
         raise typer.BadParameter("must be more than 0 events per second", param_hint="--rate")
     nhs_number_for(seed, 0)  # build the test-range table (~1 s) before the clock starts
     tally = RegionTally()
-    with _truth_sink(truth) as write_truth:
+    with _truth_sink(truth) as write_truth, RichProgress(unit="people") as progress:
+        progress.phase("people", people)
 
         def on_person(person: PersonRecords) -> None:
             tally.add(person)
             write_truth(person.truth)
+            progress.advance(1)
 
         try:
             _run(people, seed, rate=rate, dry_run=dry_run, topic=topic, on_person=on_person)

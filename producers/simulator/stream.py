@@ -91,14 +91,16 @@ def publish_region(
 
 @contextmanager
 def open_publisher(topic: str | None = None) -> Iterator[EventSink]:
-    """A producer SDK publisher configured from the environment, closed (flushed) on exit.
+    """Producer SDK publishers configured from the environment, one per organisation, each
+    as that organisation's principal (``PublisherFleet``), closed (flushed) on exit.
 
-    ``topic`` sends every record type to one topic (tests). Raises PublisherUnavailableError
+    ``topic`` sends every event to one topic (tests). Raises PublisherUnavailableError
     when ``producers.sdk`` is not installed.
     """
     try:
-        from producers.sdk import Publisher, PublisherConfig  # noqa: PLC0415 (Kafka stays lazy)
+        from producers.sdk import PublisherConfig  # noqa: PLC0415 (Kafka stays lazy)
+        from producers.sdk.fleet import PublisherFleet  # noqa: PLC0415
     except ImportError as exc:
         raise PublisherUnavailableError("producers.sdk: not importable; use --dry-run") from exc
-    with Publisher(PublisherConfig.from_env(), topic=topic) as publisher:
+    with PublisherFleet(PublisherConfig.from_env(), topic=topic) as publisher:
         yield publisher

@@ -9,7 +9,11 @@ from types import FrameType
 
 import typer
 
-from mcr.core.settings import replace
+from mcr.core.kafka_acls import PROJECTION
+from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
+from mcr.core.priority import yield_to_interactive
+from mcr.core.readiness import kafka_answers, opensearch_answers
+from mcr.core.settings import SettingsError, replace
 from projections.record.errors import VerifyError, WriteError
 from projections.record.expected import KINDS, VerifyReport
 from projections.record.runner import RecordWorker
@@ -53,6 +57,20 @@ def run(
 ) -> None:
     """Run the worker until SIGINT or SIGTERM; pending writes are settled before it exits."""
     settings = _settings(source_topic, group, alias)
+    try:
+        metrics = MetricsSettings.from_env()
+        yield_to_interactive()  # ingest gives way to clinicians' reads on a shared machine
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    heartbeat = Heartbeat()
+    opensearch = settings.opensearch_url.get_secret_value()
+    kafka = settings.kafka.resolve(PROJECTION)  # as the worker connects
+
+    def ready() -> dict[str, bool]:
+        return {"opensearch": opensearch_answers(opensearch), "kafka": kafka_answers(kafka)}
+
+    serve_metrics(metrics, heartbeat.alive, ready)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -60,7 +78,7 @@ def run(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    stats = RecordWorker(settings, stop=stop).run()
+    stats = RecordWorker(settings, stop=stop, heartbeat=heartbeat).run()
     typer.echo(
         f"handled {stats.handled}, written {stats.written}, conflicts {stats.conflicts}, "
         f"dead letters {stats.dead_letters}, purged {stats.purged}"

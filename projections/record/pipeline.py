@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from mcr.core.logging import get_logger
+from mcr.core.metrics import BATCH_SECONDS, count_dead_letter
 from projections.dlq import DeadLetterError, DeadLetterSender
 from projections.record.backoff import Backoff
 from projections.record.bulk import SUPERSEDE_VERSION_TYPE, BulkOp, ItemFailure, versioned_ops
@@ -178,6 +179,7 @@ class RecordPipeline:
         )  # fmt: skip
         self._retrying("dead letter", lambda: self._dead_letters.send(letter))
         self.stats.dead_letters += 1
+        count_dead_letter("record", reason)
         log.warning("dead-lettered", topic=message.topic, partition=message.partition,
                     offset=message.offset, reason=reason, stage=STAGE)  # fmt: skip
 
@@ -247,8 +249,9 @@ class RecordPipeline:
         for position, failure in self._write_all(versioned_ops(docs, index=self._writer.target)):
             self._dead_letter(pending[position][1], _rejection_reason(failure))
         self._dirty.update(doc.person_id for doc in docs)
-        log.debug("bulk flushed", count=len(pending),
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))  # fmt: skip
+        elapsed = time.monotonic() - started
+        BATCH_SECONDS.labels(stage="record").observe(elapsed)
+        log.debug("bulk flushed", count=len(pending), duration_ms=round(elapsed * 1000, 1))
 
     def _write_all(self, sent: Sequence[BulkOp]) -> list[tuple[int, ItemFailure]]:
         ops = list(sent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from opensearchpy import OpenSearch
 
 from mcr.core import receipts
+from mcr.core.kafka_acls import PROJECTION
 from mcr.core.logging import get_logger
+from mcr.core.metrics import CONSUMER_LAG, EVENTS, Heartbeat
 from projections.dlq import DeadLetterSender
 from projections.record.backoff import Backoff
 from projections.record.errors import DeliveryError, RetryInterruptedError, TransientWriteError
@@ -37,25 +40,25 @@ POLL_TIMEOUT_S = 0.05
 log = get_logger(__name__)
 
 
-def consumer_config(settings: RecordSettings, **overrides: Any) -> dict[str, Any]:
-    """Consumer settings: manual commits, start from the beginning of a new group."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": settings.group_id,
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        **overrides,
-    }
+def consumer_config(
+    settings: RecordSettings, *, principal: str = PROJECTION, **overrides: Any
+) -> dict[str, Any]:
+    """Consumer settings: manual commits, start from the beginning of a new group; as
+    ``principal`` unless the settings name a user."""
+    return settings.kafka.resolve(principal).config(
+        **{
+            "group.id": settings.group_id,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            **overrides,
+        }
+    )
 
 
-def producer_config(settings: RecordSettings) -> dict[str, Any]:
+def producer_config(settings: RecordSettings, *, principal: str = PROJECTION) -> dict[str, Any]:
     """Producer settings for dead letters and receipts: idempotent, acknowledged by all."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "enable.idempotence": True,
-        "linger.ms": 5,
-    }
+    return settings.kafka.resolve(principal).config(**{"enable.idempotence": True, "linger.ms": 5})
 
 
 def store_receipt(settings: RecordSettings, receipt: PurgeReceipt) -> None:
@@ -84,10 +87,17 @@ class RecordWorker:
     """Consume, project, commit, until ``stop`` is set (see the module docstring)."""
 
     def __init__(
-        self, settings: RecordSettings, *, stop: threading.Event, client: OpenSearch | None = None
+        self,
+        settings: RecordSettings,
+        *,
+        stop: threading.Event,
+        client: OpenSearch | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._settings = settings
         self._stop = stop
+        self._heartbeat = heartbeat or Heartbeat()
+        self._reported = PipelineStats()
         self._client = client or connect(settings.opensearch_url.get_secret_value())
         self._consumer = Consumer(consumer_config(settings))
         self._producer = Producer(producer_config(settings))
@@ -139,6 +149,7 @@ class RecordWorker:
         commit_interval = self._settings.commit_interval_ms / 1000
         next_settle = time.monotonic() + commit_interval
         while not self._stop.is_set():
+            self._heartbeat.beat()
             for message in self._next_messages():
                 self._handle(message)
             if self.pipeline.flush_due(flush_interval):
@@ -162,7 +173,24 @@ class RecordWorker:
         elif error.code() != KafkaError._PARTITION_EOF:
             log.warning("kafka error", error_type=error.name(), topic=message.topic())
 
+    def _report(self) -> None:
+        """Metrics since the last report: events by outcome, and what waits on each partition
+        (from the consumer's own positions and cached watermarks: no broker round trip)."""
+        now = self.stats
+        for outcome in ("written", "conflicts", "dead_letters", "skipped", "moved", "purged"):
+            gained = getattr(now, outcome) - getattr(self._reported, outcome)
+            if gained:
+                EVENTS.labels(stage="record", outcome=outcome).inc(gained)
+        self._reported = replace(now)
+        waiting = 0
+        for tp in self._consumer.position(self._consumer.assignment()):
+            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if tp.offset >= 0 and high >= 0:
+                waiting += max(high - tp.offset, 0)
+        CONSUMER_LAG.labels(stage="record").set(waiting)
+
     def _settle_and_commit(self) -> None:
+        self._report()
         positions = self.pipeline.settle()
         assigned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
         offsets = [

@@ -10,11 +10,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
-    DEFAULT_KAFKA_BOOTSTRAP,
     DEFAULT_OPENSEARCH_URL,
     DEFAULT_POSTGRES_DSN,
-    KafkaBootstrap,
     McrSettings,
     OpenSearchUrl,
     PostgresDsn,
@@ -42,7 +41,9 @@ class RecordSettings(McrSettings):
     when set, also gets it.
     """
 
-    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    kafka: KafkaClient
+    """``MCR_KAFKA_*``: the projection runs as ``mcr-projection``, ``mcr record verify`` as
+    ``mcr-ops``, unless ``MCR_KAFKA_USERNAME`` names another principal."""
     opensearch_url: OpenSearchUrl = SecretUrl(DEFAULT_OPENSEARCH_URL)
     source_topic: Annotated[str, _variable("SOURCE_TOPIC")] = SHARED_TOPIC
     identity_topic: Annotated[str, _variable("IDENTITY_TOPIC")] = IDENTITY_CHANGES_TOPIC

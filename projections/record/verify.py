@@ -16,6 +16,8 @@ from confluent_kafka import Consumer, TopicPartition
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import scan
 
+from mcr.core.kafka_acls import OPS
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.topic_reader import LoggedMessage, TopicReadError, end_offsets, read_topic
 from projections.record.errors import VerifyError
 from projections.record.expected import (
@@ -47,13 +49,13 @@ def _raw(message: LoggedMessage) -> RawMessage:
                       message.value, list(message.headers), message.timestamp_ms)  # fmt: skip
 
 
-def _read(bootstrap: str, topic: str, ends: dict[int, int]) -> list[RawMessage]:
-    return [_raw(m) for m in read_topic(bootstrap, topic, ends=ends)]
+def _read(kafka: KafkaClientSettings, topic: str, ends: dict[int, int]) -> list[RawMessage]:
+    return [_raw(m) for m in read_topic(kafka, topic, ends=ends)]
 
 
 def _behind(settings: RecordSettings, ends: Ends) -> int:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap,
-                         "group.id": settings.group_id, "enable.auto.commit": False})  # fmt: skip
+    consumer = Consumer(settings.kafka.resolve(OPS).config(
+        **{"group.id": settings.group_id, "enable.auto.commit": False}))  # fmt: skip
     try:
         committed = consumer.committed([TopicPartition(t, p) for t, p in ends], timeout=10)
     finally:
@@ -65,7 +67,8 @@ def _behind(settings: RecordSettings, ends: Ends) -> int:
 def _dead_lettered(settings: RecordSettings) -> set[tuple[int, int]]:
     """(partition, offset) of the source topic's messages the projection dead-lettered."""
     found: set[tuple[int, int]] = set()
-    for letter in read_topic(settings.kafka_bootstrap, settings.dlq_topic, missing_ok=True):
+    kafka = settings.kafka.resolve(OPS)
+    for letter in read_topic(kafka, settings.dlq_topic, missing_ok=True):
         if (letter.header(DLQ_STAGE) or "").startswith("projection.record") and (
             letter.header(DLQ_TOPIC_HEADER) == settings.source_topic
         ):
@@ -89,7 +92,7 @@ def verify_record(settings: RecordSettings, client: OpenSearch) -> VerifyReport 
 
     Raises VerifyError when a topic is missing or cannot be read to its end.
     """
-    bootstrap = settings.kafka_bootstrap
+    bootstrap = settings.kafka.resolve(OPS)  # an operator's check, as the ops principal
     try:
         shared_ends = end_offsets(bootstrap, settings.source_topic)
         change_ends = end_offsets(bootstrap, settings.identity_topic)

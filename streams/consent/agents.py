@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from mcr.core.kafka_acls import STREAMS
 from mcr.core.logging import get_logger
+from mcr.core.metrics import count_batch, count_dead_letter
+from schemas.events import DLQ_REASON
 from streams import app as streams_app
 from streams.consent import repository
 from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
@@ -84,8 +87,9 @@ async def _acknowledge(stream: Any, events: Sequence[Any]) -> None:
 
 
 def _history(persons: Sequence[str], keys: Sequence[str]) -> list[InboundMessage]:
-    bootstrap = streams_app.settings().streams.kafka_bootstrap
-    return person_history(bootstrap, SETTINGS.linked_topic, persons=persons, keys=keys)
+    streams = streams_app.settings().streams
+    return person_history(streams.kafka.resolve(STREAMS), SETTINGS.linked_topic, persons=persons,
+                          keys=keys, group_prefix=f"{streams.app_id}-restore-")  # fmt: skip
 
 
 def _keys_of(conn: Any, persons: Sequence[str]) -> list[str]:
@@ -122,6 +126,18 @@ def _restored(task: asyncio.Future[int]) -> None:
         log.error("restore after a withdrawal failed", error_type=type(task.exception()).__name__)
 
 
+def _count(outgoing: Sequence[Outgoing], withheld: Mapping[str, int], elapsed: float) -> None:
+    """Metrics of one batch: messages out by target, events kept back by reason, dead
+    letters by reason."""
+    outcomes = [o.target.value for o in outgoing]
+    outcomes += [reason for reason, count in withheld.items() for _ in range(count)]
+    count_batch("consent", outcomes, elapsed)
+    for item in outgoing:
+        if item.target is Target.DLQ:
+            reason = dict(item.headers).get(DLQ_REASON, b"")
+            count_dead_letter("consent", bytes(reason or b"").decode("utf-8", "replace"))
+
+
 @app.agent(linked_topic)
 async def share(stream: Any) -> AsyncIterator[int]:
     """Decide linked events in batches: shareable ones and purges go to mcr.shared."""
@@ -133,6 +149,9 @@ async def share(stream: Any) -> AsyncIterator[int]:
             outcome = await DATABASE.run_retrying(share_batch, batch=batch, now=datetime.now(UTC))
             await _send(outcome.outgoing)
         await _acknowledge(stream, events)
+        elapsed = time.perf_counter() - started
+        withheld = kept_back(v for v in outcome.verdicts if v is not None)
+        _count(outcome.outgoing, withheld, elapsed)
         if outcome.restore:
             _start_restore(sorted(outcome.restore))
         log.info(
@@ -140,8 +159,8 @@ async def share(stream: Any) -> AsyncIterator[int]:
             count=len(batch),
             sent=sum(o.target is Target.SHARED for o in outcome.outgoing),
             failed=sum(o.target is Target.DLQ for o in outcome.outgoing),
-            kept_back=kept_back(v for v in outcome.verdicts if v is not None),
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            kept_back=withheld,
+            duration_ms=round(elapsed * 1000, 1),
         )
         yield len(batch)
 

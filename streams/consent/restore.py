@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.topic_reader import LoggedMessage, read_topic
 from schemas import codec
 from schemas.errors import DecodeError
@@ -37,13 +38,19 @@ def belongs(message: LoggedMessage, persons: frozenset[str], keys: frozenset[str
 
 
 def person_history(
-    bootstrap: str, topic: str, *, persons: Iterable[str], keys: Iterable[str]
+    kafka: KafkaClientSettings,
+    topic: str,
+    *,
+    persons: Iterable[str],
+    keys: Iterable[str],
+    group_prefix: str,
 ) -> list[InboundMessage]:
     """Every event of ``persons`` (or of their source ``keys``) in ``topic`` now, in offset
-    order per partition."""
+    order per partition, read as ``kafka``'s principal under a throwaway group starting with
+    ``group_prefix`` (the streams worker's application id, which its ACLs cover)."""
     wanted, owned = frozenset(persons), frozenset(keys)
     return [
         InboundMessage(m.key, m.value, list(m.headers), m.topic, m.partition, m.offset)
-        for m in read_topic(bootstrap, topic)
+        for m in read_topic(kafka, topic, group_prefix=group_prefix)
         if belongs(m, wanted, owned)
     ]

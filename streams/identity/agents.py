@@ -1,12 +1,16 @@
 """faust agents of the identity stage: thin loops around :func:`batch.handle_batch` and the MPI
 outbox. No matching rules here.
 
-- ``identify`` consumes every ``mcr.source.*`` topic in batches (up to ``batch_size`` events,
+- ``identify`` consumes every source topic (each organisation's ``mcr.source.<ODS>`` and the
+  query service's ``mcr.source._asserted``; ``watch_source_topics`` adds organisations'
+  topics made since the start) in batches (up to ``batch_size`` events,
   waiting at most ``batch_within_ms``), resolves a batch in a worker thread (psycopg is
   synchronous), then forwards the original bytes to ``mcr.linked`` keyed by person or
   dead-letters them, in consumption order. Only when every send of the batch is delivered
   are its events acknowledged (``noack_take``), so a crash or shutdown mid-batch means the
   batch is read again: at-least-once, never lost. A lost or busy database retries the batch.
+  An event whose header org is not its topic's organisation is dead-lettered
+  (``ForgedOrganisation``, :mod:`streams.identity.provenance`) and counted in the batch log.
 - ``publish_outbox`` (leader only, every second) publishes queued identity changes to
   ``mcr.identity.changes`` and forwards held events that a link or review decision released;
   rows are marked only after Kafka confirmed delivery.
@@ -22,7 +26,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from mcr.core.kafka_acls import STREAMS
 from mcr.core.logging import get_logger
+from mcr.core.metrics import REVIEW_QUEUE, count_batch, count_dead_letter
 from schemas.codec import encode_record
 from schemas.dead_letters import DeadLetter, dead_letter_headers
 from streams import app as streams_app
@@ -31,8 +37,11 @@ from streams.identity import outbox
 from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import connect
 from streams.identity.handler import STAGE, Destination, Dispatch, linked_headers
+from streams.identity.provenance import FORGED_ORGANISATION
+from streams.identity.reviews import pending_reviews
 from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings
+from streams.identity.source_topics import list_source_topics, new_topics
 from streams.identity.weights import load
 
 __all__ = [
@@ -43,14 +52,28 @@ __all__ = [
     "drain_outbox",
     "identify",
     "publish_outbox",
+    "watch_source_topics",
 ]
 
 log = get_logger(__name__)
 # The application and settings the worker's entry point configured (streams.app.configure).
 app = streams_app.current()
 SETTINGS = streams_app.settings().identity
+KAFKA = streams_app.settings().streams.kafka.resolve(STREAMS)
 
-source_topic = app.topic(*SETTINGS.source_topics, key_type=bytes, value_type=bytes)
+
+def _source_topics_now() -> list[str]:
+    """The asserted topic and every organisation's topic that exists now (only the asserted
+    one when the broker cannot be asked: the watch adds the rest)."""
+    try:
+        found = list_source_topics(KAFKA, SETTINGS.source_topic_pattern)
+    except Exception as exc:  # the worker must start; the timer retries
+        log.warning("source topics not listed", error=type(exc).__name__)
+        found = []
+    return sorted({SETTINGS.asserted_topic, *found})
+
+
+source_topic = app.topic(*_source_topics_now(), key_type=bytes, value_type=bytes)
 linked_topic = app.topic(SETTINGS.linked_topic, key_type=bytes, value_type=bytes)
 changes_topic = app.topic(SETTINGS.changes_topic, key_type=bytes, value_type=bytes)
 dlq_topic = app.topic(SETTINGS.dlq_topic, key_type=bytes, value_type=bytes)
@@ -97,7 +120,7 @@ def close() -> None:
 def _handle_batch(conn: Any, *, batch: Sequence[SourceMessage]) -> list[Dispatch]:
     if _Weights.loaded is None:
         _Weights.loaded = load(SETTINGS.weights_version)
-    return handle_batch(conn, batch, weights=_Weights.loaded)
+    return handle_batch(conn, batch, weights=_Weights.loaded, topic_prefix=SETTINGS.topic_prefix)
 
 
 async def send_linked(
@@ -150,13 +173,22 @@ def _consumed(event: Any) -> SourceMessage:
 
 def _log_batch(dispatches: Sequence[Dispatch], started: float) -> None:
     destinations = [d.destination for d in dispatches]
+    elapsed = time.perf_counter() - started
+    count_batch("identity", (d.value for d in destinations), elapsed)
+    for dispatch in dispatches:
+        if dispatch.destination is Destination.DLQ:
+            count_dead_letter("identity", dispatch.reason or "")
+    forged = sum(1 for d in dispatches if (d.reason or "").startswith(FORGED_ORGANISATION))
     log.info(
         "identity batch routed",
         count=len(destinations),
         sent=destinations.count(Destination.LINKED),
         failed=destinations.count(Destination.DLQ),
-        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        forged=forged,
+        duration_ms=round(elapsed * 1000, 1),
     )
+    if forged:
+        log.warning("identity refused events of a forged organisation", forged=forged)
 
 
 @app.agent(source_topic)
@@ -194,6 +226,23 @@ async def drain_outbox() -> int:
     return len(changes) + len(released)
 
 
+@app.timer(interval=SETTINGS.topic_refresh_s)  # type: ignore[untyped-decorator]  # faust is untyped
+async def watch_source_topics() -> None:
+    """Every worker: subscribe to organisations' source topics made since the last look."""
+    try:
+        found = await asyncio.to_thread(list_source_topics, KAFKA, SETTINGS.source_topic_pattern)
+    except Exception as exc:  # a broker hiccup: look again next tick
+        log.warning("source topics not listed", error=type(exc).__name__)
+        return
+    added = new_topics(source_topic.topics, found)
+    if added:
+        source_topic.topics = [*source_topic.topics, *added]
+        # Re-registering the channel makes the conductor resubscribe with the new names.
+        app.topics.discard(source_topic)
+        app.topics.add(source_topic)
+        log.info("identity subscribed to new source topics", count=len(added))
+
+
 # Events released from hold (their patient linked) wait for this timer: it is part of the
 # 1 s produce-to-searchable budget, and an indexed poll of an empty outbox is cheap.
 OUTBOX_INTERVAL_S = 0.2
@@ -213,3 +262,12 @@ async def publish_outbox() -> None:
             break
     if total:
         log.info("identity outbox drained", count=total)
+
+
+REVIEW_QUEUE_INTERVAL_S = 15.0
+
+
+@app.timer(interval=REVIEW_QUEUE_INTERVAL_S, on_leader=True)  # type: ignore[untyped-decorator]  # faust is untyped
+async def report_review_queue() -> None:
+    """Leader-only: the identity review queue's depth, for the metrics."""
+    REVIEW_QUEUE.set(await DATABASE.run(pending_reviews))

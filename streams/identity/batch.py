@@ -63,12 +63,19 @@ class SourceMessage:
 
 
 def handle_batch(
-    conn: psycopg.Connection[Any], batch: Sequence[SourceMessage], *, weights: MatchWeights
+    conn: psycopg.Connection[Any],
+    batch: Sequence[SourceMessage],
+    *,
+    weights: MatchWeights,
+    topic_prefix: str = "",
 ) -> list[Dispatch]:
-    """One dispatch per consumed message, in order (see the module docstring)."""
+    """One dispatch per consumed message, in order (see the module docstring); source topics
+    are named after ``topic_prefix``."""
     decoded = [
-        decode_event(c.value, topic=c.topic, partition=c.partition, offset=c.offset) for c in batch
-    ]
+        decode_event(c.value, topic=c.topic, partition=c.partition, offset=c.offset,
+                     topic_prefix=topic_prefix)
+        for c in batch
+    ]  # fmt: skip
     records = [d.record for d in decoded if isinstance(d, IdentityInput)]
     known = _lookup(conn, records)
     dispatches: list[Dispatch] = []

@@ -58,28 +58,45 @@ def review_list(
         str, typer.Option(help="pending, accepted, rejected or superseded")
     ] = "pending",
     limit: Annotated[int, typer.Option(min=1)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """List reviews: id, source key, rule, candidate person (and who holds its records now,
     after a merge), score, guards, and for a recheck the person the record is linked to."""
     with _connection() as conn:
-        items = reviews.list_reviews(conn, status, limit)
-        for item in items:
-            candidate = item.candidate_person_id
-            now = repository.active_person(conn, candidate) if candidate else None
-            shown = f"{candidate} (now {now})" if now != candidate else candidate or "-"
-            guards = ",".join(item.evidence.get("guards", [])) or "-"
-            linked = item.evidence.get("linked_person_id")
-            also = ",".join(
-                f"{d['rule']}:{d['candidate_person_id']}"
-                for d in item.evidence.get("also_questioned", [])
-            )
-            typer.echo(
-                f"{item.review_id}\t{item.source_key}\t{item.rule}\t{shown}\t{item.score}\t"
-                f"{guards}"
-                + (f"\tlinked={linked}" if linked else "")
-                + (f"\talso={also}" if also else "")
-            )
-    typer.echo(f"{len(items)} {status} review(s)")
+        rows = [_review_row(conn, item) for item in reviews.list_reviews(conn, status, limit)]
+    if as_json:
+        typer.echo(json.dumps({"status": status, "count": len(rows), "reviews": rows}))
+        return
+    for row in rows:
+        candidate, now = row["candidate_person_id"], row["candidate_now"]
+        shown = f"{candidate} (now {now})" if now != candidate else candidate or "-"
+        also = ",".join(f"{d['rule']}:{d['candidate_person_id']}" for d in row["also_questioned"])
+        typer.echo(
+            f"{row['review_id']}\t{row['source_key']}\t{row['rule']}\t{shown}\t{row['score']}\t"
+            f"{','.join(row['guards']) or '-'}"
+            + (f"\tlinked={row['linked_person_id']}" if row["linked_person_id"] else "")
+            + (f"\talso={also}" if also else "")
+        )
+    typer.echo(f"{len(rows)} {status} review(s)")
+
+
+def _review_row(conn: Any, item: reviews.ReviewItem) -> dict[str, Any]:
+    """What the list shows of one review (ids, rule, score, guards; never demographics)."""
+    candidate = item.candidate_person_id
+    return {
+        "review_id": item.review_id,
+        "source_key": item.source_key,
+        "rule": item.rule,
+        "candidate_person_id": candidate,
+        "candidate_now": repository.active_person(conn, candidate) if candidate else None,
+        "score": item.score,
+        "guards": list(item.evidence.get("guards", [])),
+        "linked_person_id": item.evidence.get("linked_person_id"),
+        "also_questioned": [
+            {"rule": d["rule"], "candidate_person_id": d["candidate_person_id"]}
+            for d in item.evidence.get("also_questioned", [])
+        ],
+    }
 
 
 @review_app.command("accept")
@@ -127,7 +144,10 @@ def unmerge(merge_id: int) -> None:
 
 
 @app.command("explain")
-def explain(source_key: str) -> None:
+def explain(
+    source_key: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
     """Why SOURCE_KEY (<org>:<local id>) is linked where it is: rule, score, levels, history."""
     org, local_id = split_source_key(source_key)
     with _connection() as conn:
@@ -138,9 +158,23 @@ def explain(source_key: str) -> None:
         ).fetchone()
         events = repository.history(conn, org, local_id)
     if row is None:
-        typer.echo(f"{source_key}: not linked (unknown, or waiting in review)")
+        if as_json:
+            typer.echo(json.dumps({"source_key": source_key, "linked": False}))
+        else:
+            typer.echo(f"{source_key}: not linked (unknown, or waiting in review)")
         raise typer.Exit(code=1)
     person_id, rule, score, evidence = row
+    history = [{"at": f"{e['recorded_at']:%Y-%m-%dT%H:%M:%S}", "action": e["action"],
+                "rule": e["rule"], "person_id": e["person_id"]} for e in events]  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({
+            "source_key": source_key, "linked": True, "person_id": person_id, "rule": rule,
+            "score": score, "weights_version": evidence.get("weights_version"),
+            "levels": evidence.get("levels", {}),
+            "contributions": evidence.get("contributions", {}),
+            "guards": evidence.get("guards", []), "history": history,
+        }))  # fmt: skip
+        return
     typer.echo(
         f"{source_key} -> person {person_id}\nrule: {rule}  score: {score}  "
         f"weights: {evidence.get('weights_version', '-')}"
@@ -150,11 +184,9 @@ def explain(source_key: str) -> None:
         typer.echo(f"  {name:<12} {level:<11} {weight:+.2f}")
     if evidence.get("guards"):
         typer.echo(f"guards: {', '.join(evidence['guards'])}")
-    for event in events:
-        typer.echo(
-            f"history: {event['recorded_at']:%Y-%m-%dT%H:%M:%S} {event['action']} "
-            f"{event['rule']} -> {event['person_id']}"
-        )
+    for event in history:
+        typer.echo(f"history: {event['at']} {event['action']} {event['rule']} "
+                   f"-> {event['person_id']}")  # fmt: skip
 
 
 # ``mcr identity worker`` was the streams worker's first name: kept as an alias for a while.

@@ -29,6 +29,7 @@ from streams.identity.demographics import Demographics, from_payload
 from streams.identity.errors import IdentityError
 from streams.identity.merges import merge_local_ids
 from streams.identity.outbox import RawEvent
+from streams.identity.provenance import provenance_problem
 from streams.identity.resolver import ResolutionOutcome, resolve
 from streams.identity.scoring import MatchWeights
 
@@ -87,13 +88,20 @@ class IdentityInput:
 
 
 def decode_event(
-    value: bytes, *, topic: str, partition: int, offset: int
+    value: bytes, *, topic: str, partition: int, offset: int, topic_prefix: str = ""
 ) -> IdentityInput | Dispatch:
-    """The decoded event, or a DLQ dispatch naming why it cannot be read."""
+    """The decoded event, or a DLQ dispatch naming why it cannot be read or why its
+    organisation cannot have sent it (:mod:`streams.identity.provenance`)."""
     try:
         decoded = codec.decode(value)
     except DecodeError as exc:
         return Dispatch(Destination.DLQ, reason=f"{type(exc).__name__}: {exc}")
+    header_org = str((decoded.payload.get("header") or {}).get("org", ""))
+    problem = provenance_problem(
+        topic, header_org=header_org, record_type=decoded.record_type, topic_prefix=topic_prefix
+    )
+    if problem is not None:
+        return Dispatch(Destination.DLQ, reason=problem)
     if _holds_nul(decoded.payload):
         # Valid Avro, but PostgreSQL text cannot hold NUL: one such event would fail the
         # whole batch's MPI lookup again and again, so it is a dead letter on its own.

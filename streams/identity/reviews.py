@@ -155,6 +155,12 @@ def is_pending(conn: Connection, org: str, local_id: str) -> bool:
     return row is not None
 
 
+def pending_reviews(conn: Connection) -> int:
+    """How many reviews wait for a person's decision."""
+    row = conn.execute("SELECT count(*) FROM review_queue WHERE status = 'pending'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def list_reviews(conn: Connection, status: str = "pending", limit: int = 100) -> list[ReviewItem]:
     """Reviews with ``status``, oldest first."""
     rows = conn.execute(

@@ -25,7 +25,7 @@ def streams_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox (fresh prefixed topics, MPI and consent schema, group) with a real streams
     worker (``mcr streams worker``: identity then consent) running on it; its log in tmp."""
     with (
-        sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as made,
+        sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as made,
         (tmp_path / "worker.log").open("wb") as log,
         running_worker(made, log=log),
     ):

@@ -7,15 +7,15 @@ import uuid
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
+from mcr.core.kafka_client import KafkaClientSettings
 
-def read_topic(bootstrap: str, topic: str, *, count: int, timeout_s: float = 30) -> list[Message]:
+
+def read_topic(
+    kafka: KafkaClientSettings, topic: str, *, count: int, timeout_s: float = 30
+) -> list[Message]:
     """The first ``count`` messages of every partition of ``topic``, in partition order."""
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-        }
+        kafka.config(**{"group.id": f"test-{uuid.uuid4().hex}", "enable.auto.commit": False})
     )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
@@ -31,9 +31,9 @@ def read_topic(bootstrap: str, topic: str, *, count: int, timeout_s: float = 30)
         consumer.close()
 
 
-def message_count(bootstrap: str, topic: str) -> int:
+def message_count(kafka: KafkaClientSettings, topic: str) -> int:
     """How many messages ``topic`` holds (sum of high watermarks over its partitions)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}"})
+    consumer = Consumer(kafka.config(**{"group.id": f"test-{uuid.uuid4().hex}"}))
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         return sum(

@@ -15,7 +15,7 @@ the role may not see, and counts what it removed for the audit row.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -158,7 +158,7 @@ def _hits(documents: PersonDocuments) -> list[Hit]:
 def decide(
     user_role: Role,
     person_documents: PersonDocuments,
-    active_break_glass: BreakGlass | None,
+    active_break_glass: Callable[[], BreakGlass | None],
     policy: AccessPolicy,
     now: datetime,
     *,
@@ -168,7 +168,8 @@ def decide(
 ) -> AccessDecision:
     """May ``user_role`` see ``requested`` of the record of ``person_id`` (whose documents, as
     read, are ``person_documents``) at ``now``? A break-glass counts only when it was opened
-    by this role for this person and has not expired."""
+    by this role for this person and has not expired. ``active_break_glass`` is asked only when
+    there is no care relationship (most reads have one, and the lookup is a database query)."""
     permitted = policy.record_categories_for(user_role.role_code)
     allowed = permitted & frozenset(requested)
     if not allowed:
@@ -177,7 +178,7 @@ def decide(
     found = find_relationship(user_role.org_code, _hits(person_documents), now, window=window)
     if isinstance(found, Relationship):
         return Allowed(allowed, relationship=found.kind, not_permitted=not_permitted)
-    grant = active_break_glass
+    grant = active_break_glass()
     if grant is not None and grant.covers(role_id=user_role.role_id, person_id=person_id,
                                           now=now):  # fmt: skip
         return Allowed(allowed, break_glass_reason=grant.reason_code,

@@ -69,11 +69,9 @@ def run_baseline(
         },
     )
     consumer = Consumer(
-        {
-            "bootstrap.servers": space.targets.kafka_bootstrap,
-            "group.id": f"{space.identity_group}-baseline",
-            "enable.auto.commit": False,
-        }
+        space.targets.kafka.config(
+            **{"group.id": f"{space.identity_group}-baseline", "enable.auto.commit": False}
+        )
     )
     consumer.assign(
         [

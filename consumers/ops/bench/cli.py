@@ -15,6 +15,7 @@ import typer
 
 from consumers.ops.bench.markdown import machine_facts, render_markdown
 from deploy.local.settings import StackSettings
+from mcr.core.kafka_acls import BENCH
 
 app = typer.Typer(
     help="Benchmarks (JSON output; `all` writes docs/benchmarks.md).", no_args_is_help=True
@@ -26,7 +27,9 @@ EVENTS = typer.Option(50_000, "--events", help="How many synthetic events.")
 def _produce(events: int) -> dict[str, Any]:
     from consumers.ops.bench.produce import run_produce_bench  # noqa: PLC0415 - each bench loads its own stack code
 
-    return run_produce_bench(events=events, bootstrap=StackSettings.from_env().kafka_bootstrap)
+    stack = StackSettings.from_env()
+    plaintext = stack.kafka_bench_plaintext  # None unless the benchmark listener is on
+    return run_produce_bench(events=events, kafka=stack.kafka_client(BENCH), plaintext=plaintext)
 
 
 def _e2e(events: int, **options: Any) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def _identity(events: int) -> dict[str, Any]:
 
     settings = StackSettings.from_env()
     dsn = IdentitySettings.from_env().postgres_dsn.get_secret_value()
-    return run_identity_bench(events=events, bootstrap=settings.kafka_bootstrap, postgres_dsn=dsn)
+    return run_identity_bench(events=events, kafka=settings.kafka_admin, postgres_dsn=dsn)
 
 
 def _deid(events: int) -> dict[str, Any]:

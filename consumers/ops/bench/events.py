@@ -21,6 +21,7 @@ __all__ = [
     "Slice",
     "document_id",
     "expected_versions",
+    "organisations_of",
     "region_events",
     "sample_indices",
 ]
@@ -43,6 +44,11 @@ def region_events(count: int, *, seed: int, first_person: int = 0) -> Slice:
     (the last person's events are cut at ``count``)."""
     taken, next_person = first_events(count, seed=seed, start=first_person)
     return Slice(tuple(taken), first_person, next_person)
+
+
+def organisations_of(events: Iterable[SourceEvent]) -> list[str]:
+    """The organisations that sent ``events`` (sorted): each gets a source topic."""
+    return sorted({str(event.payload["header"]["org"]) for event in events})
 
 
 def document_id(event: SourceEvent) -> str | None:

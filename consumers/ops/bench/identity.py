@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from mcr.core.kafka_client import KafkaClientSettings
+from schemas.events import organisation_topic
 from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import throwaway_schema
 from streams.identity.handler import Destination
@@ -36,7 +38,7 @@ SEED = 2026
 def run_identity_bench(
     *,
     events: int,
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     postgres_dsn: str,
     batch_size: int = 500,
     live: bool = True,
@@ -46,7 +48,8 @@ def run_identity_bench(
     from schemas.codec import encode  # noqa: PLC0415 (bench only)
 
     region, _next_person = first_events(events, seed=SEED)
-    values = [encode(event) for event in region]
+    values = [(encode(event), organisation_topic(event.payload["header"]["org"]))
+              for event in region]  # fmt: skip
     result: dict[str, Any] = {
         "events": len(values),
         "mix": dict(sorted(Counter(e.record_type.value for e in region).items())),
@@ -56,17 +59,20 @@ def run_identity_bench(
     if live:
         from consumers.ops.bench.identity_live import live_passes  # noqa: PLC0415 (Kafka stays lazy)
 
-        result["live"] = live_passes(region, bootstrap=bootstrap, dsn=postgres_dsn)
+        result["live"] = live_passes(region, kafka=kafka, dsn=postgres_dsn)
     return result
 
 
-def _batches(values: Sequence[bytes], size: int) -> Iterator[list[SourceMessage]]:
+def _batches(values: Sequence[tuple[bytes, str]], size: int) -> Iterator[list[SourceMessage]]:
+    """Each event as read from its organisation's topic (identity checks the binding)."""
     for start in range(0, len(values), size):
         chunk = values[start : start + size]
-        yield [SourceMessage(v, "bench", 0, start + i) for i, v in enumerate(chunk)]
+        yield [SourceMessage(v, topic, 0, start + i) for i, (v, topic) in enumerate(chunk)]
 
 
-def _resolver_passes(values: Sequence[bytes], dsn: str, batch_size: int) -> dict[str, Any]:
+def _resolver_passes(
+    values: Sequence[tuple[bytes, str]], dsn: str, batch_size: int
+) -> dict[str, Any]:
     weights = load()
     passes: dict[str, Any] = {}
     with throwaway_schema(dsn, prefix="mcr_bench") as conn:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from consumers.ops.bench.events import organisations_of
+from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk import Publisher, PublisherConfig
 from schemas.events import SourceEvent
 from streams.identity.connections import connect
@@ -23,12 +25,14 @@ MIN_WAIT_S = 120.0
 
 
 def live_passes(
-    events: Sequence[SourceEvent], *, bootstrap: str, dsn: str, partitions: int = 3
+    events: Sequence[SourceEvent], *, kafka: KafkaClientSettings, dsn: str, partitions: int = 3
 ) -> dict[str, Any]:
-    """A ``new`` pass, then the same events again as a ``known`` pass."""
+    """A ``new`` pass, then the same events again as a ``known`` pass (``kafka``: an admin's
+    settings, which make the sandbox; the worker runs as ``mcr-streams``)."""
     passes: dict[str, Any] = {"partitions": partitions}
-    with sandbox(bootstrap=bootstrap, postgres_dsn=dsn, partitions=partitions) as box:
-        reader = TopicReader(bootstrap, box.settings.linked_topic)
+    orgs = organisations_of(events)
+    with sandbox(kafka=kafka, postgres_dsn=dsn, partitions=partitions, organisations=orgs) as box:
+        reader = TopicReader(kafka, box.settings.linked_topic)
         try:
             for number, name in enumerate(("new", "known"), start=1):
                 _publish(events, box)
@@ -41,9 +45,7 @@ def live_passes(
 
 
 def _publish(events: Sequence[SourceEvent], box: Sandbox) -> None:
-    config = PublisherConfig(
-        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
-    )
+    config = PublisherConfig(kafka=box.kafka, topic_prefix=box.settings.topic_prefix)
     with Publisher(config, validate=False) as publisher:
         publisher.publish_all(events)
 

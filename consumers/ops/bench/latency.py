@@ -32,7 +32,8 @@ from consumers.ops.bench.report import LatencyResult
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.visibility import searchable_versions
 from mcr.core.logging import get_logger
-from producers.sdk import DeliveryCallback, DeliveryReport, Publisher, PublisherConfig
+from producers.sdk import DeliveryCallback, DeliveryReport, PublisherConfig
+from producers.sdk.fleet import PublisherFleet
 from producers.simulator import TokenBucket
 from schemas.events import SourceEvent
 
@@ -116,7 +117,7 @@ def run_latency(
     poller.start()
     try:
         started = time.monotonic()
-        with Publisher(publisher) as producer:
+        with PublisherFleet(publisher) as producer:
             for index, event in enumerate(events):
                 limiter.acquire()
                 sample = chosen.get(index)

@@ -52,7 +52,7 @@ class OffsetProbe:
 
     def __init__(self, space: BenchSpace, admin: AdminClient | None = None) -> None:
         self._space = space
-        self._admin = admin or AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+        self._admin = admin or AdminClient(space.targets.kafka.config())
         self._sources = _partitions(space.source_topics, space.partitions)
         self._linked = _partitions([space.linked_topic], space.partitions)
         self._changes = _partitions([space.changes_topic], space.partitions)
@@ -163,7 +163,7 @@ def read_log(space: BenchSpace, probe: OffsetProbe, topic: str) -> list[LogMessa
     try:
         return [
             LogMessage(m.key, m.value, m.headers, m.partition, m.offset)
-            for m in read_topic(space.targets.kafka_bootstrap, topic, ends=ends,
+            for m in read_topic(space.targets.kafka, topic, ends=ends,
                                 timeout_s=READ_TIMEOUT_S)
         ]  # fmt: skip
     except TopicReadError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk.publisher import Publisher
 from producers.sdk.settings import PublisherConfig
 from producers.sdk.topics import create_topic, delete_topic
@@ -36,12 +37,19 @@ _BASE = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 
 
 def run_produce_bench(
-    *, events: int, bootstrap: str, seed: int = 7, partitions: int = 3
+    *,
+    events: int,
+    kafka: KafkaClientSettings,
+    seed: int = 7,
+    partitions: int = 3,
+    plaintext: KafkaClientSettings | None = None,
 ) -> dict[str, Any]:
     """Measure encoding and producing ``events`` synthetic events; returns a JSON-able dict.
 
-    Produces to a fresh topic on ``bootstrap`` (deleted afterwards) and times until every
-    event has a delivery report.
+    Produces to a fresh ``mcr.bench.*`` topic as ``kafka``'s principal (the ``mcr-bench``
+    user over SASL_SSL; deleted afterwards) and times until every event has a delivery
+    report. With ``plaintext`` (the broker's benchmark-only PLAINTEXT listener) the same
+    events are produced there too, and ``tls_sasl_cost`` compares the two.
     """
     batch = synthetic_events(events, seed=seed)
     encoded = _time(lambda: [encode(event) for event in batch])
@@ -52,8 +60,70 @@ def run_produce_bench(
         "encode": _rate(len(batch), encoded[1]),
         "validate": _rate(len(batch), validated[1]),
         "bytes_per_event": _bytes_per_event(batch, encoded[0]),
-        "produce": _produce(batch, bootstrap=bootstrap, partitions=partitions),
+        "produce": _produce(batch, kafka=kafka, partitions=partitions),
+        **(_compare(batch, kafka, plaintext, partitions) if plaintext else {}),
     }
+
+
+def _compare(
+    batch: list[SourceEvent],
+    kafka: KafkaClientSettings,
+    plaintext: KafkaClientSettings,
+    partitions: int,
+) -> dict[str, Any]:
+    """Plaintext, then SASL_SSL again (the first secured run warmed the broker up)."""
+    open_run = _produce(batch, kafka=plaintext, partitions=partitions)
+    secured = _produce(batch, kafka=kafka, partitions=partitions)
+    open_rate, secured_rate = open_run["events_per_s"], secured["events_per_s"]
+    values = [encode(event) for event in batch] * 4  # librdkafka alone: where TLS would show
+    raw_open = _raw_rate(values, plaintext, partitions)
+    raw_secured = _raw_rate(values, kafka, partitions)
+    return {
+        "produce_plaintext": open_run,
+        "produce_secured_again": secured,
+        "tls_sasl_cost": {
+            "throughput_ratio": round(secured_rate / open_rate, 3) if open_rate else None,
+            "raw_events_per_s": raw_secured,
+            "raw_events_per_s_plaintext": raw_open,
+            "raw_throughput_ratio": round(raw_secured / raw_open, 3) if raw_open else None,
+            "connect_ms": _connect_ms(kafka),
+            "connect_ms_plaintext": _connect_ms(plaintext),
+        },
+    }
+
+
+def _raw_rate(values: list[bytes], kafka: KafkaClientSettings, partitions: int) -> float:
+    """Events/s of encoded values through one idempotent lz4 producer, no Python validation."""
+    from confluent_kafka import Producer  # noqa: PLC0415
+
+    topic = create_topic(kafka, f"mcr.bench.{uuid.uuid4().hex[:10]}", partitions=partitions)
+    producer = Producer(kafka.config(**{"enable.idempotence": True, "acks": "all",
+                                        "linger.ms": 20, "compression.type": "lz4"}))  # fmt: skip
+    try:
+        started = time.perf_counter()
+        for value in values:
+            while True:
+                try:
+                    producer.produce(topic, value=value)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+        producer.flush(120)
+        return round(len(values) / (time.perf_counter() - started), 1)
+    finally:
+        delete_topic(kafka, topic)
+
+
+def _connect_ms(kafka: KafkaClientSettings) -> float:
+    """Milliseconds until a new client has its first metadata answer (TCP, TLS, SCRAM)."""
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415
+
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        AdminClient(kafka.config()).list_topics(timeout=10)
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(sorted(samples)[len(samples) // 2], 1)
 
 
 def synthetic_events(count: int, *, seed: int = 7) -> list[SourceEvent]:
@@ -159,9 +229,11 @@ _GIVEN = ("Alex", "Sam", "Jo", "Chris", "Pat")
 _FAMILY = ("Synthetic", "Example", "Testcase", "Placeholder")
 
 
-def _produce(batch: list[SourceEvent], *, bootstrap: str, partitions: int) -> dict[str, Any]:
-    config = PublisherConfig(bootstrap_servers=bootstrap, client_id="mcr-bench")
-    topic = create_topic(bootstrap, f"mcr.bench.{uuid.uuid4().hex[:10]}", partitions=partitions)
+def _produce(
+    batch: list[SourceEvent], *, kafka: KafkaClientSettings, partitions: int
+) -> dict[str, Any]:
+    config = PublisherConfig(kafka=kafka, client_id="mcr-bench")
+    topic = create_topic(kafka, f"mcr.bench.{uuid.uuid4().hex[:10]}", partitions=partitions)
     try:
         with Publisher(config, topic=topic) as publisher:
             started = time.perf_counter()
@@ -170,7 +242,7 @@ def _produce(batch: list[SourceEvent], *, bootstrap: str, partitions: int) -> di
             stats = publisher.flush(timeout=300)
             seconds = time.perf_counter() - started
     finally:
-        delete_topic(bootstrap, topic)
+        delete_topic(kafka, topic)
     return {
         **_rate(stats.delivered, seconds),
         "delivered": stats.delivered,

@@ -21,7 +21,10 @@ from opensearchpy import OpenSearch
 from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.space import BenchSpace
 from deploy.local.errors import StackError
+from deploy.local.principals import ensure_organisations
 from deploy.local.topics import ensure_topics
+from mcr.core.kafka_acls import component_acls, organisation_acls
+from mcr.core.kafka_principals import grant_components, revoke
 from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
 from streams.identity.connections import connect as connect_mpi
@@ -38,6 +41,7 @@ def provisioned(space: BenchSpace, client: OpenSearch) -> Iterator[BenchSpace]:
     """The run's topics and migrated MPI schema for the block; everything removed after."""
     try:
         _create_topics(space)
+        _grant(space)
         connect_mpi(space.targets.postgres_dsn, space.schema).close()
         yield space
     finally:
@@ -53,6 +57,7 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
         ("topics", _delete_topics),
         ("groups", _delete_groups),
         ("schema", _drop_schema),
+        ("acls", _revoke),
     ):
         try:
             remove(space)
@@ -66,16 +71,30 @@ def remove_space(space: BenchSpace, client: OpenSearch) -> list[str]:
 
 
 def _admin(space: BenchSpace) -> AdminClient:
-    return AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+    return AdminClient(space.targets.kafka.config())
 
 
 def _create_topics(space: BenchSpace) -> None:
     try:
-        ensure_topics(
-            space.targets.kafka_bootstrap, names=space.topics, partitions=space.partitions
-        )
+        ensure_topics(space.targets.kafka, names=space.topics, partitions=space.partitions)
+        ensure_organisations(space.targets.kafka, space.organisations,
+                             topic_prefix=space.prefix, partitions=space.partitions)  # fmt: skip
     except StackError as exc:
         raise BenchError(str(exc)) from exc
+
+
+def _grant(space: BenchSpace) -> None:
+    """The workers' rules in this space (as deployed: each runs as its component)."""
+    grant_components(_admin(space), space.prefix, streams_app_id=space.identity_group,
+                     projection_group=space.record_group)  # fmt: skip
+
+
+def _revoke(space: BenchSpace) -> None:
+    acls = component_acls(space.prefix, streams_app_id=space.identity_group,
+                          projection_group=space.record_group)  # fmt: skip
+    acls += [a for org in space.organisations
+             for a in organisation_acls(org, topic_prefix=space.prefix)]  # fmt: skip
+    revoke(_admin(space), acls)
 
 
 def _delete_topics(space: BenchSpace) -> None:

@@ -60,7 +60,7 @@ def serve_space(
             "MCR_API_AUDIT_SCHEMA": audit_schema,
             "MCR_API_PORT": str(port),
             "MCR_AUDIT_KEY_FILE": str(stack.audit_key_file),
-            "MCR_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            **stack.kafka_admin.environment(with_user=False),  # runs as mcr-query
             "MCR_OPENSEARCH_URL": stack.opensearch_url,
             "MCR_POSTGRES_DSN": stack.postgres_dsn,
         }

@@ -26,7 +26,7 @@ from opensearchpy import OpenSearch
 
 from consumers.ops.bench.baseline import run_baseline
 from consumers.ops.bench.cpu import CpuMeter, PidSource, process
-from consumers.ops.bench.events import region_events
+from consumers.ops.bench.events import organisations_of, region_events
 from consumers.ops.bench.latency import run_latency
 from consumers.ops.bench.probe import OffsetProbe, backend_pids
 from consumers.ops.bench.provision import provisioned
@@ -75,14 +75,15 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
     Raises BenchError (WorkerExitedError, CatchUpTimeoutError) when no trustworthy number
     could be taken; the run's topics, schema, groups and indices are removed either way.
     """
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
     throughput_events = region_events(options.events, seed=options.seed)
     latency_events = region_events(
         round(options.latency_rate * options.latency_seconds),
         seed=options.seed,
         first_person=throughput_events.next_person,
     )
-    space = new_space(targets, partitions=options.partitions)
+    orgs = organisations_of([*throughput_events.events, *latency_events.events])
+    space = new_space(targets, partitions=options.partitions, organisations=orgs)
     load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
     client = OpenSearch(hosts=[targets.opensearch_url], timeout=60)
     log.info("bench e2e starting", events=options.events, alias=space.alias)
@@ -120,7 +121,7 @@ def _pipeline_phases(
     with running_workers(
         space, folder, identity=options.identity_workers, projection=options.projection_workers
     ) as workers:
-        admin = AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap})
+        admin = AdminClient(space.targets.kafka.config())
         ready_s = wait_until_ready(admin, workers)
         log.info("bench workers ready", elapsed_s=round(ready_s, 1))
         meter = CpuMeter(_components(workers, stack, space))

@@ -1,6 +1,6 @@
 """Names and settings of one benchmark run's private corner of the stack. Pure.
 
-Every run gets a random tag; its topics (``bench.<tag>.mcr.source.*``, ``.mcr.linked``, ...),
+Every run gets a random tag; its topics (``bench.<tag>.mcr.source.<ODS>``, ``.mcr.linked``, ...),
 MPI schema, faust application id, consumer groups, record alias and baseline index all carry
 it, so a run never reads or writes the demo's data and everything it made can be found and
 removed afterwards.
@@ -9,18 +9,20 @@ removed afterwards.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import replace
 from producers.sdk.settings import PublisherConfig
 from schemas.events import (
+    ASSERTED_SOURCE_TOPIC,
     DLQ_TOPIC,
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
     SHARED_TOPIC,
-    SOURCE_TOPICS,
+    organisation_topic,
 )
 
 __all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
@@ -28,9 +30,10 @@ __all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
 
 @dataclass(frozen=True)
 class Targets:
-    """Where the real stack listens."""
+    """Where the real stack listens. ``kafka`` is the bench driver's: an admin, because it
+    provisions and removes its space; every process it starts runs as its own principal."""
 
-    kafka_bootstrap: str
+    kafka: KafkaClientSettings
     opensearch_url: str
     postgres_dsn: str
 
@@ -43,6 +46,8 @@ class BenchSpace:
     targets: Targets
     partitions: int = 4
     commit_interval_s: float = 1.0
+    organisations: tuple[str, ...] = ()
+    """Whose events the run publishes (each gets its source topic in the space)."""
 
     @property
     def prefix(self) -> str:
@@ -81,7 +86,9 @@ class BenchSpace:
 
     @property
     def source_topics(self) -> tuple[str, ...]:
-        return tuple(self.prefix + topic for topic in SOURCE_TOPICS)
+        """The organisations' source topics and the asserted one."""
+        own = (organisation_topic(org, prefix=self.prefix) for org in self.organisations)
+        return (*own, self.prefix + ASSERTED_SOURCE_TOPIC)
 
     @property
     def linked_topic(self) -> str:
@@ -118,8 +125,8 @@ class BenchSpace:
         seen as soon as it happens.
         """
         return {
-            **base,
-            "MCR_KAFKA_BOOTSTRAP": self.targets.kafka_bootstrap,
+            **_without_user(base),
+            **self.targets.kafka.environment(with_user=False),
             "MCR_POSTGRES_DSN": with_application_name(
                 self.targets.postgres_dsn, self.application_name
             ),
@@ -133,8 +140,8 @@ class BenchSpace:
     def record_env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` plus the variables pointing ``mcr record run`` at this run."""
         return {
-            **base,
-            "MCR_KAFKA_BOOTSTRAP": self.targets.kafka_bootstrap,
+            **_without_user(base),
+            **self.targets.kafka.environment(with_user=False),
             "MCR_OPENSEARCH_URL": self.targets.opensearch_url,
             "MCR_RECORD_SOURCE_TOPIC": self.shared_topic,
             "MCR_RECORD_IDENTITY_TOPIC": self.changes_topic,
@@ -145,13 +152,22 @@ class BenchSpace:
         }
 
     def publisher_config(self, base: PublisherConfig) -> PublisherConfig:
-        """``base`` (the environment's producer settings) sending to this run's topics."""
+        """``base`` (the environment's producer settings) sending to this run's topics, each
+        organisation as its own principal (``PublisherFleet``)."""
+        kafka = self.targets.kafka.model_copy(update={"username": None, "password_file": None})
         return replace(
             base,
-            bootstrap_servers=self.targets.kafka_bootstrap,
+            kafka=kafka,
             topic_prefix=self.prefix,
             client_id=f"mcr-bench-{self.tag}",
         )
+
+
+def _without_user(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` without a Kafka user: a started worker runs as its own component principal."""
+    return {
+        k: v for k, v in base.items() if k not in ("MCR_KAFKA_USERNAME", "MCR_KAFKA_PASSWORD_FILE")
+    }
 
 
 def with_application_name(dsn: str, name: str) -> str:
@@ -163,6 +179,9 @@ def with_application_name(dsn: str, name: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, ("application_name", name)])))
 
 
-def new_space(targets: Targets, *, partitions: int = 4) -> BenchSpace:
-    """A space with a fresh random tag."""
-    return BenchSpace(tag=uuid.uuid4().hex[:10], targets=targets, partitions=partitions)
+def new_space(
+    targets: Targets, *, partitions: int = 4, organisations: Iterable[str] = ()
+) -> BenchSpace:
+    """A space with a fresh random tag, for events of ``organisations``."""
+    return BenchSpace(tag=uuid.uuid4().hex[:10], targets=targets, partitions=partitions,
+                      organisations=tuple(sorted(set(organisations))))  # fmt: skip

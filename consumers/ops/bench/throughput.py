@@ -40,7 +40,8 @@ from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
 from mcr.core.logging import get_logger
-from producers.sdk import DeliveryReport, Publisher, PublisherConfig
+from producers.sdk import DeliveryReport, PublisherConfig
+from producers.sdk.fleet import PublisherFleet
 from schemas.events import SourceEvent
 
 __all__ = ["run_throughput", "wait_caught_up"]
@@ -99,7 +100,7 @@ def run_throughput(
 
     started = time.monotonic()
     with _Sampler(probe, since=started, interval_s=SAMPLE_INTERVAL_S) as sampler:
-        with Publisher(publisher, on_delivery=delivered) as producer:
+        with PublisherFleet(publisher, on_delivery=delivered) as producer:
             for event in events:
                 producer.publish(event)
             producer.flush(timeout=300)

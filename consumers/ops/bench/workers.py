@@ -32,6 +32,7 @@ __all__ = [
     "Worker",
     "log_tails",
     "running_workers",
+    "start_worker",
     "stop_process",
     "wait_until_ready",
 ]
@@ -71,7 +72,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEO
         return process.wait()
 
 
-def _start(
+def start_worker(
     name: str, *, group: str, argv: Sequence[str], env: Mapping[str, str], folder: Path
 ) -> Worker:
     home = folder / name  # faust keeps its data directory under the working directory
@@ -104,11 +105,11 @@ def running_workers(
     """
     base = dict(os.environ)
     workers = [
-        _start(name, group=space.identity_group, argv=["streams", "worker"],
+        start_worker(name, group=space.identity_group, argv=["streams", "worker"],
                env=space.identity_env(base), folder=folder)
         for name in _names("identity", identity)
     ] + [
-        _start(name, group=space.record_group, argv=["record", "run"],
+        start_worker(name, group=space.record_group, argv=["record", "run"],
                env=space.record_env(base), folder=folder)
         for name in _names("projection", projection)
     ]  # fmt: skip

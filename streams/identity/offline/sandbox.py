@@ -1,9 +1,11 @@
 """A throwaway identity stage on the real stack, for the live worker test and the benchmark.
 
-:func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.source.*``,
-``mcr.linked``, ``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``), its own
-schema (the MPI's and the consent stage's tables) and consumer group, and removes them
-afterwards (with faust's internal topics and the worker's consumer group).
+:func:`sandbox` makes the pipeline's topics under a unique prefix (``<prefix>mcr.linked``,
+``mcr.identity.changes``, ``mcr.shared``...: ``deploy.local.topics``, and the source topics of
+``organisations``), grants the component principals their rules there, makes its own schema
+(the MPI's and the consent stage's tables) and consumer group, and removes them afterwards
+(with faust's internal topics, the worker's consumer group and the rules). It is given an
+admin client's settings; the worker it runs is the ``mcr-streams`` principal, as deployed.
 :func:`running_worker` runs ``mcr streams worker`` on them as a child process and stops it
 with SIGTERM, as a service manager would. :class:`TopicReader` and :func:`read_topic` read
 what the stage wrote.
@@ -19,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +30,21 @@ from typing import IO, Any
 import psycopg
 
 from deploy.local.topics import ensure_topics
+from mcr.core.kafka_acls import component_acls
+from mcr.core.kafka_client import KafkaClientSettings
+from mcr.core.kafka_principals import apply_acls, revoke
+from mcr.core.topic_admin import create_missing_topics
+from schemas.events import organisation_topic
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
+from streams.identity.source_topics import list_source_topics
 
 __all__ = ["ReadMessage", "Sandbox", "TopicReader", "read_topic", "running_worker", "sandbox"]
 
 STOP_TIMEOUT_S = 60.0
+_CREDENTIALS = ("MCR_KAFKA_USERNAME", "MCR_KAFKA_PASSWORD_FILE")
+SANDBOX_ORGANISATIONS = ("GP1", "RC9", "RD8", "SC1", "LAB", "E81001", "K82001", "Y01")
+"""The organisations the tests' and benchmarks' synthetic events come from."""
 _WORKER = ("-m", "mcr", "streams", "worker")
 
 
@@ -44,13 +55,26 @@ class Sandbox:
     settings: IdentitySettings
     app_id: str
     datadir: Path
-    kafka_bootstrap: str
+    kafka: KafkaClientSettings
+    """An admin principal (makes and removes the sandbox; tests produce and read with it)."""
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.kafka.bootstrap
+
+    @property
+    def source_topics(self) -> list[str]:
+        """Every source topic of the sandbox on the cluster now (the organisations' made up
+        front or since by an admin's first write, and the asserted one), sorted."""
+        return list_source_topics(self.kafka, self.settings.source_topic_pattern)
 
     def env(self) -> dict[str, str]:
-        """The process environment pointing a worker (and producers) at this sandbox."""
+        """The process environment pointing a worker at this sandbox (as its own component
+        principal: no user is passed, so it finds ``mcr-streams`` in the secrets folder)."""
+        environ = {k: v for k, v in os.environ.items() if k not in _CREDENTIALS}
         return {
-            **os.environ,
-            "MCR_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            **environ,
+            **self.kafka.environment(with_user=False),
             "MCR_POSTGRES_DSN": self.settings.postgres_dsn.get_secret_value(),
             "MCR_IDENTITY_SCHEMA": self.settings.schema_name,
             "MCR_CONSENT_SCHEMA": self.settings.schema_name,
@@ -70,14 +94,14 @@ class ReadMessage:
     timestamp_ms: int = 0
 
 
-def _admin(bootstrap: str) -> Any:
+def _admin(kafka: KafkaClientSettings) -> Any:
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415 (Kafka stays lazy)
 
-    return AdminClient({"bootstrap.servers": bootstrap})
+    return AdminClient(kafka.config())
 
 
-def _delete_topics_and_group(bootstrap: str, *prefixes: str, group: str) -> None:
-    admin = _admin(bootstrap)
+def _delete_topics_and_group(kafka: KafkaClientSettings, *prefixes: str, group: str) -> None:
+    admin = _admin(kafka)
     names = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefixes)]
     futures = list(admin.delete_topics(names).values()) if names else []
     futures += list(admin.delete_consumer_groups([group]).values())
@@ -87,8 +111,16 @@ def _delete_topics_and_group(bootstrap: str, *prefixes: str, group: str) -> None
 
 
 @contextmanager
-def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterator[Sandbox]:
-    """Fresh topics, MPI schema and consumer group; all removed on exit."""
+def sandbox(
+    *,
+    kafka: KafkaClientSettings,
+    postgres_dsn: str,
+    partitions: int = 2,
+    organisations: Iterable[str] = SANDBOX_ORGANISATIONS,
+) -> Iterator[Sandbox]:
+    """Fresh topics, MPI schema and consumer group; all removed on exit. ``kafka`` is an
+    admin's; ``organisations`` get their source topics up front (others are made when an
+    admin first writes them, and the worker picks them up within seconds)."""
     tag = uuid.uuid4().hex[:10]
     settings = IdentitySettings(
         postgres_dsn=postgres_dsn,
@@ -96,13 +128,19 @@ def sandbox(*, bootstrap: str, postgres_dsn: str, partitions: int = 2) -> Iterat
         topic_prefix=f"sandbox.{tag}.",
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
-    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, bootstrap)
+    box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka)
+    acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
     try:
-        ensure_topics(bootstrap, prefix=settings.topic_prefix, partitions=partitions)
+        ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
+        sources = [organisation_topic(org, prefix=settings.topic_prefix) for org in organisations]
+        create_missing_topics(kafka, sources, partitions=partitions)
+        apply_acls(_admin(kafka), acls)
         connect(postgres_dsn, settings.schema_name).close()
         yield box
     finally:
-        _delete_topics_and_group(bootstrap, settings.topic_prefix, box.app_id, group=box.app_id)
+        _delete_topics_and_group(kafka, settings.topic_prefix, box.app_id, group=box.app_id)
+        with suppress(Exception):  # the rules of a topic space that is gone
+            revoke(_admin(kafka), acls)
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)
@@ -135,16 +173,17 @@ def running_worker(
 class TopicReader:
     """Reads one topic from the beginning, a poll at a time."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, kafka: KafkaClientSettings, topic: str) -> None:
         from confluent_kafka import Consumer  # noqa: PLC0415 (Kafka stays lazy)
 
         self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": f"mcr-sandbox-reader-{uuid.uuid4().hex[:10]}",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-            }
+            kafka.config(
+                **{
+                    "group.id": f"mcr-sandbox-reader-{uuid.uuid4().hex[:10]}",
+                    "auto.offset.reset": "earliest",
+                    "enable.auto.commit": False,
+                }
+            )
         )
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition  # noqa: PLC0415
 
@@ -165,9 +204,11 @@ class TopicReader:
         self._consumer.close()
 
 
-def read_topic(bootstrap: str, topic: str, *, count: int, timeout_s: float) -> list[ReadMessage]:
+def read_topic(
+    kafka: KafkaClientSettings, topic: str, *, count: int, timeout_s: float
+) -> list[ReadMessage]:
     """Read ``topic`` from the beginning until ``count`` messages or ``timeout_s`` passed."""
-    reader = TopicReader(bootstrap, topic)
+    reader = TopicReader(kafka, topic)
     deadline = time.monotonic() + timeout_s
     try:
         while len(reader.messages) < count and time.monotonic() < deadline:

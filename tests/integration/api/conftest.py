@@ -273,7 +273,7 @@ def api_stack(stack: StackSettings, pg_schema: str) -> Iterator[ApiStack]:
         consent_schema=pg_schema,
         audit_schema=audit_schema,
         audit_key_file=str(stack.audit_key_file),
-        kafka_bootstrap=stack.kafka_bootstrap,
+        kafka=stack.kafka_admin,
         anchor_interval_s=0.2,
     )
     auth = AuthSettings(issuer=stack.auth_issuer)

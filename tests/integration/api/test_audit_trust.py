@@ -67,14 +67,14 @@ def trail(stack: StackSettings) -> Iterator[Trail]:
     schema = unique_name("t_audit")
     settings = ApiSettings(
         postgres_dsn=stack.postgres_dsn, audit_schema=schema,
-        audit_key_file=str(stack.audit_key_file), kafka_bootstrap=stack.kafka_bootstrap,
+        audit_key_file=str(stack.audit_key_file), kafka=stack.kafka_admin,
         anchor_topic=f"t.anchors.{uuid.uuid4().hex[:10]}", anchor_interval_s=60,
     )  # fmt: skip
     key = audit.load_key(settings.audit_key_file)
     log = audit.AuditLog(admin_dsn=stack.postgres_dsn, writer_dsn=settings.audit_writer_dsn,
                          schema=schema, role=settings.audit_role, key=key)  # fmt: skip
-    ensure_anchor_topic(stack.kafka_bootstrap, settings.anchor_topic)
-    anchors = AnchorPublisher(bootstrap=stack.kafka_bootstrap, topic=settings.anchor_topic,
+    ensure_anchor_topic(stack.kafka_admin, settings.anchor_topic)
+    anchors = AnchorPublisher(kafka=stack.kafka_admin, topic=settings.anchor_topic,
                               schema=schema, key=key, head=lambda: log.last, interval_s=60)  # fmt: skip
     for n in range(1, ROWS + 1):
         log.append(_entry(n))
@@ -97,7 +97,8 @@ def test_an_untouched_trail_verifies_with_every_row_signed_and_anchored(trail: T
     report = verify_audit(trail.settings)
     assert report.ok and (report.rows, report.anchored_seq, report.unauthenticated) == (6, 6, 0)
     assert all(row.mac for row in trail.rows())
-    env = {"MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+    env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
+           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify", "--json"], env=env)
@@ -164,7 +165,7 @@ def _forge_anchor(trail: Trail) -> None:
     fake = Anchor(
         trail.settings.audit_schema, 6, "0" * 64, "2025-03-01T12:00:00.000+00:00", "f" * 64
     )
-    producer = Producer({"bootstrap.servers": trail.settings.kafka_bootstrap})
+    producer = Producer(trail.settings.kafka.config())
     producer.produce(trail.settings.anchor_topic, value=fake.to_json())
     assert producer.flush(10) == 0
 
@@ -199,7 +200,8 @@ def test_every_kind_of_tampering_is_detected(
     tamper(trail)
     faults = _faults(trail)
     assert len(faults) == 1 and faults[0].startswith(fault), faults
-    env = {"MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
+    env = {**trail.settings.kafka.environment(),  # the admin: test anchor topics are t.*
+           "MCR_POSTGRES_DSN": trail.settings.postgres_dsn.get_secret_value(),
            "MCR_API_AUDIT_SCHEMA": trail.settings.audit_schema,
            "MCR_AUDIT_ANCHOR_TOPIC": trail.settings.anchor_topic}  # fmt: skip
     result = CliRunner().invoke(audit_app, ["verify"], env=env)
@@ -218,6 +220,35 @@ def test_the_anchors_follow_the_head(trail: Trail) -> None:
     """A new row moves the head; the next anchor names it, and an unmoved head sends none."""
     trail.log.append(_entry(7))
     assert trail.anchors.publish() and not trail.anchors.publish()
-    anchors = read_anchors(trail.settings.kafka_bootstrap, trail.settings.anchor_topic,
+    anchors = read_anchors(trail.settings.kafka, trail.settings.anchor_topic,
                            trail.settings.audit_schema)  # fmt: skip
     assert [a.seq for a in anchors] == [6, 7]
+
+
+class _SettingSpy:
+    """A connection whose statements pass through; after the append lock it notes the
+    transaction's ``synchronous_commit`` (what the row's commit will obey)."""
+
+    def __init__(self, conn: psycopg.Connection[object]) -> None:
+        self.conn, self.seen = conn, list[str]()
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        return self.conn.transaction()
+
+    def execute(self, sql: str, params: object = None):  # type: ignore[no-untyped-def]
+        cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        if "pg_advisory_xact_lock" in sql:
+            found = self.conn.execute("SHOW synchronous_commit").fetchone()
+            self.seen.append(str(found[0]) if found else "")
+        return cursor
+
+
+def test_an_append_commits_synchronously_whatever_the_session_default(trail: Trail) -> None:
+    """The writer's session may default to asynchronous commit; the audit row's own
+    transaction is durable (synchronous_commit on), and only that transaction."""
+    trail.owner.execute("SET synchronous_commit = off")
+    spy = _SettingSpy(trail.owner)
+    audit.append(spy, _entry(ROWS + 1))  # type: ignore[arg-type]
+    assert spy.seen == ["on"]
+    after = trail.owner.execute("SHOW synchronous_commit").fetchone()
+    assert after is not None and after[0] == "off"

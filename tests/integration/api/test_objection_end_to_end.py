@@ -43,7 +43,7 @@ def service_url(
     box = streams_sandbox
     prefix, alias = box.settings.topic_prefix, f"t-obj-{uuid.uuid4().hex[:10]}"
     projection = RunningWorker(RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",
@@ -53,7 +53,7 @@ def service_url(
         port=0, opensearch_url=stack.opensearch_url, alias=alias,
         postgres_dsn=stack.postgres_dsn, consent_schema=box.settings.schema_name,
         audit_schema=unique_name("t_audit"), audit_key_file=str(stack.audit_key_file),
-        kafka_bootstrap=stack.kafka_bootstrap,
+        kafka=stack.kafka_admin,
     )  # fmt: skip
     service = build_service(settings, AuthSettings.from_env())
     server = start_in_thread(service.app)
@@ -68,7 +68,7 @@ def service_url(
 
 
 def _publish(box: Sandbox, *events: SourceEvent) -> None:
-    config = PublisherConfig(bootstrap_servers=box.kafka_bootstrap,
+    config = PublisherConfig(kafka=box.kafka,
                              topic_prefix=box.settings.topic_prefix)  # fmt: skip
     with Publisher(config) as publisher:
         publisher.publish_all(list(events))

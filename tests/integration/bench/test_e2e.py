@@ -25,7 +25,7 @@ def _leftovers(stack: StackSettings, tag: str) -> list[str]:
     """Topics, consumer groups, schemas and indices still named after run ``tag``."""
     from opensearchpy import OpenSearch
 
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     found = [t for t in admin.list_topics(timeout=30).topics if tag in t]
     found += [g.group_id for g in admin.list_consumer_groups().result().valid if tag in g.group_id]
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:

@@ -16,7 +16,7 @@ EVENTS = 600
 
 def _leftovers(stack: StackSettings) -> set[str]:
     """Sandbox topics and benchmark or sandbox schemas that exist now."""
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     found = {t for t in admin.list_topics(timeout=30).topics if t.startswith("sandbox.")}
     with psycopg.connect(stack.postgres_dsn, autocommit=True) as conn:
         rows = conn.execute(
@@ -32,7 +32,7 @@ def result(stack: StackSettings) -> tuple[dict[str, Any], set[str], set[str]]:
     """One tiny benchmark run, with what existed before and after it."""
     before = _leftovers(stack)
     found = run_identity_bench(
-        events=EVENTS, bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn
+        events=EVENTS, kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn
     )
     return found, before, _leftovers(stack)
 

@@ -6,6 +6,7 @@ import json
 
 from consumers.ops.bench.produce import run_produce_bench, synthetic_events
 from deploy.local import StackSettings
+from mcr.core.kafka_acls import BENCH
 from producers.sdk import event_problems
 from schemas.events import RecordType
 
@@ -20,7 +21,7 @@ def test_synthetic_events_are_valid_deterministic_and_mixed() -> None:
 
 def test_small_bench_run_delivers_everything_and_is_json(stack: StackSettings) -> None:
     """A 300-event run delivers all 300 and returns positive rates and sizes as JSON."""
-    report = run_produce_bench(events=300, bootstrap=stack.kafka_bootstrap)
+    report = run_produce_bench(events=300, kafka=stack.kafka_client(BENCH))
     assert json.loads(json.dumps(report)) == report
     assert (report["events"], sum(report["mix"].values())) == (300, 300)
     assert (report["produce"]["delivered"], report["produce"]["failed"]) == (300, 0)

@@ -34,7 +34,7 @@ def projection(
     box = streams_sandbox
     prefix = box.settings.topic_prefix
     settings = RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, opensearch_url=stack.opensearch_url,
+        kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,
@@ -50,9 +50,7 @@ def projection(
 
 
 def _publish(box: Sandbox, *events: SourceEvent) -> None:
-    config = PublisherConfig(
-        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
-    )
+    config = PublisherConfig(kafka=box.kafka, topic_prefix=box.settings.topic_prefix)
     with Publisher(config) as publisher:
         publisher.publish_all(list(events))
 

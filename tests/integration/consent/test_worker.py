@@ -55,7 +55,7 @@ class Pipeline:
 
     def publish(self, *events: SourceEvent) -> None:
         config = PublisherConfig(
-            bootstrap_servers=self.box.kafka_bootstrap,
+            kafka=self.box.kafka,
             topic_prefix=self.box.settings.topic_prefix,
         )
         with Publisher(config) as publisher:
@@ -73,8 +73,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A running worker on a sandbox, and a reader of its mcr.shared."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("consent") / "worker.log"
-    with sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as box:
-        shared = TopicReader(stack.kafka_bootstrap, box.settings.topic_prefix + SHARED_TOPIC)
+    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as box:
+        shared = TopicReader(stack.kafka_admin, box.settings.topic_prefix + SHARED_TOPIC)
         try:
             with log_path.open("wb") as log, running_worker(box, log=log):
                 yield Pipeline(box, shared)

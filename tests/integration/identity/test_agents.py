@@ -13,6 +13,7 @@ from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
 from schemas.codec import decode_record
+from schemas.events import organisation_topic
 from streams import worker
 from streams.identity import agents
 from streams.identity.settings import IdentitySettings
@@ -38,6 +39,8 @@ def sent(
     }
     for name, mock in mocks.items():
         monkeypatch.setattr(agents, name, mock)
+    # The test context names one topic: ANNA's organisation's, so her events pass the org check.
+    monkeypatch.setattr(agents.source_topic, "topics", [organisation_topic(ANNA.org)])
     return mocks
 
 

@@ -14,7 +14,13 @@ from streams.identity.batch import KNOWN_RULE, QUEUED_RULE, SourceMessage, handl
 from streams.identity.demographics import NhsStatus
 from streams.identity.handler import Destination
 from streams.identity.weights import load
-from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
+from tests.unit.streams.identity.people import (
+    ANNA,
+    patient_event,
+    record,
+    result_event,
+    source_topic_of,
+)
 
 W = load()
 
@@ -27,7 +33,7 @@ def mpi(pg_conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
 
 
 def _consumed(*values: bytes, first_offset: int = 0) -> list[SourceMessage]:
-    return [SourceMessage(v, "mcr.source.x", 0, first_offset + i) for i, v in enumerate(values)]
+    return [SourceMessage(v, source_topic_of(v), 0, first_offset + i) for i, v in enumerate(values)]
 
 
 def _count(conn: psycopg.Connection[Any], table: str) -> int:
@@ -182,7 +188,7 @@ def test_a_batch_decides_like_one_event_at_a_time(
         ) as single:
             repository.migrate(single)
             one = [
-                handle_batch(single, [SourceMessage(v, "mcr.source.x", 0, i)], weights=W)[0]
+                handle_batch(single, [SourceMessage(v, source_topic_of(v), 0, i)], weights=W)[0]
                 for i, v in enumerate(values)
             ]
     finally:

@@ -13,7 +13,13 @@ from streams.identity import outbox, repository
 from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.handler import STAGE, Destination
 from streams.identity.weights import load
-from tests.unit.streams.identity.people import ANNA, patient_event, record, result_event
+from tests.unit.streams.identity.people import (
+    ANNA,
+    patient_event,
+    record,
+    result_event,
+    source_topic_of,
+)
 
 W = load()
 
@@ -27,7 +33,7 @@ def mpi(pg_conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
 
 def _route(conn: psycopg.Connection[Any], value: bytes, offset: int = 7) -> Any:
     (dispatch,) = handle_batch(
-        conn, [SourceMessage(value, "mcr.source.patient", 2, offset)], weights=W
+        conn, [SourceMessage(value, source_topic_of(value), 2, offset)], weights=W
     )
     return dispatch
 
@@ -62,7 +68,7 @@ def test_text_with_a_nul_character_is_a_dead_letter_alone(mpi: psycopg.Connectio
     """Valid Avro whose local id holds NUL (PostgreSQL text cannot) is dead-lettered in a batch
     whose other events are still linked."""
     values = [patient_event(), patient_event(record(local_id="H\x001")), result_event()]
-    consumed = [SourceMessage(v, "mcr.source.patient", 2, i) for i, v in enumerate(values)]
+    consumed = [SourceMessage(v, source_topic_of(v), 2, i) for i, v in enumerate(values)]
     destinations = [d.destination for d in handle_batch(mpi, consumed, weights=W)]
     assert destinations == [Destination.LINKED, Destination.DLQ, Destination.LINKED]
 

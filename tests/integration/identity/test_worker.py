@@ -114,13 +114,11 @@ class Run:
 def _publish(box: Sandbox, events: list[SourceEvent]) -> None:
     from confluent_kafka import Producer
 
-    config = PublisherConfig(
-        bootstrap_servers=box.kafka_bootstrap, topic_prefix=box.settings.topic_prefix
-    )
+    config = PublisherConfig(kafka=box.kafka, topic_prefix=box.settings.topic_prefix)
     with Publisher(config) as publisher:
         publisher.publish_all(events)
-    producer = Producer({"bootstrap.servers": box.kafka_bootstrap})
-    producer.produce(box.settings.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
+    producer = Producer(box.kafka.config())
+    producer.produce(box.source_topics[1], key=JUNK_KEY, value=b"\xc3\x01junk")
     assert producer.flush(30) == 0
 
 
@@ -146,15 +144,17 @@ def _offsets(box: Sandbox) -> tuple[dict[tuple[str, int], int], dict[tuple[str, 
     """The worker group's committed offset and the end offset of every source partition."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": box.kafka_bootstrap, "group.id": box.app_id})
+    consumer = Consumer(box.kafka.config(**{"group.id": box.app_id}))
     try:
         metadata = consumer.list_topics(timeout=30).topics
         parts = [
             TopicPartition(topic, p)
-            for topic in box.settings.source_topics
+            for topic in box.source_topics
             for p in metadata[topic].partitions
         ]
-        committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(parts, 30)}
+        # An empty partition has nothing to commit (-1001, "none"): count it as offset 0.
+        committed = {(tp.topic, tp.partition): max(tp.offset, 0)
+                     for tp in consumer.committed(parts, 30)}  # fmt: skip
         ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, 30)[1] for tp in parts}
     finally:
         consumer.close()
@@ -182,12 +182,12 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     """Publish the region, run a worker until it has routed everything, stop it (SIGTERM)."""
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with sandbox(bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn) as box:
+    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.postgres_dsn) as box:
         _publish(box, region.events)
         readers = {
-            "linked": TopicReader(stack.kafka_bootstrap, box.settings.linked_topic),
-            "changes": TopicReader(stack.kafka_bootstrap, box.settings.changes_topic),
-            "dlq": TopicReader(stack.kafka_bootstrap, box.settings.dlq_topic),
+            "linked": TopicReader(stack.kafka_admin, box.settings.linked_topic),
+            "changes": TopicReader(stack.kafka_admin, box.settings.changes_topic),
+            "dlq": TopicReader(stack.kafka_admin, box.settings.dlq_topic),
         }
         try:
             with log_path.open("wb") as log, running_worker(box, log=log) as worker:
@@ -292,7 +292,7 @@ def test_a_corrupt_message_is_dead_lettered_with_its_reason(run: Run) -> None:
     assert (dead.key, dead.value) == (JUNK_KEY, b"\xc3\x01junk")
     assert dead.headers[DLQ_REASON].startswith(b"CorruptEventError")
     assert dead.headers[DLQ_STAGE] == b"identity"
-    assert dead.headers[DLQ_TOPIC_HEADER] == run.box.settings.source_topics[1].encode()
+    assert dead.headers[DLQ_TOPIC_HEADER] == run.box.source_topics[1].encode()
     assert dead.headers[DLQ_OFFSET].isdigit()
 
 

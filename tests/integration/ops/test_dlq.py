@@ -16,7 +16,7 @@ from schemas.dead_letters import DeadLetter, dead_letter_headers
 
 
 def _dead_letters(stack: StackSettings, dlq: str, source: str) -> None:
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer = Producer(stack.kafka_admin.config())
     for offset, reason in (
         (10, "DecodeError"),
         (11, "DocumentError:header.org"),
@@ -38,7 +38,7 @@ def test_list_show_and_redrive_once(
     dlq, source = topic_factory("dlq"), topic_factory("source", partitions=2)
     log = topic_factory("redriven")
     _dead_letters(stack, dlq, source)
-    runner = CliRunner()
+    runner = CliRunner(env=stack.kafka_admin.environment())  # as the admin: test topic names
     common = ["--topic", dlq, "--log-topic", log]
 
     listed = json.loads(runner.invoke(dlq_app, ["list", *common, "--json"]).output)
@@ -73,7 +73,7 @@ def test_list_show_and_redrive_once(
         and second["sent"] == []
         and second["already"] == ["0:0", "0:2"]
     )
-    back = list(read_topic(stack.kafka_bootstrap, source))
+    back = list(read_topic(stack.kafka_admin, source))
     assert [(m.partition, m.key, m.value) for m in back] == [
         (1, b"RC9:L1", b"body-10"),
         (1, b"RC9:L1", b"body-12"),

@@ -28,7 +28,9 @@ from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.space import BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
 from deploy.local import StackSettings
-from producers.sdk import Publisher, PublisherConfig
+from producers.sdk import PublisherConfig
+from producers.sdk.fleet import PublisherFleet
+from producers.simulator.region import REGION
 from projections.record.expected import VerifyReport
 from projections.record.settings import RecordSettings
 from projections.record.verify import Lagging, verify_record
@@ -76,9 +78,10 @@ class _Process:
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
     """Fresh topics (2 partitions), MPI and consent schema, groups and alias; removed after."""
-    targets = Targets(stack.kafka_bootstrap, stack.opensearch_url, stack.postgres_dsn)
+    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
     client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
-    with provisioned(new_space(targets, partitions=2), client) as made:
+    orgs = [org.code for org in REGION.organisations]  # each publishes as itself
+    with provisioned(new_space(targets, partitions=2, organisations=orgs), client) as made:
         yield made
     client.close()
 
@@ -95,7 +98,7 @@ class _Traffic(threading.Thread):
     def run(self) -> None:
         try:
             config = self.space.publisher_config(PublisherConfig.from_env())
-            with Publisher(config) as producer:
+            with PublisherFleet(config) as producer:  # each organisation as itself
                 for event in self.events:
                     producer.publish(event)
                     self.sent += 1
@@ -117,7 +120,7 @@ def _committed_some(probe: OffsetProbe, stage: str, timeout_s: float = 90.0) -> 
 
 def _record_settings(space: BenchSpace) -> RecordSettings:
     return RecordSettings(
-        kafka_bootstrap=space.targets.kafka_bootstrap,
+        kafka=space.targets.kafka,
         opensearch_url=space.targets.opensearch_url,
         source_topic=space.shared_topic,
         identity_topic=space.changes_topic,
@@ -137,7 +140,7 @@ def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_l
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
     events = region_events(EVENTS, seed=16).events
     traffic = _Traffic(space, events)
-    probe = OffsetProbe(space, AdminClient({"bootstrap.servers": space.targets.kafka_bootstrap}))
+    probe = OffsetProbe(space, AdminClient(space.targets.kafka.config()))
     try:
         traffic.start()
         _committed_some(probe, "identity")

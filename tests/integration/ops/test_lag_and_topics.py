@@ -27,10 +27,10 @@ def _partition_count(admin: AdminClient, topic: str, timeout_s: float = 10) -> i
 def test_ensure_topics_creates_each_pipeline_topic_once(stack: StackSettings) -> None:
     """A first call creates every pipeline topic under the prefix; a second creates none."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     try:
-        first = ensure_topics(stack.kafka_bootstrap, prefix=prefix, partitions=2)
-        second = ensure_topics(stack.kafka_bootstrap, prefix=prefix, partitions=2)
+        first = ensure_topics(stack.kafka_admin, prefix=prefix, partitions=2)
+        second = ensure_topics(stack.kafka_admin, prefix=prefix, partitions=2)
         assert first == sorted(prefix + name for name in PIPELINE_TOPICS)
         assert second == []
         assert {_partition_count(admin, name) for name in first} == {2}
@@ -44,15 +44,15 @@ def test_group_lag_counts_what_the_group_has_not_committed(
 ) -> None:
     """A group that never committed lags by everything; after committing 3 of 5 it lags by 2."""
     topic = topic_factory("lag", partitions=1)
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer = Producer(stack.kafka_admin.config())
     for i in range(5):
         producer.produce(topic, value=str(i).encode())
     producer.flush(30)
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin = AdminClient(stack.kafka_admin.config())
     group = f"test-lag-{uuid.uuid4().hex[:8]}"
 
     before = group_lag(admin, group=group, topics=[topic])
-    consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group})
+    consumer = Consumer(stack.kafka_admin.config(**{"group.id": group}))
     consumer.commit(offsets=[TopicPartition(topic, 0, 3)], asynchronous=False)
     consumer.close()
     after = group_lag(admin, group=group, topics=[topic])

@@ -22,7 +22,8 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def local_broker(stack: StackSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads its broker from MCR_KAFKA_BOOTSTRAP; point it at the test stack."""
-    monkeypatch.setenv("MCR_KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
+    for name, value in stack.kafka_admin.environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("MCR_PRODUCER_LINGER_MS", "5")
     monkeypatch.setattr(sources, "events_from_fhir", stub_adapters.fhir_stub)
 
@@ -36,7 +37,7 @@ def test_produce_sends_valid_events_and_exits_zero(
     args = ["fhir", str(tmp_path), "--org", "RYY02", "--system", "ice", "--topic", topic]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    messages = read_topic(stack.kafka_bootstrap, topic, count=3)
+    messages = read_topic(stack.kafka_admin, topic, count=3)
     headers = [decode(m.value()).payload["header"] for m in messages]
     assert [(h["org"], h["source_system"]) for h in headers] == [("RYY02", "ice")] * 3
     assert {m.key() for m in messages} == {b"RYY02:MRN0001"}
@@ -51,7 +52,7 @@ def test_rejected_events_are_not_sent_and_exit_two(
     topic = topic_factory("cli")
     result = runner.invoke(app, ["fhir", str(tmp_path), "--org", "RYY02", "--topic", topic])
     assert result.exit_code == 2, result.output
-    assert message_count(stack.kafka_bootstrap, topic) == 2
+    assert message_count(stack.kafka_admin, topic) == 2
 
 
 def test_delivery_failures_exit_one(
@@ -63,4 +64,4 @@ def test_delivery_failures_exit_one(
     result = runner.invoke(app, ["fhir", str(tmp_path), "--org", "RYY02", "--topic", topic])
     assert result.exit_code == 1, result.output
     assert "delivery failed: MSG_SIZE_TOO_LARGE" in result.output
-    assert message_count(stack.kafka_bootstrap, topic) == 0
+    assert message_count(stack.kafka_admin, topic) == 0

@@ -21,7 +21,8 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def local_broker(stack: StackSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads its broker from MCR_KAFKA_BOOTSTRAP; point it at the test stack."""
-    monkeypatch.setenv("MCR_KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
+    for name, value in stack.kafka_admin.environment().items():
+        monkeypatch.setenv(name, value)
 
 
 def test_hl7v2_folder_arrives_whole_and_malformed_files_are_reported(
@@ -43,7 +44,7 @@ def test_hl7v2_folder_arrives_whole_and_malformed_files_are_reported(
 
     assert result.exit_code == 2, result.output  # the sample_bad_* files are rejected
     assert "sample_bad_batch" in result.output
-    received = read_topic(stack.kafka_bootstrap, topic, count=len(expected))
+    received = read_topic(stack.kafka_admin, topic, count=len(expected))
     decoded = [decode(message.value()) for message in received]
     assert {event.payload["header"]["event_id"] for event in decoded} == expected
     assert {event.payload["header"]["org"] for event in decoded} == {"RC9"}
@@ -69,7 +70,7 @@ def test_synthea_bundle_arrives_with_its_index_counts(
 
     assert result.exit_code == 0, result.output
     decoded = [
-        decode(m.value()) for m in read_topic(stack.kafka_bootstrap, topic, count=expected_total)
+        decode(m.value()) for m in read_topic(stack.kafka_admin, topic, count=expected_total)
     ]
     counts: dict[str, int] = {}
     for event in decoded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mcr.core.kafka_client import KafkaClientSettings
 from producers.model import Rejection
 from producers.sdk import PublisherConfig
 from producers.sdk.ingest import ingest
@@ -18,7 +19,7 @@ def test_unreachable_broker_turns_into_located_failures(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps({"entry": [{}, {}]}), encoding="utf-8")
     config = PublisherConfig(
-        bootstrap_servers="127.0.0.1:1",
+        kafka=KafkaClientSettings(bootstrap="127.0.0.1:1", security_protocol="PLAINTEXT"),
         queue_max_messages=1,
         queue_full_wait_s=0.1,
         delivery_timeout_ms=1000,

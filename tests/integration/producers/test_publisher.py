@@ -9,6 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from deploy.local import StackSettings
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import replace
 from producers.sdk import (
     ConfigError,
@@ -29,7 +30,7 @@ from tests.unit.schemas import samples
 
 def config_for(stack: StackSettings, **changes: object) -> PublisherConfig:
     """Publisher settings for the local broker with a short linger (tests are small)."""
-    return replace(PublisherConfig(bootstrap_servers=stack.kafka_bootstrap, linger_ms=5), **changes)
+    return replace(PublisherConfig(kafka=stack.kafka_admin, linger_ms=5), **changes)
 
 
 def numbered(record_type: RecordType, index: int) -> SourceEvent:
@@ -49,7 +50,7 @@ def test_published_events_decode_to_their_input(
     with Publisher(config_for(stack), topic=topic) as publisher:
         for event in events:
             publisher.publish(event)
-    messages = read_topic(stack.kafka_bootstrap, topic, count=len(events))
+    messages = read_topic(stack.kafka_admin, topic, count=len(events))
     assert [decode(m.value()).to_source_event() for m in messages] == events
     assert {m.key() for m in messages} == {b"RXX01:MRN0001"}
     assert [m.headers() for m in messages] == [
@@ -92,7 +93,7 @@ def test_invalid_event_raises_and_nothing_is_produced(
         "READ, OPCS4, LOCAL)",
         "result.code.code: required, must not be empty",
     ]
-    assert message_count(stack.kafka_bootstrap, topic) == 0
+    assert message_count(stack.kafka_admin, topic) == 0
 
 
 def test_publish_all_sends_nothing_when_one_event_is_invalid(
@@ -107,7 +108,7 @@ def test_publish_all_sends_nothing_when_one_event_is_invalid(
             publisher.publish_all(batch)
         batch[1].payload["header"]["record_version"] = 1
         assert publisher.publish_all(batch) == 3
-    assert message_count(stack.kafka_bootstrap, topic) == 3
+    assert message_count(stack.kafka_admin, topic) == 3
 
 
 def test_one_patient_stays_on_one_partition_in_order(
@@ -118,7 +119,7 @@ def test_one_patient_stays_on_one_partition_in_order(
     with Publisher(config_for(stack), topic=topic) as publisher:
         for index in range(12):
             publisher.publish(numbered(RecordType.ENCOUNTER, index))
-    messages = read_topic(stack.kafka_bootstrap, topic, count=12)
+    messages = read_topic(stack.kafka_admin, topic, count=12)
     assert len({m.partition() for m in messages}) == 1
     assert [decode(m.value()).payload["header"]["record_version"] for m in messages] == list(
         range(12)
@@ -143,16 +144,18 @@ def test_broker_rejection_is_reported_as_failure(
 
 
 def test_topic_prefix_routes_to_prefixed_source_topic(stack: StackSettings) -> None:
-    """With a topic prefix, a consent event goes to '<prefix>mcr.source.consent'."""
+    """With a topic prefix, an event goes to '<prefix>mcr.source.<its org>'."""
     prefix = f"t.{uuid.uuid4().hex[:8]}."
-    topic = create_topic(stack.kafka_bootstrap, f"{prefix}mcr.source.consent")
+    event = samples.event(RecordType.CONSENT)
+    org = event.payload["header"]["org"]
+    topic = create_topic(stack.kafka_admin, f"{prefix}mcr.source.{org}")
     try:
         with Publisher(config_for(stack, topic_prefix=prefix)) as publisher:
-            assert publisher.topic_for(RecordType.CONSENT) == topic
-            publisher.publish(samples.event(RecordType.CONSENT))
-        assert message_count(stack.kafka_bootstrap, topic) == 1
+            assert publisher.topic_for(event) == topic
+            publisher.publish(event)
+        assert message_count(stack.kafka_admin, topic) == 1
     finally:
-        delete_topic(stack.kafka_bootstrap, topic)
+        delete_topic(stack.kafka_admin, topic)
 
 
 def test_closed_publisher_refuses_to_publish(stack: StackSettings) -> None:
@@ -199,13 +202,13 @@ def test_full_local_queue_is_drained_by_polling(
             publisher.publish(numbered(RecordType.CONSENT, index))
         stats = publisher.flush(30)
     assert (stats.sent, stats.delivered) == (60, 60)
-    assert message_count(stack.kafka_bootstrap, topic) == 60
+    assert message_count(stack.kafka_admin, topic) == 60
 
 
 def test_unreachable_broker_times_out_and_reports_failures() -> None:
     """No broker: the queue fills (QueueFullError), flush times out, then deliveries fail."""
     config = PublisherConfig(
-        bootstrap_servers="127.0.0.1:1",
+        kafka=KafkaClientSettings(bootstrap="127.0.0.1:1", security_protocol="PLAINTEXT"),
         queue_max_messages=1,
         queue_full_wait_s=0.2,
         delivery_timeout_ms=1500,
@@ -223,5 +226,13 @@ def test_unreachable_broker_times_out_and_reports_failures() -> None:
 
 def test_settings_the_kafka_client_refuses_raise_config_error() -> None:
     """A linger beyond librdkafka's limit fails at construction with ConfigError."""
+    plain = KafkaClientSettings(security_protocol="PLAINTEXT")
     with pytest.raises(ConfigError, match="Kafka client refused the settings: _INVALID_ARG"):
-        Publisher(PublisherConfig(linger_ms=10**9))
+        Publisher(PublisherConfig(kafka=plain, linger_ms=10**9))
+
+
+def test_missing_credentials_raise_config_error_naming_the_setting() -> None:
+    """A secured publisher without a password file fails at construction, naming the variable."""
+    kafka = KafkaClientSettings(username="org-RC9")
+    with pytest.raises(ConfigError, match="MCR_KAFKA_PASSWORD_FILE: not set"):
+        Publisher(PublisherConfig(kafka=kafka))

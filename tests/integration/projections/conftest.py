@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, Producer
 from opensearchpy import OpenSearch
 
 from deploy.local import StackSettings
+from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.settings import replace
 from projections.record.ids import template_name
 from projections.record.runner import RecordWorker
@@ -29,7 +30,7 @@ def record_settings(
     """Settings on fresh topics and a fresh alias, with short intervals for fast tests."""
     alias = f"t-rec-{uuid.uuid4().hex[:10]}"
     settings = RecordSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
+        kafka=stack.kafka_admin,
         opensearch_url=stack.opensearch_url,
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
@@ -91,13 +92,13 @@ def start_worker() -> Iterator[Callable[..., RunningWorker]]:
 
 
 def produce(
-    bootstrap: str,
+    kafka: KafkaClientSettings,
     topic: str,
     messages: list[tuple[bytes | None, bytes, Headers]],
     partition: int | None = None,
 ) -> None:
     """Produce ``messages`` (key, value, headers) in order and wait for acknowledgement."""
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    producer = Producer(kafka.config(**{"enable.idempotence": True}))
     for key, value, headers in messages:
         kwargs: dict[str, Any] = {"key": key, "value": value, "headers": headers}
         if partition is not None:
@@ -106,10 +107,12 @@ def produce(
     assert producer.flush(30) == 0
 
 
-def consume_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0) -> list[Any]:
+def consume_all(
+    kafka: KafkaClientSettings, topic: str, expected: int, timeout_s: float = 20.0
+) -> list[Any]:
     """Read ``expected`` messages from the start of ``topic`` (fewer if the timeout passes)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-read-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})  # fmt: skip
+    consumer = Consumer(kafka.config(**{"group.id": f"t-read-{uuid.uuid4().hex}",
+                        "auto.offset.reset": "earliest", "enable.auto.commit": False}))  # fmt: skip
     consumer.subscribe([topic])
     found: list[Any] = []
     deadline = time.monotonic() + timeout_s
@@ -147,9 +150,7 @@ def committed(settings: RecordSettings, topic: str, partitions: int) -> list[int
     """Committed offsets of the settings' group on ``topic`` (-1001 when none)."""
     from confluent_kafka import TopicPartition
 
-    consumer = Consumer(
-        {"bootstrap.servers": settings.kafka_bootstrap, "group.id": settings.group_id}
-    )
+    consumer = Consumer(settings.kafka.config(**{"group.id": settings.group_id}))
     offsets = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
     consumer.close()
     return [tp.offset for tp in offsets]

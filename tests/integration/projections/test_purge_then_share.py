@@ -44,9 +44,9 @@ def _objection_withdrawn_and_shared_again(settings: RecordSettings) -> int:
     other = [linked(result_event(local_patient_id="L2", source_record_id="Q1"), "PERSON-2")]
     purge = [purge_message(PurgePerson("PERSON-1", "cmd-objection"))]
     messages = _shared() + other + purge + _shared()
-    produce(settings.kafka_bootstrap, settings.source_topic, messages, partition=0)
+    produce(settings.kafka, settings.source_topic, messages, partition=0)
     merge = identity_change("MERGE", "PERSON-3", previous="PERSON-2", source_keys=("RC9:L2",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"PERSON-3", merge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"PERSON-3", merge, [])])
     return len(messages)
 
 
@@ -76,6 +76,7 @@ def _layout(docs: Docs) -> dict[str, Any]:
 
 def _verify(settings: RecordSettings) -> tuple[int, dict[str, Any]]:
     env = {
+        **settings.kafka.environment(),  # as the admin: test topic names are not mcr.*
         "MCR_RECORD_SOURCE_TOPIC": settings.source_topic,
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,
@@ -136,7 +137,7 @@ def test_verify_names_what_is_missing_leaked_or_moved_and_waits_for_lag(
     """Tampering with the index shows up by kind and reason with exit 1; a projection that
     has not read the whole log gives exit 2 instead of a premature verdict."""
     settings = record_settings
-    produce(settings.kafka_bootstrap, settings.source_topic, _shared(), partition=0)
+    produce(settings.kafka, settings.source_topic, _shared(), partition=0)
     code, report = _verify(settings)
     assert (code, report) == (2, {"ok": False, "lagging": 5})
     worker = start_worker(settings)

@@ -74,7 +74,7 @@ class Traffic(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             batch = [(self.serial, 1), (self.serial % 50, 2 + self.serial)]
-            produce(self.settings.kafka_bootstrap, self.settings.source_topic,
+            produce(self.settings.kafka, self.settings.source_topic,
                     [_event(s, v) for s, v in batch])  # fmt: skip
             self.produced.extend(batch)
             self.serial += 1
@@ -98,10 +98,10 @@ def test_rebuild_under_live_traffic_swaps_without_a_gap_and_ends_identical(
     before_merge = [
         linked(result_event(local_patient_id="L2", source_record_id="R-old"), "PERSON-2")
     ]
-    produce(settings.kafka_bootstrap, settings.source_topic,
+    produce(settings.kafka, settings.source_topic,
             before_merge + [_event(s, v) for s, v in initial])  # fmt: skip
     merge = identity_change("MERGE", "PERSON-1", previous="PERSON-2", source_keys=("RC9:L2",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"PERSON-1", merge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"PERSON-1", merge, [])])
     worker = start_worker(settings)
     wait_until(lambda: sum(max(0, o) for o in committed(settings, settings.source_topic, 2)) == 301
                and committed(settings, settings.identity_topic, 1) == [1], what="initial load")  # fmt: skip
@@ -153,14 +153,14 @@ def test_rebuild_command_reports_and_drop_old_removes_the_previous_version(
 ) -> None:
     """The CLI rebuilds, keeps the old index, and drop-old deletes only what the alias left."""
     settings = record_settings
-    produce(settings.kafka_bootstrap, settings.source_topic, [_event(s, 1) for s in range(30)])
+    produce(settings.kafka, settings.source_topic, [_event(s, 1) for s in range(30)])
     worker = start_worker(settings)
     wait_until(lambda: sum(max(0, o) for o in committed(settings, settings.source_topic, 2)) == 30,
                what="initial load")  # fmt: skip
     worker.stop()
     old_index = alias_indices(opensearch_client, settings.alias)[0]
     env = {
-        "MCR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        **settings.kafka.environment(),
         "MCR_OPENSEARCH_URL": settings.opensearch_url.get_secret_value(),
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
         "MCR_RECORD_DLQ_TOPIC": settings.dlq_topic,
@@ -191,11 +191,11 @@ def test_rebuild_never_brings_back_what_a_purge_removed_after_a_merge(
     settings = record_settings
     own = [linked(result_event(local_patient_id="L1", source_record_id="A"), "PERSON-1")]
     merged_in = [linked(result_event(local_patient_id="L2", source_record_id="B"), "PERSON-2")]
-    produce(settings.kafka_bootstrap, settings.source_topic, own + merged_in)
+    produce(settings.kafka, settings.source_topic, own + merged_in)
     merge = identity_change("MERGE", "PERSON-1", previous="PERSON-2", source_keys=("RC9:L2",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"PERSON-1", merge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"PERSON-1", merge, [])])
     produce(
-        settings.kafka_bootstrap,
+        settings.kafka,
         settings.source_topic,
         [purge_message(PurgePerson("PERSON-1", "cmd-1"))],
     )

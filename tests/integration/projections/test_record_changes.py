@@ -74,7 +74,7 @@ def _seed(settings: RecordSettings) -> int:
         ]
         events.append(linked(encounter_event(**head, source_record_id=f"{local_id}-e", version=2,
                                              operation="DELETE"), person))  # fmt: skip
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     return len(events)
 
 
@@ -90,7 +90,7 @@ def test_merge_then_unmerge_restores_the_exact_layout(
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
     original = all_documents(opensearch_client, settings.alias)
     merge = identity_change("MERGE", "B", previous="A", source_keys=("Y01:LA2",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"B", merge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"B", merge, [])])
     wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="merge")
     merged = all_documents(opensearch_client, settings.alias)
     moved = {
@@ -105,7 +105,7 @@ def test_merge_then_unmerge_restores_the_exact_layout(
     assert merged["summary|B"]["summary"]["counts"]["result"] == 6
     assert merged["summary|A"]["summary"]["counts"]["result"] == 3
     unmerge = identity_change("UNMERGE", "A", previous="B", source_keys=("Y01:LA2",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"A", unmerge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"A", unmerge, [])])
     wait_until(lambda: committed(settings, settings.identity_topic, 1) == [2], what="unmerge")
     restored = all_documents(opensearch_client, settings.alias)
     worker.stop()
@@ -126,7 +126,7 @@ def test_a_relink_moves_only_that_records_documents(
     worker = start_worker(settings)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
     relink = identity_change("LINK", "B", previous="A", source_keys=("RC9:LA1",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"B", relink, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"B", relink, [])])
     wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="relink")
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
@@ -150,11 +150,11 @@ def test_a_stale_record_read_after_the_merge_still_lands_under_the_survivor(
     settings = record_settings
     worker = start_worker(settings)
     merge = identity_change("MERGE", "B", previous="A", source_keys=("RC9:LA1",))
-    produce(settings.kafka_bootstrap, settings.identity_topic, [(b"B", merge, [])])
+    produce(settings.kafka, settings.identity_topic, [(b"B", merge, [])])
     wait_until(lambda: committed(settings, settings.identity_topic, 1) == [1], what="merge")
     stale = linked(result_event(local_patient_id="LA1", source_record_id="late"), "A")
     fresh = linked(result_event(local_patient_id="LC1", source_record_id="other"), "C")
-    produce(settings.kafka_bootstrap, settings.source_topic, [stale, fresh], partition=0)
+    produce(settings.kafka, settings.source_topic, [stale, fresh], partition=0)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [2, -1001], what="records")
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
@@ -180,9 +180,7 @@ def test_an_older_identity_change_read_late_moves_nothing(
     )
     unmerge = identity_change("UNMERGE", "A", previous="B", source_keys=("Y01:LA2",),
                               occurred_at=at_ten + timedelta(minutes=5))  # fmt: skip
-    produce(
-        settings.kafka_bootstrap, settings.identity_topic, [(b"A", unmerge, []), (b"B", merge, [])]
-    )
+    produce(settings.kafka, settings.identity_topic, [(b"A", unmerge, []), (b"B", merge, [])])
     worker = start_worker(settings)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001]
                and committed(settings, settings.identity_topic, 1) == [2], what="all read")  # fmt: skip
@@ -205,7 +203,7 @@ def test_purge_removes_everything_of_a_person_and_reports_the_count(
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
     assert "summary|A" in all_documents(opensearch_client, settings.alias)
     purge = purge_message(PurgePerson("A", "cmd-1"))
-    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
+    produce(settings.kafka, settings.source_topic, [purge], partition=0)
     wait_until(
         lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="purge"
     )
@@ -216,7 +214,7 @@ def test_purge_removes_everything_of_a_person_and_reports_the_count(
     assert len(kept) == 6  # B: patient, 3 results, encounter tombstone, summary
     assert len(purged) == 10 and "summary|A" not in docs  # A's documents; its summary deleted
     assert {d["event_id"] for d in purged.values()} == {"cmd-1"}
-    receipts = consume_all(settings.kafka_bootstrap, settings.receipt_topic, 1)
+    receipts = consume_all(settings.kafka, settings.receipt_topic, 1)
     receipt = json.loads(receipts[0].value())
     # A: 2 source records x (patient + 3 results + 1 tombstone) + the summary = 11
     assert (receipt["person_id"], receipt["command_id"], receipt["deleted"]) == ("A", "cmd-1", 11)
@@ -233,13 +231,13 @@ def test_item_purge_removes_only_the_withheld_items(
     settings = record_settings
     count = _seed(settings)
     component = result_event(org="RC9", local_patient_id="LA1", source_record_id="LA1-r0#c-1")
-    produce(settings.kafka_bootstrap, settings.source_topic, [linked(component, "A")], partition=0)
+    produce(settings.kafka, settings.source_topic, [linked(component, "A")], partition=0)
     worker = start_worker(settings)
     wait_until(
         lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="seed"
     )
     purge = purge_message(PurgePerson("A", "cmd-2", "withheld", (("RC9", "LA1-r0"),)))
-    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
+    produce(settings.kafka, settings.source_topic, [purge], partition=0)
     wait_until(
         lambda: committed(settings, settings.source_topic, 2) == [count + 2, -1001], what="purge"
     )
@@ -263,7 +261,7 @@ def test_item_purge_finds_the_item_under_whoever_holds_it_now(
     worker = start_worker(settings)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
     purge = purge_message(PurgePerson("B", "cmd-5", "sensitive", (("RC9", "LA1-r0"),)))
-    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=1)
+    produce(settings.kafka, settings.source_topic, [purge], partition=1)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, 1], what="purge")
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
@@ -282,7 +280,7 @@ def test_source_key_purge_removes_those_records_whoever_holds_them(
     worker = start_worker(settings)
     wait_until(lambda: committed(settings, settings.source_topic, 2) == [count, -1001], what="seed")
     purge = purge_message(PurgePerson("B", "cmd-4", "objection", source_keys=("Y01:LA2",)))
-    produce(settings.kafka_bootstrap, settings.source_topic, [purge], partition=0)
+    produce(settings.kafka, settings.source_topic, [purge], partition=0)
     wait_until(
         lambda: committed(settings, settings.source_topic, 2) == [count + 1, -1001], what="purge"
     )
@@ -302,7 +300,7 @@ def test_undecodable_message_is_dead_lettered_and_the_worker_carries_on(
     """Garbage lands on the DLQ with reason, stage and origin headers; later events still index."""
     settings = record_settings
     garbage = (b"A", b"\x00not avro", [("mcr.person_id", b"A")])
-    produce(settings.kafka_bootstrap, settings.source_topic,
+    produce(settings.kafka, settings.source_topic,
             [linked(result_event(source_record_id="R1"), "A"), garbage,
              linked(result_event(source_record_id="R2"), "A")], partition=1)  # fmt: skip
     worker = start_worker(settings)
@@ -310,7 +308,7 @@ def test_undecodable_message_is_dead_lettered_and_the_worker_carries_on(
     docs = all_documents(opensearch_client, settings.alias)
     worker.stop()
     assert {"result|RC9|R1", "result|RC9|R2"} <= set(docs)
-    letters = consume_all(settings.kafka_bootstrap, settings.dlq_topic, 1)
+    letters = consume_all(settings.kafka, settings.dlq_topic, 1)
     assert len(letters) == 1
     assert (letters[0].key(), letters[0].value()) == (b"A", b"\x00not avro")
     headers = dict(letters[0].headers())
@@ -352,7 +350,7 @@ def test_unavailable_opensearch_is_retried_and_offsets_wait_for_success(
     flaky = FlakyClient(opensearch_client)
     flaky.down.set()
     events = [linked(result_event(source_record_id=f"R{i}"), "A") for i in range(5)]
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     worker = start_worker(settings, client=flaky)
     wait_until(lambda: flaky.failed_bulks >= 4, what="several failed attempts")
     assert committed(settings, settings.source_topic, 2) == [-1001, -1001]

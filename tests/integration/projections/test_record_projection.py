@@ -52,7 +52,7 @@ def test_events_become_items_patients_and_a_summary(
     """One document per item, one per patient record, one small summary with counts."""
     settings = record_settings
     events = [*_person_events("PERSON-A", "P001", 3), linked(consent_event(), "PERSON-A")]
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     worker = start_worker(settings)
     wait_until(_caught_up(settings, [len(events), -1001]), what="offsets committed")
     docs = all_documents(opensearch_client, settings.alias)
@@ -83,12 +83,12 @@ def test_replaying_the_log_twice_leaves_identical_documents(
     """A second consumer group replaying everything, plus duplicates, changes no document."""
     settings = record_settings
     events = _person_events("PERSON-A", "P001", 4) + _person_events("PERSON-B", "P002", 2)
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     first = start_worker(settings)
     wait_until(_caught_up(settings, [len(events), -1001]), what="first pass")
     first.stop()
     before = all_documents(opensearch_client, settings.alias)
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)  # duplicates
+    produce(settings.kafka, settings.source_topic, events, partition=0)  # duplicates
     replay = with_overrides(settings, group_id=settings.group_id + "-replay")
     second = start_worker(replay)
     wait_until(_caught_up(replay, [2 * len(events), -1001]), what="replay")
@@ -111,7 +111,7 @@ def test_out_of_order_versions_keep_the_newest(
     """Versions 3, 1, 2 of one result leave version 3's value."""
     settings = record_settings
     events = [linked(result_event(value=float(v), version=v), "PERSON-A") for v in (3, 1, 2)]
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     worker = start_worker(settings)
     wait_until(_caught_up(settings, [3, -1001]), what="offsets committed")
     worker.stop()
@@ -134,7 +134,7 @@ def test_delete_removes_and_a_late_older_upsert_does_not_resurrect(
         linked(medication_event(version=4), "PERSON-A"),
         linked(encounter_event(version=1), "PERSON-A"),
     ]
-    produce(settings.kafka_bootstrap, settings.source_topic, events, partition=0)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
     worker = start_worker(settings)
     wait_until(_caught_up(settings, [len(events), -1001]), what="offsets committed")
     worker.stop()

@@ -20,7 +20,7 @@ BASE_MS = 1_709_285_400_000  # 2024-03-01T09:30:00Z
 def log_topic(stack: StackSettings, topic_factory: Callable[..., str]) -> str:
     """A 2-partition topic with 10 messages per partition, one second apart from BASE_MS."""
     topic = topic_factory("replay", partitions=2)
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer = Producer(stack.kafka_admin.config())
     for partition in (0, 1):
         for i in range(10):
             producer.produce(topic, value=b"x", partition=partition, timestamp=BASE_MS + i * 1000)
@@ -29,14 +29,14 @@ def log_topic(stack: StackSettings, topic_factory: Callable[..., str]) -> str:
 
 
 def _commit(stack: StackSettings, group: str, topic: str, offsets: list[int]) -> None:
-    consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group})
+    consumer = Consumer(stack.kafka_admin.config(**{"group.id": group}))
     consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in enumerate(offsets)],
                     asynchronous=False)  # fmt: skip
     consumer.close()
 
 
 def _committed(stack: StackSettings, group: str, topic: str) -> list[int]:
-    consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group})
+    consumer = Consumer(stack.kafka_admin.config(**{"group.id": group}))
     found = consumer.committed([TopicPartition(topic, p) for p in (0, 1)], timeout=10)
     consumer.close()
     return [tp.offset for tp in found]
@@ -44,7 +44,7 @@ def _committed(stack: StackSettings, group: str, topic: str) -> list[int]:
 
 def _run(stack: StackSettings, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        app, ["replay", *args], env={"MCR_KAFKA_BOOTSTRAP": stack.kafka_bootstrap, "COLUMNS": "200"}
+        app, ["replay", *args], env={**stack.kafka_admin.environment(), "COLUMNS": "200"}
     )
     return result.exit_code, result.output
 
@@ -86,8 +86,8 @@ def active_group(stack: StackSettings, log_topic: str) -> Iterator[str]:
     stop, assigned = threading.Event(), threading.Event()
 
     def member() -> None:
-        consumer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group,
-                             "enable.auto.commit": False, "auto.offset.reset": "latest"})  # fmt: skip
+        consumer = Consumer(stack.kafka_admin.config(**{"group.id": group,
+                             "enable.auto.commit": False, "auto.offset.reset": "latest"}))  # fmt: skip
         consumer.subscribe([log_topic], on_assign=lambda _c, _p: assigned.set())
         while not stop.is_set():
             consumer.poll(0.1)

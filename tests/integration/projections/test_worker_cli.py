@@ -24,7 +24,7 @@ def test_run_projects_until_sigterm_then_commits_and_exits_cleanly(
     settings = record_settings
     env = {
         **os.environ,
-        "MCR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        **settings.kafka.environment(),
         "MCR_OPENSEARCH_URL": settings.opensearch_url.get_secret_value(),
         "MCR_RECORD_SOURCE_TOPIC": settings.source_topic,
         "MCR_RECORD_IDENTITY_TOPIC": settings.identity_topic,
@@ -32,7 +32,7 @@ def test_run_projects_until_sigterm_then_commits_and_exits_cleanly(
         "MCR_RECORD_GROUP": settings.group_id,
         "MCR_RECORD_ALIAS": settings.alias,
     }
-    produce(settings.kafka_bootstrap, settings.source_topic,
+    produce(settings.kafka, settings.source_topic,
             [linked(result_event(source_record_id=f"R{i}"), "A") for i in range(3)], partition=0)  # fmt: skip
     process = subprocess.Popen([sys.executable, "-c", RUN], env=env, cwd=PROJECT_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip

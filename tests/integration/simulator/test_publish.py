@@ -31,7 +31,8 @@ _HEADER_BYTES = 10  # magic (2) + CRC-64-AVRO fingerprint (8)
 @pytest.fixture
 def kafka_env(stack: StackSettings, monkeypatch: pytest.MonkeyPatch) -> StackSettings:
     """The SDK reads its bootstrap address from the environment: point it at the stack."""
-    monkeypatch.setenv("MCR_KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
+    for name, value in stack.kafka_admin.environment().items():
+        monkeypatch.setenv(name, value)
     return stack
 
 
@@ -53,7 +54,7 @@ def test_region_reaches_kafka_keyed_and_in_order(
     expected = [event for person in people for event in person.events]
     with open_publisher(topic) as sink:
         assert publish_region(people, sink) == len(expected)
-    messages = read_topic(kafka_env.kafka_bootstrap, topic, count=len(expected), timeout_s=60)
+    messages = read_topic(kafka_env.kafka_admin, topic, count=len(expected), timeout_s=60)
     assert len(messages) == len(expected)
     by_id = {event.payload["header"]["event_id"]: event for event in expected}
     arrived: dict[str, list[str]] = defaultdict(list)
@@ -81,7 +82,7 @@ def test_rate_limited_publishing_holds_the_rate(
         publish_region(people, sink, limiter=bucket)
     elapsed = time.monotonic() - started
     assert elapsed >= (total - 10) / 500
-    assert len(read_topic(kafka_env.kafka_bootstrap, topic, count=total, timeout_s=60)) == total
+    assert len(read_topic(kafka_env.kafka_admin, topic, count=total, timeout_s=60)) == total
 
 
 def test_cli_publishes_and_writes_truth(
@@ -96,7 +97,7 @@ def test_cli_publishes_and_writes_truth(
     assert result.exit_code == 0, result.output
     total = sum(len(generate_person(4, i).events) for i in range(8))
     assert f"events: {total}" in result.output
-    assert len(read_topic(kafka_env.kafka_bootstrap, topic, count=total, timeout_s=60)) == total
+    assert len(read_topic(kafka_env.kafka_admin, topic, count=total, timeout_s=60)) == total
     assert len(truth.read_text().splitlines()) == 1 + sum(
         len(generate_person(4, i).records) for i in range(8)
     )

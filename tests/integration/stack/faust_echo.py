@@ -6,9 +6,11 @@ import os
 
 import faust
 
+from mcr.core.kafka_client import KafkaClientSettings
+
 app = faust.App(
     os.environ.get("ECHO_APP_ID", "echo"),
-    broker=f"kafka://{os.environ.get('ECHO_BROKER', '127.0.0.1:9092')}",
+    **KafkaClientSettings.from_env().faust_broker(),  # MCR_KAFKA_*: SASL_SSL, SCRAM-SHA-512
     store="memory://",
     datadir=os.environ.get("ECHO_DATADIR", "/tmp/faust-echo"),
     web_enabled=False,

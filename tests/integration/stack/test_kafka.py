@@ -12,16 +12,17 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from deploy.local import StackSettings
+from mcr.core.kafka_client import KafkaClientSettings
 from tests.integration.kafka_reading import read_topic
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _consume(
-    bootstrap: str, topic: str, *, count: int, timeout_s: float = 60
+    kafka: KafkaClientSettings, topic: str, *, count: int, timeout_s: float = 60
 ) -> list[tuple[bytes, bytes]]:
     return [
-        (m.key(), m.value()) for m in read_topic(bootstrap, topic, count=count, timeout_s=timeout_s)
+        (m.key(), m.value()) for m in read_topic(kafka, topic, count=count, timeout_s=timeout_s)
     ]
 
 
@@ -30,12 +31,12 @@ def test_produce_then_consume_round_trip(
 ) -> None:
     """Messages produced with acks=all come back from the broker in order, with their keys."""
     topic = topic_factory("roundtrip", partitions=1)
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap, "enable.idempotence": True})
+    producer = Producer(stack.kafka_admin.config(**{"enable.idempotence": True}))
     for i in range(20):
         producer.produce(topic, key=b"RC9:123", value=f"event-{i}".encode())
     assert producer.flush(30) == 0
 
-    received = _consume(stack.kafka_bootstrap, topic, count=20)
+    received = _consume(stack.kafka_admin, topic, count=20)
 
     assert [value for _, value in received] == [f"event-{i}".encode() for i in range(20)]
     assert {key for key, _ in received} == {b"RC9:123"}
@@ -50,7 +51,7 @@ def test_faust_agent_forwards_through_the_broker(
         **os.environ,
         "ECHO_SOURCE": source,
         "ECHO_SINK": sink,
-        "ECHO_BROKER": stack.kafka_bootstrap,
+        **stack.kafka_admin.environment(),  # the echo app authenticates as the admin
         "ECHO_APP_ID": f"echo-{uuid.uuid4().hex[:8]}",
         "ECHO_DATADIR": str(tmp_path),
     }
@@ -63,11 +64,11 @@ def test_faust_agent_forwards_through_the_broker(
         stderr=subprocess.STDOUT,
     )
     try:
-        producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+        producer = Producer(stack.kafka_admin.config())
         for i in range(5):
             producer.produce(source, key=f"k{i}".encode(), value=f"v{i}".encode())
         producer.flush(30)
-        received = _consume(stack.kafka_bootstrap, sink, count=5, timeout_s=90)
+        received = _consume(stack.kafka_admin, sink, count=5, timeout_s=90)
     finally:
         worker.terminate()
         worker.wait(30)

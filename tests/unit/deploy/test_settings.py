@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
+from deploy.local.errors import StackError
 from deploy.local.kafka import Kafka
 from deploy.local.settings import StackSettings, export_client_defaults
+from deploy.local.tls import ensure_broker_tls
 
 
 def test_defaults_are_loopback_ports(tmp_path: Path) -> None:
@@ -36,7 +39,8 @@ def test_bad_port_is_rejected_with_the_variable_name(value: str, message: str) -
 
 
 def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
-    """server.properties binds the configured ports on loopback and keeps data under the run dir."""
+    """server.properties binds the configured ports on loopback, keeps data under the run dir,
+    and secures both listeners: SASL_SSL for clients, mTLS for the controller, ACLs on."""
     settings = StackSettings.from_env(
         {
             "MCR_RUN_DIR": str(tmp_path),
@@ -44,10 +48,17 @@ def test_kafka_properties_follow_the_settings(tmp_path: Path) -> None:
             "MCR_KAFKA_CONTROLLER_PORT": "19093",
         }
     )
+    settings.kafka_password_file("mcr-broker").parent.mkdir(parents=True)
+    settings.kafka_password_file("mcr-broker").write_text("broker-secret")
 
     props = dict(line.split("=", 1) for line in Kafka(settings).server_properties().splitlines())
 
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listeners"] == "CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listener.security.protocol.map"] == "CONTROLLER:SSL,CLIENT:SASL_SSL"
+    assert props["listener.name.controller.ssl.client.auth"] == "required"
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["super.users"] == "User:mcr-admin;User:mcr-broker"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
     assert props["log.dirs"] == str(tmp_path / "kafka" / "data")
     assert props["offsets.topic.replication.factor"] == "1"
@@ -66,3 +77,29 @@ def test_moved_ports_move_the_client_variables_unless_set() -> None:
     assert env["MCR_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
     assert env["MCR_POSTGRES_DSN"] == "postgresql://postgres@127.0.0.1:15433/mcr"
     assert env["MCR_OPENSEARCH_URL"] == "http://search.example:9200"
+
+
+def test_a_stack_formatted_before_kafka_security_is_refused_with_the_way_out(
+    tmp_path: Path,
+) -> None:
+    """Data formatted without the SCRAM users cannot be secured in place: a clear message."""
+    settings = StackSettings.from_env({"MCR_RUN_DIR": str(tmp_path)})
+    data = tmp_path / "kafka" / "data"
+    data.mkdir(parents=True)
+    (data / "meta.properties").write_text("node.id=1\n")
+
+    with pytest.raises(StackError, match=r"made before Kafka security .* rm -rf"):
+        Kafka(settings).prepare()
+
+
+def test_the_local_ca_signs_a_broker_certificate_for_the_host(tmp_path: Path) -> None:
+    """ca.pem verifies broker.pem, which names 127.0.0.1; keys are readable by the owner only."""
+    ca_file, broker_file = ensure_broker_tls(tmp_path, host="127.0.0.1")
+    ca = x509.load_pem_x509_certificate(ca_file.read_bytes())
+    broker = x509.load_pem_x509_certificates(broker_file.read_bytes())[0]
+    broker.verify_directly_issued_by(ca)
+    names = broker.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "127.0.0.1" in {str(ip) for ip in names.get_values_for_type(x509.IPAddress)}
+    assert oct(broker_file.stat().st_mode & 0o777) == "0o600"
+    assert ensure_broker_tls(tmp_path, host="127.0.0.1") == (ca_file, broker_file)
+    assert x509.load_pem_x509_certificates(broker_file.read_bytes())[0] == broker  # kept

@@ -18,6 +18,7 @@ from schemas.events import (
     SOURCE_TOPIC_HEADER,
     RecordType,
     SourceEvent,
+    organisation_topic,
 )
 from schemas.nhs_number import test_number
 
@@ -157,7 +158,7 @@ def linked(event: SourceEvent, person_id: str) -> tuple[bytes, bytes, Headers]:
     """Key, value and headers of the event as the identity stage publishes it on mcr.linked."""
     headers = [
         (PERSON_ID_HEADER, person_id.encode()),
-        (SOURCE_TOPIC_HEADER, event.record_type.source_topic.encode()),
+        (SOURCE_TOPIC_HEADER, organisation_topic(event.payload["header"]["org"]).encode()),
         (SOURCE_PARTITION_HEADER, b"0"),
         (SOURCE_OFFSET_HEADER, b"0"),
         (RECORD_TYPE_HEADER, event.record_type.value.encode()),

@@ -11,7 +11,7 @@ def test_defaults_are_loopback_and_mcr_shared() -> None:
     """With no environment the worker reads mcr.shared (what consent lets through) and writes
     the 'record' alias locally."""
     settings = RecordSettings.from_env({})
-    assert (settings.kafka_bootstrap, settings.opensearch_url.get_secret_value(), settings.source_topic,
+    assert (settings.kafka.bootstrap, settings.opensearch_url.get_secret_value(), settings.source_topic,
             settings.alias) == ("127.0.0.1:9092", "http://127.0.0.1:9200", "mcr.shared", "record")  # fmt: skip
 
 

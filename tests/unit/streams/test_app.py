@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
+import faust
 import pytest
 
+from deploy.local.tls import ensure_broker_tls
 from streams import app as streams_app
 from streams.settings import StreamsSettings, WorkerSettings
 
@@ -15,8 +20,25 @@ def unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(streams_app._Configured, "settings", None)
 
 
-def _settings(app_id: str) -> WorkerSettings:
-    return WorkerSettings.from_env({"MCR_STREAMS_APP_ID": app_id, "MCR_KAFKA_BOOTSTRAP": "k:19092"})
+def _settings(app_id: str, **secured: str) -> WorkerSettings:
+    environ = {"MCR_STREAMS_APP_ID": app_id, "MCR_KAFKA_BOOTSTRAP": "k:19092",
+               "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", **secured}  # fmt: skip
+    return WorkerSettings.from_env(environ)
+
+
+def test_a_secured_app_authenticates_as_the_streams_principal(tmp_path: Path) -> None:
+    """SASL_SSL settings give faust SCRAM-SHA-512 credentials of mcr-streams (its password
+    from the secrets folder) and a TLS context that checks the broker's certificate."""
+    ca_file, _ = ensure_broker_tls(tmp_path, host="127.0.0.1")
+    (tmp_path / "mcr-streams.password").write_text("streams-secret")
+    settings = _settings("t-secured", MCR_KAFKA_SECURITY_PROTOCOL="SASL_SSL",
+                         MCR_KAFKA_CA_FILE=str(ca_file), MCR_KAFKA_SECRETS_DIR=str(tmp_path))  # fmt: skip
+    credentials = streams_app.configure(settings).conf.broker_credentials
+    assert isinstance(credentials, faust.SASLCredentials)
+    assert (credentials.username, credentials.password) == ("mcr-streams", "streams-secret")
+    assert credentials.mechanism.value == "SCRAM-SHA-512"
+    assert credentials.ssl_context.verify_mode is ssl.CERT_REQUIRED
+    assert credentials.ssl_context.check_hostname
 
 
 def test_agents_cannot_load_before_configure() -> None:
@@ -44,7 +66,10 @@ def test_configure_refuses_other_settings_once_built() -> None:
 
 
 def test_streams_settings_defaults_are_the_documented_ones() -> None:
-    """Without variables: app id mcr-streams on the loopback broker."""
-    assert StreamsSettings.from_env({}) == StreamsSettings(
-        app_id="mcr-streams", kafka_bootstrap="127.0.0.1:9092"
+    """Without variables: app id mcr-streams on the loopback broker, over SASL_SSL."""
+    settings = StreamsSettings.from_env({})
+    assert (settings.app_id, settings.kafka.bootstrap, settings.kafka.security_protocol) == (
+        "mcr-streams",
+        "127.0.0.1:9092",
+        "SASL_SSL",
     )

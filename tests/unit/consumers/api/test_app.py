@@ -730,7 +730,8 @@ def test_openapi_document_describes_every_route_and_answer() -> None:
     doc = get(api, "/api/openapi.json", headers={}).json()
 
     paths = doc["paths"]
-    assert set(paths) == {"/api/health", "/api/config", "/api/me", "/api/patients",
+    assert set(paths) == {"/api/health", "/api/health/ready", "/api/config", "/api/me",
+                          "/api/patients",
                           "/api/persons/{person_id}/record",
                           "/api/persons/{person_id}/break-glass",
                           "/api/persons/{person_id}/objection",

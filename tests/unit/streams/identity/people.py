@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from schemas.codec import encode
-from schemas.events import RecordType, SourceEvent
+from schemas.codec import decode, encode
+from schemas.events import RecordType, SourceEvent, organisation_topic
 from schemas.nhs_number import test_number
 from streams.identity.demographics import Demographics, NhsStatus
 
@@ -111,3 +111,12 @@ def result_event(d: Demographics = ANNA) -> bytes:
         "performer_org": None,
     }
     return encode(SourceEvent(RecordType.RESULT, payload))
+
+
+def source_topic_of(value: bytes) -> str:
+    """The source topic an encoded event arrives on: its organisation's (``mcr.source.JUNK``
+    for bytes that do not decode)."""
+    try:
+        return organisation_topic(decode(value).payload["header"]["org"])
+    except Exception:  # junk: any topic will do, it is dead-lettered before the org check
+        return "mcr.source.JUNK"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from streams.identity.settings import DEFAULT_DSN, IdentitySettings
@@ -28,8 +30,10 @@ def test_bad_schema_name_is_refused() -> None:
 def test_topic_prefix_names_every_topic_of_the_stage() -> None:
     """MCR_TOPIC_PREFIX goes before the source, linked, changes and DLQ topic names."""
     settings = IdentitySettings.from_env({"MCR_TOPIC_PREFIX": "t1."})
-    assert settings.source_topics[0] == "t1.mcr.source.patient"
-    assert len(settings.source_topics) == 5
+    assert re.fullmatch(settings.source_topic_pattern, "t1.mcr.source.RC9")
+    assert re.fullmatch(settings.source_topic_pattern, "t1.mcr.source._asserted")
+    assert not re.fullmatch(settings.source_topic_pattern, "mcr.source.RC9")
+    assert not re.fullmatch(settings.source_topic_pattern, "t1.mcr.source.patient")
     assert (settings.linked_topic, settings.changes_topic, settings.dlq_topic) == (
         "t1.mcr.linked",
         "t1.mcr.identity.changes",

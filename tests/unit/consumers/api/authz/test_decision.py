@@ -108,9 +108,22 @@ def test_decide(
     case: str, code: str, org: str, docs: PersonDocuments, grant: BreakGlass | None,
     requested: frozenset[Category], expected: Any,
 ) -> None:  # fmt: skip
-    found = decide(role(code, org), docs, grant, POLICY, NOW, person_id=PERSON_A,
+    found = decide(role(code, org), docs, lambda: grant, POLICY, NOW, person_id=PERSON_A,
                    requested=requested)  # fmt: skip
     assert found == expected
+
+
+def test_break_glass_is_looked_up_only_without_a_relationship() -> None:
+    asked: list[bool] = []
+
+    def lookup() -> BreakGlass | None:
+        asked.append(True)
+        return None
+
+    held = decide(role(DOCTOR, HOSPITAL), HELD, lookup, POLICY, NOW, person_id=PERSON_A)
+    assert isinstance(held, Allowed) and not asked
+    refused = decide(role(DOCTOR, OTHER), HELD, lookup, POLICY, NOW, person_id=PERSON_A)
+    assert refused == Refused(Refusal.NO_RELATIONSHIP) and asked == [True]
 
 
 def test_what_a_refusal_says_and_offers() -> None:

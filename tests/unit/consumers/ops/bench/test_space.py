@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from consumers.ops.bench.space import BenchSpace, Targets, new_space, with_application_name
+from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk import PublisherConfig
 
-TARGETS = Targets("127.0.0.1:9092", "http://127.0.0.1:9200", "postgresql://postgres@h:5433/mcr")
-SPACE = BenchSpace(tag="abc123", targets=TARGETS)
+ADMIN = KafkaClientSettings(
+    ca_file=Path("/run/ca.pem"),
+    username="mcr-admin",
+    password_file=Path("/run/a.password"),
+    secrets_dir=Path("/run"),
+)
+TARGETS = Targets(ADMIN, "http://127.0.0.1:9200", "postgresql://postgres@h:5433/mcr")
+SPACE = BenchSpace(tag="abc123", targets=TARGETS, organisations=("E81001", "RC9"))
 
 
 def test_every_name_carries_the_run_tag() -> None:
     """Topics, schema, groups, alias and baseline index are all private to the run."""
     assert SPACE.topics == (
-        "bench.abc123.mcr.source.patient",
-        "bench.abc123.mcr.source.result",
-        "bench.abc123.mcr.source.medication",
-        "bench.abc123.mcr.source.encounter",
-        "bench.abc123.mcr.source.consent",
+        "bench.abc123.mcr.source.E81001",
+        "bench.abc123.mcr.source.RC9",
+        "bench.abc123.mcr.source._asserted",
         "bench.abc123.mcr.linked",
         "bench.abc123.mcr.identity.changes",
         "bench.abc123.mcr.shared",
@@ -32,8 +39,12 @@ def test_every_name_carries_the_run_tag() -> None:
 
 def test_identity_env_points_the_worker_at_the_run() -> None:
     """The streams worker (identity and consent) gets the run's prefix, schema and app id,
-    over the base env."""
-    env = SPACE.identity_env({"PATH": "/bin", "MCR_TOPIC_PREFIX": "demo."})
+    over the base env, and runs as its own principal (no user passed, the secrets folder is)."""
+    env = SPACE.identity_env(
+        {"PATH": "/bin", "MCR_TOPIC_PREFIX": "demo.", "MCR_KAFKA_USERNAME": "mcr-admin"}
+    )
+    assert "MCR_KAFKA_USERNAME" not in env and "MCR_KAFKA_PASSWORD_FILE" not in env
+    assert (env["MCR_KAFKA_SECRETS_DIR"], env["MCR_KAFKA_CA_FILE"]) == ("/run", "/run/ca.pem")
 
     assert env["PATH"] == "/bin"
     assert env["MCR_TOPIC_PREFIX"] == "bench.abc123."
@@ -63,7 +74,8 @@ def test_publisher_config_keeps_tuning_but_sends_to_the_run() -> None:
     config = SPACE.publisher_config(PublisherConfig(linger_ms=7, topic_prefix="demo."))
 
     assert (config.linger_ms, config.topic_prefix) == (7, "bench.abc123.")
-    assert config.bootstrap_servers == "127.0.0.1:9092"
+    assert config.kafka.bootstrap == "127.0.0.1:9092"
+    assert config.kafka.username is None  # each organisation as itself (PublisherFleet)
 
 
 def test_new_spaces_get_different_tags() -> None:

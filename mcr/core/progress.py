@@ -1,4 +1,8 @@
-"""A rich progress bar for long ops commands: events done, rate and time left."""
+"""A rich progress bar for long commands: items done, rate and time left.
+
+Drawn on stderr by default, so a command's stdout (its summary, its JSON) stays clean; on a
+terminal-less run rich draws nothing live.
+"""
 
 from __future__ import annotations
 
@@ -22,25 +26,30 @@ __all__ = ["RichProgress"]
 
 
 class RateColumn(ProgressColumn):
-    """Events per second of a task."""
+    """Items per second of a task."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self._unit = unit
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("-- ev/s" if speed is None else f"{speed:,.0f} ev/s", style="cyan")
+        shown = "--" if speed is None else f"{speed:,.0f}"
+        return Text(f"{shown} {self._unit}/s", style="cyan")
 
 
 class RichProgress:
     """One bar per phase (load, catch up, after swap), as a context manager."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, unit: str = "ev") -> None:
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            RateColumn(),
+            RateColumn(unit),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=console,
+            console=console or Console(stderr=True),
         )
         self._task: TaskID | None = None
 

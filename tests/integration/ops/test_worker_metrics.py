@@ -1,0 +1,109 @@
+"""Each worker, run as a real process on the real stores, serves its metrics and probes: live,
+ready, and events counted by stage and outcome once a slice of the region has gone through."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import AdminClient
+from opensearchpy import OpenSearch
+from prometheus_client.parser import text_string_to_metric_families
+
+from consumers.ops.bench.events import organisations_of, region_events
+from consumers.ops.bench.probe import OffsetProbe
+from consumers.ops.bench.provision import provisioned
+from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.throughput import wait_caught_up
+from consumers.ops.bench.workers import Worker, start_worker, stop_process, wait_until_ready
+from deploy.local import StackSettings
+from producers.sdk import PublisherConfig
+from producers.sdk.fleet import PublisherFleet
+
+EVENTS = 400
+SEED = 7
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def space(stack: StackSettings) -> Iterator[BenchSpace]:
+    targets = Targets(stack.kafka_admin, stack.opensearch_url, stack.postgres_dsn)
+    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60)
+    orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
+    with provisioned(new_space(targets, partitions=1, organisations=orgs), client) as made:
+        yield made
+    client.close()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    status, body = _get(port, "/metrics")
+    assert status == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+
+def _events(port: int, stage: str, outcome: str) -> float:
+    key = ("mcr_events_total", (("outcome", outcome), ("stage", stage)))
+    return _samples(port).get(key, 0.0)
+
+
+def test_workers_serve_live_ready_and_count_events(space: BenchSpace, tmp_path: Path) -> None:
+    ports = {"identity": _free_port(), "projection": _free_port()}
+    base = dict(os.environ)
+    workers: list[Worker] = [
+        start_worker("identity", group=space.identity_group, argv=["streams", "worker"],
+               env={**space.identity_env(base), "MCR_METRICS_PORT": str(ports["identity"])},
+               folder=tmp_path),
+        start_worker("projection", group=space.record_group, argv=["record", "run"],
+               env={**space.record_env(base), "MCR_METRICS_PORT": str(ports["projection"])},
+               folder=tmp_path),
+    ]  # fmt: skip
+    try:
+        admin = AdminClient(space.targets.kafka.config())
+        wait_until_ready(admin, workers)
+        events = region_events(EVENTS, seed=SEED).events
+        with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
+            for event in events:  # each organisation as itself
+                producer.publish(event)
+            assert producer.flush(timeout=120).failed == 0
+        wait_caught_up(space, OffsetProbe(space, admin), since=time.monotonic(),
+                       produced=len(events), timeout_s=180)  # fmt: skip
+        time.sleep(2)  # the record worker reports at its next commit
+        for port in ports.values():
+            assert _get(port, "/live") == (200, b'{"live": true}')
+            status, body = _get(port, "/ready")
+            assert status == 200 and all(json.loads(body)["checks"].values()), body
+        identity = ports["identity"]
+        assert _events(identity, "identity", "linked") + _events(
+            identity, "identity", "held"
+        ) + _events(identity, "identity", "dlq") == len(events)
+        assert _events(identity, "consent", "shared") > 0
+        assert _events(ports["projection"], "record", "written") > 0
+        batches = ("mcr_batch_seconds_count", (("stage", "identity"),))
+        assert _samples(identity)[batches] > 0
+    finally:
+        for worker in workers:
+            stop_process(worker.process)

@@ -1,0 +1,87 @@
+"""The ACL table: each principal may do what its job needs and nothing more."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcr.core.kafka_acls import (
+    OPS,
+    PROJECTION,
+    QUERY,
+    STREAMS,
+    Acl,
+    Op,
+    Pattern,
+    Resource,
+    component_acls,
+    organisation_acls,
+    organisation_principal,
+)
+
+
+def _allowed(acls: list[Acl], user: str, topic: str, op: Op) -> bool:
+    """What the broker's StandardAuthorizer would decide for these ALLOW rules."""
+    for acl in acls:
+        if acl.principal != user or acl.resource is not Resource.TOPIC:
+            continue
+        matches = (
+            topic == acl.name if acl.pattern is Pattern.LITERAL else topic.startswith(acl.name)
+        )
+        if matches and acl.op in (op, Op.ALL):
+            return True
+    return False
+
+
+def test_an_organisation_writes_only_its_own_topic() -> None:
+    """LITERAL, so RC9 may not write RC9X's topic (a PREFIXED rule would let it)."""
+    acls = organisation_acls("RC9")
+    assert _allowed(acls, "org-RC9", "mcr.source.RC9", Op.WRITE)
+    assert not _allowed(acls, "org-RC9", "mcr.source.RC9X", Op.WRITE)
+    assert not _allowed(acls, "org-RC9", "mcr.source.RD8", Op.WRITE)
+    assert not _allowed(acls, "org-RC9", "mcr.source.RC9", Op.READ)
+    assert not _allowed(acls, "org-RC9", "mcr.source._asserted", Op.WRITE)
+
+
+COMPONENTS = component_acls()
+
+
+@pytest.mark.parametrize(
+    ("user", "topic", "op", "expected"),
+    [
+        (STREAMS, "mcr.source.RC9", Op.READ, True),
+        (STREAMS, "mcr.source.RC9", Op.WRITE, False),
+        (STREAMS, "mcr.linked", Op.WRITE, True),
+        (STREAMS, "mcr.shared", Op.WRITE, True),
+        (STREAMS, "mcr-streams-consent-changelog", Op.CREATE, True),
+        (PROJECTION, "mcr.shared", Op.READ, True),
+        (PROJECTION, "mcr.source.RC9", Op.WRITE, False),
+        (PROJECTION, "mcr.source.RC9", Op.READ, False),
+        (PROJECTION, "mcr.linked", Op.READ, False),
+        (PROJECTION, "mcr.dlq", Op.WRITE, True),
+        (QUERY, "mcr.source._asserted", Op.WRITE, True),
+        (QUERY, "mcr.source.RC9", Op.WRITE, False),
+        (QUERY, "mcr.audit.anchors", Op.WRITE, True),
+        (QUERY, "mcr.shared", Op.READ, False),
+        (OPS, "mcr.shared", Op.READ, True),
+        (OPS, "mcr.audit.anchors", Op.WRITE, False),
+    ],
+)
+def test_component_rules(user: str, topic: str, op: Op, expected: bool) -> None:
+    """Each component's topic rights, as docs/security.md tabulates them."""
+    assert _allowed(COMPONENTS, user, topic, op) is expected
+
+
+def test_a_topic_prefix_moves_every_rule() -> None:
+    """A prefixed space grants the same rules there, and nothing on the unprefixed names."""
+    acls = component_acls("t1.", streams_app_id="t1-app")
+    assert _allowed(acls, STREAMS, "t1.mcr.source.RC9", Op.READ)
+    assert not _allowed(acls, STREAMS, "mcr.source.RC9", Op.READ)
+    assert _allowed(acls, STREAMS, "t1-app-__assignor-__leader", Op.WRITE)
+
+
+@pytest.mark.parametrize("code", ["rc9", "RC-9", "R", "RC9 ", "../x", "RC9.x", ""])
+def test_only_ods_codes_become_principals(code: str) -> None:
+    """Anything but A-Z and 0-9 (3-10 long) is refused, without repeating it."""
+    with pytest.raises(ValueError, match="expected an ODS code") as caught:
+        organisation_principal(code)
+    assert code not in str(caught.value) or not code

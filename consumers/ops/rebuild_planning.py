@@ -26,6 +26,7 @@ import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from mcr.core import receipts
+from mcr.core.kafka_acls import OPS
 from mcr.core.logging import get_logger
 from mcr.core.postgres import Connection, quoted_schema
 from projections.planning import store
@@ -55,6 +56,12 @@ def _inbound(m: Any) -> InboundMessage:
     return InboundMessage(m.key(), m.value(), headers, m.topic(), m.partition(), m.offset())
 
 
+def _consumer(settings: PlanningStoreSettings) -> Consumer:
+    """An assigned reader as the operators' principal (no group joined, nothing committed)."""
+    group = f"mcr-rebuild-{uuid.uuid4().hex[:8]}"
+    return Consumer(consumer_config(settings, principal=OPS, **{"group.id": group}))
+
+
 def _ends(consumer: Consumer, topic: str) -> dict[int, int]:
     partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
     return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
@@ -65,9 +72,7 @@ def _read_into(conn: Connection, settings: PlanningStoreSettings, starts: dict[i
                ends: dict[int, int]) -> int:  # fmt: skip
     """Apply every message between ``starts`` and ``ends``; returns how many."""
     topic = settings.planning_topic
-    consumer = Consumer(
-        consumer_config(settings, **{"group.id": f"mcr-rebuild-{uuid.uuid4().hex[:8]}"})
-    )
+    consumer = _consumer(settings)
     todo = {p: e for p, e in ends.items() if e > starts.get(p, 0)}
     consumer.assign([TopicPartition(topic, p, starts.get(p, OFFSET_BEGINNING)) for p in todo])
     done = 0
@@ -105,9 +110,7 @@ def rebuild_planning(settings: PlanningStoreSettings, *, keep_old: bool = False)
     new, old = f"{live[:40]}_rebuild_{stamp}", f"{live[:40]}_old_{stamp}"
     dsn = settings.postgres_dsn.get_secret_value()
     receipts.connect(dsn, settings.receipts_schema).close()
-    probe = Consumer(
-        consumer_config(settings, **{"group.id": f"mcr-rebuild-{uuid.uuid4().hex[:8]}"})
-    )
+    probe = _consumer(settings)
     try:
         first = _ends(probe, settings.planning_topic)
         with store.connect(dsn, new) as conn:

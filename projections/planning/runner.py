@@ -16,29 +16,57 @@ import psycopg
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
 from mcr.core import receipts
+from mcr.core.kafka_acls import PLANNING
 from mcr.core.logging import get_logger
+from mcr.core.metrics import CONSUMER_LAG, Heartbeat, count_batch, count_dead_letter
 from mcr.core.postgres import Connection
 from projections.dlq import DeadLetterSender
 from projections.planning import store
-from projections.planning.batch import InboundMessage, apply_batch
+from projections.planning.batch import BatchResult, InboundMessage, apply_batch
 from projections.planning.settings import PlanningStoreSettings
 
-__all__ = ["STAGE", "PlanningStats", "PlanningWorker", "consumer_config"]
+__all__ = [
+    "STAGE",
+    "PlanningStats",
+    "PlanningWorker",
+    "consumer_config",
+    "outcomes",
+    "producer_config",
+]
 
 STAGE = "planning"
 MAX_RETRY_S = 30.0
 log = get_logger(__name__)
 
 
-def consumer_config(settings: PlanningStoreSettings, **overrides: Any) -> dict[str, Any]:
-    """Consumer settings: manual commits, start from the beginning of a new group."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": settings.group_id,
-        "enable.auto.commit": False,
-        "auto.offset.reset": "earliest",
-        **overrides,
-    }
+def consumer_config(
+    settings: PlanningStoreSettings, *, principal: str = PLANNING, **overrides: Any
+) -> dict[str, Any]:
+    """Consumer settings: manual commits, start from the beginning of a new group; as
+    ``principal`` unless the settings name a user."""
+    return settings.kafka.resolve(principal).config(
+        **{
+            "group.id": settings.group_id,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            **overrides,
+        }
+    )
+
+
+def producer_config(
+    settings: PlanningStoreSettings, *, principal: str = PLANNING
+) -> dict[str, Any]:
+    """Producer settings for dead letters: idempotent."""
+    return settings.kafka.resolve(principal).config(**{"enable.idempotence": True})
+
+
+def outcomes(result: BatchResult, handled: int) -> list[str]:
+    """Each handled message's outcome for ``mcr_events_total`` (stage ``planning``)."""
+    letters = len(result.dead_letters)
+    other = max(handled - result.facts - result.opt_outs - letters, 0)
+    return (["stored"] * result.facts + ["opted_out"] * result.opt_outs
+            + ["dead_letter"] * letters + ["command"] * other)  # fmt: skip
 
 
 @dataclass
@@ -62,11 +90,17 @@ def _inbound(message: Any) -> InboundMessage:
 class PlanningWorker:
     """Consume, apply, commit, until ``stop`` is set (see the module docstring)."""
 
-    def __init__(self, settings: PlanningStoreSettings, *, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        settings: PlanningStoreSettings,
+        *,
+        stop: threading.Event,
+        heartbeat: Heartbeat | None = None,
+    ) -> None:
         self._settings, self._stop = settings, stop
+        self._heartbeat = heartbeat or Heartbeat()
         self._consumer = Consumer(consumer_config(settings))
-        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap,
-                                   "enable.idempotence": True})  # fmt: skip
+        self._producer = Producer(producer_config(settings))
         self._letters = DeadLetterSender(self._producer, topic=settings.dlq_topic, stage=STAGE)
         self._conn: Connection | None = None
         self.stats = PlanningStats()
@@ -87,10 +121,12 @@ class PlanningWorker:
                  group=self._settings.group_id, schema=self._settings.schema_name)  # fmt: skip
         try:
             while not self._stop.is_set():
+                self._heartbeat.beat()
                 found = self._consumer.consume(self._settings.batch_size, timeout=0.2)
                 messages = [m for m in found if self._readable(m)]
                 if messages:
                     self._apply_until_done(messages)
+                    self._report_lag()
         finally:
             self._consumer.close()
             self._producer.flush(5)
@@ -119,6 +155,7 @@ class PlanningWorker:
 
     def _apply_until_done(self, messages: list[Message]) -> None:
         batch = [_inbound(m) for m in messages]
+        started = time.perf_counter()
         attempt = 0
         while not self._stop.is_set():
             attempt += 1
@@ -130,6 +167,7 @@ class PlanningWorker:
                 log.warning("planning store unavailable", error_type=type(exc).__name__,
                             attempt=attempt)  # fmt: skip
                 self._conn = None
+                self._heartbeat.beat()  # waiting on the store is alive, not hung
                 time.sleep(min(MAX_RETRY_S, 0.2 * 2**attempt))
         else:
             return  # stopped before the batch was applied: nothing committed, re-read later
@@ -137,8 +175,20 @@ class PlanningWorker:
             self._letters.send(letter)
         self._letters.ensure_delivered()
         self._commit(messages)
+        count_batch(STAGE, outcomes(result, len(batch)), time.perf_counter() - started)
+        for letter in result.dead_letters:
+            count_dead_letter(STAGE, letter.reason)
         self._count(len(batch), result.facts, result.opt_outs, result.removed,
                     len(result.dead_letters))  # fmt: skip
+
+    def _report_lag(self) -> None:
+        """What waits on the assigned partitions (cached watermarks: no broker round trip)."""
+        waiting = 0
+        for tp in self._consumer.position(self._consumer.assignment()):
+            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if tp.offset >= 0 and high >= 0:
+                waiting += max(high - tp.offset, 0)
+        CONSUMER_LAG.labels(stage=STAGE).set(waiting)
 
     def _commit(self, messages: list[Message]) -> None:
         newest: dict[tuple[str, int], int] = {}

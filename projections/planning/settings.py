@@ -3,7 +3,7 @@
 =========================  ============================================  ======================
 variable                   field                                         default
 =========================  ============================================  ======================
-MCR_KAFKA_BOOTSTRAP        kafka_bootstrap                               127.0.0.1:9092
+MCR_KAFKA_*                kafka (brokers, credentials)                  mcr.core.kafka_client
 MCR_TOPIC_PREFIX           topic_prefix (before mcr.planning, mcr.dlq)   (empty)
 MCR_POSTGRES_DSN           postgres_dsn                                  loopback ``mcr`` db
 MCR_PLANNING_SCHEMA        schema_name (the store's own schema)          planning
@@ -19,10 +19,10 @@ from typing import Annotated
 
 from pydantic import Field
 
+from mcr.core.kafka_acls import PLANNING_GROUP
+from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
-    DEFAULT_KAFKA_BOOTSTRAP,
     DEFAULT_POSTGRES_DSN,
-    KafkaBootstrap,
     McrSettings,
     PostgresDsn,
     SecretUrl,
@@ -38,7 +38,9 @@ __all__ = ["PlanningStoreSettings"]
 class PlanningStoreSettings(McrSettings):
     """Where the planning store reads and writes."""
 
-    kafka_bootstrap: KafkaBootstrap = DEFAULT_KAFKA_BOOTSTRAP
+    kafka: KafkaClient
+    """``MCR_KAFKA_*``: the worker runs as ``mcr-planning``, ``mcr rebuild planning`` as
+    ``mcr-ops``, unless ``MCR_KAFKA_USERNAME`` names another principal."""
     topic_prefix: TopicPrefix = ""
     postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_PLANNING_SCHEMA")] = (
@@ -47,9 +49,7 @@ class PlanningStoreSettings(McrSettings):
     receipts_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_RECEIPTS_SCHEMA")] = (
         "receipts"
     )
-    group_id: Annotated[str, Field(validation_alias="MCR_PLANNING_GROUP")] = (
-        "mcr-projection-planning"
-    )
+    group_id: Annotated[str, Field(validation_alias="MCR_PLANNING_GROUP")] = PLANNING_GROUP
     batch_size: Annotated[
         int, whole_number(minimum=1), Field(validation_alias="MCR_PLANNING_BATCH")
     ] = 1000

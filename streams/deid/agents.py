@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from mcr.core.logging import get_logger
+from mcr.core.metrics import count_batch
 from streams import app as streams_app
 from streams.consent import repository
 from streams.database import StageDatabase
 from streams.deid.classes import load_classes
-from streams.deid.gate import Outgoing, planning_batch, planning_moves
+from streams.deid.gate import Outgoing, outcome_labels, planning_batch, planning_moves
 from streams.deid.pseudonyms import Pseudonymiser, load_key
 
 __all__ = ["DATABASE", "SETTINGS", "deidentify", "follow_identity_for_planning"]
@@ -88,9 +89,11 @@ async def deidentify(stream: Any) -> AsyncIterator[int]:
         )  # fmt: skip
         await _send(outcome.outgoing)
         await _acknowledge(stream, events)
+        elapsed = time.perf_counter() - started
+        count_batch("deid", outcome_labels(outcome, len(batch)), elapsed)
         log.info("planning batch", count=len(batch), sent=outcome.events,
                  left_out=outcome.left_out, commands=outcome.commands, skipped=outcome.skipped,
-                 duration_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+                 duration_ms=round(elapsed * 1000, 1))  # fmt: skip
         yield len(batch)
 
 
@@ -99,12 +102,16 @@ async def follow_identity_for_planning(stream: Any) -> AsyncIterator[int]:
     """Move contributions with merges and unmerges; opt a person out who has opted out."""
     within = SETTINGS.batch_within_ms / 1000
     async for events in stream.noack_take(SETTINGS.batch_size, within=within):
+        started = time.perf_counter()
         batch = [e.value for e in events]
         outcome = await DATABASE.run_retrying(
             planning_moves, batch=batch, now=datetime.now(UTC), pseudonyms=PSEUDONYMS
         )
         await _send(outcome.outgoing)
         await _acknowledge(stream, events)
+        moves = min(outcome.commands, len(batch))
+        labels = ["move"] * moves + ["no_change"] * (len(batch) - moves)
+        count_batch("deid", labels, time.perf_counter() - started)
         if outcome.commands:
             log.info("planning followed identity changes", count=len(batch),
                      commands=outcome.commands)  # fmt: skip

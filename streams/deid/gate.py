@@ -45,7 +45,14 @@ from streams.deid.classes import Classes
 from streams.deid.pseudonyms import Pseudonymiser
 from streams.deid.transform import deidentify
 
-__all__ = ["OPT_OUT_SCOPES", "Outgoing", "PlanningOutcome", "planning_batch", "planning_moves"]
+__all__ = [
+    "OPT_OUT_SCOPES",
+    "Outgoing",
+    "PlanningOutcome",
+    "outcome_labels",
+    "planning_batch",
+    "planning_moves",
+]
 
 Connection = psycopg.Connection[Any]
 Headers = list[tuple[str, bytes]]
@@ -76,6 +83,16 @@ class PlanningOutcome:
     left_out: int = 0
     skipped: int = 0
     commands: int = 0
+
+
+def outcome_labels(outcome: PlanningOutcome, handled: int) -> list[str]:
+    """One label per handled message for ``mcr_events_total{stage="deid"}``: de-identified,
+    opted out, unreadable (skipped; consent dead-letters it), an opt-out or opt-in command,
+    or not for planning (a class outside the allow-list, a preference of another scope)."""
+    counted = outcome.events + outcome.left_out + outcome.skipped + outcome.commands
+    return (["deidentified"] * outcome.events + ["opted_out"] * outcome.left_out
+            + ["skipped"] * outcome.skipped + ["command"] * outcome.commands
+            + ["not_planned"] * max(handled - counted, 0))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from deploy.local import StackSettings
+from mcr.core.kafka_acls import PLANNING
 from producers.sdk import Publisher, PublisherConfig
 from projections.planning.runner import PlanningWorker
 from projections.planning.settings import PlanningStoreSettings
@@ -33,8 +34,7 @@ class Planning:
     pseudonyms: Pseudonymiser
 
     def publish(self, *events: SourceEvent) -> None:
-        config = PublisherConfig(bootstrap_servers=self.box.kafka_bootstrap,
-                                 topic_prefix=self.box.settings.topic_prefix)  # fmt: skip
+        config = PublisherConfig(kafka=self.box.kafka, topic_prefix=self.box.settings.topic_prefix)
         with Publisher(config) as publisher:
             publisher.publish_all(list(events))
 
@@ -57,12 +57,13 @@ class Planning:
 
 @pytest.fixture
 def planning(streams_sandbox: Sandbox, stack: StackSettings) -> Iterator[Planning]:
-    """The planning store worker running in a thread on the sandbox's mcr.planning."""
+    """The planning store worker running in a thread on the sandbox's mcr.planning, as the
+    ``mcr-planning`` principal (so its ACLs are what is tested)."""
     tag = uuid.uuid4().hex[:10]
     settings = PlanningStoreSettings(
-        kafka_bootstrap=stack.kafka_bootstrap, postgres_dsn=stack.postgres_dsn,
+        kafka=stack.kafka_client(PLANNING), postgres_dsn=stack.postgres_dsn,
         topic_prefix=streams_sandbox.settings.topic_prefix, schema_name=f"t_planning_{tag}",
-        receipts_schema=f"t_receipts_{tag}", group_id=f"t-planning-{tag}",
+        receipts_schema=f"t_receipts_{tag}", group_id=streams_sandbox.planning_group,
     )  # fmt: skip
     stop = threading.Event()
     worker = PlanningWorker(settings, stop=stop)

@@ -83,7 +83,7 @@ def test_opt_outs_in_the_planning_store(planning: Planning) -> None:
         lambda: _items_of(planning, planning.pseudonyms.person(casey_id)) == 3,
     )
     assert _items_of(planning, planning.pseudonyms.person(blake_id)) == 0
-    shared = read_topic(planning.box.kafka_bootstrap, planning.box.settings.topic_prefix + SHARED_TOPIC,
+    shared = read_topic(planning.box.kafka, planning.box.settings.topic_prefix + SHARED_TOPIC,
                         count=10_000, timeout_s=3)  # fmt: skip
     assert "B1-enc" in {_item(m.value) for m in shared}, "an opt-out does not touch direct care"
     assert (

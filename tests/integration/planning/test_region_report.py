@@ -73,8 +73,11 @@ def test_region_report_identifies_no_one(planning: Planning, tmp_path: Path) -> 
     """Topic, tables, CSV and HTML hold no identifier of the region; the page shows its
     charts in a real browser."""
     truth = tmp_path / "truth.csv"
-    env = {**os.environ, "MCR_TOPIC_PREFIX": planning.box.settings.topic_prefix,
-           "MCR_KAFKA_BOOTSTRAP": planning.box.kafka_bootstrap}  # fmt: skip
+    env = {
+        **os.environ,
+        "MCR_TOPIC_PREFIX": planning.box.settings.topic_prefix,
+        **planning.box.kafka.environment(),
+    }  # fmt: skip  (as the admin: any organisation)
     subprocess.run([sys.executable, "-m", "mcr", "simulate", "--people", str(PEOPLE), "--seed",
                     str(SEED), "--truth", str(truth)], env=env, check=True,
                    capture_output=True, timeout=300)  # fmt: skip
@@ -86,7 +89,7 @@ def test_region_report_identifies_no_one(planning: Planning, tmp_path: Path) -> 
 
     topic = planning.box.settings.topic_prefix + PLANNING_TOPIC
     texts = []
-    for m in read_topic(planning.box.kafka_bootstrap, topic, count=10**6, timeout_s=5):
+    for m in read_topic(planning.box.kafka, topic, count=10**6, timeout_s=5):
         body = (
             m.value.decode()
             if COMMAND_HEADER in m.headers

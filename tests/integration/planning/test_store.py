@@ -16,6 +16,9 @@ from confluent_kafka import Producer
 from consumers.ops.rebuild_planning import rebuild_planning
 from deploy.local import StackSettings
 from mcr.core import receipts
+from mcr.core.kafka_acls import OPS, component_acls
+from mcr.core.kafka_principals import apply_acls, revoke
+from mcr.core.settings import replace
 from projections.planning import store
 from projections.planning.batch import InboundMessage, apply_batch
 from projections.planning.settings import PlanningStoreSettings
@@ -58,7 +61,7 @@ def move(sources: tuple[str, ...], to: str, minutes: int) -> InboundMessage:
 @pytest.fixture
 def settings(stack: StackSettings) -> Iterator[PlanningStoreSettings]:
     tag = uuid.uuid4().hex[:10]
-    made = PlanningStoreSettings(postgres_dsn=stack.postgres_dsn, kafka_bootstrap=stack.kafka_bootstrap,
+    made = PlanningStoreSettings(postgres_dsn=stack.postgres_dsn, kafka=stack.kafka_admin,
                                  schema_name=f"t_plan_{tag}", receipts_schema=f"t_rcpt_{tag}",
                                  topic_prefix=f"t.plan.{tag}.")  # fmt: skip
     receipts.connect(stack.postgres_dsn, made.receipts_schema).close()
@@ -123,29 +126,30 @@ def test_bad_messages_are_dead_letters(settings: PlanningStoreSettings) -> None:
         assert _people(conn) == {"p1": 1}
 
 
-def test_rebuild_from_the_log(settings: PlanningStoreSettings) -> None:
-    """The rebuilt store equals the store the live messages made, and replaces it."""
+def test_rebuild_from_the_log(settings: PlanningStoreSettings, stack: StackSettings) -> None:
+    """The rebuilt store equals the store the live messages made, and replaces it; the
+    rebuild reads as the operators' principal (``mcr rebuild planning``)."""
+    from confluent_kafka.admin import AdminClient
+
     from deploy.local.topics import ensure_topics
 
-    ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix, partitions=2,
+    ensure_topics(settings.kafka, prefix=settings.topic_prefix, partitions=2,
                   names=[PLANNING_TOPIC])  # fmt: skip
+    acls = component_acls(settings.topic_prefix)
+    apply_acls(AdminClient(settings.kafka.config()), acls)
     messages = [fact("i1", "p1", "s1"), fact("i2", "p2", "s2"), move(("s2",), "p1", 1),
                 fact("i3", "p3", "s3"), opt_out("p3")]  # fmt: skip
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
+    producer = Producer(settings.kafka.config())
     for m in messages:
         producer.produce(settings.planning_topic, key=m.key, value=m.value, headers=list(m.headers))
     assert producer.flush(30) == 0
     dsn = settings.postgres_dsn.get_secret_value()
     with store.connect(dsn, settings.schema_name) as conn:
         apply_batch(conn, messages[:2], receipts_schema=settings.receipts_schema)  # live: behind
-    result = rebuild_planning(settings)
+    result = rebuild_planning(replace(settings, kafka=stack.kafka_client(OPS)))
     assert result.events == len(messages) and result.previous is None
     with psycopg.connect(dsn, options=f"-c search_path={settings.schema_name}") as conn:
         assert _people(conn) == {"p1": 2}
-    try:
-        from confluent_kafka.admin import AdminClient
-
-        AdminClient({"bootstrap.servers": settings.kafka_bootstrap}).delete_topics(
-            [settings.planning_topic])  # fmt: skip
-    except Exception:
-        pass
+    admin = AdminClient(settings.kafka.config())
+    revoke(admin, acls)
+    admin.delete_topics([settings.planning_topic])

@@ -50,6 +50,7 @@ __all__ = [
     "component_acls",
     "organisation_acls",
     "organisation_principal",
+    "owned_by",
 ]
 
 ADMIN = "mcr-admin"
@@ -171,6 +172,14 @@ def component_acls(
         *_groups(OPS, Pattern.LITERAL, "*", Op.READ, Op.DESCRIBE, Op.DELETE),
     ]
     return rules
+
+
+def owned_by(acls: list[Acl], *names: str) -> list[Acl]:
+    """The rules on resources named after one of ``names`` (a throwaway space's prefix, app
+    id, groups): what may be revoked with the space. Rules on shared names (the operators'
+    ``*`` groups, the default projection group) are left out, so removing a test or benchmark
+    space never takes a rule away from the running pipeline."""
+    return [acl for acl in acls if names and acl.name.startswith(names)]
 
 
 def bench_acls(space_prefix: str, *, principal: str = BENCH) -> list[Acl]:

@@ -52,6 +52,7 @@ ALLOWED_KEYS: frozenset[str] = frozenset(
         "sent",
         "rejected",
         "failed",
+        "forged",  # events refused for a forged organisation (a count)
         "batch",
         "duration_ms",
         "rate",

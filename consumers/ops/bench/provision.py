@@ -23,7 +23,7 @@ from consumers.ops.bench.space import BenchSpace
 from deploy.local.errors import StackError
 from deploy.local.principals import ensure_organisations
 from deploy.local.topics import ensure_topics
-from mcr.core.kafka_acls import component_acls, organisation_acls
+from mcr.core.kafka_acls import component_acls, organisation_acls, owned_by
 from mcr.core.kafka_principals import grant_components, revoke
 from mcr.core.logging import get_logger
 from projections.record.ids import index_pattern, template_name
@@ -94,7 +94,8 @@ def _revoke(space: BenchSpace) -> None:
                           projection_group=space.record_group)  # fmt: skip
     acls += [a for org in space.organisations
              for a in organisation_acls(org, topic_prefix=space.prefix)]  # fmt: skip
-    revoke(_admin(space), acls)
+    owned = (space.prefix, space.identity_group, space.record_group)
+    revoke(_admin(space), owned_by(acls, *owned))
 
 
 def _delete_topics(space: BenchSpace) -> None:

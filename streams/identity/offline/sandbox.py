@@ -30,7 +30,7 @@ from typing import IO, Any
 import psycopg
 
 from deploy.local.topics import ensure_topics
-from mcr.core.kafka_acls import component_acls
+from mcr.core.kafka_acls import component_acls, owned_by
 from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.kafka_principals import apply_acls, revoke
 from mcr.core.topic_admin import create_missing_topics
@@ -153,7 +153,7 @@ def sandbox(
     finally:
         _delete_topics_and_group(kafka, settings.topic_prefix, box.app_id, group=box.app_id)
         with suppress(Exception):  # the rules of a topic space that is gone
-            revoke(_admin(kafka), acls)
+            revoke(_admin(kafka), owned_by(acls, settings.topic_prefix, box.app_id))
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')
         shutil.rmtree(box.datadir, ignore_errors=True)

@@ -236,6 +236,9 @@ class ApiStack:
             governance=options.pop("governance", self.service.app.state.governance),
             **options,
         )
+        # The same stores answer for it: its readiness probe is the service's (a probe with no
+        # check at all says 503, which the fuzzing rightly calls a server error).
+        app.state.readiness = self.service.app.state.readiness
         server = start_in_thread(app)
         try:
             yield replace(self, server=server)

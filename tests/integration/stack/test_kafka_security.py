@@ -177,6 +177,8 @@ def test_a_forged_organisation_is_dead_lettered_not_linked(
         "ForgedOrganisation: header.org is not the organisation of the source topic"
     ]
     assert dlq.messages[0].value == encode(forged)
+    log = (tmp_path / "worker.log").read_text()
+    assert "forged=1" in log and "identity refused events of a forged organisation" in log
 
 
 def test_the_sdk_routes_each_event_to_its_organisations_topic(

@@ -17,6 +17,7 @@ from mcr.core.kafka_acls import (
     component_acls,
     organisation_acls,
     organisation_principal,
+    owned_by,
 )
 
 
@@ -116,3 +117,13 @@ def test_only_ods_codes_become_principals(code: str) -> None:
     with pytest.raises(ValueError, match="expected an ODS code") as caught:
         organisation_principal(code)
     assert code not in str(caught.value) or not code
+
+
+def test_removing_a_space_never_revokes_the_pipelines_own_rules() -> None:
+    """A sandbox's rules minus the shared ones: the '*' group of ops and the default
+    projection group stay, or the running projection would lose its group."""
+    space = component_acls("t1.", streams_app_id="t1-app")
+    owned = owned_by(space, "t1.", "t1-app")
+    assert owned and all(a.name.startswith(("t1.", "t1-app")) for a in owned)
+    shared = set(component_acls()) & set(space)
+    assert shared and not shared & set(owned)

@@ -16,7 +16,7 @@ from confluent_kafka import Producer
 from consumers.ops.rebuild_planning import rebuild_planning
 from deploy.local import StackSettings
 from mcr.core import receipts
-from mcr.core.kafka_acls import OPS, component_acls
+from mcr.core.kafka_acls import OPS, component_acls, owned_by
 from mcr.core.kafka_principals import apply_acls, revoke
 from mcr.core.settings import replace
 from projections.planning import store
@@ -151,5 +151,5 @@ def test_rebuild_from_the_log(settings: PlanningStoreSettings, stack: StackSetti
     with psycopg.connect(dsn, options=f"-c search_path={settings.schema_name}") as conn:
         assert _people(conn) == {"p1": 2}
     admin = AdminClient(settings.kafka.config())
-    revoke(admin, acls)
+    revoke(admin, owned_by(acls, settings.topic_prefix))  # never the stack's shared rules
     admin.delete_topics([settings.planning_topic])

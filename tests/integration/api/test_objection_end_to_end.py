@@ -44,6 +44,7 @@ def service_url(
     prefix, alias = box.settings.topic_prefix, f"t-obj-{uuid.uuid4().hex[:10]}"
     projection = RunningWorker(RecordSettings(
         kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
+        postgres_dsn=stack.postgres_dsn,
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",

@@ -35,6 +35,7 @@ def projection(
     prefix = box.settings.topic_prefix
     settings = RecordSettings(
         kafka=stack.kafka_admin, opensearch_url=stack.opensearch_url,
+        postgres_dsn=stack.postgres_dsn,
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}",
         alias=f"t-rec-{uuid.uuid4().hex[:10]}", flush_interval_ms=50, commit_interval_ms=200,

@@ -32,6 +32,7 @@ def record_settings(
     settings = RecordSettings(
         kafka=stack.kafka_admin,
         opensearch_url=stack.opensearch_url,
+        postgres_dsn=stack.postgres_dsn,  # purge receipts: this stack, not a default
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
         dlq_topic=topic_factory("dlq"),

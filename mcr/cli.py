@@ -10,13 +10,16 @@ from consumers.ops.bench.cli import app as bench_app
 from consumers.ops.cli import app as ops_app
 from consumers.ops.dlq_cli import dlq_app
 from consumers.ops.org_cli import org_app
+from consumers.ops.receipts_cli import consent_app
 from consumers.ops.status_cli import status
+from consumers.report.cli import report_app
 from deploy.local.cli import app as stack_app
 from deploy.local.settings import export_client_defaults
 from mcr.core.logging import configure_logging
 from mcr.demo import app as demo_app
 from producers.cli import app as produce_app
 from producers.simulator.cli import simulate
+from projections.planning.cli import app as planning_app
 from projections.record.cli import app as record_app
 from streams.cli import app as streams_app
 from streams.identity.cli import app as identity_app
@@ -35,9 +38,12 @@ app.command("link-eval")(link_eval_command)
 app.command("simulate")(simulate)
 app.add_typer(bench_app, name="bench")
 app.add_typer(record_app, name="record")
+app.add_typer(planning_app, name="planning")
 app.add_typer(ops_app)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(org_app, name="org")
+app.add_typer(consent_app, name="consent")
+app.add_typer(report_app, name="report")
 app.command("status")(status)
 app.add_typer(demo_app, name="demo")
 app.add_typer(api_app, name="api")

@@ -13,12 +13,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from consumers.api.settings import ApiSettings
+from consumers.report.settings import ReportSettings
 from deploy.local import stack, workers
 from deploy.local.principals import ensure_organisations
 from deploy.local.settings import PROJECT_ROOT, StackSettings
@@ -27,6 +29,7 @@ from producers.simulator.region import REGION
 from schemas.events import (
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
+    PLANNING_TOPIC,
     SHARED_TOPIC,
     source_topic_pattern,
 )
@@ -36,8 +39,9 @@ console = Console()
 
 STREAMS_GROUP = "mcr-streams"
 RECORD_GROUP = "mcr-projection-record"
+PLANNING_GROUP = "mcr-projection-planning"
 #: Each process serves /metrics, /live and /ready on its own loopback port.
-METRICS_PORTS = {"streams": 9464, "record": 9465, "api": 9466}
+METRICS_PORTS = {"streams": 9464, "record": 9465, "api": 9466, "planning": 9467}
 
 
 def _metrics_env(name: str) -> dict[str, str]:
@@ -47,6 +51,7 @@ def _metrics_env(name: str) -> dict[str, str]:
 WORKERS = [
     WorkerSpec("streams", ("streams", "worker"), _metrics_env("streams")),
     WorkerSpec("record", ("record", "run"), _metrics_env("record")),
+    WorkerSpec("planning", ("planning", "run"), _metrics_env("planning")),
     WorkerSpec("api", ("api", "serve"), _metrics_env("api")),
 ]
 
@@ -65,6 +70,7 @@ STAGES = (
     Stage("identity", STREAMS_GROUP, ()),
     Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
     Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
+    Stage("planning", PLANNING_GROUP, (PLANNING_TOPIC,)),
 )
 
 
@@ -178,7 +184,8 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "look at it:\n"
         f"  clinician viewer: {ApiSettings.from_env().viewer_url}   (API: docs/api.md)\n"
         "    sign in as demo-gp (a GP at E81001), demo-hospital-doctor (RC9) or demo-ig-officer\n"
-        "    (information governance); password mcr-demo-only (synthetic users: docs/auth.md)\n"
+        "    (information governance) or demo-planner (the planners' report, no records);\n"
+        "    password mcr-demo-only (synthetic users: docs/auth.md)\n"
         f"    the GP's patients (synthetic NHS numbers): {_example_numbers(settings)}\n"
         f"  curl -s --cacert {settings.opensearch_ca_file} "
         f"-u mcr_operator:$(cat {settings.opensearch_password_file('mcr_operator')}) "
@@ -187,7 +194,8 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
         "  .venv/bin/mcr status                    # every stage's state, dead letters, stores\n"
         f"  curl -s http://127.0.0.1:{METRICS_PORTS['streams']}/metrics   # Prometheus metrics"
-        f" (record :{METRICS_PORTS['record']}, api :{METRICS_PORTS['api']})\n"
+        f" (record :{METRICS_PORTS['record']}, planning :{METRICS_PORTS['planning']},"
+        f" api :{METRICS_PORTS['api']})\n"
         "stop with: make down"
     )
 
@@ -206,7 +214,23 @@ def up(
     ensure_organisations(settings.kafka_admin, [org.code for org in REGION.organisations])
     workers.start(settings, WORKERS)
     _load_region(settings, people=people, seed=seed)
-    _summary(settings, _wait_caught_up(settings, timeout_s))
+    lags = _wait_caught_up(settings, timeout_s)
+    _planning_report()
+    _summary(settings, lags)
+
+
+def _planning_report() -> None:
+    """The planners' report of what the planning store holds now (served to demo-planner)."""
+    from consumers.report.build import make_report, update_latest  # noqa: PLC0415 (matplotlib)
+    from consumers.report.workforce import load_assumptions  # noqa: PLC0415
+
+    report = ReportSettings.from_env()
+    folder = report.report_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dsn = report.postgres_dsn.get_secret_value()
+    make_report(dsn=dsn, schema=report.schema_name, out=folder, first=None, last="9999-W99",
+                assumptions=load_assumptions())  # fmt: skip
+    update_latest(report.report_dir, folder)
+    console.print(f"planners' report: {folder / 'index.html'} (docs/planning.md)")
 
 
 @app.command()

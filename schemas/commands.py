@@ -99,6 +99,9 @@ class PurgePerson:
     reason: str = "objection"
     items: tuple[tuple[str, str], ...] = ()
     source_keys: tuple[str, ...] = ()
+    requested_by: str = ""
+    """ODS code of the organisation whose consent item asked for it ("mcr" for the pipeline's
+    own follow-up of an identity change); empty in commands written before it existed."""
 
     def __post_init__(self) -> None:
         if self.items and self.source_keys:
@@ -134,13 +137,16 @@ Purge = PurgePerson | PurgeOrganisation
 
 @dataclass(frozen=True)
 class PurgeReceipt:
-    """What a purge did: how many documents it removed, from which index, and when."""
+    """What a purge did: how many documents it removed, from which index, and when; why and
+    at whose request (from the command)."""
 
     command_id: str
     person_id: str
     deleted: int
     index: str
     completed_at: datetime
+    reason: str = ""
+    requested_by: str = ""
 
 
 def command_name(headers: Sequence[tuple[str, bytes | None]]) -> str | None:
@@ -164,6 +170,8 @@ def purge_message(command: PurgePerson) -> Message:
         value["items"] = [list(item) for item in command.items]
     if command.source_keys:
         value["source_keys"] = list(command.source_keys)
+    if command.requested_by:
+        value["requested_by"] = command.requested_by
     headers = [
         (COMMAND_HEADER, PURGE_PERSON.encode()),
         (PERSON_ID_HEADER, command.person_id.encode()),
@@ -229,9 +237,11 @@ def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
         raise CommandError("value: not JSON", field="value") from exc
     if not isinstance(body, dict) or body.get("command") != PURGE_PERSON:
         raise CommandError(f"command: expected {PURGE_PERSON}", field="command")
+    by = body.get("requested_by")
     command = PurgePerson(
-        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"), **_scoped(body)
-    )
+        _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"),
+        **_scoped(body), requested_by=by if isinstance(by, str) else "",
+    )  # fmt: skip
     if key is not None and key.decode("utf-8", errors="replace") != command.person_id:
         raise CommandError("key: must equal person_id", field="key")
     return command

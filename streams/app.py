@@ -21,7 +21,7 @@ from streams.settings import WorkerSettings
 
 __all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
 
-AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents"]
+AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents", "streams.deid.agents"]
 RESUBSCRIBE_AFTER_S = 1.0
 
 

@@ -7,9 +7,10 @@ MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
 MCR_KAFKA_*            kafka (brokers, credentials)             mcr.core.kafka_client
 =====================  =======================================  ===================
 
-The stages' own variables are in ``streams/identity/settings.py`` and
-``streams/consent/settings.py``. The worker's entry point builds :class:`WorkerSettings` once
-and hands it to :func:`streams.app.configure` before any agent module is imported.
+The stages' own variables are in ``streams/identity/settings.py``,
+``streams/consent/settings.py`` and ``streams/deid/settings.py``. The worker's entry point
+builds :class:`WorkerSettings` once and hands it to :func:`streams.app.configure` before any
+agent module is imported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import Field
 from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import McrSettings
 from streams.consent.settings import ConsentSettings
+from streams.deid.settings import DeidSettings
 from streams.identity.settings import IdentitySettings
 
 __all__ = ["StreamsSettings", "WorkerSettings"]
@@ -43,6 +45,7 @@ class WorkerSettings:
     streams: StreamsSettings
     identity: IdentitySettings
     consent: ConsentSettings
+    deid: DeidSettings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -52,4 +55,5 @@ class WorkerSettings:
             StreamsSettings.from_env(env),
             IdentitySettings.from_env(env),
             ConsentSettings.from_env(env),
+            DeidSettings.from_env(env),
         )

@@ -4,7 +4,8 @@ The same steps as ``faust -A streams.app:app worker``: finalise the app, import 
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
 commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
 the stages' database pools (their connections end cleanly) before the process exits. One
-worker runs every stage of ``streams.app`` (identity, then consent): ``mcr streams worker``.
+worker runs every stage of ``streams.app`` (identity, then consent and de-identification):
+``mcr streams worker``.
 Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
 and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """
@@ -70,8 +71,10 @@ def execute(worker: Any) -> NoReturn:
         worker.execute_from_commandline()
     finally:
         from streams.consent import agents as consent  # noqa: PLC0415 (imported by discover)
+        from streams.deid import agents as deid  # noqa: PLC0415 (imported by discover)
         from streams.identity import agents  # noqa: PLC0415 (imported by discover already)
 
         agents.close()
         consent.DATABASE.close()
+        deid.DATABASE.close()
     raise SystemExit(0)  # not reached: execute_from_commandline always ends in SystemExit

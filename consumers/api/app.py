@@ -26,11 +26,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from consumers.api import care_routes, handlers, pages, public, routes
+from consumers.api import care_routes, handlers, pages, planning_routes, public, routes
 from consumers.api.deps import Ports, TokenAuthenticator
 from consumers.api.directory import OrganisationDirectory
 from consumers.api.governance import Governance
@@ -69,6 +70,7 @@ def create_app(
     new_request_id: Callable[[], str] = _new_request_id,
     assets: Assets | None = None,
     directory: OrganisationDirectory | None = None,
+    planning_reports: Path = Path(".run/reports/planning"),
 ) -> FastAPI:
     """The application on these ports; ``clock`` and ``new_request_id`` are for tests.
     ``directory``: the registry the public pages list (without one they answer 503)."""
@@ -86,11 +88,13 @@ def create_app(
     app.state.public_config = public_config
     app.state.governance = governance
     app.state.directory = directory
+    app.state.planning_reports = planning_reports
     handlers.install(app)
     app.include_router(pages.router)
     app.include_router(public.router)
     app.include_router(routes.router)
     app.include_router(care_routes.router)
+    app.include_router(planning_routes.router)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(Guard, audit=audit, limits=limits, clock=clock,
                        new_request_id=new_request_id)  # fmt: skip

@@ -121,6 +121,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         directory=RegistryDirectory(
             settings.postgres_dsn.get_secret_value(), settings.registry_schema
         ),
+        planning_reports=settings.planning_reports,
     )
     app.state.readiness = _readiness(settings, auth)
     return Service(app, client, consent, audit, anchors, objections)

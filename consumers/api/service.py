@@ -75,6 +75,7 @@ class QueryKind(StrEnum):
     OBJECTION = "objection"
     ACCESS_REPORT = "access_report"
     BREAK_GLASS_REVIEW = "break_glass_review"
+    PLANNING_REPORT = "planning_report"
 
 
 class RequestOutcome(StrEnum):

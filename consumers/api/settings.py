@@ -1,32 +1,7 @@
 """Configuration of the query service, read once from the environment (loopback defaults).
 
-=======================  ==============================================  ==========================
-variable                 field                                           default
-=======================  ==============================================  ==========================
-MCR_API_HOST             host the HTTP server binds                      127.0.0.1
-MCR_API_PORT             port the HTTP server binds                      8480
-MCR_API_OPENSEARCH_URL   opensearch_url (user mcr_query: reads only)     http://127.0.0.1:9200
-MCR_OPENSEARCH_CA_FILE   opensearch_ca_file (the node's CA, https)       system CAs
-MCR_RECORD_ALIAS         alias read (as the record projection's)         record
-MCR_API_DSN              postgres_dsn (role mcr_query: reads consent)    ``DEFAULT_DSN`` (loopback)
-MCR_CONSENT_SCHEMA       consent_schema (read at query time)             consent
-MCR_REGISTRY_SCHEMA      registry_schema (the public organisation list)  registry
-MCR_API_AUDIT_SCHEMA     audit_schema (the hash-chained audit log)       audit
-MCR_API_AUDIT_ROLE       audit_role (login role that may only insert)    mcr_audit_writer
-MCR_API_AUDIT_DSN        audit_dsn (how the service writes the audit)    role mcr_audit_writer
-MCR_API_AUDIT_ADMIN_DSN  audit_admin_dsn (owns, migrates the audit)      role mcr_audit_owner
-MCR_OPERATOR_DSN         operator_dsn (``mcr audit verify``, reports)    role mcr_operator
-MCR_AUDIT_KEY_FILE       audit_key_file (row macs, anchor signatures)    none: required to serve
-MCR_KAFKA_*              kafka (anchors, objections; as mcr-query)       mcr.core.kafka_client
-MCR_AUDIT_ANCHOR_TOPIC   anchor_topic (signed chain heads, kept forever) mcr.audit.anchors
-MCR_AUDIT_ANCHOR_S       anchor_interval_s (how often the head is sent)  1.0
-MCR_API_ALLOWED_HOSTS    allowed_hosts (``Host`` header; others: 400)    127.0.0.1,localhost
-MCR_API_SEARCH_RATE      search_per_minute (per user, /api/patients)     30
-MCR_API_MAX_BODY         max_body_bytes (larger request bodies: 413)     16384
-MCR_API_TIME_LIMIT_S     time_limit_s (a slower answer is a 503)         10
-MCR_API_DB_POOL          db_pool_size (connections per pool)             4
-=======================  ==============================================  ==========================
-
+MCR_PLANNING_REPORT_DIR  planning_reports (``latest`` is served)        .run/reports/planning
+=======================  ==============================================  ===================
 URLs and the DSN may carry credentials: ``repr`` masks them and the settings are never logged.
 ``audit_admin_dsn`` (the audit schema's owner) migrates the audit schema and grants
 ``audit_role``; the service then writes the audit only through ``audit_dsn``, a role the
@@ -37,6 +12,7 @@ key is read from a file (a deployment mounts it from its secrets store).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from psycopg.conninfo import make_conninfo
@@ -112,6 +88,9 @@ class ApiSettings(McrSettings):
         10.0
     )
     db_pool_size: Annotated[int, Field(validation_alias="MCR_API_DB_POOL", ge=1, le=100)] = 4
+    planning_reports: Annotated[Path, Field(validation_alias="MCR_PLANNING_REPORT_DIR")] = Path(
+        ".run/reports/planning"
+    )
 
     @property
     def audit_writer_dsn(self) -> str:

@@ -14,10 +14,12 @@ from rich.table import Table
 from consumers.ops.errors import OpsError, ReplayRefusedError
 from consumers.ops.offsets import OffsetChange, parse_timestamp
 from consumers.ops.rebuild import rebuild_record
+from consumers.ops.rebuild_planning import rebuild_planning
 from consumers.ops.replay import active_members, replay_group
 from mcr.core.kafka_acls import OPS
 from mcr.core.progress import RichProgress
 from mcr.core.settings import replace
+from projections.planning.settings import PlanningStoreSettings
 from projections.record.indices import drop_old_versions
 from projections.record.settings import RecordSettings
 from projections.record.writer import connect
@@ -114,6 +116,19 @@ def rebuild_record_command(
         f"alias [bold]{settings.alias}[/bold] -> {result.index} ({result.events:,} events, "
         f"{result.rounds} rounds, {result.duration_s:.1f} s); previous: "
         f"{', '.join(result.previous) or 'none'}; dropped: {', '.join(result.dropped) or 'none'}"
+    )
+
+
+@rebuild_app.command("planning")
+def rebuild_planning_command(
+    keep_old: bool = typer.Option(False, "--keep-old", help="Keep the old schema after the swap."),
+) -> None:
+    """Rebuild the planning store from mcr.planning into a new schema, then swap it in."""
+    settings = PlanningStoreSettings.from_env()
+    result = rebuild_planning(settings, keep_old=keep_old)
+    console.print(
+        f"schema [bold]{result.schema}[/bold] rebuilt ({result.events:,} messages, "
+        f"{result.duration_s:.1f} s); previous kept: {result.previous or 'none'}"
     )
 
 

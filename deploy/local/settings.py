@@ -157,6 +157,12 @@ class StackSettings(McrSettings):
         return self.run_dir / "secrets" / "audit.key"
 
     @property
+    def planning_key_file(self) -> Path:
+        """The local planning pseudonym key (made by ``mcr stack up``); a deployment mounts
+        its own from its secrets store."""
+        return self.run_dir / "secrets" / "planning.key"
+
+    @property
     def kafka_secrets_dir(self) -> Path:
         """The CA, the broker's key and certificate, and one ``<user>.password`` per Kafka
         principal of the local stack (all 0600, made by ``mcr stack up``)."""
@@ -198,7 +204,8 @@ class StackSettings(McrSettings):
     def client_environment(self) -> dict[str, str]:
         """The client variables every package reads (``MCR_KAFKA_*``, an OpenSearch URL per
         component's user, one DSN per component's role, ``MCR_AUDIT_KEY_FILE``,
-        ``MCR_AUTH_ISSUER``) pointing at this stack. No Kafka user is set: each entry point runs
+        ``MCR_AUTH_ISSUER``, ``MCR_PLANNING_KEY_FILE``, ``MCR_PLANNING_REPORT_DIR``) pointing at
+        this stack. No Kafka user is set: each entry point runs
         as its own component principal, whose password it finds in ``MCR_KAFKA_SECRETS_DIR``.
         ``MCR_POSTGRES_DSN`` is the operators' role; the superuser's DSN is never exported."""
         dsns = {role.variable: self.role_dsn(role.name) for role in ROLES}
@@ -215,6 +222,8 @@ class StackSettings(McrSettings):
             "MCR_POSTGRES_DSN": self.role_dsn(OPERATOR),
             "MCR_AUDIT_KEY_FILE": str(self.audit_key_file),
             "MCR_AUTH_ISSUER": self.auth_issuer,
+            "MCR_PLANNING_KEY_FILE": str(self.planning_key_file),
+            "MCR_PLANNING_REPORT_DIR": str(self.run_dir / "reports" / "planning"),
         }
 
 

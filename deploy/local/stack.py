@@ -44,6 +44,7 @@ def up(settings: StackSettings) -> list[ServiceStatus]:
     """
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     ensure_key(settings.audit_key_file)
+    ensure_key(settings.planning_key_file)
     members = services(settings)
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         futures = [pool.submit(_bring_up, s, settings.start_timeout_s) for s in members]

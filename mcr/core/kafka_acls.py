@@ -20,6 +20,7 @@ from schemas.events import (
     DLQ_TOPIC,
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
+    PLANNING_TOPIC,
     SHARED_TOPIC,
     SOURCE_TOPIC_PREFIX,
     organisation_topic,
@@ -33,6 +34,8 @@ __all__ = [
     "BROKER",
     "COMPONENTS",
     "OPS",
+    "PLANNING",
+    "PLANNING_GROUP",
     "PROJECTION",
     "PROJECTION_GROUP",
     "QUERY",
@@ -56,16 +59,19 @@ BROKER = "mcr-broker"
 """Super user: the broker itself (inter-broker SCRAM, controller mTLS certificate)."""
 STREAMS = "mcr-streams"
 PROJECTION = "mcr-projection"
+PLANNING = "mcr-planning"
+"""The planning store worker: reads only de-identified events (``mcr.planning``)."""
 QUERY = "mcr-query"
 OPS = "mcr-ops"
 BENCH = "mcr-bench"
 ANONYMOUS = "ANONYMOUS"
 """Kafka's name for a client of a PLAINTEXT listener: only the opt-in benchmark listener."""
-COMPONENTS: tuple[str, ...] = (STREAMS, PROJECTION, QUERY, OPS, BENCH)
+COMPONENTS: tuple[str, ...] = (STREAMS, PROJECTION, PLANNING, QUERY, OPS, BENCH)
 """The pipeline's own principals (each process the project starts runs as one of them)."""
 
 STREAMS_APP_ID = "mcr-streams"
 PROJECTION_GROUP = "mcr-projection-record"
+PLANNING_GROUP = "mcr-projection-planning"
 ANCHOR_TOPIC = "mcr.audit.anchors"
 REDRIVE_LOG_TOPIC = "mcr.dlq.redriven"
 _ORG_PREFIX = "org-"
@@ -122,17 +128,21 @@ def component_acls(
     *,
     streams_app_id: str = STREAMS_APP_ID,
     projection_group: str = PROJECTION_GROUP,
+    planning_group: str = PLANNING_GROUP,
 ) -> list[Acl]:
     """Every component principal's rules for the topic space after ``topic_prefix``."""
     p = topic_prefix
     sources, linked, changes = p + SOURCE_TOPIC_PREFIX, p + LINKED_TOPIC, p + IDENTITY_CHANGES_TOPIC
     shared, dlq, asserted = p + SHARED_TOPIC, p + DLQ_TOPIC, p + ASSERTED_SOURCE_TOPIC
+    planning = p + PLANNING_TOPIC
     rules = [
-        # streams worker (identity, then consent) and faust's own internal/changelog topics
+        # streams worker (identity, consent, de-identification; the withdrawal restore reads
+        # mcr.linked under a group named after its app id) and faust's own topics
         *_topics(STREAMS, Pattern.PREFIXED, sources, Op.READ, Op.DESCRIBE),
         *_topics(STREAMS, Pattern.LITERAL, linked, Op.READ, Op.WRITE, Op.DESCRIBE),
         *_topics(STREAMS, Pattern.LITERAL, changes, Op.READ, Op.WRITE, Op.DESCRIBE),
         *_topics(STREAMS, Pattern.LITERAL, shared, Op.WRITE, Op.DESCRIBE),
+        *_topics(STREAMS, Pattern.LITERAL, planning, Op.WRITE, Op.DESCRIBE),
         *_topics(STREAMS, Pattern.LITERAL, dlq, Op.WRITE, Op.DESCRIBE),
         _topic(STREAMS, Pattern.PREFIXED, streams_app_id, Op.ALL),
         *_groups(STREAMS, Pattern.PREFIXED, streams_app_id, Op.READ, Op.DESCRIBE),
@@ -141,6 +151,10 @@ def component_acls(
         *_topics(PROJECTION, Pattern.LITERAL, changes, Op.READ, Op.DESCRIBE),
         *_topics(PROJECTION, Pattern.LITERAL, dlq, Op.WRITE, Op.DESCRIBE),
         *_groups(PROJECTION, Pattern.PREFIXED, projection_group, Op.READ, Op.DESCRIBE),
+        # planning store: de-identified events only, never a record topic
+        *_topics(PLANNING, Pattern.LITERAL, planning, Op.READ, Op.DESCRIBE),
+        *_topics(PLANNING, Pattern.LITERAL, dlq, Op.WRITE, Op.DESCRIBE),
+        *_groups(PLANNING, Pattern.PREFIXED, planning_group, Op.READ, Op.DESCRIBE),
         # query service: audit anchors, viewer-recorded objections (it asserts the org)
         *_topics(
             QUERY, Pattern.LITERAL, p + ANCHOR_TOPIC, Op.CREATE, Op.READ, Op.WRITE, Op.DESCRIBE
@@ -152,6 +166,7 @@ def component_acls(
         *_topics(OPS, Pattern.PREFIXED, sources, Op.WRITE),
         *_topics(OPS, Pattern.LITERAL, linked, Op.WRITE),
         *_topics(OPS, Pattern.LITERAL, shared, Op.WRITE),
+        *_topics(OPS, Pattern.LITERAL, planning, Op.WRITE),
         *_topics(OPS, Pattern.LITERAL, dlq, Op.WRITE),
         *_topics(OPS, Pattern.LITERAL, p + REDRIVE_LOG_TOPIC, Op.CREATE, Op.WRITE),
         *_groups(OPS, Pattern.LITERAL, "*", Op.READ, Op.DESCRIBE, Op.DELETE),

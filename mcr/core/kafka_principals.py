@@ -38,6 +38,7 @@ from pydantic import SecretStr
 
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import (
+    PLANNING_GROUP,
     PROJECTION_GROUP,
     STREAMS_APP_ID,
     Acl,
@@ -134,11 +135,15 @@ def grant_components(
     *,
     streams_app_id: str = STREAMS_APP_ID,
     projection_group: str = PROJECTION_GROUP,
+    planning_group: str = PLANNING_GROUP,
 ) -> None:
     """Give the component principals their rules in the topic space after ``topic_prefix``
     (``mcr stack up`` for the empty prefix; tests, sandboxes and benchmarks for theirs)."""
     acls = component_acls(
-        topic_prefix, streams_app_id=streams_app_id, projection_group=projection_group
+        topic_prefix,
+        streams_app_id=streams_app_id,
+        projection_group=projection_group,
+        planning_group=planning_group,
     )
     apply_acls(admin, acls)
 

@@ -81,6 +81,11 @@ ALLOWED_KEYS: frozenset[str] = frozenset(
         "command",
         "dry_run",
         "kept_back",
+        # planning feed and store: counts only
+        "left_out",
+        "commands",
+        "skipped",
+        "removed",
     }
 )
 DROPPED_MARKER = "dropped_keys"

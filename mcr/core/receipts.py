@@ -1,7 +1,7 @@
 """Purge receipts: what information governance can show about every purge. Thin I/O.
 
-One table for every kind of purge (``subject_kind``: ``organisation`` now, ``person`` for the
-consent stage's purges when they are recorded here too), in its own schema
+One table for every kind of purge (``subject_kind``: ``organisation`` for registry purges,
+``person`` for the record projection's and the planning store's purges), in its own schema
 (``MCR_RECEIPTS_SCHEMA``, default ``governance``). A receipt is written when the purge is
 asked for (who asked, who ran it, why, when) and completed once the stores have obeyed it
 (when, and how many items each store removed: ``{"record": 120}``). No PHI: the subject is
@@ -11,7 +11,7 @@ an ODS code or an internal person id, never a name or NHS number.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -21,17 +21,20 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from mcr.core.errors import McrError
-from mcr.core.postgres import schema_connection
+from mcr.core.postgres import quoted_schema, schema_connection
 
 __all__ = [
     "DEFAULT_SCHEMA",
     "PurgeSubject",
     "Receipt",
     "ReceiptError",
+    "StoreReceipt",
     "complete",
     "connect",
+    "for_subjects",
     "list_receipts",
     "open_receipt",
+    "record",
 ]
 
 DEFAULT_SCHEMA = "governance"
@@ -149,3 +152,60 @@ def list_receipts(
         args,
     ).fetchall()
     return [_receipt(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StoreReceipt:
+    """One completed purge of one store for one person (the record projection, the planning
+    store). ``receipt_id`` is the command id and the store, so a replay keeps the first receipt;
+    ``subject`` is the person id (record) or the person's pseudonym (planning), never PHI."""
+
+    receipt_id: str
+    store: str
+    subject: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    completed_at: datetime
+    removed: int
+
+
+# A store's purge is asked for and done in one step: stored complete, as subject_kind person,
+# ``stores`` naming the one store. The store ran it, so it is the operator.
+_RECORD = f"""INSERT INTO {{table}} ({_COLUMNS})
+    VALUES (%s, %s, 'person', %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (command_id) DO NOTHING RETURNING 1"""  # noqa: S608 (constant columns)
+
+
+def record(
+    conn: psycopg.Connection[Any], receipt: StoreReceipt, *, schema: str | None = None
+) -> bool:
+    """Store ``receipt`` unless one with its id is held (a replay); True when stored. ``schema``
+    qualifies the table when ``conn`` is another store's (one transaction with its purge)."""
+    table = f"{quoted_schema(schema)}.purge_receipts" if schema else "purge_receipts"
+    row = conn.execute(
+        _RECORD.format(table=table),
+        (str(uuid.uuid5(uuid.NAMESPACE_URL, f"mcr-receipt:{receipt.receipt_id}")),
+         receipt.receipt_id, receipt.subject, receipt.reason, receipt.requested_by,
+         receipt.store, receipt.requested_at, receipt.completed_at,
+         Jsonb({receipt.store: receipt.removed})),
+    ).fetchone()  # fmt: skip
+    return row is not None
+
+
+def for_subjects(conn: psycopg.Connection[Any], subjects: Iterable[str]) -> list[StoreReceipt]:
+    """Every completed person receipt about any of ``subjects``, oldest first (one per store)."""
+    rows = conn.execute(
+        f"""{_SELECT} WHERE subject_kind = 'person' AND subject = ANY(%s)
+            AND completed_at IS NOT NULL ORDER BY completed_at, command_id""",
+        (sorted(set(subjects)),),
+    ).fetchall()
+    found = []
+    for row in rows:
+        receipt = _receipt(row)
+        assert receipt.completed_at is not None  # selected above
+        for store, removed in receipt.stores.items():
+            found.append(StoreReceipt(receipt.command_id, store, receipt.subject, receipt.reason,
+                                      receipt.requested_by, receipt.requested_at,
+                                      receipt.completed_at, removed))  # fmt: skip
+    return found

@@ -19,7 +19,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from mcr.core.errors import McrError
 from mcr.core.kafka_client import KafkaClientSettings
 
-__all__ = ["LoggedMessage", "TopicReadError", "end_offsets", "read_topic"]
+__all__ = ["READER_GROUP_PREFIX", "LoggedMessage", "TopicReadError", "end_offsets", "read_topic"]
 
 Headers = tuple[tuple[str, bytes], ...]
 _DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED)
@@ -50,9 +50,14 @@ class LoggedMessage:
         return found
 
 
-def _consumer(kafka: KafkaClientSettings) -> Consumer:
+READER_GROUP_PREFIX = "mcr-reader-"
+
+
+def _consumer(kafka: KafkaClientSettings, group_prefix: str = READER_GROUP_PREFIX) -> Consumer:
+    # A group id is needed by the client though none is joined; a principal reads under a
+    # prefix its ACLs already cover (the streams worker: its application id).
     return Consumer(kafka.config(**{"enable.auto.commit": False,
-                                    "group.id": f"mcr-reader-{uuid.uuid4().hex[:12]}",
+                                    "group.id": f"{group_prefix}{uuid.uuid4().hex[:12]}",
                                     "enable.partition.eof": True}))  # fmt: skip
 
 
@@ -91,11 +96,13 @@ def read_topic(
     ends: dict[int, int] | None = None,
     missing_ok: bool = False,
     timeout_s: float = 300.0,
+    group_prefix: str = READER_GROUP_PREFIX,
 ) -> Iterator[LoggedMessage]:
     """Every message of ``topic`` up to ``ends`` (default: the end offsets now), each
     partition in offset order. Raises TopicReadError when it cannot be read to those ends
-    within ``timeout_s`` (or is missing, unless ``missing_ok``)."""
-    consumer = _consumer(kafka)
+    within ``timeout_s`` (or is missing, unless ``missing_ok``). The throwaway group id
+    starts with ``group_prefix``."""
+    consumer = _consumer(kafka, group_prefix)
     try:
         wanted = _ends(consumer, topic, missing_ok=missing_ok) if ends is None else ends
         yield from _read(consumer, topic, wanted, timeout_s)

@@ -230,8 +230,9 @@ class RecordPipeline:
                      command=PURGE_ORGANISATION)  # fmt: skip
             return
         receipt = PurgeReceipt(
-            command.command_id, command.person_id, deleted, self._writer.target, self._clock()
-        )
+            command.command_id, command.person_id, deleted, self._writer.target, self._clock(),
+            command.reason, command.requested_by,
+        )  # fmt: skip
         log.info("person purged", person_id=command.person_id, count=deleted, command=PURGE_PERSON)
         if self._emit_receipt is not None:
             self._emit_receipt(receipt)

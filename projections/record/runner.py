@@ -16,9 +16,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from opensearchpy import OpenSearch
 
+from mcr.core import receipts
 from mcr.core.kafka_acls import PROJECTION
 from mcr.core.logging import get_logger
 from mcr.core.metrics import CONSUMER_LAG, EVENTS, Heartbeat
@@ -32,7 +34,7 @@ from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
 from schemas.commands import PurgeReceipt, receipt_message
 
-__all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config"]
+__all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config", "store_receipt"]
 
 POLL_TIMEOUT_S = 0.05
 log = get_logger(__name__)
@@ -57,6 +59,23 @@ def consumer_config(
 def producer_config(settings: RecordSettings, *, principal: str = PROJECTION) -> dict[str, Any]:
     """Producer settings for dead letters and receipts: idempotent, acknowledged by all."""
     return settings.kafka.resolve(principal).config(**{"enable.idempotence": True, "linger.ms": 5})
+
+
+def store_receipt(settings: RecordSettings, receipt: PurgeReceipt) -> None:
+    """Keep ``receipt`` in the receipts store (a replayed purge keeps the first receipt).
+    Purges are rare, so one short connection each; an unavailable database raises
+    TransientWriteError and the purge is retried, so a receipt is never lost."""
+    stored = receipts.StoreReceipt(
+        f"{receipt.command_id}:record", "record", receipt.person_id,
+        receipt.reason or "objection", receipt.requested_by or "unknown",
+        receipt.completed_at, receipt.completed_at, receipt.deleted,
+    )  # fmt: skip
+    try:
+        with receipts.connect(settings.postgres_dsn.get_secret_value(),
+                              settings.receipts_schema) as conn:  # fmt: skip
+            receipts.record(conn, stored)
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        raise TransientWriteError("purge receipt: the receipts store is unavailable") from exc
 
 
 def backoff_of(settings: RecordSettings) -> Backoff:
@@ -93,7 +112,7 @@ class RecordWorker:
             flush_max_docs=settings.flush_max_docs,
             backoff=backoff_of(settings),
             wait=self._wait,
-            emit_receipt=self._emit_receipt if settings.receipt_topic else None,
+            emit_receipt=self._emit_receipt,
         )
 
     @property
@@ -223,6 +242,12 @@ class RecordWorker:
     # -- receipts ------------------------------------------------------------------------------
 
     def _emit_receipt(self, receipt: PurgeReceipt) -> None:
+        """Store the receipt (the one receipts store), then send it when a topic is set."""
+        store_receipt(self._settings, receipt)
+        if self._settings.receipt_topic:
+            self._send_receipt(receipt)
+
+    def _send_receipt(self, receipt: PurgeReceipt) -> None:
         key, value, headers = receipt_message(receipt)
         kafka_headers: list[tuple[str, str | bytes | None]] = list(headers)
         failures: list[object] = []

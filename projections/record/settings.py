@@ -13,11 +13,14 @@ from pydantic import Field
 from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
     DEFAULT_OPENSEARCH_URL,
+    DEFAULT_POSTGRES_DSN,
     McrSettings,
     OpenSearchCaFile,
     OpenSearchUrl,
     OperatorOpenSearchUrl,
+    PostgresDsn,
     SecretUrl,
+    SqlIdentifier,
     replace,
     whole_number,
 )
@@ -36,7 +39,9 @@ class RecordSettings(McrSettings):
     """Where the projection reads, where it writes, and how it batches and retries.
 
     ``alias`` is also the prefix of the versioned indices (``<alias>-v1-<timestamp>``), so a
-    test can use a fresh alias. ``receipt_topic`` empty means purge receipts are only logged.
+    test can use a fresh alias. Every purge receipt is stored in the one receipts store
+    (``MCR_RECEIPTS_SCHEMA`` in ``MCR_POSTGRES_DSN``, ``mcr.core.receipts``); ``receipt_topic``,
+    when set, also gets it.
     """
 
     kafka: KafkaClient
@@ -50,6 +55,10 @@ class RecordSettings(McrSettings):
     identity_topic: Annotated[str, _variable("IDENTITY_TOPIC")] = IDENTITY_CHANGES_TOPIC
     dlq_topic: Annotated[str, _variable("DLQ_TOPIC")] = DLQ_TOPIC
     receipt_topic: Annotated[str, _variable("RECEIPT_TOPIC")] = ""
+    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
+    receipts_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_RECEIPTS_SCHEMA")] = (
+        "governance"
+    )
     group_id: Annotated[str, _variable("GROUP")] = "mcr-projection-record"
     alias: Annotated[str, _variable("ALIAS")] = "record"
     flush_max_docs: Annotated[int, _Positive, _variable("FLUSH_MAX_DOCS")] = 500

@@ -19,16 +19,18 @@ from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from mcr.core.kafka_acls import STREAMS
 from mcr.core.logging import get_logger
 from mcr.core.metrics import count_batch, count_dead_letter
 from schemas.events import DLQ_REASON
 from streams import app as streams_app
 from streams.consent import repository
 from streams.consent.gate import InboundMessage, Outgoing, Target, follow_identity, share_batch
+from streams.consent.restore import person_history
 from streams.consent.rules import kept_back
 from streams.database import StageDatabase
 
-__all__ = ["DATABASE", "SETTINGS", "follow_identity_changes", "send", "share"]
+__all__ = ["DATABASE", "SETTINGS", "follow_identity_changes", "restore", "send", "share"]
 
 log = get_logger(__name__)
 # The application and settings the worker's entry point configured (streams.app.configure).
@@ -56,6 +58,8 @@ _TOPICS = {Target.SHARED: shared_topic, Target.DLQ: dlq_topic}
 # source keys and send their purge between ``share`` reading the old mapping and sending an
 # event of that person, and the event would land after its purge.
 _DECIDING = asyncio.Lock()
+# Restores in flight (kept so they are not garbage-collected before they finish).
+_RESTORING: list[asyncio.Future[int]] = []
 
 
 def _consumed(event: Any) -> InboundMessage:
@@ -80,6 +84,46 @@ async def _send(outgoing: Sequence[Outgoing]) -> None:
 async def _acknowledge(stream: Any, events: Sequence[Any]) -> None:
     for event in events:
         await stream.ack(event)
+
+
+def _history(persons: Sequence[str], keys: Sequence[str]) -> list[InboundMessage]:
+    streams = streams_app.settings().streams
+    return person_history(streams.kafka.resolve(STREAMS), SETTINGS.linked_topic, persons=persons,
+                          keys=keys, group_prefix=f"{streams.app_id}-restore-")  # fmt: skip
+
+
+def _keys_of(conn: Any, persons: Sequence[str]) -> list[str]:
+    return [key for person in persons for key in repository.source_keys_of(conn, person)]
+
+
+async def restore(persons: Sequence[str]) -> int:
+    """Share again what may now be shared of ``persons`` (an objection was withdrawn): their
+    events in mcr.linked judged again, under the decide-and-send lock; returns how many
+    messages went to mcr.shared. Runs beside the agents (reading the log takes a while)."""
+    started = time.perf_counter()
+    keys = await DATABASE.run_retrying(_keys_of, persons=persons)
+    history = await asyncio.get_running_loop().run_in_executor(None, _history, persons, keys)
+    async with _DECIDING:
+        outcome = await DATABASE.run_retrying(share_batch, batch=history, now=datetime.now(UTC))
+        shared = [o for o in outcome.outgoing if o.target is Target.SHARED]
+        await _send(shared)
+    log.info("record restored after a withdrawal", count=len(history), sent=len(shared),
+             duration_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+    return len(shared)
+
+
+def _start_restore(persons: Sequence[str]) -> None:
+    _RESTORING[:] = [f for f in _RESTORING if not f.done()]
+    task = asyncio.ensure_future(restore(persons))
+    task.add_done_callback(_restored)
+    _RESTORING.append(task)
+
+
+def _restored(task: asyncio.Future[int]) -> None:
+    """A failed restore is an error for a person to look at: the withdrawal is stored, new
+    events flow, but the earlier record stays away until a replay (docs/operations.md)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("restore after a withdrawal failed", error_type=type(task.exception()).__name__)
 
 
 def _count(outgoing: Sequence[Outgoing], withheld: Mapping[str, int], elapsed: float) -> None:
@@ -108,6 +152,8 @@ async def share(stream: Any) -> AsyncIterator[int]:
         elapsed = time.perf_counter() - started
         withheld = kept_back(v for v in outcome.verdicts if v is not None)
         _count(outcome.outgoing, withheld, elapsed)
+        if outcome.restore:
+            _start_restore(sorted(outcome.restore))
         log.info(
             "consent batch decided",
             count=len(batch),

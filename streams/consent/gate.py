@@ -40,7 +40,7 @@ from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from streams.consent import repository
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
-from streams.consent.state import ConsentState, Preference, apply, fold
+from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 
 __all__ = [
     "STAGE",
@@ -56,6 +56,7 @@ STAGE = "consent"
 Connection = psycopg.Connection[Any]
 log = get_logger(__name__)
 _MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
+_PIPELINE = "mcr"  # requested_by of purges the pipeline sends after an identity change
 # Bad input, as opposed to a lost database (which retries the whole batch).
 # ProgramLimitExceeded (an id too long for an index) is an OperationalError to psycopg, but it
 # says something about the event, not the database: retrying would stall the stage forever.
@@ -98,6 +99,8 @@ class BatchOutcome:
 
     outgoing: list[Outgoing] = field(default_factory=list)
     verdicts: list[Verdict | None] = field(default_factory=list)
+    restore: set[str] = field(default_factory=set)
+    """Persons whose objection this batch lifted: their record is to be shared again."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,14 @@ def _read(message: InboundMessage) -> _Event | Outgoing:
     return _Event(message, decoded.record_type, decoded.payload, key, person)
 
 
-def _purges(persons: Iterable[str], purge: Purge | None) -> list[Outgoing]:
+def _purges(persons: Iterable[str], purge: Purge | None, *, by: str) -> list[Outgoing]:
+    """Purge commands for ``persons``; ``by`` is the ODS code that asked (kept on receipts)."""
     if purge is None:
         return []
-    return [_command(PurgePerson(p, str(uuid.uuid4()), purge.reason, purge.items)) for p in persons]
+    return [
+        _command(PurgePerson(p, str(uuid.uuid4()), purge.reason, purge.items, requested_by=by))
+        for p in persons
+    ]
 
 
 def _command(command: PurgePerson) -> Outgoing:
@@ -202,7 +209,24 @@ def share_batch(
                 log.error("consent event dead-lettered", error_type=type(exc).__name__)
         outcome.verdicts.append(found)
         outcome.outgoing.extend(sent)
+        if found is Verdict.CONSENT_EVENT and _lifts(item, persons, state, now):
+            outcome.restore.update(persons)
     return outcome
+
+
+def _lifts(
+    event: _Event, persons: Sequence[str], state: dict[str, ConsentState], now: datetime
+) -> bool:
+    """True when ``event`` is a later version of an objection item that no longer denies,
+    and nobody it concerns objects now. Decided from the state as held (not from what
+    changed), so a repeat restores again: restoring is idempotent, a lost one is not."""
+    preference = Preference.from_payload(event.payload)
+    return (
+        preference.scope is Scope.SHARED_CARE_RECORD
+        and preference.version > 1
+        and not preference.denies(Scope.SHARED_CARE_RECORD, now)
+        and not any(state[p].objects(now) for p in persons)
+    )
 
 
 def _decide(
@@ -219,7 +243,7 @@ def _decide(
     if found is Verdict.SHARE:
         message = event.message
         return found, [Outgoing(Target.SHARED, message.key, message.value, message.headers)]
-    return found, _purges(persons, relabel_purge(item, found))
+    return found, _purges(persons, relabel_purge(item, found), by=item.org)
 
 
 def _consent_event(
@@ -246,7 +270,7 @@ def _consent_event(
     if stored:
         for person in persons:
             state[person] = apply(state[person], preference)
-    sent = _purges(persons, purge_for(preference.key, state[owner], now))
+    sent = _purges(persons, purge_for(preference.key, state[owner], now), by=preference.org)
     return [*sent, _dead_letter(event.message, failed)] if failed else sent
 
 
@@ -279,12 +303,21 @@ def _follow(conn: Connection, message: InboundMessage, now: datetime) -> list[Ou
     if not repository.states(conn, [person])[person].objects(now):
         return []
     retired = [previous] if change["kind"] == "MERGE" and previous else []
-    purges = [PurgePerson(p, str(uuid.uuid4()), "objection") for p in (person, *retired)]
+    purges = [
+        PurgePerson(p, str(uuid.uuid4()), "objection", requested_by=_PIPELINE)
+        for p in (person, *retired)
+    ]
     # The moved records' documents, on both persons' partitions: a late event of the previous
     # person on its own partition must not land after the only purge of its record.
     for holder in dict.fromkeys(p for p in (person, previous) if p):
         if keys:
             purges.append(
-                PurgePerson(holder, str(uuid.uuid4()), "objection", source_keys=tuple(keys))
+                PurgePerson(
+                    holder,
+                    str(uuid.uuid4()),
+                    "objection",
+                    source_keys=tuple(keys),
+                    requested_by=_PIPELINE,
+                )
             )
     return [_command(p) for p in purges]

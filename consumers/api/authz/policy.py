@@ -40,16 +40,18 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the four parts of a record, or the audit (information governance)."""
+    """What a role may see: the four parts of a record, the audit (information governance),
+    or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
     RESULTS = "results"
     MEDICATIONS = "medications"
     ENCOUNTERS = "encounters"
     AUDIT = "audit"
+    PLANNING = "planning"
 
 
-#: The categories that are parts of a person's record (``audit`` is not).
+#: The categories that are parts of a person's record (``audit`` and ``planning`` are not).
 RECORD_CATEGORIES = frozenset(
     {Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS}
 )
@@ -79,6 +81,10 @@ class AccessPolicy:
     def may_audit(self, role_code: str) -> bool:
         """True when the role may read the audit and the access report."""
         return Category.AUDIT in self.categories_for(role_code)
+
+    def may_plan(self, role_code: str) -> bool:
+        """True when the role may read the planners' report."""
+        return Category.PLANNING in self.categories_for(role_code)
 
 
 def _object(value: object, where: str) -> Mapping[str, Any]:

@@ -44,9 +44,10 @@ function headers(extra = {}) {
   return found;
 }
 
-async function api(path, signal, { method = "GET", json } = {}) {
+async function api(path, signal, { method = "GET", json, purpose } = {}) {
   let response;
   const extra = json === undefined ? {} : { "Content-Type": "application/json" };
+  if (purpose) extra["X-MCR-Purpose"] = purpose;
   try {
     response = await fetch(path, {
       method,
@@ -517,12 +518,55 @@ async function breakGlassReport() {
   ])));
 }
 
+// ---- service planning ---------------------------------------------------------------------
+
+function chart(src, title) {
+  return src ? el("img", { cls: "chart", attrs: { src, alt: `Chart: ${title}` } })
+    : el("p", { cls: "empty", text: "No chart." });
+}
+
+function planningTable(t) {
+  const weeks = t.weeks.slice(-8); // the newest weeks on screen; the CSV has every week
+  const first = t.weeks.length - weeks.length;
+  return table(t.title, [t.dimension, ...weeks], t.rows.map((r) => el("tr", {}, [
+    el("th", { text: r.row, attrs: { scope: "row" } }),
+    ...r.values.slice(first).map((v) => cell(v)),
+  ])));
+}
+
+async function planningReport() {
+  const { status, body } = await api("/api/planning/report", undefined,
+    { purpose: "service-planning" });
+  const panel = $("planning-report");
+  $("planning-message").textContent = status === 200
+    ? `${body.title}: weeks ${body.period}; made ${body.generated}` : describeError(body);
+  if (status !== 200) {
+    panel.replaceChildren();
+    return;
+  }
+  const w = body.workforce;
+  panel.replaceChildren(
+    el("h2", { text: "How the numbers are protected" }),
+    el("ul", {}, body.rules.map((rule) => el("li", { text: rule }))),
+    el("h2", { text: "Workforce estimate" }),
+    chart(w.chart, "Workforce estimate"),
+    table("Workforce estimate", ["Staff group", "Mean FTE per week", "Trend (FTE per week)",
+      "Assumed contacts per FTE per week", "Source to take the figure from"],
+    w.groups.map((g) => el("tr", {}, [cell(g.label), cell(g.mean_fte.toFixed(1)),
+      cell(g.trend_per_week.toFixed(2)), cell(String(g.contacts_per_fte_week)), cell(g.source)]))),
+    ...body.tables.flatMap((t) => [el("h2", { text: t.title }), chart(t.chart, t.title),
+      planningTable(t)]),
+  );
+}
+
 // ---- session ------------------------------------------------------------------------------
 
 function showSignIn(message = "") {
   $("signin").hidden = false;
   $("signin-message").textContent = message;
-  for (const id of ["session", "search-panel", "record", "governance"]) $(id).hidden = true;
+  for (const id of ["session", "search-panel", "record", "governance", "planning"]) {
+    $(id).hidden = true;
+  }
 }
 
 function roleLabel(role) {
@@ -532,10 +576,11 @@ function roleLabel(role) {
 function applyRole(me) {
   const role = me.roles.find((r) => r.role_id === actingRole()) || me.roles[0];
   const categories = (role && role.categories) || [];
-  const readsRecords = categories.some((c) => c !== "audit");
+  const readsRecords = categories.some((c) => c !== "audit" && c !== "planning");
   current.mayRecordConsent = readsRecords;
   $("search-panel").hidden = !readsRecords;
   $("governance").hidden = !categories.includes("audit");
+  $("planning").hidden = !categories.includes("planning");
   $("record").hidden = true;
 }
 
@@ -569,6 +614,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("record-withdrawal").addEventListener("click", () => recordConsent("PERMIT"));
   $("access-form").addEventListener("submit", accessReport);
   $("break-glass-list").addEventListener("click", breakGlassReport);
+  $("planning-show").addEventListener("click", planningReport);
   let problem = null;
   try {
     problem = await Auth.finishSignIn();

@@ -51,6 +51,12 @@ def _identity(events: int) -> dict[str, Any]:
                               consent_dsn=consent_dsn, operator_dsn=operator_dsn)  # fmt: skip
 
 
+def _deid(events: int) -> dict[str, Any]:
+    from consumers.ops.bench.deid import run_deid_bench  # noqa: PLC0415
+
+    return run_deid_bench(events=events, postgres_dsn=StackSettings.from_env().postgres_dsn)
+
+
 def _query(events: int, **options: Any) -> dict[str, Any]:
     from consumers.ops.bench.query import QueryOptions, run_query_bench  # noqa: PLC0415
     from consumers.ops.bench.query_service import bench_token, serve_space  # noqa: PLC0415
@@ -63,6 +69,7 @@ def _query(events: int, **options: Any) -> dict[str, Any]:
 BENCHES: dict[str, Callable[[int], dict[str, Any]]] = {
     "produce": _produce,
     "identity": _identity,
+    "deid": _deid,
     "e2e": _e2e,
     "query": lambda events: _query(min(events, 20_000)),
 }
@@ -82,6 +89,12 @@ def produce(events: int = EVENTS) -> None:
 def identity(events: int = EVENTS) -> None:
     """Identity resolution events/s for new and for known records (resolver and live worker)."""
     _emit(_identity(events))
+
+
+@app.command()
+def deid(events: int = EVENTS) -> None:
+    """The de-identification stage's batch work: events/s and CPU per event (and consent's)."""
+    _emit(_deid(events))
 
 
 @app.command()

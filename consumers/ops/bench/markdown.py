@@ -79,6 +79,8 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("identity, live worker, new records (events/s)", "identity", "live.new.events_per_s", ""),
     ("identity, live worker, known records (events/s)", "identity", "live.known.events_per_s", ""),
+    ("de-identification for planning, batch work (events/s)", "deid", "deid.events_per_s", ""),
+    ("de-identification CPU per event (us, worker process)", "deid", "deid.cpu_us_per_event", ""),
     ("end to end, producer to searchable (events/s)", "e2e", "events_per_s", ">= 5,000"),
     ("baseline: plain bulk indexer (events/s)", "e2e", "baseline_events_per_s", ""),
     ("end to end as a fraction of the baseline", "e2e", "fraction_of_baseline", ""),

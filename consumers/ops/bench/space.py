@@ -21,6 +21,7 @@ from schemas.events import (
     DLQ_TOPIC,
     IDENTITY_CHANGES_TOPIC,
     LINKED_TOPIC,
+    PLANNING_TOPIC,
     SHARED_TOPIC,
     organisation_topic,
 )
@@ -122,6 +123,12 @@ class BenchSpace:
         return self.prefix + DLQ_TOPIC
 
     @property
+    def planning_topic(self) -> str:
+        """Where the streams worker's de-identification stage writes (made up front: its
+        principal may write it, not create it)."""
+        return self.prefix + PLANNING_TOPIC
+
+    @property
     def topics(self) -> tuple[str, ...]:
         """Every topic the run creates up front."""
         return (
@@ -129,6 +136,7 @@ class BenchSpace:
             self.linked_topic,
             self.changes_topic,
             self.shared_topic,
+            self.planning_topic,
             self.dlq_topic,
         )
 

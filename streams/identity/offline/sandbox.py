@@ -81,6 +81,17 @@ class Sandbox:
         return self.kafka.bootstrap
 
     @property
+    def projection_group(self) -> str:
+        """The record projection's group in this sandbox (its ACL is the sandbox's own, so
+        removing the sandbox never revokes the stack's rule for ``mcr-projection-record``)."""
+        return f"{self.app_id}-record"
+
+    @property
+    def planning_group(self) -> str:
+        """The planning store worker's group in this sandbox (granted to ``mcr-planning``)."""
+        return f"{self.app_id}-planning"
+
+    @property
     def source_topics(self) -> list[str]:
         """Every source topic of the sandbox on the cluster now (the organisations' made up
         front or since by an admin's first write, and the asserted one), sorted."""
@@ -179,7 +190,9 @@ def sandbox(
     )
     datadir = Path(tempfile.mkdtemp(prefix="mcr-sandbox-"))
     box = Sandbox(settings, f"mcr-sandbox-{tag}", datadir, kafka, consent_dsn, operator_dsn)
-    acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id)
+    acls = component_acls(settings.topic_prefix, streams_app_id=box.app_id,
+                          projection_group=box.projection_group,
+                          planning_group=box.planning_group)  # fmt: skip
     try:
         ensure_topics(kafka, prefix=settings.topic_prefix, partitions=partitions)
         organisations = tuple(organisations)

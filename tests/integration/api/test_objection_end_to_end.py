@@ -46,6 +46,7 @@ def service_url(
         kafka=stack.kafka_admin,
         opensearch_url=stack.opensearch_user_url("mcr_projection"),
         opensearch_ca_file=str(stack.opensearch_ca_file),
+        postgres_dsn=stack.operator_dsn,  # purge receipts: the operators' role
         source_topic=prefix + SHARED_TOPIC, identity_topic=prefix + IDENTITY_CHANGES_TOPIC,
         dlq_topic=prefix + DLQ_TOPIC, group_id=f"t-proj-{uuid.uuid4().hex[:10]}", alias=alias,
         flush_interval_ms=50, commit_interval_ms=200, refresh_interval="200ms",

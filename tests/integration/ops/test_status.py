@@ -17,7 +17,13 @@ from typer.testing import CliRunner
 from deploy.local import StackSettings
 from deploy.local.topics import ensure_topics
 from mcr.cli import app
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC, organisation_topic
+from schemas.events import (
+    IDENTITY_CHANGES_TOPIC,
+    LINKED_TOPIC,
+    PLANNING_TOPIC,
+    SHARED_TOPIC,
+    organisation_topic,
+)
 
 WAITING = 5
 ORG = "E81001"
@@ -47,6 +53,7 @@ def space(stack: StackSettings) -> Iterator[dict[str, str]]:
         "MCR_RECORD_IDENTITY_TOPIC": prefix + IDENTITY_CHANGES_TOPIC,
         "MCR_RECORD_DLQ_TOPIC": prefix + "mcr.dlq",
         "MCR_RECORD_ALIAS": alias,
+        "MCR_PLANNING_GROUP": f"{prefix}planning",
         "MCR_IDENTITY_SCHEMA": f"t_status_{uuid.uuid4().hex[:8]}",  # none yet: reported so
     }
     yield env
@@ -96,6 +103,7 @@ def test_status_judges_down_then_stuck_then_healthy(
                       [source, prefix + LINKED_TOPIC, prefix + IDENTITY_CHANGES_TOPIC])  # fmt: skip
     record = _member(stack, space["MCR_RECORD_GROUP"],
                      [space["MCR_RECORD_SOURCE_TOPIC"], space["MCR_RECORD_IDENTITY_TOPIC"]])  # fmt: skip
+    planning = _member(stack, space["MCR_PLANNING_GROUP"], [prefix + PLANNING_TOPIC])
     try:
         code, found = _status(space)
         assert code == 1 and _states(found)["identity"] == ("stuck", WAITING)
@@ -103,9 +111,10 @@ def test_status_judges_down_then_stuck_then_healthy(
         streams.commit(offsets=[TopicPartition(source, 0, WAITING)], asynchronous=False)
         code, found = _status(space)
         assert _states(found) == {"identity": ("caught-up", 0), "consent": ("caught-up", 0),
-                                  "record": ("caught-up", 0)}  # fmt: skip
+                                  "record": ("caught-up", 0), "planning": ("caught-up", 0)}  # fmt: skip
         assert code == 0 and found["healthy"]
         assert found["reviews_pending"] is None  # no identity schema in this space
     finally:
         streams.close()
         record.close()
+        planning.close()

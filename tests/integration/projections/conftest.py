@@ -33,6 +33,7 @@ def record_settings(
         kafka=stack.kafka_admin,
         opensearch_url=stack.opensearch_user_url("mcr_projection"),
         opensearch_ca_file=str(stack.opensearch_ca_file),
+        postgres_dsn=stack.operator_dsn,  # purge receipts: the operators' role
         source_topic=topic_factory("linked", partitions=2),
         identity_topic=topic_factory("identity"),
         dlq_topic=topic_factory("dlq"),

@@ -257,7 +257,8 @@ def test_each_stage_gets_its_own_store_credentials_and_never_the_shared_dsn() ->
 
 
 def test_the_stages_probe_live_and_ready_on_the_metrics_port() -> None:
-    stages = {"mcr-streams": "streams worker", "mcr-record": "record run", "mcr-api": "api serve"}
+    stages = {"mcr-streams": "streams worker", "mcr-record": "record run",
+              "mcr-planning": "planning run", "mcr-api": "api serve"}  # fmt: skip
     deployments = {d["metadata"]["name"]: d for d in _kind("Deployment")}
     assert set(stages) <= set(deployments)
     for name, command in stages.items():

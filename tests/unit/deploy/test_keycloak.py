@@ -27,7 +27,7 @@ def _roles(user: dict[str, Any]) -> list[dict[str, str]]:
 
 def test_viewer_client_allows_only_authorization_code_with_pkce_s256() -> None:
     """mcr-viewer is public, code flow only, PKCE S256, redirects to the viewer on loopback
-    (8480, and 8481 where the browser tests serve it)."""
+    (8480, and 8481 and 8483 where the browser tests serve it)."""
     viewer = _client("mcr-viewer")
 
     assert viewer["publicClient"] is True
@@ -39,6 +39,7 @@ def test_viewer_client_allows_only_authorization_code_with_pkce_s256() -> None:
     assert viewer["redirectUris"] == [
         "http://127.0.0.1:8480/auth/callback",
         "http://127.0.0.1:8481/auth/callback",
+        "http://127.0.0.1:8483/auth/callback",
     ]
 
 
@@ -69,7 +70,7 @@ def test_demo_users_are_marked_and_work_at_real_region_organisations() -> None:
     """Every user is flagged as a demo user, and every role names an ODS code of the region."""
     demo = [u for u in REALM["users"] if u["username"].startswith("demo-")]
 
-    assert len(demo) == 8
+    assert len(demo) == 9
     assert "demo" in REALM["displayName"]
     for user in REALM["users"]:
         assert user["attributes"]["mcr_demo_user"] == ["true"]

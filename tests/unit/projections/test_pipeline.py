@@ -144,7 +144,7 @@ def test_purge_reports_the_count_in_a_receipt() -> None:
     pipeline, _ = _pipeline(writer, emit_receipt=receipts.append)
     pipeline.handle(_message(0, purge_message(PurgePerson("P1", "cmd-1"))))
     assert ("bulk", [f"doc{i}" for i in range(5)]) in writer.calls
-    assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW)]
+    assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW, "objection")]
 
 
 def test_logs_never_carry_demographics() -> None:
@@ -177,7 +177,7 @@ def test_a_refused_purge_is_retried_never_skipped() -> None:
     pipeline.handle(_message(0, purge_message(PurgePerson("P1", "cmd-1"))))
 
     assert waits == [0.1, 0.2]
-    assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW)]
+    assert receipts == [PurgeReceipt("cmd-1", "P1", 5, "record", NOW, "objection")]
 
 
 def test_only_a_conflict_with_a_purge_tombstone_of_the_same_version_is_written_again() -> None:

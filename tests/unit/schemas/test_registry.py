@@ -42,6 +42,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         "identity_change",
         "medication",
         "patient",
+        "planning_event",
         "result",
     )
     assert [v.version for v in registry.versions("patient")] == [1, 2]

@@ -6,6 +6,7 @@ import pytest
 
 from mcr.core.kafka_acls import (
     OPS,
+    PLANNING,
     PROJECTION,
     QUERY,
     STREAMS,
@@ -64,12 +65,42 @@ COMPONENTS = component_acls()
         (QUERY, "mcr.audit.anchors", Op.WRITE, True),
         (QUERY, "mcr.shared", Op.READ, False),
         (OPS, "mcr.shared", Op.READ, True),
+        (OPS, "mcr.planning", Op.READ, True),
+        (OPS, "mcr.planning", Op.WRITE, True),
+        (STREAMS, "mcr.planning", Op.WRITE, True),
+        (STREAMS, "mcr.planning", Op.READ, False),
+        (PROJECTION, "mcr.planning", Op.READ, False),
+        (QUERY, "mcr.planning", Op.READ, False),
+        (PLANNING, "mcr.planning", Op.READ, True),
+        (PLANNING, "mcr.planning", Op.WRITE, False),
+        (PLANNING, "mcr.dlq", Op.WRITE, True),
+        (PLANNING, "mcr.dlq", Op.READ, False),
+        (PLANNING, "mcr.linked", Op.READ, False),
+        (PLANNING, "mcr.shared", Op.READ, False),
+        (PLANNING, "mcr.identity.changes", Op.READ, False),
+        (PLANNING, "mcr.source.RC9", Op.READ, False),
         (OPS, "mcr.audit.anchors", Op.WRITE, False),
     ],
 )
 def test_component_rules(user: str, topic: str, op: Op, expected: bool) -> None:
     """Each component's topic rights, as docs/security.md tabulates them."""
     assert _allowed(COMPONENTS, user, topic, op) is expected
+
+
+def _groups_of(acls: list[Acl], user: str) -> set[tuple[Pattern, str]]:
+    return {
+        (a.pattern, a.name) for a in acls if a.principal == user and a.resource is Resource.GROUP
+    }
+
+
+def test_the_planning_worker_joins_only_its_group_and_the_restore_reads_as_streams() -> None:
+    """The planning principal may use its own group and no other; the streams worker's
+    withdrawal restore reads under its app id, so it needs no group rule of its own."""
+    acls = component_acls("t1.", streams_app_id="t1-app", planning_group="t1-planning")
+    assert _groups_of(acls, PLANNING) == {(Pattern.PREFIXED, "t1-planning")}
+    assert _groups_of(acls, STREAMS) == {(Pattern.PREFIXED, "t1-app")}
+    assert _allowed(acls, PLANNING, "t1.mcr.planning", Op.READ)
+    assert not _allowed(acls, PLANNING, "mcr.planning", Op.READ)
 
 
 def test_a_topic_prefix_moves_every_rule() -> None:

@@ -30,6 +30,7 @@ def test_every_name_carries_the_run_tag() -> None:
         "bench.abc123.mcr.linked",
         "bench.abc123.mcr.identity.changes",
         "bench.abc123.mcr.shared",
+        "bench.abc123.mcr.planning",
         "bench.abc123.mcr.dlq",
     )
     names = (SPACE.schema, SPACE.identity_group, SPACE.record_group, SPACE.alias,

@@ -1,0 +1,1 @@
+"""The planning store: weekly aggregates of ``mcr.planning`` in PostgreSQL (docs/planning.md)."""

@@ -48,8 +48,7 @@ def _items_of(planning: Planning, person: str) -> int:
 
 def _preference_owners(planning: Planning) -> dict[str, str]:
     """Source key -> person id of every stored preference (the consent tables)."""
-    dsn = planning.box.settings.postgres_dsn.get_secret_value()
-    with repository.connect(dsn, planning.box.settings.schema_name) as conn:
+    with repository.connect(planning.box.consent_dsn, planning.box.consent_schema) as conn:
         rows = conn.execute("SELECT source_key, person_id FROM preferences").fetchall()
     return {key: person for key, person in rows}
 

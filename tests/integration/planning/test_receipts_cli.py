@@ -29,7 +29,7 @@ def test_receipts_of_a_person_from_both_stores(stack: StackSettings, tmp_path: P
     old = Pseudonymiser(load_key(previous)).person("person-9")
     rows = [("c1:record", "record", "person-9", 12), ("c2:planning", "planning", old, 7),
             ("c3:record", "record", "person-8", 4)]  # fmt: skip
-    with receipts.connect(stack.postgres_dsn, schema) as conn:
+    with receipts.connect(stack.operator_dsn, schema) as conn:
         for receipt_id, store, subject, removed in rows:
             receipts.record(conn, receipts.StoreReceipt(receipt_id, store, subject, "objection",
                                                    "Y01", T0, T0, removed))  # fmt: skip
@@ -39,7 +39,7 @@ def test_receipts_of_a_person_from_both_stores(stack: StackSettings, tmp_path: P
         result = CliRunner().invoke(app, ["consent", "receipts", "--person", "person-9", "--json"],
                                     env=env)  # fmt: skip
     finally:
-        with psycopg.connect(stack.postgres_dsn, autocommit=True) as admin:
+        with psycopg.connect(stack.operator_dsn, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
     assert result.exit_code == 0, result.output
     listed = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]

@@ -229,14 +229,20 @@ def _scoped(body: dict[str, Any]) -> dict[str, Any]:
     raise CommandError("scope: expected person, items or source-keys", field="scope")
 
 
-def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
-    """Read a purge command; raises CommandError naming the field that is wrong."""
+def _command_body(value: bytes | None, command: str) -> dict[str, Any]:
+    """The JSON object of a ``command`` message; CommandError when it is not one."""
     try:
         body = json.loads(value or b"")
     except ValueError as exc:
         raise CommandError("value: not JSON", field="value") from exc
-    if not isinstance(body, dict) or body.get("command") != PURGE_PERSON:
-        raise CommandError(f"command: expected {PURGE_PERSON}", field="command")
+    if not isinstance(body, dict) or body.get("command") != command:
+        raise CommandError(f"command: expected {command}", field="command")
+    return body
+
+
+def parse_purge(key: bytes | None, value: bytes | None) -> PurgePerson:
+    """Read a purge command; raises CommandError naming the field that is wrong."""
+    body = _command_body(value, PURGE_PERSON)
     by = body.get("requested_by")
     command = PurgePerson(
         _text(body, "person_id"), _text(body, "command_id"), _text(body, "reason"),
@@ -261,12 +267,7 @@ def organisation_purge_message(command: PurgeOrganisation) -> Message:
 
 def parse_organisation_purge(key: bytes | None, value: bytes | None) -> PurgeOrganisation:
     """Read an organisation purge; raises CommandError naming the field that is wrong."""
-    try:
-        body = json.loads(value or b"")
-    except ValueError as exc:
-        raise CommandError("value: not JSON", field="value") from exc
-    if not isinstance(body, dict) or body.get("command") != PURGE_ORGANISATION:
-        raise CommandError(f"command: expected {PURGE_ORGANISATION}", field="command")
+    body = _command_body(value, PURGE_ORGANISATION)
     command = PurgeOrganisation(
         _text(body, "org"), _text(body, "command_id"), _text(body, "reason")
     )

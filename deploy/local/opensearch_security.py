@@ -41,9 +41,12 @@ _META = {"_meta": {"type": "config", "config_version": 2}}
 _CLEAR_SCROLL = "indices:data/read/scroll/clear"  # not in the *_composite_ops groups
 _PING = "cluster:monitor/main"  # the root's name and version: what a readiness probe asks
 
-_ROLES: dict[str, dict[str, Any]] = {
-    "mcr_record_writer": {
-        "description": "record projection: write and manage the record indices and alias",
+
+def _record_manager(description: str) -> dict[str, Any]:
+    """A role that writes and manages the record indices, their templates and the alias (the
+    projection, and the operators who rebuild and verify): one definition, so they never drift."""
+    return {
+        "description": description,
         "cluster_permissions": [
             "cluster_monitor",
             "cluster_composite_ops",
@@ -58,7 +61,13 @@ _ROLES: dict[str, dict[str, Any]] = {
                 "allowed_actions": ["crud", "create_index", "manage", "indices:admin/aliases*"],
             }
         ],
-    },
+    }
+
+
+_ROLES: dict[str, dict[str, Any]] = {
+    "mcr_record_writer": _record_manager(
+        "record projection: write and manage the record indices and alias"
+    ),
     "mcr_record_reader": {
         "description": "query service: read the record alias",
         "cluster_permissions": ["cluster_composite_ops_ro", _CLEAR_SCROLL, _PING],
@@ -66,23 +75,9 @@ _ROLES: dict[str, dict[str, Any]] = {
             {"index_patterns": list(RECORD_PATTERNS), "allowed_actions": ["read"]}
         ],
     },
-    "mcr_record_operator": {
-        "description": "operators: rebuild and verify the record (read, write, manage)",
-        "cluster_permissions": [
-            "cluster_monitor",
-            "cluster_composite_ops",
-            _CLEAR_SCROLL,
-            "indices:admin/template/*",
-            "indices:admin/index_template/*",
-            "indices:admin/aliases*",
-        ],
-        "index_permissions": [
-            {
-                "index_patterns": list(RECORD_PATTERNS),
-                "allowed_actions": ["crud", "create_index", "manage", "indices:admin/aliases*"],
-            }
-        ],
-    },
+    "mcr_record_operator": _record_manager(
+        "operators: rebuild and verify the record (read, write, manage)"
+    ),
 }
 _MAPPING = {
     "all_access": ADMIN,

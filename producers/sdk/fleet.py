@@ -20,7 +20,7 @@ from mcr.core.kafka_acls import organisation_principal
 from mcr.core.settings import replace
 from producers.sdk.delivery import DeliveryCallback, PublishStats
 from producers.sdk.errors import FlushTimeoutError, ValidationError
-from producers.sdk.publisher import Publisher
+from producers.sdk.publisher import Publisher, close_on_exit
 from producers.sdk.settings import PublisherConfig
 from schemas.conformance import FieldProblem
 from schemas.events import SourceEvent
@@ -97,11 +97,7 @@ class PublisherFleet:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.close()
-        except FlushTimeoutError:
-            if exc is None:
-                raise
+        close_on_exit(self.close, exc)
 
     def _publisher(self, org: str) -> Publisher:
         name = _SHARED if self._shared else org

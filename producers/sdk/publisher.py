@@ -13,7 +13,7 @@ on the caller's thread. Use one per thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
@@ -39,6 +39,16 @@ from schemas.registry import SchemaRegistry
 
 _log = get_logger(__name__)
 _QUEUE_FULL_POLL_S = 0.05
+
+
+def close_on_exit(close: Callable[[], object], exc: BaseException | None) -> None:
+    """Close a publisher leaving a ``with`` block: lost deliveries (FlushTimeoutError) are
+    reported, unless an error is already on its way out."""
+    try:
+        close()
+    except FlushTimeoutError:
+        if exc is None:
+            raise
 
 
 class Publisher:
@@ -147,11 +157,7 @@ class Publisher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.close()
-        except FlushTimeoutError:
-            if exc is None:
-                raise  # report lost deliveries, unless an error is already on its way out
+        close_on_exit(self.close, exc)
 
     def _send(self, event: SourceEvent, on_delivery: DeliveryCallback | None) -> None:
         value = encode(event, registry=self._registry)

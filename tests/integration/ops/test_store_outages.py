@@ -11,30 +11,24 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
-from opensearchpy import OpenSearch
 
-from consumers.ops.bench.events import organisations_of, region_events
+from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
-from consumers.ops.bench.provision import provisioned
-from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.throughput import wait_caught_up
 from deploy.local import StackSettings
 from deploy.local.kafka import Kafka
 from deploy.local.opensearch import OpenSearch as OpenSearchService
 from deploy.local.postgres import Postgres
 from deploy.local.service import Service
-from producers.sdk import PublisherConfig
-from producers.sdk.fleet import PublisherFleet
-from projections.record.expected import VerifyReport
-from projections.record.verify import verify_record
-from schemas.events import SourceEvent
-from tests.integration.ops.test_kill_and_verify import FAUST_ENV, _Process, _record_settings
+from tests.integration.ops.region_run import assert_record_equals_log, publish, region_space
+from tests.integration.ops.test_kill_and_verify import FAUST_ENV, _Process
 
 EVENTS = 1_800
 SEED = 33
@@ -43,22 +37,8 @@ OUTAGE_S = 30.0
 
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
-    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
-                      stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60,
-                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
-    orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
-    with provisioned(new_space(targets, partitions=2, organisations=orgs), client) as made:
+    with region_space(stack, events=EVENTS, seed=SEED, partitions=2) as made:
         yield made
-    client.close()
-
-
-def _publish(space: BenchSpace, events: Sequence[SourceEvent]) -> None:
-    with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
-        for event in events:  # each organisation as itself
-            producer.publish(event)
-        stats = producer.flush(timeout=180)
-    assert (stats.delivered, stats.failed) == (len(events), 0)
 
 
 def _stop(service: Service) -> None:
@@ -98,10 +78,10 @@ def test_stores_go_away_and_come_back_without_loss(
     part = len(events) // 3
     probe = OffsetProbe(space, AdminClient(space.targets.kafka.config()))
     try:
-        _publish(space, events[:part])
+        publish(space, events[:part])
         with _down(OpenSearchService(stack), for_s=OUTAGE_S):
-            _publish(space, events[part : 2 * part])  # identity goes on, the record waits
-        _publish(space, events[2 * part :])
+            publish(space, events[part : 2 * part])  # identity goes on, the record waits
+        publish(space, events[2 * part :])
         _stop(Kafka(stack))  # mid-stream: every client loses the broker
         _start(Kafka(stack))
         with _down(Postgres(stack), for_s=5.0):  # identity and consent lose their database
@@ -114,13 +94,4 @@ def test_stores_go_away_and_come_back_without_loss(
     finally:
         streams.stop()
         record.stop()
-    client = OpenSearch(hosts=[space.targets.opensearch_url], timeout=60,
-                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
-    try:
-        report = verify_record(_record_settings(space), client)
-    finally:
-        client.close()
-    assert isinstance(report, VerifyReport), f"projection still behind: {report}"
-    counts = (report.count("missing"), report.count("leaked"), report.count("mismatched"))
-    assert counts == (0, 0, 0), report.as_json()
-    assert report.expected_visible > EVENTS / 2 and report.unreadable == 0
+    assert_record_equals_log(stack, space, sent=EVENTS)

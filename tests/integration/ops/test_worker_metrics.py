@@ -14,18 +14,17 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
-from opensearchpy import OpenSearch
 from prometheus_client.parser import text_string_to_metric_families
 
-from consumers.ops.bench.events import organisations_of, region_events
+from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
-from consumers.ops.bench.provision import provisioned
-from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.space import BenchSpace
 from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import Worker, start_worker, stop_process, wait_until_ready
 from deploy.local import StackSettings
 from producers.sdk import PublisherConfig
 from producers.sdk.fleet import PublisherFleet
+from tests.integration.ops.region_run import region_space
 
 EVENTS = 400
 SEED = 7
@@ -39,14 +38,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def space(stack: StackSettings) -> Iterator[BenchSpace]:
-    targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
-                      stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
-    client = OpenSearch(hosts=[stack.opensearch_url], timeout=60,
-                        ca_certs=str(stack.opensearch_ca_file))  # fmt: skip
-    orgs = organisations_of(region_events(EVENTS, seed=SEED).events)
-    with provisioned(new_space(targets, partitions=1, organisations=orgs), client) as made:
+    with region_space(stack, events=EVENTS, seed=SEED, partitions=1) as made:
         yield made
-    client.close()
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:

@@ -15,6 +15,8 @@ from typing import Any
 
 from psycopg import Connection, sql
 
+from mcr.core import receipts
+
 __all__ = [
     "ADMIN",
     "DATABASE",
@@ -30,6 +32,8 @@ ADMIN = "postgres"
 DATABASE = "mcr"
 IDENTITY, CONSENT, QUERY = "mcr_identity", "mcr_consent", "mcr_query"
 AUDIT_OWNER, AUDIT_WRITER, OPERATOR = "mcr_audit_owner", "mcr_audit_writer", "mcr_operator"
+RECORD, PLANNING = "mcr_record", "mcr_planning"
+RECEIPTS_SCHEMA = receipts.DEFAULT_SCHEMA
 
 # Peer on the socket for the postgres OS user only (the server's own tools); every other login,
 # the superuser's over TCP included, proves a password by SCRAM. Nothing is trusted.
@@ -62,7 +66,15 @@ ROLES: tuple[Role, ...] = (
     Role(AUDIT_OWNER, "MCR_API_AUDIT_ADMIN_DSN", creates_schemas=True, default_schema="audit"),
     Role(AUDIT_WRITER, "MCR_API_AUDIT_DSN", creates_schemas=False, default_schema=None),
     Role(OPERATOR, "MCR_OPERATOR_DSN", creates_schemas=True, default_schema="registry"),
+    Role(RECORD, "MCR_RECORD_DSN", creates_schemas=False, default_schema=None),
+    Role(PLANNING, "MCR_PLANNING_DSN", creates_schemas=True, default_schema="planning"),
 )
+# Schemas a role owns besides its default one (handed over on an upgrade like the defaults).
+_ALSO_OWNED = {RECEIPTS_SCHEMA: OPERATOR}
+# Who may write purge receipts (read, insert, complete) in the operators' receipts schema, and
+# nothing else there: the record projection and the planning store report their purges.
+_RECEIPT_WRITERS = (RECORD, PLANNING)
+_RECEIPT_RIGHTS = "SELECT, INSERT, UPDATE"
 
 # (owner, grantee, privileges on the owner's tables, on its sequences): what each role may do
 # in the schemas another role creates, now and later (ALTER DEFAULT PRIVILEGES).
@@ -72,6 +84,7 @@ _READS: tuple[tuple[str, str, str, str | None], ...] = (
     (AUDIT_OWNER, OPERATOR, "SELECT", None),  # mcr audit verify, access reports
     (OPERATOR, IDENTITY, "SELECT", None),  # the organisation registry
     (OPERATOR, QUERY, "SELECT", None),
+    (PLANNING, OPERATOR, "SELECT", None),  # mcr report planning
 )
 
 
@@ -135,7 +148,36 @@ def grant_statements(existing_schemas: Mapping[str, str] | None = None) -> list[
         for schema, schema_owner in (existing_schemas or {}).items():
             if schema_owner == owner:
                 found += _existing_grants(schema, grantee, tables, sequences)
+    return found + _receipt_grants()
+
+
+def _receipt_grants() -> list[sql.Composed]:
+    """The receipts schema, the operators', made here so that its writers (who may create
+    nothing) find it; they get rights on its tables and on no other schema of the operators."""
+    where, owner = sql.Identifier(RECEIPTS_SCHEMA), sql.Identifier(OPERATOR)
+    rights = sql.SQL(_RECEIPT_RIGHTS)
+    found = [sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(where, owner)]
+    for writer in _RECEIPT_WRITERS:
+        to = sql.Identifier(writer)
+        found += [
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(where, to),
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON TABLES TO {}"
+            ).format(owner, where, rights, to),
+            sql.SQL("GRANT {} ON ALL TABLES IN SCHEMA {} TO {}").format(rights, where, to),
+        ]
     return found
+
+
+def _receipts_table() -> list[sql.Composed]:
+    """The receipts table, made as its owner (its writers may not make it)."""
+    return [
+        sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OPERATOR)),
+        sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(RECEIPTS_SCHEMA)),
+        sql.Composed([sql.SQL(receipts.DDL)]),
+        sql.Composed([sql.SQL("RESET ROLE")]),
+        sql.Composed([sql.SQL("RESET search_path")]),
+    ]
 
 
 _HAND_OVER = """
@@ -183,14 +225,14 @@ def provision(conn: Connection[Any], passwords: Mapping[str, str]) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(7236514100)")
         for role in ROLES:
             _ensure_role(conn, role.name, passwords[role.name])
-        owners = {r.default_schema: r.name for r in ROLES if r.default_schema}
+        owners = {r.default_schema: r.name for r in ROLES if r.default_schema} | _ALSO_OWNED
         rows = conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (list(owners),)
         ).fetchall()
         existing = {row[0]: owners[row[0]] for row in rows}
         for schema, owner in existing.items():
             conn.execute(_hand_over(schema, owner))
-        for statement in grant_statements(existing):
+        for statement in grant_statements(existing) + _receipts_table():
             conn.execute(statement)
 
 

@@ -41,5 +41,9 @@ def schema_connection(
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
     conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={name}")
-    apply_ddl(conn, ddl, lock_id=lock_id)
+    try:
+        apply_ddl(conn, ddl, lock_id=lock_id)
+    except BaseException:
+        conn.close()
+        raise
     return conn

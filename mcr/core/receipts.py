@@ -98,8 +98,23 @@ class Receipt:
 
 
 def connect(dsn: str, schema: str = DEFAULT_SCHEMA) -> psycopg.Connection[Any]:
-    """An autocommit connection on the receipts ``schema``, created and migrated."""
-    return schema_connection(dsn, schema, ddl=DDL, lock_id=_LOCK, setting="MCR_RECEIPTS_SCHEMA")
+    """An autocommit connection on the receipts ``schema``: created and migrated by a role
+    that may (the operators'), found ready by a writer that may create nothing (the record
+    projection's and the planning store's roles, granted by the stack's provisioning)."""
+    try:
+        return schema_connection(dsn, schema, ddl=DDL, lock_id=_LOCK, setting="MCR_RECEIPTS_SCHEMA")
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+    conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={quoted_schema(schema)}")
+    try:
+        conn.execute("SELECT 1 FROM purge_receipts LIMIT 0")
+    except psycopg.Error as exc:
+        conn.close()
+        raise ReceiptError(
+            f"receipts schema {schema}: no purge_receipts table this role may use; the "
+            "operators' role makes it (mcr stack up, or a deployment's migration)"
+        ) from exc
+    return conn
 
 
 def _receipt(row: tuple[Any, ...]) -> Receipt:

@@ -151,6 +151,10 @@ ConsentDsn = Annotated[SecretUrl, Field(validation_alias="MCR_CONSENT_DSN")]
 QueryDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_DSN")]
 AuditOwnerDsn = Annotated[SecretUrl, Field(validation_alias="MCR_API_AUDIT_ADMIN_DSN")]
 OperatorDsn = Annotated[SecretUrl, Field(validation_alias="MCR_OPERATOR_DSN")]
+RecordDsn = Annotated[SecretUrl, Field(validation_alias="MCR_RECORD_DSN")]
+"""The record projection's role: it may only write purge receipts."""
+PlanningDsn = Annotated[SecretUrl, Field(validation_alias="MCR_PLANNING_DSN")]
+"""The planning store's role: it owns the planning schema and writes purge receipts."""
 OpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_OPENSEARCH_URL")]
 """The record projection's OpenSearch user (it writes the record indices)."""
 QueryOpenSearchUrl = Annotated[SecretUrl, Field(validation_alias="MCR_API_OPENSEARCH_URL")]

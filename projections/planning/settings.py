@@ -5,9 +5,9 @@ variable                   field                                         default
 =========================  ============================================  ======================
 MCR_KAFKA_*                kafka (brokers, credentials)                  mcr.core.kafka_client
 MCR_TOPIC_PREFIX           topic_prefix (before mcr.planning, mcr.dlq)   (empty)
-MCR_POSTGRES_DSN           postgres_dsn                                  loopback ``mcr`` db
+MCR_PLANNING_DSN           postgres_dsn (role ``mcr_planning``)          loopback ``mcr`` db
 MCR_PLANNING_SCHEMA        schema_name (the store's own schema)          planning
-MCR_RECEIPTS_SCHEMA        receipts_schema (the one receipts store)      receipts
+MCR_RECEIPTS_SCHEMA        receipts_schema (the one receipts store)      governance
 MCR_PLANNING_GROUP         group_id (consumer group)                     mcr-projection-planning
 MCR_PLANNING_BATCH         batch_size (messages applied per transaction) 1000
 =========================  ============================================  ======================
@@ -22,12 +22,12 @@ from pydantic import Field
 from mcr.core.kafka_acls import PLANNING_GROUP
 from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
-    DEFAULT_POSTGRES_DSN,
     McrSettings,
-    PostgresDsn,
+    PlanningDsn,
     SecretUrl,
     SqlIdentifier,
     TopicPrefix,
+    local_dsn,
     whole_number,
 )
 from schemas.events import DLQ_TOPIC, PLANNING_TOPIC
@@ -42,7 +42,7 @@ class PlanningStoreSettings(McrSettings):
     """``MCR_KAFKA_*``: the worker runs as ``mcr-planning``, ``mcr rebuild planning`` as
     ``mcr-ops``, unless ``MCR_KAFKA_USERNAME`` names another principal."""
     topic_prefix: TopicPrefix = ""
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
+    postgres_dsn: PlanningDsn = SecretUrl(local_dsn("mcr_planning"))
     schema_name: Annotated[SqlIdentifier, Field(validation_alias="MCR_PLANNING_SCHEMA")] = (
         "planning"
     )

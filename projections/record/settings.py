@@ -13,14 +13,14 @@ from pydantic import Field
 from mcr.core.kafka_client import KafkaClient
 from mcr.core.settings import (
     DEFAULT_OPENSEARCH_URL,
-    DEFAULT_POSTGRES_DSN,
     McrSettings,
     OpenSearchCaFile,
     OpenSearchUrl,
     OperatorOpenSearchUrl,
-    PostgresDsn,
+    RecordDsn,
     SecretUrl,
     SqlIdentifier,
+    local_dsn,
     replace,
     whole_number,
 )
@@ -40,8 +40,9 @@ class RecordSettings(McrSettings):
 
     ``alias`` is also the prefix of the versioned indices (``<alias>-v1-<timestamp>``), so a
     test can use a fresh alias. Every purge receipt is stored in the one receipts store
-    (``MCR_RECEIPTS_SCHEMA`` in ``MCR_POSTGRES_DSN``, ``mcr.core.receipts``); ``receipt_topic``,
-    when set, also gets it.
+    (``MCR_RECEIPTS_SCHEMA``, ``mcr.core.receipts``) through ``MCR_RECORD_DSN`` (role
+    ``mcr_record``, which may write receipts and nothing else); ``receipt_topic``, when set,
+    also gets it.
     """
 
     kafka: KafkaClient
@@ -55,7 +56,7 @@ class RecordSettings(McrSettings):
     identity_topic: Annotated[str, _variable("IDENTITY_TOPIC")] = IDENTITY_CHANGES_TOPIC
     dlq_topic: Annotated[str, _variable("DLQ_TOPIC")] = DLQ_TOPIC
     receipt_topic: Annotated[str, _variable("RECEIPT_TOPIC")] = ""
-    postgres_dsn: PostgresDsn = SecretUrl(DEFAULT_POSTGRES_DSN)
+    postgres_dsn: RecordDsn = SecretUrl(local_dsn("mcr_record"))
     receipts_schema: Annotated[SqlIdentifier, Field(validation_alias="MCR_RECEIPTS_SCHEMA")] = (
         "governance"
     )

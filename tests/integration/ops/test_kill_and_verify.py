@@ -125,7 +125,7 @@ def _record_settings(space: BenchSpace) -> RecordSettings:
     return RecordSettings(
         kafka=space.targets.kafka,
         opensearch_url=space.targets.opensearch_url,
-        postgres_dsn=space.targets.postgres_dsn,  # purge receipts: this stack, not a default
+        postgres_dsn=space.targets.operator_dsn,  # purge receipts: this stack, not a default
         source_topic=space.shared_topic,
         identity_topic=space.changes_topic,
         dlq_topic=space.dlq_topic,

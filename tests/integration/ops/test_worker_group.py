@@ -41,7 +41,7 @@ def _members(admin: AdminClient, group: str) -> int:
         return 0
 
 
-def _wait_members(admin: AdminClient, group: str, count: int, timeout_s: float = 90.0) -> None:
+def _wait_members(admin: AdminClient, group: str, count: int, timeout_s: float = 180.0) -> None:
     deadline = time.monotonic() + timeout_s
     while _members(admin, group) != count:
         assert time.monotonic() < deadline, f"group {group} never had {count} members"

@@ -58,12 +58,13 @@ class Planning:
 @pytest.fixture
 def planning(streams_sandbox: Sandbox, stack: StackSettings) -> Iterator[Planning]:
     """The planning store worker running in a thread on the sandbox's mcr.planning, as the
-    ``mcr-planning`` principal (so its ACLs are what is tested)."""
+    ``mcr-planning`` principal and the ``mcr_planning`` database role (so their grants are what
+    is tested): its own schema, its receipts in the stack's one receipts store."""
     tag = uuid.uuid4().hex[:10]
     settings = PlanningStoreSettings(
-        kafka=stack.kafka_client(PLANNING), postgres_dsn=stack.postgres_dsn,
+        kafka=stack.kafka_client(PLANNING), postgres_dsn=stack.role_dsn("mcr_planning"),
         topic_prefix=streams_sandbox.settings.topic_prefix, schema_name=f"t_planning_{tag}",
-        receipts_schema=f"t_receipts_{tag}", group_id=streams_sandbox.planning_group,
+        group_id=streams_sandbox.planning_group,
     )  # fmt: skip
     stop = threading.Event()
     worker = PlanningWorker(settings, stop=stop)
@@ -76,5 +77,4 @@ def planning(streams_sandbox: Sandbox, stack: StackSettings) -> Iterator[Plannin
         stop.set()
         thread.join(30)
         with psycopg.connect(stack.postgres_dsn, autocommit=True) as admin:
-            for schema in (settings.schema_name, settings.receipts_schema):
-                admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            admin.execute(f'DROP SCHEMA IF EXISTS "{settings.schema_name}" CASCADE')

@@ -15,7 +15,8 @@ from tests.conftest import unique_name
 
 IDENTITY, CONSENT, QUERY = "mcr_identity", "mcr_consent", "mcr_query"
 AUDIT_OWNER, AUDIT_WRITER, OPERATOR = "mcr_audit_owner", "mcr_audit_writer", "mcr_operator"
-OWNERS = (IDENTITY, CONSENT, AUDIT_OWNER, OPERATOR)
+RECORD, PLANNING = "mcr_record", "mcr_planning"
+OWNERS = (IDENTITY, CONSENT, AUDIT_OWNER, OPERATOR, PLANNING)
 #: (role, owner of the schema) -> what the role may do there; everything else is refused.
 ALLOWED = {
     (OPERATOR, IDENTITY): {"select", "insert", "update", "delete"},  # review, merge
@@ -23,6 +24,7 @@ ALLOWED = {
     (OPERATOR, AUDIT_OWNER): {"select"},  # audit verify, access reports
     (IDENTITY, OPERATOR): {"select"},  # the organisation registry
     (QUERY, OPERATOR): {"select"},
+    (OPERATOR, PLANNING): {"select"},  # mcr report planning
 }
 WRITES = {
     "insert": "INSERT INTO {t} (v) VALUES ('x')",
@@ -80,9 +82,29 @@ def test_a_role_reaches_another_schema_only_as_granted(
     assert not _attempt(stack, role, f"TRUNCATE {table}")
 
 
+def test_the_receipt_writers_may_write_receipts_and_not_remove_them(stack: StackSettings) -> None:
+    """The record projection and the planning store write and complete purge receipts in the
+    operators' ``governance`` schema (made by ``mcr stack up``); neither may delete one or
+    make anything there."""
+    table = "governance.purge_receipts"
+    insert = (
+        f"INSERT INTO {table} (receipt_id, command_id, subject_kind, subject, reason, "
+        "requested_by, operator, requested_at) VALUES (gen_random_uuid(), "
+        "gen_random_uuid()::text, 'person', 'p', 'test', 'test', 'test', now())"
+    )
+    for role in (RECORD, PLANNING):
+        assert _attempt(stack, role, insert), role
+        assert _attempt(stack, role, f"UPDATE {table} SET completed_at = now() WHERE false")
+        assert _attempt(stack, role, f"SELECT * FROM {table}")
+        assert not _attempt(stack, role, f"DELETE FROM {table}")
+        assert not _attempt(stack, role, f"TRUNCATE {table}")
+        assert not _attempt(stack, role, "CREATE TABLE governance.t_no (v text)")
+        assert not _attempt(stack, role, "SELECT * FROM registry.organisations")
+
+
 def test_the_query_and_writer_roles_may_not_create_schemas(stack: StackSettings) -> None:
     """Roles that own nothing cannot make a schema (nor a table in ``public``)."""
-    for role in (QUERY, AUDIT_WRITER):
+    for role in (QUERY, AUDIT_WRITER, RECORD):
         assert not _attempt(stack, role, f'CREATE SCHEMA "{unique_name("t_no")}"')
         assert not _attempt(stack, role, "CREATE TABLE public.t_no (v text)")
 

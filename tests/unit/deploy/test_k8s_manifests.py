@@ -240,13 +240,11 @@ def test_no_secret_is_an_environment_literal() -> None:
 
 def test_each_stage_gets_its_own_store_credentials_and_never_the_shared_dsn() -> None:
     """The stages read one DSN per database role and one OpenSearch user each
-    (docs/security-stores.md); ``MCR_POSTGRES_DSN`` is the operators' role, given for now
-    only to the record projection and the planning worker (purge receipts, the planning store)
-    until they get roles of their own."""
+    (docs/security-stores.md); ``MCR_POSTGRES_DSN`` (the operators' role) goes to no stage."""
     wants = {
         "mcr-streams": {"MCR_IDENTITY_DSN", "MCR_CONSENT_DSN"},
-        "mcr-record": {"MCR_OPENSEARCH_URL", "MCR_POSTGRES_DSN"},
-        "mcr-planning": {"MCR_POSTGRES_DSN"},
+        "mcr-record": {"MCR_OPENSEARCH_URL", "MCR_RECORD_DSN"},
+        "mcr-planning": {"MCR_PLANNING_DSN"},
         "mcr-api": {"MCR_API_DSN", "MCR_API_AUDIT_DSN", "MCR_API_AUDIT_ADMIN_DSN",
                     "MCR_API_OPENSEARCH_URL"},
     }  # fmt: skip

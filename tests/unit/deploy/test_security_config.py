@@ -34,18 +34,33 @@ def test_only_owning_roles_may_create_schemas() -> None:
     revoked = {
         s.split()[-1].strip('"') for s in statements if s.startswith("REVOKE CREATE ON DATABASE")
     }
-    assert granted == {"mcr_identity", "mcr_consent", "mcr_audit_owner", "mcr_operator"}
-    assert revoked == {"mcr_query", "mcr_audit_writer"}
+    assert granted == {"mcr_identity", "mcr_consent", "mcr_audit_owner", "mcr_operator",
+                       "mcr_planning"}  # fmt: skip
+    assert revoked == {"mcr_query", "mcr_audit_writer", "mcr_record"}
     assert granted == {r.name for r in ROLES if r.creates_schemas}
 
 
 def test_default_privileges_follow_the_roles_table() -> None:
     """Each cross-schema read is a default privilege of the owner to the reader."""
     found = {s for s in _text(grant_statements()) if "DEFAULT PRIVILEGES" in s and "TABLES" in s}
-    pairs = {(s.split()[5].strip('"'), s.split()[-1].strip('"')) for s in found}
+    everywhere = {s for s in found if " IN SCHEMA " not in s}
+    pairs = {(s.split()[5].strip('"'), s.split()[-1].strip('"')) for s in everywhere}
     assert pairs == {("mcr_identity", "mcr_operator"), ("mcr_consent", "mcr_query"),
                      ("mcr_audit_owner", "mcr_operator"), ("mcr_operator", "mcr_identity"),
-                     ("mcr_operator", "mcr_query")}  # fmt: skip
+                     ("mcr_operator", "mcr_query"), ("mcr_planning", "mcr_operator")}  # fmt: skip
+
+
+def test_receipt_writers_get_the_receipts_schema_and_nothing_else_of_the_operators() -> None:
+    """The record projection and the planning store write purge receipts: their rights on
+    the operators' tables are confined to the receipts schema (never the registry)."""
+    statements = _text(grant_statements())
+    for writer in ("mcr_record", "mcr_planning"):
+        theirs = [s for s in statements if s.endswith(f'"{writer}"')]
+        operators = [s for s in theirs if '"mcr_operator"' in s or "governance" in s]
+        assert operators, writer
+        assert all('"governance"' in s for s in operators), operators
+        assert not any("DELETE" in s or "TRUNCATE" in s for s in theirs), theirs
+    assert 'CREATE SCHEMA IF NOT EXISTS "governance" AUTHORIZATION "mcr_operator"' in statements
 
 
 def test_an_upgrade_grants_on_schemas_made_before() -> None:

@@ -117,10 +117,11 @@ def test_client_variables_carry_one_role_each_and_never_the_superuser(tmp_path: 
     export_client_defaults(env)
 
     variables = ("MCR_IDENTITY_DSN", "MCR_CONSENT_DSN", "MCR_API_DSN", "MCR_API_AUDIT_DSN",
-                 "MCR_API_AUDIT_ADMIN_DSN", "MCR_OPERATOR_DSN")  # fmt: skip
+                 "MCR_API_AUDIT_ADMIN_DSN", "MCR_OPERATOR_DSN", "MCR_RECORD_DSN",
+                 "MCR_PLANNING_DSN")  # fmt: skip
     users = [env[name].split("://", 1)[1].split(":", 1)[0] for name in variables]
     assert users == ["mcr_identity", "mcr_consent", "mcr_query", "mcr_audit_writer",
-                     "mcr_audit_owner", "mcr_operator"]  # fmt: skip
+                     "mcr_audit_owner", "mcr_operator", "mcr_record", "mcr_planning"]  # fmt: skip
     passwords = {env[name].split(":", 2)[2].split("@", 1)[0] for name in variables}
     assert len(passwords) == len(variables) and all(len(p) >= 32 for p in passwords)
     assert not any("postgres:" in value for value in env.values())

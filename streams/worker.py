@@ -15,12 +15,15 @@ import asyncio
 from typing import Any, NoReturn
 
 from mcr.core.kafka_acls import STREAMS
+from mcr.core.logging import get_logger
 from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.readiness import kafka_answers, postgres_answers
 from streams.lag import LagReporter, stage_classifier
 from streams.settings import WorkerSettings
 
 __all__ = ["execute", "run_worker"]
+
+log = get_logger(__name__)
 
 
 def run_worker(
@@ -46,8 +49,11 @@ def run_worker(
     @app.timer(interval=settings.streams.lag_interval_s)  # type: ignore[untyped-decorator]
     async def report_lag() -> None:
         """Each stage's lag on this worker's partitions, read in a thread off the loop."""
-        assigned = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
-        await asyncio.to_thread(lag.report, assigned)
+        try:
+            assigned = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+            await asyncio.to_thread(lag.report, assigned)
+        except Exception as exc:  # a gauge must never stop the pipeline
+            log.warning("consumer lag not read", error_type=type(exc).__name__)
 
     # each stage's own role, as its agents connect (a refused password makes the worker unready)
     identity_dsn = settings.identity.postgres_dsn.get_secret_value()

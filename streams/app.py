@@ -17,6 +17,7 @@ import faust
 
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import STREAMS
+from mcr.core.topic_admin import topic_spec
 from streams.settings import WorkerSettings
 
 __all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
@@ -42,6 +43,8 @@ def configure(settings: WorkerSettings) -> faust.App:
             raise NotConfiguredError("streams app: already configured with other settings")
         return _Configured.app
     kafka = settings.streams.kafka.resolve(STREAMS)
+    # faust makes its own topics (leader election): copies as schemas/topics.toml says
+    own = topic_spec(f"{settings.streams.app_id}-__assignor-__leader", kafka.topic_profile)
     _Configured.app = faust.App(
         settings.streams.app_id,
         **kafka.faust_broker(),
@@ -50,7 +53,7 @@ def configure(settings: WorkerSettings) -> faust.App:
         store="memory://",
         key_serializer="raw",
         value_serializer="raw",
-        topic_replication_factor=1,
+        topic_replication_factor=own.replication_factor,
         web_enabled=False,
         # New organisations' topics join the subscription within seconds (identity agents).
         consumer_metadata_max_age_ms=int(settings.identity.topic_refresh_s * 1000),

@@ -4,6 +4,7 @@
 variable               field                                    default
 =====================  =======================================  ===================
 MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
+MCR_STREAMS_LAG_S      lag_interval_s (lag gauge every ... s)   10
 MCR_KAFKA_*            kafka (brokers, credentials)             mcr.core.kafka_client
 =====================  =======================================  ===================
 
@@ -35,6 +36,9 @@ class StreamsSettings(McrSettings):
     ``mcr-streams`` principal unless ``MCR_KAFKA_USERNAME`` names another)."""
 
     app_id: Annotated[str, Field(validation_alias="MCR_STREAMS_APP_ID")] = "mcr-streams"
+    lag_interval_s: Annotated[float, Field(validation_alias="MCR_STREAMS_LAG_S", gt=0)] = 10.0
+    """How often the worker reads its stages' lag for ``mcr_consumer_lag`` (three admin
+    requests each time, in a thread)."""
     kafka: KafkaClient
 
 

@@ -12,14 +12,19 @@ and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, NoReturn
 
 from mcr.core.kafka_acls import STREAMS
+from mcr.core.logging import get_logger
 from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.readiness import kafka_answers, postgres_answers
+from streams.lag import LagReporter, stage_classifier
 from streams.settings import WorkerSettings
 
 __all__ = ["execute", "run_worker"]
+
+log = get_logger(__name__)
 
 
 def run_worker(
@@ -39,6 +44,17 @@ def run_worker(
     async def beat() -> None:
         """The event loop runs timers only while it is free: a stalled loop stops beating."""
         heartbeat.beat()
+
+    lag = _lag_reporter(settings)
+
+    @app.timer(interval=settings.streams.lag_interval_s)  # type: ignore[untyped-decorator]
+    async def report_lag() -> None:
+        """Each stage's lag on this worker's partitions, read in a thread off the loop."""
+        try:
+            assigned = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+            await asyncio.to_thread(lag.report, assigned)
+        except Exception as exc:  # a gauge must never stop the pipeline
+            log.warning("consumer lag not read", error_type=type(exc).__name__)
 
     # each stage's own role, as its agents connect (a refused password makes the worker unready)
     identity_dsn = settings.identity.postgres_dsn.get_secret_value()
@@ -62,6 +78,15 @@ def run_worker(
     # makes every library build a log record per message (a tenth of the worker's time).
     worker.spinner = None
     execute(worker)
+
+
+def _lag_reporter(settings: WorkerSettings) -> LagReporter:
+    stage_of = stage_classifier(
+        source_pattern=settings.identity.source_topic_pattern,
+        consent_topics=(settings.consent.linked_topic, settings.consent.changes_topic),
+    )
+    kafka = settings.streams.kafka.resolve(STREAMS)
+    return LagReporter(kafka, group=settings.streams.app_id, stage_of=stage_of)
 
 
 def execute(worker: Any) -> NoReturn:

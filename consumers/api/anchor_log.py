@@ -3,8 +3,9 @@
 :class:`AnchorPublisher` sends the head of the service's audit log, signed, every
 ``interval_s`` when it has moved (and once at start and at stop), from a background thread, so
 a request never waits for Kafka. :func:`read_anchors` reads every anchor of one audit schema
-back for ``mcr audit verify``. The topic is created with ``retention.ms=-1`` and
-``cleanup.policy=delete``: never compacted, never expired. In a deployment only the query
+back for ``mcr audit verify``. The topic is created as ``schemas/topics.toml`` says
+(``audit_anchors``: ``retention.ms=-1``, ``cleanup.policy=delete``): never compacted, never
+expired. In a deployment only the query
 service's principal may write to it (Kafka ACLs).
 """
 
@@ -26,7 +27,6 @@ from mcr.core.topic_reader import TopicReadError, read_topic
 
 __all__ = ["AnchorPublisher", "ensure_anchor_topic", "read_anchors"]
 
-TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
 READ_TIMEOUT_S = 60.0
 log = get_logger(__name__)
 
@@ -34,7 +34,7 @@ log = get_logger(__name__)
 def ensure_anchor_topic(kafka: KafkaClientSettings, topic: str) -> None:
     """Create the anchor topic (one partition: anchors keep one order) unless it exists."""
     try:
-        create_missing_topics(kafka, [topic], partitions=1, config=TOPIC_CONFIG)
+        create_missing_topics(kafka, [topic], family="audit_anchors")
     except TopicCreateError as exc:
         raise AuditError("audit anchors: the topic could not be created") from exc
 

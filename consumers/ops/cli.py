@@ -15,7 +15,7 @@ from consumers.ops.errors import OpsError, ReplayRefusedError
 from consumers.ops.offsets import OffsetChange, parse_timestamp
 from consumers.ops.rebuild import rebuild_record
 from consumers.ops.rebuild_planning import rebuild_planning
-from consumers.ops.replay import active_members, replay_group
+from consumers.ops.replay import active_members, follow_replay, replay_group
 from mcr.core.kafka_acls import OPS
 from mcr.core.progress import RichProgress
 from mcr.core.settings import replace
@@ -57,10 +57,20 @@ def replay(
     ] = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan, change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
+    follow: bool = typer.Option(
+        False, "--follow", help="Then show a bar until the group re-consumed to today's ends."
+    ),
+    follow_timeout: float | None = typer.Option(
+        None, "--follow-timeout", min=0, help="Stop following after this many seconds (exit 1)."
+    ),
 ) -> None:
-    """Move a consumer group's committed offsets; refuses while the group has active members."""
+    """Move a consumer group's committed offsets; refuses while the group has active members.
+    With --follow, waits (a bar on stderr: rate, time left) while the group's workers, started
+    by you, re-consume up to the ends seen at the reset."""
     if to_earliest == (to_timestamp is not None):
         raise typer.BadParameter("give exactly one of --to-timestamp or --to-earliest")
+    if follow and dry_run:
+        raise typer.BadParameter("a dry run moves nothing to follow", param_hint="--follow")
     try:
         timestamp = None if to_timestamp is None else parse_timestamp(to_timestamp)
     except ValueError as exc:
@@ -76,16 +86,34 @@ def replay(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     active = dry_run and active_members(admin, group) > 0
+    if not as_json:
+        console.print(_changes_table(group, changes, dry_run=dry_run))
+    caught_up = _follow(admin, group, changes, follow_timeout) if follow else None
     if as_json:
         typer.echo(json.dumps({
             "group": group, "dry_run": dry_run, "refused_while_active": active,
             "changes": [{"topic": c.topic, "partition": c.partition, "committed": c.current,
                          "target": c.target, "replayed": c.replayed} for c in changes],
+            **({} if caught_up is None else {"caught_up": caught_up}),
         }))  # fmt: skip
-        return
-    console.print(_changes_table(group, changes, dry_run=dry_run))
-    if active:
+    elif active:
         console.print("[yellow]note:[/yellow] the group has active members; a real run is refused")
+    if caught_up is False:
+        raise typer.Exit(1)
+
+
+def _follow(
+    admin: AdminClient, group: str, changes: list[OffsetChange], timeout_s: float | None
+) -> bool:
+    """Follow the replay with a bar on stderr; says on stderr when it gave up."""
+    errors = Console(stderr=True)
+    errors.print(f"following {group}: start its workers to re-consume (Ctrl-C stops following)")
+    with RichProgress(errors, unit="msg") as progress:
+        done = follow_replay(admin, group=group, changes=changes, progress=progress,
+                             timeout_s=timeout_s)  # fmt: skip
+    if not done:
+        errors.print(f"[yellow]not re-consumed after {timeout_s:g} s[/yellow] (offsets stay moved)")
+    return done
 
 
 def _settings(alias: str | None, source_topic: str | None) -> RecordSettings:

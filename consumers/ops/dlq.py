@@ -23,9 +23,7 @@ from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.topic_admin import TopicCreateError, create_missing_topics
 from mcr.core.topic_reader import TopicReadError, read_topic
 
-__all__ = ["LOG_TOPIC_CONFIG", "RedriveResult", "read_letters", "read_redriven", "redrive"]
-
-LOG_TOPIC_CONFIG = {"cleanup.policy": "compact", "retention.ms": "-1"}
+__all__ = ["RedriveResult", "read_letters", "read_redriven", "redrive"]
 
 
 def read_letters(kafka: KafkaClientSettings, dlq_topic: str) -> list[Letter]:
@@ -57,7 +55,7 @@ class RedriveResult:
 
 def _ensure_log_topic(kafka: KafkaClientSettings, topic: str) -> None:
     try:
-        create_missing_topics(kafka, [topic], partitions=1, config=LOG_TOPIC_CONFIG)
+        create_missing_topics(kafka, [topic], family="dlq_redriven")  # schemas/topics.toml
     except TopicCreateError as exc:
         raise OpsError(f"re-drive log: {topic} could not be created") from exc
 

@@ -16,6 +16,7 @@ __all__ = [
     "parse_timestamp",
     "plan_offsets",
     "remaining",
+    "replay_progress",
     "resolve_targets",
 ]
 
@@ -60,6 +61,23 @@ def plan_offsets(
 def remaining(positions: Mapping[Partition, int], ends: Mapping[Partition, int]) -> int:
     """Messages between each position and its end offset (never negative)."""
     return sum(max(0, end - positions.get(tp, 0)) for tp, end in ends.items())
+
+
+def replay_progress(
+    targets: Mapping[Partition, int],
+    ends: Mapping[Partition, int],
+    committed: Mapping[Partition, int | None],
+) -> tuple[int, int]:
+    """How much of a replay is re-consumed: ``(done, total)`` messages between each target
+    and the end seen at reset, ``done`` counted from the group's committed offsets (nothing
+    committed, or a commit before the target: 0; past the end seen at reset: capped)."""
+    total = done = 0
+    for tp, target in targets.items():
+        size = max(ends.get(tp, target) - target, 0)
+        now = committed.get(tp)
+        total += size
+        done += 0 if now is None or now < 0 else min(max(now - target, 0), size)
+    return done, total
 
 
 def parse_timestamp(text: str) -> int:

@@ -56,7 +56,9 @@ def provision(
     """Topic, user (fresh password) and ACLs for ``ods_code``; OpsError when Kafka refuses."""
     admin = AdminClient(kafka.config())
     try:
-        credentials = provision_organisation(admin, ods_code, topic_prefix=topic_prefix)
+        credentials = provision_organisation(
+            admin, ods_code, topic_prefix=topic_prefix, profile=kafka.topic_profile
+        )
     except (McrError, ValueError) as exc:
         raise OpsError(f"kafka: the organisation could not be provisioned ({exc})") from exc
     target = password_file_of(credentials_dir, credentials.username)

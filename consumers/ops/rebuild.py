@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from opensearchpy import OpenSearch
@@ -37,6 +36,7 @@ from consumers.ops.offsets import Partition, remaining
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import OPS
 from mcr.core.logging import get_logger
+from mcr.core.progress_port import NullProgress, Progress
 from projections.dlq import DeadLetterSender
 from projections.record.indices import (
     create_index_version,
@@ -56,23 +56,6 @@ __all__ = ["STAGE", "NullProgress", "Progress", "RebuildResult", "rebuild_record
 STAGE = "projection.record.rebuild"
 CONSUME_BATCH = 500
 log = get_logger(__name__)
-
-
-class Progress(Protocol):
-    """Where the rebuild reports progress (a rich progress bar in the CLI)."""
-
-    def phase(self, name: str, total: int) -> None: ...
-    def advance(self, count: int) -> None: ...
-
-
-class NullProgress:
-    """Reports nowhere."""
-
-    def phase(self, name: str, total: int) -> None:
-        """Ignore a phase."""
-
-    def advance(self, count: int) -> None:
-        """Ignore progress."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ reports the same plan without changing anything, even for an active group.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
@@ -23,10 +24,17 @@ from consumers.ops.groups import (
     list_offsets,
     topic_partitions,
 )
-from consumers.ops.offsets import OffsetChange, Partition, plan_offsets, resolve_targets
+from consumers.ops.offsets import (
+    OffsetChange,
+    Partition,
+    plan_offsets,
+    replay_progress,
+    resolve_targets,
+)
 from mcr.core.logging import get_logger
+from mcr.core.progress_port import Progress
 
-__all__ = ["active_members", "replay_group"]
+__all__ = ["active_members", "follow_replay", "replay_group"]
 
 log = get_logger(__name__)
 
@@ -68,3 +76,32 @@ def replay_group(
         admin.alter_consumer_group_offsets([request])[group].result(timeout=TIMEOUT_S)
         log.info("offsets moved", group=group, count=len(changes))
     return changes
+
+
+def follow_replay(
+    admin: AdminClient,
+    *,
+    group: str,
+    changes: Sequence[OffsetChange],
+    progress: Progress,
+    interval_s: float = 1.0,
+    timeout_s: float | None = None,
+) -> bool:
+    """After a replay, follow ``group`` until its committed offsets reach the ends seen now
+    (read once, at the start) on every moved partition, reporting to ``progress``; True when
+    re-consumed, False when ``timeout_s`` passed first. The group's workers are started by
+    the operator: until then nothing moves."""
+    targets = {(c.topic, c.partition): c.target for c in changes}
+    ends = list_offsets(admin, sorted(targets), OffsetSpec.latest())  # type: ignore[no-untyped-call]
+    shown, (_, total) = 0, replay_progress(targets, ends, {})
+    progress.phase(f"re-consuming {group}", total)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while True:
+        done, _ = replay_progress(targets, ends, committed_offsets(admin, group, sorted(targets)))
+        progress.advance(max(done - shown, 0))
+        shown = max(shown, done)
+        if done >= total:
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)

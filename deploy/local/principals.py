@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from deploy.local.errors import StackError
 from deploy.local.secrets import ensure_password
-from deploy.local.topics import ensure_topics
+from deploy.local.topics import align_topics, ensure_topics
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import (
     ANONYMOUS,
@@ -27,13 +27,12 @@ from mcr.core.kafka_acls import (
 )
 from mcr.core.kafka_client import KafkaClientSettings
 from mcr.core.kafka_principals import (
-    SOURCE_PARTITIONS,
     KafkaCredentials,
     apply_acls,
     grant_components,
     upsert_users,
 )
-from mcr.core.topic_admin import create_missing_topics
+from mcr.core.topic_admin import align_topic_configs, create_missing_topics
 from schemas.events import organisation_topic
 
 __all__ = ["BENCH_TOPIC_PREFIX", "ensure_components", "ensure_organisations"]
@@ -54,6 +53,7 @@ def ensure_components(admin: KafkaClientSettings, *, plaintext_bench: bool = Fal
     except McrError as exc:
         raise StackError(f"Kafka principals: {exc}") from exc
     ensure_topics(admin)
+    align_topics(admin)
 
 
 def ensure_organisations(
@@ -61,16 +61,18 @@ def ensure_organisations(
     codes: Iterable[str],
     *,
     topic_prefix: str = "",
-    partitions: int = SOURCE_PARTITIONS,
+    partitions: int | None = None,
 ) -> None:
-    """Each organisation's source topic, SCRAM user (password file kept when present) and
-    ACLs, in three batched admin calls whatever the number of organisations. This is the
-    local stack's stand-in for the organisation registry (``mcr org add``)."""
+    """Each organisation's source topic (settings from ``schemas/topics.toml``; ``partitions``:
+    a throwaway space's own count), SCRAM user (password file kept when present) and ACLs, in
+    three batched admin calls whatever the number of organisations. This is the local
+    stack's stand-in for the organisation registry (``mcr org add``)."""
     codes = sorted(set(codes))
     client = AdminClient(admin.config())
     topics = [organisation_topic(code, prefix=topic_prefix) for code in codes]
     try:
         create_missing_topics(admin, topics, partitions=partitions)
+        align_topic_configs(admin, topics)  # topics an older version made
         upsert_users(client, [_from_file(admin, organisation_principal(c)) for c in codes])
         acls = [a for c in codes for a in organisation_acls(c, topic_prefix=topic_prefix)]
         apply_acls(client, acls)

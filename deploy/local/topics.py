@@ -1,4 +1,5 @@
-"""The pipeline's topics, created up front with deliberate partition counts (idempotent).
+"""The pipeline's topics, created up front with the settings of ``schemas/topics.toml``
+(idempotent), and those settings set again on topics that exist.
 
 Auto-created topics would get the broker default and a consumer started before its producer
 would not see them; creating them here makes `make run` order-independent.
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 
 from deploy.local.errors import StackError
 from mcr.core.kafka_client import KafkaClientSettings
-from mcr.core.topic_admin import TopicCreateError, create_missing_topics
+from mcr.core.topic_admin import TopicCreateError, align_topic_configs, create_missing_topics
 from schemas.events import (
     ASSERTED_SOURCE_TOPIC,
     DLQ_TOPIC,
@@ -30,22 +31,31 @@ PIPELINE_TOPICS: tuple[str, ...] = (
     PLANNING_TOPIC,
     DLQ_TOPIC,
 )
-PARTITIONS = 4
 
 
 def ensure_topics(
     kafka: KafkaClientSettings,
     *,
     prefix: str = "",
-    partitions: int = PARTITIONS,
+    partitions: int | None = None,
     names: Sequence[str] = PIPELINE_TOPICS,
 ) -> list[str]:
     """Create each of ``names`` (default: every pipeline topic), after ``prefix``, that does
-    not exist yet; returns the names it created. Raises StackError naming a topic that could
-    not be created."""
+    not exist yet, as ``schemas/topics.toml`` says (``partitions``: a throwaway space's own
+    count); returns the names it created. Raises StackError naming a topic that could not be
+    created."""
     try:
         return create_missing_topics(
             kafka, [prefix + name for name in names], partitions=partitions
         )
+    except TopicCreateError as exc:
+        raise StackError(str(exc)) from exc
+
+
+def align_topics(kafka: KafkaClientSettings, names: Sequence[str] = PIPELINE_TOPICS) -> None:
+    """Set the table's retention, cleanup and ``min.insync.replicas`` on each of ``names``
+    (topics made before the table, or by an older version). Raises StackError."""
+    try:
+        align_topic_configs(kafka, names)
     except TopicCreateError as exc:
         raise StackError(str(exc)) from exc

@@ -9,6 +9,9 @@ MCR_KAFKA_CA_FILE              ca_file          PEM file of the CA that signed t
 MCR_KAFKA_USERNAME             username         the SCRAM-SHA-512 principal
 MCR_KAFKA_PASSWORD_FILE        password_file    a file holding only its password
 MCR_KAFKA_SECRETS_DIR          secrets_dir      a folder of ``<user>.password`` files
+MCR_KAFKA_TOPIC_PROFILE        topic_profile    ``local`` (one broker, default) or ``cluster``:
+                                                which profile of ``schemas/topics.toml``
+                                                the topics this client makes follow
 =============================  ===============  ==========================================
 
 A process that is not told its user (``MCR_KAFKA_USERNAME`` unset) runs as its component's
@@ -66,6 +69,9 @@ class KafkaClientSettings(McrSettings):
     password_file: Annotated[Path | None, Field(validation_alias="MCR_KAFKA_PASSWORD_FILE")] = None
 
     secrets_dir: Annotated[Path | None, Field(validation_alias="MCR_KAFKA_SECRETS_DIR")] = None
+    topic_profile: Annotated[
+        Literal["local", "cluster"], Field(validation_alias="MCR_KAFKA_TOPIC_PROFILE")
+    ] = "local"
 
     @property
     def secured(self) -> bool:
@@ -94,6 +100,7 @@ class KafkaClientSettings(McrSettings):
             "MCR_KAFKA_SECURITY_PROTOCOL": self.security_protocol,
             "MCR_KAFKA_CA_FILE": self.ca_file,
             "MCR_KAFKA_SECRETS_DIR": self.secrets_dir,
+            "MCR_KAFKA_TOPIC_PROFILE": self.topic_profile,
         }
         if with_user:
             values |= {

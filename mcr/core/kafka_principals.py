@@ -26,7 +26,6 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # not all in 
     AclOperation,
     AclPermissionType,
     AdminClient,
-    NewTopic,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -49,10 +48,10 @@ from mcr.core.kafka_acls import (
     organisation_principal,
 )
 from mcr.core.kafka_client import SCRAM_MECHANISM
+from mcr.core.topic_admin import TopicCreateError, create_topics_with
 from schemas.events import organisation_topic
 
 __all__ = [
-    "SOURCE_PARTITIONS",
     "KafkaCredentials",
     "ProvisioningError",
     "apply_acls",
@@ -67,10 +66,6 @@ __all__ = [
     "write_secret",
 ]
 
-SOURCE_PARTITIONS = 4
-"""Partitions of each organisation's source topic: ~60-100 organisations x 4 = 240-400
-partitions in all, few enough for one consumer group to fetch efficiently, and a large
-trust's events still spread over 4 identity workers."""
 _ITERATIONS = 8192
 _TIMEOUT_S = 30.0
 
@@ -161,15 +156,21 @@ def provision_organisation(
     ods_code: str,
     *,
     topic_prefix: str = "",
-    partitions: int = SOURCE_PARTITIONS,
+    profile: str = "local",
+    partitions: int | None = None,
 ) -> KafkaCredentials:
-    """Make organisation ``ods_code`` able to publish: its source topic (if missing), its SCRAM
-    user with a fresh random password, and its ACLs (write its own topic only).
+    """Make organisation ``ods_code`` able to publish: its source topic (if missing; settings
+    from ``schemas/topics.toml`` for ``profile``, the admin client's
+    ``MCR_KAFKA_TOPIC_PROFILE``), its SCRAM user with a fresh random password, and its ACLs
+    (write its own topic only).
 
     Idempotent apart from the password, which is new on every call (the previous one is then
     refused). Raises ValueError for a bad ODS code, ProvisioningError when Kafka says no."""
     topic = organisation_topic(ods_code, prefix=topic_prefix)
-    _create_topic(admin, topic, partitions)
+    try:
+        create_topics_with(admin, [topic], profile=profile, partitions=partitions)
+    except TopicCreateError as exc:
+        raise ProvisioningError(str(exc)) from exc
     credentials = upsert_user(admin, organisation_principal(ods_code), new_password())
     apply_acls(admin, organisation_acls(ods_code, topic_prefix=topic_prefix))
     return credentials
@@ -237,17 +238,6 @@ def producer_properties(
             "",
         ]
     )
-
-
-def _create_topic(admin: AdminClient, topic: str, partitions: int) -> None:
-    futures = admin.create_topics(
-        [NewTopic(topic, partitions, 1)], operation_timeout=_TIMEOUT_S, request_timeout=_TIMEOUT_S
-    )
-    try:
-        futures[topic].result(timeout=_TIMEOUT_S)
-    except KafkaException as exc:
-        if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
-            raise ProvisioningError(f"topic {topic}: could not be created") from exc
 
 
 _RESOURCES = {Resource.TOPIC: ResourceType.TOPIC, Resource.GROUP: ResourceType.GROUP}

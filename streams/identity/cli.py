@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mcr.core.progress import RichProgress
 from streams.cli import worker as streams_worker
 from streams.identity import merges, repository, reviews
 from streams.identity import weights as weights_files
@@ -234,9 +235,9 @@ def train(  # noqa: PLR0917 (typer reads the options from the signature)
     invalid: Counter[str] = Counter()
     rows = [r.demographics for r in read_records(records, invalid)]
     _report_invalid(invalid)
-    fitted = train_weights(
-        rows, start=start, version=name, source=f"EM on {records.name} ({len(rows)} records)"
-    )
+    with RichProgress(unit="pairs") as progress:  # on stderr
+        fitted = train_weights(rows, start=start, version=name, progress=progress,
+                               source=f"EM on {records.name} ({len(rows)} records)")  # fmt: skip
     learned, diagnostic = fitted.weights, fitted.diagnostic
     typer.echo(
         f"EM: {diagnostic.iterations} iterations, "
@@ -273,7 +274,9 @@ def link_eval_command(
         invalid: Counter[str] = Counter()
         rows = list(read_records(records, invalid))
         _report_invalid(invalid)
-        report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded, invalid=invalid)
+        with RichProgress(unit="rec") as progress:  # on stderr: stdout keeps the summary
+            report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded,
+                              invalid=invalid, progress=progress)  # fmt: skip
     except IdentityError as exc:
         raise _fail(exc) from exc
     summary = report.to_json()

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from mcr.core.progress_port import NullProgress, Progress
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
 from streams.identity.scoring import LevelProbabilities, MatchWeights
 
@@ -182,6 +183,8 @@ def fit(
     prior_pairs: float = 100.0,
     iterations: int = 500,
     tolerance: float = 1e-6,
+    progress: Progress | None = None,
+    phase: str = "EM",
 ) -> EmFit:
     """u from ``random_pairs``; m and match proportion by EM on ``blocked_pairs``; and
     whether that converged to a sensible model. ``free_u``: the fields the pairs were blocked
@@ -192,7 +195,10 @@ def fit(
     prior = (prior_share * prior_pairs, (1 - prior_share) * prior_pairs)
     m, u, share = table, table, prior_share
     converged, done = False, 0
+    report = progress or NullProgress()
+    report.phase(phase, iterations)  # at most; ends sooner when it converges
     for done in range(1, iterations + 1):  # noqa: B007 (the count is reported)
+        report.advance(1)
         new_m, u, new_share = _em_step(patterns, m=m, u=u, share=share, prior=prior, free_u=free_u)
         change = max(abs(new_share - share), _largest_change(m, new_m))
         m, share = new_m, new_share

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from mcr.core.progress_port import NullProgress, Progress, counted
 from streams.identity.connections import throwaway_schema
 from streams.identity.normalise import profile
 from streams.identity.offline.evaluation import (
@@ -91,13 +92,17 @@ def evaluate_on(
     weights: MatchWeights,
     *,
     invalid: Counter[str] | None = None,
+    progress: Progress | None = None,
 ) -> EvalReport:
     """Resolve ``records`` in order on ``conn`` (a migrated MPI schema) and score the result;
-    ``invalid`` is the records file's count of fields read as missing."""
+    ``invalid`` is the records file's count of fields read as missing; ``progress`` sees
+    each record resolved."""
     assigned: dict[str, str] = {}
     review = 0
+    report = progress or NullProgress()
+    report.phase("records", len(records))
     started = time.perf_counter()
-    for record in records:
+    for record in counted(records, report, every=50):
         resolution = resolve(conn, record.demographics, weights, looked_up=True)
         key = record.demographics.source_key
         if resolution.outcome is ResolutionOutcome.HELD or resolution.person_id is None:
@@ -137,7 +142,8 @@ def evaluate(
     weights: MatchWeights,
     *,
     invalid: Counter[str] | None = None,
+    progress: Progress | None = None,
 ) -> EvalReport:
     """:func:`evaluate_on` in a throwaway schema, dropped afterwards."""
     with throwaway_schema(dsn) as conn:
-        return evaluate_on(conn, records, weights, invalid=invalid)
+        return evaluate_on(conn, records, weights, invalid=invalid, progress=progress)

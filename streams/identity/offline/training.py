@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import combinations
 
+from mcr.core.progress_port import NullProgress, Progress, counted
 from streams.identity.blocking import blocking_keys
 from streams.identity.comparison import Comparison, Field, compare
 from streams.identity.demographics import Demographics
@@ -60,8 +61,14 @@ def random_pairs(count: int, size: int, *, seed: int = 1) -> list[tuple[int, int
     return sorted(pairs)
 
 
-def _vectors(records: Sequence[Demographics], pairs: list[tuple[int, int]]) -> list[Comparison]:
-    return [compare(profile(records[i]), profile(records[j])) for i, j in pairs]
+def _vectors(
+    records: Sequence[Demographics],
+    pairs: list[tuple[int, int]],
+    progress: Progress,
+    phase: str,
+) -> list[Comparison]:
+    progress.phase(phase, len(pairs))
+    return [compare(profile(records[i]), profile(records[j])) for i, j in counted(pairs, progress)]
 
 
 def train(
@@ -71,18 +78,23 @@ def train(
     version: str,
     source: str,
     random_size: int = 200_000,
+    progress: Progress | None = None,
 ) -> EmFit:
     """EM-estimated weights for ``records`` and EM's diagnostic (both runs'); thresholds are
-    copied from ``start``."""
-    sampled = _vectors(records, random_pairs(len(records), random_size))
+    copied from ``start``. ``progress`` sees each phase: comparing random pairs, then per
+    blocking (birth date, name) comparing its pairs and EM's iterations."""
+    report = progress or NullProgress()
+    sampled = _vectors(records, random_pairs(len(records), random_size), report, "random pairs")
 
-    def run(prefixes: tuple[str, ...], blocked_on: frozenset[Field]) -> EmFit:
-        blocked = _vectors(records, blocked_pairs(records, prefixes=prefixes))
-        return fit(blocked, sampled, start=start, version=version, source=source, free_u=blocked_on)
+    def run(name: str, prefixes: tuple[str, ...], blocked_on: frozenset[Field]) -> EmFit:
+        pairs = blocked_pairs(records, prefixes=prefixes)
+        blocked = _vectors(records, pairs, report, f"pairs by {name}")
+        return fit(blocked, sampled, start=start, version=version, source=source,
+                   free_u=blocked_on, progress=report, phase=f"EM by {name}")  # fmt: skip
 
-    by_date = run(_BIRTH_DATE_KEYS, frozenset({Field.BIRTH_DATE}))
+    by_date = run("birth date", _BIRTH_DATE_KEYS, frozenset({Field.BIRTH_DATE}))
     frequencies = term_frequencies(records)
-    by_name = run(_OTHER_KEYS, _NAME_AND_PLACE)
+    by_name = run("name", _OTHER_KEYS, _NAME_AND_PLACE)
     levels = dict(by_date.weights.levels)
     levels[Field.BIRTH_DATE] = by_name.weights.levels[Field.BIRTH_DATE]
     weights = MatchWeights(

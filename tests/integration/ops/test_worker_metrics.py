@@ -9,7 +9,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,3 +102,46 @@ def test_workers_serve_live_ready_and_count_events(space: BenchSpace, tmp_path: 
     finally:
         for worker in workers:
             stop_process(worker.process)
+
+
+def _lag(port: int) -> dict[str, float]:
+    samples = _samples(port)
+    return {stage: samples[("mcr_consumer_lag", (("stage", stage),))]
+            for stage in ("identity", "consent")
+            if ("mcr_consumer_lag", (("stage", stage),)) in samples}  # fmt: skip
+
+
+def _wait_lag(
+    port: int, done: Callable[[dict[str, float]], bool], timeout_s: float
+) -> dict[str, float]:
+    deadline = time.monotonic() + timeout_s
+    lag: dict[str, float] = {}
+    while time.monotonic() < deadline:
+        lag = _lag(port)
+        if done(lag):
+            return lag
+        time.sleep(0.5)
+    raise AssertionError(f"lag gauge never reached the expected value; last {lag}")
+
+
+def test_streams_worker_publishes_each_stages_lag(space: BenchSpace, tmp_path: Path) -> None:
+    """Events published before the worker starts show as identity's lag (nothing committed
+    yet: commits are 20 s apart here), and every stage's lag falls to 0 once committed."""
+    events = region_events(EVENTS, seed=SEED).events
+    with PublisherFleet(space.publisher_config(PublisherConfig.from_env())) as producer:
+        for event in events:
+            producer.publish(event)
+        assert producer.flush(timeout=120).failed == 0
+    port = _free_port()
+    env = {**space.identity_env(dict(os.environ)), "MCR_METRICS_PORT": str(port),
+           "BROKER_COMMIT_INTERVAL": "20", "MCR_STREAMS_LAG_S": "0.5"}  # fmt: skip
+    worker = start_worker("identity", group=space.identity_group, argv=["streams", "worker"],
+                          env=env, folder=tmp_path)  # fmt: skip
+    try:
+        wait_until_ready(AdminClient(space.targets.kafka.config()), [worker])
+        first = _wait_lag(port, lambda lag: lag.get("identity", 0) > 0, timeout_s=20)
+        assert first["identity"] == len(events)
+        last = _wait_lag(port, lambda lag: lag and not any(lag.values()), timeout_s=120)
+        assert last == {"identity": 0, "consent": 0}
+    finally:
+        stop_process(worker.process)

@@ -12,6 +12,7 @@ from streams.identity.offline.em import estimate, fit, make_monotone
 from streams.identity.offline.training import term_frequencies
 from streams.identity.scoring import LevelProbabilities
 from streams.identity.weights import starting_weights
+from tests.unit.mcr.core.test_progress_port import Recorder
 from tests.unit.streams.identity.people import record
 
 TRUE_M = {Level.EXACT: 0.9, Level.ELSE: 0.1}
@@ -133,3 +134,16 @@ def test_term_frequencies_of_records() -> None:
     tables = term_frequencies(people)
     assert tables[Field.FAMILY_NAME] == {"SMITH": 0.5, "LEROUX": 0.5, "": 0.25}
     assert tables[Field.GIVEN_NAME] == {"ANNA": 0.5, "": 0.25}
+
+
+def test_fit_reports_each_iteration_to_its_progress() -> None:
+    """EM tells its progress one phase sized by the iteration cap, and one advance per
+    iteration it ran (fewer than the cap when it converged)."""
+    rng = random.Random(11)
+    blocked = [_pair(rng, rng.random() < 0.3) for _ in range(2_000)]
+    randoms = [_pair(rng, False) for _ in range(2_000)]
+    progress = Recorder()
+    fitted = fit(blocked, randoms, start=starting_weights(), version="t", source="test",
+                 progress=progress, phase="EM by name")  # fmt: skip
+    assert progress.calls[0] == ("phase", ("EM by name", 500))
+    assert progress.advanced() == fitted.diagnostic.iterations < 500

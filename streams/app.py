@@ -57,6 +57,11 @@ def configure(settings: WorkerSettings) -> faust.App:
         web_enabled=False,
         # New organisations' topics join the subscription within seconds (identity agents).
         consumer_metadata_max_age_ms=int(settings.identity.topic_refresh_s * 1000),
+        # Do not wait for in-flight messages before a rebalance or a stop: with two agents on
+        # mcr.linked (consent, de-identification) and manual acks, faust's wait_empty can wait
+        # for ever (faust#402, faust-streaming#527). Unacknowledged messages are read again by
+        # the partition's next owner, and every stage is idempotent under repeats.
+        stream_wait_empty=False,
     )
     # faust waits 45 s before acting on a subscription change (to merge bursts); a new
     # organisation's topic should be read within seconds, and topics are added rarely.

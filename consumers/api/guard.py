@@ -9,11 +9,11 @@ An ASGI middleware around the whole application:
    request is audited, refusals included (401, 403, 404, 405, 400, 413, 429, 5xx), except the
    viewer's files, ``/api/health``, ``/api/health/ready``, ``/api/openapi.json``,
    ``/api/config``, ``/fhir/R4/metadata`` and the public pages (``public.py``: they disclose
-   nothing about anyone) (:func:`is_audited`). Under ``/fhir/`` an error the guard answers
-   itself (413, 503, 500) is an OperationOutcome. If the row cannot be written the answer is replaced by 503 without
-   data. The row says who (the :class:`Trail` the sign-in dependency fills), what (the route
-   template, the kind of query), whom (person ids), how it ended and the counts; never a
-   query value.
+   nothing about anyone) (:func:`is_audited`). If the row cannot be written the answer is
+   replaced by 503 without data (under ``/fhir/``, as every error the guard answers itself,
+   an OperationOutcome). The row says who (the :class:`Trail` the sign-in dependency
+   fills), what (the route template, the kind of query), whom (person ids), how it ended and
+   the counts; never a query value.
 3. **Logs** carry the route template, the status and the duration, never the query string.
 """
 

@@ -16,6 +16,7 @@ from tests.unit.consumers.api.builders import (
     NHS_A,
     PERSON_A,
     PERSON_B,
+    FakeAudit,
     FakeConsent,
     FakeRecords,
     item_hit,
@@ -212,3 +213,15 @@ def test_no_such_route_is_a_404_outcome() -> None:
     response = fhir(api, f"/{MARKER}")
     assert response.status_code == 404 and MARKER not in response.text
     assert outcome_code(response) == "not-found"
+
+
+def test_the_guards_own_errors_are_outcomes_too() -> None:
+    """A body over the limit (413) and a lost audit log (503) answer OperationOutcomes."""
+    api, _ = make_api()
+    large = api.request("GET", f"{FHIR}/Observation?patient={PERSON_A}", headers=VIEWER,
+                        content=b"x" * 20_000)  # fmt: skip
+    assert large.status_code == 413 and outcome_code(large) == "too-costly"
+    lost, _ = make_api(audit=FakeAudit(fail=True))
+    response = fhir(lost, f"/Observation?patient={PERSON_A}")
+    assert response.status_code == 503 and outcome_code(response) == "transient"
+    assert "Testwoman" not in response.text

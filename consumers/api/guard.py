@@ -259,6 +259,8 @@ _PERSON_KINDS = {
     "/fhir/R4/Patient/{person_id}": service.QueryKind.PERSON_RECORD,
     "/fhir/R4/Patient/{person_id}/$everything": service.QueryKind.PERSON_RECORD,
 }
+#: The FHIR Patient search's parameters as the viewer's search names them (the kind of query).
+_FHIR_SEARCH_NAMES = {"identifier": "nhs_number", "name": "family_name", "birthdate": "birth_date"}
 _REPORT_KINDS = {
     "/api/audit/access-report": service.QueryKind.ACCESS_REPORT,
     "/api/audit/break-glass": service.QueryKind.BREAK_GLASS_REVIEW,
@@ -270,6 +272,7 @@ def _default_disclosure(scope: Scope, template: str) -> tuple[str, tuple[str, ..
     route, the names of the query parameters and a well-formed person id (never a value)."""
     if template in ("/api/patients", "/fhir/R4/Patient"):
         names = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        names = {_FHIR_SEARCH_NAMES.get(name, name): values for name, values in names.items()}
         return service.search_kind(names).value, ()
     kind = _PERSON_KINDS.get(template)
     if kind is not None:

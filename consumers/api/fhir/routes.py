@@ -244,6 +244,14 @@ def everything(request: Request, user: CurrentUser, purpose: Purpose,
     return _run(request, answer, Disclosure(QueryKind.PERSON_RECORD, subject))
 
 
+def _searched(query: Mapping[str, Sequence[str]], kind: ResourceKind) -> tuple[str, ...]:
+    """The person a search names, when it is well formed (for the audit row of a failure)."""
+    try:
+        return (fs.item_search(query, date_param=kind.date_param).person_id,)
+    except ValidationError:
+        return ()
+
+
 def _search_items(kind: ResourceKind) -> Callable[..., Response]:
     def search_items(request: Request, user: CurrentUser, purpose: Purpose) -> Response:
         del purpose
@@ -264,7 +272,7 @@ def _search_items(kind: ResourceKind) -> Callable[..., Response]:
                                   outcome=_kept_back(section["kept_back"]))  # fmt: skip
             return Answer(200, bundle, got.disclosure)
 
-        return _run(request, answer, Disclosure(QueryKind.PERSON_RECORD))
+        return _run(request, answer, Disclosure(QueryKind.PERSON_RECORD, _searched(query, kind)))
 
     search_items.__doc__ = f"{kind.resource_type} resources of one patient, newest first."
     return search_items

@@ -225,3 +225,13 @@ def test_the_guards_own_errors_are_outcomes_too() -> None:
     response = fhir(lost, f"/Observation?patient={PERSON_A}")
     assert response.status_code == 503 and outcome_code(response) == "transient"
     assert "Testwoman" not in response.text
+
+
+def test_refusals_are_audited_with_the_kind_of_search_and_the_person() -> None:
+    """A refused Patient search records the kind of query; a failed item search its person."""
+    api, audit = make_api()
+    fhir(api, f"/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS_A}", headers={})
+    assert (audit.entries[-1].query_kind, audit.entries[-1].status) == ("nhs_number", 401)
+    down, sink = make_api(FakeRecords(RECORD, down=True))
+    assert fhir(down, f"/Encounter?patient={PERSON_A}").status_code == 503
+    assert (sink.entries[-1].person_ids, sink.entries[-1].outcome) == ((PERSON_A,), "error")

@@ -12,7 +12,7 @@ from consumers.api.fhir import mapping
 from consumers.api.fhir.capability import capability_statement
 from consumers.api.fhir.search import operation_outcome, searchset
 from projections.record.ids import item_id
-from tests.fhir_r4 import invalid
+from tests.fhir_r4 import hapi_problems, invalid
 from tests.unit.consumers.api.builders import NHS_A, PERSON_A, item_hit
 
 NAMES = {"RC9": "Luton and Dunstable Hospital", "E81001": "Example GP Practice"}
@@ -204,3 +204,14 @@ def test_capability_statement_lists_what_is_served() -> None:
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter"]
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
+
+
+def test_hapis_r4_check_refuses_what_r4_forbids_on_its_own() -> None:
+    """HAPI's strict R4 parser and the R4 XSDs each catch a misspelt element, a code outside
+    a required binding and a missing required element, and pass the mapped resource."""
+    good = mapping.observation(item("result"), PERSON_A, NAMES)
+    assert hapi_problems(good) == []
+    assert hapi_problems({**good, "valueQuantiti": {"value": 1}})
+    assert hapi_problems({**good, "status": "done"})
+    assert hapi_problems({k: v for k, v in good.items() if k != "status"})
+    assert hapi_problems({**good, "effectiveDateTime": "2024-13-01"})

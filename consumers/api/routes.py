@@ -64,8 +64,8 @@ _RECORD_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def query_of(request: Request) -> dict[str, list[str]]:
-    query: dict[str, list[str]] = {}
     """The query parameters by name, every value kept (a repeat is the validators' to refuse)."""
+    query: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         query.setdefault(name, []).append(value)
     return query

@@ -204,8 +204,9 @@ def _for_decision(
     page: Page,
 ) -> PersonDocuments:
     """What the decision looks at: the documents read, plus the first page of encounters when
-    they were not asked for or were narrowed (a recent encounter is a care relationship)."""
-    if ENCOUNTER in record_types and not page.narrowed:
+    the documents read are not that page (another page, a narrowed one, or no encounters): a
+    recent encounter is a care relationship, whatever page is shown."""
+    if ENCOUNTER in record_types and page == Page():
         return found
     encounters = records.person_record(person_id, (ENCOUNTER,), Page())
     return replace(found, pages={**found.pages, ENCOUNTER: encounters.pages[ENCOUNTER]})

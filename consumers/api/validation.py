@@ -60,11 +60,6 @@ class Page:
     since: str | None = None
     before: str | None = None
 
-    @property
-    def narrowed(self) -> bool:
-        """True when the page holds only some of the person's items of a type."""
-        return self.item_id is not None or self.since is not None or self.before is not None
-
 
 def purpose(raw: str | None) -> str:
     """Why the record is read (an ``X-MCR-Purpose`` value): one of :data:`PURPOSES`.

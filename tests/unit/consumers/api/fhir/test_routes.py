@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from consumers.api.access import Hit
 from consumers.api.fhir.mapping import fhir_item_id
 from tests.fhir_r4 import invalid
 from tests.unit.consumers.api.builders import (
@@ -235,3 +236,25 @@ def test_refusals_are_audited_with_the_kind_of_search_and_the_person() -> None:
     down, sink = make_api(FakeRecords(RECORD, down=True))
     assert fhir(down, f"/Encounter?patient={PERSON_A}").status_code == 503
     assert (sink.entries[-1].person_ids, sink.entries[-1].outcome) == ((PERSON_A,), "error")
+
+
+def _encounter(org: str, record_id: str, ended: str) -> Hit:
+    hit = item_hit("encounter", record_id, org=org, occurred_at=ended)
+    content = {**hit.source["encounter"], "period_end": ended}
+    return Hit(hit.doc_id, {**hit.source, "encounter": content})
+
+
+def test_the_care_relationship_is_judged_on_the_first_page_of_encounters() -> None:
+    """A Patient read (one encounter read) and a narrowed Encounter search still find the
+    relationship in an older encounter at the user's organisation."""
+    elsewhere = patient_hit(PERSON_A, org="RC9")
+    moved = {**elsewhere.source["patient"], "registered_gp_practice": "Y00001"}
+    records = FakeRecords([
+        Hit(elsewhere.doc_id, {**elsewhere.source, "patient": moved}),
+        _encounter("RC9", "E-NEW", "2025-02-01T00:00:00.000Z"),
+        _encounter("E81001", "E-OLD", "2025-01-01T00:00:00.000Z"),
+    ])  # fmt: skip
+    api, _ = make_api(records)
+    assert fhir(api, f"/Patient/{PERSON_A}").status_code == 200
+    narrowed = fhir(api, f"/Encounter?patient={PERSON_A}&date=ge2025-02-01")
+    assert narrowed.status_code == 200 and narrowed.json()["total"] == 1

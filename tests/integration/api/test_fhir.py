@@ -61,6 +61,8 @@ def test_a_gp_reads_a_patients_observations_audited_once(api_stack: ApiStack) ->
     assert {o["meta"]["source"] for o in observations} == {
         f"https://fhir.nhs.uk/Id/ods-organization-code|{GP_ORG}"
     }
+    # the organisation's name comes from the registry the stack seeds (schemas/organisations.toml)
+    assert observations[0]["performer"][0]["display"] == "De Parys Medical Centre"
     assert invalid(reply.body) == []
     [row] = api_stack.audit_rows()
     assert (row.entry.user_id, row.entry.action, row.entry.person_ids, row.entry.shown) == (

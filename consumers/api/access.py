@@ -277,6 +277,7 @@ def _match(
         "demographics": _contact_removed(shown, hidden),
         "contact_details_hidden": hidden,
         "sources": len(screened.shown),
+        "source_org": newest.source.get("org"),
     }, screened.kept_back
 
 

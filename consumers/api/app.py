@@ -14,6 +14,8 @@ GET     /api/patients                       search: ``nhs_number``, or ``family_
 GET     /api/persons/<person_id>/record     demographics, results, medications, encounters
 GET     /about, /organisations              public pages (no sign-in, no audit: ``public.py``)
 GET     /api/public/organisations           the organisations taking part, as JSON
+GET     /fhir/R4/...                        the FHIR R4 read API (``fhir/routes.py``,
+                                            docs/fhir.md)
 ======  ==================================  ==============================================
 
 Layers, outermost first: the guard (limits, then the audit row before the answer: ``guard.py``),
@@ -34,6 +36,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from consumers.api import care_routes, handlers, pages, planning_routes, public, routes
 from consumers.api.deps import Ports, TokenAuthenticator
 from consumers.api.directory import OrganisationDirectory
+from consumers.api.fhir import routes as fhir_routes
 from consumers.api.governance import Governance
 from consumers.api.guard import AuditSink, Guard, Limits
 from consumers.api.models import PublicConfig
@@ -95,6 +98,7 @@ def create_app(
     app.include_router(routes.router)
     app.include_router(care_routes.router)
     app.include_router(planning_routes.router)
+    app.include_router(fhir_routes.router)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(Guard, audit=audit, limits=limits, clock=clock,
                        new_request_id=new_request_id)  # fmt: skip

@@ -8,17 +8,19 @@ An ASGI middleware around the whole application:
 2. **Audit before answer.** The answer is held back until its audit row is written. Every
    request is audited, refusals included (401, 403, 404, 405, 400, 413, 429, 5xx), except the
    viewer's files, ``/api/health``, ``/api/health/ready``, ``/api/openapi.json``,
-   ``/api/config`` and the public pages (``public.py``: they disclose nothing about anyone)
-   (:func:`is_audited`). If the row cannot be written the answer is replaced by 503 without
-   data. The row says who (the :class:`Trail` the sign-in dependency fills), what (the route
-   template, the kind of query), whom (person ids), how it ended and the counts; never a
-   query value.
+   ``/api/config``, ``/fhir/R4/metadata`` and the public pages (``public.py``: they disclose
+   nothing about anyone) (:func:`is_audited`). If the row cannot be written the answer is
+   replaced by 503 without data (under ``/fhir/``, as every error the guard answers itself,
+   an OperationOutcome). The row says who (the :class:`Trail` the sign-in dependency
+   fills), what (the route template, the kind of query), whom (person ids), how it ended and
+   the counts; never a query value.
 3. **Logs** carry the route template, the status and the duration, never the query string.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from consumers.api import service, validation
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import RequestError
+from consumers.api.fhir.search import operation_outcome
 from consumers.api.public import PUBLIC_PATHS
 from consumers.api.service import Disclosure
-from consumers.api.web import JSON_HEADERS, error_body, json_bytes
+from consumers.api.web import FHIR_JSON, JSON_HEADERS, error_body, is_fhir_path, json_bytes
 from mcr.core.logging import get_logger
 from mcr.core.metrics import API_REQUESTS, API_SECONDS, AUDIT_FAILURES
 
@@ -47,7 +50,7 @@ log = get_logger(__name__)
 _TRAIL = "mcr.trail"
 _NOT_AUDITED = frozenset(
     {"/", "/auth/callback", "/api/health", "/api/health/ready", "/api/openapi.json", "/api/config",
-     *PUBLIC_PATHS}
+     "/fhir/R4/metadata", *PUBLIC_PATHS}
 )  # fmt: skip
 _INTERNAL_ERROR = "internal error: no data returned"
 _OUTCOMES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
@@ -120,11 +123,23 @@ class _Answer:
     @property
     def is_json(self) -> bool:
         kind = dict(self.headers).get(b"content-type", b"")
-        return kind.startswith(b"application/json")
+        return kind.startswith((b"application/json", b"application/fhir+json"))
 
     def as_json_error(self) -> _Answer:
         """A library's plain-text refusal (the ``Host`` check's) as our JSON error body."""
         return _Answer.json(self.status, error_body(HTTPStatus(self.status).phrase.lower()))
+
+    def as_outcome(self) -> _Answer:
+        """A JSON error body (the guard's own: 413, 503, 500) as a FHIR OperationOutcome."""
+        try:
+            message = str(json.loads(bytes(self.body)).get("error") or "request refused")
+        except (ValueError, AttributeError):
+            message = "request refused"
+        answer = _Answer.json(self.status, operation_outcome(self.status, message),
+                              {"Content-Type": f"{FHIR_JSON}; charset=utf-8"})  # fmt: skip
+        kept = {b"x-request-id", b"allow", b"retry-after", b"www-authenticate"}
+        answer.headers += [(k, v) for k, v in self.headers if k in kept]
+        return answer
 
     def add_header(self, name: str, value: str) -> None:
         self.headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
@@ -166,6 +181,8 @@ class Guard:
         elapsed = time.monotonic() - started
         API_REQUESTS.labels(route=template, status=str(answer.status)).inc()
         API_SECONDS.labels(route=template).observe(elapsed)
+        if is_fhir_path(scope["path"]) and answer.status >= 400 and not _is_fhir(answer):
+            answer = answer.as_outcome()
         log.info("api request", path=template, status=answer.status,
                  duration_ms=round(elapsed * 1000, 1))  # fmt: skip
         await answer.send(send)
@@ -221,6 +238,10 @@ class Guard:
         return answer
 
 
+def _is_fhir(answer: _Answer) -> bool:
+    return dict(answer.headers).get(b"content-type", b"").startswith(FHIR_JSON.encode())
+
+
 def _too_large(limit: int) -> _Answer:
     return _Answer.json(413, error_body(f"body: larger than {limit} bytes", "body"))
 
@@ -235,7 +256,11 @@ _PERSON_KINDS = {
     "/api/persons/{person_id}/record": service.QueryKind.PERSON_RECORD,
     "/api/persons/{person_id}/break-glass": service.QueryKind.BREAK_GLASS,
     "/api/persons/{person_id}/objection": service.QueryKind.OBJECTION,
+    "/fhir/R4/Patient/{person_id}": service.QueryKind.PERSON_RECORD,
+    "/fhir/R4/Patient/{person_id}/$everything": service.QueryKind.PERSON_RECORD,
 }
+#: The FHIR Patient search's parameters as the viewer's search names them (the kind of query).
+_FHIR_SEARCH_NAMES = {"identifier": "nhs_number", "name": "family_name", "birthdate": "birth_date"}
 _REPORT_KINDS = {
     "/api/audit/access-report": service.QueryKind.ACCESS_REPORT,
     "/api/audit/break-glass": service.QueryKind.BREAK_GLASS_REVIEW,
@@ -245,8 +270,9 @@ _REPORT_KINDS = {
 def _default_disclosure(scope: Scope, template: str) -> tuple[str, tuple[str, ...]]:
     """Kind of query and person ids of a request refused before it was answered: from the
     route, the names of the query parameters and a well-formed person id (never a value)."""
-    if template == "/api/patients":
+    if template in ("/api/patients", "/fhir/R4/Patient"):
         names = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        names = {_FHIR_SEARCH_NAMES.get(name, name): values for name, values in names.items()}
         return service.search_kind(names).value, ()
     kind = _PERSON_KINDS.get(template)
     if kind is not None:

@@ -7,6 +7,8 @@
   parameter only.
 - Starlette's own HTTP errors (no route 404, wrong method 405, ...): a fixed message by status,
   never ``detail``.
+
+Under ``/fhir/`` the same messages come as an OperationOutcome (``application/fhir+json``).
 """
 
 from __future__ import annotations
@@ -24,23 +26,37 @@ from consumers.api.errors import (
     ServiceUnavailableError,
     UnauthenticatedError,
 )
-from consumers.api.web import error_body, json_response
+from consumers.api.fhir.search import operation_outcome
+from consumers.api.web import error_body, fhir_response, is_fhir_path, json_response
 
 __all__ = ["install"]
 
 
-async def _request_error(_request: Request, exc: Exception) -> Response:
+def _error(
+    request: Request,
+    status: int,
+    message: str,
+    field: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error body of the API the path belongs to: an OperationOutcome under ``/fhir/``."""
+    if is_fhir_path(request.url.path):
+        return fhir_response(status, operation_outcome(status, message), headers=headers)
+    return json_response(status, error_body(message, field), headers=headers)
+
+
+async def _request_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestError)
     headers: dict[str, str] = {}
     if isinstance(exc, UnauthenticatedError):
         headers["WWW-Authenticate"] = 'Bearer realm="mcr"'
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
-    return json_response(exc.status, error_body(str(exc), exc.field), headers=headers)
+    return _error(request, exc.status, str(exc), exc.field, headers)
 
 
-async def _unavailable(_request: Request, exc: Exception) -> Response:
-    return json_response(503, error_body(f"{exc}: no data returned"))
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return _error(request, 503, f"{exc}: no data returned")
 
 
 def _field(exc: RequestValidationError) -> str:
@@ -51,22 +67,22 @@ def _field(exc: RequestValidationError) -> str:
     return "request"
 
 
-async def _invalid(_request: Request, exc: Exception) -> Response:
+async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     name = _field(exc)
-    return json_response(400, error_body(f"{name}: not in the expected form", name))
+    return _error(request, 400, f"{name}: not in the expected form", name)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status == 404:
-        return json_response(404, error_body("no such route"))
+        return _error(request, 404, "no such route")
     if status == 405:
         allow = (exc.headers or {}).get("Allow", "GET")
         message = f"method {request.method}: not allowed here"
-        return json_response(405, error_body(message), headers={"Allow": allow})
-    return json_response(status, error_body(HTTPStatus(status).phrase.lower()))
+        return _error(request, 405, message, headers={"Allow": allow})
+    return _error(request, status, HTTPStatus(status).phrase.lower())
 
 
 def install(app: FastAPI) -> None:

@@ -100,6 +100,8 @@ class PersonMatch(_Open):
     demographics: dict[str, Any] | None = None
     contact_details_hidden: bool | None = None
     sources: int | None = None
+    source_org: str | None = None
+    """ODS code of the organisation whose demographics are shown (the newest)."""
 
 
 class SearchAnswer(BaseModel):

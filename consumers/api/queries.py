@@ -18,6 +18,7 @@ __all__ = [
     "MAX_PATIENT_DOCS",
     "MAX_RESULT_WINDOW",
     "MAX_SOURCE_KEYS",
+    "item_owner",
     "item_page",
     "patients_by_name",
     "patients_by_nhs_number",
@@ -78,16 +79,53 @@ def person_patients(person_id: str) -> Body:
     return _patients({"term": {"person_id": person_id}})
 
 
-def item_page(person_id: str, record_type: str, *, page: int, page_size: int) -> Body:
+def item_page(
+    person_id: str,
+    record_type: str,
+    *,
+    page: int,
+    page_size: int,
+    item_id: str | None = None,
+    since: str | None = None,
+    before: str | None = None,
+) -> Body:
     """One page (1-based) of the person's items of ``record_type``, newest first, with the
-    exact total of such items (before consent at read)."""
+    exact total of such items (before consent at read); only the document ``item_id`` when
+    given, only items that occurred on or after ``since`` and before ``before`` (validated
+    ISO dates) when given."""
+    query = visible_items(person_id, record_type)
+    narrower: list[dict[str, Any]] = []
+    if item_id is not None:
+        narrower.append({"ids": {"values": [item_id]}})
+    if since is not None or before is not None:
+        bounds = {"gte": since, "lt": before}
+        narrower.append({"range": {"occurred_at": {k: v for k, v in bounds.items() if v}}})
+    if narrower:
+        query = {"bool": {"filter": [query, *narrower]}}
     return {
         "from": (page - 1) * page_size,
         "size": page_size,
         "track_total_hits": True,
-        "query": visible_items(person_id, record_type),
+        "query": query,
         "sort": _NEWEST_FIRST,
         "_source": {"excludes": _NOT_SHOWN},
+    }
+
+
+def item_owner(doc_id: str) -> Body:
+    """The live item document ``doc_id``, its person only (a FHIR read by id)."""
+    return {
+        "size": 1,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"ids": {"values": [doc_id]}},
+                    {"term": {"doc_kind": DOC_KIND_ITEM}},
+                    {"term": {"deleted": False}},
+                ]
+            }
+        },
+        "_source": ["person_id"],
     }
 
 

@@ -80,6 +80,12 @@ class RecordReader:
             response = self._client.search(index=self._alias, body=body)
         return {str(bucket["key"]) for bucket in response["aggregations"]["persons"]["buckets"]}
 
+    def item_owner(self, doc_id: str) -> str | None:
+        """The person holding the live item ``doc_id`` now (None when there is no such item)."""
+        body = queries.item_owner(doc_id)
+        hits = self._search(body, "item")
+        return hits[0].person_id or None if hits else None
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
     ) -> PersonDocuments:
@@ -89,7 +95,15 @@ class RecordReader:
             queries.person_patients(person_id),
             queries.person_source_keys(person_id),
             *(
-                queries.item_page(person_id, rt, page=page.number, page_size=page.size)
+                queries.item_page(
+                    person_id,
+                    rt,
+                    page=page.number,
+                    page_size=page.size,
+                    item_id=page.item_id,
+                    since=page.since,
+                    before=page.before,
+                )
                 for rt in record_types
             ),
         ]

@@ -9,7 +9,7 @@ the raw query (a repeated parameter is a 400, and a message never repeats a valu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Annotated
 
@@ -18,8 +18,15 @@ from starlette.responses import Response
 
 from consumers.api import service, validation
 from consumers.api.access import PersonDocuments
+from consumers.api.acting import ActingUser
 from consumers.api.auth import Role
-from consumers.api.authz import AccessDecision, AccessPolicy, decide, requested_categories
+from consumers.api.authz import (
+    AccessDecision,
+    AccessPolicy,
+    Category,
+    decide,
+    requested_categories,
+)
 from consumers.api.authz.break_glass import BreakGlass
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
 from consumers.api.errors import RequestError, ServiceUnavailableError
@@ -34,11 +41,11 @@ from consumers.api.models import (
     RoleOut,
     SearchAnswer,
 )
-from consumers.api.service import Answer, Disclosure, QueryKind, RequestOutcome
+from consumers.api.service import Answer, Authorise, Disclosure, QueryKind, RequestOutcome
 from consumers.api.web import error_body, json_response
 from mcr.core.logging import get_logger
 
-__all__ = ["answered", "respond", "router"]
+__all__ = ["answered", "authoriser", "query_of", "respond", "router"]
 
 log = get_logger(__name__)
 router = APIRouter()
@@ -56,7 +63,8 @@ _RECORD_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _query(request: Request) -> dict[str, list[str]]:
+def query_of(request: Request) -> dict[str, list[str]]:
+    """The query parameters by name, every value kept (a repeat is the validators' to refuse)."""
     query: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         query.setdefault(name, []).append(value)
@@ -84,6 +92,23 @@ def answered(answer: Callable[[datetime], Answer], now: datetime, fallback: Disc
         return Answer(500, error_body(_INTERNAL_ERROR), failed)
 
 
+def authoriser(
+    request: Request, user: ActingUser, person_id: str, requested: Collection[Category]
+) -> Authorise:
+    """May ``user`` see ``requested`` of ``person_id``'s record: the role, a care
+    relationship or an active break-glass (``authz.decide``), for every record route."""
+    gov = governance(request)
+
+    def authorise(documents: PersonDocuments, at: datetime) -> AccessDecision:
+        def grant() -> BreakGlass | None:
+            return gov.store.active(user.user_id, person_id, at)
+
+        return decide(user.role, documents, grant, gov.policy, at, person_id=person_id,
+                      requested=requested, window=gov.relationship_window)  # fmt: skip
+
+    return authorise
+
+
 def respond(request: Request, answer: Answer) -> Response:
     trail_of(request.scope).disclose(answer.disclosure, answer.status)
     return json_response(answer.status, answer.body)
@@ -102,7 +127,7 @@ def search_patients(
     """Persons whose patient documents carry the NHS number, or the family name and birth
     date. Rate limited per user."""
     del user, purpose, nhs_number, family_name, birth_date  # read from the raw query below
-    query, p = _query(request), ports(request)
+    query, p = query_of(request), ports(request)
     kind = service.search_kind(query)
     result = answered(
         lambda now: service.search_patients(p.records, p.consent, query, now),
@@ -128,25 +153,17 @@ def person_record(
     """Demographics and a page each of results, medications and encounters, after consent at
     read; 403 when the patient objects; 404 when nothing is held."""
     del purpose, type_, page, page_size  # read from the raw query by validation.py
-    query, p = _query(request), ports(request)
+    query, p = query_of(request), ports(request)
     try:
         subject: tuple[str, ...] = (validation.person_id(person_id),)
     except RequestError:
         subject = ()  # not an id: it may be anything a user typed, so it is not kept
-    gov = governance(request)
 
     def answer(now: datetime) -> Answer:
         found = validation.person_id(person_id)
         requested = requested_categories(validation.record_types(query),
                                          demographics="type" not in query)  # fmt: skip
-
-        def authorise(documents: PersonDocuments, at: datetime) -> AccessDecision:
-            def grant() -> BreakGlass | None:
-                return gov.store.active(user.user_id, found, at)
-
-            return decide(user.role, documents, grant, gov.policy, at, person_id=found,
-                          requested=requested, window=gov.relationship_window)  # fmt: skip
-
+        authorise = authoriser(request, user, found, requested)
         return service.person_record(p.records, p.consent, found, query, now,
                                      authorise=authorise)  # fmt: skip
 

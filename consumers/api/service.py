@@ -48,6 +48,8 @@ class RecordSource(Protocol):
 
     def persons_hiding_contact(self, person_ids: Sequence[str]) -> set[str]: ...
 
+    def item_owner(self, doc_id: str) -> str | None: ...
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
     ) -> PersonDocuments: ...
@@ -195,11 +197,16 @@ Authorise = Callable[[PersonDocuments, datetime], AccessDecision]
 
 
 def _for_decision(
-    records: RecordSource, person_id: str, found: PersonDocuments, record_types: Sequence[str]
+    records: RecordSource,
+    person_id: str,
+    found: PersonDocuments,
+    record_types: Sequence[str],
+    page: Page,
 ) -> PersonDocuments:
     """What the decision looks at: the documents read, plus the first page of encounters when
-    they were not asked for (a recent encounter is a care relationship)."""
-    if ENCOUNTER in record_types:
+    the documents read are not that page (another page, a narrowed one, or no encounters): a
+    recent encounter is a care relationship, whatever page is shown."""
+    if ENCOUNTER in record_types and page == Page():
         return found
     encounters = records.person_record(person_id, (ENCOUNTER,), Page())
     return replace(found, pages={**found.pages, ENCOUNTER: encounters.pages[ENCOUNTER]})
@@ -213,6 +220,7 @@ def person_record(
     now: datetime,
     *,
     authorise: Authorise,
+    page: Page | None = None,
 ) -> Answer:
     """The person's record after consent at read and authorisation: 403 with nothing but the
     objection when they object (before anything is read) or when any of their documents
@@ -220,9 +228,13 @@ def person_record(
     403 naming the refusal (and whether break-glass is offered) when ``authorise`` refuses;
     otherwise only the sections the role may see, and how access was granted.
 
+    ``page``, when given, replaces the query's ``page`` and ``page_size`` (the FHIR routes
+    validate their own paging and date range).
+
     Raises ValidationError for a bad ``page``, ``page_size`` or ``type``.
     """
-    record_types, page = validation.record_types(query), validation.page(query)
+    record_types = validation.record_types(query)
+    page = validation.page(query) if page is None else page
     subject = (person_id,)
     own = consent.states(subject)
     if own[person_id].objects(now):
@@ -239,7 +251,7 @@ def person_record(
     objecting = access.objecting_owners(person_id, keys, read, now)
     if objecting:
         return _objection((person_id, *objecting))
-    decision = authorise(_for_decision(records, person_id, found, record_types), now)
+    decision = authorise(_for_decision(records, person_id, found, record_types, page), now)
     if isinstance(decision, Refused):
         refused = Disclosure(QueryKind.PERSON_RECORD, subject, RequestOutcome.FORBIDDEN,
                              why=decision.audit_fields())  # fmt: skip

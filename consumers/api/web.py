@@ -13,7 +13,16 @@ from typing import Any
 
 from starlette.responses import Response
 
-__all__ = ["JSON_HEADERS", "PAGE_HEADERS", "error_body", "json_bytes", "json_response"]
+__all__ = [
+    "FHIR_JSON",
+    "JSON_HEADERS",
+    "PAGE_HEADERS",
+    "error_body",
+    "fhir_response",
+    "is_fhir_path",
+    "json_bytes",
+    "json_response",
+]
 
 #: Patient data must not be cached by browsers or proxies.
 JSON_HEADERS: Mapping[str, str] = {
@@ -21,6 +30,8 @@ JSON_HEADERS: Mapping[str, str] = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+FHIR_JSON = "application/fhir+json"
+_FHIR_PREFIX = "/fhir/"
 #: The viewer's pages: self only, no framing, no referrer.
 PAGE_HEADERS: Mapping[str, str] = {
     "Content-Security-Policy": (
@@ -49,3 +60,14 @@ def json_response(status: int, body: Any, *, headers: Mapping[str, str] | None =
     return Response(
         json_bytes(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
     )
+
+
+def is_fhir_path(path: str) -> bool:
+    """Whether ``path`` belongs to the FHIR API (its errors are OperationOutcomes)."""
+    return path.startswith(_FHIR_PREFIX)
+
+
+def fhir_response(status: int, body: Any, *, headers: Mapping[str, str] | None = None) -> Response:
+    """A FHIR JSON response (``application/fhir+json``) that no cache keeps."""
+    fields = {**JSON_HEADERS, "Content-Type": f"{FHIR_JSON}; charset=utf-8", **(headers or {})}
+    return Response(json_bytes(body), status_code=status, headers=fields)

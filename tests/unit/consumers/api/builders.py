@@ -110,6 +110,16 @@ def alone(own: ConsentState, person_id: str = PERSON_A) -> ReadConsent:
     return ReadConsent({person_id: own})
 
 
+def _within(hit: Hit, page: Page) -> bool:
+    """Whether ``hit`` is on ``page``'s narrowed view (one item, a date range)."""
+    occurred = str(hit.source.get("occurred_at") or "")
+    return (
+        (page.item_id is None or hit.doc_id == page.item_id)
+        and (page.since is None or occurred >= page.since)
+        and (page.before is None or occurred < page.before)
+    )
+
+
 class FakeRecords:
     """The record index as lists of hits; ``down`` makes every read fail as OpenSearch would."""
 
@@ -144,6 +154,10 @@ class FakeRecords:
             and "V" in h.source["confidentiality"]
         }
 
+    def item_owner(self, doc_id: str) -> str | None:
+        found = [h for h in self._live(self.hits) if h.doc_id == doc_id]
+        return found[0].person_id if found else None
+
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
     ) -> PersonDocuments:
@@ -151,7 +165,7 @@ class FakeRecords:
         patients = tuple(h for h in mine if h.source["doc_kind"] == "patient")
         pages = {}
         for rt in record_types:
-            items = [h for h in mine if h.source.get(rt) is not None]
+            items = [h for h in mine if h.source.get(rt) is not None and _within(h, page)]
             start = (page.number - 1) * page.size
             pages[rt] = ItemPage(len(items), tuple(items[start : start + page.size]))
         keys = frozenset(h.source_key for h in mine if h.source["doc_kind"] in {"item", "patient"})

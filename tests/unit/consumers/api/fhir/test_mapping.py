@@ -1,0 +1,217 @@
+"""The record -> FHIR R4 mapping: each resource type's fields, reversible item ids, and every
+resource valid against the R4 models (tests/fhir_r4.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from consumers.api.access import _item
+from consumers.api.fhir import mapping
+from consumers.api.fhir.capability import capability_statement
+from consumers.api.fhir.search import operation_outcome, searchset
+from projections.record.ids import item_id
+from tests.fhir_r4 import hapi_problems, invalid
+from tests.unit.consumers.api.builders import NHS_A, PERSON_A, item_hit
+
+NAMES = {"RC9": "Luton and Dunstable Hospital", "E81001": "Example GP Practice"}
+
+
+def item(record_type: str, **content: Any) -> dict[str, Any]:
+    """An item as the record routes serve it, with ``content`` over the builder's."""
+    hit = item_hit(record_type, "R/1 x", confidentiality=("R",))
+    served = _item(hit)
+    served[record_type] = {**served[record_type], **content}
+    return served
+
+
+def demographics(**changes: Any) -> dict[str, Any]:
+    """One organisation's demographics as the record serves them."""
+    return {
+        "org": "E81001", "source_system": "EMIS Web", "recorded_at": "2024-01-01T00:00:00.000Z",
+        "confidentiality": [], "nhs_number": NHS_A, "nhs_number_status": "VERIFIED",
+        "given_names": ["Alexa", "Jo"], "family_name": "Testwoman", "birth_date": "1970-01-01",
+        "sex": "FEMALE", "postcode": "LU1 1AA", "address_lines": ["1 Example Street"],
+        "phone": "01234 567890", "deceased_at": None, "registered_gp_practice": "E81001",
+        "preferred_language": "pl", **changes,
+    }  # fmt: skip
+
+
+def test_observation_carries_the_value_range_flag_and_source() -> None:
+    """A result is an Observation with its quantity, range, interpretation and organisation."""
+    found = mapping.observation(
+        item(
+            "result",
+            reference_low=11.5,
+            reference_high=16.5,
+            abnormal_flag="HIGH",
+            issued_at="2024-03-01T10:00:00.000Z",
+            performer_org="RC9",
+        ),
+        PERSON_A,
+        NAMES,
+    )
+    assert found["id"] == "RC9.R.2F1.20x"
+    assert found["status"] == "final"
+    assert found["subject"] == {"reference": f"Patient/{PERSON_A}"}
+    assert found["code"]["coding"] == [
+        {"code": "718-7", "system": "http://loinc.org", "display": "Haemoglobin"}
+    ]
+    assert found["valueQuantity"] == {"value": 13.2, "unit": "g/dL",
+                                      "system": "http://unitsofmeasure.org", "code": "g/dL"}  # fmt: skip
+    assert found["referenceRange"][0]["low"]["value"] == 11.5
+    assert found["interpretation"][0]["coding"][0]["code"] == "H"
+    assert found["meta"]["source"] == "https://fhir.nhs.uk/Id/ods-organization-code|RC9"
+    assert found["meta"]["security"][0]["code"] == "R"
+    assert found["performer"] == [{"identifier": {"system": mapping.ODS_SYSTEM, "value": "RC9"},
+                                   "display": "Luton and Dunstable Hospital"}]  # fmt: skip
+    assert invalid(found) == []
+
+
+def test_a_text_result_is_a_value_string() -> None:
+    """A result without a quantity carries its text; an unknown flag is left out."""
+    found = mapping.observation(
+        item("result", value_quantity=None, value_text="positive", abnormal_flag="UNKNOWN"),
+        PERSON_A,
+        {},
+    )
+    assert found["valueString"] == "positive"
+    assert "valueQuantity" not in found and "interpretation" not in found
+    assert "display" not in found["performer"][0]
+    assert invalid(found) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("ACTIVE", "active"), ("CANCELLED", "stopped"), ("ON_HOLD", "on-hold"),
+     ("UNKNOWN", "unknown")],
+)  # fmt: skip
+def test_medication_statement_status(status: str, expected: str) -> None:
+    """A medicine is a MedicationStatement whose status is an R4 code."""
+    found = mapping.medication_statement(
+        item(
+            "medication",
+            status=status,
+            start_date="2024-01-05",
+            dose_quantity=5.0,
+            dose_unit="mg",
+            route="oral",
+            frequency="daily",
+        ),
+        PERSON_A,
+        NAMES,
+    )
+    assert found["status"] == expected
+    assert found["medicationCodeableConcept"]["coding"][0]["system"] == "https://dmd.nhs.uk"
+    assert found["effectivePeriod"] == {"start": "2024-01-05"}
+    assert found["dosage"][0]["text"] == "one daily"
+    assert found["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 5.0
+    assert invalid(found) == []
+
+
+@pytest.mark.parametrize(
+    ("klass", "code"),
+    [("INPATIENT", "IMP"), ("OUTPATIENT", "AMB"), ("EMERGENCY", "EMER"), ("OTHER", "OTH")],
+)
+def test_encounter_class_and_period(klass: str, code: str) -> None:
+    """An encounter is an Encounter with an ActCode class (OTHER: the null flavour)."""
+    found = mapping.encounter(
+        item(
+            "encounter",
+            encounter_class=klass,
+            period_start="2024-03-01T09:00:00.000Z",
+            reason={"system": "SNOMED", "code": "29857009", "display": "Chest pain"},
+            location="Ward 3",
+        ),
+        PERSON_A,
+        NAMES,
+    )
+    assert found["class"]["code"] == code
+    assert found["status"] == "finished"
+    assert found["period"] == {"start": "2024-03-01T09:00:00.000Z"}
+    assert found["reasonCode"][0]["coding"][0]["system"] == "http://snomed.info/sct"
+    assert found["serviceProvider"]["display"] == "Luton and Dunstable Hospital"
+    assert invalid(found) == []
+
+
+def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
+    """The Patient is the newest organisation's view; NHS numbers are not repeated."""
+    older = demographics(org="RC9", family_name="Oldname")
+    found = mapping.patient(PERSON_A, [demographics(), older], NAMES)
+    assert found["id"] == PERSON_A
+    assert found["identifier"] == [{"system": mapping.NHS_NUMBER_SYSTEM, "value": NHS_A}]
+    assert found["name"] == [{"use": "official", "family": "Testwoman", "given": ["Alexa", "Jo"]}]
+    assert found["gender"] == "female"
+    assert found["birthDate"] == "1970-01-01"
+    assert found["address"] == [{"line": ["1 Example Street"], "postalCode": "LU1 1AA"}]
+    assert found["generalPractitioner"][0]["display"] == "Example GP Practice"
+    assert found["meta"]["source"].endswith("|E81001")
+    assert invalid(found) == []
+
+
+def test_hidden_contact_details_are_left_out() -> None:
+    """Contact details the record hides (None) give no address or telecom at all."""
+    hidden = demographics(postcode=None, address_lines=None, phone=None)
+    found = mapping.patient(PERSON_A, [hidden], {})
+    assert "address" not in found and "telecom" not in found
+    assert invalid(found) == []
+
+
+@pytest.mark.parametrize("record_id", ["R1", "a.b", "x|y", "ü-1", "12345678-1234-1234-1234-1234"])
+def test_item_ids_are_fhir_ids_and_reversible(record_id: str) -> None:
+    """An item's FHIR id is a valid id that leads back to its document id."""
+    fhir_id = mapping.fhir_item_id("RC9", record_id)
+    assert invalid({"resourceType": "Basic", "id": fhir_id, "code": {"text": "x"}}) == []
+    doc_id = item_id(record_type="result", org="RC9", source_record_id=record_id)
+    assert mapping.item_doc_id("result", fhir_id) == doc_id
+
+
+@pytest.mark.parametrize("bad", ["RC9", "RC9.", ".R1", "RC9.R.Z1", "RC9.R.F", "a_b.c", "RC9.R.FF"])
+def test_what_is_not_an_item_id_leads_nowhere(bad: str) -> None:
+    """Ids this API never issued are no document (None), never an error."""
+    assert mapping.item_doc_id("result", bad) is None
+
+
+def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
+    """A Bundle of each resource type with a kept-back outcome passes the R4 models."""
+    resources = [
+        mapping.patient(PERSON_A, [demographics()], NAMES),
+        mapping.observation(item("result"), PERSON_A, NAMES),
+        mapping.medication_statement(item("medication"), PERSON_A, NAMES),
+        mapping.encounter(item("encounter"), PERSON_A, NAMES),
+    ]
+    note = operation_outcome(200, "1 item(s) are not shown", severity="information")
+    bundle = searchset("http://h/fhir/R4", "http://h/fhir/R4/x", resources, total=4,
+                       next_url="http://h/fhir/R4/x?_page_token=abc", outcome=note)  # fmt: skip
+    assert [link["relation"] for link in bundle["link"]] == ["self", "next"]
+    assert bundle["entry"][-1]["search"] == {"mode": "outcome"}
+    assert invalid(bundle) == []
+
+
+def test_the_validator_refuses_what_r4_forbids() -> None:
+    """The check can fail: a misspelt element, a missing status, a bad code are caught."""
+    good = mapping.observation(item("result"), PERSON_A, NAMES)
+    assert invalid({**good, "valueQuantiti": {"value": 1}})
+    assert invalid({k: v for k, v in good.items() if k != "status"})
+    assert invalid({**good, "status": "done"})
+
+
+def test_capability_statement_lists_what_is_served() -> None:
+    """The CapabilityStatement names every resource served and is valid R4."""
+    found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
+    types = [r["type"] for r in found["rest"][0]["resource"]]
+    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter"]
+    assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
+    assert invalid(found) == []
+
+
+def test_hapis_r4_check_refuses_what_r4_forbids_on_its_own() -> None:
+    """HAPI's strict R4 parser and the R4 XSDs each catch a misspelt element, a code outside
+    a required binding and a missing required element, and pass the mapped resource."""
+    good = mapping.observation(item("result"), PERSON_A, NAMES)
+    assert hapi_problems(good) == []
+    assert hapi_problems({**good, "valueQuantiti": {"value": 1}})
+    assert hapi_problems({**good, "status": "done"})
+    assert hapi_problems({k: v for k, v in good.items() if k != "status"})
+    assert hapi_problems({**good, "effectiveDateTime": "2024-13-01"})

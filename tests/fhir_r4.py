@@ -60,14 +60,7 @@ def invalid(resource: Mapping[str, Any]) -> list[str]:
 def hapi_classpath(cache_dir: Path) -> Path:
     """The folder of the HAPI FHIR jars, fetched into ``cache_dir`` on first use.
     Raises RuntimeFetchError when Maven is missing or fails."""
-    recipe = runtimes.recipe_hash(_POM)
-    folder = cache_dir / f"hapi-fhir-r4-{HAPI_VERSION}"
-    libs = folder / "libs"
-    if not runtimes.is_complete(folder, recipe):
-        folder.mkdir(parents=True, exist_ok=True)
-        runtimes.copy_dependencies(_POM, libs, log_file=folder / "fetch.log")
-        runtimes.mark_complete(folder, recipe)
-    return libs
+    return runtimes.dependency_folder(_POM, cache_dir / f"hapi-fhir-r4-{HAPI_VERSION}")
 
 
 class HapiCheck:

@@ -89,14 +89,7 @@ def core_problems(paths: Iterable[Path], *, version: str = KUBERNETES_VERSION) -
 def strimzi_classpath(cache_dir: Path) -> Path:
     """The folder of the Strimzi model jars, fetched into ``cache_dir`` on first use.
     Raises RuntimeFetchError when Maven is missing or fails."""
-    recipe = runtimes.recipe_hash(_POM)
-    folder = cache_dir / f"strimzi-api-{STRIMZI_VERSION}"
-    libs = folder / "libs"
-    if not runtimes.is_complete(folder, recipe):
-        folder.mkdir(parents=True, exist_ok=True)
-        runtimes.copy_dependencies(_POM, libs, log_file=folder / "fetch.log")
-        runtimes.mark_complete(folder, recipe)
-    return libs
+    return runtimes.dependency_folder(_POM, cache_dir / f"strimzi-api-{STRIMZI_VERSION}")
 
 
 def strimzi_problems(paths: Iterable[Path], *, cache_dir: Path) -> list[str]:

@@ -64,6 +64,18 @@ def copy_dependencies(pom: Path, dest: Path, *, log_file: Path) -> None:
     staging.rename(dest)
 
 
+def dependency_folder(pom: Path, folder: Path) -> Path:
+    """``folder/libs`` holding the dependencies of ``pom``, fetched on first use (and again
+    when the pom changed). Raises RuntimeFetchError when Maven is missing or fails."""
+    recipe = recipe_hash(pom)
+    libs = folder / "libs"
+    if not is_complete(folder, recipe):
+        folder.mkdir(parents=True, exist_ok=True)
+        copy_dependencies(pom, libs, log_file=folder / "fetch.log")
+        mark_complete(folder, recipe)
+    return libs
+
+
 def copy_artifact(coordinates: str, dest: Path, *, log_file: Path) -> Path:
     """Download one artifact (``group:artifact:version:packaging``) into ``dest``; return it."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -13,23 +13,12 @@ from mcr.core.postgres import Connection
 from projections.planning import store
 from schemas import codec
 from schemas.commands import command_name
-from schemas.dead_letters import DeadLetter, Headers
+from schemas.dead_letters import DeadLetter
 from schemas.errors import SchemaError
+from schemas.messages import InboundMessage
 from schemas.planning import PlanningMove, PlanningOptIn, PlanningOptOut, parse_planning_command
 
 __all__ = ["BatchResult", "InboundMessage", "apply_batch"]
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """One consumed message and where it was read."""
-
-    key: bytes | None
-    value: bytes | None
-    headers: Headers
-    topic: str
-    partition: int
-    offset: int
 
 
 @dataclass

@@ -38,6 +38,7 @@ from schemas.commands import PurgePerson, purge_message
 from schemas.dead_letters import DeadLetter, Headers, dead_letter_headers
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
+from schemas.messages import InboundMessage
 from streams.consent import repository
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
@@ -62,18 +63,6 @@ _PIPELINE = "mcr"  # requested_by of purges the pipeline sends after an identity
 # says something about the event, not the database: retrying would stall the stage forever.
 _UNSTORABLE = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded)
 _UNREADABLE = (DecodeError, KeyError, TypeError, ValueError, *_UNSTORABLE)
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """One consumed message and where it was read."""
-
-    key: bytes | None
-    value: bytes | None
-    headers: Headers
-    topic: str
-    partition: int
-    offset: int
 
 
 class Target(StrEnum):

@@ -23,8 +23,8 @@ from projections.planning import store
 from projections.planning.batch import InboundMessage, apply_batch
 from schemas import nhs_number
 from schemas.codec import encode_record
+from tests.integration.api.browser import chromium
 from tests.integration.api.conftest import ApiStack, access_token, bearer, patient
-from tests.integration.api.test_viewer_sign_in import CHROMIUM
 from tests.integration.auth.keycloak_client import DEMO_PASSWORD
 
 VIEWER_PORT = 8483
@@ -75,12 +75,8 @@ def viewer(api_stack: ApiStack, reports: Path) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as found:
         yield found
-        found.close()
 
 
 def _sign_in(browser: Any, url: str, issuer: str, username: str) -> Any:

@@ -4,8 +4,6 @@ part and the notice; the JSON list; the page headers; and no audit row for any o
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -15,10 +13,8 @@ import pytest
 from deploy.local import StackSettings
 from mcr.core import org_registry
 from schemas.organisations import load_organisations
+from tests.integration.api.browser import chromium
 from tests.integration.api.conftest import ApiStack
-
-CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
-assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHROMIUM)"
 
 
 @pytest.fixture
@@ -36,13 +32,8 @@ def public_api(
 @pytest.fixture
 def page() -> Iterator[Any]:
     """A fresh headless Chromium page with no session at all."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield tab
-        browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def test_anyone_reaches_the_organisations_and_the_notice_from_the_start_page(

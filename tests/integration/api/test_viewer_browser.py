@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 from deploy.local import StackSettings
 from schemas import nhs_number
 from streams.consent.state import Decision, Preference, Scope
+from tests.integration.api.browser import chromium
 from tests.integration.api.conftest import (
     GP_USER_ID,
     ApiStack,
@@ -25,14 +24,9 @@ from tests.integration.api.conftest import (
     result,
 )
 
-CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
 NHS_A = nhs_number.test_number(201)
 NHS_B = nhs_number.test_number(202)
 NHS_C = nhs_number.test_number(203)
-
-# No skip: `make test` installs Chromium (deploy/local/install-system-packages.sh), so a
-# missing browser is a broken setup, and the test says how to mend it.
-assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHROMIUM)"
 
 
 @pytest.fixture
@@ -40,15 +34,11 @@ def page(stack: StackSettings) -> Iterator[Any]:
     """A fresh headless Chromium page whose tab already holds the demo GP's session (the
     token the viewer's own sign-in would have stored): these tests are about reading records.
     The sign-in itself, on the identity provider's page, is test_viewer_sign_in.py."""
-    from playwright.sync_api import sync_playwright
-
     session = json.dumps({"access_token": access_token(stack), "expires_at": 4_102_444_800_000})
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
         tab.add_init_script(f"sessionStorage.setItem('mcr.session', {json.dumps(session)});")
         yield tab
-        browser.close()
 
 
 def _region(api: ApiStack) -> None:

@@ -7,8 +7,6 @@ patient's access report. The viewer is served on 127.0.0.1:8481, a redirect the 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,14 +14,13 @@ import pytest
 
 from consumers.api.server import start_in_thread
 from schemas import nhs_number
+from tests.integration.api.browser import chromium
 from tests.integration.api.conftest import ApiStack, patient, result
 from tests.integration.auth.keycloak_client import DEMO_PASSWORD
 
-CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
 VIEWER_PORT = 8481
 NHS_GP = nhs_number.test_number(301)
 NHS_ELSEWHERE = nhs_number.test_number(302)
-assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHROMIUM)"
 
 
 @pytest.fixture
@@ -43,12 +40,8 @@ def viewer(api_stack: ApiStack) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as found:
         yield found
-        found.close()
 
 
 def _sign_in(browser: Any, url: str, username: str) -> Any:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
-
 import typer
 
 from mcr.core.kafka_acls import PLANNING
 from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.readiness import kafka_answers, postgres_answers
 from mcr.core.settings import SettingsError
+from mcr.core.signals import stop_on_signals
 from projections.planning.runner import PlanningWorker
 from projections.planning.settings import PlanningStoreSettings
 
@@ -43,13 +40,7 @@ def run() -> None:
         return {"postgresql": postgres_answers(dsn), "kafka": kafka_answers(kafka)}
 
     serve_metrics(metrics, heartbeat.alive, ready)
-    stop = threading.Event()
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stop = stop_on_signals()
     stats = PlanningWorker(settings, stop=stop, heartbeat=heartbeat).run()
     typer.echo(f"handled {stats.handled}, facts {stats.facts}, opt-outs {stats.opt_outs}, "
                f"removed {stats.removed}, dead letters {stats.dead_letters}")  # fmt: skip

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import threading
-from types import FrameType
 
 import typer
 
@@ -14,6 +11,7 @@ from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.priority import yield_to_interactive
 from mcr.core.readiness import kafka_answers, opensearch_answers
 from mcr.core.settings import SettingsError, replace
+from mcr.core.signals import stop_on_signals
 from projections.record.errors import VerifyError, WriteError
 from projections.record.expected import KINDS, VerifyReport
 from projections.record.runner import RecordWorker
@@ -72,13 +70,7 @@ def run(
                 "kafka": kafka_answers(kafka)}  # fmt: skip
 
     serve_metrics(metrics, heartbeat.alive, ready)
-    stop = threading.Event()
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stop = stop_on_signals()
     stats = RecordWorker(settings, stop=stop, heartbeat=heartbeat).run()
     typer.echo(
         f"handled {stats.handled}, written {stats.written}, conflicts {stats.conflicts}, "

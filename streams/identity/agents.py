@@ -33,7 +33,7 @@ from mcr.core.metrics import REVIEW_QUEUE, count_batch, count_dead_letter
 from schemas.codec import encode_record
 from schemas.dead_letters import DeadLetter, dead_letter_headers
 from streams import app as streams_app
-from streams.database import StageDatabase
+from streams.database import RETRYABLE, StageDatabase
 from streams.identity import outbox
 from streams.identity.batch import SourceMessage, handle_batch
 from streams.identity.connections import connect
@@ -274,5 +274,9 @@ REVIEW_QUEUE_INTERVAL_S = 15.0
 
 @app.timer(interval=REVIEW_QUEUE_INTERVAL_S, on_leader=True)  # type: ignore[untyped-decorator]  # faust is untyped
 async def report_review_queue() -> None:
-    """Leader-only: the identity review queue's depth, for the metrics."""
-    REVIEW_QUEUE.set(await DATABASE.run(pending_reviews))
+    """Leader-only: the identity review queue's depth, for the metrics. A gauge may miss a
+    tick: a database that is away (restarting) is logged, never crashes the worker."""
+    try:
+        REVIEW_QUEUE.set(await DATABASE.run(pending_reviews))
+    except RETRYABLE as exc:
+        log.warning("review queue depth not read", error_type=type(exc).__name__)

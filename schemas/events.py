@@ -21,6 +21,7 @@ class RecordType(StrEnum):
     MEDICATION = "medication"
     ENCOUNTER = "encounter"
     CONSENT = "consent"
+    CONDITION = "condition"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

@@ -90,6 +90,16 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "location": "Clinic A",
         "reason": {"system": "SNOMED", "code": "44054006", "display": "Type 2 diabetes"},
     },
+    RecordType.CONDITION: {
+        "code": {"system": "SNOMED", "code": "44054006", "display": "Type 2 diabetes"},
+        "category": "PROBLEM",
+        "clinical_status": "ACTIVE",
+        "verification_status": "CONFIRMED",
+        "severity": "moderate",
+        "onset_date": date(2019, 5, 2),
+        "abatement_date": None,
+        "asserter_org": "A81001",
+    },
     RecordType.CONSENT: {
         "scope": "SHARED_CARE_RECORD",
         "decision": "PERMIT",

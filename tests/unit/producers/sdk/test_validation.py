@@ -185,6 +185,25 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             ["consent.decision: unknown consent decision (expected one of PERMIT, DENY)"],
         ),
         (RecordType.CONSENT, {"colour": "red"}, ["consent.colour: unknown field (not in schema)"]),
+        (
+            RecordType.CONDITION,
+            {"onset_date": date(2024, 3, 8), "abatement_date": date(2024, 3, 1)},
+            ["condition.abatement_date: before onset_date"],
+        ),
+        (
+            RecordType.CONDITION,
+            {"onset_date": date(2031, 1, 1)},
+            ["condition.onset_date: more than 1 day in the future"],
+        ),
+        (
+            RecordType.CONDITION,
+            {"code": {"system": "SNOMED", "code": " "}, "clinical_status": "CURED"},
+            [
+                "condition.clinical_status: unknown condition clinical status (expected one of "
+                "ACTIVE, RECURRENCE, RELAPSE, INACTIVE, REMISSION, RESOLVED, UNKNOWN)",
+                "condition.code.code: required, must not be empty",
+            ],
+        ),
     ],
 )
 def test_record_rules(record_type: RecordType, body: dict[str, Any], expected: list[str]) -> None:

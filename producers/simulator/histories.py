@@ -16,6 +16,7 @@ from producers.simulator.context import PersonContext
 from producers.simulator.encounters import encounter_items
 from producers.simulator.envelope import Item, to_event
 from producers.simulator.prescriptions import medication_items
+from producers.simulator.problems import condition_items
 from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
@@ -73,12 +74,13 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines and consent of one record, with withdrawals."""
+    """Encounters, results, medicines, problems and consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
         *result_items(ctx, record, encounters),
         *medication_items(ctx, record, encounters),
+        *condition_items(ctx, record),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

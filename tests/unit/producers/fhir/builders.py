@@ -111,6 +111,46 @@ def encounter(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def condition(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": "cond-1",
+        "meta": {"lastUpdated": "2024-04-02T10:00:00Z"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "problem-list-item",
+                    }
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": SNOMED, "code": "38341003", "display": "Hypertension"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "onsetDateTime": "2019-05-27T09:51:38+01:00",
+        "recordedDate": "2019-05-28T10:00:00Z",
+    }
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

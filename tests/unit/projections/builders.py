@@ -118,6 +118,24 @@ def encounter_event(**head: Any) -> SourceEvent:
     )
 
 
+def condition_event(**head: Any) -> SourceEvent:
+    """A hypertension problem on a GP problem list."""
+    return SourceEvent(
+        RecordType.CONDITION,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "38341003", "display": "Hypertension"},
+            "category": "PROBLEM",
+            "clinical_status": "ACTIVE",
+            "verification_status": "CONFIRMED",
+            "severity": None,
+            "onset_date": date(2019, 5, 2),
+            "abatement_date": None,
+            "asserter_org": "RC9",
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

@@ -12,6 +12,7 @@ from projections.record.mapping import index_template, mappings
 from projections.record.summary import build_summary
 from schemas.events import SourceEvent
 from tests.unit.projections.builders import (
+    condition_event,
     encounter_event,
     medication_event,
     patient_event,
@@ -36,7 +37,8 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
 
 
 @pytest.mark.parametrize(
-    "event", [result_event(), medication_event(), encounter_event(), patient_event()]
+    "event",
+    [result_event(), medication_event(), encounter_event(), condition_event(), patient_event()],
 )
 def test_every_document_field_is_mapped(event: SourceEvent) -> None:
     """No field a document carries is missing from the strict mapping."""

@@ -50,6 +50,7 @@ _TYPE_CATEGORIES = {
     "result": Category.RESULTS,
     "medication": Category.MEDICATIONS,
     "encounter": Category.ENCOUNTERS,
+    "condition": Category.PROBLEMS,
 }
 
 
@@ -200,7 +201,7 @@ class FilteredRecord:
         return sum(self.withheld.values())
 
 
-_SECTIONS = (Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS)
+_SECTIONS = (Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS, Category.PROBLEMS)
 
 
 def _withheld_counts(body: Mapping[str, Any], removed: list[Category]) -> dict[str, int]:

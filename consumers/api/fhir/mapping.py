@@ -26,6 +26,7 @@ from projections.record.ids import item_id
 
 __all__ = [
     "NHS_NUMBER_SYSTEM",
+    "condition",
     "ODS_SYSTEM",
     "RESOURCES",
     "OrgNames",
@@ -58,6 +59,9 @@ _INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpret
 _OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+_CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+_CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+_CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _KEPT = re.compile(r"[A-Za-z0-9-]")
 
@@ -266,6 +270,46 @@ def encounter(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
     })  # fmt: skip
 
 
+_CATEGORY_CODES = {"PROBLEM": ("problem-list-item", "Problem List Item"),
+                   "DIAGNOSIS": ("encounter-diagnosis", "Encounter Diagnosis")}  # fmt: skip
+#: Clinical statuses under which a Condition may carry an abatement (invariant con-4).
+_ABATED = frozenset({"inactive", "resolved", "remission"})
+
+
+def _status_concept(system: str, value: Any) -> Json | None:
+    if not value or value == "UNKNOWN":
+        return None
+    return {"coding": [{"system": system, "code": str(value).lower()}]}
+
+
+def condition(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A problem or diagnosis as a Condition. An unknown clinical status is left out, and so
+    is then a problem-list category (invariant con-3 wants a status on a problem-list item);
+    an abatement is served only under an inactive, resolved or remission status (con-4). The
+    recording organisation is ``meta.source`` (a Condition's asserter cannot be one)."""
+    del names  # the organisation is named in meta.source only
+    found = item.get("condition") or {}
+    clinical = _status_concept(_CONDITION_CLINICAL, found.get("clinical_status"))
+    category = _CATEGORY_CODES.get(str(found.get("category")))
+    if clinical is None and found.get("category") == "PROBLEM":
+        category = None
+    abated = clinical is not None and clinical["coding"][0]["code"] in _ABATED
+    return _compact({
+        **_base("Condition", item),
+        "clinicalStatus": clinical,
+        "verificationStatus": _status_concept(
+            _CONDITION_VERIFICATION, found.get("verification_status")),
+        "category": [{"coding": [{"system": _CONDITION_CATEGORY, "code": category[0],
+                                  "display": category[1]}]}] if category else [],
+        "severity": {"text": found["severity"]} if found.get("severity") else None,
+        "code": _codeable(found.get("code")) or {"text": "unknown problem"},
+        "subject": _subject(person_id),
+        "onsetDateTime": found.get("onset_date") or item.get("occurred_at"),
+        "abatementDateTime": found.get("abatement_date") if abated else None,
+        "recordedDate": item.get("recorded_at"),
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -320,5 +364,6 @@ RESOURCES: Mapping[str, ResourceKind] = {
             "MedicationStatement", "medication", "medications", "effective", medication_statement
         ),
         ResourceKind("Encounter", "encounter", "encounters", "date", encounter),
+        ResourceKind("Condition", "condition", "problems", "onset-date", condition),
     )
 }

@@ -13,7 +13,10 @@ const SECTIONS = [
   { type: "result", key: "results", title: "Results" },
   { type: "medication", key: "medications", title: "Medications" },
   { type: "encounter", key: "encounters", title: "Encounters" },
+  { type: "condition", key: "problems", title: "Problems" },
 ];
+// Clinical statuses of a problem that is current, for the banner.
+const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
 const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const MOMENT = new Intl.DateTimeFormat("en-GB", {
   day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
@@ -260,11 +263,24 @@ async function openRecord(personId) {
   showAccess(body.access);
   $("consent-actions").hidden = !current.mayRecordConsent;
   showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
+  showBannerProblems(body.problems);
   showKeptBack(body.kept_back || 0);
   for (const section of SECTIONS) {
     $("sections").append(renderSection(section, body[section.key], personId, request));
   }
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// The current problems of the page read, in the banner (absent when the role may not see them).
+function showBannerProblems(page) {
+  if (!page) return;
+  const current = page.items.filter((item) => CURRENT_PROBLEM.has((item.condition || {}).clinical_status));
+  const names = [...new Set(current.map((item) => display((item.condition || {}).code)))];
+  const facts = $("patient-banner").querySelector("dl.patient-facts");
+  const node = fact("Problems", names.length ? names.join("; ") : "None recorded");
+  node.className = "banner-problems";
+  if (facts) facts.append(node);
+  else $("patient-banner").append(el("dl", { cls: "patient-facts" }, [node]));
 }
 
 function showKeptBack(count) {
@@ -377,10 +393,23 @@ function encounterRow(item) {
   ]);
 }
 
+function conditionRow(item) {
+  const c = item.condition || {};
+  return el("tr", {}, [
+    cell(display(c.code), "", c.severity || ""),
+    cell(titleCase(c.category)),
+    cell(titleCase(c.clinical_status), "", titleCase(c.verification_status)),
+    cell(formatDay(c.onset_date), "when"),
+    cell(formatDay(c.abatement_date), "when"),
+    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
+  condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
 };
 
 function renderSection(section, page, personId, request) {

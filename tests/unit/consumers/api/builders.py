@@ -75,6 +75,10 @@ def item_hit(
                        "status": "ACTIVE", "dose_text": "one daily"},
         "encounter": {"encounter_class": "OUTPATIENT", "status": "FINISHED",
                       "service": "Cardiology"},
+        "condition": {"code": {"system": "SNOMED", "code": "38341003",
+                               "display": "Hypertension"},
+                      "category": "PROBLEM", "clinical_status": "ACTIVE",
+                      "verification_status": "CONFIRMED", "onset_date": "2019-05-02"},
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,

@@ -135,6 +135,44 @@ def test_encounter_class_and_period(klass: str, code: str) -> None:
     assert invalid(found) == []
 
 
+def test_condition_statuses_category_and_dates() -> None:
+    """A problem is a Condition with R4 status codes; the organisation is meta.source."""
+    found = mapping.condition(item("condition"), PERSON_A, NAMES)
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert found["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert found["category"][0]["coding"][0]["code"] == "problem-list-item"
+    assert (found["onsetDateTime"], found["subject"]) == (
+        "2019-05-02",
+        {"reference": f"Patient/{PERSON_A}"},
+    )
+    assert found["meta"]["source"] == "https://fhir.nhs.uk/Id/ods-organization-code|RC9"
+    assert found["code"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "38341003",
+        "display": "Hypertension",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "present", "absent"),
+    [
+        ({"clinical_status": "UNKNOWN"}, [], ["clinicalStatus", "category"]),
+        ({"abatement_date": "2021-01-03"}, ["clinicalStatus"], ["abatementDateTime"]),
+        ({"clinical_status": "RESOLVED", "abatement_date": "2021-01-03"},
+         ["abatementDateTime"], []),
+        ({"category": "DIAGNOSIS", "clinical_status": "UNKNOWN"}, ["category"], ["clinicalStatus"]),
+    ],
+)  # fmt: skip
+def test_condition_keeps_the_r4_invariants(
+    content: dict[str, Any], present: list[str], absent: list[str]
+) -> None:
+    """con-3 (a problem-list item has a status) and con-4 (only an abated status has an
+    abatement) hold whatever the record holds."""
+    found = mapping.condition(item("condition", **content), PERSON_A, NAMES)
+    assert all(name in found for name in present)
+    assert not any(name in found for name in absent)
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -180,6 +218,17 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
         mapping.observation(item("result"), PERSON_A, NAMES),
         mapping.medication_statement(item("medication"), PERSON_A, NAMES),
         mapping.encounter(item("encounter"), PERSON_A, NAMES),
+        mapping.condition(item("condition"), PERSON_A, NAMES),
+        mapping.condition(
+            item(
+                "condition",
+                clinical_status="RESOLVED",
+                abatement_date="2021-01-03",
+                severity="mild",
+            ),
+            PERSON_A,
+            NAMES,
+        ),
     ]
     note = operation_outcome(200, "1 item(s) are not shown", severity="information")
     bundle = searchset("http://h/fhir/R4", "http://h/fhir/R4/x", resources, total=4,
@@ -201,7 +250,7 @@ def test_capability_statement_lists_what_is_served() -> None:
     """The CapabilityStatement names every resource served and is valid R4."""
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
-    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter"]
+    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition"]
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

@@ -1,8 +1,8 @@
 """The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
 
 One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
-encounter or condition), ``patient`` (demographics as one organisation knows them) and ``summary`` (one
-small derived document per person). A field the mapping does not name is rejected, so a
+encounter or condition), ``patient`` (demographics as one organisation knows them) and
+``summary`` (one small derived document per person). A field the mapping does not name is rejected, so a
 schema change shows up as dead letters instead of silently reshaping the index.
 """
 

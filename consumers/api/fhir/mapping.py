@@ -26,11 +26,11 @@ from projections.record.ids import item_id
 
 __all__ = [
     "NHS_NUMBER_SYSTEM",
-    "condition",
     "ODS_SYSTEM",
     "RESOURCES",
     "OrgNames",
     "ResourceKind",
+    "condition",
     "encounter",
     "fhir_item_id",
     "item_doc_id",

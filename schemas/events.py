@@ -22,6 +22,7 @@ class RecordType(StrEnum):
     ENCOUNTER = "encounter"
     CONSENT = "consent"
     CONDITION = "condition"
+    ALLERGY = "allergy"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

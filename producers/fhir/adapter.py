@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from producers.fhir.allergies import map_allergy
 from producers.fhir.conditions import map_condition
 from producers.fhir.consents import map_consent
 from producers.fhir.document import Document, Entry, reference_parts
@@ -38,6 +39,7 @@ MAPPERS: dict[str, Mapper] = {
     "Encounter": map_encounter,
     "Consent": map_consent,
     "Condition": map_condition,
+    "AllergyIntolerance": map_allergy,
 }
 
 

@@ -130,6 +130,17 @@ def _condition_dates(payload: Mapping[str, Any], now: datetime) -> Iterator[Fiel
         yield FieldProblem("abatement_date", "before onset_date")
 
 
+def _allergy_reactions(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    onset = _as_date(payload.get("onset_date"))
+    if onset is not None and onset > now.date() + FUTURE_TOLERANCE:
+        yield FieldProblem("onset_date", "more than 1 day in the future")
+    reactions = payload.get("reactions")
+    for index, reaction in enumerate(reactions if isinstance(reactions, list) else []):
+        code = reaction.get("code") if isinstance(reaction, Mapping) else None
+        if isinstance(code, str) and not code.strip():
+            yield FieldProblem(f"reactions[{index}].code", "required, must not be empty")
+
+
 def _result_range(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldProblem]:
     low, high = payload.get("reference_low"), payload.get("reference_high")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
@@ -197,4 +208,5 @@ _RULES_BY_TYPE: dict[RecordType, tuple[Rule, ...]] = {
     RecordType.MEDICATION: (_codes("medication"), _medication_course),
     RecordType.ENCOUNTER: (_codes("reason"), _encounter_period),
     RecordType.CONDITION: (_codes("code"), _condition_dates),
+    RecordType.ALLERGY: (_codes("code"), _allergy_reactions),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from producers.simulator.allergies import allergy_items
 from producers.simulator.consent import consent_items
 from producers.simulator.context import PersonContext
 from producers.simulator.encounters import encounter_items
@@ -74,13 +75,14 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems and consent of one record, with withdrawals."""
+    """Encounters, results, medicines, problems, allergies and consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
         *result_items(ctx, record, encounters),
         *medication_items(ctx, record, encounters),
         *condition_items(ctx, record),
+        *allergy_items(ctx, record),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

@@ -2,8 +2,8 @@
 
 One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
 encounter or condition), ``patient`` (demographics as one organisation knows them) and
-``summary`` (one small derived document per person). A field the mapping does not name is rejected, so a
-schema change shows up as dead letters instead of silently reshaping the index.
+``summary`` (one small derived document per person). A field the mapping does not name is
+rejected, so a schema change shows up as dead letters instead of silently reshaping the index.
 """
 
 from __future__ import annotations

@@ -100,6 +100,17 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "abatement_date": None,
         "asserter_org": "A81001",
     },
+    RecordType.ALLERGY: {
+        "code": {"system": "SNOMED", "code": "91936005", "display": "Allergy to penicillin"},
+        "clinical_status": "ACTIVE",
+        "verification_status": "CONFIRMED",
+        "allergy_type": "ALLERGY",
+        "categories": ["MEDICATION"],
+        "criticality": "HIGH",
+        "onset_date": date(2001, 7, 1),
+        "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
+        "reaction_severity": "MODERATE",
+    },
     RecordType.CONSENT: {
         "scope": "SHARED_CARE_RECORD",
         "decision": "PERMIT",

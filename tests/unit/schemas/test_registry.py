@@ -37,6 +37,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
     """Names are the schema folders; patient has v1 and v2, the others v1."""
     registry = default_registry()
     assert registry.names() == (
+        "allergy",
         "condition",
         "consent",
         "encounter",
@@ -54,6 +55,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
 @pytest.mark.parametrize(
     ("name", "version", "fingerprint"),
     [
+        ("allergy", 1, "457b4c8ee42d2988"),
         ("condition", 1, "93f11142266cac88"),
         ("consent", 1, "6a3df3147b449520"),
         ("encounter", 1, "d9a0c5c96ff6728f"),

@@ -151,6 +151,39 @@ def condition(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def allergy(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "AllergyIntolerance",
+        "id": "alg-1",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "verificationStatus": {"coding": [{"code": "confirmed"}]},
+        "type": "allergy",
+        "category": ["medication"],
+        "criticality": "high",
+        "code": {
+            "coding": [{"system": SNOMED, "code": "91936005", "display": "Allergy to penicillin"}]
+        },
+        "patient": {"reference": "Patient/pat-1"},
+        "onsetDateTime": "2001-07-01",
+        "recordedDate": "2019-05-28T10:00:00Z",
+        "reaction": [
+            {
+                "manifestation": [
+                    {"coding": [{"system": SNOMED, "code": "271807003", "display": "Rash"}]},
+                    {"text": "felt unwell"},
+                ],
+                "severity": "mild",
+            },
+            {
+                "manifestation": [{"coding": [{"system": SNOMED, "code": "39579001"}]}],
+                "severity": "severe",
+            },
+        ],
+    }
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

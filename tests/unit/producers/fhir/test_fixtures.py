@@ -55,7 +55,7 @@ def map_file(path: Path) -> AdapterResult:
 def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
     """Per bundle: 1 patient, one encounter per Encounter, one result per laboratory
     Observation (none has components), one medication per MedicationRequest, one condition
-    per Condition, no rejections."""
+    per Condition, one allergy per AllergyIntolerance, no rejections."""
     result = map_file(FIXTURES / "synthea" / "bundles" / row["file"])
     counts = Counter(event.record_type.value for event in result.events)
     assert dict(counts) == {
@@ -64,6 +64,7 @@ def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
         "result": int(row["Observation_laboratory"]),
         "medication": int(row["MedicationRequest"]),
         **({"condition": int(row["Condition"])} if int(row["Condition"]) else {}),
+        **({"allergy": int(row["AllergyIntolerance"])} if int(row["AllergyIntolerance"]) else {}),
     }
     assert result.rejections == []
     patient = next(e for e in result.events if e.record_type is RecordType.PATIENT).payload
@@ -79,7 +80,15 @@ def test_every_fixture_event_encodes_with_the_newest_schema() -> None:
         for event in map_file(path).events:
             fastavro.schemaless_writer(io.BytesIO(), schemas[event.record_type], event.payload)
             encoded[event.record_type.value] += 1
-    assert set(encoded) == {"patient", "result", "medication", "encounter", "consent", "condition"}
+    assert set(encoded) == {
+        "patient",
+        "result",
+        "medication",
+        "encounter",
+        "consent",
+        "condition",
+        "allergy",
+    }
     assert sum(encoded.values()) > 2500
 
 

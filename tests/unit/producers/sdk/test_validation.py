@@ -191,6 +191,20 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             ["condition.abatement_date: before onset_date"],
         ),
         (
+            RecordType.ALLERGY,
+            {"reactions": [{"system": "SNOMED", "code": "1"}, {"system": "SNOMED", "code": ""}]},
+            ["allergy.reactions[1].code: required, must not be empty"],
+        ),
+        (
+            RecordType.ALLERGY,
+            {"criticality": "SEVERE", "onset_date": date(2031, 1, 1)},
+            [
+                "allergy.criticality: unknown allergy criticality (expected one of LOW, HIGH, "
+                "UNABLE_TO_ASSESS, UNKNOWN)",
+                "allergy.onset_date: more than 1 day in the future",
+            ],
+        ),
+        (
             RecordType.CONDITION,
             {"onset_date": date(2031, 1, 1)},
             ["condition.onset_date: more than 1 day in the future"],

@@ -52,6 +52,7 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.MEDICATION,
     RecordType.ENCOUNTER,
     RecordType.CONDITION,
+    RecordType.ALLERGY,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -129,6 +130,11 @@ _CONDITION: Spec = {
     "code": _code, "category": _same, "clinical_status": _same, "verification_status": _same,
     "severity": _same, "onset_date": _day, "abatement_date": _day, "asserter_org": _same,
 }  # fmt: skip
+_ALLERGY: Spec = {
+    "code": _code, "clinical_status": _same, "verification_status": _same,
+    "allergy_type": _same, "categories": _strings, "criticality": _same, "onset_date": _day,
+    "reactions": lambda value: [_code(c) for c in value or ()], "reaction_severity": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -140,6 +146,7 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.MEDICATION: _MEDICATION,
     RecordType.ENCOUNTER: _ENCOUNTER,
     RecordType.CONDITION: _CONDITION,
+    RecordType.ALLERGY: _ALLERGY,
     RecordType.PATIENT: _PATIENT,
 }
 

@@ -1,7 +1,7 @@
 """The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
 
 One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
-encounter or condition), ``patient`` (demographics as one organisation knows them) and
+encounter, condition or allergy), ``patient`` (demographics as one organisation knows them) and
 ``summary`` (one small derived document per person). A field the mapping does not name is
 rejected, so a schema change shows up as dead letters instead of silently reshaping the index.
 """
@@ -68,6 +68,14 @@ def _condition() -> Mapping:
     )  # fmt: skip
 
 
+def _allergy() -> Mapping:
+    return _object(
+        code=_code(), clinical_status=_KEYWORD, verification_status=_KEYWORD,
+        allergy_type=_KEYWORD, categories=_KEYWORD, criticality=_KEYWORD, onset_date=_DATE,
+        reactions=_code(), reaction_severity=_KEYWORD,
+    )  # fmt: skip
+
+
 def _patient() -> Mapping:
     return _object(
         nhs_number=_KEYWORD, nhs_number_status=_KEYWORD, given_names=_TEXT_KEYWORD,
@@ -83,7 +91,7 @@ def _summary() -> Mapping:
         source_key=_KEYWORD, org=_KEYWORD, source_system=_KEYWORD, source_record_id=_KEYWORD,
         record_version=_LONG, recorded_at=_DATE, patient=_patient(),
     )  # fmt: skip
-    counts = _object(result=_INT, medication=_INT, encounter=_INT, condition=_INT)
+    counts = _object(result=_INT, medication=_INT, encounter=_INT, condition=_INT, allergy=_INT)
     return _object(
         sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
         computed_at=_DATE,
@@ -106,7 +114,8 @@ def mappings() -> Mapping:
                 source_topic=_KEYWORD, source_partition=_INT, source_offset=_LONG,
             ),
             "result": _result(), "medication": _medication(), "encounter": _encounter(),
-            "condition": _condition(), "patient": _patient(), "summary": _summary(),
+            "condition": _condition(), "allergy": _allergy(), "patient": _patient(),
+            "summary": _summary(),
         },
     }  # fmt: skip
 

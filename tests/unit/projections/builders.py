@@ -136,6 +136,25 @@ def condition_event(**head: Any) -> SourceEvent:
     )
 
 
+def allergy_event(**head: Any) -> SourceEvent:
+    """A penicillin allergy with a rash."""
+    return SourceEvent(
+        RecordType.ALLERGY,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "91936005", "display": "Allergy to penicillin"},
+            "clinical_status": "ACTIVE",
+            "verification_status": "CONFIRMED",
+            "allergy_type": "ALLERGY",
+            "categories": ["MEDICATION"],
+            "criticality": "HIGH",
+            "onset_date": None,
+            "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
+            "reaction_severity": "MILD",
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

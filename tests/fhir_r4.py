@@ -141,6 +141,8 @@ REQUIRED_CODES: Mapping[tuple[str, str], frozenset[str]] = {
         "planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled",
         "entered-in-error", "unknown",
     }),
+    ("AllergyIntolerance", "type"): frozenset({"allergy", "intolerance"}),
+    ("AllergyIntolerance", "criticality"): frozenset({"low", "high", "unable-to-assess"}),
     ("Patient", "gender"): frozenset({"male", "female", "other", "unknown"}),
     ("Bundle", "type"): frozenset({
         "document", "message", "transaction", "transaction-response", "batch",

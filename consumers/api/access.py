@@ -60,6 +60,7 @@ SECTION_NAMES = {
     "medication": "medications",
     "encounter": "encounters",
     "condition": "problems",
+    "allergy": "allergies",
 }
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (

@@ -131,6 +131,7 @@ class RecordAnswer(_Open):
     medications: SectionOut | None = None
     encounters: SectionOut | None = None
     problems: SectionOut | None = None
+    allergies: SectionOut | None = None
     kept_back: int
     kept_back_note: str | None = None
 

@@ -75,7 +75,8 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems, allergies and consent of one record, with withdrawals."""
+    """Encounters, results, medicines, problems, allergies and consent of one record, with
+    withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,

@@ -51,6 +51,7 @@ _TYPE_CATEGORIES = {
     "medication": Category.MEDICATIONS,
     "encounter": Category.ENCOUNTERS,
     "condition": Category.PROBLEMS,
+    "allergy": Category.ALLERGIES,
 }
 
 
@@ -201,7 +202,13 @@ class FilteredRecord:
         return sum(self.withheld.values())
 
 
-_SECTIONS = (Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS, Category.PROBLEMS)
+_SECTIONS = (
+    Category.RESULTS,
+    Category.MEDICATIONS,
+    Category.ENCOUNTERS,
+    Category.PROBLEMS,
+    Category.ALLERGIES,
+)
 
 
 def _withheld_counts(body: Mapping[str, Any], removed: list[Category]) -> dict[str, int]:

@@ -40,7 +40,7 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the five parts of a record, the audit (information governance),
+    """What a role may see: the six parts of a record, the audit (information governance),
     or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
@@ -48,6 +48,7 @@ class Category(StrEnum):
     MEDICATIONS = "medications"
     ENCOUNTERS = "encounters"
     PROBLEMS = "problems"
+    ALLERGIES = "allergies"
     AUDIT = "audit"
     PLANNING = "planning"
 
@@ -60,6 +61,7 @@ RECORD_CATEGORIES = frozenset(
         Category.MEDICATIONS,
         Category.ENCOUNTERS,
         Category.PROBLEMS,
+        Category.ALLERGIES,
     }
 )
 

@@ -30,6 +30,7 @@ __all__ = [
     "RESOURCES",
     "OrgNames",
     "ResourceKind",
+    "allergy_intolerance",
     "condition",
     "encounter",
     "fhir_item_id",
@@ -62,6 +63,8 @@ _NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
 _CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 _CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+_ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _KEPT = re.compile(r"[A-Za-z0-9-]")
 
@@ -310,6 +313,43 @@ def condition(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
     })  # fmt: skip
 
 
+def _reaction(allergy: Mapping[str, Any]) -> list[Json]:
+    manifestations = [c for code in allergy.get("reactions") or () if (c := _codeable(code))]
+    severity = allergy.get("reaction_severity")
+    if not manifestations:  # a reaction needs at least one manifestation
+        return []
+    return [_compact({"manifestation": manifestations,
+                      "severity": str(severity).lower() if severity else None})]  # fmt: skip
+
+
+def allergy_intolerance(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """An allergy or intolerance as an AllergyIntolerance. An unknown clinical status is
+    served as ``active``: R4 requires a status (invariant ait-1) and has no "unknown", and an
+    allergy of unknown status is safest treated as current. Unknown type and criticality are
+    left out; the recording organisation is ``meta.source``."""
+    del names  # the organisation is named in meta.source only
+    found = item.get("allergy") or {}
+    clinical = found.get("clinical_status")
+    criticality = found.get("criticality")
+    return _compact({
+        **_base("AllergyIntolerance", item),
+        "clinicalStatus": _status_concept(
+            _ALLERGY_CLINICAL, "ACTIVE" if clinical in (None, "UNKNOWN") else clinical),
+        "verificationStatus": _status_concept(
+            _ALLERGY_VERIFICATION, found.get("verification_status")),
+        "type": str(found["allergy_type"]).lower()
+        if found.get("allergy_type") in ("ALLERGY", "INTOLERANCE") else None,
+        "category": [str(c).lower() for c in found.get("categories") or ()],
+        "criticality": str(criticality).lower().replace("_", "-")
+        if criticality and criticality != "UNKNOWN" else None,
+        "code": _codeable(found.get("code")) or {"text": "unknown substance"},
+        "patient": _subject(person_id),
+        "onsetDateTime": found.get("onset_date"),
+        "recordedDate": item.get("recorded_at"),
+        "reaction": _reaction(found),
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -365,5 +405,6 @@ RESOURCES: Mapping[str, ResourceKind] = {
         ),
         ResourceKind("Encounter", "encounter", "encounters", "date", encounter),
         ResourceKind("Condition", "condition", "problems", "onset-date", condition),
+        ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
     )
 }

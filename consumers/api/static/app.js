@@ -14,9 +14,12 @@ const SECTIONS = [
   { type: "medication", key: "medications", title: "Medications" },
   { type: "encounter", key: "encounters", title: "Encounters" },
   { type: "condition", key: "problems", title: "Problems" },
+  { type: "allergy", key: "allergies", title: "Allergies" },
 ];
 // Clinical statuses of a problem that is current, for the banner.
 const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
+// An allergy of unknown status is shown as current: the safe reading.
+const CURRENT_ALLERGY = new Set(["ACTIVE", "UNKNOWN"]);
 const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const MOMENT = new Intl.DateTimeFormat("en-GB", {
   day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
@@ -263,7 +266,8 @@ async function openRecord(personId) {
   showAccess(body.access);
   $("consent-actions").hidden = !current.mayRecordConsent;
   showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
-  showBannerProblems(body.problems);
+  showBannerList("Problems", body.problems, "condition", CURRENT_PROBLEM);
+  showBannerList("Allergies", body.allergies, "allergy", CURRENT_ALLERGY);
   showKeptBack(body.kept_back || 0);
   for (const section of SECTIONS) {
     $("sections").append(renderSection(section, body[section.key], personId, request));
@@ -271,14 +275,15 @@ async function openRecord(personId) {
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
-// The current problems of the page read, in the banner (absent when the role may not see them).
-function showBannerProblems(page) {
+// The current problems or allergies of the page read, in the banner (left out when the role
+// may not see them).
+function showBannerList(term, page, type, current) {
   if (!page) return;
-  const current = page.items.filter((item) => CURRENT_PROBLEM.has((item.condition || {}).clinical_status));
-  const names = [...new Set(current.map((item) => display((item.condition || {}).code)))];
+  const shown = page.items.filter((item) => current.has((item[type] || {}).clinical_status));
+  const names = [...new Set(shown.map((item) => display((item[type] || {}).code)))];
   const facts = $("patient-banner").querySelector("dl.patient-facts");
-  const node = fact("Problems", names.length ? names.join("; ") : "None recorded");
-  node.className = "banner-problems";
+  const node = fact(term, names.length ? names.join("; ") : "None recorded");
+  node.className = `banner-${term.toLowerCase()}`;
   if (facts) facts.append(node);
   else $("patient-banner").append(el("dl", { cls: "patient-facts" }, [node]));
 }
@@ -405,11 +410,25 @@ function conditionRow(item) {
   ]);
 }
 
+function allergyRow(item) {
+  const a = item.allergy || {};
+  const reactions = (a.reactions || []).map(display).join(", ");
+  return el("tr", {}, [
+    cell(display(a.code), "", titleCase(a.allergy_type)),
+    cell((a.categories || []).map(titleCase).join(", ") || "—"),
+    cell(titleCase(a.criticality)),
+    cell(reactions || "—", "", a.reaction_severity ? titleCase(a.reaction_severity) : ""),
+    cell(titleCase(a.clinical_status), "", titleCase(a.verification_status)),
+    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
   condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
+  allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
 };
 
 function renderSection(section, page, personId, request) {

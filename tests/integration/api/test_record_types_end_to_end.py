@@ -18,7 +18,7 @@ from tests.integration.api.test_objection_end_to_end import (  # the same runnin
     service_url,  # noqa: F401 (a fixture)
 )
 from tests.integration.projections.conftest import wait_until
-from tests.unit.producers.fhir.builders import RECEIVED, bundle, condition, patient
+from tests.unit.producers.fhir.builders import RECEIVED, allergy, bundle, condition, patient
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
 
@@ -85,3 +85,35 @@ def test_a_gp_condition_reaches_the_record_and_the_fhir_api(
     everything = _fhir(service_url, token, f"Patient/{found['person']}/$everything")
     kinds = [e["resource"]["resourceType"] for e in everything["entry"]]
     assert kinds.count("Condition") == 2
+
+
+def test_a_gp_allergy_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,  # noqa: F811
+    stack: StackSettings,
+) -> None:
+    """An AllergyIntolerance -> the record's allergies -> FHIR AllergyIntolerance search."""
+    document = bundle(patient(), allergy())
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 2
+    _publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    found: dict[str, str] = {}
+
+    def arrived() -> bool:
+        person = _person_with(service_url, token, "allergies", 1)
+        if person:
+            found["person"] = person
+        return person is not None
+
+    wait_until(arrived, 90, "the allergy in the record")
+    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    [served] = record["allergies"]["items"]
+    assert (served["allergy"]["code"]["code"], served["allergy"]["reaction_severity"]) == (
+        "91936005", "SEVERE")  # fmt: skip
+
+    searchset = _fhir(service_url, token, f"AllergyIntolerance?patient={found['person']}")
+    [resource] = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert (resource["criticality"], resource["category"]) == ("high", ["medication"])
+    assert [r["severity"] for r in resource["reaction"]] == ["severe"]
+    assert _fhir(service_url, token, f"AllergyIntolerance/{resource['id']}") == resource

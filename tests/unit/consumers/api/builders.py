@@ -79,6 +79,13 @@ def item_hit(
                                "display": "Hypertension"},
                       "category": "PROBLEM", "clinical_status": "ACTIVE",
                       "verification_status": "CONFIRMED", "onset_date": "2019-05-02"},
+        "allergy": {"code": {"system": "SNOMED", "code": "91936005",
+                             "display": "Allergy to penicillin"},
+                    "clinical_status": "ACTIVE", "verification_status": "CONFIRMED",
+                    "allergy_type": "ALLERGY", "categories": ["MEDICATION"],
+                    "criticality": "UNABLE_TO_ASSESS", "onset_date": None,
+                    "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
+                    "reaction_severity": "MODERATE"},
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,

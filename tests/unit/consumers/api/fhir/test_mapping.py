@@ -173,6 +173,26 @@ def test_condition_keeps_the_r4_invariants(
     assert not any(name in found for name in absent)
 
 
+def test_allergy_intolerance_codes_and_reaction() -> None:
+    """An allergy is an AllergyIntolerance with R4 codes, its patient and one reaction."""
+    found = mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES)
+    assert (found["type"], found["category"], found["criticality"]) == (
+        "allergy", ["medication"], "unable-to-assess")  # fmt: skip
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
+    assert found["reaction"] == [{"manifestation": [{"coding": [{
+        "system": "http://snomed.info/sct", "code": "271807003", "display": "Rash"}],
+        "text": "Rash"}], "severity": "moderate"}]  # fmt: skip
+
+
+def test_an_allergy_of_unknown_status_is_served_as_active() -> None:
+    """R4 wants a clinical status (ait-1): unknown is served as active, the safe reading."""
+    found = mapping.allergy_intolerance(item("allergy", clinical_status="UNKNOWN",
+                                             criticality="UNKNOWN"), PERSON_A, NAMES)  # fmt: skip
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert "criticality" not in found
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -218,6 +238,18 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
         mapping.observation(item("result"), PERSON_A, NAMES),
         mapping.medication_statement(item("medication"), PERSON_A, NAMES),
         mapping.encounter(item("encounter"), PERSON_A, NAMES),
+        mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES),
+        mapping.allergy_intolerance(
+            item(
+                "allergy",
+                clinical_status="UNKNOWN",
+                reactions=[],
+                allergy_type="UNKNOWN",
+                categories=[],
+            ),
+            PERSON_A,
+            NAMES,
+        ),
         mapping.condition(item("condition"), PERSON_A, NAMES),
         mapping.condition(
             item(
@@ -250,7 +282,8 @@ def test_capability_statement_lists_what_is_served() -> None:
     """The CapabilityStatement names every resource served and is valid R4."""
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
-    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition"]
+    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
+                     "AllergyIntolerance"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

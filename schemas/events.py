@@ -23,6 +23,7 @@ class RecordType(StrEnum):
     CONSENT = "consent"
     CONDITION = "condition"
     ALLERGY = "allergy"
+    IMMUNISATION = "immunisation"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

@@ -22,6 +22,7 @@ from producers.fhir.document import Document, Entry, reference_parts
 from producers.fhir.encounters import map_encounter
 from producers.fhir.errors import FhirDocumentError, MappingError
 from producers.fhir.header import Context
+from producers.fhir.immunisations import map_immunisation
 from producers.fhir.medications import map_medication
 from producers.fhir.patient import map_patient, map_patient_deletion
 from producers.fhir.results import map_observation
@@ -40,6 +41,7 @@ MAPPERS: dict[str, Mapper] = {
     "Consent": map_consent,
     "Condition": map_condition,
     "AllergyIntolerance": map_allergy,
+    "Immunization": map_immunisation,
 }
 
 

@@ -7,7 +7,7 @@
 - ``record_version`` is ``meta.versionId`` when it is an integer, else ``meta.lastUpdated``
   in epoch milliseconds, else 1.
 - ``operation`` is DELETE for a Bundle entry whose request is DELETE, ENTERED_IN_ERROR for
-  status (or, for Condition and AllergyIntolerance, ``verificationStatus``)
+  status (Immunization and others; or, for Condition and AllergyIntolerance, ``verificationStatus``)
   ``entered-in-error``, else UPSERT.
 - ``confidentiality`` keeps the restrictive ``meta.security`` labels (v3-Confidentiality R
   and V) and turns v3-ActCode sensitivity labels into named categories. U, L, M and N are

@@ -141,6 +141,15 @@ def _allergy_reactions(payload: Mapping[str, Any], now: datetime) -> Iterator[Fi
             yield FieldProblem(f"reactions[{index}].code", "required, must not be empty")
 
 
+def _immunisation_dose(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    given = _as_date(payload.get("occurrence_date"))
+    if given is not None and given > now.date() + FUTURE_TOLERANCE:
+        yield FieldProblem("occurrence_date", "more than 1 day in the future")
+    dose = payload.get("dose_number")
+    if isinstance(dose, int) and not isinstance(dose, bool) and dose < 1:
+        yield FieldProblem("dose_number", "must be 1 or more")
+
+
 def _result_range(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldProblem]:
     low, high = payload.get("reference_low"), payload.get("reference_high")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
@@ -209,4 +218,5 @@ _RULES_BY_TYPE: dict[RecordType, tuple[Rule, ...]] = {
     RecordType.ENCOUNTER: (_codes("reason"), _encounter_period),
     RecordType.CONDITION: (_codes("code"), _condition_dates),
     RecordType.ALLERGY: (_codes("code"), _allergy_reactions),
+    RecordType.IMMUNISATION: (_codes("vaccine"), _immunisation_dose),
 }

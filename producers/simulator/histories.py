@@ -21,6 +21,7 @@ from producers.simulator.problems import condition_items
 from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
+from producers.simulator.vaccinations import immunisation_items
 from schemas.events import RecordType, SourceEvent
 
 ENTERED_IN_ERROR_RATE = 0.003
@@ -75,8 +76,8 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems, allergies and consent of one record, with
-    withdrawals."""
+    """Encounters, results, medicines, problems, allergies, immunisations and consent of one
+    record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
@@ -84,6 +85,7 @@ def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
         *medication_items(ctx, record, encounters),
         *condition_items(ctx, record),
         *allergy_items(ctx, record),
+        *immunisation_items(ctx, record),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

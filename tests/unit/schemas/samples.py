@@ -111,6 +111,17 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
         "reaction_severity": "MODERATE",
     },
+    RecordType.IMMUNISATION: {
+        "vaccine": {"system": "SNOMED", "code": "1181000221105", "display": "Influenza vaccine"},
+        "status": "COMPLETED",
+        "occurrence_date": date(2023, 10, 12),
+        "primary_source": True,
+        "lot_number": "FLU-123",
+        "site": "Left upper arm",
+        "route": "Intramuscular",
+        "dose_number": 1,
+        "performer_org": "A81001",
+    },
     RecordType.CONSENT: {
         "scope": "SHARED_CARE_RECORD",
         "decision": "PERMIT",

@@ -184,6 +184,40 @@ def allergy(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def immunization(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Immunization",
+        "id": "imm-1",
+        "status": "completed",
+        "vaccineCode": {
+            "coding": [
+                {"system": "http://hl7.org/fhir/sid/cvx", "code": "140", "display": "Influenza"},
+                {"system": SNOMED, "code": "1181000221105", "display": "Influenza vaccine"},
+            ]
+        },
+        "patient": {"reference": "Patient/pat-1"},
+        "occurrenceDateTime": "2023-10-12T10:30:00+01:00",
+        "recorded": "2023-10-12T11:00:00Z",
+        "primarySource": True,
+        "lotNumber": "FLU-123",
+        "site": {"text": "Left upper arm"},
+        "route": {"coding": [{"code": "IM", "display": "Intramuscular"}]},
+        "protocolApplied": [{"doseNumberPositiveInt": 2}],
+        "performer": [
+            {
+                "actor": {
+                    "identifier": {
+                        "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                        "value": "A81001",
+                    }
+                }
+            }
+        ],
+    }
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

@@ -55,7 +55,8 @@ def map_file(path: Path) -> AdapterResult:
 def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
     """Per bundle: 1 patient, one encounter per Encounter, one result per laboratory
     Observation (none has components), one medication per MedicationRequest, one condition
-    per Condition, one allergy per AllergyIntolerance, no rejections."""
+    per Condition, one allergy per AllergyIntolerance, one immunisation per Immunization, no
+    rejections."""
     result = map_file(FIXTURES / "synthea" / "bundles" / row["file"])
     counts = Counter(event.record_type.value for event in result.events)
     assert dict(counts) == {
@@ -65,6 +66,7 @@ def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
         "medication": int(row["MedicationRequest"]),
         **({"condition": int(row["Condition"])} if int(row["Condition"]) else {}),
         **({"allergy": int(row["AllergyIntolerance"])} if int(row["AllergyIntolerance"]) else {}),
+        **({"immunisation": int(row["Immunization"])} if int(row["Immunization"]) else {}),
     }
     assert result.rejections == []
     patient = next(e for e in result.events if e.record_type is RecordType.PATIENT).payload
@@ -88,6 +90,7 @@ def test_every_fixture_event_encodes_with_the_newest_schema() -> None:
         "consent",
         "condition",
         "allergy",
+        "immunisation",
     }
     assert sum(encoded.values()) > 2500
 

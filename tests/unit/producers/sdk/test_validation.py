@@ -196,6 +196,19 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             ["allergy.reactions[1].code: required, must not be empty"],
         ),
         (
+            RecordType.IMMUNISATION,
+            {"dose_number": 0, "occurrence_date": date(2031, 1, 1)},
+            [
+                "immunisation.occurrence_date: more than 1 day in the future",
+                "immunisation.dose_number: must be 1 or more",
+            ],
+        ),
+        (
+            RecordType.IMMUNISATION,
+            {"vaccine": {"system": "CVX", "code": "140"}},
+            [f"immunisation.vaccine.system: unknown code system (expected one of {CODE_SYSTEMS})"],
+        ),
+        (
             RecordType.ALLERGY,
             {"criticality": "SEVERE", "onset_date": date(2031, 1, 1)},
             [

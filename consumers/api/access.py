@@ -61,6 +61,7 @@ SECTION_NAMES = {
     "encounter": "encounters",
     "condition": "problems",
     "allergy": "allergies",
+    "immunisation": "immunisations",
 }
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (

@@ -132,6 +132,7 @@ class RecordAnswer(_Open):
     encounters: SectionOut | None = None
     problems: SectionOut | None = None
     allergies: SectionOut | None = None
+    immunisations: SectionOut | None = None
     kept_back: int
     kept_back_note: str | None = None
 

@@ -53,6 +53,7 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.ENCOUNTER,
     RecordType.CONDITION,
     RecordType.ALLERGY,
+    RecordType.IMMUNISATION,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -135,6 +136,11 @@ _ALLERGY: Spec = {
     "allergy_type": _same, "categories": _strings, "criticality": _same, "onset_date": _day,
     "reactions": lambda value: [_code(c) for c in value or ()], "reaction_severity": _same,
 }  # fmt: skip
+_IMMUNISATION: Spec = {
+    "vaccine": _code, "status": _same, "occurrence_date": _day, "primary_source": _same,
+    "lot_number": _same, "site": _same, "route": _same, "dose_number": _same,
+    "performer_org": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -147,6 +153,7 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.ENCOUNTER: _ENCOUNTER,
     RecordType.CONDITION: _CONDITION,
     RecordType.ALLERGY: _ALLERGY,
+    RecordType.IMMUNISATION: _IMMUNISATION,
     RecordType.PATIENT: _PATIENT,
 }
 

@@ -52,6 +52,7 @@ _TYPE_CATEGORIES = {
     "encounter": Category.ENCOUNTERS,
     "condition": Category.PROBLEMS,
     "allergy": Category.ALLERGIES,
+    "immunisation": Category.IMMUNISATIONS,
 }
 
 
@@ -208,6 +209,7 @@ _SECTIONS = (
     Category.ENCOUNTERS,
     Category.PROBLEMS,
     Category.ALLERGIES,
+    Category.IMMUNISATIONS,
 )
 
 

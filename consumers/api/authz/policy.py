@@ -40,7 +40,7 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the six parts of a record, the audit (information governance),
+    """What a role may see: the seven parts of a record, the audit (information governance),
     or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
@@ -49,6 +49,7 @@ class Category(StrEnum):
     ENCOUNTERS = "encounters"
     PROBLEMS = "problems"
     ALLERGIES = "allergies"
+    IMMUNISATIONS = "immunisations"
     AUDIT = "audit"
     PLANNING = "planning"
 
@@ -62,6 +63,7 @@ RECORD_CATEGORIES = frozenset(
         Category.ENCOUNTERS,
         Category.PROBLEMS,
         Category.ALLERGIES,
+        Category.IMMUNISATIONS,
     }
 )
 

@@ -155,6 +155,25 @@ def allergy_event(**head: Any) -> SourceEvent:
     )
 
 
+def immunisation_event(**head: Any) -> SourceEvent:
+    """A flu vaccination given at the practice."""
+    return SourceEvent(
+        RecordType.IMMUNISATION,
+        {
+            "header": header(**head),
+            "vaccine": {"system": "SNOMED", "code": "1181000221105", "display": "Influenza"},
+            "status": "COMPLETED",
+            "occurrence_date": date(2023, 10, 12),
+            "primary_source": True,
+            "lot_number": "FLU-123",
+            "site": "Left upper arm",
+            "route": "Intramuscular",
+            "dose_number": 1,
+            "performer_org": "RC9",
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

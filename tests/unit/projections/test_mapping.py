@@ -15,6 +15,7 @@ from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
     encounter_event,
+    immunisation_event,
     medication_event,
     patient_event,
     result_event,
@@ -45,6 +46,7 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
         encounter_event(),
         condition_event(),
         allergy_event(),
+        immunisation_event(),
         patient_event(),
     ],
 )

@@ -586,7 +586,8 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
                                            "role_code": "S8000:G8000:R8000",
                                            "role_name": "Clinical Practitioner Access Role",
                                            "categories": ["allergies", "demographics",
-                                                          "encounters", "medications",
+                                                          "encounters", "immunisations",
+                                                          "medications",
                                                           "problems", "results"]}  # fmt: skip
     assert [(e.action, e.query_kind, e.org_code) for e in audit.entries] == [
         ("GET /api/me", "user_info", "E81001"),

@@ -34,6 +34,7 @@ __all__ = [
     "condition",
     "encounter",
     "fhir_item_id",
+    "immunization",
     "item_doc_id",
     "medication_statement",
     "observation",
@@ -350,6 +351,32 @@ def allergy_intolerance(item: Mapping[str, Any], person_id: str, names: OrgNames
     })  # fmt: skip
 
 
+_IMMUNIZATION_STATUS = {"COMPLETED": "completed", "NOT_DONE": "not-done"}
+
+
+def immunization(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """An immunisation as an Immunization: the vaccine, when it was given (the occurrence
+    date, else ``occurred_at``), lot, site, route, the dose number and the performing
+    organisation (with the registry's name when known)."""
+    found = item.get("immunisation") or {}
+    performer = _org_reference(found.get("performer_org"), names)
+    dose = found.get("dose_number")
+    return _compact({
+        **_base("Immunization", item),
+        "status": _IMMUNIZATION_STATUS.get(str(found.get("status")), "completed"),
+        "vaccineCode": _codeable(found.get("vaccine")) or {"text": "unknown vaccine"},
+        "patient": _subject(person_id),
+        "occurrenceDateTime": found.get("occurrence_date") or item.get("occurred_at"),
+        "recorded": item.get("recorded_at"),
+        "primarySource": found.get("primary_source"),
+        "lotNumber": found.get("lot_number"),
+        "site": {"text": found["site"]} if found.get("site") else None,
+        "route": {"text": found["route"]} if found.get("route") else None,
+        "performer": [{"actor": performer}] if performer else [],
+        "protocolApplied": [{"doseNumberPositiveInt": dose}] if dose else [],
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -406,5 +433,6 @@ RESOURCES: Mapping[str, ResourceKind] = {
         ResourceKind("Encounter", "encounter", "encounters", "date", encounter),
         ResourceKind("Condition", "condition", "problems", "onset-date", condition),
         ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
+        ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
     )
 }

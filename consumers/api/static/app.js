@@ -15,6 +15,7 @@ const SECTIONS = [
   { type: "encounter", key: "encounters", title: "Encounters" },
   { type: "condition", key: "problems", title: "Problems" },
   { type: "allergy", key: "allergies", title: "Allergies" },
+  { type: "immunisation", key: "immunisations", title: "Immunisations" },
 ];
 // Clinical statuses of a problem that is current, for the banner.
 const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
@@ -423,12 +424,24 @@ function allergyRow(item) {
   ]);
 }
 
+function immunisationRow(item) {
+  const v = item.immunisation || {};
+  return el("tr", {}, [
+    cell(formatDay(v.occurrence_date || item.occurred_at), "when"),
+    cell(display(v.vaccine), "", v.dose_number ? `Dose ${v.dose_number}` : ""),
+    cell(titleCase(v.status), "", v.primary_source === false ? "Reported, not given here" : ""),
+    cell([v.site, v.route].filter(Boolean).join(", ") || "—", "", v.lot_number ? `Lot ${v.lot_number}` : ""),
+    el("td", {}, [document.createTextNode(v.performer_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
   condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
   allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
+  immunisation: { headings: ["Given", "Vaccine", "Status", "Site and route", "Source"], row: immunisationRow },
 };
 
 function renderSection(section, page, personId, request) {

@@ -18,7 +18,14 @@ from tests.integration.api.test_objection_end_to_end import (  # the same runnin
     service_url,  # noqa: F401 (a fixture)
 )
 from tests.integration.projections.conftest import wait_until
-from tests.unit.producers.fhir.builders import RECEIVED, allergy, bundle, condition, patient
+from tests.unit.producers.fhir.builders import (
+    RECEIVED,
+    allergy,
+    bundle,
+    condition,
+    immunization,
+    patient,
+)
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
 
@@ -117,3 +124,37 @@ def test_a_gp_allergy_reaches_the_record_and_the_fhir_api(
     assert (resource["criticality"], resource["category"]) == ("high", ["medication"])
     assert [r["severity"] for r in resource["reaction"]] == ["severe"]
     assert _fhir(service_url, token, f"AllergyIntolerance/{resource['id']}") == resource
+
+
+def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,  # noqa: F811
+    stack: StackSettings,
+) -> None:
+    """Two Immunizations (one not done) -> the record's immunisations -> FHIR Immunization."""
+    cvx = {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "140"}], "text": "Flu"}
+    document = bundle(patient(), immunization(),
+                      immunization(id="imm-2", status="not-done", vaccineCode=cvx))  # fmt: skip
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    _publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    found: dict[str, str] = {}
+
+    def arrived() -> bool:
+        person = _person_with(service_url, token, "immunisations", 2)
+        if person:
+            found["person"] = person
+        return person is not None
+
+    wait_until(arrived, 90, "the immunisations in the record")
+    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    statuses = sorted(i["immunisation"]["status"] for i in record["immunisations"]["items"])
+    assert statuses == ["COMPLETED", "NOT_DONE"]
+
+    searchset = _fhir(service_url, token, f"Immunization?patient=Patient/{found['person']}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert sorted(r["status"] for r in resources) == ["completed", "not-done"]
+    given = next(r for r in resources if r["status"] == "completed")
+    assert given["performer"][0]["actor"]["identifier"]["value"] == "A81001"
+    assert _fhir(service_url, token, f"Immunization/{given['id']}") == given

@@ -86,6 +86,12 @@ def item_hit(
                     "criticality": "UNABLE_TO_ASSESS", "onset_date": None,
                     "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
                     "reaction_severity": "MODERATE"},
+        "immunisation": {"vaccine": {"system": "SNOMED", "code": "1181000221105",
+                                     "display": "Influenza vaccine"},
+                         "status": "COMPLETED", "occurrence_date": "2023-10-12",
+                         "primary_source": True, "lot_number": "FLU-123",
+                         "site": "Left upper arm", "route": "Intramuscular", "dose_number": 1,
+                         "performer_org": "E81001"},
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,

@@ -193,6 +193,18 @@ def test_an_allergy_of_unknown_status_is_served_as_active() -> None:
     assert "criticality" not in found
 
 
+def test_immunization_vaccine_dose_and_performer() -> None:
+    """An immunisation is an Immunization naming the performing organisation from the
+    registry and the dose number."""
+    found = mapping.immunization(item("immunisation"), PERSON_A, NAMES)
+    assert (found["status"], found["occurrenceDateTime"], found["lotNumber"]) == (
+        "completed", "2023-10-12", "FLU-123")  # fmt: skip
+    assert found["performer"] == [{"actor": {"identifier": {
+        "system": mapping.ODS_SYSTEM, "value": "E81001"}, "display": "Example GP Practice"}}]  # fmt: skip
+    assert found["protocolApplied"] == [{"doseNumberPositiveInt": 1}]
+    assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -250,6 +262,21 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
             PERSON_A,
             NAMES,
         ),
+        mapping.immunization(item("immunisation"), PERSON_A, NAMES),
+        mapping.immunization(
+            item(
+                "immunisation",
+                status="NOT_DONE",
+                dose_number=None,
+                performer_org=None,
+                site=None,
+                route=None,
+                lot_number=None,
+                primary_source=False,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
         mapping.condition(item("condition"), PERSON_A, NAMES),
         mapping.condition(
             item(
@@ -283,7 +310,7 @@ def test_capability_statement_lists_what_is_served() -> None:
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
-                     "AllergyIntolerance"]  # fmt: skip
+                     "AllergyIntolerance", "Immunization"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

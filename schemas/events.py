@@ -21,6 +21,9 @@ class RecordType(StrEnum):
     MEDICATION = "medication"
     ENCOUNTER = "encounter"
     CONSENT = "consent"
+    CONDITION = "condition"
+    ALLERGY = "allergy"
+    IMMUNISATION = "immunisation"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

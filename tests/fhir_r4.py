@@ -134,6 +134,9 @@ REQUIRED_CODES: Mapping[tuple[str, str], frozenset[str]] = {
         "planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled",
         "entered-in-error", "unknown",
     }),
+    ("AllergyIntolerance", "type"): frozenset({"allergy", "intolerance"}),
+    ("AllergyIntolerance", "criticality"): frozenset({"low", "high", "unable-to-assess"}),
+    ("Immunization", "status"): frozenset({"completed", "entered-in-error", "not-done"}),
     ("Patient", "gender"): frozenset({"male", "female", "other", "unknown"}),
     ("Bundle", "type"): frozenset({
         "document", "message", "transaction", "transaction-response", "batch",

@@ -55,7 +55,14 @@ __all__ = [
     "section",
 ]
 
-SECTION_NAMES = {"result": "results", "medication": "medications", "encounter": "encounters"}
+SECTION_NAMES = {
+    "result": "results",
+    "medication": "medications",
+    "encounter": "encounters",
+    "condition": "problems",
+    "allergy": "allergies",
+    "immunisation": "immunisations",
+}
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (
     "record_type", "org", "source_system", "source_record_id", "record_version",

@@ -130,6 +130,9 @@ class RecordAnswer(_Open):
     results: SectionOut | None = None
     medications: SectionOut | None = None
     encounters: SectionOut | None = None
+    problems: SectionOut | None = None
+    allergies: SectionOut | None = None
+    immunisations: SectionOut | None = None
     kept_back: int
     kept_back_note: str | None = None
 

@@ -36,7 +36,7 @@ PURPOSE_HEADER = "X-MCR-Purpose"
 #: Why a record may be viewed. The shared care record is for direct care only; planning and
 #: research read the de-identified feed, never this service.
 PURPOSES = ("direct-care",)
-ITEM_TYPES = ("result", "medication", "encounter")
+ITEM_TYPES = ("result", "medication", "encounter", "condition", "allergy", "immunisation")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Patterns are matched with ``fullmatch``: ``$`` would also match before a trailing newline.
@@ -146,8 +146,7 @@ def page(query: Mapping[str, Sequence[str]]) -> Page:
 
 
 def record_types(query: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
-    """The record types asked for: ``type`` if given (one of result, medication, encounter),
-    else all three."""
+    """The record types asked for: ``type`` if given (one of :data:`ITEM_TYPES`), else all."""
     wanted = single(query, "type")
     if wanted is None:
         return ITEM_TYPES

@@ -2,7 +2,7 @@
 
 Each entry is mapped on its own: a resource that cannot be mapped becomes a Rejection (with
 its location and a field-level reason) and the rest of the Bundle still maps. Resource types
-we do not map (Condition, Immunization, Procedure, ...) are counted in ``skipped``.
+we do not map (Procedure, DiagnosticReport, ...) are counted in ``skipped``.
 
 Bundle entries without a resource: ``DELETE Patient/<id>`` becomes a patient DELETE event;
 a DELETE of any other type is rejected (without the resource we cannot tell whose record it
@@ -15,11 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from producers.fhir.allergies import map_allergy
+from producers.fhir.conditions import map_condition
 from producers.fhir.consents import map_consent
 from producers.fhir.document import Document, Entry, reference_parts
 from producers.fhir.encounters import map_encounter
 from producers.fhir.errors import FhirDocumentError, MappingError
 from producers.fhir.header import Context
+from producers.fhir.immunisations import map_immunisation
 from producers.fhir.medications import map_medication
 from producers.fhir.patient import map_patient, map_patient_deletion
 from producers.fhir.results import map_observation
@@ -36,6 +39,9 @@ MAPPERS: dict[str, Mapper] = {
     "MedicationStatement": map_medication,
     "Encounter": map_encounter,
     "Consent": map_consent,
+    "Condition": map_condition,
+    "AllergyIntolerance": map_allergy,
+    "Immunization": map_immunisation,
 }
 
 

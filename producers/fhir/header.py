@@ -7,7 +7,8 @@
 - ``record_version`` is ``meta.versionId`` when it is an integer, else ``meta.lastUpdated``
   in epoch milliseconds, else 1.
 - ``operation`` is DELETE for a Bundle entry whose request is DELETE, ENTERED_IN_ERROR for
-  status ``entered-in-error``, else UPSERT.
+  status (Immunization and others; or, for Condition and AllergyIntolerance, ``verificationStatus``)
+  ``entered-in-error``, else UPSERT.
 - ``confidentiality`` keeps the restrictive ``meta.security`` labels (v3-Confidentiality R
   and V) and turns v3-ActCode sensitivity labels into named categories. U, L, M and N are
   dropped on purpose: they do not restrict sharing.
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from producers.fhir.document import Document, Entry
-from producers.fhir.elements import Json, items, meta_of, string
+from producers.fhir.elements import Json, child, coding_codes, items, meta_of, string
 from producers.fhir.errors import MappingError
 from producers.fhir.identity import PatientRef
 from producers.fhir.times import epoch_millis, parse_timestamp
@@ -126,6 +127,8 @@ def operation_of(resource: Json, entry: Entry) -> str:
     if entry.method == "DELETE":
         return "DELETE"
     if resource.get("status") == "entered-in-error":
+        return "ENTERED_IN_ERROR"
+    if "entered-in-error" in coding_codes(child(resource, "verificationStatus")):
         return "ENTERED_IN_ERROR"
     return "UPSERT"
 

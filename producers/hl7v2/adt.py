@@ -21,6 +21,9 @@ A40    one per PID/MRG pair, with ``merged_local_patient_ids`` from MRG-1
 A47    one per PID/MRG pair, with ``previous_local_patient_id`` from MRG-1
 ====== ======================== =============================================
 
+Triggers with a patient event also give an allergy event per AL1 segment
+(:mod:`producers.hl7v2.allergies`).
+
 Patient events come only from triggers whose purpose is demographics, so a transfer or a
 discharge with a sparse PID cannot blank a patient's details. An encounter needs a visit
 number (PV1-19 or PV1-50) to have a stable id; a PV1 without one is counted in ``skipped``.
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from producers.hl7v2.allergies import add_allergies
 from producers.hl7v2.demographics import patient_fields
 from producers.hl7v2.errors import MappingError
 from producers.hl7v2.header import MessageContext, best_time
@@ -81,6 +85,7 @@ def map_adt(message: Message, ctx: MessageContext) -> AdapterResult:
         result.events.append(
             _patient_event(message, ctx, index=pid_index, pid=pid, occurred=occurred)
         )
+        add_allergies(result, message, ctx, identity=patient_identity(pid), occurred=occurred)
     if trigger.encounter_status is not None:
         _add_encounter(
             result, message, ctx, pid=pid, status=trigger.encounter_status, occurred=occurred

@@ -121,6 +121,35 @@ def _medication_course(payload: Mapping[str, Any], _now: datetime) -> Iterator[F
         yield FieldProblem("end_date", "before start_date")
 
 
+def _condition_dates(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    onset = _as_date(payload.get("onset_date"))
+    abated = _as_date(payload.get("abatement_date"))
+    if onset is not None and onset > now.date() + FUTURE_TOLERANCE:
+        yield FieldProblem("onset_date", "more than 1 day in the future")
+    if onset is not None and abated is not None and abated < onset:
+        yield FieldProblem("abatement_date", "before onset_date")
+
+
+def _allergy_reactions(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    onset = _as_date(payload.get("onset_date"))
+    if onset is not None and onset > now.date() + FUTURE_TOLERANCE:
+        yield FieldProblem("onset_date", "more than 1 day in the future")
+    reactions = payload.get("reactions")
+    for index, reaction in enumerate(reactions if isinstance(reactions, list) else []):
+        code = reaction.get("code") if isinstance(reaction, Mapping) else None
+        if isinstance(code, str) and not code.strip():
+            yield FieldProblem(f"reactions[{index}].code", "required, must not be empty")
+
+
+def _immunisation_dose(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    given = _as_date(payload.get("occurrence_date"))
+    if given is not None and given > now.date() + FUTURE_TOLERANCE:
+        yield FieldProblem("occurrence_date", "more than 1 day in the future")
+    dose = payload.get("dose_number")
+    if isinstance(dose, int) and not isinstance(dose, bool) and dose < 1:
+        yield FieldProblem("dose_number", "must be 1 or more")
+
+
 def _result_range(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldProblem]:
     low, high = payload.get("reference_low"), payload.get("reference_high")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
@@ -187,4 +216,7 @@ _RULES_BY_TYPE: dict[RecordType, tuple[Rule, ...]] = {
     RecordType.RESULT: (_codes("code", "panel"), _result_range),
     RecordType.MEDICATION: (_codes("medication"), _medication_course),
     RecordType.ENCOUNTER: (_codes("reason"), _encounter_period),
+    RecordType.CONDITION: (_codes("code"), _condition_dates),
+    RecordType.ALLERGY: (_codes("code"), _allergy_reactions),
+    RecordType.IMMUNISATION: (_codes("vaccine"), _immunisation_dose),
 }

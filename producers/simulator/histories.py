@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from producers.simulator.allergies import allergy_items
 from producers.simulator.consent import consent_items
 from producers.simulator.context import PersonContext
 from producers.simulator.encounters import encounter_items
 from producers.simulator.envelope import Item, to_event
 from producers.simulator.prescriptions import medication_items
+from producers.simulator.problems import condition_items
 from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
+from producers.simulator.vaccinations import immunisation_items
 from schemas.events import RecordType, SourceEvent
 
 ENTERED_IN_ERROR_RATE = 0.003
@@ -73,12 +76,16 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines and consent of one record, with withdrawals."""
+    """Encounters, results, medicines, problems, allergies, immunisations and consent of one
+    record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
         *result_items(ctx, record, encounters),
         *medication_items(ctx, record, encounters),
+        *condition_items(ctx, record),
+        *allergy_items(ctx, record),
+        *immunisation_items(ctx, record),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

@@ -51,6 +51,9 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.RESULT,
     RecordType.MEDICATION,
     RecordType.ENCOUNTER,
+    RecordType.CONDITION,
+    RecordType.ALLERGY,
+    RecordType.IMMUNISATION,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -124,6 +127,20 @@ _ENCOUNTER: Spec = {
     "encounter_class": _same, "status": _same, "period_start": _instant,
     "period_end": _instant, "service": _same, "location": _same, "reason": _code,
 }  # fmt: skip
+_CONDITION: Spec = {
+    "code": _code, "category": _same, "clinical_status": _same, "verification_status": _same,
+    "severity": _same, "onset_date": _day, "abatement_date": _day, "asserter_org": _same,
+}  # fmt: skip
+_ALLERGY: Spec = {
+    "code": _code, "clinical_status": _same, "verification_status": _same,
+    "allergy_type": _same, "categories": _strings, "criticality": _same, "onset_date": _day,
+    "reactions": lambda value: [_code(c) for c in value or ()], "reaction_severity": _same,
+}  # fmt: skip
+_IMMUNISATION: Spec = {
+    "vaccine": _code, "status": _same, "occurrence_date": _day, "primary_source": _same,
+    "lot_number": _same, "site": _same, "route": _same, "dose_number": _same,
+    "performer_org": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -134,6 +151,9 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.RESULT: _RESULT,
     RecordType.MEDICATION: _MEDICATION,
     RecordType.ENCOUNTER: _ENCOUNTER,
+    RecordType.CONDITION: _CONDITION,
+    RecordType.ALLERGY: _ALLERGY,
+    RecordType.IMMUNISATION: _IMMUNISATION,
     RecordType.PATIENT: _PATIENT,
 }
 

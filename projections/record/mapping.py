@@ -1,9 +1,10 @@
 """The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
 
-One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication or
-encounter), ``patient`` (demographics as one organisation knows them) and ``summary`` (one
-small derived document per person). A field the mapping does not name is rejected, so a
-schema change shows up as dead letters instead of silently reshaping the index.
+One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
+encounter, condition, allergy or immunisation), ``patient`` (demographics as one organisation
+knows them) and ``summary`` (one small derived document per person). A field the mapping does
+not name is rejected, so a schema change shows up as dead letters instead of silently
+reshaping the index.
 """
 
 from __future__ import annotations
@@ -61,6 +62,29 @@ def _encounter() -> Mapping:
     )  # fmt: skip
 
 
+def _condition() -> Mapping:
+    return _object(
+        code=_code(), category=_KEYWORD, clinical_status=_KEYWORD, verification_status=_KEYWORD,
+        severity=_KEYWORD, onset_date=_DATE, abatement_date=_DATE, asserter_org=_KEYWORD,
+    )  # fmt: skip
+
+
+def _allergy() -> Mapping:
+    return _object(
+        code=_code(), clinical_status=_KEYWORD, verification_status=_KEYWORD,
+        allergy_type=_KEYWORD, categories=_KEYWORD, criticality=_KEYWORD, onset_date=_DATE,
+        reactions=_code(), reaction_severity=_KEYWORD,
+    )  # fmt: skip
+
+
+def _immunisation() -> Mapping:
+    return _object(
+        vaccine=_code(), status=_KEYWORD, occurrence_date=_DATE, primary_source=_BOOL,
+        lot_number=_KEYWORD, site=_TEXT_KEYWORD, route=_KEYWORD, dose_number=_INT,
+        performer_org=_KEYWORD,
+    )  # fmt: skip
+
+
 def _patient() -> Mapping:
     return _object(
         nhs_number=_KEYWORD, nhs_number_status=_KEYWORD, given_names=_TEXT_KEYWORD,
@@ -76,7 +100,10 @@ def _summary() -> Mapping:
         source_key=_KEYWORD, org=_KEYWORD, source_system=_KEYWORD, source_record_id=_KEYWORD,
         record_version=_LONG, recorded_at=_DATE, patient=_patient(),
     )  # fmt: skip
-    counts = _object(result=_INT, medication=_INT, encounter=_INT)
+    counts = _object(
+        result=_INT, medication=_INT, encounter=_INT, condition=_INT, allergy=_INT,
+        immunisation=_INT,
+    )  # fmt: skip
     return _object(
         sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
         computed_at=_DATE,
@@ -99,7 +126,8 @@ def mappings() -> Mapping:
                 source_topic=_KEYWORD, source_partition=_INT, source_offset=_LONG,
             ),
             "result": _result(), "medication": _medication(), "encounter": _encounter(),
-            "patient": _patient(), "summary": _summary(),
+            "condition": _condition(), "allergy": _allergy(), "patient": _patient(),
+            "immunisation": _immunisation(), "summary": _summary(),
         },
     }  # fmt: skip
 

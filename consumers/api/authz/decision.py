@@ -50,6 +50,9 @@ _TYPE_CATEGORIES = {
     "result": Category.RESULTS,
     "medication": Category.MEDICATIONS,
     "encounter": Category.ENCOUNTERS,
+    "condition": Category.PROBLEMS,
+    "allergy": Category.ALLERGIES,
+    "immunisation": Category.IMMUNISATIONS,
 }
 
 
@@ -200,7 +203,14 @@ class FilteredRecord:
         return sum(self.withheld.values())
 
 
-_SECTIONS = (Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS)
+_SECTIONS = (
+    Category.RESULTS,
+    Category.MEDICATIONS,
+    Category.ENCOUNTERS,
+    Category.PROBLEMS,
+    Category.ALLERGIES,
+    Category.IMMUNISATIONS,
+)
 
 
 def _withheld_counts(body: Mapping[str, Any], removed: list[Category]) -> dict[str, int]:

@@ -40,20 +40,31 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the four parts of a record, the audit (information governance),
+    """What a role may see: the seven parts of a record, the audit (information governance),
     or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
     RESULTS = "results"
     MEDICATIONS = "medications"
     ENCOUNTERS = "encounters"
+    PROBLEMS = "problems"
+    ALLERGIES = "allergies"
+    IMMUNISATIONS = "immunisations"
     AUDIT = "audit"
     PLANNING = "planning"
 
 
 #: The categories that are parts of a person's record (``audit`` and ``planning`` are not).
 RECORD_CATEGORIES = frozenset(
-    {Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS}
+    {
+        Category.DEMOGRAPHICS,
+        Category.RESULTS,
+        Category.MEDICATIONS,
+        Category.ENCOUNTERS,
+        Category.PROBLEMS,
+        Category.ALLERGIES,
+        Category.IMMUNISATIONS,
+    }
 )
 
 

@@ -30,8 +30,11 @@ __all__ = [
     "RESOURCES",
     "OrgNames",
     "ResourceKind",
+    "allergy_intolerance",
+    "condition",
     "encounter",
     "fhir_item_id",
+    "immunization",
     "item_doc_id",
     "medication_statement",
     "observation",
@@ -58,6 +61,11 @@ _INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpret
 _OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+_CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+_CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+_CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+_ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _KEPT = re.compile(r"[A-Za-z0-9-]")
 
@@ -266,6 +274,109 @@ def encounter(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
     })  # fmt: skip
 
 
+_CATEGORY_CODES = {"PROBLEM": ("problem-list-item", "Problem List Item"),
+                   "DIAGNOSIS": ("encounter-diagnosis", "Encounter Diagnosis")}  # fmt: skip
+#: Clinical statuses under which a Condition may carry an abatement (invariant con-4).
+_ABATED = frozenset({"inactive", "resolved", "remission"})
+
+
+def _status_concept(system: str, value: Any) -> Json | None:
+    if not value or value == "UNKNOWN":
+        return None
+    return {"coding": [{"system": system, "code": str(value).lower()}]}
+
+
+def condition(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A problem or diagnosis as a Condition. An unknown clinical status is left out, and so
+    is then a problem-list category (invariant con-3 wants a status on a problem-list item);
+    an abatement is served only under an inactive, resolved or remission status (con-4). The
+    recording organisation is ``meta.source`` (a Condition's asserter cannot be one)."""
+    del names  # the organisation is named in meta.source only
+    found = item.get("condition") or {}
+    clinical = _status_concept(_CONDITION_CLINICAL, found.get("clinical_status"))
+    category = _CATEGORY_CODES.get(str(found.get("category")))
+    if clinical is None and found.get("category") == "PROBLEM":
+        category = None
+    abated = clinical is not None and clinical["coding"][0]["code"] in _ABATED
+    return _compact({
+        **_base("Condition", item),
+        "clinicalStatus": clinical,
+        "verificationStatus": _status_concept(
+            _CONDITION_VERIFICATION, found.get("verification_status")),
+        "category": [{"coding": [{"system": _CONDITION_CATEGORY, "code": category[0],
+                                  "display": category[1]}]}] if category else [],
+        "severity": {"text": found["severity"]} if found.get("severity") else None,
+        "code": _codeable(found.get("code")) or {"text": "unknown problem"},
+        "subject": _subject(person_id),
+        "onsetDateTime": found.get("onset_date") or item.get("occurred_at"),
+        "abatementDateTime": found.get("abatement_date") if abated else None,
+        "recordedDate": item.get("recorded_at"),
+    })  # fmt: skip
+
+
+def _reaction(allergy: Mapping[str, Any]) -> list[Json]:
+    manifestations = [c for code in allergy.get("reactions") or () if (c := _codeable(code))]
+    severity = allergy.get("reaction_severity")
+    if not manifestations:  # a reaction needs at least one manifestation
+        return []
+    return [_compact({"manifestation": manifestations,
+                      "severity": str(severity).lower() if severity else None})]  # fmt: skip
+
+
+def allergy_intolerance(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """An allergy or intolerance as an AllergyIntolerance. An unknown clinical status is
+    served as ``active``: R4 requires a status (invariant ait-1) and has no "unknown", and an
+    allergy of unknown status is safest treated as current. Unknown type and criticality are
+    left out; the recording organisation is ``meta.source``."""
+    del names  # the organisation is named in meta.source only
+    found = item.get("allergy") or {}
+    clinical = found.get("clinical_status")
+    criticality = found.get("criticality")
+    return _compact({
+        **_base("AllergyIntolerance", item),
+        "clinicalStatus": _status_concept(
+            _ALLERGY_CLINICAL, "ACTIVE" if clinical in (None, "UNKNOWN") else clinical),
+        "verificationStatus": _status_concept(
+            _ALLERGY_VERIFICATION, found.get("verification_status")),
+        "type": str(found["allergy_type"]).lower()
+        if found.get("allergy_type") in ("ALLERGY", "INTOLERANCE") else None,
+        "category": [str(c).lower() for c in found.get("categories") or ()],
+        "criticality": str(criticality).lower().replace("_", "-")
+        if criticality and criticality != "UNKNOWN" else None,
+        "code": _codeable(found.get("code")) or {"text": "unknown substance"},
+        "patient": _subject(person_id),
+        "onsetDateTime": found.get("onset_date"),
+        "recordedDate": item.get("recorded_at"),
+        "reaction": _reaction(found),
+    })  # fmt: skip
+
+
+_IMMUNIZATION_STATUS = {"COMPLETED": "completed", "NOT_DONE": "not-done"}
+
+
+def immunization(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """An immunisation as an Immunization: the vaccine, when it was given (the occurrence
+    date, else ``occurred_at``), lot, site, route, the dose number and the performing
+    organisation (with the registry's name when known)."""
+    found = item.get("immunisation") or {}
+    performer = _org_reference(found.get("performer_org"), names)
+    dose = found.get("dose_number")
+    return _compact({
+        **_base("Immunization", item),
+        "status": _IMMUNIZATION_STATUS.get(str(found.get("status")), "completed"),
+        "vaccineCode": _codeable(found.get("vaccine")) or {"text": "unknown vaccine"},
+        "patient": _subject(person_id),
+        "occurrenceDateTime": found.get("occurrence_date") or item.get("occurred_at"),
+        "recorded": item.get("recorded_at"),
+        "primarySource": found.get("primary_source"),
+        "lotNumber": found.get("lot_number"),
+        "site": {"text": found["site"]} if found.get("site") else None,
+        "route": {"text": found["route"]} if found.get("route") else None,
+        "performer": [{"actor": performer}] if performer else [],
+        "protocolApplied": [{"doseNumberPositiveInt": dose}] if dose else [],
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -320,5 +431,8 @@ RESOURCES: Mapping[str, ResourceKind] = {
             "MedicationStatement", "medication", "medications", "effective", medication_statement
         ),
         ResourceKind("Encounter", "encounter", "encounters", "date", encounter),
+        ResourceKind("Condition", "condition", "problems", "onset-date", condition),
+        ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
+        ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
     )
 }

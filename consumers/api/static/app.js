@@ -13,7 +13,14 @@ const SECTIONS = [
   { type: "result", key: "results", title: "Results" },
   { type: "medication", key: "medications", title: "Medications" },
   { type: "encounter", key: "encounters", title: "Encounters" },
+  { type: "condition", key: "problems", title: "Problems" },
+  { type: "allergy", key: "allergies", title: "Allergies" },
+  { type: "immunisation", key: "immunisations", title: "Immunisations" },
 ];
+// Clinical statuses of a problem that is current, for the banner.
+const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
+// An allergy of unknown status is shown as current: the safe reading.
+const CURRENT_ALLERGY = new Set(["ACTIVE", "UNKNOWN"]);
 const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const MOMENT = new Intl.DateTimeFormat("en-GB", {
   day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
@@ -260,11 +267,26 @@ async function openRecord(personId) {
   showAccess(body.access);
   $("consent-actions").hidden = !current.mayRecordConsent;
   showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
+  showBannerList("Problems", body.problems, "condition", CURRENT_PROBLEM);
+  showBannerList("Allergies", body.allergies, "allergy", CURRENT_ALLERGY);
   showKeptBack(body.kept_back || 0);
   for (const section of SECTIONS) {
     $("sections").append(renderSection(section, body[section.key], personId, request));
   }
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// The current problems or allergies of the page read, in the banner (left out when the role
+// may not see them).
+function showBannerList(term, page, type, current) {
+  if (!page) return;
+  const shown = page.items.filter((item) => current.has((item[type] || {}).clinical_status));
+  const names = [...new Set(shown.map((item) => display((item[type] || {}).code)))];
+  const facts = $("patient-banner").querySelector("dl.patient-facts");
+  const node = fact(term, names.length ? names.join("; ") : "None recorded");
+  node.className = `banner-${term.toLowerCase()}`;
+  if (facts) facts.append(node);
+  else $("patient-banner").append(el("dl", { cls: "patient-facts" }, [node]));
 }
 
 function showKeptBack(count) {
@@ -377,10 +399,49 @@ function encounterRow(item) {
   ]);
 }
 
+function conditionRow(item) {
+  const c = item.condition || {};
+  return el("tr", {}, [
+    cell(display(c.code), "", c.severity || ""),
+    cell(titleCase(c.category)),
+    cell(titleCase(c.clinical_status), "", titleCase(c.verification_status)),
+    cell(formatDay(c.onset_date), "when"),
+    cell(formatDay(c.abatement_date), "when"),
+    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+  ]);
+}
+
+function allergyRow(item) {
+  const a = item.allergy || {};
+  const reactions = (a.reactions || []).map(display).join(", ");
+  return el("tr", {}, [
+    cell(display(a.code), "", titleCase(a.allergy_type)),
+    cell((a.categories || []).map(titleCase).join(", ") || "—"),
+    cell(titleCase(a.criticality)),
+    cell(reactions || "—", "", a.reaction_severity ? titleCase(a.reaction_severity) : ""),
+    cell(titleCase(a.clinical_status), "", titleCase(a.verification_status)),
+    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+  ]);
+}
+
+function immunisationRow(item) {
+  const v = item.immunisation || {};
+  return el("tr", {}, [
+    cell(formatDay(v.occurrence_date || item.occurred_at), "when"),
+    cell(display(v.vaccine), "", v.dose_number ? `Dose ${v.dose_number}` : ""),
+    cell(titleCase(v.status), "", v.primary_source === false ? "Reported, not given here" : ""),
+    cell([v.site, v.route].filter(Boolean).join(", ") || "—", "", v.lot_number ? `Lot ${v.lot_number}` : ""),
+    el("td", {}, [document.createTextNode(v.performer_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
+  condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
+  allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
+  immunisation: { headings: ["Given", "Vaccine", "Status", "Site and route", "Source"], row: immunisationRow },
 };
 
 function renderSection(section, page, personId, request) {

@@ -158,6 +158,35 @@ def medication(org: str, local_id: str, record_id: str) -> tuple[RecordType, dic
     }
 
 
+def condition(
+    org: str,
+    local_id: str,
+    record_id: str,
+    *,
+    display: str = "Hypertension",
+    status: str = "ACTIVE",
+) -> tuple[RecordType, dict[str, Any]]:
+    """A problem on the problem list."""
+    return RecordType.CONDITION, {
+        "header": header(org, local_id, record_id),
+        "code": {"system": "SNOMED", "code": "38341003", "display": display},
+        "category": "PROBLEM",
+        "clinical_status": status,
+        "verification_status": "CONFIRMED",
+    }  # fmt: skip
+
+
+def allergy(org: str, local_id: str, record_id: str) -> tuple[RecordType, dict[str, Any]]:
+    """A penicillin allergy."""
+    return RecordType.ALLERGY, {
+        "header": header(org, local_id, record_id),
+        "code": {"system": "SNOMED", "code": "91936005", "display": "Allergy to penicillin"},
+        "clinical_status": "ACTIVE",
+        "criticality": "HIGH",
+        "categories": ["MEDICATION"],
+    }
+
+
 @dataclass
 class Reply:
     """An HTTP answer: status, headers and the decoded JSON body."""

@@ -19,6 +19,8 @@ from tests.integration.api.conftest import (
     GP_USER_ID,
     ApiStack,
     access_token,
+    allergy,
+    condition,
     medication,
     patient,
     result,
@@ -48,6 +50,9 @@ def _region(api: ApiStack) -> None:
         result("RC9", "H1", "R1", value=9.1, minutes=10),
         result("RC9", "H1", "R2", minutes=20),
         medication("E81001", "L1", "M1"),
+        condition("E81001", "L1", "C1"),
+        condition("E81001", "L1", "C2", display="Asthma", status="RESOLVED"),
+        allergy("E81001", "L1", "A1"),
     )
     api.index(
         "p-b",
@@ -88,6 +93,10 @@ def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, pag
     assert "9.1 g/dL" in results and "Haemoglobin" in results and "Amlodipine 5mg" in results
     assert page.is_visible("#kept-back") and "1 item is not shown" in page.inner_text("#kept-back")
     assert page.is_hidden("#objection")
+    # Current problems and allergies are in the banner; a resolved problem only in its list.
+    assert "Problems\nHypertension" in page.inner_text("#patient-banner")
+    assert "Allergies\nAllergy to penicillin" in page.inner_text("#patient-banner")
+    assert "Asthma" not in page.inner_text("#patient-banner") and "Asthma" in results
     # The audit names the signed-in user: the one the token says.
     assert {row.entry.user_id for row in api_stack.audit_rows()} == {GP_USER_ID}
 
@@ -163,7 +172,7 @@ def test_a_late_answer_for_the_previous_patient_never_mixes_records(
     assert _spaced(NHS_C) in banner and _spaced(NHS_A) not in banner
     assert "4.4 g/dL" in sections
     assert "9.1 g/dL" not in sections and "Amlodipine" not in sections
-    assert page.locator("#sections h2").count() == 3
+    assert page.locator("#sections h2").count() == 6  # one per record type
     assert page.locator("#sections tbody tr").count() == 1
 
 

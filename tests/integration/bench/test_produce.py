@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from consumers.ops.bench.produce import run_produce_bench, synthetic_events
+from consumers.ops.bench.produce import MIX, run_produce_bench, synthetic_events
 from deploy.local import StackSettings
 from mcr.core.kafka_acls import BENCH
 from producers.sdk import event_problems
-from schemas.events import RecordType
 
 
 def test_synthetic_events_are_valid_deterministic_and_mixed() -> None:
@@ -16,7 +15,8 @@ def test_synthetic_events_are_valid_deterministic_and_mixed() -> None:
     events = synthetic_events(500, seed=3)
     assert [e for e in events if event_problems(e)] == []
     assert synthetic_events(500, seed=3) == events
-    assert {e.record_type for e in events} == set(RecordType)
+    assert {e.record_type for e in events} == set(MIX)  # problems, allergies and
+    # immunisations are not in the benchmark's mix yet (docs/benchmarks.md)
 
 
 def test_small_bench_run_delivers_everything_and_is_json(stack: StackSettings) -> None:
@@ -28,4 +28,4 @@ def test_small_bench_run_delivers_everything_and_is_json(stack: StackSettings) -
     assert report["encode"]["events_per_s"] > 0
     assert report["produce"]["events_per_s"] > 0
     assert 50 < report["bytes_per_event"]["overall"] < 1000
-    assert set(report["bytes_per_event"]) == {rt.value for rt in RecordType} | {"overall"}
+    assert set(report["bytes_per_event"]) == {rt.value for rt in MIX} | {"overall"}

@@ -50,6 +50,10 @@ def test_hl7v2_folder_arrives_whole_and_malformed_files_are_reported(
     assert {event.payload["header"]["org"] for event in decoded} == {"RC9"}
 
 
+#: Record types mapped one to one from a FHIR resource type counted in index.csv.
+_NEWER = {"condition": "Condition", "allergy": "AllergyIntolerance", "immunisation": "Immunization"}
+
+
 def test_synthea_bundle_arrives_with_its_index_counts(
     stack: StackSettings, topic_factory: Callable[..., str], fixtures_dir: Path
 ) -> None:
@@ -64,6 +68,7 @@ def test_synthea_bundle_arrives_with_its_index_counts(
         + int(row["Encounter"])
         + int(row["Observation_laboratory"])
         + int(row["MedicationRequest"])
+        + sum(int(row[kind]) for kind in _NEWER.values())
     )
 
     result = runner.invoke(app, ["fhir", str(bundle), "--org", "E81001", "--topic", topic])
@@ -80,4 +85,5 @@ def test_synthea_bundle_arrives_with_its_index_counts(
         "encounter": int(row["Encounter"]),
         "result": int(row["Observation_laboratory"]),
         "medication": int(row["MedicationRequest"]),
+        **{name: int(row[kind]) for name, kind in _NEWER.items() if int(row[kind])},
     }

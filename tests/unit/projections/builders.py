@@ -118,6 +118,62 @@ def encounter_event(**head: Any) -> SourceEvent:
     )
 
 
+def condition_event(**head: Any) -> SourceEvent:
+    """A hypertension problem on a GP problem list."""
+    return SourceEvent(
+        RecordType.CONDITION,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "38341003", "display": "Hypertension"},
+            "category": "PROBLEM",
+            "clinical_status": "ACTIVE",
+            "verification_status": "CONFIRMED",
+            "severity": None,
+            "onset_date": date(2019, 5, 2),
+            "abatement_date": None,
+            "asserter_org": "RC9",
+        },
+    )
+
+
+def allergy_event(**head: Any) -> SourceEvent:
+    """A penicillin allergy with a rash."""
+    return SourceEvent(
+        RecordType.ALLERGY,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "91936005", "display": "Allergy to penicillin"},
+            "clinical_status": "ACTIVE",
+            "verification_status": "CONFIRMED",
+            "allergy_type": "ALLERGY",
+            "categories": ["MEDICATION"],
+            "criticality": "HIGH",
+            "onset_date": None,
+            "reactions": [{"system": "SNOMED", "code": "271807003", "display": "Rash"}],
+            "reaction_severity": "MILD",
+        },
+    )
+
+
+def immunisation_event(**head: Any) -> SourceEvent:
+    """A flu vaccination given at the practice."""
+    return SourceEvent(
+        RecordType.IMMUNISATION,
+        {
+            "header": header(**head),
+            "vaccine": {"system": "SNOMED", "code": "1181000221105", "display": "Influenza"},
+            "status": "COMPLETED",
+            "occurrence_date": date(2023, 10, 12),
+            "primary_source": True,
+            "lot_number": "FLU-123",
+            "site": "Left upper arm",
+            "route": "Intramuscular",
+            "dose_number": 1,
+            "performer_org": "RC9",
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

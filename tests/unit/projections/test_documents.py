@@ -17,8 +17,11 @@ from projections.record.documents import (
 from projections.record.errors import DocumentError
 from schemas.events import RecordType, SourceEvent
 from tests.unit.projections.builders import (
+    allergy_event,
+    condition_event,
     consent_event,
     encounter_event,
+    immunisation_event,
     medication_event,
     patient_event,
     result_event,
@@ -73,6 +76,9 @@ def test_result_document_has_provenance_and_result_fields() -> None:
     [
         (medication_event(), "medication|RC9|R001", "item", "start_date", "2024-02-01"),
         (encounter_event(), "encounter|RC9|R001", "item", "period_end", "2024-03-01T09:50:00.000Z"),
+        (condition_event(), "condition|RC9|R001", "item", "onset_date", "2019-05-02"),
+        (allergy_event(), "allergy|RC9|R001", "item", "categories", ["MEDICATION"]),
+        (immunisation_event(), "immunisation|RC9|R001", "item", "occurrence_date", "2023-10-12"),
         (patient_event(), "patient|RC9|R001", "patient", "birth_date", "1970-01-01"),
         (patient_event(), "patient|RC9|R001", "patient", "nhs_number", "9990000018"),
     ],

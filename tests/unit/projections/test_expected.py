@@ -145,7 +145,14 @@ def _indexed(doc_id: str, version: int = 1, *, deleted: bool = False, person: st
 
 
 def _summary(person: str = "P1", results: int = 1) -> IndexedDoc:
-    counts = {"result": results, "medication": 0, "encounter": 0}
+    counts = {
+        "result": results,
+        "medication": 0,
+        "encounter": 0,
+        "condition": 0,
+        "allergy": 0,
+        "immunisation": 0,
+    }
     return _indexed(f"summary|{person}", kind="summary", person=person, counts=counts)
 
 

@@ -12,7 +12,10 @@ from projections.record.mapping import index_template, mappings
 from projections.record.summary import build_summary
 from schemas.events import SourceEvent
 from tests.unit.projections.builders import (
+    allergy_event,
+    condition_event,
     encounter_event,
+    immunisation_event,
     medication_event,
     patient_event,
     result_event,
@@ -36,7 +39,16 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
 
 
 @pytest.mark.parametrize(
-    "event", [result_event(), medication_event(), encounter_event(), patient_event()]
+    "event",
+    [
+        result_event(),
+        medication_event(),
+        encounter_event(),
+        condition_event(),
+        allergy_event(),
+        immunisation_event(),
+        patient_event(),
+    ],
 )
 def test_every_document_field_is_mapped(event: SourceEvent) -> None:
     """No field a document carries is missing from the strict mapping."""

@@ -32,7 +32,14 @@ def test_summary_counts_items_by_type_and_lists_sources() -> None:
         "deleted": False,
         "summary": {
             "sources": [source],
-            "counts": {"result": 2, "medication": 0, "encounter": 1},
+            "counts": {
+                "result": 2,
+                "medication": 0,
+                "encounter": 1,
+                "condition": 0,
+                "allergy": 0,
+                "immunisation": 0,
+            },
             "item_count": 3,
             "latest_recorded_at": "2024-03-01T09:33:30.000Z",
             "computed_at": "2024-03-02T12:00:00.000Z",

@@ -37,9 +37,12 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
     """Names are the schema folders; patient has v1 and v2, the others v1."""
     registry = default_registry()
     assert registry.names() == (
+        "allergy",
+        "condition",
         "consent",
         "encounter",
         "identity_change",
+        "immunisation",
         "medication",
         "patient",
         "planning_event",
@@ -53,9 +56,12 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
 @pytest.mark.parametrize(
     ("name", "version", "fingerprint"),
     [
+        ("allergy", 1, "457b4c8ee42d2988"),
+        ("condition", 1, "93f11142266cac88"),
         ("consent", 1, "6a3df3147b449520"),
         ("encounter", 1, "d9a0c5c96ff6728f"),
         ("identity_change", 1, "2bb174c2600ddcd3"),
+        ("immunisation", 1, "bdac3c3ac960b365"),
         ("medication", 1, "7e0a3b82435ecd26"),
         ("patient", 1, "cbd942856bc43a7b"),
         ("patient", 2, "fc8f653fb54f33d9"),

@@ -111,6 +111,113 @@ def encounter(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def condition(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": "cond-1",
+        "meta": {"lastUpdated": "2024-04-02T10:00:00Z"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "problem-list-item",
+                    }
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": SNOMED, "code": "38341003", "display": "Hypertension"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "onsetDateTime": "2019-05-27T09:51:38+01:00",
+        "recordedDate": "2019-05-28T10:00:00Z",
+    }
+    resource.update(fields)
+    return resource
+
+
+def allergy(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "AllergyIntolerance",
+        "id": "alg-1",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "verificationStatus": {"coding": [{"code": "confirmed"}]},
+        "type": "allergy",
+        "category": ["medication"],
+        "criticality": "high",
+        "code": {
+            "coding": [{"system": SNOMED, "code": "91936005", "display": "Allergy to penicillin"}]
+        },
+        "patient": {"reference": "Patient/pat-1"},
+        "onsetDateTime": "2001-07-01",
+        "recordedDate": "2019-05-28T10:00:00Z",
+        "reaction": [
+            {
+                "manifestation": [
+                    {"coding": [{"system": SNOMED, "code": "271807003", "display": "Rash"}]},
+                    {"text": "felt unwell"},
+                ],
+                "severity": "mild",
+            },
+            {
+                "manifestation": [{"coding": [{"system": SNOMED, "code": "39579001"}]}],
+                "severity": "severe",
+            },
+        ],
+    }
+    resource.update(fields)
+    return resource
+
+
+def immunization(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Immunization",
+        "id": "imm-1",
+        "status": "completed",
+        "vaccineCode": {
+            "coding": [
+                {"system": "http://hl7.org/fhir/sid/cvx", "code": "140", "display": "Influenza"},
+                {"system": SNOMED, "code": "1181000221105", "display": "Influenza vaccine"},
+            ]
+        },
+        "patient": {"reference": "Patient/pat-1"},
+        "occurrenceDateTime": "2023-10-12T10:30:00+01:00",
+        "recorded": "2023-10-12T11:00:00Z",
+        "primarySource": True,
+        "lotNumber": "FLU-123",
+        "site": {"text": "Left upper arm"},
+        "route": {"coding": [{"code": "IM", "display": "Intramuscular"}]},
+        "protocolApplied": [{"doseNumberPositiveInt": 2}],
+        "performer": [
+            {
+                "actor": {
+                    "identifier": {
+                        "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                        "value": "A81001",
+                    }
+                }
+            }
+        ],
+    }
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

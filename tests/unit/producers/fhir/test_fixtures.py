@@ -54,7 +54,9 @@ def map_file(path: Path) -> AdapterResult:
 @pytest.mark.parametrize("row", SYNTHEA_ROWS, ids=[row["file"][:30] for row in SYNTHEA_ROWS])
 def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
     """Per bundle: 1 patient, one encounter per Encounter, one result per laboratory
-    Observation (none has components), one medication per MedicationRequest, no rejections."""
+    Observation (none has components), one medication per MedicationRequest, one condition
+    per Condition, one allergy per AllergyIntolerance, one immunisation per Immunization, no
+    rejections."""
     result = map_file(FIXTURES / "synthea" / "bundles" / row["file"])
     counts = Counter(event.record_type.value for event in result.events)
     assert dict(counts) == {
@@ -62,6 +64,9 @@ def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
         "encounter": int(row["Encounter"]),
         "result": int(row["Observation_laboratory"]),
         "medication": int(row["MedicationRequest"]),
+        **({"condition": int(row["Condition"])} if int(row["Condition"]) else {}),
+        **({"allergy": int(row["AllergyIntolerance"])} if int(row["AllergyIntolerance"]) else {}),
+        **({"immunisation": int(row["Immunization"])} if int(row["Immunization"]) else {}),
     }
     assert result.rejections == []
     patient = next(e for e in result.events if e.record_type is RecordType.PATIENT).payload
@@ -77,7 +82,16 @@ def test_every_fixture_event_encodes_with_the_newest_schema() -> None:
         for event in map_file(path).events:
             fastavro.schemaless_writer(io.BytesIO(), schemas[event.record_type], event.payload)
             encoded[event.record_type.value] += 1
-    assert set(encoded) == {"patient", "result", "medication", "encounter", "consent"}
+    assert set(encoded) == {
+        "patient",
+        "result",
+        "medication",
+        "encounter",
+        "consent",
+        "condition",
+        "allergy",
+        "immunisation",
+    }
     assert sum(encoded.values()) > 2500
 
 

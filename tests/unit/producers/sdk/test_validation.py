@@ -185,6 +185,52 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             ["consent.decision: unknown consent decision (expected one of PERMIT, DENY)"],
         ),
         (RecordType.CONSENT, {"colour": "red"}, ["consent.colour: unknown field (not in schema)"]),
+        (
+            RecordType.CONDITION,
+            {"onset_date": date(2024, 3, 8), "abatement_date": date(2024, 3, 1)},
+            ["condition.abatement_date: before onset_date"],
+        ),
+        (
+            RecordType.ALLERGY,
+            {"reactions": [{"system": "SNOMED", "code": "1"}, {"system": "SNOMED", "code": ""}]},
+            ["allergy.reactions[1].code: required, must not be empty"],
+        ),
+        (
+            RecordType.IMMUNISATION,
+            {"dose_number": 0, "occurrence_date": date(2031, 1, 1)},
+            [
+                "immunisation.occurrence_date: more than 1 day in the future",
+                "immunisation.dose_number: must be 1 or more",
+            ],
+        ),
+        (
+            RecordType.IMMUNISATION,
+            {"vaccine": {"system": "CVX", "code": "140"}},
+            [f"immunisation.vaccine.system: unknown code system (expected one of {CODE_SYSTEMS})"],
+        ),
+        (
+            RecordType.ALLERGY,
+            {"criticality": "SEVERE", "onset_date": date(2031, 1, 1)},
+            [
+                "allergy.criticality: unknown allergy criticality (expected one of LOW, HIGH, "
+                "UNABLE_TO_ASSESS, UNKNOWN)",
+                "allergy.onset_date: more than 1 day in the future",
+            ],
+        ),
+        (
+            RecordType.CONDITION,
+            {"onset_date": date(2031, 1, 1)},
+            ["condition.onset_date: more than 1 day in the future"],
+        ),
+        (
+            RecordType.CONDITION,
+            {"code": {"system": "SNOMED", "code": " "}, "clinical_status": "CURED"},
+            [
+                "condition.clinical_status: unknown condition clinical status (expected one of "
+                "ACTIVE, RECURRENCE, RELAPSE, INACTIVE, REMISSION, RESOLVED, UNKNOWN)",
+                "condition.code.code: required, must not be empty",
+            ],
+        ),
     ],
 )
 def test_record_rules(record_type: RecordType, body: dict[str, Any], expected: list[str]) -> None:

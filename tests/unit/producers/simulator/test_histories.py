@@ -44,7 +44,7 @@ def test_versions_increase_in_publishing_order(small_region: list[PersonRecords]
 
 
 def test_every_record_type_and_later_version_kind_occurs(small_region: list[PersonRecords]) -> None:
-    """The region has all five types, amended results, stopped medicines, updates, withdrawals."""
+    """The region has every type, amended results, stopped medicines, updates, withdrawals."""
     events = _events(small_region)
     assert {e.record_type for e in events} == set(RecordType)
     assert any(

@@ -13,7 +13,10 @@ from streams.deid.classes import OTHER, age_band, district, iso_week, load_class
 from streams.deid.pseudonyms import PlanningKey, PlanningKeyError, Pseudonymiser, load_key
 from streams.deid.transform import deidentify
 from tests.unit.projections.builders import (
+    allergy_event,
+    condition_event,
     encounter_event,
+    immunisation_event,
     medication_event,
     patient_event,
     result_event,
@@ -120,6 +123,12 @@ def test_sensitive_and_consent_events_stay_out() -> None:
     assert _planned(labelled(encounter_event(), "sexual-health")) is None
     assert _planned(labelled(result_event(), "V")) is None
     assert _planned(consent_event("TYPE_1_OPT_OUT")) is None
+
+
+def test_problems_allergies_and_immunisations_are_not_planned() -> None:
+    """The planning feed has no classes for them yet: they stay out, whatever their labels."""
+    for event in (condition_event(), allergy_event(), immunisation_event()):
+        assert _planned(event) is None
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from tests.unit.consumers.api.authz.builders import (
 from tests.unit.consumers.api.builders import PERSON_A
 
 D, R, M, E = Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS
+P, AL, IM = Category.PROBLEMS, Category.ALLERGIES, Category.IMMUNISATIONS
 POLICY = load_policy()
 DOCTOR, RECEPTION, SOCIAL = "S8000:G8000:R8000", "S8001:G8001:R8009", "S0080:G0240:R0243"
 IG, UNKNOWN = "S8002:G8003:R0001", "S8000:G8000:R9999"
@@ -76,7 +77,7 @@ CASES: list[tuple[str, str, str, PersonDocuments, BreakGlass | None, frozenset[C
      RECORD_CATEGORIES, Refused(Refusal.NO_RELATIONSHIP)),
     ("receptionist: demographics and encounters only", RECEPTION, HOSPITAL, HELD, None,
      RECORD_CATEGORIES, Allowed(frozenset({D, E}), relationship=RelationshipKind.HOLDS_RECORD,
-                                not_permitted=frozenset({R, M}))),
+                                not_permitted=frozenset({R, M, P, AL, IM}))),
     ("receptionist asking for results only: refused, no break-glass", RECEPTION, HOSPITAL,
      HELD, None, frozenset({R}), Refused(Refusal.ROLE_NOT_PERMITTED)),
     ("receptionist with a break-glass still may not see results", RECEPTION, HOSPITAL,
@@ -141,7 +142,10 @@ def test_the_audit_fields_say_why() -> None:
     by_glass = replace(base, **BY_GLASS.audit_fields())
     assert (by_glass.relationship, by_glass.break_glass_reason, by_glass.flagged) == (
         "", "safeguarding", True)  # fmt: skip
-    assert by_glass.categories == ("demographics", "encounters", "medications", "results")
+    assert by_glass.categories == (
+        "allergies", "demographics", "encounters", "immunisations", "medications", "problems",
+        "results",
+    )  # fmt: skip
     assert BY_GLASS.basis == "break-glass" and HOLDS.basis == "holds-record"
     by_relation = replace(base, **HOLDS.audit_fields())
     assert by_relation.relationship == "holds-record" and not by_relation.flagged
@@ -150,7 +154,8 @@ def test_the_audit_fields_say_why() -> None:
 
 @pytest.mark.parametrize(
     ("types", "demographics", "expected"),
-    [(["result", "medication", "encounter"], True, RECORD_CATEGORIES), (["result"], True, {D, R}),
+    [(["result", "medication", "encounter", "condition", "allergy", "immunisation"], True,
+      RECORD_CATEGORIES), (["result"], True, {D, R}),
      (["result"], False, {R}), ([], True, {D}), (["unknown"], False, set())],
 )  # fmt: skip
 def test_requested_categories(
@@ -217,7 +222,9 @@ def test_the_access_body_tells_the_viewer_the_basis_and_the_expiry() -> None:
     assert BY_GLASS.access_body() == {
         "basis": "break-glass", "break_glass_reason": "safeguarding",
         "expires_at": "2025-03-01T13:00:00+00:00",
-        "categories": ["demographics", "encounters", "medications", "results"],
+        "categories": ["allergies", "demographics", "encounters", "immunisations",
+                       "medications", "problems",
+                       "results"],
     }  # fmt: skip
     assert HOLDS.access_body()["basis"] == "holds-record"
     assert HOLDS.access_body()["expires_at"] is None

@@ -12,9 +12,9 @@ from consumers.api.authz.errors import PolicyError
 from consumers.api.authz.policy import Category, job_role, load_policy, parse_policy
 from consumers.api.authz.settings import AuthzSettings
 
-D, R, M, E, A = (Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS,
-                 Category.ENCOUNTERS, Category.AUDIT)  # fmt: skip
-CLINICAL = {D, R, M, E}
+D, R, M, E, A, P = (Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS,
+                    Category.ENCOUNTERS, Category.AUDIT, Category.PROBLEMS)  # fmt: skip
+CLINICAL = {D, R, M, E, P, Category.ALLERGIES, Category.IMMUNISATIONS}
 
 
 @pytest.mark.parametrize(

@@ -135,6 +135,76 @@ def test_encounter_class_and_period(klass: str, code: str) -> None:
     assert invalid(found) == []
 
 
+def test_condition_statuses_category_and_dates() -> None:
+    """A problem is a Condition with R4 status codes; the organisation is meta.source."""
+    found = mapping.condition(item("condition"), PERSON_A, NAMES)
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert found["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert found["category"][0]["coding"][0]["code"] == "problem-list-item"
+    assert (found["onsetDateTime"], found["subject"]) == (
+        "2019-05-02",
+        {"reference": f"Patient/{PERSON_A}"},
+    )
+    assert found["meta"]["source"] == "https://fhir.nhs.uk/Id/ods-organization-code|RC9"
+    assert found["code"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "38341003",
+        "display": "Hypertension",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "present", "absent"),
+    [
+        ({"clinical_status": "UNKNOWN"}, [], ["clinicalStatus", "category"]),
+        ({"abatement_date": "2021-01-03"}, ["clinicalStatus"], ["abatementDateTime"]),
+        ({"clinical_status": "RESOLVED", "abatement_date": "2021-01-03"},
+         ["abatementDateTime"], []),
+        ({"category": "DIAGNOSIS", "clinical_status": "UNKNOWN"}, ["category"], ["clinicalStatus"]),
+    ],
+)  # fmt: skip
+def test_condition_keeps_the_r4_invariants(
+    content: dict[str, Any], present: list[str], absent: list[str]
+) -> None:
+    """con-3 (a problem-list item has a status) and con-4 (only an abated status has an
+    abatement) hold whatever the record holds."""
+    found = mapping.condition(item("condition", **content), PERSON_A, NAMES)
+    assert all(name in found for name in present)
+    assert not any(name in found for name in absent)
+
+
+def test_allergy_intolerance_codes_and_reaction() -> None:
+    """An allergy is an AllergyIntolerance with R4 codes, its patient and one reaction."""
+    found = mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES)
+    assert (found["type"], found["category"], found["criticality"]) == (
+        "allergy", ["medication"], "unable-to-assess")  # fmt: skip
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
+    assert found["reaction"] == [{"manifestation": [{"coding": [{
+        "system": "http://snomed.info/sct", "code": "271807003", "display": "Rash"}],
+        "text": "Rash"}], "severity": "moderate"}]  # fmt: skip
+
+
+def test_an_allergy_of_unknown_status_is_served_as_active() -> None:
+    """R4 wants a clinical status (ait-1): unknown is served as active, the safe reading."""
+    found = mapping.allergy_intolerance(item("allergy", clinical_status="UNKNOWN",
+                                             criticality="UNKNOWN"), PERSON_A, NAMES)  # fmt: skip
+    assert found["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert "criticality" not in found
+
+
+def test_immunization_vaccine_dose_and_performer() -> None:
+    """An immunisation is an Immunization naming the performing organisation from the
+    registry and the dose number."""
+    found = mapping.immunization(item("immunisation"), PERSON_A, NAMES)
+    assert (found["status"], found["occurrenceDateTime"], found["lotNumber"]) == (
+        "completed", "2023-10-12", "FLU-123")  # fmt: skip
+    assert found["performer"] == [{"actor": {"identifier": {
+        "system": mapping.ODS_SYSTEM, "value": "E81001"}, "display": "Example GP Practice"}}]  # fmt: skip
+    assert found["protocolApplied"] == [{"doseNumberPositiveInt": 1}]
+    assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -180,6 +250,44 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
         mapping.observation(item("result"), PERSON_A, NAMES),
         mapping.medication_statement(item("medication"), PERSON_A, NAMES),
         mapping.encounter(item("encounter"), PERSON_A, NAMES),
+        mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES),
+        mapping.allergy_intolerance(
+            item(
+                "allergy",
+                clinical_status="UNKNOWN",
+                reactions=[],
+                allergy_type="UNKNOWN",
+                categories=[],
+            ),
+            PERSON_A,
+            NAMES,
+        ),
+        mapping.immunization(item("immunisation"), PERSON_A, NAMES),
+        mapping.immunization(
+            item(
+                "immunisation",
+                status="NOT_DONE",
+                dose_number=None,
+                performer_org=None,
+                site=None,
+                route=None,
+                lot_number=None,
+                primary_source=False,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
+        mapping.condition(item("condition"), PERSON_A, NAMES),
+        mapping.condition(
+            item(
+                "condition",
+                clinical_status="RESOLVED",
+                abatement_date="2021-01-03",
+                severity="mild",
+            ),
+            PERSON_A,
+            NAMES,
+        ),
     ]
     note = operation_outcome(200, "1 item(s) are not shown", severity="information")
     bundle = searchset("http://h/fhir/R4", "http://h/fhir/R4/x", resources, total=4,
@@ -201,7 +309,8 @@ def test_capability_statement_lists_what_is_served() -> None:
     """The CapabilityStatement names every resource served and is valid R4."""
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
-    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter"]
+    assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
+                     "AllergyIntolerance", "Immunization"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

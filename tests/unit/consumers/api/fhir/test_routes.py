@@ -86,6 +86,29 @@ def test_every_item_type_is_searchable(path: str, resource_type: str) -> None:
     assert invalid(bundle) == []
 
 
+@pytest.mark.parametrize(
+    ("record_type", "resource_type"),
+    [("condition", "Condition"), ("allergy", "AllergyIntolerance"),
+     ("immunisation", "Immunization")],
+)  # fmt: skip
+def test_the_newer_item_types_are_searchable_and_readable(
+    record_type: str, resource_type: str
+) -> None:
+    """Condition, AllergyIntolerance and Immunization: a search and a read, valid R4; a
+    sensitive one is kept back with an outcome."""
+    records = FakeRecords([patient_hit(PERSON_A), item_hit(record_type, "X1"),
+                           item_hit(record_type, "X2", confidentiality=("hiv",))])  # fmt: skip
+    api, _ = make_api(records)
+    bundle = fhir(api, f"/{resource_type}?patient={PERSON_A}").json()
+    kinds = [(e["resource"]["resourceType"], e["search"]["mode"]) for e in bundle["entry"]]
+    assert kinds == [(resource_type, "match"), ("OperationOutcome", "outcome")]
+    assert invalid(bundle) == []
+    one = fhir(api, f"/{resource_type}/{fhir_item_id('RC9', 'X1')}")
+    assert one.status_code == 200 and one.json() == bundle["entry"][0]["resource"]
+    hidden = fhir(api, f"/{resource_type}/{fhir_item_id('RC9', 'X2')}")
+    assert hidden.status_code == 404
+
+
 def test_read_by_id_and_an_unknown_id_is_404() -> None:
     """An item is read by its FHIR id; an id never issued is 404, as an OperationOutcome."""
     api, _ = make_api()

@@ -1,0 +1,160 @@
+"""The newer record types end to end on the real stack: a FHIR Bundle from a GP system is
+mapped by the FHIR adapter (``mcr produce fhir``'s), published, linked and screened by the
+streams worker (identity, consent), projected into the record, and read by the GP through the
+record route and the FHIR R4 API (every resource checked by tests/fhir_r4.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deploy.local import StackSettings
+from producers.fhir import events_from_fhir
+from streams.identity.offline.sandbox import Sandbox
+from tests.fhir_r4 import invalid
+from tests.integration.api.conftest import access_token
+from tests.integration.api.test_objection_end_to_end import (  # the same running pipeline
+    _call,
+    _publish,
+    service_url,  # noqa: F401 (a fixture)
+)
+from tests.integration.projections.conftest import wait_until
+from tests.unit.producers.fhir.builders import (
+    RECEIVED,
+    allergy,
+    bundle,
+    condition,
+    immunization,
+    patient,
+)
+
+ORG = "E81001"  # the demo GP's practice: the GP holds the record
+
+
+def _person_with(base: str, token: str, section: str, count: int) -> str | None:
+    """The person id of the bundle's patient once ``section`` holds ``count`` items."""
+    answer = _call(f"{base}/api/patients?family_name=Testperson&birth_date=1980-02-29", token)
+    for person in answer.json().get("persons", []) if answer.status_code == 200 else []:
+        record = _call(f"{base}/api/persons/{person['person_id']}/record", token)
+        if record.status_code == 200 and record.json()[section]["total"] == count:
+            return str(person["person_id"])
+    return None
+
+
+def _fhir(base: str, token: str, path: str) -> dict[str, Any]:
+    answer = _call(f"{base}/fhir/R4/{path}", token)
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    assert invalid(body) == []
+    return body
+
+
+def test_a_gp_condition_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,  # noqa: F811
+    stack: StackSettings,
+) -> None:
+    """Two Conditions (one resolved) -> the record's problems -> FHIR Condition search."""
+    resolved = {"coding": [{"code": "resolved"}]}
+    document = bundle(
+        patient(),
+        condition(),
+        condition(id="cond-2", clinicalStatus=resolved, abatementDateTime="2021-01-03",
+                  code={"coding": [{"system": "http://snomed.info/sct", "code": "195967001",
+                                    "display": "Asthma"}]}),
+    )  # fmt: skip
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    _publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    found: dict[str, str] = {}
+
+    def arrived() -> bool:
+        person = _person_with(service_url, token, "problems", 2)
+        if person:
+            found["person"] = person
+        return person is not None
+
+    wait_until(arrived, 90, "the problems in the record")
+    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    problems = {i["condition"]["code"]["code"]: i["condition"] for i in record["problems"]["items"]}
+    assert problems["38341003"]["clinical_status"] == "ACTIVE"
+    assert problems["195967001"]["abatement_date"] == "2021-01-03"
+
+    searchset = _fhir(service_url, token, f"Condition?patient=Patient/{found['person']}")
+    conditions = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert sorted(c["clinicalStatus"]["coding"][0]["code"] for c in conditions) == [
+        "active", "resolved"]  # fmt: skip
+    assert {c["meta"]["source"] for c in conditions} == {
+        f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    }
+    one = _fhir(service_url, token, f"Condition/{conditions[0]['id']}")
+    assert one == conditions[0]
+    everything = _fhir(service_url, token, f"Patient/{found['person']}/$everything")
+    kinds = [e["resource"]["resourceType"] for e in everything["entry"]]
+    assert kinds.count("Condition") == 2
+
+
+def test_a_gp_allergy_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,  # noqa: F811
+    stack: StackSettings,
+) -> None:
+    """An AllergyIntolerance -> the record's allergies -> FHIR AllergyIntolerance search."""
+    document = bundle(patient(), allergy())
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 2
+    _publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    found: dict[str, str] = {}
+
+    def arrived() -> bool:
+        person = _person_with(service_url, token, "allergies", 1)
+        if person:
+            found["person"] = person
+        return person is not None
+
+    wait_until(arrived, 90, "the allergy in the record")
+    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    [served] = record["allergies"]["items"]
+    assert (served["allergy"]["code"]["code"], served["allergy"]["reaction_severity"]) == (
+        "91936005", "SEVERE")  # fmt: skip
+
+    searchset = _fhir(service_url, token, f"AllergyIntolerance?patient={found['person']}")
+    [resource] = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert (resource["criticality"], resource["category"]) == ("high", ["medication"])
+    assert [r["severity"] for r in resource["reaction"]] == ["severe"]
+    assert _fhir(service_url, token, f"AllergyIntolerance/{resource['id']}") == resource
+
+
+def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,  # noqa: F811
+    stack: StackSettings,
+) -> None:
+    """Two Immunizations (one not done) -> the record's immunisations -> FHIR Immunization."""
+    cvx = {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "140"}], "text": "Flu"}
+    document = bundle(patient(), immunization(),
+                      immunization(id="imm-2", status="not-done", vaccineCode=cvx))  # fmt: skip
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    _publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    found: dict[str, str] = {}
+
+    def arrived() -> bool:
+        person = _person_with(service_url, token, "immunisations", 2)
+        if person:
+            found["person"] = person
+        return person is not None
+
+    wait_until(arrived, 90, "the immunisations in the record")
+    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    statuses = sorted(i["immunisation"]["status"] for i in record["immunisations"]["items"])
+    assert statuses == ["COMPLETED", "NOT_DONE"]
+
+    searchset = _fhir(service_url, token, f"Immunization?patient=Patient/{found['person']}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert sorted(r["status"] for r in resources) == ["completed", "not-done"]
+    given = next(r for r in resources if r["status"] == "completed")
+    assert given["performer"][0]["actor"]["identifier"]["value"] == "A81001"
+    assert _fhir(service_url, token, f"Immunization/{given['id']}") == given

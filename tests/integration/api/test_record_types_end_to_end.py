@@ -5,18 +5,17 @@ record route and the FHIR R4 API (every resource checked by tests/fhir_r4.py).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from deploy.local import StackSettings
 from producers.fhir import events_from_fhir
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
-from tests.integration.api.test_objection_end_to_end import (  # the same running pipeline
-    _call,
-    _publish,
-    service_url,  # noqa: F401 (a fixture)
-)
+from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.fhir.builders import (
     RECEIVED,
@@ -30,18 +29,39 @@ from tests.unit.producers.fhir.builders import (
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
 
 
+@pytest.fixture
+def service_url(
+    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
+
+
 def _person_with(base: str, token: str, section: str, count: int) -> str | None:
     """The person id of the bundle's patient once ``section`` holds ``count`` items."""
-    answer = _call(f"{base}/api/patients?family_name=Testperson&birth_date=1980-02-29", token)
+    answer = call(f"{base}/api/patients?family_name=Testperson&birth_date=1980-02-29", token)
     for person in answer.json().get("persons", []) if answer.status_code == 200 else []:
-        record = _call(f"{base}/api/persons/{person['person_id']}/record", token)
+        record = call(f"{base}/api/persons/{person['person_id']}/record", token)
         if record.status_code == 200 and record.json()[section]["total"] == count:
             return str(person["person_id"])
     return None
 
 
+def _arrived(base: str, token: str, section: str, count: int, what: str) -> str:
+    """The bundle's patient's person id, once ``section`` holds ``count`` items (90 s)."""
+    found: list[str] = []
+
+    def arrived() -> bool:
+        person = _person_with(base, token, section, count)
+        if person:
+            found.append(person)
+        return person is not None
+
+    wait_until(arrived, 90, what)
+    return found[-1]
+
+
 def _fhir(base: str, token: str, path: str) -> dict[str, Any]:
-    answer = _call(f"{base}/fhir/R4/{path}", token)
+    answer = call(f"{base}/fhir/R4/{path}", token)
     assert answer.status_code == 200
     body: dict[str, Any] = answer.json()
     assert invalid(body) == []
@@ -50,7 +70,7 @@ def _fhir(base: str, token: str, path: str) -> dict[str, Any]:
 
 def test_a_gp_condition_reaches_the_record_and_the_fhir_api(
     streams_sandbox: Sandbox,
-    service_url: str,  # noqa: F811
+    service_url: str,
     stack: StackSettings,
 ) -> None:
     """Two Conditions (one resolved) -> the record's problems -> FHIR Condition search."""
@@ -64,18 +84,10 @@ def test_a_gp_condition_reaches_the_record_and_the_fhir_api(
     )  # fmt: skip
     mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
     assert mapped.rejections == [] and len(mapped.events) == 3
-    _publish(streams_sandbox, *mapped.events)
+    publish(streams_sandbox, *mapped.events)
     token = access_token(stack)
-    found: dict[str, str] = {}
-
-    def arrived() -> bool:
-        person = _person_with(service_url, token, "problems", 2)
-        if person:
-            found["person"] = person
-        return person is not None
-
-    wait_until(arrived, 90, "the problems in the record")
-    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    found = {"person": _arrived(service_url, token, "problems", 2, "the problems in the record")}
+    record = call(f"{service_url}/api/persons/{found['person']}/record", token).json()
     problems = {i["condition"]["code"]["code"]: i["condition"] for i in record["problems"]["items"]}
     assert problems["38341003"]["clinical_status"] == "ACTIVE"
     assert problems["195967001"]["abatement_date"] == "2021-01-03"
@@ -96,25 +108,17 @@ def test_a_gp_condition_reaches_the_record_and_the_fhir_api(
 
 def test_a_gp_allergy_reaches_the_record_and_the_fhir_api(
     streams_sandbox: Sandbox,
-    service_url: str,  # noqa: F811
+    service_url: str,
     stack: StackSettings,
 ) -> None:
     """An AllergyIntolerance -> the record's allergies -> FHIR AllergyIntolerance search."""
     document = bundle(patient(), allergy())
     mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
     assert mapped.rejections == [] and len(mapped.events) == 2
-    _publish(streams_sandbox, *mapped.events)
+    publish(streams_sandbox, *mapped.events)
     token = access_token(stack)
-    found: dict[str, str] = {}
-
-    def arrived() -> bool:
-        person = _person_with(service_url, token, "allergies", 1)
-        if person:
-            found["person"] = person
-        return person is not None
-
-    wait_until(arrived, 90, "the allergy in the record")
-    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    found = {"person": _arrived(service_url, token, "allergies", 1, "the allergy in the record")}
+    record = call(f"{service_url}/api/persons/{found['person']}/record", token).json()
     [served] = record["allergies"]["items"]
     assert (served["allergy"]["code"]["code"], served["allergy"]["reaction_severity"]) == (
         "91936005", "SEVERE")  # fmt: skip
@@ -128,7 +132,7 @@ def test_a_gp_allergy_reaches_the_record_and_the_fhir_api(
 
 def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
     streams_sandbox: Sandbox,
-    service_url: str,  # noqa: F811
+    service_url: str,
     stack: StackSettings,
 ) -> None:
     """Two Immunizations (one not done) -> the record's immunisations -> FHIR Immunization."""
@@ -137,18 +141,14 @@ def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
                       immunization(id="imm-2", status="not-done", vaccineCode=cvx))  # fmt: skip
     mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
     assert mapped.rejections == [] and len(mapped.events) == 3
-    _publish(streams_sandbox, *mapped.events)
+    publish(streams_sandbox, *mapped.events)
     token = access_token(stack)
-    found: dict[str, str] = {}
-
-    def arrived() -> bool:
-        person = _person_with(service_url, token, "immunisations", 2)
-        if person:
-            found["person"] = person
-        return person is not None
-
-    wait_until(arrived, 90, "the immunisations in the record")
-    record = _call(f"{service_url}/api/persons/{found['person']}/record", token).json()
+    found = {
+        "person": _arrived(
+            service_url, token, "immunisations", 2, "the immunisations in the record"
+        )
+    }
+    record = call(f"{service_url}/api/persons/{found['person']}/record", token).json()
     statuses = sorted(i["immunisation"]["status"] for i in record["immunisations"]["items"])
     assert statuses == ["COMPLETED", "NOT_DONE"]
 

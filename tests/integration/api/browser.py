@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from consumers.api.server import start_in_thread
+
 CHROMIUM = os.environ.get("MCR_CHROMIUM") or shutil.which("chromium") or ""
-assert CHROMIUM, "chromium not installed: run `make system-deps` (or set MCR_CHROMIUM)"
 
 
 @contextmanager
@@ -27,3 +28,14 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[str]:
+    """``app`` served on loopback ``port`` (a port the realm's test client may redirect to)
+    for the block; yields its base URL."""
+    server = start_in_thread(app, port=port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -40,6 +40,7 @@ from schemas.events import RecordType
 from streams.consent import repository as consent_repository
 from streams.consent.state import Preference
 from tests.conftest import unique_name
+from tests.integration.api.browser import chromium
 from tests.integration.auth.keycloak_client import tokens_for
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -336,3 +337,10 @@ def api_stack(stack: StackSettings) -> Iterator[ApiStack]:
     client.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
     client.indices.delete_index_template(name=template_name(alias), params={"ignore": 404})
     client.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the browser tests that open several pages."""
+    with chromium() as found:
+        yield found

@@ -16,14 +16,13 @@ import pytest
 from consumers.api.app import create_app
 from consumers.api.auth import Authenticator
 from consumers.api.records import RecordReader
-from consumers.api.server import start_in_thread
 from consumers.report.build import make_report, update_latest
 from consumers.report.workforce import load_assumptions
 from projections.planning import store
 from projections.planning.batch import InboundMessage, apply_batch
 from schemas import nhs_number
 from schemas.codec import encode_record
-from tests.integration.api.browser import chromium
+from tests.integration.api.browser import serving
 from tests.integration.api.conftest import ApiStack, access_token, bearer, patient
 from tests.integration.auth.keycloak_client import DEMO_PASSWORD
 
@@ -66,17 +65,8 @@ def viewer(api_stack: ApiStack, reports: Path) -> Iterator[str]:
         public_config=api_stack.service.app.state.public_config,
         governance=api_stack.service.app.state.governance, planning_reports=reports,
     )  # fmt: skip
-    server = start_in_thread(app, port=VIEWER_PORT)
-    try:
-        yield f"http://127.0.0.1:{VIEWER_PORT}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
+    with serving(app, VIEWER_PORT) as url:
+        yield url
 
 
 def _sign_in(browser: Any, url: str, issuer: str, username: str) -> Any:

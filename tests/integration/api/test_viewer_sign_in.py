@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from consumers.api.server import start_in_thread
 from schemas import nhs_number
-from tests.integration.api.browser import chromium
+from tests.integration.api.browser import serving
 from tests.integration.api.conftest import ApiStack, patient, result
 from tests.integration.auth.keycloak_client import DEMO_PASSWORD
 
@@ -31,17 +30,8 @@ def viewer(api_stack: ApiStack) -> Iterator[str]:
                     result("E81001", "G1", "RG1", value=7.5))  # fmt: skip
     api_stack.index("p-far", patient("E81002", "F1", "PAT-F", nhs=NHS_ELSEWHERE, family="Faraway"),
                     result("E81002", "F1", "RF1", value=6.2))  # fmt: skip
-    server = start_in_thread(api_stack.service.app, port=VIEWER_PORT)
-    try:
-        yield f"http://127.0.0.1:{VIEWER_PORT}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
+    with serving(api_stack.service.app, VIEWER_PORT) as url:
+        yield url
 
 
 def _sign_in(browser: Any, url: str, username: str) -> Any:

@@ -11,16 +11,22 @@ made by the stack's bootstrap, docs/security-stores.md):
   drop the triggers, which is exactly what the row macs and the anchors then catch);
 - each append commits with ``synchronous_commit = on``: the row is on disk before the answer.
 
-Rows are appended under a transaction-level advisory lock per schema (``LOCK TABLE`` would need
-UPDATE or DELETE rights the writer does not have), so the chain is one total order even with
-several service processes. Every column but ``mac`` is part of the hashed entry; ``mac`` signs
-the hash with the audit key.
+The chain is one total order even with several service processes: rows are appended under a
+transaction-level advisory lock per schema (``LOCK TABLE`` would need UPDATE or DELETE rights the
+writer does not have), and a row names its ``seq`` (the primary key) and its predecessor's hash,
+so a writer whose idea of the head is stale fails on the key and chains again onto the head read
+under the lock. Within a process appends are grouped (:class:`AuditLog`): requests that
+arrive while a commit is on disk wait for the next one and share it, one statement and one
+durable commit for all of them, so a burst costs one disk flush rather than one each. Every
+column but ``mac`` is part of the hashed entry; ``mac`` signs the hash with the audit key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import threading
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +44,8 @@ __all__ = [
     "MIN_KEY_BYTES",
     "AuditLog",
     "append",
+    "append_all",
+    "chained",
     "connect",
     "grant_writer",
     "head",
@@ -51,6 +59,12 @@ __all__ = [
 _MIGRATION_LOCK = 7_236_514_003
 _ROLE_LOCK = 7_236_514_004
 _APPEND_LOCK = 723_651_405  # with hashtext(schema): one append at a time per audit log
+#: Durable commit for this transaction (whatever the session's default), then the append lock;
+#: the head is read, or the row's seq checked by its primary key, after the lock is held.
+_LOCKED_DURABLE = (
+    "SELECT set_config('synchronous_commit', 'on', true),"
+    " pg_advisory_xact_lock(%s, hashtext(current_schema()))"
+)
 _BATCH = 1000
 MIN_KEY_BYTES = 32
 
@@ -130,8 +144,7 @@ _COLUMNS = """seq, at, request_id, user_id, purpose, action, query_kind, person_
               role_id, role_code, org_code, relationship, break_glass_reason, flagged,
               categories"""
 _LAST = f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"  # noqa: S608
-_INSERT = f"""INSERT INTO audit_log ({_COLUMNS})
-              VALUES ({", ".join(["%s"] * len(_COLUMNS.split(",")))})"""  # noqa: S608
+_PLACEHOLDERS = f"({', '.join(['%s'] * len(_COLUMNS.split(',')))})"
 _AFTER = f"SELECT {_COLUMNS} FROM audit_log WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
 
 
@@ -232,19 +245,60 @@ def _values(row: ChainedRow) -> tuple[Any, ...]:
             row.hash, row.mac, *_optional_values(e))  # fmt: skip
 
 
-def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
-    """Add ``entry`` after the newest row, signed with ``key``, in one durable transaction;
-    returns the stored row."""
+def _insert(count: int) -> str:
+    """One INSERT of ``count`` rows."""
+    values = ", ".join([_PLACEHOLDERS] * count)
+    return f"INSERT INTO audit_log ({_COLUMNS}) VALUES {values}"  # noqa: S608
+
+
+def chained(
+    after: ChainedRow | None, entries: Sequence[AuditEntry], key: bytes | None
+) -> list[ChainedRow]:
+    """``entries`` linked one after another onto ``after``."""
+    rows: list[ChainedRow] = []
+    for entry in entries:
+        rows.append(link(rows[-1] if rows else after, entry, key))
+    return rows
+
+
+def append_all(
+    conn: Connection,
+    entries: Sequence[AuditEntry],
+    *,
+    after: ChainedRow | None,
+    key: bytes | None = None,
+) -> list[ChainedRow]:
+    """Add ``entries`` after ``after`` (the newest row as far as the caller knows), signed with
+    ``key``, in one durable transaction; returns the stored rows.
+
+    Every writer appends under the per-log advisory lock. The usual case (the caller's head is
+    the newest row) is one pipelined round trip; when another writer has appended since, the
+    ``seq`` is taken, and the entries are chained again onto the head read under the lock.
+    Raises psycopg errors as they come.
+    """
+    rows = chained(after, entries, key)
+    try:
+        with conn.pipeline(), conn.transaction():
+            conn.execute(_LOCKED_DURABLE, (_APPEND_LOCK,))
+            conn.execute(_insert(len(rows)), _flat(rows))
+        return rows
+    except psycopg.errors.UniqueViolation:
+        pass  # another writer moved the head
     with conn.transaction():
-        # One round trip: durable commit for this transaction, then the per-log append lock.
-        # The newest row is read by the next statement, whose snapshot follows the lock.
-        conn.execute("SELECT set_config('synchronous_commit', 'on', true),"
-                     " pg_advisory_xact_lock(%s, hashtext(current_schema()))",
-                     (_APPEND_LOCK,))  # fmt: skip
-        last = conn.execute(_LAST).fetchone()
-        row = link(None if last is None else _row(last), entry, key)
-        conn.execute(_INSERT, _values(row))
-    return row
+        conn.execute(_LOCKED_DURABLE, (_APPEND_LOCK,))
+        rows = chained(head(conn), entries, key)
+        conn.execute(_insert(len(rows)), _flat(rows))
+    return rows
+
+
+def _flat(rows: Sequence[ChainedRow]) -> list[Any]:
+    return [value for row in rows for value in _values(row)]
+
+
+def append(conn: Connection, entry: AuditEntry, *, key: bytes | None = None) -> ChainedRow:
+    """Add ``entry`` after the newest row (read first), signed with ``key``, in one durable
+    transaction; returns the stored row."""
+    return append_all(conn, [entry], after=head(conn), key=key)[0]
 
 
 def head(conn: Connection) -> ChainedRow | None:
@@ -276,10 +330,24 @@ def verify_log(
     return verify(rows(conn), key=key, keep=keep)
 
 
+@dataclass
+class _Waiting:
+    """One request's entry until a group commit has written it (or failed)."""
+
+    entry: AuditEntry
+    row: ChainedRow | None = None
+    error: Exception | None = None
+    done: bool = False
+
+
 class AuditLog:
     """The audit log as the service uses it: migrated once by the migrating role, then
     written through the insert-only role (a pool of its connections), every row signed; the
-    head is kept for anchoring."""
+    head is kept for anchoring.
+
+    Appends are group-committed: a request's entry joins a queue; whoever holds the writer
+    lock writes everything queued in one durable transaction and hands each waiter its row.
+    No request returns before its own row is on disk."""
 
     def __init__(
         self, *, admin_dsn: str, writer_dsn: str, schema: str, role: str, key: bytes,
@@ -293,19 +361,42 @@ class AuditLog:
             admin.close()
         self._pool = open_pool(writer_dsn, schema, setting="MCR_API_AUDIT_SCHEMA",
                                size=pool_size, name="audit")  # fmt: skip
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
+        self._writer_lock = threading.Lock()
         self.schema = schema
         self.last: ChainedRow | None = None
         """The newest row this process knows of (written by it, or read at start)."""
 
     def append(self, entry: AuditEntry) -> ChainedRow:
-        """Store ``entry``; raises AuditError when PostgreSQL does not take it."""
+        """Store ``entry`` (with whatever else is queued); raises AuditError when PostgreSQL
+        does not take it."""
+        waiting = _Waiting(entry)
+        with self._queue_lock:
+            self._queue.append(waiting)
+        with self._writer_lock:
+            if not waiting.done:  # no earlier commit took it: write everything queued
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._write(group)
+        if waiting.row is None:
+            raise AuditError("audit log: the row was not written") from waiting.error
+        return waiting.row
+
+    def _write(self, group: list[_Waiting]) -> None:
+        """Write ``group`` in one transaction (the caller holds the writer lock)."""
         try:
             with self._pool.connection() as conn:
-                row = append(conn, entry, key=self._key)
-        except psycopg.Error as exc:
-            raise AuditError("audit log: the row was not written") from exc
-        self.last = row
-        return row
+                rows = append_all(conn, [w.entry for w in group], after=self.last, key=self._key)
+        except (psycopg.Error, AuditError) as exc:
+            # self.last stays: if the commit happened after all, the next write loses the race
+            # for the head, reads it and chains again
+            for waiting in group:
+                waiting.error, waiting.done = exc, True
+            return
+        for waiting, row in zip(group, rows, strict=True):
+            waiting.row, waiting.done = row, True
+        self.last = rows[-1]
 
     @contextmanager
     def writer(self) -> Iterator[Connection]:

@@ -39,6 +39,10 @@ from producers.sdk import PublisherConfig
 
 __all__ = ["RunningServer", "Service", "build_service", "serve", "start_in_thread"]
 
+#: Requests answered at once: the endpoints run in anyio's worker threads, 40 by its default
+#: limiter. The OpenSearch client keeps as many connections, so none is opened per request.
+REQUEST_THREADS = 40
+
 log = get_logger(__name__)
 VIEWER_CLIENT_ID = "mcr-viewer"
 
@@ -103,7 +107,8 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
     client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10,
-                               ca_file=settings.opensearch_ca_file)  # fmt: skip
+                               ca_file=settings.opensearch_ca_file,
+                               pool_size=REQUEST_THREADS)  # fmt: skip
     consent = ConsentReader(settings.postgres_dsn.get_secret_value(), settings.consent_schema,
                             pool_size=settings.db_pool_size)  # fmt: skip
     app = create_app(

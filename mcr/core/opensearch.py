@@ -16,11 +16,19 @@ __all__ = ["connect"]
 
 
 def connect(
-    url: str, *, timeout_s: float = 30.0, retries: bool = True, ca_file: str | None = None
+    url: str,
+    *,
+    timeout_s: float = 30.0,
+    retries: bool = True,
+    ca_file: str | None = None,
+    pool_size: int = 10,
 ) -> OpenSearch:
     """A client on ``url`` with its credentials; without ``retries`` it never retries by
-    itself (the pipeline retries on its own terms); ``ca_file`` verifies an https node."""
-    options: dict[str, Any] = {"timeout": timeout_s}
+    itself (the pipeline retries on its own terms); ``ca_file`` verifies an https node.
+
+    ``pool_size`` connections are kept open: a client used from more threads at once than
+    that opens a connection (a TLS handshake) for each extra request and throws it away."""
+    options: dict[str, Any] = {"timeout": timeout_s, "maxsize": pool_size}
     if not retries:
         options |= {"max_retries": 0, "retry_on_timeout": False}
     if ca_file:

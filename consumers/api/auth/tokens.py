@@ -9,6 +9,7 @@ Signature checking is PyJWT's; this module decides which checks run and names ea
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -117,9 +118,15 @@ def _public_key(jwk: Mapping[str, Any], alg: str) -> Any:
     if "d" in jwk:
         raise UnknownKeyError("issuer published a private key; refusing to use it")
     try:
-        return _ALGORITHMS[alg].from_jwk(json.dumps(dict(jwk)))
+        return _parsed_key(alg, json.dumps(dict(jwk), sort_keys=True))
     except (jwt.InvalidKeyError, ValueError, KeyError) as exc:
         raise UnknownKeyError("issuer's key for this kid is not a usable public key") from exc
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_key(alg: str, jwk_json: str) -> Any:
+    """The key object of a JWK, parsed once per key (the issuer publishes a handful)."""
+    return _ALGORITHMS[alg].from_jwk(jwk_json)
 
 
 def _verified_claims(token: str, key: Any, alg: str) -> dict[str, Any]:

@@ -7,10 +7,12 @@
    from the local Keycloak), checks access and consent at read, and writes its signed audit
    row before answering.
 3. While ``mcr simulate`` (its own process) publishes another region at ``ingest_rate``
-   events/s and the pipeline ingests it, record fetches of the GP's own patients go out at
-   ``rate`` per second for ``seconds`` (open loop: see :mod:`.query_load`).
+   events/s and the pipeline ingests it, requests about the GP's own patients go out at
+   ``rate`` per second for ``seconds`` (open loop: see :mod:`.query_load`): the viewer's record,
+   a FHIR Observation search page and a FHIR ``$everything`` page, in turn.
 
-Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, max, rates).
+Last line of the CLI: ``requests``, ``p50_ms``, ``p99_ms`` (plus statuses, p90, max, rates, and
+the same percentiles ``by_kind``).
 """
 
 from __future__ import annotations
@@ -104,6 +106,20 @@ def _gp_patients(client: OpenSearch, alias: str, limit: int = 200) -> list[str]:
     return [bucket["key"] for bucket in found]
 
 
+def request_paths(persons: Sequence[str]) -> list[tuple[str, str]]:
+    """What the clinicians and other systems ask, in turn for each person: the viewer's record,
+    a page of a FHIR search and a page of FHIR ``$everything``. Pure."""
+    return [
+        path
+        for p in persons
+        for path in (
+            ("record", f"/api/persons/{p}/record"),
+            ("fhir_search", f"/fhir/R4/Observation?patient=Patient/{p}&_count=20"),
+            ("fhir_everything", f"/fhir/R4/Patient/{p}/$everything?_count=20"),
+        )
+    ]
+
+
 def _load_region(space: BenchSpace, events: Sequence[SourceEvent], timeout_s: float) -> None:
     config = space.publisher_config(PublisherConfig.from_env())
     with PublisherFleet(config) as producer:
@@ -152,7 +168,7 @@ def run_query_bench(
                     base_url=url,
                         headers={"Authorization": f"Bearer {token()}",
                                  "X-MCR-Purpose": "direct-care", "Accept": "application/json"},
-                        paths=[f"/api/persons/{p}/record" for p in persons],
+                        paths=request_paths(persons),
                         rate=options.rate, duration_s=options.seconds,
                     )  # fmt: skip
                 ingested = probe.snapshot(0.0).identity.written - before

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -227,7 +228,7 @@ def test_the_anchors_follow_the_head(trail: Trail) -> None:
 
 
 class _SettingSpy:
-    """A connection whose statements pass through; after the append lock it notes the
+    """A connection whose statements pass through; after the row's INSERT it notes the
     transaction's ``synchronous_commit`` (what the row's commit will obey)."""
 
     def __init__(self, conn: psycopg.Connection[object]) -> None:
@@ -235,6 +236,9 @@ class _SettingSpy:
 
     def transaction(self):  # type: ignore[no-untyped-def]
         return self.conn.transaction()
+
+    def pipeline(self):  # type: ignore[no-untyped-def]
+        return self.conn.pipeline()
 
     def execute(self, sql: str, params: object = None):  # type: ignore[no-untyped-def]
         cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
@@ -253,3 +257,35 @@ def test_an_append_commits_synchronously_whatever_the_session_default(trail: Tra
     assert spy.seen == ["on"]
     after = trail.owner.execute("SHOW synchronous_commit").fetchone()
     assert after is not None and after[0] == "off"
+
+
+def test_concurrent_writers_keep_one_chain_and_lose_no_row(
+    trail: Trail, stack: StackSettings
+) -> None:
+    """Two service processes (two logs on one schema, each with its own idea of the head)
+    appending from many threads at once: every row is written once, in one unbroken signed
+    chain (group commits within a process, lost races for the head between them)."""
+    key = audit.load_key(trail.settings.audit_key_file)
+    other = audit.AuditLog(admin_dsn=stack.audit_owner_dsn,
+                           writer_dsn=trail.settings.audit_writer_dsn,
+                           schema=trail.settings.audit_schema, role=trail.settings.audit_role,
+                           key=key)  # fmt: skip
+    per_thread, threads = 15, 8
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [
+                pool.submit(lambda log, t: [log.append(_entry(100 + t * per_thread + i))
+                                            for i in range(per_thread)],
+                            trail.log if t % 2 else other, t)
+                for t in range(threads)
+            ]  # fmt: skip
+            written = [row for future in futures for row in future.result()]
+    finally:
+        other.close()
+    rows = trail.rows()
+    assert len(rows) == ROWS + per_thread * threads
+    assert sorted(r.seq for r in written) == list(range(ROWS + 1, len(rows) + 1))
+    assert {r.entry.request_id for r in rows[ROWS:]} == {r.entry.request_id for r in written}
+    checked = audit.verify_log(trail.owner, key=key)
+    assert checked.ok and checked.checked == len(rows)
+    assert _faults(trail) == []

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from consumers.ops.bench.query import request_paths
 from consumers.ops.bench.query_load import due_times, run_query_load
 
 
@@ -46,14 +47,24 @@ def server() -> Iterator[ThreadingHTTPServer]:
     httpd.server_close()
 
 
-def test_statuses_are_counted_per_path(server: ThreadingHTTPServer) -> None:
-    """Paths are used in turn; every answer is counted by status."""
+def test_statuses_are_counted_per_path_and_latencies_by_kind(server: ThreadingHTTPServer) -> None:
+    """Paths are used in turn; every answer is counted by status, and each kind of request
+    gets its own percentiles."""
     _Slow.delay_s = 0.0
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    result = run_query_load(base_url=url, headers={}, paths=["/ok", "/missing"], rate=100,
-                            duration_s=0.2)  # fmt: skip
+    result = run_query_load(base_url=url, headers={}, paths=[("a", "/ok"), ("b", "/missing")],
+                            rate=100, duration_s=0.2)  # fmt: skip
     assert result.requests == 20 and result.statuses == {200: 10, 404: 10}
-    assert result.to_json()["ok"] == 10
+    summary = result.to_json()
+    assert summary["ok"] == 10
+    assert {k: v["requests"] for k, v in summary["by_kind"].items()} == {"a": 10, "b": 10}
+    assert set(summary["by_kind"]["a"]) == {"requests", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+
+
+def test_request_paths_ask_the_record_a_fhir_search_and_everything_for_each_person() -> None:
+    paths = request_paths(["p1", "p2"])
+    assert [kind for kind, _ in paths] == ["record", "fhir_search", "fhir_everything"] * 2
+    assert paths[4] == ("fhir_search", "/fhir/R4/Observation?patient=Patient/p2&_count=20")
 
 
 def test_a_server_slower_than_the_rate_is_charged_for_the_queue(
@@ -64,7 +75,7 @@ def test_a_server_slower_than_the_rate_is_charged_for_the_queue(
     (due at 90): timed from sending instead, each would look like ~50 ms."""
     _Slow.delay_s = 0.05
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    result = run_query_load(base_url=url, headers={}, paths=["/ok"], rate=100, duration_s=0.1,
+    result = run_query_load(base_url=url, headers={}, paths=[("a", "/ok")], rate=100, duration_s=0.1,
                             threads=1)  # fmt: skip
     summary = result.to_json()
     assert summary["requests"] == 10 and summary["max_ms"] >= 400 and summary["p50_ms"] >= 200

@@ -15,9 +15,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from consumers.api import access, validation
-from consumers.api.access import Hit, PersonDocuments, ReadConsent
+from consumers.api.access import Hit, ItemPage, PersonDocuments, ReadConsent
 from consumers.api.authz import AccessDecision, Allowed, Refused, filter_record
 from consumers.api.errors import ValidationError
+from consumers.api.timeline_query import TimelineQuery
 from consumers.api.validation import Page
 from consumers.api.web import error_body
 from streams.consent.state import ConsentState
@@ -31,8 +32,10 @@ __all__ = [
     "QueryKind",
     "RecordSource",
     "RequestOutcome",
+    "objection_answer",
     "open_record",
     "person_record",
+    "read_consent",
     "search_kind",
     "search_patients",
 ]
@@ -55,6 +58,10 @@ class RecordSource(Protocol):
     def person_record(
         self, person_id: str, record_types: Sequence[str], page: Page
     ) -> PersonDocuments: ...
+
+    def timeline(
+        self, person_id: str, query: TimelineQuery, record_types: Sequence[str]
+    ) -> ItemPage: ...
 
 
 class ConsentSource(Protocol):
@@ -151,7 +158,7 @@ def _search_hits(records: RecordSource, query: Query, now: datetime) -> list[Hit
     return records.patients_by_name(name, validation.birth_date(raw_birth, today=now.date()))
 
 
-def _read_consent(
+def read_consent(
     consent: ConsentSource,
     known: Mapping[str, ConsentState],
     persons: Iterable[str],
@@ -180,7 +187,7 @@ def search_patients(
     hits = _search_hits(records, query, now)
     person_ids = tuple(dict.fromkeys(hit.person_id for hit in hits))
     keys = (hit.source_key for hit in hits if hit.source_key)
-    read = _read_consent(consent, {}, person_ids, keys)
+    read = read_consent(consent, {}, person_ids, keys)
     hidden = records.persons_hiding_contact(person_ids) if person_ids else set()
     body, kept_back = access.search_body(hits, read, now, contact_hidden=hidden)
     shown = sum(1 for person in body["persons"] if not person["objects_to_sharing"])
@@ -188,7 +195,7 @@ def search_patients(
     return Answer(200, body, Disclosure(kind, person_ids, outcome, shown, kept_back))
 
 
-def _objection(
+def objection_answer(
     person_ids: tuple[str, ...], query_kind: QueryKind = QueryKind.PERSON_RECORD
 ) -> Answer:
     body = access.objection_body(person_ids[0])
@@ -245,7 +252,7 @@ def open_record(
     subject = (person_id,)
     own = consent.states(subject)
     if own[person_id].objects(now):
-        return _objection(subject, query_kind)
+        return objection_answer(subject, query_kind)
     found = records.person_record(person_id, record_types, page)
     pages = found.pages
     held = found.patients or found.source_keys or any(part.total for part in pages.values())
@@ -253,10 +260,10 @@ def open_record(
         body = error_body("person_id: no record is held for this person", "person_id")
         return Answer(404, body, Disclosure(query_kind, subject, RequestOutcome.NOT_FOUND))
     keys = found.read_keys()
-    read = _read_consent(consent, own, subject, keys)
+    read = read_consent(consent, own, subject, keys)
     objecting = access.objecting_owners(person_id, keys, read, now)
     if objecting:
-        return _objection((person_id, *objecting), query_kind)
+        return objection_answer((person_id, *objecting), query_kind)
     decision = authorise(_for_decision(records, person_id, found, record_types, page), now)
     if isinstance(decision, Refused):
         refused = Disclosure(query_kind, subject, RequestOutcome.FORBIDDEN,

@@ -175,7 +175,9 @@ def parse_timeline_query(
         raise ValidationError(f"{field}: {rule}", field=field) from None
 
 
-def timeline_body(person_id: str, query: TimelineQuery, record_types: Sequence[str]) -> dict[str, Any]:
+def timeline_body(
+    person_id: str, query: TimelineQuery, record_types: Sequence[str]
+) -> dict[str, Any]:
     """One page of the person's live items of ``record_types`` (already narrowed to what the
     acting role may see and what was asked) that match ``query``, newest first, with the exact
     total of such items (before consent at read)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from deploy.local import StackSettings
 from schemas import nhs_number
 from tests.integration.api.browser import serving
 from tests.integration.api.conftest import ApiStack, patient, result
@@ -40,7 +41,8 @@ def _sign_in(browser: Any, url: str, username: str) -> Any:
     page.goto(url + "/")
     page.click("#sign-in")
     page.wait_for_selector("#username")
-    assert page.url.startswith("http://127.0.0.1:8180/realms/mcr/")  # the provider's own page
+    issuer = StackSettings.from_env().auth_issuer  # the configured Keycloak port, not 8180
+    assert page.url.startswith(issuer.rstrip("/") + "/")  # the provider's own page
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.click("#kc-login")

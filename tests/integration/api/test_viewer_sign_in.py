@@ -94,5 +94,6 @@ def test_sign_in_read_refuse_break_glass_and_audit_report(
     assert "forbidden" in report and "shown" in report
 
     flagged = [r.entry for r in api_stack.audit_rows() if r.entry.flagged]
-    assert {e.query_kind for e in flagged} == {"break_glass", "person_record"}
+    # The opened record, and the timeline the viewer reads under it, both ride on the glass.
+    assert {e.query_kind for e in flagged} == {"break_glass", "person_record", "person_timeline"}
     assert all(e.org_code == "RC9" for e in flagged)

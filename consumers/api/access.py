@@ -46,6 +46,7 @@ __all__ = [
     "Screened",
     "Section",
     "hides_contact",
+    "item_body",
     "kept_back_note",
     "objecting_owners",
     "objection_body",
@@ -255,7 +256,8 @@ def _demographics(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _item(hit: Hit) -> dict[str, Any]:
+def item_body(hit: Hit) -> dict[str, Any]:
+    """An item as answers show it: its id, the common fields and its type's own fields."""
     record_type = str(hit.source.get("record_type", ""))
     return {
         "id": hit.doc_id,
@@ -320,7 +322,7 @@ def _section_body(part: Section) -> dict[str, Any]:
         "page_size": part.page_size,
         "has_more": part.page * part.page_size < part.total,
         "kept_back": part.screened.kept_back,
-        "items": [_item(hit) for hit in part.screened.shown],
+        "items": [item_body(hit) for hit in part.screened.shown],
     }
 
 

@@ -34,7 +34,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from consumers.api import care_routes, handlers, pages, planning_routes, public, routes
+from consumers.api import (
+    care_routes,
+    handlers,
+    pages,
+    planning_routes,
+    public,
+    routes,
+    timeline_routes,
+)
 from consumers.api.deps import Ports, TokenAuthenticator
 from consumers.api.directory import OrganisationDirectory
 from consumers.api.fhir import routes as fhir_routes
@@ -97,6 +105,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(public.router)
     app.include_router(routes.router)
+    app.include_router(timeline_routes.router)
     app.include_router(care_routes.router)
     app.include_router(planning_routes.router)
     app.include_router(fhir_routes.router)

@@ -21,7 +21,7 @@ from mcr.core.logging import get_logger
 from mcr.core.postgres import quoted_schema
 from schemas.organisations import Organisation
 
-__all__ = ["OrganisationDirectory", "RegistryDirectory"]
+__all__ = ["OrganisationDirectory", "RegistryDirectory", "names_of"]
 
 log = get_logger(__name__)
 
@@ -59,3 +59,15 @@ class RegistryDirectory:
                 raise ServiceUnavailableError("organisation registry unavailable") from exc
             self._cached = (now, found)
             return found
+
+
+def names_of(directory: OrganisationDirectory | None) -> dict[str, str]:
+    """ODS code -> name of every registered organisation; empty without a directory or when
+    the registry cannot be read (a name is a courtesy: a clinical read does not fail for want
+    of one)."""
+    if directory is None:
+        return {}
+    try:
+        return {org.ods_code: org.name for org in directory.organisations()}
+    except ServiceUnavailableError:
+        return {}

@@ -28,6 +28,7 @@ __all__ = [
     "RoleOut",
     "SearchAnswer",
     "SectionOut",
+    "TimelineAnswer",
 ]
 
 
@@ -102,6 +103,8 @@ class PersonMatch(_Open):
     sources: int | None = None
     source_org: str | None = None
     """ODS code of the organisation whose demographics are shown (the newest)."""
+    source_org_name: str | None = None
+    """Its name in the registry (None when it is not registered)."""
 
 
 class SearchAnswer(BaseModel):
@@ -134,6 +137,26 @@ class RecordAnswer(_Open):
     allergies: SectionOut | None = None
     immunisations: SectionOut | None = None
     kept_back: int
+    kept_back_note: str | None = None
+
+
+class TimelineAnswer(_Open):
+    """A page of a person's timeline after consent at read: items of every type the role may
+    see (``types``; ``not_permitted``: asked for but not allowed), newest first, each with its
+    provenance (``org``, ``org_name``, ``source_system``, ``source_record_id``,
+    ``recorded_at``, ``received_at``); ``organisations`` names every ODS code shown."""
+
+    person_id: str
+    objects_to_sharing: bool
+    types: list[str]
+    not_permitted: list[str]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+    kept_back: int
+    items: list[dict[str, Any]]
+    organisations: dict[str, str | None]
     kept_back_note: str | None = None
 
 

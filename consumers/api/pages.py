@@ -28,6 +28,7 @@ _ASSETS = {
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/auth.js": ("auth.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
+    "/static/timeline.js": ("timeline.js", "text/javascript; charset=utf-8"),
 }
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
 

@@ -18,6 +18,8 @@ __all__ = [
     "MAX_PATIENT_DOCS",
     "MAX_RESULT_WINDOW",
     "MAX_SOURCE_KEYS",
+    "NEWEST_FIRST",
+    "NOT_SHOWN",
     "item_owner",
     "item_page",
     "patients_by_name",
@@ -36,8 +38,8 @@ MAX_RESULT_WINDOW = 10_000
 #: Source keys listed for one person (one per organisation's local patient id: a handful). A
 #: person with more cannot have consent checked by owner, so the reader refuses (503).
 MAX_SOURCE_KEYS = 1000
-_NOT_SHOWN = ["kafka"]
-_NEWEST_FIRST = [
+NOT_SHOWN = ["kafka"]
+NEWEST_FIRST = [
     {"occurred_at": {"order": "desc", "missing": "_last"}},
     {"recorded_at": {"order": "desc", "missing": "_last"}},
     {"org": {"order": "asc"}},
@@ -58,7 +60,7 @@ def _patients(*conditions: dict[str, Any]) -> Body:
             }
         },
         "sort": [{"person_id": "asc"}, {"source_key": "asc"}, {"source_record_id": "asc"}],
-        "_source": {"excludes": _NOT_SHOWN},
+        "_source": {"excludes": NOT_SHOWN},
     }
 
 
@@ -107,8 +109,8 @@ def item_page(
         "size": page_size,
         "track_total_hits": True,
         "query": query,
-        "sort": _NEWEST_FIRST,
-        "_source": {"excludes": _NOT_SHOWN},
+        "sort": NEWEST_FIRST,
+        "_source": {"excludes": NOT_SHOWN},
     }
 
 

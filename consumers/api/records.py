@@ -18,6 +18,7 @@ from opensearchpy import exceptions as os_errors
 from consumers.api import access, queries
 from consumers.api.access import Hit, ItemPage, PersonDocuments
 from consumers.api.errors import RecordUnavailableError
+from consumers.api.timeline_query import TimelineQuery, timeline_body
 from consumers.api.validation import Page
 
 __all__ = ["RecordReader"]
@@ -79,6 +80,16 @@ class RecordReader:
         with _translated("contact check"):
             response = self._client.search(index=self._alias, body=body)
         return {str(bucket["key"]) for bucket in response["aggregations"]["persons"]["buckets"]}
+
+    def timeline(
+        self, person_id: str, query: TimelineQuery, record_types: Sequence[str]
+    ) -> ItemPage:
+        """A page of the person's items of ``record_types`` matching ``query``, newest first,
+        and how many such items the index holds."""
+        body = timeline_body(person_id, query, record_types)
+        with _translated("timeline"):
+            response = self._client.search(index=self._alias, body=body)
+        return ItemPage(*_hits(response, "timeline"))
 
     def item_owner(self, doc_id: str) -> str | None:
         """The person holding the live item ``doc_id`` now (None when there is no such item)."""

@@ -29,6 +29,7 @@ from consumers.api.authz import (
 )
 from consumers.api.authz.break_glass import BreakGlass
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
+from consumers.api.directory import names_of
 from consumers.api.errors import RequestError, ServiceUnavailableError
 from consumers.api.governance import governance
 from consumers.api.guard import trail_of
@@ -41,11 +42,12 @@ from consumers.api.models import (
     RoleOut,
     SearchAnswer,
 )
+from consumers.api.org_names import named
 from consumers.api.service import Answer, Authorise, Disclosure, QueryKind, RequestOutcome
 from consumers.api.web import error_body, json_response
 from mcr.core.logging import get_logger
 
-__all__ = ["answered", "authoriser", "query_of", "respond", "router"]
+__all__ = ["answered", "authoriser", "query_of", "respond", "router", "with_names"]
 
 log = get_logger(__name__)
 router = APIRouter()
@@ -109,6 +111,15 @@ def authoriser(
     return authorise
 
 
+def with_names(request: Request, answer: Answer, *, table: bool = True) -> Answer:
+    """A 200 answer with the registry's name beside every ODS code it shows (``org_names``;
+    ``table``: and a table of every code shown)."""
+    if answer.status != 200:
+        return answer
+    names = names_of(request.app.state.directory)
+    return Answer(answer.status, named(answer.body, names, table=table), answer.disclosure)
+
+
 def respond(request: Request, answer: Answer) -> Response:
     trail_of(request.scope).disclose(answer.disclosure, answer.status)
     return json_response(answer.status, answer.body)
@@ -130,7 +141,9 @@ def search_patients(
     query, p = query_of(request), ports(request)
     kind = service.search_kind(query)
     result = answered(
-        lambda now: service.search_patients(p.records, p.consent, query, now),
+        lambda now: with_names(
+            request, service.search_patients(p.records, p.consent, query, now), table=False
+        ),
         p.clock(),
         Disclosure(kind),
     )
@@ -169,8 +182,9 @@ def person_record(
         requested = requested_categories(validation.record_types(query),
                                          demographics="type" not in query)  # fmt: skip
         authorise = authoriser(request, user, found, requested)
-        return service.person_record(p.records, p.consent, found, query, now,
-                                     authorise=authorise)  # fmt: skip
+        got = service.person_record(p.records, p.consent, found, query, now,
+                                    authorise=authorise)  # fmt: skip
+        return with_names(request, got)
 
     fallback = Disclosure(QueryKind.PERSON_RECORD, subject)
     return respond(request, answered(answer, p.clock(), fallback))

@@ -15,9 +15,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from consumers.api import access, validation
-from consumers.api.access import Hit, PersonDocuments, ReadConsent
-from consumers.api.authz import AccessDecision, Refused, filter_record
+from consumers.api.access import Hit, ItemPage, PersonDocuments, ReadConsent
+from consumers.api.authz import AccessDecision, Allowed, Refused, filter_record
 from consumers.api.errors import ValidationError
+from consumers.api.timeline_query import TimelineQuery
 from consumers.api.validation import Page
 from consumers.api.web import error_body
 from streams.consent.state import ConsentState
@@ -27,10 +28,14 @@ __all__ = [
     "Authorise",
     "ConsentSource",
     "Disclosure",
+    "OpenedRecord",
     "QueryKind",
     "RecordSource",
     "RequestOutcome",
+    "objection_answer",
+    "open_record",
     "person_record",
+    "read_consent",
     "search_kind",
     "search_patients",
 ]
@@ -54,6 +59,10 @@ class RecordSource(Protocol):
         self, person_id: str, record_types: Sequence[str], page: Page
     ) -> PersonDocuments: ...
 
+    def timeline(
+        self, person_id: str, query: TimelineQuery, record_types: Sequence[str]
+    ) -> ItemPage: ...
+
 
 class ConsentSource(Protocol):
     """Consent at read time (``consent_reader.ConsentReader``): each person's state, and the
@@ -73,6 +82,7 @@ class QueryKind(StrEnum):
     NAME_BIRTH_DATE = "name_birth_date"
     PATIENT_SEARCH = "patient_search"
     PERSON_RECORD = "person_record"
+    PERSON_TIMELINE = "person_timeline"
     BREAK_GLASS = "break_glass"
     OBJECTION = "objection"
     ACCESS_REPORT = "access_report"
@@ -148,7 +158,7 @@ def _search_hits(records: RecordSource, query: Query, now: datetime) -> list[Hit
     return records.patients_by_name(name, validation.birth_date(raw_birth, today=now.date()))
 
 
-def _read_consent(
+def read_consent(
     consent: ConsentSource,
     known: Mapping[str, ConsentState],
     persons: Iterable[str],
@@ -177,7 +187,7 @@ def search_patients(
     hits = _search_hits(records, query, now)
     person_ids = tuple(dict.fromkeys(hit.person_id for hit in hits))
     keys = (hit.source_key for hit in hits if hit.source_key)
-    read = _read_consent(consent, {}, person_ids, keys)
+    read = read_consent(consent, {}, person_ids, keys)
     hidden = records.persons_hiding_contact(person_ids) if person_ids else set()
     body, kept_back = access.search_body(hits, read, now, contact_hidden=hidden)
     shown = sum(1 for person in body["persons"] if not person["objects_to_sharing"])
@@ -185,11 +195,11 @@ def search_patients(
     return Answer(200, body, Disclosure(kind, person_ids, outcome, shown, kept_back))
 
 
-def _objection(person_ids: tuple[str, ...]) -> Answer:
+def objection_answer(
+    person_ids: tuple[str, ...], query_kind: QueryKind = QueryKind.PERSON_RECORD
+) -> Answer:
     body = access.objection_body(person_ids[0])
-    return Answer(
-        403, body, Disclosure(QueryKind.PERSON_RECORD, person_ids, RequestOutcome.OBJECTION)
-    )
+    return Answer(403, body, Disclosure(query_kind, person_ids, RequestOutcome.OBJECTION))
 
 
 Authorise = Callable[[PersonDocuments, datetime], AccessDecision]
@@ -212,6 +222,56 @@ def _for_decision(
     return replace(found, pages={**found.pages, ENCOUNTER: encounters.pages[ENCOUNTER]})
 
 
+@dataclass(frozen=True)
+class OpenedRecord:
+    """A record the acting user may read: what was read of it to decide (patient documents,
+    source keys and the pages asked for), the consent it is read under, and the decision."""
+
+    found: PersonDocuments
+    read: ReadConsent
+    decision: Allowed
+
+
+def open_record(
+    records: RecordSource,
+    consent: ConsentSource,
+    person_id: str,
+    now: datetime,
+    *,
+    authorise: Authorise,
+    record_types: Sequence[str],
+    page: Page,
+    query_kind: QueryKind = QueryKind.PERSON_RECORD,
+) -> Answer | OpenedRecord:
+    """Every check before a person's record is shown, for every route that shows it: 403
+    with nothing but the objection when they object (before anything is read) or when any of
+    their documents belongs by source key to a person who objects; 404 when the index holds
+    nothing of them; 403 naming the refusal (and whether break-glass is offered) when
+    ``authorise`` refuses. Otherwise the record is opened: the documents read (patients,
+    source keys, a ``page`` of each of ``record_types``), the consent and the decision."""
+    subject = (person_id,)
+    own = consent.states(subject)
+    if own[person_id].objects(now):
+        return objection_answer(subject, query_kind)
+    found = records.person_record(person_id, record_types, page)
+    pages = found.pages
+    held = found.patients or found.source_keys or any(part.total for part in pages.values())
+    if not held:
+        body = error_body("person_id: no record is held for this person", "person_id")
+        return Answer(404, body, Disclosure(query_kind, subject, RequestOutcome.NOT_FOUND))
+    keys = found.read_keys()
+    read = read_consent(consent, own, subject, keys)
+    objecting = access.objecting_owners(person_id, keys, read, now)
+    if objecting:
+        return objection_answer((person_id, *objecting), query_kind)
+    decision = authorise(_for_decision(records, person_id, found, record_types, page), now)
+    if isinstance(decision, Refused):
+        refused = Disclosure(query_kind, subject, RequestOutcome.FORBIDDEN,
+                             why=decision.audit_fields())  # fmt: skip
+        return Answer(403, decision.body(person_id), refused)
+    return OpenedRecord(found, read, decision)
+
+
 def person_record(
     records: RecordSource,
     consent: ConsentSource,
@@ -222,11 +282,8 @@ def person_record(
     authorise: Authorise,
     page: Page | None = None,
 ) -> Answer:
-    """The person's record after consent at read and authorisation: 403 with nothing but the
-    objection when they object (before anything is read) or when any of their documents
-    belongs by source key to a person who objects; 404 when the index holds nothing of them;
-    403 naming the refusal (and whether break-glass is offered) when ``authorise`` refuses;
-    otherwise only the sections the role may see, and how access was granted.
+    """The person's record after consent at read and authorisation (:func:`open_record`
+    says when it is refused): only the sections the role may see, and how access was granted.
 
     ``page``, when given, replaces the query's ``page`` and ``page_size`` (the FHIR routes
     validate their own paging and date range).
@@ -235,29 +292,13 @@ def person_record(
     """
     record_types = validation.record_types(query)
     page = validation.page(query) if page is None else page
-    subject = (person_id,)
-    own = consent.states(subject)
-    if own[person_id].objects(now):
-        return _objection(subject)
-    found = records.person_record(person_id, record_types, page)
-    pages = found.pages
-    if not found.patients and not any(part.total for part in pages.values()):
-        body = error_body("person_id: no record is held for this person", "person_id")
-        return Answer(
-            404, body, Disclosure(QueryKind.PERSON_RECORD, subject, RequestOutcome.NOT_FOUND)
-        )
-    keys = found.read_keys()
-    read = _read_consent(consent, own, subject, keys)
-    objecting = access.objecting_owners(person_id, keys, read, now)
-    if objecting:
-        return _objection((person_id, *objecting))
-    decision = authorise(_for_decision(records, person_id, found, record_types, page), now)
-    if isinstance(decision, Refused):
-        refused = Disclosure(QueryKind.PERSON_RECORD, subject, RequestOutcome.FORBIDDEN,
-                             why=decision.audit_fields())  # fmt: skip
-        return Answer(403, decision.body(person_id), refused)
+    opened = open_record(records, consent, person_id, now, authorise=authorise,
+                         record_types=record_types, page=page)  # fmt: skip
+    if isinstance(opened, Answer):
+        return opened
+    found, read, decision = opened.found, opened.read, opened.decision
     sections = [
-        access.section(rt, pages[rt], read, now, number=page.number, size=page.size)
+        access.section(rt, found.pages[rt], read, now, number=page.number, size=page.size)
         for rt in record_types
     ]
     screened = access.screen(found.patients, read, now)
@@ -267,7 +308,7 @@ def person_record(
     filtered = filter_record(full, decision.categories)
     allowed: dict[str, Any] = {**filtered.body, "access": decision.access_body()}
     disclosure = Disclosure(
-        QueryKind.PERSON_RECORD, subject, RequestOutcome.SHOWN,
+        QueryKind.PERSON_RECORD, (person_id,), RequestOutcome.SHOWN,
         shown - filtered.withheld_total, int(allowed["kept_back"]), why=decision.audit_fields(),
     )  # fmt: skip
     return Answer(200, allowed, disclosure)

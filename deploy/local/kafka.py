@@ -160,7 +160,9 @@ class Kafka(Service):
     def _format_storage(self) -> None:
         """Format the metadata log with the admin and broker SCRAM users. The passwords go in
         a 0600 java argument file (``@file``), never on the command line."""
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # the tool would read "-..." as an option (1 in 64)
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         scram = [
             f"SCRAM-SHA-512=[name={user},password={self._password(user)}]"
             for user in (ADMIN, BROKER)

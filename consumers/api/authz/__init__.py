@@ -23,6 +23,7 @@ from consumers.api.authz.decision import (
     decide,
     filter_record,
     requested_categories,
+    type_category,
 )
 from consumers.api.authz.errors import (
     AuthzError,
@@ -78,4 +79,5 @@ __all__ = [
     "open_break_glass",
     "opening_entry",
     "requested_categories",
+    "type_category",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "decide",
     "filter_record",
     "requested_categories",
+    "type_category",
 ]
 
 BREAK_GLASS = "break-glass"
@@ -152,6 +153,11 @@ def requested_categories(
     demographics."""
     found = {_TYPE_CATEGORIES[rt] for rt in record_types if rt in _TYPE_CATEGORIES}
     return frozenset(found | ({Category.DEMOGRAPHICS} if demographics else set()))
+
+
+def type_category(record_type: str) -> Category | None:
+    """The category of items of ``record_type`` (None for a type no category covers yet)."""
+    return _TYPE_CATEGORIES.get(record_type)
 
 
 def _hits(documents: PersonDocuments) -> list[Hit]:

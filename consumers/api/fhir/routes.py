@@ -22,7 +22,8 @@ from starlette.responses import Response
 from consumers.api import service, validation
 from consumers.api.authz import requested_categories
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
-from consumers.api.errors import NotFoundError, ServiceUnavailableError, ValidationError
+from consumers.api.directory import names_of
+from consumers.api.errors import NotFoundError, ValidationError
 from consumers.api.fhir import mapping
 from consumers.api.fhir import search as fs
 from consumers.api.fhir.capability import capability_statement
@@ -50,15 +51,8 @@ def _base(request: Request) -> str:
 
 
 def _names(request: Request) -> OrgNames:
-    """Organisation names from the registry; none when it cannot be read (a name is a
-    courtesy: a clinical read does not fail for want of one)."""
-    directory = request.app.state.directory
-    if directory is None:
-        return {}
-    try:
-        return {org.ods_code: org.name for org in directory.organisations()}
-    except ServiceUnavailableError:
-        return {}
+    """Organisation names from the registry (``directory.names_of``)."""
+    return names_of(request.app.state.directory)
 
 
 def _respond(request: Request, answer: Answer) -> Response:

@@ -151,6 +151,17 @@ function labels(item) {
   return shown.length ? el("span", {}, shown) : null;
 }
 
+// Organisation names from the registry (the answer's `organisations` table), else the code.
+const orgNames = { table: {} };
+
+function orgNamed(code) {
+  return code ? orgNames.table[code] || code : "—";
+}
+
+function orgOf(item) {
+  return item.org_name || orgNamed(item.org);
+}
+
 function cell(text, cls, sub) {
   const td = el("td", { text, cls });
   if (sub) td.append(el("span", { cls: "sub", text: sub }));
@@ -222,6 +233,7 @@ function resetRecord() {
   $("patient-banner").replaceChildren();
   $("sources").replaceChildren();
   $("sections").replaceChildren();
+  if (typeof Timeline !== "undefined") Timeline.reset(); // timeline.js
 }
 
 function recordPath(personId, query) {
@@ -264,6 +276,7 @@ async function openRecord(personId) {
     $("patient-banner").append(el("p", { cls: "message error", text: describeError(body) }));
     return;
   }
+  orgNames.table = body.organisations || {};
   showAccess(body.access);
   $("consent-actions").hidden = !current.mayRecordConsent;
   showDemographics(body.demographics || [], Boolean(body.contact_details_hidden));
@@ -273,6 +286,7 @@ async function openRecord(personId) {
   for (const section of SECTIONS) {
     $("sections").append(renderSection(section, body[section.key], personId, request));
   }
+  if (typeof Timeline !== "undefined") Timeline.show(personId, body, request); // timeline.js
   $("record").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
@@ -318,7 +332,7 @@ function showDemographics(sources, contactHidden) {
     fact("NHS number", formatNhs(p.nhs_number)),
     fact("Born", born),
     fact("Sex", titleCase(p.sex)),
-    fact("GP practice", p.registered_gp_practice),
+    fact("GP practice", p.registered_gp_practice ? orgNamed(p.registered_gp_practice) : "—"),
     fact("Address", contactHidden ? HIDDEN_CONTACT : address),
     fact("Phone", contactHidden ? HIDDEN_CONTACT : p.phone),
     p.deceased_at ? fact("Died", formatMoment(p.deceased_at)) : null,
@@ -330,7 +344,7 @@ function showDemographics(sources, contactHidden) {
   }
   if (sources.length > 1) {
     const rows = sources.map((s) => el("tr", {}, [
-      cell(s.org), cell(s.source_system), cell(fullName(s)), cell(formatDay(s.birth_date), "when"),
+      cell(orgOf(s)), cell(s.source_system), cell(fullName(s)), cell(formatDay(s.birth_date), "when"),
       cell(formatNhs(s.nhs_number), "when"), cell(formatMoment(s.recorded_at), "when"),
     ]));
     $("sources").append(table("Demographics held by each organisation",
@@ -369,7 +383,7 @@ function resultRow(item) {
     cell(range || "—", "num"),
     cell(abnormal ? titleCase(r.abnormal_flag) : "Normal", abnormal ? "flag" : ""),
     cell(titleCase(r.status)),
-    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(orgOf(item)), labels(item)]),
   ]);
 }
 
@@ -382,7 +396,7 @@ function medicationRow(item) {
     cell(titleCase(m.status)),
     cell(formatDay(m.start_date), "when"),
     cell(formatDay(m.end_date), "when"),
-    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(orgOf(item)), labels(item)]),
   ]);
 }
 
@@ -395,7 +409,7 @@ function encounterRow(item) {
     cell(e.service || "—", "", e.location || ""),
     cell(display(e.reason)),
     cell(titleCase(e.status)),
-    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(orgOf(item)), labels(item)]),
   ]);
 }
 
@@ -407,7 +421,7 @@ function conditionRow(item) {
     cell(titleCase(c.clinical_status), "", titleCase(c.verification_status)),
     cell(formatDay(c.onset_date), "when"),
     cell(formatDay(c.abatement_date), "when"),
-    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(orgOf(item)), labels(item)]),
   ]);
 }
 
@@ -420,7 +434,7 @@ function allergyRow(item) {
     cell(titleCase(a.criticality)),
     cell(reactions || "—", "", a.reaction_severity ? titleCase(a.reaction_severity) : ""),
     cell(titleCase(a.clinical_status), "", titleCase(a.verification_status)),
-    el("td", {}, [document.createTextNode(item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(orgOf(item)), labels(item)]),
   ]);
 }
 
@@ -431,7 +445,7 @@ function immunisationRow(item) {
     cell(display(v.vaccine), "", v.dose_number ? `Dose ${v.dose_number}` : ""),
     cell(titleCase(v.status), "", v.primary_source === false ? "Reported, not given here" : ""),
     cell([v.site, v.route].filter(Boolean).join(", ") || "—", "", v.lot_number ? `Lot ${v.lot_number}` : ""),
-    el("td", {}, [document.createTextNode(v.performer_org || item.org || "—"), labels(item)]),
+    el("td", {}, [document.createTextNode(v.performer_org ? orgNamed(v.performer_org) : orgOf(item)), labels(item)]),
   ]);
 }
 

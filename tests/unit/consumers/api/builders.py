@@ -15,6 +15,7 @@ from consumers.api.auth.errors import ExpiredTokenError, IdentityProviderError, 
 from consumers.api.auth.principal import OdsCode, PersonRoleId, UserId
 from consumers.api.chain import AuditEntry
 from consumers.api.errors import AuditError, RecordUnavailableError
+from consumers.api.timeline_query import TimelineQuery
 from consumers.api.validation import Page
 from schemas import nhs_number
 from streams.consent.state import ConsentState, Decision, Preference, Scope, fold
@@ -187,6 +188,49 @@ class FakeRecords:
             pages[rt] = ItemPage(len(items), tuple(items[start : start + page.size]))
         keys = frozenset(h.source_key for h in mine if h.source["doc_kind"] in {"item", "patient"})
         return PersonDocuments(patients, pages, keys)
+
+    def timeline(
+        self, person_id: str, query: TimelineQuery, record_types: Sequence[str]
+    ) -> ItemPage:
+        mine = self._live(h for h in self.hits if h.person_id == person_id)
+        found = [h for h in mine if _matches(h, query, record_types)]
+        found.sort(key=lambda h: str(h.source.get("occurred_at") or ""), reverse=True)
+        start = (query.page - 1) * query.page_size
+        return ItemPage(len(found), tuple(found[start : start + query.page_size]))
+
+
+def _words(value: Any) -> str:
+    """Every display and text of ``value`` (an item's own fields), lower case."""
+    if isinstance(value, Mapping):
+        return " ".join(_words(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(_words(v) for v in value)
+    return value.lower() if isinstance(value, str) else ""
+
+
+def _codes(value: Any) -> set[str]:
+    if isinstance(value, Mapping):
+        own = {str(value["code"])} if isinstance(value.get("code"), str) else set()
+        return own.union(*(_codes(v) for v in value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*(_codes(v) for v in value))
+    return set()
+
+
+def _matches(hit: Hit, query: TimelineQuery, record_types: Sequence[str]) -> bool:
+    """The timeline filters as the index applies them (text: every word in the item text)."""
+    source = hit.source
+    fields = source.get(str(source.get("record_type"))) or {}
+    day = str(source.get("occurred_at") or "")[:10]
+    return (
+        source.get("doc_kind") == "item"
+        and source.get("record_type") in record_types
+        and (not query.orgs or source.get("org") in query.orgs)
+        and (query.since is None or day >= query.since.isoformat())
+        and (query.until is None or day <= query.until.isoformat())
+        and (query.code is None or query.code in _codes(fields))
+        and (query.text is None or set(query.text.lower().split()) <= set(_words(fields).split()))
+    )
 
 
 class FakeConsent:

@@ -735,6 +735,7 @@ def test_openapi_document_describes_every_route_and_answer() -> None:
     assert set(paths) == {"/api/health", "/api/health/ready", "/api/config", "/api/me",
                           "/api/patients",
                           "/api/persons/{person_id}/record",
+                          "/api/persons/{person_id}/timeline",
                           "/api/persons/{person_id}/break-glass",
                           "/api/persons/{person_id}/objection",
                           "/api/audit/access-report", "/api/audit/break-glass",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from consumers.api.access import _item
+from consumers.api.access import item_body
 from consumers.api.fhir import mapping
 from consumers.api.fhir.capability import capability_statement
 from consumers.api.fhir.search import operation_outcome, searchset
@@ -21,7 +21,7 @@ NAMES = {"RC9": "Luton and Dunstable Hospital", "E81001": "Example GP Practice"}
 def item(record_type: str, **content: Any) -> dict[str, Any]:
     """An item as the record routes serve it, with ``content`` over the builder's."""
     hit = item_hit(record_type, "R/1 x", confidentiality=("R",))
-    served = _item(hit)
+    served = item_body(hit)
     served[record_type] = {**served[record_type], **content}
     return served
 

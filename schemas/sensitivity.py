@@ -15,10 +15,10 @@ payload and by the record's index document (under its record type's key:
 ``projections/record/documents.py`` keeps them), so the read side can re-check documents
 indexed before a list grew.
 
-Hierarchy: SNOMED CT, LOINC and dm+d codes match exactly (descendants are not inferred: no
-terminology server is consulted in the pipeline, so the list names each code it means, for
-instance a terminology server's expansion of ``<< code``); ICD-10 codes match by prefix,
-which is ICD-10's own hierarchy (``B20`` covers ``B20.0`` and ``B200``).
+Hierarchy: SNOMED CT, LOINC, dm+d and Read codes match exactly (descendants are not inferred:
+no terminology server is consulted in the pipeline, so the list names each code it means, for
+instance a terminology server's expansion of ``<< code``); ICD-10 and OPCS-4 codes match by
+prefix, which is their own hierarchy (``B20`` covers ``B20.0`` and ``B200``).
 
 Errors (:class:`SensitiveCodesError`) name the entry and the rule, never a code.
 """
@@ -78,8 +78,9 @@ CODE_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 """Record type -> the fields holding a code (``{"system", "code"}``) or a list of codes."""
 
-_PREFIX_SYSTEMS = frozenset({"ICD10"})
-_SYSTEM_NAMES = frozenset({"SNOMED", "LOINC", "DMD", "ICD10"})
+# Classifications whose hierarchy is the code's prefix (ICD-10 B20 > B20.0; OPCS-4 Q14 > Q14.1).
+_PREFIX_SYSTEMS = frozenset({"ICD10", "OPCS4"})
+_SYSTEM_NAMES = frozenset({"SNOMED", "LOINC", "DMD", "ICD10", "READ", "OPCS4"})
 
 
 class SensitiveCodesError(SchemaError):

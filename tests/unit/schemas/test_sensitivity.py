@@ -25,12 +25,17 @@ version = 3
 "http://snomed.info/sct" = "SNOMED"
 "https://dmd.nhs.uk" = "DMD"
 "http://hl7.org/fhir/sid/icd-10" = "ICD10"
+"urn:opcs4" = "OPCS4"
+"urn:read" = "READ"
 [categories.hiv]
 "http://snomed.info/sct" = ["86406008"]
 "https://dmd.nhs.uk" = ["12345611000001101"]
 "http://hl7.org/fhir/sid/icd-10" = ["B20", "Z21"]
 [categories.sexual-health]
 "http://snomed.info/sct" = ["86406008"]
+[categories.termination-of-pregnancy]
+"urn:opcs4" = ["Q14"]
+"urn:read" = ["7E070"]
 """
 
 
@@ -84,6 +89,9 @@ def test_a_code_on_two_lists_gives_both_categories_and_dmd_matches_exactly() -> 
     assert small.categories("DMD", "12345611000001101") == {"hiv"}
     assert small.categories("DMD", "1234561100000110") == frozenset()
     assert small.categories("ICD10", "Z21") == {"hiv"}
+    assert small.categories("OPCS4", "Q14.1") == {"termination-of-pregnancy"}  # by prefix
+    assert small.categories("READ", "7E070") == {"termination-of-pregnancy"}
+    assert small.categories("READ", "7E07") == frozenset()  # Read codes: exact
 
 
 @pytest.mark.parametrize(

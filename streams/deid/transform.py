@@ -5,8 +5,8 @@ What passes is listed field by field; everything else (names, NHS number, birth 
 postcode, address, phone, local ids, source record ids, free text, exact times, values of
 results, doses) is left out by not being named here. Events labelled very restricted (``V``)
 or with a sensitive category (by label or by code: ``schemas.sensitivity``) stay out, as they
-stay out of the shared record: the law keeps
-those records out of general use, and counts of them would be small.
+stay out of the shared record: the law keeps those records out of general use, and counts of
+them would be small.
 """
 
 from __future__ import annotations

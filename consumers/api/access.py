@@ -6,7 +6,8 @@ defence, applied to every document just before it leaves the service, with the s
 
 - a person who **objects** to the shared care record gets no clinical data at all: the
   response says so and nothing else (:func:`objection_body`);
-- a **withheld** item, or one with a **sensitive** label, is left out and only counted;
+- a **withheld** item, or one with a **sensitive** label or a code on the sensitive lists
+  (``schemas.sensitivity``), is left out and only counted;
 - an item labelled ``R`` (restricted) is shown, with its labels, for the viewer to flag;
 - a live patient document labelled ``V`` hides the person's **contact details** (address
   lines, postcode, phone) in every organisation's demographics, not only its own (it is kept
@@ -35,6 +36,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from schemas.sensitivity import labels_of
 from streams.consent.rules import ItemRef, Verdict, verdict
 from streams.consent.state import ConsentState, fold
 
@@ -179,11 +181,16 @@ class Section:
 
 
 def _ref(source: Mapping[str, Any]) -> ItemRef:
+    """The document as the consent rules see it; its codes count as labels too, so an item
+    indexed before its code was listed is hidden as soon as the list has it."""
+    record_type = str(source.get("record_type", ""))
+    content = source.get(record_type)
+    coded = content if isinstance(content, Mapping) else {}
     return ItemRef(
-        record_type=str(source.get("record_type", "")),
+        record_type=record_type,
         org=str(source.get("org", "")),
         source_record_id=str(source.get("source_record_id", "")),
-        confidentiality=tuple(source.get("confidentiality") or ()),
+        confidentiality=labels_of(record_type, coded, source.get("confidentiality") or ()),
     )
 
 

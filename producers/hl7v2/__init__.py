@@ -3,7 +3,8 @@
 Use :func:`events_from_hl7v2`; everything else in this package is private to it. Module map:
 ``batch`` (envelope), ``parser`` and ``escaping`` (ER7), ``message`` (tree and accessors),
 ``timestamps``, ``coding``, ``identity`` (PID-3, NHS number), ``header`` (event ids,
-versions), ``demographics`` + ``visits`` + ``adt``, ``observation`` + ``oru``, ``pharmacy``,
+versions), ``demographics`` + ``visits`` + ``adt`` (+ ``allergies`` for AL1, ``diagnoses`` for
+DG1), ``observation`` + ``oru``, ``pharmacy``, ``problems`` (PRB), ``immunisations`` (VXU),
 ``adapter`` (routing) and ``errors``.
 """
 

@@ -2,27 +2,29 @@
 
 Which trigger gives what (anything else, e.g. A09, A29, A41, A45, A60, goes to ``skipped``):
 
-====== ======================== =============================================
-trigger patient event           encounter event (status)
-====== ======================== =============================================
-A01    yes                      IN_PROGRESS (admit)
-A02    no                       IN_PROGRESS (transfer: new location)
-A03    no                       FINISHED (discharge)
-A04    yes                      ARRIVED (registration)
-A05    yes                      PLANNED (pre-admission)
-A06    no                       IN_PROGRESS (outpatient -> inpatient)
-A07    no                       IN_PROGRESS (inpatient -> outpatient)
-A08    yes                      from PV1 dates, when PV1 carries a visit number
-A11    no                       CANCELLED (cancel admit/registration)
-A13    no                       IN_PROGRESS (cancel discharge)
-A28    yes                      no (add person)
-A31    yes                      no (update person)
+====== ============= ================================================= =========
+trigger patient event encounter event (status)                          diagnoses
+====== ============= ================================================= =========
+A01    yes           IN_PROGRESS (admit)                               yes
+A02    no            IN_PROGRESS (transfer: new location)              no
+A03    no            FINISHED (discharge)                              yes
+A04    yes           ARRIVED (registration)                            yes
+A05    yes           PLANNED (pre-admission)                           yes
+A06    no            IN_PROGRESS (outpatient -> inpatient)             yes
+A07    no            IN_PROGRESS (inpatient -> outpatient)             yes
+A08    yes           from PV1 dates, when PV1 carries a visit number   yes
+A11    no            CANCELLED (cancel admit/registration)             no
+A13    no            IN_PROGRESS (cancel discharge)                    yes
+A28    yes           no (add person)                                   no
+A31    yes           no (update person)                                no
 A40    one per PID/MRG pair, with ``merged_local_patient_ids`` from MRG-1
 A47    one per PID/MRG pair, with ``previous_local_patient_id`` from MRG-1
-====== ======================== =============================================
+====== ============= ================================================= =========
 
 Triggers with a patient event also give an allergy event per AL1 segment
-(:mod:`producers.hl7v2.allergies`).
+(:mod:`producers.hl7v2.allergies`); triggers about a visit give a condition event
+(DIAGNOSIS) per DG1 segment (:mod:`producers.hl7v2.diagnoses`). A02 has no DG1 in its
+structure, a cancelled visit's diagnoses are not news, and A28/A31 have no visit.
 
 Patient events come only from triggers whose purpose is demographics, so a transfer or a
 discharge with a sparse PID cannot blank a patient's details. An encounter needs a visit
@@ -38,6 +40,7 @@ from typing import Any
 
 from producers.hl7v2.allergies import add_allergies
 from producers.hl7v2.demographics import patient_fields
+from producers.hl7v2.diagnoses import add_diagnoses
 from producers.hl7v2.errors import MappingError
 from producers.hl7v2.header import MessageContext, best_time
 from producers.hl7v2.identity import is_nhs_identifier, local_identifier, patient_identity
@@ -54,21 +57,22 @@ NO_VISIT_NUMBER = "PV1 without visit number (PV1-19)"
 class _Trigger:
     patient: bool
     encounter_status: str | None
+    diagnoses: bool = True
 
 
 TRIGGERS: dict[str, _Trigger] = {
     "A01": _Trigger(patient=True, encounter_status="IN_PROGRESS"),
-    "A02": _Trigger(patient=False, encounter_status="IN_PROGRESS"),
+    "A02": _Trigger(patient=False, encounter_status="IN_PROGRESS", diagnoses=False),
     "A03": _Trigger(patient=False, encounter_status="FINISHED"),
     "A04": _Trigger(patient=True, encounter_status="ARRIVED"),
     "A05": _Trigger(patient=True, encounter_status="PLANNED"),
     "A06": _Trigger(patient=False, encounter_status="IN_PROGRESS"),
     "A07": _Trigger(patient=False, encounter_status="IN_PROGRESS"),
     "A08": _Trigger(patient=True, encounter_status=DERIVED),
-    "A11": _Trigger(patient=False, encounter_status="CANCELLED"),
+    "A11": _Trigger(patient=False, encounter_status="CANCELLED", diagnoses=False),
     "A13": _Trigger(patient=False, encounter_status="IN_PROGRESS"),
-    "A28": _Trigger(patient=True, encounter_status=None),
-    "A31": _Trigger(patient=True, encounter_status=None),
+    "A28": _Trigger(patient=True, encounter_status=None, diagnoses=False),
+    "A31": _Trigger(patient=True, encounter_status=None, diagnoses=False),
 }
 MERGE_TRIGGERS = frozenset({"A40", "A47"})
 
@@ -90,6 +94,8 @@ def map_adt(message: Message, ctx: MessageContext) -> AdapterResult:
         _add_encounter(
             result, message, ctx, pid=pid, status=trigger.encounter_status, occurred=occurred
         )
+    if trigger.diagnoses:
+        add_diagnoses(result, message, ctx, identity=patient_identity(pid), occurred=occurred)
     return result
 
 

@@ -39,6 +39,7 @@ from schemas.dead_letters import DeadLetter, Headers, dead_letter_headers
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from schemas.messages import InboundMessage
+from schemas.sensitivity import labels_of
 from streams.consent import repository
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
@@ -154,12 +155,16 @@ def _command(command: PurgePerson) -> Outgoing:
 
 
 def _item(event: _Event) -> ItemRef:
+    """The event as the rules see it. Its labels include those its codes give: this is the
+    one gate every source's events pass before the shared record, so a source that cannot
+    label (HL7 v2) cannot leak a sensitive item."""
     header = event.payload["header"]
+    record_type = event.record_type.value
     return ItemRef(
-        event.record_type.value,
+        record_type,
         header["org"],
         header["source_record_id"],
-        tuple(header.get("confidentiality") or ()),
+        labels_of(record_type, event.payload, header.get("confidentiality") or ()),
         int(header.get("record_version") or 1),
     )
 

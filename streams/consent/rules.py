@@ -7,9 +7,11 @@ An event is shared unless, at the time it is processed:
 2. it is one of the items the person asked its organisation to withhold, or a component of one
    (``<id>#...``, as producers name a FHIR Observation's components) (``withheld``);
 3. it carries a very restricted label (``V``) or a sensitive category, such as sexual health,
-   whose records the law keeps out of general sharing (``sensitive``). ``R`` (restricted) is
-   shared: the viewer shows it with its label. When a later version of an item turns
-   sensitive, the earlier shared version is purged (:func:`relabel_purge`).
+   whose records the law keeps out of general sharing (``sensitive``), given by its source or
+   by one of its codes (``schemas.sensitivity.labels_of``: the caller puts both in
+   ``ItemRef.confidentiality``). ``R`` (restricted) is shared: the viewer shows it with its
+   label. When a later version of an item turns sensitive, the earlier shared version is
+   purged (:func:`relabel_purge`).
 
 Consent events themselves are never shared: preferences are read from the consent state.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from schemas.sensitivity import SENSITIVE_LABELS, is_sensitive
 from streams.consent.state import ConsentState, ItemKey, Scope
 
 __all__ = [
@@ -33,12 +36,6 @@ __all__ = [
     "relabel_purge",
     "verdict",
 ]
-
-SENSITIVE_LABELS = frozenset(
-    {"V", "sexual-health", "sexual-violence", "hiv", "substance-misuse", "genetic"}
-)
-"""Confidentiality labels that keep an item out of the shared record (producers' vocabulary:
-``producers/fhir/header.py`` ``SENSITIVE_CATEGORIES`` plus v3 ``V``)."""
 
 
 class Verdict(StrEnum):
@@ -53,7 +50,8 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class ItemRef:
-    """What the rules need of an event: its type, its item id and its labels."""
+    """What the rules need of an event: its type, its item id and its labels (the source's
+    and those its codes give: ``schemas.sensitivity.labels_of``)."""
 
     record_type: str
     org: str
@@ -70,7 +68,7 @@ def verdict(item: ItemRef, state: ConsentState, now: datetime) -> Verdict:
         return Verdict.OBJECTION
     if _is_withheld(item, state.withheld(now)):
         return Verdict.WITHHELD
-    if SENSITIVE_LABELS.intersection(item.confidentiality):
+    if is_sensitive(item.confidentiality):
         return Verdict.SENSITIVE
     return Verdict.SHARE
 

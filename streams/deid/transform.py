@@ -4,8 +4,9 @@ Pure.
 What passes is listed field by field; everything else (names, NHS number, birth date, full
 postcode, address, phone, local ids, source record ids, free text, exact times, values of
 results, doses) is left out by not being named here. Events labelled very restricted (``V``)
-or with a sensitive category stay out, as they stay out of the shared record: the law keeps
-those records out of general use, and counts of them would be small.
+or with a sensitive category (by label or by code: ``schemas.sensitivity``) stay out, as they
+stay out of the shared record: the law keeps those records out of general use, and counts of
+them would be small.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from schemas.events import RecordType
+from schemas.sensitivity import SENSITIVE_LABELS, is_sensitive, labels_of
 from streams.deid.classes import Classes, age_band, district, iso_week
 from streams.deid.pseudonyms import Pseudonymiser
 
@@ -22,9 +24,6 @@ __all__ = ["PLANNED_TYPES", "SENSITIVE_LABELS", "deidentify"]
 
 PLANNED_TYPES = frozenset(
     {RecordType.PATIENT, RecordType.ENCOUNTER, RecordType.RESULT, RecordType.MEDICATION}
-)
-SENSITIVE_LABELS = frozenset(
-    {"V", "sexual-health", "sexual-violence", "hiv", "substance-misuse", "genetic"}
 )
 
 
@@ -67,8 +66,8 @@ def deidentify(
     """The planning event of a linked event, or None when it has no place in planning (a
     consent event, or a sensitive one)."""
     header = payload["header"]
-    if record_type not in PLANNED_TYPES or SENSITIVE_LABELS & set(
-        header.get("confidentiality") or ()
+    if record_type not in PLANNED_TYPES or is_sensitive(
+        labels_of(record_type.value, payload, header.get("confidentiality") or ())
     ):
         return None
     moment = _when(record_type, payload)

@@ -16,8 +16,8 @@ once from the beginning (:func:`probe.read_log`) and gives every published event
 ``kept-back``      reached ``mcr.linked`` but not ``mcr.shared``: the consent stage kept it
                    back. The reason is inferred from the event, since the stage logs counts
                    only: ``consent-event``, ``withheld`` (an ITEM_WITHHELD DENY of the run
-                   names it), ``sensitive`` (a label in ``SENSITIVE_LABELS``), else
-                   ``objection``
+                   names it), ``sensitive`` (a sensitive label or code:
+                   ``schemas.sensitivity``), else ``objection``
 ``unaccounted``    none of these (``not-linked``: delivered, neither held nor dead-lettered,
                    yet never on ``mcr.linked``). Reported, never hidden.
 
@@ -45,7 +45,7 @@ from schemas.events import (
     RecordType,
     SourceEvent,
 )
-from streams.consent.rules import SENSITIVE_LABELS
+from schemas.sensitivity import is_sensitive, labels_of
 
 __all__ = [
     "DEAD_LETTER",
@@ -281,7 +281,8 @@ def kept_back_reason(event: SourceEvent, withheld: frozenset[tuple[str, str]]) -
         return "consent-event"
     if (header["org"], header["source_record_id"]) in withheld:
         return "withheld"
-    if SENSITIVE_LABELS.intersection(header.get("confidentiality") or ()):
+    declared = header.get("confidentiality") or ()
+    if is_sensitive(labels_of(event.record_type.value, event.payload, declared)):
         return "sensitive"
     return "objection"
 

@@ -272,3 +272,25 @@ def test_an_id_too_long_for_an_index_is_a_dead_letter_not_a_stalled_stage(db: Co
     assert outcome.verdicts == [Verdict.CONSENT_EVENT, Verdict.OBJECTION]
     assert _purges(outcome.outgoing) == [("P1", "objection", ())]
     assert dict(outcome.outgoing[1].headers)["mcr.dlq.reason"] == b"ProgramLimitExceeded"
+
+
+def _coded(event: SourceEvent, field: str, system: str, code: str) -> SourceEvent:
+    """``event`` with ``field`` coded ``system``/``code`` and no label."""
+    return SourceEvent(event.record_type,
+                       {**event.payload, field: {"system": system, "code": code, "display": None}})  # fmt: skip
+
+
+def test_a_listed_code_without_a_label_is_kept_back_like_a_labelled_item(db: Conn) -> None:
+    """An HIV test result and an HIV-coded encounter reason with no label are sensitive; a
+    later version that gains such a code purges the shared earlier one, as a label would."""
+    hiv_test = _coded(result_event(org=GP, source_record_id="R1"), "code", "LOINC", "75622-1")
+    reason = _coded(gp_encounter("E1", version=2), "reason", "ICD10", "B20.0")
+    outcome = share_batch(
+        db,
+        _batch((hiv_test, "P1"), (gp_encounter("E1"), "P1"), (reason, "P1"),
+               (result_event(org=GP, source_record_id="R2"), "P1")),
+        now=NOW,
+    )  # fmt: skip
+    assert outcome.verdicts == [Verdict.SENSITIVE, Verdict.SHARE, Verdict.SENSITIVE, Verdict.SHARE]
+    assert _purges(outcome.outgoing) == [("P1", "sensitive", ((GP, "E1"),))]
+    assert len(_shared_items(outcome.outgoing)) == 2

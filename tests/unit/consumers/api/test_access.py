@@ -319,3 +319,26 @@ def test_search_leaves_out_the_postcode_of_a_person_hiding_contact() -> None:
         "LU1 1AA",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("record_type", "field", "code"),
+    [
+        ("result", "code", {"system": "LOINC", "code": "75622-1", "display": "HIV Ag/Ab"}),
+        ("condition", "code", {"system": "SNOMED", "code": "93461009", "display": None}),
+        ("medication", "medication", {"system": "DMD", "code": "1", "display": None}),
+        ("allergy", "reactions", [{"system": "ICD10", "code": "O04.9", "display": None}]),
+        ("immunisation", "vaccine", {"system": "SNOMED", "code": "52637005", "display": None}),
+    ],
+)
+def test_a_document_with_a_listed_code_and_no_label_is_kept_back(
+    record_type: str, field: str, code: object
+) -> None:
+    """Consent at read judges codes as well as labels: a document indexed before its code
+    was listed is hidden once the list has it (DMD code 1 is on no list: shown)."""
+    hit = item_hit(record_type, "X1")
+    hit.source[record_type][field] = code
+    screened = screen([hit, item_hit(record_type, "X2")], alone(state()), NOW)
+    kept = 0 if record_type == "medication" else 1
+    assert ([h.source["source_record_id"] for h in screened.shown], screened.kept_back) == (
+        ["X2"] if kept else ["X1", "X2"], kept)  # fmt: skip

@@ -139,3 +139,11 @@ def test_problems_allergies_and_immunisations_are_not_planned() -> None:
 def test_org_kind(code: str, kind: str) -> None:
     """Organisation kinds from the list, then from ODS code patterns."""
     assert CLASSES.org_kind(code) == kind
+
+
+def test_a_listed_code_without_a_label_stays_out_of_planning() -> None:
+    """An HIV test result with no label gives no planning event, like a labelled one."""
+    hiv = result_event()
+    hiv.payload["code"] = {"system": "LOINC", "code": "56888-1", "display": None}
+    assert _planned(hiv) is None
+    assert _planned(result_event()) is not None

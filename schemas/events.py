@@ -24,6 +24,7 @@ class RecordType(StrEnum):
     CONDITION = "condition"
     ALLERGY = "allergy"
     IMMUNISATION = "immunisation"
+    PROCEDURE = "procedure"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

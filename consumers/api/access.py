@@ -62,6 +62,7 @@ SECTION_NAMES = {
     "condition": "problems",
     "allergy": "allergies",
     "immunisation": "immunisations",
+    "procedure": "procedures",
 }
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (

@@ -150,6 +150,19 @@ def _immunisation_dose(payload: Mapping[str, Any], now: datetime) -> Iterator[Fi
         yield FieldProblem("dose_number", "must be 1 or more")
 
 
+def _procedure_period(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    start = _as_instant(payload.get("performed_start"))
+    end = _as_instant(payload.get("performed_end"))
+    yield from _not_future(payload.get("performed_start"), "performed_start", now)
+    if start is not None and end is not None and end < start:
+        yield FieldProblem("performed_end", "before performed_start")
+    reasons = payload.get("reasons")
+    for index, reason in enumerate(reasons if isinstance(reasons, list) else []):
+        code = reason.get("code") if isinstance(reason, Mapping) else None
+        if isinstance(code, str) and not code.strip():
+            yield FieldProblem(f"reasons[{index}].code", "required, must not be empty")
+
+
 def _result_range(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldProblem]:
     low, high = payload.get("reference_low"), payload.get("reference_high")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
@@ -219,4 +232,5 @@ _RULES_BY_TYPE: dict[RecordType, tuple[Rule, ...]] = {
     RecordType.CONDITION: (_codes("code"), _condition_dates),
     RecordType.ALLERGY: (_codes("code"), _allergy_reactions),
     RecordType.IMMUNISATION: (_codes("vaccine"), _immunisation_dose),
+    RecordType.PROCEDURE: (_codes("code"), _procedure_period),
 }

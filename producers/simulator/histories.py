@@ -18,6 +18,7 @@ from producers.simulator.encounters import encounter_items
 from producers.simulator.envelope import Item, to_event
 from producers.simulator.prescriptions import medication_items
 from producers.simulator.problems import condition_items
+from producers.simulator.procedures import procedure_items
 from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
@@ -76,8 +77,8 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems, allergies, immunisations and consent of one
-    record, with withdrawals."""
+    """Encounters, results, medicines, problems, allergies, immunisations, procedures and
+    consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
@@ -86,6 +87,7 @@ def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
         *condition_items(ctx, record),
         *allergy_items(ctx, record),
         *immunisation_items(ctx, record),
+        *procedure_items(ctx, record, encounters),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

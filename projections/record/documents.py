@@ -54,6 +54,7 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.CONDITION,
     RecordType.ALLERGY,
     RecordType.IMMUNISATION,
+    RecordType.PROCEDURE,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -141,6 +142,11 @@ _IMMUNISATION: Spec = {
     "lot_number": _same, "site": _same, "route": _same, "dose_number": _same,
     "performer_org": _same,
 }  # fmt: skip
+_PROCEDURE: Spec = {
+    "code": _code, "status": _same, "performed_start": _instant, "performed_end": _instant,
+    "body_site": _same, "outcome": _same, "reasons": lambda value: [_code(c) for c in value or ()],
+    "performer_org": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -154,6 +160,7 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.CONDITION: _CONDITION,
     RecordType.ALLERGY: _ALLERGY,
     RecordType.IMMUNISATION: _IMMUNISATION,
+    RecordType.PROCEDURE: _PROCEDURE,
     RecordType.PATIENT: _PATIENT,
 }
 

@@ -1,10 +1,10 @@
 """The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
 
 One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
-encounter, condition, allergy or immunisation), ``patient`` (demographics as one organisation
-knows them) and ``summary`` (one small derived document per person). A field the mapping does
-not name is rejected, so a schema change shows up as dead letters instead of silently
-reshaping the index.
+encounter, condition, allergy, immunisation or procedure), ``patient`` (demographics as one
+organisation knows them) and ``summary`` (one small derived document per person). A field the
+mapping does not name is rejected, so a schema change shows up as dead letters instead of
+silently reshaping the index.
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ def _immunisation() -> Mapping:
     )  # fmt: skip
 
 
+def _procedure() -> Mapping:
+    return _object(
+        code=_code(), status=_KEYWORD, performed_start=_DATE, performed_end=_DATE,
+        body_site=_TEXT_KEYWORD, outcome=_TEXT, reasons=_code(), performer_org=_KEYWORD,
+    )  # fmt: skip
+
+
 def _patient() -> Mapping:
     return _object(
         nhs_number=_KEYWORD, nhs_number_status=_KEYWORD, given_names=_TEXT_KEYWORD,
@@ -102,7 +109,7 @@ def _summary() -> Mapping:
     )  # fmt: skip
     counts = _object(
         result=_INT, medication=_INT, encounter=_INT, condition=_INT, allergy=_INT,
-        immunisation=_INT,
+        immunisation=_INT, procedure=_INT,
     )  # fmt: skip
     return _object(
         sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
@@ -127,7 +134,8 @@ def mappings() -> Mapping:
             ),
             "result": _result(), "medication": _medication(), "encounter": _encounter(),
             "condition": _condition(), "allergy": _allergy(), "patient": _patient(),
-            "immunisation": _immunisation(), "summary": _summary(),
+            "immunisation": _immunisation(), "procedure": _procedure(),
+            "summary": _summary(),
         },
     }  # fmt: skip
 

@@ -53,6 +53,7 @@ _TYPE_CATEGORIES = {
     "condition": Category.PROBLEMS,
     "allergy": Category.ALLERGIES,
     "immunisation": Category.IMMUNISATIONS,
+    "procedure": Category.PROCEDURES,
 }
 
 
@@ -210,6 +211,7 @@ _SECTIONS = (
     Category.PROBLEMS,
     Category.ALLERGIES,
     Category.IMMUNISATIONS,
+    Category.PROCEDURES,
 )
 
 

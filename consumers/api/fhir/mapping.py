@@ -39,6 +39,7 @@ __all__ = [
     "medication_statement",
     "observation",
     "patient",
+    "procedure",
 ]
 
 Json = dict[str, Any]
@@ -377,6 +378,33 @@ def immunization(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Js
     })  # fmt: skip
 
 
+_PROCEDURE_STATUS = {
+    "PREPARATION": "preparation", "IN_PROGRESS": "in-progress", "NOT_DONE": "not-done",
+    "ON_HOLD": "on-hold", "STOPPED": "stopped", "COMPLETED": "completed", "UNKNOWN": "unknown",
+}  # fmt: skip
+
+
+def procedure(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A procedure as a Procedure: the code, when it was done (``performedPeriod``, or
+    ``performedDateTime`` when only a start is known), body site and outcome as text, the
+    reasons and the performing organisation (with the registry's name when known)."""
+    found = item.get("procedure") or {}
+    start, end = found.get("performed_start"), found.get("performed_end")
+    performer = _org_reference(found.get("performer_org"), names)
+    return _compact({
+        **_base("Procedure", item),
+        "status": _PROCEDURE_STATUS.get(str(found.get("status")), "unknown"),
+        "code": _codeable(found.get("code")) or {"text": "unknown procedure"},
+        "subject": _subject(person_id),
+        "performedPeriod": {"start": start, "end": end} if start and end else None,
+        "performedDateTime": start if start and not end else None,
+        "performer": [{"actor": performer}] if performer else [],
+        "reasonCode": [c for code in found.get("reasons") or () if (c := _codeable(code))],
+        "bodySite": [{"text": found["body_site"]}] if found.get("body_site") else [],
+        "outcome": {"text": found["outcome"]} if found.get("outcome") else None,
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -434,5 +462,6 @@ RESOURCES: Mapping[str, ResourceKind] = {
         ResourceKind("Condition", "condition", "problems", "onset-date", condition),
         ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
         ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
+        ResourceKind("Procedure", "procedure", "procedures", "date", procedure),
     )
 }

@@ -16,6 +16,7 @@ const SECTIONS = [
   { type: "condition", key: "problems", title: "Problems" },
   { type: "allergy", key: "allergies", title: "Allergies" },
   { type: "immunisation", key: "immunisations", title: "Immunisations" },
+  { type: "procedure", key: "procedures", title: "Procedures" },
 ];
 // Clinical statuses of a problem that is current, for the banner.
 const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
@@ -435,6 +436,19 @@ function immunisationRow(item) {
   ]);
 }
 
+function procedureRow(item) {
+  const p = item.procedure || {};
+  const reasons = (p.reasons || []).map(display).join(", ");
+  return el("tr", {}, [
+    cell(formatMoment(p.performed_start || item.occurred_at), "when",
+         p.performed_end ? `to ${formatMoment(p.performed_end)}` : ""),
+    cell(display(p.code), "", p.body_site || ""),
+    cell(reasons || "—"),
+    cell(titleCase(p.status), "", p.outcome || ""),
+    el("td", {}, [document.createTextNode(p.performer_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
@@ -442,6 +456,7 @@ const LAYOUT = {
   condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
   allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
   immunisation: { headings: ["Given", "Vaccine", "Status", "Site and route", "Source"], row: immunisationRow },
+  procedure: { headings: ["When", "Procedure", "Reason", "Status", "Source"], row: procedureRow },
 };
 
 function renderSection(section, page, personId, request) {

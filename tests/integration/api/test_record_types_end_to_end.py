@@ -24,6 +24,7 @@ from tests.unit.producers.fhir.builders import (
     condition,
     immunization,
     patient,
+    procedure,
 )
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
@@ -158,3 +159,32 @@ def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
     given = next(r for r in resources if r["status"] == "completed")
     assert given["performer"][0]["actor"]["identifier"]["value"] == "A81001"
     assert _fhir(service_url, token, f"Immunization/{given['id']}") == given
+
+
+def test_a_gp_procedure_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """Two Procedures (one not done) -> the record's procedures -> FHIR Procedure."""
+    document = bundle(patient(), procedure(),
+                      procedure(id="proc-2", status="not-done", performedPeriod=None))  # fmt: skip
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "procedures", 2, "the procedures in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    statuses = sorted(i["procedure"]["status"] for i in record["procedures"]["items"])
+    assert statuses == ["COMPLETED", "NOT_DONE"]
+
+    searchset = _fhir(service_url, token, f"Procedure?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert sorted(r["status"] for r in resources) == ["completed", "not-done"]
+    done = next(r for r in resources if r["status"] == "completed")
+    assert done["performedPeriod"] == {"start": "2024-03-01T09:30:00.000Z",
+                                       "end": "2024-03-01T10:15:00.000Z"}  # fmt: skip
+    assert done["reasonCode"][0]["coding"][0]["code"] == "74400008"
+    assert done["performer"][0]["actor"]["identifier"]["value"] == "RC9"
+    assert done["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    assert _fhir(service_url, token, f"Procedure/{done['id']}") == done

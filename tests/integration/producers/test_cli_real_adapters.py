@@ -51,7 +51,8 @@ def test_hl7v2_folder_arrives_whole_and_malformed_files_are_reported(
 
 
 #: Record types mapped one to one from a FHIR resource type counted in index.csv.
-_NEWER = {"condition": "Condition", "allergy": "AllergyIntolerance", "immunisation": "Immunization"}
+_NEWER = {"condition": "Condition", "allergy": "AllergyIntolerance", "immunisation": "Immunization",
+          "procedure": "Procedure"}  # fmt: skip
 
 
 def test_synthea_bundle_arrives_with_its_index_counts(

@@ -174,6 +174,24 @@ def immunisation_event(**head: Any) -> SourceEvent:
     )
 
 
+def procedure_event(**head: Any) -> SourceEvent:
+    """An appendicectomy at the hospital."""
+    return SourceEvent(
+        RecordType.PROCEDURE,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "80146002", "display": "Appendicectomy"},
+            "status": "COMPLETED",
+            "performed_start": datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
+            "performed_end": datetime(2024, 3, 1, 10, 15, tzinfo=UTC),
+            "body_site": "Appendix",
+            "outcome": "Successful",
+            "reasons": [{"system": "SNOMED", "code": "74400008", "display": "Appendicitis"}],
+            "performer_org": "RC9",
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

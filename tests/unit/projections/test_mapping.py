@@ -18,6 +18,7 @@ from tests.unit.projections.builders import (
     immunisation_event,
     medication_event,
     patient_event,
+    procedure_event,
     result_event,
 )
 
@@ -47,6 +48,7 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
         condition_event(),
         allergy_event(),
         immunisation_event(),
+        procedure_event(),
         patient_event(),
     ],
 )

@@ -122,6 +122,16 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "dose_number": 1,
         "performer_org": "A81001",
     },
+    RecordType.PROCEDURE: {
+        "code": {"system": "SNOMED", "code": "80146002", "display": "Appendicectomy"},
+        "status": "COMPLETED",
+        "performed_start": datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
+        "performed_end": datetime(2024, 3, 1, 10, 15, tzinfo=UTC),
+        "body_site": "Appendix",
+        "outcome": "Successful",
+        "reasons": [{"system": "SNOMED", "code": "74400008", "display": "Appendicitis"}],
+        "performer_org": "RC9",
+    },
     RecordType.CONSENT: {
         "scope": "SHARED_CARE_RECORD",
         "decision": "PERMIT",

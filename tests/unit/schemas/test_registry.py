@@ -46,6 +46,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         "medication",
         "patient",
         "planning_event",
+        "procedure",
         "result",
     )
     assert [v.version for v in registry.versions("patient")] == [1, 2]
@@ -65,6 +66,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         ("medication", 1, "7e0a3b82435ecd26"),
         ("patient", 1, "cbd942856bc43a7b"),
         ("patient", 2, "fc8f653fb54f33d9"),
+        ("procedure", 1, "07601407fe4ea1de"),
         ("result", 1, "930954ff3a33957d"),
     ],
 )

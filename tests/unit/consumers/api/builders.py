@@ -92,6 +92,14 @@ def item_hit(
                          "primary_source": True, "lot_number": "FLU-123",
                          "site": "Left upper arm", "route": "Intramuscular", "dose_number": 1,
                          "performer_org": "E81001"},
+        "procedure": {"code": {"system": "SNOMED", "code": "80146002",
+                               "display": "Appendicectomy"},
+                      "status": "COMPLETED", "performed_start": "2024-03-01T09:30:00.000Z",
+                      "performed_end": "2024-03-01T10:15:00.000Z", "body_site": "Appendix",
+                      "outcome": "Successful",
+                      "reasons": [{"system": "SNOMED", "code": "74400008",
+                                   "display": "Appendicitis"}],
+                      "performer_org": "RC9"},
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,

@@ -588,7 +588,8 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
                                            "categories": ["allergies", "demographics",
                                                           "encounters", "immunisations",
                                                           "medications",
-                                                          "problems", "results"]}  # fmt: skip
+                                                          "problems", "procedures",
+                                                          "results"]}  # fmt: skip
     assert [(e.action, e.query_kind, e.org_code) for e in audit.entries] == [
         ("GET /api/me", "user_info", "E81001"),
         ("GET /api/me", "user_info", "RWK"),

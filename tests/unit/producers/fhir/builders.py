@@ -218,6 +218,40 @@ def immunization(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def procedure(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": "proc-1",
+        "status": "completed",
+        "code": {
+            "coding": [
+                {"system": "urn:oid:local", "code": "APPX", "display": "Appendix out"},
+                {"system": SNOMED, "code": "80146002", "display": "Appendicectomy"},
+            ]
+        },
+        "subject": {"reference": "Patient/pat-1"},
+        "performedPeriod": {"start": "2024-03-01T09:30:00Z", "end": "2024-03-01T10:15:00Z"},
+        "bodySite": [{"text": "Appendix"}],
+        "outcome": {"text": "Successful"},
+        "reasonCode": [
+            {"coding": [{"system": SNOMED, "code": "74400008", "display": "Appendicitis"}]}
+        ],
+        "performer": [
+            {
+                "actor": {
+                    "identifier": {
+                        "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                        "value": "RC9",
+                    }
+                }
+            }
+        ],
+        "meta": {"lastUpdated": "2024-03-01T11:00:00Z"},
+    }
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

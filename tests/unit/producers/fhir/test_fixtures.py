@@ -55,8 +55,8 @@ def map_file(path: Path) -> AdapterResult:
 def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
     """Per bundle: 1 patient, one encounter per Encounter, one result per laboratory
     Observation (none has components), one medication per MedicationRequest, one condition
-    per Condition, one allergy per AllergyIntolerance, one immunisation per Immunization, no
-    rejections."""
+    per Condition, one allergy per AllergyIntolerance, one immunisation per Immunization, one procedure per Procedure,
+    no rejections."""
     result = map_file(FIXTURES / "synthea" / "bundles" / row["file"])
     counts = Counter(event.record_type.value for event in result.events)
     assert dict(counts) == {
@@ -67,6 +67,7 @@ def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
         **({"condition": int(row["Condition"])} if int(row["Condition"]) else {}),
         **({"allergy": int(row["AllergyIntolerance"])} if int(row["AllergyIntolerance"]) else {}),
         **({"immunisation": int(row["Immunization"])} if int(row["Immunization"]) else {}),
+        **({"procedure": int(row["Procedure"])} if int(row["Procedure"]) else {}),
     }
     assert result.rejections == []
     patient = next(e for e in result.events if e.record_type is RecordType.PATIENT).payload
@@ -91,6 +92,7 @@ def test_every_fixture_event_encodes_with_the_newest_schema() -> None:
         "condition",
         "allergy",
         "immunisation",
+        "procedure",
     }
     assert sum(encoded.values()) > 2500
 

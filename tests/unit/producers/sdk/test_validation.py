@@ -209,6 +209,19 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             [f"immunisation.vaccine.system: unknown code system (expected one of {CODE_SYSTEMS})"],
         ),
         (
+            RecordType.PROCEDURE,
+            {
+                "performed_start": datetime(2031, 1, 1, tzinfo=UTC),
+                "performed_end": datetime(2030, 1, 1, tzinfo=UTC),
+                "reasons": [{"system": "SNOMED", "code": " "}],
+            },
+            [
+                "procedure.performed_start: more than 1 day in the future",
+                "procedure.performed_end: before performed_start",
+                "procedure.reasons[0].code: required, must not be empty",
+            ],
+        ),
+        (
             RecordType.ALLERGY,
             {"criticality": "SEVERE", "onset_date": date(2031, 1, 1)},
             [

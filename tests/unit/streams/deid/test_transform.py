@@ -19,6 +19,7 @@ from tests.unit.projections.builders import (
     immunisation_event,
     medication_event,
     patient_event,
+    procedure_event,
     result_event,
 )
 from tests.unit.streams.consent.builders import consent_event, labelled
@@ -125,9 +126,9 @@ def test_sensitive_and_consent_events_stay_out() -> None:
     assert _planned(consent_event("TYPE_1_OPT_OUT")) is None
 
 
-def test_problems_allergies_and_immunisations_are_not_planned() -> None:
+def test_problems_allergies_immunisations_and_procedures_are_not_planned() -> None:
     """The planning feed has no classes for them yet: they stay out, whatever their labels."""
-    for event in (condition_event(), allergy_event(), immunisation_event()):
+    for event in (condition_event(), allergy_event(), immunisation_event(), procedure_event()):
         assert _planned(event) is None
 
 

@@ -205,6 +205,22 @@ def test_immunization_vaccine_dose_and_performer() -> None:
     assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
 
 
+def test_procedure_period_reasons_and_performer() -> None:
+    """A procedure is a Procedure with its period, reasons, site, outcome and the performing
+    organisation; only a start is a performedDateTime."""
+    found = mapping.procedure(item("procedure"), PERSON_A, NAMES)
+    assert (found["status"], found["performedPeriod"]) == ("completed", {
+        "start": "2024-03-01T09:30:00.000Z", "end": "2024-03-01T10:15:00.000Z"})  # fmt: skip
+    assert found["reasonCode"][0]["coding"][0]["code"] == "74400008"
+    assert (found["bodySite"], found["outcome"]) == ([{"text": "Appendix"}], {"text": "Successful"})
+    assert found["performer"] == [{"actor": {"identifier": {
+        "system": mapping.ODS_SYSTEM, "value": "RC9"}, "display": "Luton and Dunstable Hospital"}}]  # fmt: skip
+    assert found["subject"] == {"reference": f"Patient/{PERSON_A}"}
+    started = mapping.procedure(item("procedure", performed_end=None), PERSON_A, NAMES)
+    assert "performedPeriod" not in started
+    assert started["performedDateTime"] == "2024-03-01T09:30:00.000Z"
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -277,6 +293,21 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
             PERSON_A,
             NAMES,
         ),
+        mapping.procedure(item("procedure"), PERSON_A, NAMES),
+        mapping.procedure(
+            item(
+                "procedure",
+                status="NOT_DONE",
+                performed_start=None,
+                performed_end=None,
+                body_site=None,
+                outcome=None,
+                reasons=[],
+                performer_org=None,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
         mapping.condition(item("condition"), PERSON_A, NAMES),
         mapping.condition(
             item(
@@ -310,7 +341,7 @@ def test_capability_statement_lists_what_is_served() -> None:
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
-                     "AllergyIntolerance", "Immunization"]  # fmt: skip
+                     "AllergyIntolerance", "Immunization", "Procedure"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

@@ -23,6 +23,7 @@ from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
 from producers.simulator.vaccinations import immunisation_items
+from producers.simulator.vitals import vital_sign_items
 from schemas.events import RecordType, SourceEvent
 
 ENTERED_IN_ERROR_RATE = 0.003
@@ -77,8 +78,8 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems, allergies, immunisations, procedures and
-    consent of one record, with withdrawals."""
+    """Encounters, results (vital signs too), medicines, problems, allergies, immunisations,
+    procedures and consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
@@ -88,6 +89,7 @@ def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
         *allergy_items(ctx, record),
         *immunisation_items(ctx, record),
         *procedure_items(ctx, record, encounters),
+        *vital_sign_items(ctx, record, encounters),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

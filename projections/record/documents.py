@@ -117,7 +117,7 @@ _RESULT: Spec = {
     "code": _code, "panel": _code, "status": _same, "value_quantity": _same,
     "value_text": _same, "unit": _same, "reference_low": _same, "reference_high": _same,
     "reference_text": _same, "abnormal_flag": _same, "specimen": _same,
-    "issued_at": _instant, "performer_org": _same,
+    "issued_at": _instant, "performer_org": _same, "category": _same,
 }  # fmt: skip
 _MEDICATION: Spec = {
     "medication": _code, "kind": _same, "status": _same, "course": _same,

@@ -43,7 +43,7 @@ def _result() -> Mapping:
         code=_code(), panel=_code(), status=_KEYWORD, value_quantity=_DOUBLE,
         value_text=_TEXT, unit=_KEYWORD, reference_low=_DOUBLE, reference_high=_DOUBLE,
         reference_text=_TEXT, abnormal_flag=_KEYWORD, specimen=_KEYWORD, issued_at=_DATE,
-        performer_org=_KEYWORD,
+        performer_org=_KEYWORD, category=_KEYWORD,
     )  # fmt: skip
 
 

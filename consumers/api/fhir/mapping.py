@@ -194,15 +194,37 @@ def _reference_range(result: Mapping[str, Any]) -> list[Json]:
     return [_compact(found)]
 
 
+#: The schema's result categories as R4 observation-category codes (a result without one is a
+#: laboratory result: the record held only those before result v2).
+_OBSERVATION_CATEGORIES = {
+    "LABORATORY": ("laboratory", "Laboratory"), "VITAL_SIGNS": ("vital-signs", "Vital Signs"),
+    "SOCIAL_HISTORY": ("social-history", "Social History"), "SURVEY": ("survey", "Survey"),
+    "EXAM": ("exam", "Exam"), "IMAGING": ("imaging", "Imaging"),
+    "PROCEDURE": ("procedure", "Procedure"), "THERAPY": ("therapy", "Therapy"),
+    "ACTIVITY": ("activity", "Activity"),
+}  # fmt: skip
+
+
+def _observation_category(value: Any) -> list[Json]:
+    """The category element; an OTHER category (or one this reader does not know) is left out
+    rather than guessed."""
+    found = _OBSERVATION_CATEGORIES.get(str(value or "LABORATORY"))
+    if found is None:
+        return []
+    code, display = found
+    return [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": code, "display": display}]}]
+
+
 def observation(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
-    """A laboratory result as an Observation."""
+    """A result as an Observation of its category: a laboratory result, a vital sign, a
+    survey answer, ..."""
     result = item.get("result") or {}
     flag = _INTERPRETATIONS.get(str(result.get("abnormal_flag")))
     performer = _org_reference(result.get("performer_org") or item.get("org"), names)
     resource = {
         **_base("Observation", item),
         "status": _RESULT_STATUS.get(str(result.get("status")), "unknown"),
-        "category": [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+        "category": _observation_category(result.get("category")),
         "code": _codeable(result.get("code")) or {"text": "unknown test"},
         "subject": _subject(person_id),
         "effectiveDateTime": item.get("occurred_at"),

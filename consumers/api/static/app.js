@@ -365,7 +365,8 @@ function resultRow(item) {
   const valueCell = cell(value, abnormal ? "num flag" : "num");
   return el("tr", {}, [
     cell(formatMoment(r.issued_at || item.occurred_at), "when"),
-    cell(display(r.code), "", r.panel ? display(r.panel) : ""),
+    cell(display(r.code), "", [r.panel ? display(r.panel) : "",
+      r.category && r.category !== "LABORATORY" ? titleCase(r.category) : ""].filter(Boolean).join(" · ")),
     valueCell,
     cell(range || "—", "num"),
     cell(abnormal ? titleCase(r.abnormal_flag) : "Normal", abnormal ? "flag" : ""),

@@ -20,9 +20,11 @@ from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.fhir.builders import (
     RECEIVED,
     allergy,
+    blood_pressure,
     bundle,
     condition,
     immunization,
+    lab_observation,
     patient,
     procedure,
 )
@@ -188,3 +190,40 @@ def test_a_gp_procedure_reaches_the_record_and_the_fhir_api(
     assert done["performer"][0]["actor"]["identifier"]["value"] == "RC9"
     assert done["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
     assert _fhir(service_url, token, f"Procedure/{done['id']}") == done
+
+
+def test_vital_signs_and_a_survey_reach_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """A blood pressure (two components) and a survey answer -> the record's results with
+    their categories -> FHIR Observations of category vital-signs and survey."""
+    survey = lab_observation(
+        id="obs-survey", valueQuantity=None, valueCodeableConcept={"text": "Never smoker"},
+        code={"coding": [{"system": "http://loinc.org", "code": "72166-2",
+                          "display": "Tobacco smoking status"}]},
+        category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                               "observation-category", "code": "survey"}]}],
+    )  # fmt: skip
+    document = bundle(patient(), blood_pressure(), {k: v for k, v in survey.items() if v})
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 4
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "results", 3, "the observations in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    held = sorted((i["result"]["category"], i["result"]["code"]["code"])
+                  for i in record["results"]["items"])  # fmt: skip
+    assert held == [("SURVEY", "72166-2"), ("VITAL_SIGNS", "8462-4"), ("VITAL_SIGNS", "8480-6")]
+
+    searchset = _fhir(service_url, token, f"Observation?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    categories = sorted(
+        (r["category"][0]["coding"][0]["code"], r.get("valueQuantity", {}).get("value"))
+        for r in resources
+    )
+    assert categories == [("survey", None), ("vital-signs", 88), ("vital-signs", 142)]
+    systolic = next(r for r in resources if r.get("valueQuantity", {}).get("value") == 142)
+    assert systolic["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    assert _fhir(service_url, token, f"Observation/{systolic['id']}") == systolic

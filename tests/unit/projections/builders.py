@@ -71,6 +71,7 @@ def result_event(value: float = 5.4, **head: Any) -> SourceEvent:
             "specimen": "blood",
             "issued_at": T0 + timedelta(hours=2),
             "performer_org": "RC9LAB",
+            "category": "LABORATORY",
         },
     )
 

@@ -66,6 +66,7 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "specimen": "blood",
         "issued_at": RECORDED_AT,
         "performer_org": "RXX01",
+        "category": "LABORATORY",
     },
     RecordType.MEDICATION: {
         "medication": {"system": "DMD", "code": "322236009", "display": "Paracetamol 500mg"},

@@ -34,7 +34,7 @@ def test_reference_fingerprint_matches_avro_spec_vector() -> None:
 
 
 def test_registry_lists_every_shipped_schema_and_version() -> None:
-    """Names are the schema folders; patient has v1 and v2, the others v1."""
+    """Names are the schema folders; patient and result have v1 and v2, the others v1."""
     registry = default_registry()
     assert registry.names() == (
         "allergy",
@@ -51,7 +51,8 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
     )
     assert [v.version for v in registry.versions("patient")] == [1, 2]
     assert registry.newest("patient").version == 2
-    assert registry.newest("result").version == 1
+    assert [v.version for v in registry.versions("result")] == [1, 2]
+    assert registry.newest("result").version == 2
 
 
 @pytest.mark.parametrize(
@@ -68,6 +69,7 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         ("patient", 2, "fc8f653fb54f33d9"),
         ("procedure", 1, "07601407fe4ea1de"),
         ("result", 1, "930954ff3a33957d"),
+        ("result", 2, "c4f8104f1bd82472"),
     ],
 )
 def test_fingerprints_are_crc64_of_canonical_form(

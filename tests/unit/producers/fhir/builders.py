@@ -80,6 +80,27 @@ def lab_observation(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def blood_pressure(**fields: Any) -> dict[str, Any]:
+    """A vital-signs blood pressure: no value of its own, systolic and diastolic components."""
+    mmhg = {"unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+    resource = lab_observation(
+        id="bp-1",
+        category=[{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs"}]}],
+        code={"coding": [{"system": LOINC, "code": "85354-9", "display": "Blood pressure"}]},
+        component=[
+            {"code": {"coding": [{"system": LOINC, "code": "8480-6", "display": "Systolic"}]},
+             "valueQuantity": {"value": 142, **mmhg}},
+            {"code": {"coding": [{"system": LOINC, "code": "8462-4", "display": "Diastolic"}]},
+             "valueQuantity": {"value": 88, **mmhg}},
+        ],
+    )  # fmt: skip
+    del resource["valueQuantity"]
+    resource.update(fields)
+    return resource
+
+
 def medication_request(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",

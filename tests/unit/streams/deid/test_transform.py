@@ -126,6 +126,17 @@ def test_sensitive_and_consent_events_stay_out() -> None:
     assert _planned(consent_event("TYPE_1_OPT_OUT")) is None
 
 
+def test_only_laboratory_results_are_planned() -> None:
+    """Vital signs and other observations beyond the laboratory have no planning classes;
+    a result without a category (written with result v1) is a laboratory one."""
+    vital = result_event()
+    vital.payload["category"] = "VITAL_SIGNS"
+    assert _planned(vital) is None
+    older = result_event()
+    del older.payload["category"]
+    assert _planned(older) is not None
+
+
 def test_problems_allergies_immunisations_and_procedures_are_not_planned() -> None:
     """The planning feed has no classes for them yet: they stay out, whatever their labels."""
     for event in (condition_event(), allergy_event(), immunisation_event(), procedure_event()):

@@ -69,6 +69,25 @@ def test_observation_carries_the_value_range_flag_and_source() -> None:
     assert invalid(found) == []
 
 
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(None, "laboratory"), ("LABORATORY", "laboratory"), ("VITAL_SIGNS", "vital-signs"),
+     ("SOCIAL_HISTORY", "social-history"), ("SURVEY", "survey"), ("EXAM", "exam")],
+)  # fmt: skip
+def test_an_observation_has_its_category(category: str | None, code: str) -> None:
+    """Vital signs and the other observations are served as Observations of their category;
+    a result without one (held before result v2) is a laboratory one."""
+    found = mapping.observation(item("result", category=category), PERSON_A, NAMES)
+    assert [c["code"] for cat in found["category"] for c in cat["coding"]] == [code]
+    assert found["category"][0]["coding"][0]["system"] == (
+        "http://terminology.hl7.org/CodeSystem/observation-category")  # fmt: skip
+
+
+def test_an_unknown_category_is_left_out() -> None:
+    found = mapping.observation(item("result", category="OTHER"), PERSON_A, NAMES)
+    assert "category" not in found and invalid(found) == []
+
+
 def test_a_text_result_is_a_value_string() -> None:
     """A result without a quantity carries its text; an unknown flag is left out."""
     found = mapping.observation(
@@ -264,6 +283,7 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
     resources = [
         mapping.patient(PERSON_A, [demographics()], NAMES),
         mapping.observation(item("result"), PERSON_A, NAMES),
+        mapping.observation(item("result", category="VITAL_SIGNS"), PERSON_A, NAMES),
         mapping.medication_statement(item("medication"), PERSON_A, NAMES),
         mapping.encounter(item("encounter"), PERSON_A, NAMES),
         mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES),

@@ -25,6 +25,7 @@ class RecordType(StrEnum):
     ALLERGY = "allergy"
     IMMUNISATION = "immunisation"
     PROCEDURE = "procedure"
+    DOCUMENT = "document"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

@@ -141,6 +141,7 @@ REQUIRED_CODES: Mapping[tuple[str, str], frozenset[str]] = {
         "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
         "entered-in-error", "unknown",
     }),
+    ("DocumentReference", "status"): frozenset({"current", "superseded", "entered-in-error"}),
     ("Patient", "gender"): frozenset({"male", "female", "other", "unknown"}),
     ("Bundle", "type"): frozenset({
         "document", "message", "transaction", "transaction-response", "batch",

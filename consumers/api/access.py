@@ -63,6 +63,7 @@ SECTION_NAMES = {
     "allergy": "allergies",
     "immunisation": "immunisations",
     "procedure": "procedures",
+    "document": "documents",
 }
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (

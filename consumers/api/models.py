@@ -134,6 +134,7 @@ class RecordAnswer(_Open):
     allergies: SectionOut | None = None
     immunisations: SectionOut | None = None
     procedures: SectionOut | None = None
+    documents: SectionOut | None = None
     kept_back: int
     kept_back_note: str | None = None
 

@@ -38,6 +38,7 @@ PURPOSE_HEADER = "X-MCR-Purpose"
 PURPOSES = ("direct-care",)
 ITEM_TYPES = (
     "result", "medication", "encounter", "condition", "allergy", "immunisation", "procedure",
+    "document",
 )  # fmt: skip
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

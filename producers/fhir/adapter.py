@@ -19,6 +19,7 @@ from producers.fhir.allergies import map_allergy
 from producers.fhir.conditions import map_condition
 from producers.fhir.consents import map_consent
 from producers.fhir.document import Document, Entry, reference_parts
+from producers.fhir.documents import map_document
 from producers.fhir.encounters import map_encounter
 from producers.fhir.errors import FhirDocumentError, MappingError
 from producers.fhir.header import Context
@@ -44,6 +45,7 @@ MAPPERS: dict[str, Mapper] = {
     "AllergyIntolerance": map_allergy,
     "Immunization": map_immunisation,
     "Procedure": map_procedure,
+    "DocumentReference": map_document,
 }
 
 

@@ -16,6 +16,7 @@ from producers.simulator.consent import consent_items
 from producers.simulator.context import PersonContext
 from producers.simulator.encounters import encounter_items
 from producers.simulator.envelope import Item, to_event
+from producers.simulator.letters import document_items
 from producers.simulator.prescriptions import medication_items
 from producers.simulator.problems import condition_items
 from producers.simulator.procedures import procedure_items
@@ -79,7 +80,7 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
     """Encounters, results (vital signs too), medicines, problems, allergies, immunisations,
-    procedures and consent of one record, with withdrawals."""
+    procedures, documents and consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
@@ -90,6 +91,7 @@ def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
         *immunisation_items(ctx, record),
         *procedure_items(ctx, record, encounters),
         *vital_sign_items(ctx, record, encounters),
+        *document_items(ctx, record, encounters),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

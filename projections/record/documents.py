@@ -19,6 +19,7 @@ until it is added here and to ``mapping.py``. Consent events are not projected (
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,6 +56,7 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.ALLERGY,
     RecordType.IMMUNISATION,
     RecordType.PROCEDURE,
+    RecordType.DOCUMENT,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -147,6 +149,17 @@ _PROCEDURE: Spec = {
     "body_site": _same, "outcome": _same, "reasons": lambda value: [_code(c) for c in value or ()],
     "performer_org": _same,
 }  # fmt: skip
+
+
+def _base64(value: Any) -> str | None:
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else None
+
+
+_DOCUMENT: Spec = {
+    "type": _code, "status": _same, "date": _instant, "description": _same,
+    "author_org": _same, "title": _same, "content_type": _same, "url": _same,
+    "data": _base64, "size": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -161,6 +174,7 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.ALLERGY: _ALLERGY,
     RecordType.IMMUNISATION: _IMMUNISATION,
     RecordType.PROCEDURE: _PROCEDURE,
+    RecordType.DOCUMENT: _DOCUMENT,
     RecordType.PATIENT: _PATIENT,
 }
 

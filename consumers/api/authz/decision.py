@@ -54,6 +54,7 @@ _TYPE_CATEGORIES = {
     "allergy": Category.ALLERGIES,
     "immunisation": Category.IMMUNISATIONS,
     "procedure": Category.PROCEDURES,
+    "document": Category.DOCUMENTS,
 }
 
 
@@ -212,6 +213,7 @@ _SECTIONS = (
     Category.ALLERGIES,
     Category.IMMUNISATIONS,
     Category.PROCEDURES,
+    Category.DOCUMENTS,
 )
 
 

@@ -40,7 +40,7 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the eight parts of a record, the audit (information governance),
+    """What a role may see: the nine parts of a record, the audit (information governance),
     or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
@@ -51,6 +51,7 @@ class Category(StrEnum):
     ALLERGIES = "allergies"
     IMMUNISATIONS = "immunisations"
     PROCEDURES = "procedures"
+    DOCUMENTS = "documents"
     AUDIT = "audit"
     PLANNING = "planning"
 
@@ -66,6 +67,7 @@ RECORD_CATEGORIES = frozenset(
         Category.ALLERGIES,
         Category.IMMUNISATIONS,
         Category.PROCEDURES,
+        Category.DOCUMENTS,
     }
 )
 

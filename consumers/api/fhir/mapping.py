@@ -32,6 +32,7 @@ __all__ = [
     "ResourceKind",
     "allergy_intolerance",
     "condition",
+    "document_reference",
     "encounter",
     "fhir_item_id",
     "immunization",
@@ -427,6 +428,34 @@ def procedure(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
     })  # fmt: skip
 
 
+_DOCUMENT_STATUS = {"CURRENT": "current", "SUPERSEDED": "superseded"}
+
+
+def document_reference(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A clinical document as a DocumentReference: its type, date, description, the authoring
+    organisation (with the registry's name when known) and one attachment: the URL where the
+    source keeps it, or the document itself (base64, as the record holds it)."""
+    found = item.get("document") or {}
+    author = _org_reference(found.get("author_org"), names)
+    attachment = _compact({
+        "contentType": found.get("content_type"),
+        "data": found.get("data"),
+        "url": found.get("url"),
+        "size": found.get("size"),
+        "title": found.get("title"),
+    })  # fmt: skip
+    return _compact({
+        **_base("DocumentReference", item),
+        "status": _DOCUMENT_STATUS.get(str(found.get("status")), "current"),
+        "type": _codeable(found.get("type")) or {"text": "unknown document type"},
+        "subject": _subject(person_id),
+        "date": found.get("date") or item.get("occurred_at"),
+        "author": [author] if author else [],
+        "description": found.get("description"),
+        "content": [{"attachment": attachment}],
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -485,5 +514,6 @@ RESOURCES: Mapping[str, ResourceKind] = {
         ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
         ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
         ResourceKind("Procedure", "procedure", "procedures", "date", procedure),
+        ResourceKind("DocumentReference", "document", "documents", "date", document_reference),
     )
 }

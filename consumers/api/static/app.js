@@ -17,6 +17,7 @@ const SECTIONS = [
   { type: "allergy", key: "allergies", title: "Allergies" },
   { type: "immunisation", key: "immunisations", title: "Immunisations" },
   { type: "procedure", key: "procedures", title: "Procedures" },
+  { type: "document", key: "documents", title: "Documents" },
 ];
 // Clinical statuses of a problem that is current, for the banner.
 const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
@@ -450,6 +451,29 @@ function procedureRow(item) {
   ]);
 }
 
+// A document kept at its source is a link the browser opens (the service never fetches it);
+// only https URLs become links. An attached one is named with its size.
+function documentWhere(d) {
+  if (d.url && /^https:\/\//i.test(d.url)) {
+    return el("td", {}, [el("a", { text: "Open at source",
+      attrs: { href: d.url, target: "_blank", rel: "noopener noreferrer" } })]);
+  }
+  if (d.data) return cell("Attached", "", d.size ? `${Math.ceil(d.size / 1024)} KB` : "");
+  return cell("—");
+}
+
+function documentRow(item) {
+  const d = item.document || {};
+  return el("tr", {}, [
+    cell(formatMoment(d.date || item.occurred_at), "when"),
+    cell(display(d.type), "", d.title || ""),
+    cell(d.description || "—"),
+    cell(titleCase(d.status)),
+    documentWhere(d),
+    el("td", {}, [document.createTextNode(d.author_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
@@ -458,6 +482,7 @@ const LAYOUT = {
   allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
   immunisation: { headings: ["Given", "Vaccine", "Status", "Site and route", "Source"], row: immunisationRow },
   procedure: { headings: ["When", "Procedure", "Reason", "Status", "Source"], row: procedureRow },
+  document: { headings: ["Date", "Document", "Description", "Status", "Where", "Source"], row: documentRow },
 };
 
 function renderSection(section, page, personId, request) {

@@ -5,6 +5,7 @@ record route and the FHIR R4 API (every resource checked by tests/fhir_r4.py).""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.unit.producers.fhir.builders import (
     blood_pressure,
     bundle,
     condition,
+    document_reference,
     immunization,
     lab_observation,
     patient,
@@ -227,3 +229,39 @@ def test_vital_signs_and_a_survey_reach_the_record_and_the_fhir_api(
     systolic = next(r for r in resources if r.get("valueQuantity", {}).get("value") == 142)
     assert systolic["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
     assert _fhir(service_url, token, f"Observation/{systolic['id']}") == systolic
+
+
+def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """A discharge summary kept at the hospital (a URL) and a letter attached inline -> the
+    record's documents -> FHIR DocumentReference, the attachment's bytes intact."""
+    letter = b"Seen in clinic today. Plan: review in six weeks.\n"
+    attached = document_reference(
+        id="doc-2", content=[{"attachment": {
+            "contentType": "text/plain", "title": "Clinic letter",
+            "data": base64.b64encode(letter).decode()}}],
+    )  # fmt: skip
+    document = bundle(patient(), document_reference(), attached)
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "documents", 2, "the documents in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    held = {i["document"]["title"]: i["document"] for i in record["documents"]["items"]}
+    assert held["Discharge summary"]["url"] == "https://documents.example.nhs.uk/RC9/ds-1.pdf"
+    assert base64.b64decode(held["Clinic letter"]["data"]) == letter
+
+    searchset = _fhir(service_url, token, f"DocumentReference?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    by_title = {r["content"][0]["attachment"]["title"]: r for r in resources}
+    at_source = by_title["Discharge summary"]
+    assert at_source["content"][0]["attachment"]["url"].startswith("https://documents.")
+    assert at_source["author"][0]["identifier"]["value"] == "RC9"
+    assert at_source["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    inline = by_title["Clinic letter"]["content"][0]["attachment"]
+    assert (base64.b64decode(inline["data"]), inline["size"]) == (letter, len(letter))
+    assert _fhir(service_url, token, f"DocumentReference/{at_source['id']}") == at_source

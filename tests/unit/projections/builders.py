@@ -193,6 +193,26 @@ def procedure_event(**head: Any) -> SourceEvent:
     )
 
 
+def document_event(**head: Any) -> SourceEvent:
+    """A short clinic letter attached inline."""
+    return SourceEvent(
+        RecordType.DOCUMENT,
+        {
+            "header": header(**head),
+            "type": {"system": "LOINC", "code": "11488-4", "display": "Consult note"},
+            "status": "CURRENT",
+            "date": datetime(2024, 3, 2, 16, 0, tzinfo=UTC),
+            "description": "Clinic letter",
+            "author_org": "RC9",
+            "title": "Letter",
+            "content_type": "text/plain",
+            "url": None,
+            "data": b"Seen today.",
+            "size": 11,
+        },
+    )
+
+
 def patient_event(family_name: str = "Testpatient", **head: Any) -> SourceEvent:
     """Demographics of an invented patient."""
     return SourceEvent(

@@ -20,6 +20,7 @@ from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
     consent_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
@@ -80,6 +81,7 @@ def test_result_document_has_provenance_and_result_fields() -> None:
         (condition_event(), "condition|RC9|R001", "item", "onset_date", "2019-05-02"),
         (allergy_event(), "allergy|RC9|R001", "item", "categories", ["MEDICATION"]),
         (immunisation_event(), "immunisation|RC9|R001", "item", "occurrence_date", "2023-10-12"),
+        (document_event(), "document|RC9|R001", "item", "data", "U2VlbiB0b2RheS4="),
         (
             procedure_event(),
             "procedure|RC9|R001",

@@ -14,6 +14,7 @@ from schemas.events import SourceEvent
 from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
@@ -49,6 +50,7 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
         allergy_event(),
         immunisation_event(),
         procedure_event(),
+        document_event(),
         patient_event(),
     ],
 )

@@ -133,6 +133,18 @@ _BODIES: dict[RecordType, dict[str, Any]] = {
         "reasons": [{"system": "SNOMED", "code": "74400008", "display": "Appendicitis"}],
         "performer_org": "RC9",
     },
+    RecordType.DOCUMENT: {
+        "type": {"system": "LOINC", "code": "18842-5", "display": "Discharge summary"},
+        "status": "CURRENT",
+        "date": datetime(2024, 3, 2, 16, 0, tzinfo=UTC),
+        "description": "Discharge summary after appendicectomy",
+        "author_org": "RC9",
+        "title": "Discharge summary",
+        "content_type": "application/pdf",
+        "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf",
+        "data": None,
+        "size": 48213,
+    },
     RecordType.CONSENT: {
         "scope": "SHARED_CARE_RECORD",
         "decision": "PERMIT",

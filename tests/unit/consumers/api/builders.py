@@ -100,6 +100,13 @@ def item_hit(
                       "reasons": [{"system": "SNOMED", "code": "74400008",
                                    "display": "Appendicitis"}],
                       "performer_org": "RC9"},
+        "document": {"type": {"system": "LOINC", "code": "18842-5",
+                              "display": "Discharge summary"},
+                     "status": "CURRENT", "date": "2024-03-02T16:00:00.000Z",
+                     "description": "Discharge summary", "author_org": "RC9",
+                     "title": "Discharge summary", "content_type": "application/pdf",
+                     "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf", "data": None,
+                     "size": 48213},
     }[record_type]  # fmt: skip
     source: dict[str, Any] = {
         "doc_kind": "item", "record_type": record_type, "person_id": person_id,

@@ -585,7 +585,7 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
     assert other.json()["acting_role"] == {"role_id": "555000001009", "org_code": "RWK",
                                            "role_code": "S8000:G8000:R8000",
                                            "role_name": "Clinical Practitioner Access Role",
-                                           "categories": ["allergies", "demographics",
+                                           "categories": ["allergies", "demographics", "documents",
                                                           "encounters", "immunisations",
                                                           "medications",
                                                           "problems", "procedures",

@@ -141,7 +141,7 @@ def test_record_types_default_to_all_and_refuse_unknown() -> None:
     """type narrows the record to one type; anything else is refused."""
     assert validation.record_types({}) == (
         "result", "medication", "encounter", "condition", "allergy", "immunisation",
-        "procedure")  # fmt: skip
+        "procedure", "document")  # fmt: skip
     assert validation.record_types({"type": ["encounter"]}) == ("encounter",)
     with pytest.raises(ValidationError, match=r"^type: must be one of result, medication"):
         validation.record_types({"type": ["patient"]})

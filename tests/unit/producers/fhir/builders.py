@@ -273,6 +273,26 @@ def procedure(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def document_reference(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": "doc-1",
+        "status": "current",
+        "type": {"coding": [{"system": LOINC, "code": "18842-5", "display": "Discharge summary"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "date": "2024-03-02T16:00:00Z",
+        "description": "Discharge summary after appendicectomy",
+        "author": [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                                   "value": "RC9"}}],
+        "content": [{"attachment": {"contentType": "application/pdf",
+                                    "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf",
+                                    "title": "Discharge summary", "size": 48213}}],
+        "meta": {"lastUpdated": "2024-03-02T16:05:00Z"},
+    }  # fmt: skip
+    resource.update(fields)
+    return resource
+
+
 def consent(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Consent",

@@ -134,6 +134,7 @@ def test_every_fixture_event_encodes_with_the_newest_schema() -> None:
         "allergy",
         "immunisation",
         "procedure",
+        "document",
     }
     assert sum(encoded.values()) > 2500
 

@@ -15,6 +15,7 @@ from streams.deid.transform import deidentify
 from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
@@ -137,9 +138,15 @@ def test_only_laboratory_results_are_planned() -> None:
     assert _planned(older) is not None
 
 
-def test_problems_allergies_immunisations_and_procedures_are_not_planned() -> None:
+def test_problems_allergies_immunisations_procedures_and_documents_are_not_planned() -> None:
     """The planning feed has no classes for them yet: they stay out, whatever their labels."""
-    for event in (condition_event(), allergy_event(), immunisation_event(), procedure_event()):
+    for event in (
+        condition_event(),
+        allergy_event(),
+        immunisation_event(),
+        procedure_event(),
+        document_event(),
+    ):
         assert _planned(event) is None
 
 

@@ -240,6 +240,23 @@ def test_procedure_period_reasons_and_performer() -> None:
     assert started["performedDateTime"] == "2024-03-01T09:30:00.000Z"
 
 
+def test_document_reference_at_the_source_or_attached() -> None:
+    """A document is a DocumentReference naming its author organisation, with its URL or its
+    attached bytes (base64, as the record holds them)."""
+    found = mapping.document_reference(item("document"), PERSON_A, NAMES)
+    assert (found["status"], found["date"], found["description"]) == (
+        "current", "2024-03-02T16:00:00.000Z", "Discharge summary")  # fmt: skip
+    assert found["content"] == [{"attachment": {
+        "contentType": "application/pdf", "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf",
+        "size": 48213, "title": "Discharge summary"}}]  # fmt: skip
+    assert found["author"][0]["identifier"]["value"] == "RC9"
+    attached = mapping.document_reference(
+        item("document", url=None, data="U2VlbiB0b2RheS4=", content_type="text/plain", size=11),
+        PERSON_A, NAMES)  # fmt: skip
+    assert attached["content"][0]["attachment"]["data"] == "U2VlbiB0b2RheS4="
+    assert "url" not in attached["content"][0]["attachment"]
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -328,6 +345,22 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
             PERSON_A,
             NAMES,
         ),
+        mapping.document_reference(item("document"), PERSON_A, NAMES),
+        mapping.document_reference(
+            item(
+                "document",
+                status="SUPERSEDED",
+                url=None,
+                data="U2VlbiB0b2RheS4=",
+                content_type="text/plain",
+                size=11,
+                author_org=None,
+                description=None,
+                title=None,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
         mapping.condition(item("condition"), PERSON_A, NAMES),
         mapping.condition(
             item(
@@ -361,7 +394,7 @@ def test_capability_statement_lists_what_is_served() -> None:
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
-                     "AllergyIntolerance", "Immunization", "Procedure"]  # fmt: skip
+                     "AllergyIntolerance", "Immunization", "Procedure", "DocumentReference"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

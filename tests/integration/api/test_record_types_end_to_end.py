@@ -13,6 +13,7 @@ import pytest
 
 from deploy.local import StackSettings
 from producers.fhir import events_from_fhir
+from producers.hl7v2 import events_from_hl7v2
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
@@ -30,6 +31,7 @@ from tests.unit.producers.fhir.builders import (
     patient,
     procedure,
 )
+from tests.unit.producers.hl7v2.builders import message, msh, pid, segment
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
 
@@ -265,3 +267,30 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     inline = by_title["Clinic letter"]["content"][0]["attachment"]
     assert (base64.b64decode(inline["data"]), inline["size"]) == (letter, len(letter))
     assert _fhir(service_url, token, f"DocumentReference/{at_source['id']}") == at_source
+
+
+def test_an_hl7v2_procedure_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """An ADT A28 with a PR1 (OPCS-4) from the practice's system -> the record's procedures ->
+    FHIR Procedure with its OPCS-4 code and ICD-10 reason."""
+    text = message(
+        msh("ADT^A28"), segment("EVN", {1: "A28"}),
+        pid(f5="TESTPERSON^JANE", f7="19800229"),
+        segment("PR1", {1: "1", 3: "H011^Emergency excision of appendix^OPCS4",
+                        5: "20240301093000", 7: "45", 15: "K35.8^Acute appendicitis^I10"}),
+    )  # fmt: skip
+    mapped = events_from_hl7v2(text, org=ORG, source_system="EMIS Web")
+    assert mapped.rejections == [] and len(mapped.events) == 2
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "procedures", 1, "the HL7 v2 procedure in the record")
+    searchset = _fhir(service_url, token, f"Procedure?patient={person}")
+    [done] = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert done["code"]["coding"][0] == {"system": "http://www.datadictionary.nhs.uk/opcs-4",
+                                         "code": "H011",
+                                         "display": "Emergency excision of appendix"}  # fmt: skip
+    assert done["reasonCode"][0]["coding"][0]["code"] == "K35.8"
+    assert done["performedPeriod"]["end"] == "2024-03-01T10:15:00.000Z"

@@ -24,6 +24,8 @@ class RecordType(StrEnum):
     CONDITION = "condition"
     ALLERGY = "allergy"
     IMMUNISATION = "immunisation"
+    PROCEDURE = "procedure"
+    DOCUMENT = "document"
 
 
 # Source topics: one per organisation, ``mcr.source.<ODS code>``, carrying every record type

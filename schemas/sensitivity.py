@@ -74,6 +74,8 @@ CODE_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "condition": ("code",),
         "allergy": ("code", "reactions"),
         "immunisation": ("vaccine",),
+        "procedure": ("code", "reasons"),
+        "document": ("type",),
     }
 )
 """Record type -> the fields holding a code (``{"system", "code"}``) or a list of codes."""

@@ -137,6 +137,11 @@ REQUIRED_CODES: Mapping[tuple[str, str], frozenset[str]] = {
     ("AllergyIntolerance", "type"): frozenset({"allergy", "intolerance"}),
     ("AllergyIntolerance", "criticality"): frozenset({"low", "high", "unable-to-assess"}),
     ("Immunization", "status"): frozenset({"completed", "entered-in-error", "not-done"}),
+    ("Procedure", "status"): frozenset({
+        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
+        "entered-in-error", "unknown",
+    }),
+    ("DocumentReference", "status"): frozenset({"current", "superseded", "entered-in-error"}),
     ("Patient", "gender"): frozenset({"male", "female", "other", "unknown"}),
     ("Bundle", "type"): frozenset({
         "document", "message", "transaction", "transaction-response", "batch",

@@ -65,6 +65,8 @@ SECTION_NAMES = {
     "condition": "problems",
     "allergy": "allergies",
     "immunisation": "immunisations",
+    "procedure": "procedures",
+    "document": "documents",
 }
 _DOC_KINDS = frozenset({"item", "patient"})
 _ITEM_FIELDS = (

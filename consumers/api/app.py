@@ -12,7 +12,8 @@ GET     /api/me                             the signed-in user, roles, acting ro
 GET     /api/patients                       search: ``nhs_number``, or ``family_name`` +
                                             ``birth_date``
 GET     /api/persons/<person_id>/record     demographics, results, medications, encounters,
-                                            problems, allergies, immunisations
+                                            problems, allergies, immunisations,
+                                            procedures, documents
 GET     /about, /organisations              public pages (no sign-in, no audit: ``public.py``)
 GET     /api/public/organisations           the organisations taking part, as JSON
 GET     /fhir/R4/...                        the FHIR R4 read API (``fhir/routes.py``,

@@ -136,6 +136,8 @@ class RecordAnswer(_Open):
     problems: SectionOut | None = None
     allergies: SectionOut | None = None
     immunisations: SectionOut | None = None
+    procedures: SectionOut | None = None
+    documents: SectionOut | None = None
     kept_back: int
     kept_back_note: str | None = None
 

@@ -161,15 +161,18 @@ def person_record(
         str | None,
         Query(
             alias="type",
-            description="result, medication, encounter, condition, allergy or immunisation",
+            description=(
+                "result, medication, encounter, condition, allergy, immunisation, procedure or "
+                "document"
+            ),
         ),
     ] = None,
     page: Annotated[str | None, Query(description="1-based page")] = None,
     page_size: Annotated[str | None, Query(description="1-100, default 50")] = None,
 ) -> Response:
     """Demographics and a page each of results, medications, encounters, problems,
-    allergies and immunisations, after consent at read; 403 when the patient objects; 404
-    when nothing is held."""
+    allergies, immunisations, procedures and documents, after consent at read; 403 when the
+    patient objects; 404 when nothing is held."""
     del purpose, type_, page, page_size  # read from the raw query by validation.py
     query, p = query_of(request), ports(request)
     try:

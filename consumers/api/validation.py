@@ -36,7 +36,10 @@ PURPOSE_HEADER = "X-MCR-Purpose"
 #: Why a record may be viewed. The shared care record is for direct care only; planning and
 #: research read the de-identified feed, never this service.
 PURPOSES = ("direct-care",)
-ITEM_TYPES = ("result", "medication", "encounter", "condition", "allergy", "immunisation")
+ITEM_TYPES = (
+    "result", "medication", "encounter", "condition", "allergy", "immunisation", "procedure",
+    "document",
+)  # fmt: skip
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Patterns are matched with ``fullmatch``: ``$`` would also match before a trailing newline.

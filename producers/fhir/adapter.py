@@ -2,7 +2,7 @@
 
 Each entry is mapped on its own: a resource that cannot be mapped becomes a Rejection (with
 its location and a field-level reason) and the rest of the Bundle still maps. Resource types
-we do not map (Procedure, DiagnosticReport, ...) are counted in ``skipped``.
+we do not map (DiagnosticReport, Claim, ...) are counted in ``skipped``.
 
 Bundle entries without a resource: ``DELETE Patient/<id>`` becomes a patient DELETE event;
 a DELETE of any other type is rejected (without the resource we cannot tell whose record it
@@ -19,12 +19,14 @@ from producers.fhir.allergies import map_allergy
 from producers.fhir.conditions import map_condition
 from producers.fhir.consents import map_consent
 from producers.fhir.document import Document, Entry, reference_parts
+from producers.fhir.documents import map_document
 from producers.fhir.encounters import map_encounter
 from producers.fhir.errors import FhirDocumentError, MappingError
 from producers.fhir.header import Context
 from producers.fhir.immunisations import map_immunisation
 from producers.fhir.medications import map_medication
 from producers.fhir.patient import map_patient, map_patient_deletion
+from producers.fhir.procedures import map_procedure
 from producers.fhir.results import map_observation
 from producers.fhir.skips import Skip
 from producers.model import AdapterResult, Rejection
@@ -42,6 +44,8 @@ MAPPERS: dict[str, Mapper] = {
     "Condition": map_condition,
     "AllergyIntolerance": map_allergy,
     "Immunization": map_immunisation,
+    "Procedure": map_procedure,
+    "DocumentReference": map_document,
 }
 
 

@@ -42,6 +42,7 @@ _SYSTEMS: dict[str, CodeSystem] = {
     "http://hl7.org/fhir/sid/icd-10-uk": CodeSystem.ICD10,
     "http://read.info/readv2": CodeSystem.READ,
     "http://read.info/ctv3": CodeSystem.READ,
+    "http://www.datadictionary.nhs.uk/opcs-4": CodeSystem.OPCS4,
 }
 
 RESULT_PREFERENCE = (CodeSystem.LOINC, CodeSystem.SNOMED)

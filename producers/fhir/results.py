@@ -1,18 +1,23 @@
-"""Observation -> result events (schema ``result``), for laboratory observations only.
+"""Observation -> result events (schema ``result``): laboratory results, vital signs and the
+other observations of the R4 observation-category code system, each with its ``category``.
 
-Which observations are lab results:
-1. category ``laboratory`` (observation-category) -> a result;
-2. any other category (vital-signs, social-history, survey, exam, ...) -> skipped as
-   ``Observation(<category>)``: its own category is authoritative, even inside a lab report
-   (Synthea files an ejection fraction under a LAB DiagnosticReport as ``vital-sign``);
-3. no category -> a result when a DiagnosticReport in the document lists it and the report
-   is in a lab section (v2-0074) or the observation is LOINC-coded, or when a laboratory group
-   Observation lists it in ``hasMember``; otherwise skipped as ``Observation(uncategorised)``.
+Which category an observation has:
+1. a code of the R4 observation-category system (``laboratory``, ``vital-signs``,
+   ``social-history``, ``survey``, ``exam``, ``imaging``, ``procedure``, ``therapy``,
+   ``activity``) -> a result of that category (``laboratory`` wins when there are several,
+   then the order of that list). Its own category is authoritative, even inside a lab report;
+2. categories, but none of those codes -> skipped as ``Observation(<first code>)`` (Synthea
+   files an ejection fraction under a LAB DiagnosticReport as ``vital-sign``, a misspelling);
+3. no category -> a laboratory result when a DiagnosticReport in the document lists it and
+   the report is in a lab section (v2-0074) or the observation is LOINC-coded, or when a
+   laboratory group Observation lists it in ``hasMember``; otherwise skipped as
+   ``Observation(uncategorised)``.
 
 A grouping Observation (``hasMember`` and no value) is a panel, not a result: skipped as
 ``Observation(group)``; its members carry its code as their ``panel``.
 
-Components: a lab Observation with components gives one result per component, with
+Components: an Observation with components gives one result per component (a blood pressure
+gives its systolic and its diastolic), with
 ``source_record_id`` ``Observation/<id>#component-<index>`` (index from 0, in document order)
 and the Observation's code as ``panel``. The Observation itself gives a result too only when it
 has its own value. The header (times, version, status) is the Observation's.
@@ -50,6 +55,18 @@ LAB_SECTIONS = frozenset({
     "SR", "TX", "URN", "VR",
 })
 # fmt: on
+#: R4 observation-category codes -> the schema's ``ObservationCategory``, in order of precedence.
+CATEGORIES = {
+    "laboratory": "LABORATORY",
+    "vital-signs": "VITAL_SIGNS",
+    "social-history": "SOCIAL_HISTORY",
+    "survey": "SURVEY",
+    "exam": "EXAM",
+    "imaging": "IMAGING",
+    "procedure": "PROCEDURE",
+    "therapy": "THERAPY",
+    "activity": "ACTIVITY",
+}
 _VALUE_KEYS = (
     "valueQuantity",
     "valueCodeableConcept",
@@ -69,9 +86,9 @@ _VALUE_KEYS = (
 def map_observation(ctx: Context) -> list[SourceEvent] | Skip:
     """The result events of one Observation, or why it is skipped."""
     observation = ctx.resource
-    kind = _non_lab_kind(observation, ctx)
-    if kind is not None:
-        return Skip(f"Observation({kind})")
+    category = _category(observation, ctx)
+    if isinstance(category, Skip):
+        return category
     status = string(observation, "status") or ""
     if status not in RESULT_STATUS:
         raise MappingError("Observation.status: missing or not an R4 status")
@@ -92,26 +109,29 @@ def map_observation(ctx: Context) -> list[SourceEvent] | Skip:
             **_result_fields(part, path, ctx),
             "panel": panel,
             "status": RESULT_STATUS[status],
+            "category": category,
         }
         events.append(SourceEvent(RecordType.RESULT, payload))
     return events
 
 
-def _non_lab_kind(observation: Json, ctx: Context) -> str | None:
-    """None for a lab result, else the kind it is skipped as."""
+def _category(observation: Json, ctx: Context) -> str | Skip:
+    """The schema category of an observation, or the kind it is skipped as."""
     categories = [c for concept in items(observation, "category") for c in codings(concept)]
     codes = {
         string(c, "code") for c in categories if string(c, "system") in (_CATEGORY_SYSTEM, None)
     }
     if _is_group(observation):
-        return "group"
-    if "laboratory" in codes:
-        return None
+        return Skip("Observation(group)")
+    known = [CATEGORIES[code] for code in CATEGORIES if code in codes]
+    if known:
+        return known[0]
     if categories:
-        return sorted(str(code) for code in codes)[0] if codes else "other-category"
+        kind = sorted(str(code) for code in codes)[0] if codes else "other-category"
+        return Skip(f"Observation({kind})")
     if _lab_by_context(observation, ctx):
-        return None
-    return "uncategorised"
+        return "LABORATORY"
+    return Skip("Observation(uncategorised)")
 
 
 def _is_group(observation: Json) -> bool:

@@ -8,6 +8,6 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Skip:
     """A deliberate non-mapping; ``kind`` is the key counted in ``AdapterResult.skipped``
-    (``Condition``, ``Observation(vital-signs)``, ``MedicationStatement(not-taken)``)."""
+    (``CarePlan``, ``Observation(vital-sign)``, ``MedicationStatement(not-taken)``)."""
 
     kind: str

@@ -24,7 +24,9 @@ A47    one per PID/MRG pair, with ``previous_local_patient_id`` from MRG-1
 Triggers with a patient event also give an allergy event per AL1 segment
 (:mod:`producers.hl7v2.allergies`); triggers about a visit give a condition event
 (DIAGNOSIS) per DG1 segment (:mod:`producers.hl7v2.diagnoses`). A02 has no DG1 in its
-structure, a cancelled visit's diagnoses are not news, and A28/A31 have no visit.
+structure, a cancelled visit's diagnoses are not news, and A28/A31 have no visit. Every
+trigger above but A40/A47 gives a procedure event per PR1 segment
+(:mod:`producers.hl7v2.procedures`).
 
 Patient events come only from triggers whose purpose is demographics, so a transfer or a
 discharge with a sparse PID cannot blank a patient's details. An encounter needs a visit
@@ -45,6 +47,7 @@ from producers.hl7v2.errors import MappingError
 from producers.hl7v2.header import MessageContext, best_time
 from producers.hl7v2.identity import is_nhs_identifier, local_identifier, patient_identity
 from producers.hl7v2.message import Message, Segment
+from producers.hl7v2.procedures import add_procedures
 from producers.hl7v2.visits import derived_status, encounter_fields, visit_number
 from producers.model import AdapterResult
 from schemas.events import RecordType, SourceEvent
@@ -90,6 +93,7 @@ def map_adt(message: Message, ctx: MessageContext) -> AdapterResult:
             _patient_event(message, ctx, index=pid_index, pid=pid, occurred=occurred)
         )
         add_allergies(result, message, ctx, identity=patient_identity(pid), occurred=occurred)
+    add_procedures(result, message, ctx, identity=patient_identity(pid), occurred=occurred)
     if trigger.encounter_status is not None:
         _add_encounter(
             result, message, ctx, pid=pid, status=trigger.encounter_status, occurred=occurred

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from producers.sdk.errors import ValidationError
+from schemas.attachments import MAX_ATTACHMENT_BYTES
 from schemas.conformance import FieldProblem, conformance_problems
 from schemas.events import RecordType, SourceEvent
 from schemas.nhs_number import is_valid
@@ -150,6 +152,51 @@ def _immunisation_dose(payload: Mapping[str, Any], now: datetime) -> Iterator[Fi
         yield FieldProblem("dose_number", "must be 1 or more")
 
 
+def _procedure_period(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    start = _as_instant(payload.get("performed_start"))
+    end = _as_instant(payload.get("performed_end"))
+    yield from _not_future(payload.get("performed_start"), "performed_start", now)
+    if start is not None and end is not None and end < start:
+        yield FieldProblem("performed_end", "before performed_start")
+    reasons = payload.get("reasons")
+    for index, reason in enumerate(reasons if isinstance(reasons, list) else []):
+        code = reason.get("code") if isinstance(reason, Mapping) else None
+        if isinstance(code, str) and not code.strip():
+            yield FieldProblem(f"reasons[{index}].code", "required, must not be empty")
+
+
+def _document_content(payload: Mapping[str, Any], now: datetime) -> Iterator[FieldProblem]:
+    yield from _not_future(payload.get("date"), "date", now)
+    url, data = payload.get("url"), payload.get("data")
+    if url is None and data is None:
+        yield FieldProblem("url", "required when there is no data (a document is kept at the "
+                           "source or attached)")  # fmt: skip
+    if url is not None and data is not None:
+        yield FieldProblem("data", "must be empty when url is given (one or the other)")
+    if isinstance(url, str) and not _is_https_url(url):
+        yield FieldProblem("url", "must be an absolute https URL without credentials")
+    if isinstance(data, bytes | bytearray):
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            yield FieldProblem(
+                "data", f"larger than {MAX_ATTACHMENT_BYTES} bytes: keep it at the source and "
+                "send its url",
+            )  # fmt: skip
+        if not payload.get("content_type"):
+            yield FieldProblem("content_type", "required when data is attached")
+    size = payload.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < 0:
+        yield FieldProblem("size", "must be 0 or more")
+
+
+def _is_https_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced IPv6 bracket, a bad port
+        return False
+    return parts.scheme == "https" and bool(host) and "@" not in parts.netloc
+
+
 def _result_range(payload: Mapping[str, Any], _now: datetime) -> Iterator[FieldProblem]:
     low, high = payload.get("reference_low"), payload.get("reference_high")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
@@ -219,4 +266,6 @@ _RULES_BY_TYPE: dict[RecordType, tuple[Rule, ...]] = {
     RecordType.CONDITION: (_codes("code"), _condition_dates),
     RecordType.ALLERGY: (_codes("code"), _allergy_reactions),
     RecordType.IMMUNISATION: (_codes("vaccine"), _immunisation_dose),
+    RecordType.PROCEDURE: (_codes("code"), _procedure_period),
+    RecordType.DOCUMENT: (_codes("type"), _document_content),
 }

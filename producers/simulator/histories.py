@@ -16,12 +16,15 @@ from producers.simulator.consent import consent_items
 from producers.simulator.context import PersonContext
 from producers.simulator.encounters import encounter_items
 from producers.simulator.envelope import Item, to_event
+from producers.simulator.letters import document_items
 from producers.simulator.prescriptions import medication_items
 from producers.simulator.problems import condition_items
+from producers.simulator.procedures import procedure_items
 from producers.simulator.records import Demographics, OrgRecord
 from producers.simulator.results import result_items
 from producers.simulator.timeline import later
 from producers.simulator.vaccinations import immunisation_items
+from producers.simulator.vitals import vital_sign_items
 from schemas.events import RecordType, SourceEvent
 
 ENTERED_IN_ERROR_RATE = 0.003
@@ -76,8 +79,8 @@ def _withdrawals(ctx: PersonContext, record: OrgRecord, items: list[Item]) -> li
 
 
 def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
-    """Encounters, results, medicines, problems, allergies, immunisations and consent of one
-    record, with withdrawals."""
+    """Encounters, results (vital signs too), medicines, problems, allergies, immunisations,
+    procedures, documents and consent of one record, with withdrawals."""
     encounters = encounter_items(ctx, record)
     clinical = [
         *encounters,
@@ -86,6 +89,9 @@ def clinical_items(ctx: PersonContext, record: OrgRecord) -> list[Item]:
         *condition_items(ctx, record),
         *allergy_items(ctx, record),
         *immunisation_items(ctx, record),
+        *procedure_items(ctx, record, encounters),
+        *vital_sign_items(ctx, record, encounters),
+        *document_items(ctx, record, encounters),
     ]
     clinical += _withdrawals(ctx, record, clinical)
     return clinical + consent_items(ctx, record, encounters)

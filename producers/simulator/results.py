@@ -109,6 +109,7 @@ def _body(result: Measurement, panel: Panel, issued: datetime, performer: str) -
         "specimen": "Blood" if panel in _BLOOD else "Serum",
         "issued_at": issued,
         "performer_org": performer,
+        "category": "LABORATORY",
     }
 
 

@@ -19,6 +19,7 @@ until it is added here and to ``mapping.py``. Consent events are not projected (
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,6 +55,8 @@ ITEM_TYPES: tuple[RecordType, ...] = (
     RecordType.CONDITION,
     RecordType.ALLERGY,
     RecordType.IMMUNISATION,
+    RecordType.PROCEDURE,
+    RecordType.DOCUMENT,
 )
 _REMOVING_OPERATIONS = frozenset({"DELETE", "ENTERED_IN_ERROR"})
 #: ``operation`` of a tombstone a purge left (source operations are UPSERT, DELETE, ...).
@@ -116,7 +119,7 @@ _RESULT: Spec = {
     "code": _code, "panel": _code, "status": _same, "value_quantity": _same,
     "value_text": _same, "unit": _same, "reference_low": _same, "reference_high": _same,
     "reference_text": _same, "abnormal_flag": _same, "specimen": _same,
-    "issued_at": _instant, "performer_org": _same,
+    "issued_at": _instant, "performer_org": _same, "category": _same,
 }  # fmt: skip
 _MEDICATION: Spec = {
     "medication": _code, "kind": _same, "status": _same, "course": _same,
@@ -141,6 +144,22 @@ _IMMUNISATION: Spec = {
     "lot_number": _same, "site": _same, "route": _same, "dose_number": _same,
     "performer_org": _same,
 }  # fmt: skip
+_PROCEDURE: Spec = {
+    "code": _code, "status": _same, "performed_start": _instant, "performed_end": _instant,
+    "body_site": _same, "outcome": _same, "reasons": lambda value: [_code(c) for c in value or ()],
+    "performer_org": _same,
+}  # fmt: skip
+
+
+def _base64(value: Any) -> str | None:
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else None
+
+
+_DOCUMENT: Spec = {
+    "type": _code, "status": _same, "date": _instant, "description": _same,
+    "author_org": _same, "title": _same, "content_type": _same, "url": _same,
+    "data": _base64, "size": _same,
+}  # fmt: skip
 _PATIENT: Spec = {
     "given_names": _strings, "family_name": _same, "birth_date": _day, "sex": _same,
     "postcode": _same, "address_lines": _strings, "phone": _same, "deceased_at": _instant,
@@ -154,6 +173,8 @@ _SPECS: dict[RecordType, Spec] = {
     RecordType.CONDITION: _CONDITION,
     RecordType.ALLERGY: _ALLERGY,
     RecordType.IMMUNISATION: _IMMUNISATION,
+    RecordType.PROCEDURE: _PROCEDURE,
+    RecordType.DOCUMENT: _DOCUMENT,
     RecordType.PATIENT: _PATIENT,
 }
 

@@ -1,10 +1,10 @@
 """The index template of the record: explicit mappings, ``dynamic: strict``. Data, no I/O.
 
 One index holds three kinds of document (``doc_kind``): ``item`` (a result, medication,
-encounter, condition, allergy or immunisation), ``patient`` (demographics as one organisation
-knows them) and ``summary`` (one small derived document per person). A field the mapping does
-not name is rejected, so a schema change shows up as dead letters instead of silently
-reshaping the index.
+encounter, condition, allergy, immunisation, procedure or document), ``patient``
+(demographics as one organisation knows them) and ``summary`` (one small derived document per
+person). A field the mapping does not name is rejected, so a schema change shows up as dead
+letters instead of silently reshaping the index.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _result() -> Mapping:
         code=_code(), panel=_code(), status=_KEYWORD, value_quantity=_DOUBLE,
         value_text=_TEXT, unit=_KEYWORD, reference_low=_DOUBLE, reference_high=_DOUBLE,
         reference_text=_TEXT, abnormal_flag=_KEYWORD, specimen=_KEYWORD, issued_at=_DATE,
-        performer_org=_KEYWORD,
+        performer_org=_KEYWORD, category=_KEYWORD,
     )  # fmt: skip
 
 
@@ -85,6 +85,23 @@ def _immunisation() -> Mapping:
     )  # fmt: skip
 
 
+def _procedure() -> Mapping:
+    return _object(
+        code=_code(), status=_KEYWORD, performed_start=_DATE, performed_end=_DATE,
+        body_site=_TEXT_KEYWORD, outcome=_TEXT, reasons=_code(), performer_org=_KEYWORD,
+    )  # fmt: skip
+
+
+def _document() -> Mapping:
+    # An attachment is kept in _source only (``binary`` is never indexed or searchable); the
+    # URL is a keyword nobody searches, so it is not indexed either.
+    return _object(
+        type=_code(), status=_KEYWORD, date=_DATE, description=_TEXT, author_org=_KEYWORD,
+        title=_TEXT, content_type=_KEYWORD, url={"type": "keyword", "index": False},
+        data={"type": "binary"}, size=_LONG,
+    )  # fmt: skip
+
+
 def _patient() -> Mapping:
     return _object(
         nhs_number=_KEYWORD, nhs_number_status=_KEYWORD, given_names=_TEXT_KEYWORD,
@@ -102,7 +119,7 @@ def _summary() -> Mapping:
     )  # fmt: skip
     counts = _object(
         result=_INT, medication=_INT, encounter=_INT, condition=_INT, allergy=_INT,
-        immunisation=_INT,
+        immunisation=_INT, procedure=_INT, document=_INT,
     )  # fmt: skip
     return _object(
         sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
@@ -127,7 +144,8 @@ def mappings() -> Mapping:
             ),
             "result": _result(), "medication": _medication(), "encounter": _encounter(),
             "condition": _condition(), "allergy": _allergy(), "patient": _patient(),
-            "immunisation": _immunisation(), "summary": _summary(),
+            "immunisation": _immunisation(), "procedure": _procedure(), "document": _document(),
+            "summary": _summary(),
         },
     }  # fmt: skip
 

@@ -49,7 +49,8 @@ def summaries_search(person_ids: Sequence[str]) -> dict[str, Any]:
             "persons": {
                 "terms": {"field": "person_id", "size": max(1, len(person_ids))},
                 "aggs": {
-                    "types": {"terms": {"field": "record_type", "size": 10}},
+                    # every item type and "patient": a fixed size would drop a type added later
+                    "types": {"terms": {"field": "record_type", "size": len(ITEM_TYPES) + 1}},
                     "latest": {"max": {"field": "recorded_at"}},
                     "patients": {
                         "filter": {"term": {"doc_kind": DOC_KIND_PATIENT}},

@@ -27,6 +27,12 @@ PLANNED_TYPES = frozenset(
 )
 
 
+def _laboratory(payload: Mapping[str, Any]) -> bool:
+    """Only laboratory results are planned (tests by panel): vital signs, surveys and other
+    observations have no planning classes yet. A result without a category is a v1 one: lab."""
+    return bool(payload.get("category", "LABORATORY") == "LABORATORY")
+
+
 def _when(record_type: RecordType, payload: Mapping[str, Any]) -> datetime | date:
     """When it happened, clinically where the event says (only its week is kept)."""
     moment: datetime | date | None = None
@@ -64,11 +70,13 @@ def deidentify(
     classes: Classes,
 ) -> dict[str, Any] | None:
     """The planning event of a linked event, or None when it has no place in planning (a
-    consent event, or a sensitive one)."""
+    consent event, an observation beyond the laboratory, or a sensitive one)."""
     header = payload["header"]
     if record_type not in PLANNED_TYPES or is_sensitive(
         labels_of(record_type.value, payload, header.get("confidentiality") or ())
     ):
+        return None
+    if record_type is RecordType.RESULT and not _laboratory(payload):
         return None
     moment = _when(record_type, payload)
     day = moment.date() if isinstance(moment, datetime) else moment

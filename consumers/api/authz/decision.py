@@ -54,6 +54,8 @@ _TYPE_CATEGORIES = {
     "condition": Category.PROBLEMS,
     "allergy": Category.ALLERGIES,
     "immunisation": Category.IMMUNISATIONS,
+    "procedure": Category.PROCEDURES,
+    "document": Category.DOCUMENTS,
 }
 
 
@@ -216,6 +218,8 @@ _SECTIONS = (
     Category.PROBLEMS,
     Category.ALLERGIES,
     Category.IMMUNISATIONS,
+    Category.PROCEDURES,
+    Category.DOCUMENTS,
 )
 
 

@@ -40,7 +40,7 @@ _ROLE_KEYS = frozenset({"name", "categories"})
 
 
 class Category(StrEnum):
-    """What a role may see: the seven parts of a record, the audit (information governance),
+    """What a role may see: the nine parts of a record, the audit (information governance),
     or the planners' report (de-identified, suppressed counts: no record)."""
 
     DEMOGRAPHICS = "demographics"
@@ -50,6 +50,8 @@ class Category(StrEnum):
     PROBLEMS = "problems"
     ALLERGIES = "allergies"
     IMMUNISATIONS = "immunisations"
+    PROCEDURES = "procedures"
+    DOCUMENTS = "documents"
     AUDIT = "audit"
     PLANNING = "planning"
 
@@ -64,6 +66,8 @@ RECORD_CATEGORIES = frozenset(
         Category.PROBLEMS,
         Category.ALLERGIES,
         Category.IMMUNISATIONS,
+        Category.PROCEDURES,
+        Category.DOCUMENTS,
     }
 )
 

@@ -32,6 +32,7 @@ __all__ = [
     "ResourceKind",
     "allergy_intolerance",
     "condition",
+    "document_reference",
     "encounter",
     "fhir_item_id",
     "immunization",
@@ -39,6 +40,7 @@ __all__ = [
     "medication_statement",
     "observation",
     "patient",
+    "procedure",
 ]
 
 Json = dict[str, Any]
@@ -193,15 +195,37 @@ def _reference_range(result: Mapping[str, Any]) -> list[Json]:
     return [_compact(found)]
 
 
+#: The schema's result categories as R4 observation-category codes (a result without one is a
+#: laboratory result: the record held only those before result v2).
+_OBSERVATION_CATEGORIES = {
+    "LABORATORY": ("laboratory", "Laboratory"), "VITAL_SIGNS": ("vital-signs", "Vital Signs"),
+    "SOCIAL_HISTORY": ("social-history", "Social History"), "SURVEY": ("survey", "Survey"),
+    "EXAM": ("exam", "Exam"), "IMAGING": ("imaging", "Imaging"),
+    "PROCEDURE": ("procedure", "Procedure"), "THERAPY": ("therapy", "Therapy"),
+    "ACTIVITY": ("activity", "Activity"),
+}  # fmt: skip
+
+
+def _observation_category(value: Any) -> list[Json]:
+    """The category element; an OTHER category (or one this reader does not know) is left out
+    rather than guessed."""
+    found = _OBSERVATION_CATEGORIES.get(str(value or "LABORATORY"))
+    if found is None:
+        return []
+    code, display = found
+    return [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": code, "display": display}]}]
+
+
 def observation(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
-    """A laboratory result as an Observation."""
+    """A result as an Observation of its category: a laboratory result, a vital sign, a
+    survey answer, ..."""
     result = item.get("result") or {}
     flag = _INTERPRETATIONS.get(str(result.get("abnormal_flag")))
     performer = _org_reference(result.get("performer_org") or item.get("org"), names)
     resource = {
         **_base("Observation", item),
         "status": _RESULT_STATUS.get(str(result.get("status")), "unknown"),
-        "category": [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+        "category": _observation_category(result.get("category")),
         "code": _codeable(result.get("code")) or {"text": "unknown test"},
         "subject": _subject(person_id),
         "effectiveDateTime": item.get("occurred_at"),
@@ -377,6 +401,61 @@ def immunization(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Js
     })  # fmt: skip
 
 
+_PROCEDURE_STATUS = {
+    "PREPARATION": "preparation", "IN_PROGRESS": "in-progress", "NOT_DONE": "not-done",
+    "ON_HOLD": "on-hold", "STOPPED": "stopped", "COMPLETED": "completed", "UNKNOWN": "unknown",
+}  # fmt: skip
+
+
+def procedure(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A procedure as a Procedure: the code, when it was done (``performedPeriod``, or
+    ``performedDateTime`` when only a start is known), body site and outcome as text, the
+    reasons and the performing organisation (with the registry's name when known)."""
+    found = item.get("procedure") or {}
+    start, end = found.get("performed_start"), found.get("performed_end")
+    performer = _org_reference(found.get("performer_org"), names)
+    return _compact({
+        **_base("Procedure", item),
+        "status": _PROCEDURE_STATUS.get(str(found.get("status")), "unknown"),
+        "code": _codeable(found.get("code")) or {"text": "unknown procedure"},
+        "subject": _subject(person_id),
+        "performedPeriod": {"start": start, "end": end} if start and end else None,
+        "performedDateTime": start if start and not end else None,
+        "performer": [{"actor": performer}] if performer else [],
+        "reasonCode": [c for code in found.get("reasons") or () if (c := _codeable(code))],
+        "bodySite": [{"text": found["body_site"]}] if found.get("body_site") else [],
+        "outcome": {"text": found["outcome"]} if found.get("outcome") else None,
+    })  # fmt: skip
+
+
+_DOCUMENT_STATUS = {"CURRENT": "current", "SUPERSEDED": "superseded"}
+
+
+def document_reference(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
+    """A clinical document as a DocumentReference: its type, date, description, the authoring
+    organisation (with the registry's name when known) and one attachment: the URL where the
+    source keeps it, or the document itself (base64, as the record holds it)."""
+    found = item.get("document") or {}
+    author = _org_reference(found.get("author_org"), names)
+    attachment = _compact({
+        "contentType": found.get("content_type"),
+        "data": found.get("data"),
+        "url": found.get("url"),
+        "size": found.get("size"),
+        "title": found.get("title"),
+    })  # fmt: skip
+    return _compact({
+        **_base("DocumentReference", item),
+        "status": _DOCUMENT_STATUS.get(str(found.get("status")), "current"),
+        "type": _codeable(found.get("type")) or {"text": "unknown document type"},
+        "subject": _subject(person_id),
+        "date": found.get("date") or item.get("occurred_at"),
+        "author": [author] if author else [],
+        "description": found.get("description"),
+        "content": [{"attachment": attachment}],
+    })  # fmt: skip
+
+
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:
     """The person as one Patient: the newest demographics (``demographics`` is newest first,
     as the record serves it), with every organisation's NHS number once. Contact details the
@@ -434,5 +513,7 @@ RESOURCES: Mapping[str, ResourceKind] = {
         ResourceKind("Condition", "condition", "problems", "onset-date", condition),
         ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
         ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
+        ResourceKind("Procedure", "procedure", "procedures", "date", procedure),
+        ResourceKind("DocumentReference", "document", "documents", "date", document_reference),
     )
 }

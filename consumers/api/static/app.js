@@ -16,6 +16,8 @@ const SECTIONS = [
   { type: "condition", key: "problems", title: "Problems" },
   { type: "allergy", key: "allergies", title: "Allergies" },
   { type: "immunisation", key: "immunisations", title: "Immunisations" },
+  { type: "procedure", key: "procedures", title: "Procedures" },
+  { type: "document", key: "documents", title: "Documents" },
 ];
 // Clinical statuses of a problem that is current, for the banner.
 const CURRENT_PROBLEM = new Set(["ACTIVE", "RECURRENCE", "RELAPSE"]);
@@ -378,7 +380,8 @@ function resultRow(item) {
   const valueCell = cell(value, abnormal ? "num flag" : "num");
   return el("tr", {}, [
     cell(formatMoment(r.issued_at || item.occurred_at), "when"),
-    cell(display(r.code), "", r.panel ? display(r.panel) : ""),
+    cell(display(r.code), "", [r.panel ? display(r.panel) : "",
+      r.category && r.category !== "LABORATORY" ? titleCase(r.category) : ""].filter(Boolean).join(" · ")),
     valueCell,
     cell(range || "—", "num"),
     cell(abnormal ? titleCase(r.abnormal_flag) : "Normal", abnormal ? "flag" : ""),
@@ -449,6 +452,42 @@ function immunisationRow(item) {
   ]);
 }
 
+function procedureRow(item) {
+  const p = item.procedure || {};
+  const reasons = (p.reasons || []).map(display).join(", ");
+  return el("tr", {}, [
+    cell(formatMoment(p.performed_start || item.occurred_at), "when",
+         p.performed_end ? `to ${formatMoment(p.performed_end)}` : ""),
+    cell(display(p.code), "", p.body_site || ""),
+    cell(reasons || "—"),
+    cell(titleCase(p.status), "", p.outcome || ""),
+    el("td", {}, [document.createTextNode(p.performer_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
+// A document kept at its source is a link the browser opens (the service never fetches it);
+// only https URLs become links. An attached one is named with its size.
+function documentWhere(d) {
+  if (d.url && /^https:\/\//i.test(d.url)) {
+    return el("td", {}, [el("a", { text: "Open at source",
+      attrs: { href: d.url, target: "_blank", rel: "noopener noreferrer" } })]);
+  }
+  if (d.data) return cell("Attached", "", d.size ? `${Math.ceil(d.size / 1024)} KB` : "");
+  return cell("—");
+}
+
+function documentRow(item) {
+  const d = item.document || {};
+  return el("tr", {}, [
+    cell(formatMoment(d.date || item.occurred_at), "when"),
+    cell(display(d.type), "", d.title || ""),
+    cell(d.description || "—"),
+    cell(titleCase(d.status)),
+    documentWhere(d),
+    el("td", {}, [document.createTextNode(d.author_org || item.org || "—"), labels(item)]),
+  ]);
+}
+
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
   medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
@@ -456,6 +495,8 @@ const LAYOUT = {
   condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
   allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
   immunisation: { headings: ["Given", "Vaccine", "Status", "Site and route", "Source"], row: immunisationRow },
+  procedure: { headings: ["When", "Procedure", "Reason", "Status", "Source"], row: procedureRow },
+  document: { headings: ["Date", "Document", "Description", "Status", "Where", "Source"], row: documentRow },
 };
 
 function renderSection(section, page, personId, request) {

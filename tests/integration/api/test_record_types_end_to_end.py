@@ -5,6 +5,7 @@ record route and the FHIR R4 API (every resource checked by tests/fhir_r4.py).""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from deploy.local import StackSettings
 from producers.fhir import events_from_fhir
+from producers.hl7v2 import events_from_hl7v2
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
@@ -20,11 +22,16 @@ from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.fhir.builders import (
     RECEIVED,
     allergy,
+    blood_pressure,
     bundle,
     condition,
+    document_reference,
     immunization,
+    lab_observation,
     patient,
+    procedure,
 )
+from tests.unit.producers.hl7v2.builders import message, msh, pid, segment
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
 
@@ -158,3 +165,132 @@ def test_a_gp_immunisation_reaches_the_record_and_the_fhir_api(
     given = next(r for r in resources if r["status"] == "completed")
     assert given["performer"][0]["actor"]["identifier"]["value"] == "A81001"
     assert _fhir(service_url, token, f"Immunization/{given['id']}") == given
+
+
+def test_a_gp_procedure_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """Two Procedures (one not done) -> the record's procedures -> FHIR Procedure."""
+    document = bundle(patient(), procedure(),
+                      procedure(id="proc-2", status="not-done", performedPeriod=None))  # fmt: skip
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "procedures", 2, "the procedures in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    statuses = sorted(i["procedure"]["status"] for i in record["procedures"]["items"])
+    assert statuses == ["COMPLETED", "NOT_DONE"]
+
+    searchset = _fhir(service_url, token, f"Procedure?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert sorted(r["status"] for r in resources) == ["completed", "not-done"]
+    done = next(r for r in resources if r["status"] == "completed")
+    assert done["performedPeriod"] == {"start": "2024-03-01T09:30:00.000Z",
+                                       "end": "2024-03-01T10:15:00.000Z"}  # fmt: skip
+    assert done["reasonCode"][0]["coding"][0]["code"] == "74400008"
+    assert done["performer"][0]["actor"]["identifier"]["value"] == "RC9"
+    assert done["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    assert _fhir(service_url, token, f"Procedure/{done['id']}") == done
+
+
+def test_vital_signs_and_a_survey_reach_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """A blood pressure (two components) and a survey answer -> the record's results with
+    their categories -> FHIR Observations of category vital-signs and survey."""
+    survey = lab_observation(
+        id="obs-survey", valueQuantity=None, valueCodeableConcept={"text": "Never smoker"},
+        code={"coding": [{"system": "http://loinc.org", "code": "72166-2",
+                          "display": "Tobacco smoking status"}]},
+        category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                               "observation-category", "code": "survey"}]}],
+    )  # fmt: skip
+    document = bundle(patient(), blood_pressure(), {k: v for k, v in survey.items() if v})
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 4
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "results", 3, "the observations in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    held = sorted((i["result"]["category"], i["result"]["code"]["code"])
+                  for i in record["results"]["items"])  # fmt: skip
+    assert held == [("SURVEY", "72166-2"), ("VITAL_SIGNS", "8462-4"), ("VITAL_SIGNS", "8480-6")]
+
+    searchset = _fhir(service_url, token, f"Observation?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    categories = sorted(
+        (r["category"][0]["coding"][0]["code"], r.get("valueQuantity", {}).get("value"))
+        for r in resources
+    )
+    assert categories == [("survey", None), ("vital-signs", 88), ("vital-signs", 142)]
+    systolic = next(r for r in resources if r.get("valueQuantity", {}).get("value") == 142)
+    assert systolic["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    assert _fhir(service_url, token, f"Observation/{systolic['id']}") == systolic
+
+
+def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """A discharge summary kept at the hospital (a URL) and a letter attached inline -> the
+    record's documents -> FHIR DocumentReference, the attachment's bytes intact."""
+    letter = b"Seen in clinic today. Plan: review in six weeks.\n"
+    attached = document_reference(
+        id="doc-2", content=[{"attachment": {
+            "contentType": "text/plain", "title": "Clinic letter",
+            "data": base64.b64encode(letter).decode()}}],
+    )  # fmt: skip
+    document = bundle(patient(), document_reference(), attached)
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 3
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "documents", 2, "the documents in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    held = {i["document"]["title"]: i["document"] for i in record["documents"]["items"]}
+    assert held["Discharge summary"]["url"] == "https://documents.example.nhs.uk/RC9/ds-1.pdf"
+    assert base64.b64decode(held["Clinic letter"]["data"]) == letter
+
+    searchset = _fhir(service_url, token, f"DocumentReference?patient=Patient/{person}")
+    resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    by_title = {r["content"][0]["attachment"]["title"]: r for r in resources}
+    at_source = by_title["Discharge summary"]
+    assert at_source["content"][0]["attachment"]["url"].startswith("https://documents.")
+    assert at_source["author"][0]["identifier"]["value"] == "RC9"
+    assert at_source["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
+    inline = by_title["Clinic letter"]["content"][0]["attachment"]
+    assert (base64.b64decode(inline["data"]), inline["size"]) == (letter, len(letter))
+    assert _fhir(service_url, token, f"DocumentReference/{at_source['id']}") == at_source
+
+
+def test_an_hl7v2_procedure_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """An ADT A28 with a PR1 (OPCS-4) from the practice's system -> the record's procedures ->
+    FHIR Procedure with its OPCS-4 code and ICD-10 reason."""
+    text = message(
+        msh("ADT^A28"), segment("EVN", {1: "A28"}),
+        pid(f5="TESTPERSON^JANE", f7="19800229"),
+        segment("PR1", {1: "1", 3: "H011^Emergency excision of appendix^OPCS4",
+                        5: "20240301093000", 7: "45", 15: "K35.8^Acute appendicitis^I10"}),
+    )  # fmt: skip
+    mapped = events_from_hl7v2(text, org=ORG, source_system="EMIS Web")
+    assert mapped.rejections == [] and len(mapped.events) == 2
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "procedures", 1, "the HL7 v2 procedure in the record")
+    searchset = _fhir(service_url, token, f"Procedure?patient={person}")
+    [done] = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    assert done["code"]["coding"][0] == {"system": "http://www.datadictionary.nhs.uk/opcs-4",
+                                         "code": "H011",
+                                         "display": "Emergency excision of appendix"}  # fmt: skip
+    assert done["reasonCode"][0]["coding"][0]["code"] == "K35.8"
+    assert done["performedPeriod"]["end"] == "2024-03-01T10:15:00.000Z"

@@ -172,7 +172,7 @@ def test_a_late_answer_for_the_previous_patient_never_mixes_records(
     assert _spaced(NHS_C) in banner and _spaced(NHS_A) not in banner
     assert "4.4 g/dL" in sections
     assert "9.1 g/dL" not in sections and "Amlodipine" not in sections
-    assert page.locator("#sections h2").count() == 6  # one per record type
+    assert page.locator("#sections h2").count() == 8  # one per record type
     assert page.locator("#sections tbody tr").count() == 1
 
 

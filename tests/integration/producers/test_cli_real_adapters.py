@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from producers.hl7v2 import events_from_hl7v2
 from producers.sdk.validation import event_problems
 from schemas.codec import decode
 from tests.integration.kafka_reading import read_topic
+from tests.unit.producers.fhir.test_fixtures import observation_results
 
 runner = CliRunner()
 
@@ -51,22 +53,25 @@ def test_hl7v2_folder_arrives_whole_and_malformed_files_are_reported(
 
 
 #: Record types mapped one to one from a FHIR resource type counted in index.csv.
-_NEWER = {"condition": "Condition", "allergy": "AllergyIntolerance", "immunisation": "Immunization"}
+_NEWER = {"condition": "Condition", "allergy": "AllergyIntolerance", "immunisation": "Immunization",
+          "procedure": "Procedure"}  # fmt: skip
 
 
 def test_synthea_bundle_arrives_with_its_index_counts(
     stack: StackSettings, topic_factory: Callable[..., str], fixtures_dir: Path
 ) -> None:
-    """One Synthea bundle sent through the CLI gives exactly the events index.csv predicts."""
+    """One Synthea bundle sent through the CLI gives exactly the events index.csv predicts
+    (results: every Observation of an R4 category, counted from the JSON)."""
     index = (fixtures_dir / "synthea" / "index.csv").read_text().splitlines()
     header = index[0].split(",")
     row = dict(zip(header, index[1].split(","), strict=True))
     bundle = fixtures_dir / "synthea" / "bundles" / row["file"]
     topic = topic_factory("cli-fhir")
+    results = sum(observation_results(json.loads(bundle.read_text(encoding="utf-8")))[0].values())
     expected_total = (
         1
         + int(row["Encounter"])
-        + int(row["Observation_laboratory"])
+        + results
         + int(row["MedicationRequest"])
         + sum(int(row[kind]) for kind in _NEWER.values())
     )
@@ -83,7 +88,7 @@ def test_synthea_bundle_arrives_with_its_index_counts(
     assert counts == {
         "patient": 1,
         "encounter": int(row["Encounter"]),
-        "result": int(row["Observation_laboratory"]),
+        "result": results,
         "medication": int(row["MedicationRequest"]),
         **{name: int(row[kind]) for name, kind in _NEWER.items() if int(row[kind])},
     }

@@ -63,7 +63,7 @@ def test_events_become_items_patients_and_a_summary(
     ])  # fmt: skip
     summary = docs["summary|PERSON-A"]["summary"]
     assert summary["counts"] == {"result": 3, "medication": 1, "encounter": 1, "condition": 0,
-                                 "allergy": 0, "immunisation": 0}  # fmt: skip
+                                 "allergy": 0, "immunisation": 0, "procedure": 0, "document": 0}  # fmt: skip
     assert [s["source_key"] for s in summary["sources"]] == ["RC9:P001"]
     item = docs["result|RC9|P001-r1"]
     assert (item["kafka"]["topic"], item["kafka"]["offset"], item["source_key"]) == (
@@ -157,4 +157,6 @@ def test_delete_removes_and_a_late_older_upsert_does_not_resurrect(
         "condition": 0,
         "allergy": 0,
         "immunisation": 0,
+        "procedure": 0,
+        "document": 0,
     }

@@ -71,6 +71,7 @@ def result_event(value: float = 5.4, **head: Any) -> SourceEvent:
             "specimen": "blood",
             "issued_at": T0 + timedelta(hours=2),
             "performer_org": "RC9LAB",
+            "category": "LABORATORY",
         },
     )
 
@@ -170,6 +171,44 @@ def immunisation_event(**head: Any) -> SourceEvent:
             "route": "Intramuscular",
             "dose_number": 1,
             "performer_org": "RC9",
+        },
+    )
+
+
+def procedure_event(**head: Any) -> SourceEvent:
+    """An appendicectomy at the hospital."""
+    return SourceEvent(
+        RecordType.PROCEDURE,
+        {
+            "header": header(**head),
+            "code": {"system": "SNOMED", "code": "80146002", "display": "Appendicectomy"},
+            "status": "COMPLETED",
+            "performed_start": datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
+            "performed_end": datetime(2024, 3, 1, 10, 15, tzinfo=UTC),
+            "body_site": "Appendix",
+            "outcome": "Successful",
+            "reasons": [{"system": "SNOMED", "code": "74400008", "display": "Appendicitis"}],
+            "performer_org": "RC9",
+        },
+    )
+
+
+def document_event(**head: Any) -> SourceEvent:
+    """A short clinic letter attached inline."""
+    return SourceEvent(
+        RecordType.DOCUMENT,
+        {
+            "header": header(**head),
+            "type": {"system": "LOINC", "code": "11488-4", "display": "Consult note"},
+            "status": "CURRENT",
+            "date": datetime(2024, 3, 2, 16, 0, tzinfo=UTC),
+            "description": "Clinic letter",
+            "author_org": "RC9",
+            "title": "Letter",
+            "content_type": "text/plain",
+            "url": None,
+            "data": b"Seen today.",
+            "size": 11,
         },
     )
 

@@ -20,10 +20,12 @@ from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
     consent_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
     patient_event,
+    procedure_event,
     result_event,
 )
 
@@ -79,6 +81,14 @@ def test_result_document_has_provenance_and_result_fields() -> None:
         (condition_event(), "condition|RC9|R001", "item", "onset_date", "2019-05-02"),
         (allergy_event(), "allergy|RC9|R001", "item", "categories", ["MEDICATION"]),
         (immunisation_event(), "immunisation|RC9|R001", "item", "occurrence_date", "2023-10-12"),
+        (document_event(), "document|RC9|R001", "item", "data", "U2VlbiB0b2RheS4="),
+        (
+            procedure_event(),
+            "procedure|RC9|R001",
+            "item",
+            "performed_end",
+            "2024-03-01T10:15:00.000Z",
+        ),
         (patient_event(), "patient|RC9|R001", "patient", "birth_date", "1970-01-01"),
         (patient_event(), "patient|RC9|R001", "patient", "nhs_number", "9990000018"),
     ],

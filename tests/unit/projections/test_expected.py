@@ -152,6 +152,8 @@ def _summary(person: str = "P1", results: int = 1) -> IndexedDoc:
         "condition": 0,
         "allergy": 0,
         "immunisation": 0,
+        "procedure": 0,
+        "document": 0,
     }
     return _indexed(f"summary|{person}", kind="summary", person=person, counts=counts)
 

@@ -14,10 +14,12 @@ from schemas.events import SourceEvent
 from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
     patient_event,
+    procedure_event,
     result_event,
 )
 
@@ -47,6 +49,8 @@ def _unmapped(value: Any, properties: dict[str, Any], path: str = "") -> list[st
         condition_event(),
         allergy_event(),
         immunisation_event(),
+        procedure_event(),
+        document_event(),
         patient_event(),
     ],
 )

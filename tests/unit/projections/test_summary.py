@@ -39,6 +39,8 @@ def test_summary_counts_items_by_type_and_lists_sources() -> None:
                 "condition": 0,
                 "allergy": 0,
                 "immunisation": 0,
+                "procedure": 0,
+                "document": 0,
             },
             "item_count": 3,
             "latest_recorded_at": "2024-03-01T09:33:30.000Z",

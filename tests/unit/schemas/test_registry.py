@@ -34,23 +34,26 @@ def test_reference_fingerprint_matches_avro_spec_vector() -> None:
 
 
 def test_registry_lists_every_shipped_schema_and_version() -> None:
-    """Names are the schema folders; patient has v1 and v2, the others v1."""
+    """Names are the schema folders; patient and result have v1 and v2, the others v1."""
     registry = default_registry()
     assert registry.names() == (
         "allergy",
         "condition",
         "consent",
+        "document",
         "encounter",
         "identity_change",
         "immunisation",
         "medication",
         "patient",
         "planning_event",
+        "procedure",
         "result",
     )
     assert [v.version for v in registry.versions("patient")] == [1, 2]
     assert registry.newest("patient").version == 2
-    assert registry.newest("result").version == 1
+    assert [v.version for v in registry.versions("result")] == [1, 2]
+    assert registry.newest("result").version == 2
 
 
 @pytest.mark.parametrize(
@@ -59,13 +62,16 @@ def test_registry_lists_every_shipped_schema_and_version() -> None:
         ("allergy", 1, "457b4c8ee42d2988"),
         ("condition", 1, "93f11142266cac88"),
         ("consent", 1, "6a3df3147b449520"),
+        ("document", 1, "8d694a434d5528e6"),
         ("encounter", 1, "d9a0c5c96ff6728f"),
         ("identity_change", 1, "2bb174c2600ddcd3"),
         ("immunisation", 1, "bdac3c3ac960b365"),
         ("medication", 1, "7e0a3b82435ecd26"),
         ("patient", 1, "cbd942856bc43a7b"),
         ("patient", 2, "fc8f653fb54f33d9"),
+        ("procedure", 1, "07601407fe4ea1de"),
         ("result", 1, "930954ff3a33957d"),
+        ("result", 2, "c4f8104f1bd82472"),
     ],
 )
 def test_fingerprints_are_crc64_of_canonical_form(

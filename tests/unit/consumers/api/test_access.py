@@ -96,9 +96,11 @@ def test_sensitive_labels_are_kept_back_and_restricted_is_shown(
     assert len(screened.shown) == (1 if shown else 0)
 
 
-@pytest.mark.parametrize("record_type", ["condition", "allergy", "immunisation"])
+@pytest.mark.parametrize(
+    "record_type", ["condition", "allergy", "immunisation", "procedure", "document"]
+)
 def test_the_newer_record_types_are_screened_by_label_like_the_others(record_type: str) -> None:
-    """A problem, allergy or immunisation labelled HIV or V is kept back; unlabelled, shown."""
+    """A problem, allergy, immunisation, procedure or document labelled HIV or V is kept back; unlabelled, shown."""
     hits = [item_hit(record_type, "X1", confidentiality=("hiv",)),
             item_hit(record_type, "X2", confidentiality=("V",)), item_hit(record_type, "X3")]  # fmt: skip
     screened = screen(hits, alone(state()), NOW)

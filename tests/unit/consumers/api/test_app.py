@@ -585,10 +585,11 @@ def test_me_names_the_user_their_roles_and_the_acting_role() -> None:
     assert other.json()["acting_role"] == {"role_id": "555000001009", "org_code": "RWK",
                                            "role_code": "S8000:G8000:R8000",
                                            "role_name": "Clinical Practitioner Access Role",
-                                           "categories": ["allergies", "demographics",
+                                           "categories": ["allergies", "demographics", "documents",
                                                           "encounters", "immunisations",
                                                           "medications",
-                                                          "problems", "results"]}  # fmt: skip
+                                                          "problems", "procedures",
+                                                          "results"]}  # fmt: skip
     assert [(e.action, e.query_kind, e.org_code) for e in audit.entries] == [
         ("GET /api/me", "user_info", "E81001"),
         ("GET /api/me", "user_info", "RWK"),

@@ -140,7 +140,8 @@ def test_pages_are_ascii_digits_only(query: dict[str, list[str]], field: str) ->
 def test_record_types_default_to_all_and_refuse_unknown() -> None:
     """type narrows the record to one type; anything else is refused."""
     assert validation.record_types({}) == (
-        "result", "medication", "encounter", "condition", "allergy", "immunisation")  # fmt: skip
+        "result", "medication", "encounter", "condition", "allergy", "immunisation",
+        "procedure", "document")  # fmt: skip
     assert validation.record_types({"type": ["encounter"]}) == ("encounter",)
     with pytest.raises(ValidationError, match=r"^type: must be one of result, medication"):
         validation.record_types({"type": ["patient"]})

@@ -80,6 +80,27 @@ def lab_observation(**fields: Any) -> dict[str, Any]:
     return resource
 
 
+def blood_pressure(**fields: Any) -> dict[str, Any]:
+    """A vital-signs blood pressure: no value of its own, systolic and diastolic components."""
+    mmhg = {"unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+    resource = lab_observation(
+        id="bp-1",
+        category=[{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs"}]}],
+        code={"coding": [{"system": LOINC, "code": "85354-9", "display": "Blood pressure"}]},
+        component=[
+            {"code": {"coding": [{"system": LOINC, "code": "8480-6", "display": "Systolic"}]},
+             "valueQuantity": {"value": 142, **mmhg}},
+            {"code": {"coding": [{"system": LOINC, "code": "8462-4", "display": "Diastolic"}]},
+             "valueQuantity": {"value": 88, **mmhg}},
+        ],
+    )  # fmt: skip
+    del resource["valueQuantity"]
+    resource.update(fields)
+    return resource
+
+
 def medication_request(**fields: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
@@ -214,6 +235,60 @@ def immunization(**fields: Any) -> dict[str, Any]:
             }
         ],
     }
+    resource.update(fields)
+    return resource
+
+
+def procedure(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": "proc-1",
+        "status": "completed",
+        "code": {
+            "coding": [
+                {"system": "urn:oid:local", "code": "APPX", "display": "Appendix out"},
+                {"system": SNOMED, "code": "80146002", "display": "Appendicectomy"},
+            ]
+        },
+        "subject": {"reference": "Patient/pat-1"},
+        "performedPeriod": {"start": "2024-03-01T09:30:00Z", "end": "2024-03-01T10:15:00Z"},
+        "bodySite": [{"text": "Appendix"}],
+        "outcome": {"text": "Successful"},
+        "reasonCode": [
+            {"coding": [{"system": SNOMED, "code": "74400008", "display": "Appendicitis"}]}
+        ],
+        "performer": [
+            {
+                "actor": {
+                    "identifier": {
+                        "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                        "value": "RC9",
+                    }
+                }
+            }
+        ],
+        "meta": {"lastUpdated": "2024-03-01T11:00:00Z"},
+    }
+    resource.update(fields)
+    return resource
+
+
+def document_reference(**fields: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": "doc-1",
+        "status": "current",
+        "type": {"coding": [{"system": LOINC, "code": "18842-5", "display": "Discharge summary"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "date": "2024-03-02T16:00:00Z",
+        "description": "Discharge summary after appendicectomy",
+        "author": [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                                   "value": "RC9"}}],
+        "content": [{"attachment": {"contentType": "application/pdf",
+                                    "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf",
+                                    "title": "Discharge summary", "size": 48213}}],
+        "meta": {"lastUpdated": "2024-03-02T16:05:00Z"},
+    }  # fmt: skip
     resource.update(fields)
     return resource
 

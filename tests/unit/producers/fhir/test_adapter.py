@@ -27,7 +27,7 @@ def test_bad_entries_are_rejected_and_the_rest_still_maps() -> None:
         patient(),
         lab_observation(code={"text": "Potassium"}),
         lab_observation(id="obs-2"),
-        {"resourceType": "Procedure", "id": "p1"},
+        {"resourceType": "CarePlan", "id": "p1"},
         encounter(),
     )
     result = run(document)
@@ -35,7 +35,7 @@ def test_bad_entries_are_rejected_and_the_rest_still_maps() -> None:
         {"location": "Bundle.entry[1](Observation)", "reason": "Observation.code: no coding"}
     ]
     assert [e.record_type.value for e in result.events] == ["patient", "result", "encounter"]
-    assert result.skipped == {"Procedure": 1}
+    assert result.skipped == {"CarePlan": 1}
 
 
 def test_delete_entries() -> None:

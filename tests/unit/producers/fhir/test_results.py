@@ -1,4 +1,5 @@
-"""Observation -> result events: which observations are lab results, and how values map."""
+"""Observation -> result events: which category an observation has (laboratory, vital signs,
+...), which are skipped, and how values map."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def test_full_result_event() -> None:
         "specimen": None,
         "issued_at": datetime(2024, 5, 1, 12, tzinfo=UTC),
         "performer_org": None,
+        "category": "LABORATORY",
     }
     assert header["occurred_at"] == datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
     assert header["recorded_at"] == datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -54,11 +56,27 @@ def test_full_result_event() -> None:
 
 
 @pytest.mark.parametrize(
+    ("code", "expected"),
+    [("vital-signs", "VITAL_SIGNS"), ("social-history", "SOCIAL_HISTORY"), ("survey", "SURVEY"),
+     ("exam", "EXAM"), ("imaging", "IMAGING"), ("procedure", "PROCEDURE"),
+     ("therapy", "THERAPY"), ("activity", "ACTIVITY")],
+)  # fmt: skip
+def test_observations_beyond_the_laboratory_are_results_of_their_category(
+    code: str, expected: str
+) -> None:
+    """Every R4 observation-category code maps, with its category."""
+    assert result_payload(lab_observation(category=category(code)))["category"] == expected
+
+
+def test_laboratory_wins_over_another_category() -> None:
+    both = category("vital-signs") + category("laboratory")
+    assert result_payload(lab_observation(category=both))["category"] == "LABORATORY"
+
+
+@pytest.mark.parametrize(
     ("categories", "skipped"),
     [
-        (category("vital-signs"), {"Observation(vital-signs)": 1}),
-        (category("social-history"), {"Observation(social-history)": 1}),
-        (category("survey"), {"Observation(survey)": 1}),
+        (category("vital-sign"), {"Observation(vital-sign)": 1}),
         (
             [{"coding": [{"system": "http://acme.org/cat", "code": "chem"}]}],
             {"Observation(other-category)": 1},
@@ -66,10 +84,37 @@ def test_full_result_event() -> None:
         ([], {"Observation(uncategorised)": 1}),
     ],
 )
-def test_non_lab_observations_are_skipped(categories: list[Any], skipped: dict[str, int]) -> None:
-    """Only category laboratory maps on its own; the rest is counted by category."""
+def test_unknown_categories_are_skipped(categories: list[Any], skipped: dict[str, int]) -> None:
+    """A category outside the R4 code system (Synthea's misspelt ``vital-sign``) or none at
+    all (outside a lab report) is counted by category, not guessed."""
     result = run(lab_observation(category=categories))
     assert (result.events, result.rejections, result.skipped) == ([], [], skipped)
+
+
+def test_a_blood_pressure_is_a_vital_sign_per_component() -> None:
+    """Systolic and diastolic components: two vital-sign results, the panel the
+    Observation's code; a survey answer keeps its coded value as text."""
+    bp = lab_observation(
+        category=category("vital-signs"),
+        code={"coding": [{"system": LOINC, "code": "85354-9", "display": "Blood pressure"}]},
+        component=[
+            {"code": {"coding": [{"system": LOINC, "code": "8480-6", "display": "Systolic"}]},
+             "valueQuantity": {"value": 142, "unit": "mm[Hg]",
+                               "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+            {"code": {"coding": [{"system": LOINC, "code": "8462-4", "display": "Diastolic"}]},
+             "valueQuantity": {"value": 88, "unit": "mm[Hg]",
+                               "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+        ],
+    )  # fmt: skip
+    bp.pop("valueQuantity", None)
+    events = run(bp).events
+    assert [(e.payload["code"]["code"], e.payload["value_quantity"], e.payload["category"],
+             e.payload["panel"]["code"]) for e in events] == [
+        ("8480-6", 142, "VITAL_SIGNS", "85354-9"), ("8462-4", 88, "VITAL_SIGNS", "85354-9")]  # fmt: skip
+    survey = lab_observation(category=category("survey"),
+                             valueCodeableConcept={"text": "Never smoker"})  # fmt: skip
+    survey.pop("valueQuantity", None)
+    assert result_payload(survey)["value_text"] == "Never smoker"
 
 
 def report(category_code: str | None, *results: str, **fields: Any) -> dict[str, Any]:

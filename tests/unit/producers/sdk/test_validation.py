@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from producers.sdk import FieldProblem, ValidationError, event_problems, validate_event
 from schemas import nhs_number
+from schemas.attachments import MAX_ATTACHMENT_BYTES
 from schemas.events import RecordType, SourceEvent
 from tests.unit.schemas import samples
 
@@ -207,6 +208,45 @@ def test_header_rules(header: dict[str, Any], expected: list[str]) -> None:
             RecordType.IMMUNISATION,
             {"vaccine": {"system": "CVX", "code": "140"}},
             [f"immunisation.vaccine.system: unknown code system (expected one of {CODE_SYSTEMS})"],
+        ),
+        (
+            RecordType.PROCEDURE,
+            {
+                "performed_start": datetime(2031, 1, 1, tzinfo=UTC),
+                "performed_end": datetime(2030, 1, 1, tzinfo=UTC),
+                "reasons": [{"system": "SNOMED", "code": " "}],
+            },
+            [
+                "procedure.performed_start: more than 1 day in the future",
+                "procedure.performed_end: before performed_start",
+                "procedure.reasons[0].code: required, must not be empty",
+            ],
+        ),
+        (
+            RecordType.DOCUMENT,
+            {"url": "https://user:secret@host.example/x.pdf", "data": b"x", "content_type": None},
+            [
+                "document.data: must be empty when url is given (one or the other)",
+                "document.url: must be an absolute https URL without credentials",
+                "document.content_type: required when data is attached",
+            ],
+        ),
+        (
+            RecordType.DOCUMENT,
+            {"url": None, "data": b"x" * (MAX_ATTACHMENT_BYTES + 1), "size": -1},
+            [
+                f"document.data: larger than {MAX_ATTACHMENT_BYTES} bytes: keep it at the "
+                "source and send its url",
+                "document.size: must be 0 or more",
+            ],
+        ),
+        (
+            RecordType.DOCUMENT,
+            {"url": None, "data": None},
+            [
+                "document.url: required when there is no data (a document is kept at the source "
+                "or attached)"
+            ],
         ),
         (
             RecordType.ALLERGY,

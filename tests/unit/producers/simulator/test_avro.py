@@ -13,14 +13,14 @@ from tests.unit.producers.simulator.avro_support import decode, encode, newest_s
     ("record_type", "version"),
     [
         (RecordType.PATIENT, "v2"),
-        (RecordType.RESULT, "v1"),
+        (RecordType.RESULT, "v2"),
         (RecordType.MEDICATION, "v1"),
         (RecordType.ENCOUNTER, "v1"),
         (RecordType.CONSENT, "v1"),
     ],
 )
 def test_newest_schema_is_found(record_type: RecordType, version: str) -> None:
-    """The helper picks the highest version (patient is v2)."""
+    """The helper picks the highest version (patient and result are v2)."""
     assert newest_schema_path(record_type).stem == version
 
 

@@ -74,8 +74,10 @@ def test_timestamps_are_utc_and_not_in_the_future(small_region: list[PersonRecor
 
 
 def test_results_use_catalogue_codes_and_units(small_region: list[PersonRecords]) -> None:
-    """Results carry LOINC codes with their UCUM units, and panels; flags match ranges."""
-    results = [e.payload for e in _events(small_region) if e.record_type is RecordType.RESULT]
+    """Laboratory results carry LOINC codes with their UCUM units, and panels; flags match
+    ranges."""
+    every = [e.payload for e in _events(small_region) if e.record_type is RecordType.RESULT]
+    results = [r for r in every if r["category"] == "LABORATORY"]
     assert results
     for result in results:
         assert result["code"]["system"] == "LOINC"

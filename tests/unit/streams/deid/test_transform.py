@@ -15,10 +15,12 @@ from streams.deid.transform import deidentify
 from tests.unit.projections.builders import (
     allergy_event,
     condition_event,
+    document_event,
     encounter_event,
     immunisation_event,
     medication_event,
     patient_event,
+    procedure_event,
     result_event,
 )
 from tests.unit.streams.consent.builders import consent_event, labelled
@@ -125,9 +127,26 @@ def test_sensitive_and_consent_events_stay_out() -> None:
     assert _planned(consent_event("TYPE_1_OPT_OUT")) is None
 
 
-def test_problems_allergies_and_immunisations_are_not_planned() -> None:
+def test_only_laboratory_results_are_planned() -> None:
+    """Vital signs and other observations beyond the laboratory have no planning classes;
+    a result without a category (written with result v1) is a laboratory one."""
+    vital = result_event()
+    vital.payload["category"] = "VITAL_SIGNS"
+    assert _planned(vital) is None
+    older = result_event()
+    del older.payload["category"]
+    assert _planned(older) is not None
+
+
+def test_problems_allergies_immunisations_procedures_and_documents_are_not_planned() -> None:
     """The planning feed has no classes for them yet: they stay out, whatever their labels."""
-    for event in (condition_event(), allergy_event(), immunisation_event()):
+    for event in (
+        condition_event(),
+        allergy_event(),
+        immunisation_event(),
+        procedure_event(),
+        document_event(),
+    ):
         assert _planned(event) is None
 
 

@@ -37,6 +37,7 @@ from tests.unit.consumers.api.builders import PERSON_A
 
 D, R, M, E = Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS, Category.ENCOUNTERS
 P, AL, IM = Category.PROBLEMS, Category.ALLERGIES, Category.IMMUNISATIONS
+PR, DO = Category.PROCEDURES, Category.DOCUMENTS
 POLICY = load_policy()
 DOCTOR, RECEPTION, SOCIAL = "S8000:G8000:R8000", "S8001:G8001:R8009", "S0080:G0240:R0243"
 IG, UNKNOWN = "S8002:G8003:R0001", "S8000:G8000:R9999"
@@ -77,7 +78,7 @@ CASES: list[tuple[str, str, str, PersonDocuments, BreakGlass | None, frozenset[C
      RECORD_CATEGORIES, Refused(Refusal.NO_RELATIONSHIP)),
     ("receptionist: demographics and encounters only", RECEPTION, HOSPITAL, HELD, None,
      RECORD_CATEGORIES, Allowed(frozenset({D, E}), relationship=RelationshipKind.HOLDS_RECORD,
-                                not_permitted=frozenset({R, M, P, AL, IM}))),
+                                not_permitted=frozenset({R, M, P, AL, IM, PR, DO}))),
     ("receptionist asking for results only: refused, no break-glass", RECEPTION, HOSPITAL,
      HELD, None, frozenset({R}), Refused(Refusal.ROLE_NOT_PERMITTED)),
     ("receptionist with a break-glass still may not see results", RECEPTION, HOSPITAL,
@@ -143,8 +144,8 @@ def test_the_audit_fields_say_why() -> None:
     assert (by_glass.relationship, by_glass.break_glass_reason, by_glass.flagged) == (
         "", "safeguarding", True)  # fmt: skip
     assert by_glass.categories == (
-        "allergies", "demographics", "encounters", "immunisations", "medications", "problems",
-        "results",
+        "allergies", "demographics", "documents", "encounters", "immunisations", "medications",
+        "problems", "procedures", "results",
     )  # fmt: skip
     assert BY_GLASS.basis == "break-glass" and HOLDS.basis == "holds-record"
     by_relation = replace(base, **HOLDS.audit_fields())
@@ -154,7 +155,8 @@ def test_the_audit_fields_say_why() -> None:
 
 @pytest.mark.parametrize(
     ("types", "demographics", "expected"),
-    [(["result", "medication", "encounter", "condition", "allergy", "immunisation"], True,
+    [(["result", "medication", "encounter", "condition", "allergy", "immunisation",
+       "procedure", "document"], True,
       RECORD_CATEGORIES), (["result"], True, {D, R}),
      (["result"], False, {R}), ([], True, {D}), (["unknown"], False, set())],
 )  # fmt: skip
@@ -222,8 +224,8 @@ def test_the_access_body_tells_the_viewer_the_basis_and_the_expiry() -> None:
     assert BY_GLASS.access_body() == {
         "basis": "break-glass", "break_glass_reason": "safeguarding",
         "expires_at": "2025-03-01T13:00:00+00:00",
-        "categories": ["allergies", "demographics", "encounters", "immunisations",
-                       "medications", "problems",
+        "categories": ["allergies", "demographics", "documents", "encounters", "immunisations",
+                       "medications", "problems", "procedures",
                        "results"],
     }  # fmt: skip
     assert HOLDS.access_body()["basis"] == "holds-record"

@@ -14,7 +14,17 @@ from consumers.api.authz.settings import AuthzSettings
 
 D, R, M, E, A, P = (Category.DEMOGRAPHICS, Category.RESULTS, Category.MEDICATIONS,
                     Category.ENCOUNTERS, Category.AUDIT, Category.PROBLEMS)  # fmt: skip
-CLINICAL = {D, R, M, E, P, Category.ALLERGIES, Category.IMMUNISATIONS}
+CLINICAL = {
+    D,
+    R,
+    M,
+    E,
+    P,
+    Category.ALLERGIES,
+    Category.IMMUNISATIONS,
+    Category.PROCEDURES,
+    Category.DOCUMENTS,
+}
 
 
 @pytest.mark.parametrize(

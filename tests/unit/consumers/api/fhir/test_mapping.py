@@ -69,6 +69,25 @@ def test_observation_carries_the_value_range_flag_and_source() -> None:
     assert invalid(found) == []
 
 
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(None, "laboratory"), ("LABORATORY", "laboratory"), ("VITAL_SIGNS", "vital-signs"),
+     ("SOCIAL_HISTORY", "social-history"), ("SURVEY", "survey"), ("EXAM", "exam")],
+)  # fmt: skip
+def test_an_observation_has_its_category(category: str | None, code: str) -> None:
+    """Vital signs and the other observations are served as Observations of their category;
+    a result without one (held before result v2) is a laboratory one."""
+    found = mapping.observation(item("result", category=category), PERSON_A, NAMES)
+    assert [c["code"] for cat in found["category"] for c in cat["coding"]] == [code]
+    assert found["category"][0]["coding"][0]["system"] == (
+        "http://terminology.hl7.org/CodeSystem/observation-category")  # fmt: skip
+
+
+def test_an_unknown_category_is_left_out() -> None:
+    found = mapping.observation(item("result", category="OTHER"), PERSON_A, NAMES)
+    assert "category" not in found and invalid(found) == []
+
+
 def test_a_text_result_is_a_value_string() -> None:
     """A result without a quantity carries its text; an unknown flag is left out."""
     found = mapping.observation(
@@ -205,6 +224,39 @@ def test_immunization_vaccine_dose_and_performer() -> None:
     assert found["patient"] == {"reference": f"Patient/{PERSON_A}"}
 
 
+def test_procedure_period_reasons_and_performer() -> None:
+    """A procedure is a Procedure with its period, reasons, site, outcome and the performing
+    organisation; only a start is a performedDateTime."""
+    found = mapping.procedure(item("procedure"), PERSON_A, NAMES)
+    assert (found["status"], found["performedPeriod"]) == ("completed", {
+        "start": "2024-03-01T09:30:00.000Z", "end": "2024-03-01T10:15:00.000Z"})  # fmt: skip
+    assert found["reasonCode"][0]["coding"][0]["code"] == "74400008"
+    assert (found["bodySite"], found["outcome"]) == ([{"text": "Appendix"}], {"text": "Successful"})
+    assert found["performer"] == [{"actor": {"identifier": {
+        "system": mapping.ODS_SYSTEM, "value": "RC9"}, "display": "Luton and Dunstable Hospital"}}]  # fmt: skip
+    assert found["subject"] == {"reference": f"Patient/{PERSON_A}"}
+    started = mapping.procedure(item("procedure", performed_end=None), PERSON_A, NAMES)
+    assert "performedPeriod" not in started
+    assert started["performedDateTime"] == "2024-03-01T09:30:00.000Z"
+
+
+def test_document_reference_at_the_source_or_attached() -> None:
+    """A document is a DocumentReference naming its author organisation, with its URL or its
+    attached bytes (base64, as the record holds them)."""
+    found = mapping.document_reference(item("document"), PERSON_A, NAMES)
+    assert (found["status"], found["date"], found["description"]) == (
+        "current", "2024-03-02T16:00:00.000Z", "Discharge summary")  # fmt: skip
+    assert found["content"] == [{"attachment": {
+        "contentType": "application/pdf", "url": "https://documents.example.nhs.uk/RC9/ds-1.pdf",
+        "size": 48213, "title": "Discharge summary"}}]  # fmt: skip
+    assert found["author"][0]["identifier"]["value"] == "RC9"
+    attached = mapping.document_reference(
+        item("document", url=None, data="U2VlbiB0b2RheS4=", content_type="text/plain", size=11),
+        PERSON_A, NAMES)  # fmt: skip
+    assert attached["content"][0]["attachment"]["data"] == "U2VlbiB0b2RheS4="
+    assert "url" not in attached["content"][0]["attachment"]
+
+
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
     """The Patient is the newest organisation's view; NHS numbers are not repeated."""
     older = demographics(org="RC9", family_name="Oldname")
@@ -248,6 +300,7 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
     resources = [
         mapping.patient(PERSON_A, [demographics()], NAMES),
         mapping.observation(item("result"), PERSON_A, NAMES),
+        mapping.observation(item("result", category="VITAL_SIGNS"), PERSON_A, NAMES),
         mapping.medication_statement(item("medication"), PERSON_A, NAMES),
         mapping.encounter(item("encounter"), PERSON_A, NAMES),
         mapping.allergy_intolerance(item("allergy"), PERSON_A, NAMES),
@@ -273,6 +326,37 @@ def test_a_searchset_of_every_kind_and_an_outcome_is_valid() -> None:
                 route=None,
                 lot_number=None,
                 primary_source=False,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
+        mapping.procedure(item("procedure"), PERSON_A, NAMES),
+        mapping.procedure(
+            item(
+                "procedure",
+                status="NOT_DONE",
+                performed_start=None,
+                performed_end=None,
+                body_site=None,
+                outcome=None,
+                reasons=[],
+                performer_org=None,
+            ),
+            PERSON_A,
+            NAMES,
+        ),
+        mapping.document_reference(item("document"), PERSON_A, NAMES),
+        mapping.document_reference(
+            item(
+                "document",
+                status="SUPERSEDED",
+                url=None,
+                data="U2VlbiB0b2RheS4=",
+                content_type="text/plain",
+                size=11,
+                author_org=None,
+                description=None,
+                title=None,
             ),
             PERSON_A,
             NAMES,
@@ -310,7 +394,7 @@ def test_capability_statement_lists_what_is_served() -> None:
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
-                     "AllergyIntolerance", "Immunization"]  # fmt: skip
+                     "AllergyIntolerance", "Immunization", "Procedure", "DocumentReference"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

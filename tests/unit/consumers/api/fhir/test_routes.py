@@ -89,12 +89,13 @@ def test_every_item_type_is_searchable(path: str, resource_type: str) -> None:
 @pytest.mark.parametrize(
     ("record_type", "resource_type"),
     [("condition", "Condition"), ("allergy", "AllergyIntolerance"),
-     ("immunisation", "Immunization")],
+     ("immunisation", "Immunization"), ("procedure", "Procedure"),
+     ("document", "DocumentReference")],
 )  # fmt: skip
 def test_the_newer_item_types_are_searchable_and_readable(
     record_type: str, resource_type: str
 ) -> None:
-    """Condition, AllergyIntolerance and Immunization: a search and a read, valid R4; a
+    """Condition, AllergyIntolerance, Immunization, Procedure and DocumentReference: a search and a read, valid R4; a
     sensitive one is kept back with an outcome."""
     records = FakeRecords([patient_hit(PERSON_A), item_hit(record_type, "X1"),
                            item_hit(record_type, "X2", confidentiality=("hiv",))])  # fmt: skip

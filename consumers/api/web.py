@@ -7,10 +7,10 @@ logs or stores it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 __all__ = [
@@ -51,8 +51,9 @@ def error_body(message: str, field: str = "") -> dict[str, str]:
 
 
 def json_bytes(body: Any) -> bytes:
-    """Compact UTF-8 JSON."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON (orjson: several times less CPU than the standard library for a
+    record's worth of items)."""
+    return orjson.dumps(body)
 
 
 def json_response(status: int, body: Any, *, headers: Mapping[str, str] | None = None) -> Response:

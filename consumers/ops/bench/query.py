@@ -32,6 +32,7 @@ import psycopg
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
 
+from consumers.ops.bench.cpu import CpuMeter, process
 from consumers.ops.bench.errors import BenchError
 from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
@@ -133,11 +134,12 @@ def run_query_bench(
     options: QueryOptions,
     *,
     stack: StackSettings,
-    serve: Callable[[BenchSpace, str], tuple[str, Callable[[], None]]],
+    serve: Callable[[BenchSpace, str], tuple[str, Callable[[], None], int]],
     token: Callable[[], str],
 ) -> dict[str, Any]:
     """Run the bench; ``serve(space, audit_schema)`` starts the query service on the space
-    and returns its URL and a stop function; ``token()`` gives the GP's bearer token."""
+    and returns its URL, a stop function and its pid; ``token()`` gives the GP's bearer
+    token."""
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
                       stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
@@ -157,13 +159,15 @@ def run_query_bench(
             persons = _gp_patients(client, space.alias)
             if not persons:
                 raise BenchError(f"no patient of {GP_ORG} in the loaded region: load more events")
-            url, stop = serve(space, audit_schema)
+            url, stop, pid = serve(space, audit_schema)
+            service_cpu = CpuMeter({"service": process(pid)})
             probe = OffsetProbe(space, AdminClient(targets.kafka.config()))
             before = probe.snapshot(0.0).identity.written
             try:
                 with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1):
                     _wait_ingest_started(probe, before)
                     before = probe.snapshot(0.0).identity.written
+                    service_cpu.start()
                     result = run_query_load(
                     base_url=url,
                         headers={"Authorization": f"Bearer {token()}",
@@ -171,6 +175,7 @@ def run_query_bench(
                         paths=request_paths(persons),
                         rate=options.rate, duration_s=options.seconds,
                     )  # fmt: skip
+                    cpu_s = service_cpu.stop().get("service", 0.0)
                 ingested = probe.snapshot(0.0).identity.written - before
             finally:
                 stop()
@@ -180,6 +185,8 @@ def run_query_bench(
         client.close()
     return {
         **result.to_json(),
+        # CPU is what a noisy shared machine cannot blur: compare it between runs and builds
+        "service_cpu_ms_per_request": round(cpu_s * 1000 / max(result.requests, 1), 2),
         "persons": len(persons),
         "rate": options.rate,
         "seconds": options.seconds,

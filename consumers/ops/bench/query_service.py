@@ -47,11 +47,11 @@ def _wait_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 def serve_space(
     stack: StackSettings,
-) -> Callable[[BenchSpace, str], tuple[str, Callable[[], None]]]:
+) -> Callable[[BenchSpace, str], tuple[str, Callable[[], None], int]]:
     """A function that starts ``mcr api serve`` on a space's alias and consent schema, with its
-    own audit schema, and returns its URL and a stop function (SIGTERM, then wait)."""
+    own audit schema, and returns its URL, a stop function (SIGTERM, then wait) and its pid."""
 
-    def serve(space: BenchSpace, audit_schema: str) -> tuple[str, Callable[[], None]]:
+    def serve(space: BenchSpace, audit_schema: str) -> tuple[str, Callable[[], None], int]:
         port = _free_port()
         env = {
             **os.environ,
@@ -72,7 +72,7 @@ def serve_space(
         def stop() -> None:
             stop_process(process, timeout_s=30)
 
-        return url, stop
+        return url, stop, process.pid
 
     return serve
 

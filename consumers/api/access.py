@@ -117,6 +117,9 @@ class PersonDocuments:
     patients: tuple[Hit, ...]
     pages: Mapping[str, ItemPage]
     source_keys: frozenset[str] = frozenset()
+    first_pages: Mapping[str, ItemPage] = field(default_factory=lambda: MappingProxyType({}))
+    """The first page of other record types, read in the same round trip for the access
+    decision (a recent encounter is a care relationship, whatever page is shown)."""
 
     def read_keys(self) -> frozenset[str]:
         """Every source key of the person: the ones listed and those of the documents read."""

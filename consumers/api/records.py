@@ -98,10 +98,17 @@ class RecordReader:
         return hits[0].person_id or None if hits else None
 
     def person_record(
-        self, person_id: str, record_types: Sequence[str], page: Page
+        self,
+        person_id: str,
+        record_types: Sequence[str],
+        page: Page,
+        *,
+        first_pages_of: Sequence[str] = (),
     ) -> PersonDocuments:
-        """The person's patient documents, a page of items of each of ``record_types``, and
-        the source keys of all their live documents."""
+        """The person's patient documents, a page of items of each of ``record_types``, the
+        source keys of all their live documents and the first page of each of
+        ``first_pages_of``, in one round trip."""
+        first = Page()
         bodies = [
             queries.person_patients(person_id),
             queries.person_source_keys(person_id),
@@ -117,6 +124,10 @@ class RecordReader:
                 )
                 for rt in record_types
             ),
+            *(
+                queries.item_page(person_id, rt, page=first.number, page_size=first.size)
+                for rt in first_pages_of
+            ),
         ]
         lines: list[Mapping[str, Any]] = []
         for body in bodies:
@@ -126,8 +137,13 @@ class RecordReader:
         responses = answer["responses"]
         patients = _hits(responses[0], "record")[1]
         keys = _source_keys(responses[1], "record")
+        asked = len(record_types)
         pages = {
             rt: ItemPage(*_hits(response, "record"))
-            for rt, response in zip(record_types, responses[2:], strict=True)
+            for rt, response in zip(record_types, responses[2 : 2 + asked], strict=True)
         }
-        return PersonDocuments(patients, pages, keys)
+        first_pages = {
+            rt: ItemPage(*_hits(response, "record"))
+            for rt, response in zip(first_pages_of, responses[2 + asked :], strict=True)
+        }
+        return PersonDocuments(patients, pages, keys, first_pages)

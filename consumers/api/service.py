@@ -56,7 +56,12 @@ class RecordSource(Protocol):
     def item_owner(self, doc_id: str) -> str | None: ...
 
     def person_record(
-        self, person_id: str, record_types: Sequence[str], page: Page
+        self,
+        person_id: str,
+        record_types: Sequence[str],
+        page: Page,
+        *,
+        first_pages_of: Sequence[str] = (),
     ) -> PersonDocuments: ...
 
     def timeline(
@@ -206,20 +211,19 @@ Authorise = Callable[[PersonDocuments, datetime], AccessDecision]
 """Whether the acting user may see the record whose documents were read (``authz.decide``)."""
 
 
-def _for_decision(
-    records: RecordSource,
-    person_id: str,
-    found: PersonDocuments,
-    record_types: Sequence[str],
-    page: Page,
-) -> PersonDocuments:
-    """What the decision looks at: the documents read, plus the first page of encounters when
-    the documents read are not that page (another page, a narrowed one, or no encounters): a
-    recent encounter is a care relationship, whatever page is shown."""
-    if ENCOUNTER in record_types and page == Page():
+def _decision_pages(record_types: Sequence[str], page: Page) -> tuple[str, ...]:
+    """The first pages the decision needs besides those asked for: encounters', unless the
+    request reads that very page (a recent encounter is a care relationship, whatever page is
+    shown)."""
+    return () if ENCOUNTER in record_types and page == Page() else (ENCOUNTER,)
+
+
+def _for_decision(found: PersonDocuments) -> PersonDocuments:
+    """What the decision looks at: the documents read, with the first page of encounters
+    where it was read apart from the pages asked for."""
+    if ENCOUNTER not in found.first_pages:
         return found
-    encounters = records.person_record(person_id, (ENCOUNTER,), Page())
-    return replace(found, pages={**found.pages, ENCOUNTER: encounters.pages[ENCOUNTER]})
+    return replace(found, pages={**found.pages, ENCOUNTER: found.first_pages[ENCOUNTER]})
 
 
 @dataclass(frozen=True)
@@ -253,7 +257,9 @@ def open_record(
     own = consent.states(subject)
     if own[person_id].objects(now):
         return objection_answer(subject, query_kind)
-    found = records.person_record(person_id, record_types, page)
+    found = records.person_record(
+        person_id, record_types, page, first_pages_of=_decision_pages(record_types, page)
+    )
     pages = found.pages
     held = found.patients or found.source_keys or any(part.total for part in pages.values())
     if not held:
@@ -264,7 +270,7 @@ def open_record(
     objecting = access.objecting_owners(person_id, keys, read, now)
     if objecting:
         return objection_answer((person_id, *objecting), query_kind)
-    decision = authorise(_for_decision(records, person_id, found, record_types, page), now)
+    decision = authorise(_for_decision(found), now)
     if isinstance(decision, Refused):
         refused = Disclosure(query_kind, subject, RequestOutcome.FORBIDDEN,
                              why=decision.audit_fields())  # fmt: skip

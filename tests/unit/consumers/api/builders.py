@@ -192,17 +192,25 @@ class FakeRecords:
         return found[0].person_id if found else None
 
     def person_record(
-        self, person_id: str, record_types: Sequence[str], page: Page
+        self,
+        person_id: str,
+        record_types: Sequence[str],
+        page: Page,
+        *,
+        first_pages_of: Sequence[str] = (),
     ) -> PersonDocuments:
         mine = self._live(h for h in self.hits if h.person_id == person_id)
         patients = tuple(h for h in mine if h.source["doc_kind"] == "patient")
-        pages = {}
-        for rt in record_types:
+
+        def page_of(rt: str, page: Page) -> ItemPage:
             items = [h for h in mine if h.source.get(rt) is not None and _within(h, page)]
             start = (page.number - 1) * page.size
-            pages[rt] = ItemPage(len(items), tuple(items[start : start + page.size]))
+            return ItemPage(len(items), tuple(items[start : start + page.size]))
+
+        pages = {rt: page_of(rt, page) for rt in record_types}
+        first = {rt: page_of(rt, Page()) for rt in first_pages_of}
         keys = frozenset(h.source_key for h in mine if h.source["doc_kind"] in {"item", "patient"})
-        return PersonDocuments(patients, pages, keys)
+        return PersonDocuments(patients, pages, keys, first)
 
     def timeline(
         self, person_id: str, query: TimelineQuery, record_types: Sequence[str]

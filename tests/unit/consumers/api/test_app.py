@@ -359,7 +359,7 @@ class _BrokenRecords(FakeRecords):
     def patients_by_nhs_number(self, nhs: str) -> list[Any]:
         raise RuntimeError(f"boom {nhs}")
 
-    def person_record(self, *args: Any) -> Any:
+    def person_record(self, *args: Any, **kwargs: Any) -> Any:
         raise KeyError("boom")
 
 
@@ -700,9 +700,9 @@ def test_an_answer_over_the_time_limit_is_503_without_data_and_audited() -> None
     not what the late answer would have shown."""
 
     class Slow(FakeRecords):
-        def person_record(self, *args: Any) -> Any:
+        def person_record(self, *args: Any, **kwargs: Any) -> Any:
             time.sleep(0.5)
-            return super().person_record(*args)
+            return super().person_record(*args, **kwargs)
 
     api, audit = make_api(Slow(RECORD), limits=Limits(time_limit_s=0.1))
 

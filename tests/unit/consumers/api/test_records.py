@@ -58,6 +58,21 @@ def test_person_record_reads_patients_keys_and_pages_in_one_msearch() -> None:
     assert (len(found.patients), found.pages["result"].total) == (1, 1)
 
 
+def test_first_pages_for_the_decision_come_in_the_same_msearch() -> None:
+    """A page of results plus encounters' first page for the access decision: still one
+    round trip, the extra page kept apart from the pages asked for."""
+    client = _Client([_hits({"person_id": "p-1"}), _keys("E81001:L1"), _hits({"org": "RC9"}),
+                      _hits({"org": "E81001"}, {"org": "RC9"})])  # fmt: skip
+    reader = RecordReader(client, alias="record")  # type: ignore[arg-type]
+
+    found = reader.person_record("p-1", ("result",), Page(number=2), first_pages_of=("encounter",))
+
+    assert len(client.sent) == 8
+    assert client.sent[7]["query"]["bool"]["filter"][-1] == {"term": {"record_type": "encounter"}}
+    assert client.sent[7].get("from", 0) == 0 and client.sent[5]["from"] > 0
+    assert set(found.pages) == {"result"} and found.first_pages["encounter"].total == 2
+
+
 def test_a_key_list_cut_short_is_unavailable_not_partial() -> None:
     """More keys than the aggregation lists: owners could not all be checked, so no data."""
     client = _Client([_hits(), _keys("E81001:L1", other=3), _hits()])

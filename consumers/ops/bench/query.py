@@ -38,6 +38,7 @@ from consumers.ops.bench.events import region_events
 from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.query_load import run_query_load
+from consumers.ops.bench.runner import cpu_components
 from consumers.ops.bench.space import BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
@@ -70,7 +71,7 @@ class QueryOptions:
 
 
 @contextmanager
-def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
+def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[int]:
     """``mcr simulate`` publishing another region into the space at ``rate`` events/s, in its
     own process, for the block (more than enough people for it to outlast the block)."""
     env = space.identity_env(dict(os.environ))
@@ -81,7 +82,7 @@ def _ingesting(space: BenchSpace, *, rate: float, seed: int) -> Iterator[None]:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        yield
+        yield process.pid
     finally:
         stop_process(process, timeout_s=30)
 
@@ -160,22 +161,23 @@ def run_query_bench(
             if not persons:
                 raise BenchError(f"no patient of {GP_ORG} in the loaded region: load more events")
             url, stop, pid = serve(space, audit_schema)
-            service_cpu = CpuMeter({"service": process(pid)})
             probe = OffsetProbe(space, AdminClient(targets.kafka.config()))
             before = probe.snapshot(0.0).identity.written
             try:
-                with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1):
+                with _ingesting(space, rate=options.ingest_rate, seed=options.seed + 1) as sim:
                     _wait_ingest_started(probe, before)
                     before = probe.snapshot(0.0).identity.written
-                    service_cpu.start()
+                    ours = {"service": process(pid), "simulator": process(sim)}
+                    cpu = CpuMeter({**cpu_components(workers, stack, space), **ours})
+                    cpu.start()
                     result = run_query_load(
-                    base_url=url,
+                        base_url=url,
                         headers={"Authorization": f"Bearer {token()}",
                                  "X-MCR-Purpose": "direct-care", "Accept": "application/json"},
                         paths=request_paths(persons),
                         rate=options.rate, duration_s=options.seconds,
                     )  # fmt: skip
-                    cpu_s = service_cpu.stop().get("service", 0.0)
+                    cpu_s = cpu.stop()
                 ingested = probe.snapshot(0.0).identity.written - before
             finally:
                 stop()
@@ -183,10 +185,13 @@ def run_query_bench(
         with psycopg.connect(stack.role_dsn("mcr_audit_owner"), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{audit_schema}" CASCADE')
         client.close()
+    requests = max(result.requests, 1)
     return {
         **result.to_json(),
         # CPU is what a noisy shared machine cannot blur: compare it between runs and builds
-        "service_cpu_ms_per_request": round(cpu_s * 1000 / max(result.requests, 1), 2),
+        "service_cpu_ms_per_request": round(cpu_s.get("service", 0.0) * 1000 / requests, 2),
+        # and who else was on the CPU meanwhile (ingest workers, stores, this load generator)
+        "cpu_ms_per_request": {name: round(s * 1000 / requests, 2) for name, s in cpu_s.items()},
         "persons": len(persons),
         "rate": options.rate,
         "seconds": options.seconds,

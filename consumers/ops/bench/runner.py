@@ -128,7 +128,7 @@ def _pipeline_phases(
         admin = AdminClient(space.targets.kafka.config())
         ready_s = wait_until_ready(admin, workers)
         log.info("bench workers ready", elapsed_s=round(ready_s, 1))
-        meter = CpuMeter(_components(workers, stack, space))
+        meter = CpuMeter(cpu_components(workers, stack, space))
         cpu: dict[str, float] = {}
         meter.start()
         throughput = run_throughput(
@@ -144,9 +144,11 @@ def _pipeline_phases(
     return throughput, cpu, latency
 
 
-def _components(
+def cpu_components(
     workers: list[Worker], stack: StackSettings, space: BenchSpace
 ) -> dict[str, PidSource]:
+    """Who may be on the CPU in a run: this process, each worker, each store of the stack but
+    PostgreSQL, and the PostgreSQL backends serving the space's workers."""
     found = {"bench": process(os.getpid())}
     found |= {worker.name: process(worker.process.pid) for worker in workers}
     for service in services(stack):

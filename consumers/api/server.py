@@ -29,6 +29,7 @@ from consumers.api.models import PublicConfig
 from consumers.api.objections import ObjectionPublisher
 from consumers.api.records import RecordReader
 from consumers.api.settings import ApiSettings
+from mcr.core.gc_pauses import settle_after_start
 from mcr.core.kafka_acls import QUERY
 from mcr.core.logging import get_logger
 from mcr.core.metrics import MetricsSettings, ReadyCheck, serve_metrics
@@ -203,6 +204,7 @@ def serve(
     health = f"http://{settings.host}:{settings.port}/api/health"
     serve_metrics(metrics or MetricsSettings(), lambda: http_answers(health),
                   service.app.state.readiness)  # fmt: skip
+    settle_after_start()  # no request pays for walking the imports again
     log.info("api serving", host=settings.host, port=settings.port)
     try:
         uvicorn.Server(_config(service.app, settings.host, settings.port)).run()

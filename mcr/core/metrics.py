@@ -34,6 +34,7 @@ __all__ = [
     "CONSUMER_LAG",
     "DEAD_LETTERS",
     "EVENTS",
+    "GC_PAUSE_SECONDS",
     "REVIEW_QUEUE",
     "Heartbeat",
     "MetricsServer",
@@ -63,6 +64,10 @@ API_REQUESTS = Counter(
 API_SECONDS = Histogram(
     "mcr_api_request_seconds", "Query service answer time, by route template.", ["route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)  # fmt: skip
+GC_PAUSE_SECONDS = Histogram(
+    "mcr_gc_pause_seconds", "Pauses of Python's cycle collector, by generation.", ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )  # fmt: skip
 AUDIT_FAILURES = Counter("mcr_audit_write_failures", "Audit rows that could not be written.")
 

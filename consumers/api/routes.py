@@ -175,10 +175,7 @@ def person_record(
     patient objects; 404 when nothing is held."""
     del purpose, type_, page, page_size  # read from the raw query by validation.py
     query, p = query_of(request), ports(request)
-    try:
-        subject: tuple[str, ...] = (validation.person_id(person_id),)
-    except RequestError:
-        subject = ()  # not an id: it may be anything a user typed, so it is not kept
+    subject = validation.subject_of(person_id)
 
     def answer(now: datetime) -> Answer:
         found = validation.person_id(person_id)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from consumers.api.errors import ValidationError
 from consumers.api.queries import MAX_RESULT_WINDOW, NEWEST_FIRST, NOT_SHOWN
+from consumers.api.validation import single
 from projections.record.queries import visible_items
 
 __all__ = [
@@ -126,15 +127,6 @@ class TimelineQuery(BaseModel):
         return None if self.until is None else self.until + timedelta(days=1)
 
 
-def _single(query: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = query.get(name)
-    if not values:
-        return None
-    if len(values) > 1:
-        raise ValidationError(f"{name}: give it once", field=name)
-    return values[0]
-
-
 def _listed(raw: str | None) -> list[str] | None:
     return None if raw is None else [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -158,7 +150,7 @@ def parse_timeline_query(
         raise ValidationError(
             f"unknown parameter: expected only {', '.join(_PARAMETERS)}", field="query"
         )
-    raw: dict[str, Any] = {name: _single(query, name) for name in _PARAMETERS}
+    raw: dict[str, Any] = {name: single(query, name) for name in _PARAMETERS}
     raw["type"], raw["org"] = _listed(raw["type"]), _listed(raw["org"])
     given = {name: value for name, value in raw.items() if value is not None}
     if any(t not in record_types for t in given.get("type", ())):

@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from consumers.api import timeline, validation
 from consumers.api.deps import CurrentUser, Purpose, ports
-from consumers.api.errors import RequestError
 from consumers.api.models import ERRORS, Objection, TimelineAnswer
 from consumers.api.routes import answered, authoriser, query_of, respond, with_names
 from consumers.api.service import Answer, Disclosure, QueryKind
@@ -50,10 +49,7 @@ def person_timeline(
     filtered by text, code, type, organisation and date range; 403 as the record route."""
     del purpose, text, code, type_, org, from_, to, page, page_size  # parsed from the raw query
     query, p = query_of(request), ports(request)
-    try:
-        subject: tuple[str, ...] = (validation.person_id(person_id),)
-    except RequestError:
-        subject = ()  # not an id: it may be anything a user typed, so it is not kept
+    subject = validation.subject_of(person_id)
 
     def answer(now: datetime) -> Answer:
         found = validation.person_id(person_id)

@@ -30,6 +30,7 @@ __all__ = [
     "purpose",
     "record_types",
     "single",
+    "subject_of",
 ]
 
 PURPOSE_HEADER = "X-MCR-Purpose"
@@ -87,6 +88,15 @@ def single(query: Mapping[str, Sequence[str]], name: str) -> str | None:
     if len(values) > 1:
         raise ValidationError(f"{name}: give it once", field=name)
     return values[0]
+
+
+def subject_of(raw: str) -> tuple[str, ...]:
+    """The person a path names, for the audit row: their id, or nothing when ``raw`` is not
+    an id (then it may be anything a user typed, so it is not kept)."""
+    try:
+        return (person_id(raw),)
+    except ValidationError:
+        return ()
 
 
 def nhs_number(raw: str) -> str:

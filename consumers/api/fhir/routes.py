@@ -159,19 +159,12 @@ def _person_answer(
     return answer
 
 
-def _subject(raw: str) -> tuple[str, ...]:
-    try:
-        return (validation.person_id(raw),)
-    except ValidationError:
-        return ()  # not an id: it may be anything a user typed, so it is not kept
-
-
 @router.get("/Patient/{person_id}", response_model=None)
 def read_patient(request: Request, user: CurrentUser, purpose: Purpose,
                  person_id: _PERSON) -> Response:  # fmt: skip
     """The person as a Patient (their newest demographics); 403 when they object."""
     del purpose
-    subject = _subject(person_id)
+    subject = validation.subject_of(person_id)
 
     def answer(now: datetime) -> Answer:
         found = validation.person_id(person_id)
@@ -201,7 +194,7 @@ def everything(request: Request, user: CurrentUser, purpose: Purpose,
     """The Patient and a page of each item type (``_count`` per type); ``next`` while any
     type has more. Sections the role may not see are left out."""
     del purpose
-    subject = _subject(person_id)
+    subject = validation.subject_of(person_id)
     query = query_of(request)
 
     def answer(now: datetime) -> Answer:

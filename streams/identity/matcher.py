@@ -27,9 +27,10 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.events import PersonId
-from streams.identity.comparison import Comparison, Field, Level, compare
+from streams.identity.comparison import Comparison, Field, Level, compare, keying_slip
 from streams.identity.decision import LinkDecision, decide
 from streams.identity.demographics import Demographics
+from streams.identity.nicknames import is_listed
 from streams.identity.normalise import Profile, profile
 from streams.identity.scoring import MatchWeights, Score, score
 
@@ -42,6 +43,7 @@ __all__ = [
     "Match",
     "Rule",
     "clearly_conflicts",
+    "is_misspelt_name",
     "match",
 ]
 
@@ -152,10 +154,11 @@ def clearly_conflicts(levels: Comparison) -> bool:
     return dob_differs and (sex_differs or names_differ)
 
 
-def _is_twin_pattern(levels: Comparison) -> bool:
+def _is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
     """Same family name and birth date, different given name. An agreeing NHS number excuses
     only a typo-like given name (FUZZY): twins never share an NHS number, but a wholly
-    different given name with an agreeing number may be a twin's number filed on the other."""
+    different given name with an agreeing number may be a twin's number filed on the other.
+    A keyed misspelling of a known name is no twin either (:func:`is_misspelt_name`)."""
     typo_with_same_number = (
         levels[Field.GIVEN_NAME] is Level.FUZZY and levels[Field.NHS_NUMBER] is Level.EXACT
     )
@@ -164,7 +167,24 @@ def _is_twin_pattern(levels: Comparison) -> bool:
         and levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.ELSE)
         and levels[Field.BIRTH_DATE] is Level.EXACT
         and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+        and not is_misspelt_name(p, other, levels, weights)
     )
+
+
+def is_misspelt_name(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
+    """The given names are one keystroke apart (``keying_slip``), the sex does not disagree,
+    and exactly one of the two is a known given name (in the weights' term-frequency table,
+    i.e. seen at least twice in training, or in the nickname table). Twins are given real
+    names, so KATE beside KAWE or NOAH beside NOAJ is a keying error, while ELLIE beside ELSIE
+    (both known) stays a possible twin. Without a name table nothing is excused."""
+    table = weights.term_frequencies.get(Field.GIVEN_NAME)
+    if not table or levels[Field.SEX] is Level.ELSE or not keying_slip(p.given, other.given):
+        return False
+    return _known_name(p.given, table) != _known_name(other.given, table)
+
+
+def _known_name(name: str | None, table: Mapping[str, float]) -> bool:
+    return bool(name) and (name in table or is_listed(name or ""))
 
 
 _NO_PLACE = (Level.PARTIAL, Level.ELSE, Level.NULL)
@@ -223,7 +243,10 @@ def _by_nhs_number(
             _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
         )
     rule = Rule.NHS_NUMBER
-    guards = ["twin-pattern"] if _could_be_the_twin(best.levels) else []
+    twin = _could_be_the_twin(best.levels) and not is_misspelt_name(
+        p, best.best, best.levels, weights
+    )
+    guards = ["twin-pattern"] if twin else []
     if p.placeholder or best.best.placeholder:
         rule = Rule.NHS_NUMBER_PLACEHOLDER
         guards = _placeholder_guards(p, best, others)
@@ -312,7 +335,7 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
     guards = _nhs_number_guards(best, weights)
     if p.placeholder or best.best.placeholder:
         guards.append("placeholder")
-    if _is_twin_pattern(best.levels):
+    if _is_twin_pattern(p, best.best, best.levels, weights):
         guards.append("twin-pattern")
     if best.levels[Field.BIRTH_DATE] is Level.ELSE:
         guards.append("birth-date-conflict")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from schemas.events import PersonId
 from streams.identity.comparison import Field, Level
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
-from streams.identity.matcher import CandidatePerson, Rule, clearly_conflicts, match
+from streams.identity.matcher import CandidatePerson, Match, Rule, clearly_conflicts, match
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record, twin_of
 
@@ -339,3 +340,57 @@ def test_a_one_letter_typo_with_the_verified_number_still_links() -> None:
     john = record(given_name="John", sex="MALE")
     found = match(record(john, org="GP1", local_id="G5", given_name="Jonh"), [_person(john)], W)
     assert found.decision is LinkDecision.AUTO_LINK
+
+
+def _region_twins(first: str, second: str, sex: tuple[str, str] = ("FEMALE", "FEMALE")) -> Match:
+    """Two records without NHS numbers: same family name, birth date and address."""
+    older = record(nhs_number=None, given_name=first, sex=sex[0])
+    younger = record(older, org="GP1", local_id="G5", given_name=second, sex=sex[1])
+    return match(younger, [_person(older)], W)
+
+
+@pytest.mark.parametrize("misspelt", ["Amna", "Anan", "Ana", "Annna"])
+def test_a_misspelling_of_a_known_name_is_no_twin(misspelt: str) -> None:
+    """ANNA is a known name (the weights' name table), the other is no name: a keying error,
+    not a twin, so the record links on its demographics."""
+    found = _region_twins("Anna", misspelt)
+    assert "twin-pattern" not in found.evidence.guards
+    assert found.decision is LinkDecision.AUTO_LINK
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "sex"),
+    [
+        ("Ellie", "Elsie", ("FEMALE", "FEMALE")),  # both known names, one keystroke apart
+        ("Tom", "Tim", ("MALE", "MALE")),  # a vowel for a vowel: real names
+        ("Anna", "Amna", ("FEMALE", "MALE")),  # the sex disagrees
+        ("Anna", "Maria", ("FEMALE", "FEMALE")),  # wholly different
+    ],
+)
+def test_twins_with_near_names_still_never_auto_link(
+    first: str, second: str, sex: tuple[str, str]
+) -> None:
+    """Twins must not link: near names that are both real, a vowel for a vowel, or a different
+    sex keep the twin pattern."""
+    found = _region_twins(first, second, sex)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_misspelt_name_needs_a_name_table() -> None:
+    """Weights without term frequencies cannot tell a name from a misspelling: twin pattern."""
+    bare = replace(W, term_frequencies={})
+    older = record(nhs_number=None, given_name="Anna")
+    younger = record(older, org="GP1", local_id="G5", given_name="Amna")
+    assert "twin-pattern" in match(younger, [_person(older)], bare).evidence.guards
+
+
+def test_a_slip_with_the_verified_number_links_but_a_twins_near_name_does_not() -> None:
+    """Rule 1: Ali keyed as Ai with Ali's verified number links; Ellie's verified number on
+    Elsie (both real names, same birth date) stays the twin pattern."""
+    ali = record(given_name="Ali", sex="MALE", birth_date=date(2015, 6, 1))
+    keyed = record(ali, org="GP1", local_id="G5", given_name="Ai")
+    assert match(keyed, [_person(ali)], W).decision is LinkDecision.AUTO_LINK
+    ellie = record(ali, given_name="Ellie", sex="FEMALE")
+    elsie = record(ellie, org="GP1", local_id="G5", given_name="Elsie")
+    assert "twin-pattern" in match(elsie, [_person(ellie)], W).evidence.guards

@@ -15,6 +15,9 @@
    auto-link threshold and close to each other go to review. An agreeing NHS number that is
    not verified strengthens a demographic match but never replaces one: without its weight the
    demographics must still reach the review threshold, and must not clearly conflict.
+   A guard sends a genuine conflict to review; where the pattern says two people and no
+   person is needed to see it (a score below auto-link, or a twin the record's own
+   organisation registered apart), the record is a new person instead.
 
 Known source records never reach this module: they resolve from the MPI without scoring.
 """
@@ -38,6 +41,7 @@ AMBIGUITY_MARGIN = 4.0
 
 __all__ = [
     "AMBIGUITY_MARGIN",
+    "TWO_PEOPLE_GUARDS",
     "CandidatePerson",
     "Evidence",
     "Match",
@@ -154,6 +158,11 @@ def clearly_conflicts(levels: Comparison) -> bool:
     return dob_differs and (sex_differs or names_differ)
 
 
+#: A twin's birth date as keyed on the other twin's record: the same, or one keying error
+#: away (a day/month swap joined two twins on the region without NHS numbers).
+_TWIN_BIRTH = (Level.EXACT, Level.TRANSPOSED, Level.TYPO)
+
+
 def _is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
     """Same family name and birth date, different given name. An agreeing NHS number excuses
     only a typo-like given name (FUZZY): twins never share an NHS number, but a wholly
@@ -165,7 +174,7 @@ def _is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: Ma
     return (
         not typo_with_same_number
         and levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.ELSE)
-        and levels[Field.BIRTH_DATE] is Level.EXACT
+        and levels[Field.BIRTH_DATE] in _TWIN_BIRTH
         and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
         and not is_misspelt_name(p, other, levels, weights)
     )
@@ -348,6 +357,41 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
     return guards
 
 
+#: Guards whose pattern, on the region without NHS numbers, was two people nearly every time
+#: (twins, namesakes elsewhere, parent and child): below the auto-link threshold a person
+#: reviewing them would only confirm it (issue 13: 722 of 723 namesake reviews were two
+#: people, 304 of 305 twin reviews below auto-link), so such a record is a new person.
+TWO_PEOPLE_GUARDS = frozenset(
+    {"twin-pattern", "namesake", "birth-date-conflict", "person-birth-date-conflict"}
+)
+
+
+def _capped(
+    scored: LinkDecision, guards: list[str], best: _Scored, record: Demographics
+) -> LinkDecision:
+    """Guards lower AUTO_LINK to REVIEW (a genuine conflict: a person decides). Two cases need
+    no person, and become NEW_PERSON: a score already below auto-link with a two-people
+    pattern, and the twin pattern against a person the record's own organisation already
+    registered under another local id (the organisation keeps them as two patients: 497 of
+    497 such reviews on the region without NHS numbers were twins). Neither applies when an
+    agreeing (unverified) NHS number makes the pair worth a person's look, and a placeholder
+    (Baby then the named child at one hospital) is always reviewed. Never raises a decision."""
+    if not guards:
+        return scored
+    if best.levels[Field.NHS_NUMBER] is Level.EXACT or "placeholder" in guards:
+        return scored.at_most(LinkDecision.REVIEW)
+    if scored is LinkDecision.REVIEW and TWO_PEOPLE_GUARDS.intersection(guards):
+        return LinkDecision.NEW_PERSON
+    if "twin-pattern" in guards and _registered_apart(record, best.person):
+        return LinkDecision.NEW_PERSON
+    return scored.at_most(LinkDecision.REVIEW)
+
+
+def _registered_apart(record: Demographics, person: CandidatePerson) -> bool:
+    """The person holds a record of ``record``'s organisation under another local id."""
+    return any(r.org == record.org and r.local_id != record.local_id for r in person.records)
+
+
 def match(
     record: Demographics, candidates: Sequence[CandidatePerson], weights: MatchWeights
 ) -> Match:
@@ -374,8 +418,6 @@ def match(
         )
     best = ranked[0]
     guards = _guards(p, ranked, weights)
-    decision = decide(best.score.total, weights.thresholds)
-    if guards:
-        decision = decision.at_most(LinkDecision.REVIEW)
+    decision = _capped(decide(best.score.total, weights.thresholds), guards, best, record)
     person = best.person.person_id if decision is not LinkDecision.NEW_PERSON else None
     return Match(decision, person, _evidence(Rule.PROBABILISTIC, best, weights, guards, count))

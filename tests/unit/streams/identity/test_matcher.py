@@ -394,3 +394,63 @@ def test_a_slip_with_the_verified_number_links_but_a_twins_near_name_does_not() 
     ellie = record(ali, given_name="Ellie", sex="FEMALE")
     elsie = record(ellie, org="GP1", local_id="G5", given_name="Elsie")
     assert "twin-pattern" in match(elsie, [_person(ellie)], W).evidence.guards
+
+
+def _unnumbered_twins(org: str) -> tuple[Demographics, Demographics]:
+    """Anna and her twin Maria without NHS numbers; Maria's record comes from ``org``."""
+    anna = record(nhs_number=None)
+    return anna, twin_of(anna, nhs_number=None, org=org, local_id="T2")
+
+
+def test_a_twin_the_organisation_registered_apart_is_a_new_person() -> None:
+    """The candidate holds a record of the incoming record's own organisation under another
+    local id: that organisation keeps them as two patients, so no review is needed."""
+    anna, maria = _unnumbered_twins(org=ANNA.org)
+    found = match(maria, [_person(anna)], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_twin_pattern_from_another_organisation_above_auto_link_is_reviewed() -> None:
+    """The same pair seen from another organisation is a genuine conflict: a person decides."""
+    anna, maria = _unnumbered_twins(org="GP1")
+    found = match(maria, [_person(anna)], W)
+    assert found.evidence.score is not None and found.evidence.score >= 12
+    assert (found.decision, found.evidence.guards) == (LinkDecision.REVIEW, ("twin-pattern",))
+
+
+def test_a_two_people_pattern_below_auto_link_is_a_new_person() -> None:
+    """A namesake in another town whose score is under auto-link: on the region such pairs
+    were two people 722 times in 723, so a new person, not a review."""
+    incoming = record(
+        nhs_number=None,
+        org="GP1",
+        local_id="N1",
+        birth_date=date(1984, 3, 28),
+        postcode="MK9 3PU",
+        address="4 Mill Lane",
+    )
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.evidence.score is not None and found.evidence.score < 12
+    assert found.evidence.guards == ("namesake",)
+    assert found.decision is LinkDecision.NEW_PERSON
+
+
+def test_an_agreeing_unverified_number_keeps_a_twin_pattern_in_review() -> None:
+    """Twin pattern at the same organisation, but the unverified NHS number agrees: worth a
+    person's look, so review rather than a new person."""
+    anna = record(nhs_status=NhsStatus.UNVERIFIED)
+    maria = twin_of(anna, nhs_number=anna.nhs_number, local_id="T2")
+    found = match(maria, [_person(anna)], W)
+    assert found.decision is LinkDecision.REVIEW
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_twins_with_a_swapped_birth_date_are_still_twins() -> None:
+    """Maria's record with day and month swapped (a keying error) beside Anna: twin pattern,
+    never a link (it joined two twins on the region without NHS numbers)."""
+    anna, maria = _unnumbered_twins(org="GP1")
+    swapped = record(maria, birth_date=date(1984, 7, 3))
+    found = match(swapped, [_person(anna)], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "twin-pattern" in found.evidence.guards

@@ -15,7 +15,8 @@
    auto-link threshold and close to each other go to review. An agreeing NHS number that is
    not verified strengthens a demographic match but never replaces one: without its weight the
    demographics must still reach the review threshold, and must not clearly conflict.
-   A guard sends a genuine conflict to review; where the pattern says two people and no
+   Names alone (nothing else agreeing) never link. A guard sends a genuine conflict to
+   review; where the pattern says two people and no
    person is needed to see it (a score below auto-link, or a twin the record's own
    organisation registered apart), the record is a new person instead.
 
@@ -48,6 +49,7 @@ __all__ = [
     "Rule",
     "clearly_conflicts",
     "is_misspelt_name",
+    "is_names_only",
     "match",
 ]
 
@@ -213,6 +215,23 @@ def _is_namesake_pattern(levels: Comparison) -> bool:
     )
 
 
+_CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
+    Field.NHS_NUMBER: (Level.EXACT,),
+    Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.TYPO),
+    Field.POSTCODE: (Level.EXACT, Level.SECTOR),
+    Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.PARTIAL),
+}
+
+
+def is_names_only(levels: Comparison) -> bool:
+    """Nothing but names (and sex) agree: no NHS number, no birth date within one keying error,
+    no postcode sector and no address in common, because one side lacks them or they differ.
+    A region holds many people of one full name, so names alone never make a link: on the
+    region without NHS numbers and with fields missing, 2,032 of its 2,285 wrong links were
+    such pairs (issue 13)."""
+    return not any(levels.get(name) in agreeing for name, agreeing in _CORROBORATING.items())
+
+
 def _evidence(
     rule: Rule, best: _Scored, weights: MatchWeights, guards: list[str], count: int
 ) -> Evidence:
@@ -352,6 +371,8 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("person-birth-date-conflict")
     if _is_namesake_pattern(best.levels):
         guards.append("namesake")
+    if is_names_only(best.levels):
+        guards.append("names-only")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards
@@ -378,6 +399,8 @@ def _capped(
     (Baby then the named child at one hospital) is always reviewed. Never raises a decision."""
     if not guards:
         return scored
+    if "names-only" in guards:
+        return LinkDecision.NEW_PERSON
     if best.levels[Field.NHS_NUMBER] is Level.EXACT or "placeholder" in guards:
         return scored.at_most(LinkDecision.REVIEW)
     if scored is LinkDecision.REVIEW and TWO_PEOPLE_GUARDS.intersection(guards):

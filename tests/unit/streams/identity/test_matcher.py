@@ -420,13 +420,13 @@ def test_a_twin_pattern_from_another_organisation_above_auto_link_is_reviewed() 
 
 
 def test_a_two_people_pattern_below_auto_link_is_a_new_person() -> None:
-    """A namesake in another town whose score is under auto-link: on the region such pairs
-    were two people 722 times in 723, so a new person, not a review."""
+    """A namesake in another town (birth date one digit off) whose score is under auto-link:
+    on the region such pairs were two people 722 times in 723, so a new person, not a review."""
     incoming = record(
         nhs_number=None,
         org="GP1",
         local_id="N1",
-        birth_date=date(1984, 3, 28),
+        birth_date=date(1994, 3, 7),
         postcode="MK9 3PU",
         address="4 Mill Lane",
     )
@@ -454,3 +454,28 @@ def test_twins_with_a_swapped_birth_date_are_still_twins() -> None:
     found = match(swapped, [_person(anna)], W)
     assert found.decision is not LinkDecision.AUTO_LINK
     assert "twin-pattern" in found.evidence.guards
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"birth_date": None, "postcode": None, "address": None},
+        {"birth_date": None, "postcode": "MK9 3PU", "address": "4 Mill Lane"},
+        {"birth_date": date(1950, 11, 20), "postcode": None, "address": None},
+    ],
+)
+def test_names_alone_never_link(changes: dict[str, object]) -> None:
+    """Same given and family name and sex, and nothing else in common (missing or different):
+    a region holds many people of one name, so a new person, never a link or a review."""
+    incoming = record(nhs_number=None, org="GP1", local_id="N9", **changes)  # type: ignore[arg-type]
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "names-only" in found.evidence.guards
+
+
+def test_names_with_one_corroborating_field_still_link() -> None:
+    """Names plus the birth date (postcode and address missing) is not names alone."""
+    incoming = record(nhs_number=None, org="GP1", local_id="N9", postcode=None, address=None)
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert "names-only" not in found.evidence.guards
+    assert found.decision is LinkDecision.AUTO_LINK

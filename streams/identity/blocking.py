@@ -15,6 +15,7 @@ key        value                                        survives
 ``fl``     Soundex(family name) + locality              missing or wrong birth date
 ``gl``     Soundex(given name) + locality               missing birth date, family typo
 ``il``     both initials (sorted) + locality            missing birth date, name typos
+``st``     house number + street word's first 4 letters misspelt names and postcode
 ========== ============================================ ===============================
 
 The locality is the postcode, else a postcode written in the address (``normalise``). The
@@ -28,6 +29,7 @@ The same keys are the advisory-lock keys that stop two workers creating one pers
 from __future__ import annotations
 
 import hashlib
+from itertools import pairwise
 
 import jellyfish
 
@@ -52,7 +54,7 @@ def blocking_keys(p: Profile) -> tuple[str, ...]:
     if p.given_code and p.family_code:
         first, second = sorted((p.given_code, p.family_code))
         keys.append(f"nm:{first}:{second}")
-    return (*keys, *_locality_keys(p))
+    return (*keys, *_locality_keys(p), *_street_key(p))
 
 
 def _soundex(value: str) -> str:
@@ -71,6 +73,18 @@ def _locality_keys(p: Profile) -> list[str]:
     if p.given and p.family:
         keys.append(f"il:{''.join(sorted(p.given[0] + p.family[0]))}:{p.locality}")
     return keys
+
+
+def _street_key(p: Profile) -> list[str]:
+    """House number and the start of the word after it (``12 JUDKINS STREET`` -> ``st:12:JUDK``),
+    for a record missing a birth date or a UK postcode: finds a pair whose names are both
+    misspelt and whose postcode digits are transposed (FEBRL 4, README)."""
+    if not p.address or (p.birth_date and p.postcode):
+        return []
+    for number, word in pairwise(p.address.split()):
+        if number.isdigit() and word.isalpha() and len(word) >= 3:
+            return [f"st:{number}:{word[:4]}"]
+    return []
 
 
 def lock_ids(keys: tuple[str, ...] | list[str]) -> list[int]:

@@ -26,6 +26,7 @@ __all__ = [
     "compare_birth_dates",
     "compare_given",
     "compare_postcodes",
+    "keying_slip",
 ]
 
 
@@ -120,6 +121,24 @@ def _fuzzy(first: str, second: str) -> Level:
     if similarity >= _HIGH:
         return Level.FUZZY_HIGH
     return Level.FUZZY if similarity >= _LOW else Level.ELSE
+
+
+def keying_slip(first: str | None, second: str | None) -> bool:
+    """Two names one keystroke apart: one letter substituted, added or dropped, or two
+    neighbouring letters transposed (KATE/KAWE, JOCK/OJCK, ALI/AI), but not one vowel put for
+    another, which is how real names differ (TOM/TIM, AVA/EVA). Names of twins can still be one
+    keystroke apart (ELLIE/ELSIE), so the matcher also asks that one of them be no known name."""
+    if not first or not second or first == second:
+        return False
+    if int(jellyfish.damerau_levenshtein_distance(first, second)) != 1:
+        return False
+    if len(first) != len(second):
+        return True
+    differ = [(x, y) for x, y in zip(first, second, strict=True) if x != y]
+    return not (len(differ) == 1 and differ[0][0] in _VOWELS and differ[0][1] in _VOWELS)
+
+
+_VOWELS = frozenset("AEIOUY")
 
 
 def compare_family(first: str | None, second: str | None) -> Level:

@@ -15,6 +15,10 @@
    auto-link threshold and close to each other go to review. An agreeing NHS number that is
    not verified strengthens a demographic match but never replaces one: without its weight the
    demographics must still reach the review threshold, and must not clearly conflict.
+   Names alone (nothing else agreeing) never link. A guard sends a genuine conflict to
+   review; where the pattern says two people and no person is needed to see it (a score
+   below auto-link, or a twin the record's own organisation registered apart), the record
+   is a new person instead.
 
 Known source records never reach this module: they resolve from the MPI without scoring.
 """
@@ -27,9 +31,10 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.events import PersonId
-from streams.identity.comparison import Comparison, Field, Level, compare
+from streams.identity.comparison import Comparison, Field, Level, compare, keying_slip
 from streams.identity.decision import LinkDecision, decide
 from streams.identity.demographics import Demographics
+from streams.identity.nicknames import is_listed
 from streams.identity.normalise import Profile, profile
 from streams.identity.scoring import MatchWeights, Score, score
 
@@ -37,11 +42,14 @@ AMBIGUITY_MARGIN = 4.0
 
 __all__ = [
     "AMBIGUITY_MARGIN",
+    "TWO_PEOPLE_GUARDS",
     "CandidatePerson",
     "Evidence",
     "Match",
     "Rule",
     "clearly_conflicts",
+    "is_misspelt_name",
+    "is_names_only",
     "match",
 ]
 
@@ -152,19 +160,42 @@ def clearly_conflicts(levels: Comparison) -> bool:
     return dob_differs and (sex_differs or names_differ)
 
 
-def _is_twin_pattern(levels: Comparison) -> bool:
+#: A twin's birth date as keyed on the other twin's record: the same, or one keying error
+#: away (a day/month swap joined two twins on the region without NHS numbers).
+_TWIN_BIRTH = (Level.EXACT, Level.TRANSPOSED, Level.TYPO)
+
+
+def _is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
     """Same family name and birth date, different given name. An agreeing NHS number excuses
     only a typo-like given name (FUZZY): twins never share an NHS number, but a wholly
-    different given name with an agreeing number may be a twin's number filed on the other."""
+    different given name with an agreeing number may be a twin's number filed on the other.
+    A keyed misspelling of a known name is no twin either (:func:`is_misspelt_name`)."""
     typo_with_same_number = (
         levels[Field.GIVEN_NAME] is Level.FUZZY and levels[Field.NHS_NUMBER] is Level.EXACT
     )
     return (
         not typo_with_same_number
         and levels[Field.GIVEN_NAME] in (Level.FUZZY, Level.ELSE)
-        and levels[Field.BIRTH_DATE] is Level.EXACT
+        and levels[Field.BIRTH_DATE] in _TWIN_BIRTH
         and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+        and not is_misspelt_name(p, other, levels, weights)
     )
+
+
+def is_misspelt_name(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
+    """The given names are one keystroke apart (``keying_slip``), the sex does not disagree,
+    and exactly one of the two is a known given name (in the weights' term-frequency table,
+    i.e. seen at least twice in training, or in the nickname table). Twins are given real
+    names, so KATE beside KAWE or NOAH beside NOAJ is a keying error, while ELLIE beside ELSIE
+    (both known) stays a possible twin. Without a name table nothing is excused."""
+    table = weights.term_frequencies.get(Field.GIVEN_NAME)
+    if not table or levels[Field.SEX] is Level.ELSE or not keying_slip(p.given, other.given):
+        return False
+    return _known_name(p.given, table) != _known_name(other.given, table)
+
+
+def _known_name(name: str | None, table: Mapping[str, float]) -> bool:
+    return bool(name) and (name in table or is_listed(name or ""))
 
 
 _NO_PLACE = (Level.PARTIAL, Level.ELSE, Level.NULL)
@@ -182,6 +213,23 @@ def _is_namesake_pattern(levels: Comparison) -> bool:
         and levels[Field.ADDRESS] in _NO_PLACE
         and levels[Field.NHS_NUMBER] is not Level.EXACT
     )
+
+
+_CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
+    Field.NHS_NUMBER: (Level.EXACT,),
+    Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.TYPO),
+    Field.POSTCODE: (Level.EXACT, Level.SECTOR),
+    Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.PARTIAL),
+}
+
+
+def is_names_only(levels: Comparison) -> bool:
+    """Nothing but names (and sex) agree: no NHS number, no birth date within one keying error,
+    no postcode sector and no address in common, because one side lacks them or they differ.
+    A region holds many people of one full name, so names alone never make a link: on the
+    region without NHS numbers and with fields missing, 2,032 of its 2,285 wrong links were
+    such pairs (issue 13)."""
+    return not any(levels.get(name) in agreeing for name, agreeing in _CORROBORATING.items())
 
 
 def _evidence(
@@ -223,7 +271,10 @@ def _by_nhs_number(
             _evidence(Rule.NHS_CONFLICT, best, weights, [], count),
         )
     rule = Rule.NHS_NUMBER
-    guards = ["twin-pattern"] if _could_be_the_twin(best.levels) else []
+    twin = _could_be_the_twin(best.levels) and not is_misspelt_name(
+        p, best.best, best.levels, weights
+    )
+    guards = ["twin-pattern"] if twin else []
     if p.placeholder or best.best.placeholder:
         rule = Rule.NHS_NUMBER_PLACEHOLDER
         guards = _placeholder_guards(p, best, others)
@@ -312,7 +363,7 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
     guards = _nhs_number_guards(best, weights)
     if p.placeholder or best.best.placeholder:
         guards.append("placeholder")
-    if _is_twin_pattern(best.levels):
+    if _is_twin_pattern(p, best.best, best.levels, weights):
         guards.append("twin-pattern")
     if best.levels[Field.BIRTH_DATE] is Level.ELSE:
         guards.append("birth-date-conflict")
@@ -320,9 +371,48 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("person-birth-date-conflict")
     if _is_namesake_pattern(best.levels):
         guards.append("namesake")
+    if is_names_only(best.levels):
+        guards.append("names-only")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards
+
+
+#: Guards whose pattern, on the region without NHS numbers, was two people nearly every time
+#: (twins, namesakes elsewhere, parent and child): below the auto-link threshold a person
+#: reviewing them would only confirm it (issue 13: 722 of 723 namesake reviews were two
+#: people, 304 of 305 twin reviews below auto-link), so such a record is a new person.
+TWO_PEOPLE_GUARDS = frozenset(
+    {"twin-pattern", "namesake", "birth-date-conflict", "person-birth-date-conflict"}
+)
+
+
+def _capped(
+    scored: LinkDecision, guards: list[str], best: _Scored, record: Demographics
+) -> LinkDecision:
+    """Guards lower AUTO_LINK to REVIEW (a genuine conflict: a person decides). Two cases need
+    no person, and become NEW_PERSON: a score already below auto-link with a two-people
+    pattern, and the twin pattern against a person the record's own organisation already
+    registered under another local id (the organisation keeps them as two patients: 497 of
+    497 such reviews on the region without NHS numbers were twins). Neither applies when an
+    agreeing (unverified) NHS number makes the pair worth a person's look, and a placeholder
+    (Baby then the named child at one hospital) is always reviewed. Never raises a decision."""
+    if not guards:
+        return scored
+    if "names-only" in guards:
+        return LinkDecision.NEW_PERSON
+    if best.levels[Field.NHS_NUMBER] is Level.EXACT or "placeholder" in guards:
+        return scored.at_most(LinkDecision.REVIEW)
+    if scored is LinkDecision.REVIEW and TWO_PEOPLE_GUARDS.intersection(guards):
+        return LinkDecision.NEW_PERSON
+    if "twin-pattern" in guards and _registered_apart(record, best.person):
+        return LinkDecision.NEW_PERSON
+    return scored.at_most(LinkDecision.REVIEW)
+
+
+def _registered_apart(record: Demographics, person: CandidatePerson) -> bool:
+    """The person holds a record of ``record``'s organisation under another local id."""
+    return any(r.org == record.org and r.local_id != record.local_id for r in person.records)
 
 
 def match(
@@ -351,8 +441,6 @@ def match(
         )
     best = ranked[0]
     guards = _guards(p, ranked, weights)
-    decision = decide(best.score.total, weights.thresholds)
-    if guards:
-        decision = decision.at_most(LinkDecision.REVIEW)
+    decision = _capped(decide(best.score.total, weights.thresholds), guards, best, record)
     person = best.person.person_id if decision is not LinkDecision.NEW_PERSON else None
     return Match(decision, person, _evidence(Rule.PROBABILISTIC, best, weights, guards, count))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-__all__ = ["GROUPS", "are_nicknames"]
+__all__ = ["GROUPS", "are_nicknames", "is_listed"]
 
 GROUPS: tuple[frozenset[str], ...] = tuple(
     frozenset(line.split())
@@ -133,3 +133,8 @@ def are_nicknames(first: str, second: str) -> bool:
     """True when two (normalised, upper-case) given names share a nickname group."""
     groups = _groups_of()
     return bool(groups.get(first, frozenset()) & groups.get(second, frozenset()))
+
+
+def is_listed(name: str) -> bool:
+    """True when a (normalised, upper-case) given name is in some nickname group: a real name."""
+    return name in _groups_of()

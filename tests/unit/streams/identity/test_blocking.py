@@ -23,13 +23,15 @@ def test_keys_of_a_full_record() -> None:
 
 def test_locality_keys_only_without_a_birth_date_or_postcode() -> None:
     """A record lacking its birth date gets family, given name and initials keyed with the
-    postcode; one with both has no need of them (dob, fy and py already cover it)."""
+    postcode, and house number with street; one with both has no need of them (dob, fy and py
+    already cover it)."""
     undated = record(birth_date=None, nhs_number=None)
     assert blocking_keys(profile(undated)) == (
         "nm:AN:CAOALSC",
         "fl:K420:LU12AB",
         "gl:A500:LU12AB",
         "il:AK:LU12AB",
+        "st:12:HIGH",
     )
 
 
@@ -40,8 +42,12 @@ def test_locality_keys_survive_a_missing_birth_date_and_name_typos() -> None:
     family_typo = record(first, family_name="Nowalski")
     both_typos = record(first, given_name="Amma", family_name="Kovalski")
     keys = set(blocking_keys(profile(first)))
-    assert keys & set(blocking_keys(profile(family_typo))) == {"gl:A500:4129"}
-    assert keys & set(blocking_keys(profile(both_typos))) == {"gl:A500:4129", "il:AK:4129"}
+    assert keys & set(blocking_keys(profile(family_typo))) == {"gl:A500:4129", "st:4:KNOX"}
+    assert keys & set(blocking_keys(profile(both_typos))) == {
+        "gl:A500:4129",
+        "il:AK:4129",
+        "st:4:KNOX",
+    }
 
 
 def test_day_month_swap_shares_the_birth_date_key() -> None:
@@ -68,3 +74,24 @@ def test_lock_ids_are_sorted_unique_and_stable() -> None:
     ids = lock_ids(["b", "a", "b"])
     assert ids == sorted(ids) and len(ids) == 2 and ids == lock_ids(["a", "b"])
     assert all(-(2**63) <= i < 2**63 for i in ids)
+
+
+def test_street_key_survives_misspelt_names_and_a_transposed_postcode() -> None:
+    """FEBRL 4's last unblocked pairs: both names misspelt, birth date missing and postcode
+    digits transposed; house number and the street's first letters still meet."""
+    first = record(
+        birth_date=None, nhs_number=None, postcode=None, address="12 Judkins St Airds 4350"
+    )
+    second = record(
+        first, given_name="Amma", family_name="Kovalski", address="12 Judkins St Airds 4305"
+    )
+    shared = set(blocking_keys(profile(first))) & set(blocking_keys(profile(second)))
+    assert shared == {"st:12:JUDK"}
+
+
+def test_no_street_key_without_a_house_number_or_for_a_full_record() -> None:
+    """An address without a number before a street word, or a record with birth date and UK
+    postcode, gets no street key."""
+    unnumbered = record(birth_date=None, nhs_number=None, address="Church Road, Luton")
+    assert not [k for k in blocking_keys(profile(unnumbered)) if k.startswith("st:")]
+    assert not [k for k in blocking_keys(profile(ANNA)) if k.startswith("st:")]

@@ -17,6 +17,7 @@ from streams.identity.comparison import (
     compare_family,
     compare_given,
     compare_postcodes,
+    keying_slip,
 )
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
@@ -142,3 +143,23 @@ def _records(draw: st.DrawFn) -> Demographics:
 def test_compare_is_symmetric(a: Demographics, b: Demographics) -> None:
     """compare(a, b) == compare(b, a), so scores are symmetric."""
     assert compare(profile(a), profile(b)) == compare(profile(b), profile(a))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "slip"),
+    [
+        ("KATE", "KAWE", True),  # one letter substituted
+        ("JOCK", "OJCK", True),  # neighbours transposed
+        ("ALI", "AI", True),  # one letter dropped
+        ("EMILY", "EMIILY", True),  # one letter added
+        ("TOM", "TIM", False),  # a vowel for a vowel: how real names differ
+        ("AVA", "EVA", False),
+        ("HARRY", "HARVEY", False),  # two keystrokes
+        ("ANNA", "ANNA", False),
+        ("ANNA", None, False),
+    ],
+)
+def test_keying_slip(first: str, second: str | None, slip: bool) -> None:
+    """One keystroke apart, unless a vowel stands for a vowel; symmetric."""
+    assert keying_slip(first, second) is slip
+    assert keying_slip(second, first) is slip

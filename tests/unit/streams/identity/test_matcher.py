@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from schemas.events import PersonId
 from streams.identity.comparison import Field, Level
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
-from streams.identity.matcher import CandidatePerson, Rule, clearly_conflicts, match
+from streams.identity.matcher import CandidatePerson, Match, Rule, clearly_conflicts, match
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record, twin_of
 
@@ -338,4 +339,143 @@ def test_a_one_letter_typo_with_the_verified_number_still_links() -> None:
     """Jonh for John, same sex: a typo, not a twin; the verified number links."""
     john = record(given_name="John", sex="MALE")
     found = match(record(john, org="GP1", local_id="G5", given_name="Jonh"), [_person(john)], W)
+    assert found.decision is LinkDecision.AUTO_LINK
+
+
+def _region_twins(first: str, second: str, sex: tuple[str, str] = ("FEMALE", "FEMALE")) -> Match:
+    """Two records without NHS numbers: same family name, birth date and address."""
+    older = record(nhs_number=None, given_name=first, sex=sex[0])
+    younger = record(older, org="GP1", local_id="G5", given_name=second, sex=sex[1])
+    return match(younger, [_person(older)], W)
+
+
+@pytest.mark.parametrize("misspelt", ["Amna", "Anan", "Ana", "Annna"])
+def test_a_misspelling_of_a_known_name_is_no_twin(misspelt: str) -> None:
+    """ANNA is a known name (the weights' name table), the other is no name: a keying error,
+    not a twin, so the record links on its demographics."""
+    found = _region_twins("Anna", misspelt)
+    assert "twin-pattern" not in found.evidence.guards
+    assert found.decision is LinkDecision.AUTO_LINK
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "sex"),
+    [
+        ("Ellie", "Elsie", ("FEMALE", "FEMALE")),  # both known names, one keystroke apart
+        ("Tom", "Tim", ("MALE", "MALE")),  # a vowel for a vowel: real names
+        ("Anna", "Amna", ("FEMALE", "MALE")),  # the sex disagrees
+        ("Anna", "Maria", ("FEMALE", "FEMALE")),  # wholly different
+    ],
+)
+def test_twins_with_near_names_still_never_auto_link(
+    first: str, second: str, sex: tuple[str, str]
+) -> None:
+    """Twins must not link: near names that are both real, a vowel for a vowel, or a different
+    sex keep the twin pattern."""
+    found = _region_twins(first, second, sex)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_misspelt_name_needs_a_name_table() -> None:
+    """Weights without term frequencies cannot tell a name from a misspelling: twin pattern."""
+    bare = replace(W, term_frequencies={})
+    older = record(nhs_number=None, given_name="Anna")
+    younger = record(older, org="GP1", local_id="G5", given_name="Amna")
+    assert "twin-pattern" in match(younger, [_person(older)], bare).evidence.guards
+
+
+def test_a_slip_with_the_verified_number_links_but_a_twins_near_name_does_not() -> None:
+    """Rule 1: Ali keyed as Ai with Ali's verified number links; Ellie's verified number on
+    Elsie (both real names, same birth date) stays the twin pattern."""
+    ali = record(given_name="Ali", sex="MALE", birth_date=date(2015, 6, 1))
+    keyed = record(ali, org="GP1", local_id="G5", given_name="Ai")
+    assert match(keyed, [_person(ali)], W).decision is LinkDecision.AUTO_LINK
+    ellie = record(ali, given_name="Ellie", sex="FEMALE")
+    elsie = record(ellie, org="GP1", local_id="G5", given_name="Elsie")
+    assert "twin-pattern" in match(elsie, [_person(ellie)], W).evidence.guards
+
+
+def _unnumbered_twins(org: str) -> tuple[Demographics, Demographics]:
+    """Anna and her twin Maria without NHS numbers; Maria's record comes from ``org``."""
+    anna = record(nhs_number=None)
+    return anna, twin_of(anna, nhs_number=None, org=org, local_id="T2")
+
+
+def test_a_twin_the_organisation_registered_apart_is_a_new_person() -> None:
+    """The candidate holds a record of the incoming record's own organisation under another
+    local id: that organisation keeps them as two patients, so no review is needed."""
+    anna, maria = _unnumbered_twins(org=ANNA.org)
+    found = match(maria, [_person(anna)], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_twin_pattern_from_another_organisation_above_auto_link_is_reviewed() -> None:
+    """The same pair seen from another organisation is a genuine conflict: a person decides."""
+    anna, maria = _unnumbered_twins(org="GP1")
+    found = match(maria, [_person(anna)], W)
+    assert found.evidence.score is not None and found.evidence.score >= 12
+    assert (found.decision, found.evidence.guards) == (LinkDecision.REVIEW, ("twin-pattern",))
+
+
+def test_a_two_people_pattern_below_auto_link_is_a_new_person() -> None:
+    """A namesake in another town (birth date one digit off) whose score is under auto-link:
+    on the region such pairs were two people 722 times in 723, so a new person, not a review."""
+    incoming = record(
+        nhs_number=None,
+        org="GP1",
+        local_id="N1",
+        birth_date=date(1994, 3, 7),
+        postcode="MK9 3PU",
+        address="4 Mill Lane",
+    )
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.evidence.score is not None and found.evidence.score < 12
+    assert found.evidence.guards == ("namesake",)
+    assert found.decision is LinkDecision.NEW_PERSON
+
+
+def test_an_agreeing_unverified_number_keeps_a_twin_pattern_in_review() -> None:
+    """Twin pattern at the same organisation, but the unverified NHS number agrees: worth a
+    person's look, so review rather than a new person."""
+    anna = record(nhs_status=NhsStatus.UNVERIFIED)
+    maria = twin_of(anna, nhs_number=anna.nhs_number, local_id="T2")
+    found = match(maria, [_person(anna)], W)
+    assert found.decision is LinkDecision.REVIEW
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_twins_with_a_swapped_birth_date_are_still_twins() -> None:
+    """Maria's record with day and month swapped (a keying error) beside Anna: twin pattern,
+    never a link (it joined two twins on the region without NHS numbers)."""
+    anna, maria = _unnumbered_twins(org="GP1")
+    swapped = record(maria, birth_date=date(1984, 7, 3))
+    found = match(swapped, [_person(anna)], W)
+    assert found.decision is not LinkDecision.AUTO_LINK
+    assert "twin-pattern" in found.evidence.guards
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"birth_date": None, "postcode": None, "address": None},
+        {"birth_date": None, "postcode": "MK9 3PU", "address": "4 Mill Lane"},
+        {"birth_date": date(1950, 11, 20), "postcode": None, "address": None},
+    ],
+)
+def test_names_alone_never_link(changes: dict[str, object]) -> None:
+    """Same given and family name and sex, and nothing else in common (missing or different):
+    a region holds many people of one name, so a new person, never a link or a review."""
+    incoming = record(nhs_number=None, org="GP1", local_id="N9", **changes)  # type: ignore[arg-type]
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "names-only" in found.evidence.guards
+
+
+def test_names_with_one_corroborating_field_still_link() -> None:
+    """Names plus the birth date (postcode and address missing) is not names alone."""
+    incoming = record(nhs_number=None, org="GP1", local_id="N9", postcode=None, address=None)
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert "names-only" not in found.evidence.guards
     assert found.decision is LinkDecision.AUTO_LINK

@@ -20,6 +20,7 @@ from consumers.api.anchor_log import AnchorPublisher, ensure_anchor_topic
 from consumers.api.app import create_app
 from consumers.api.audit import AuditLog, load_key
 from consumers.api.auth import Authenticator, AuthSettings
+from consumers.api.auth.oidc import IssuerKeys
 from consumers.api.authz import AuthzSettings, load_policy
 from consumers.api.consent_reader import ConsentReader
 from consumers.api.directory import RegistryDirectory
@@ -107,6 +108,9 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         client_id="mcr-api-objections",
     ))  # fmt: skip
     gov = governance_of(AuthzSettings.from_env(), audit, objections)
+    keys = IssuerKeys(auth)
+    keys.prefetch()  # the first signed-in request does not wait for the issuer
+    authenticator = Authenticator(auth, keys=keys)
     client = opensearch_client(settings.opensearch_url.get_secret_value(), timeout_s=10,
                                ca_file=settings.opensearch_ca_file,
                                pool_size=REQUEST_THREADS)  # fmt: skip
@@ -116,7 +120,7 @@ def build_service(settings: ApiSettings, auth: AuthSettings) -> Service:
         records=RecordReader(client, alias=settings.alias),
         consent=consent,
         audit=audit,
-        authenticator=Authenticator(auth),
+        authenticator=authenticator,
         public_config=PublicConfig(
             issuer=auth.issuer, client_id=VIEWER_CLIENT_ID, audience=auth.audience
         ),

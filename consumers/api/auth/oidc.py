@@ -99,6 +99,14 @@ class IssuerKeys:
             raise UnknownKeyError("issuer publishes no key with this kid")
         return key
 
+    def prefetch(self) -> None:
+        """Fetch the keys now (at start), so the first signed-in request does not wait for
+        the issuer; an issuer that does not answer yet is tried again on first use."""
+        try:
+            self._refresh(reason="start")
+        except IdentityProviderError:
+            log.warning("jwks not fetched at start; fetched on first use")
+
     def _refresh(self, *, reason: str) -> dict[str, Mapping[str, Any]]:
         """Refetch the JWKS unless another refresh happened within the minimum interval."""
         with self._lock:

@@ -132,9 +132,11 @@ def e2e(
 def query(
     *,
     events: int = typer.Option(20_000, "--events", help="Region events loaded first."),
-    rate: float = typer.Option(50.0, "--rate", help="Record fetches per second."),
+    rate: float = typer.Option(
+        50.0, "--rate", help="Requests per second (record, FHIR search, $everything in turn)."
+    ),
     seconds: float = typer.Option(30.0, "--seconds", help="How long the fetches run."),
-    ingest_rate: float = typer.Option(500.0, "--ingest-rate", help="Events/s published meanwhile."),
+    ingest_rate: float = typer.Option(50.0, "--ingest-rate", help="Events/s published meanwhile."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON line."),
 ) -> None:
     """Record fetches through the real service (token validation, access, consent at read,

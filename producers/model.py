@@ -28,8 +28,20 @@ class AdapterResult:
     skipped: dict[str, int] = field(default_factory=dict)
     """Resource or message types deliberately not mapped (e.g. Immunization), with counts."""
 
+    def skip(self, kind: str, count: int = 1) -> None:
+        """Count ``count`` parts of type ``kind`` not mapped on purpose."""
+        self.skipped[kind] = self.skipped.get(kind, 0) + count
+
+    def add(self, event: SourceEvent | None, *, or_skip_as: str) -> None:
+        """Keep ``event``; when the part gave none (nothing codable), count it under
+        ``or_skip_as``."""
+        if event is None:
+            self.skip(or_skip_as)
+        else:
+            self.events.append(event)
+
     def extend(self, other: AdapterResult) -> None:
         self.events.extend(other.events)
         self.rejections.extend(other.rejections)
         for kind, count in other.skipped.items():
-            self.skipped[kind] = self.skipped.get(kind, 0) + count
+            self.skip(kind, count)

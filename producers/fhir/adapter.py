@@ -82,7 +82,7 @@ def _map_entry(ctx: Context, result: AdapterResult) -> None:
         result.rejections.append(Rejection(location=ctx.entry.location, reason=str(exc)))
         return
     if isinstance(outcome, Skip):
-        result.skipped[outcome.kind] = result.skipped.get(outcome.kind, 0) + 1
+        result.skip(outcome.kind)
     else:
         result.events.extend(outcome)
 

@@ -155,7 +155,7 @@ def _add_encounter(
     pv1_index, pv1 = _required(message, "PV1")
     visit = visit_number(pv1)
     if visit is None:
-        result.skipped[NO_VISIT_NUMBER] = result.skipped.get(NO_VISIT_NUMBER, 0) + 1
+        result.skip(NO_VISIT_NUMBER)
         return
     if status == DERIVED:
         status = derived_status(pv1)

@@ -45,11 +45,7 @@ def add_allergies(
     """An allergy event per coded AL1 segment of ``message`` into ``result`` (uncoded ones
     counted in ``skipped``); MappingError names a malformed field."""
     for index, al1 in message.indexed("AL1"):
-        event = _event(index, al1, ctx, identity, occurred)
-        if event is None:
-            result.skipped[NO_ALLERGEN_CODE] = result.skipped.get(NO_ALLERGEN_CODE, 0) + 1
-        else:
-            result.events.append(event)
+        result.add(_event(index, al1, ctx, identity, occurred), or_skip_as=NO_ALLERGEN_CODE)
 
 
 def _event(index: int, al1: Segment, ctx: MessageContext, identity: PatientIdentity,

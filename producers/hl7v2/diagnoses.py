@@ -48,10 +48,7 @@ def add_diagnoses(
     visit = (visit_number(pv1) if pv1 else None) or "-"
     for index, dg1 in message.indexed("DG1"):
         event = _event(index, dg1, ctx, identity, occurred=occurred, visit=visit)
-        if event is None:
-            result.skipped[NO_DIAGNOSIS_CODE] = result.skipped.get(NO_DIAGNOSIS_CODE, 0) + 1
-        else:
-            result.events.append(event)
+        result.add(event, or_skip_as=NO_DIAGNOSIS_CODE)
 
 
 def _event(index: int, dg1: Segment, ctx: MessageContext, identity: PatientIdentity, *,

@@ -76,7 +76,7 @@ def map_results(message: Message, ctx: MessageContext) -> AdapterResult:
 
 
 def _skip(result: AdapterResult, kind: str) -> None:
-    result.skipped[kind] = result.skipped.get(kind, 0) + 1
+    result.skip(kind)
 
 
 def _add_result(

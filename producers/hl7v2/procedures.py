@@ -39,11 +39,7 @@ def add_procedures(
     """A procedure event per coded PR1 segment of ``message`` into ``result`` (uncoded ones
     counted in ``skipped``); MappingError names a malformed field."""
     for index, pr1 in message.indexed("PR1"):
-        event = _event(index, pr1, ctx, identity, occurred)
-        if event is None:
-            result.skipped[NO_PROCEDURE_CODE] = result.skipped.get(NO_PROCEDURE_CODE, 0) + 1
-        else:
-            result.events.append(event)
+        result.add(_event(index, pr1, ctx, identity, occurred), or_skip_as=NO_PROCEDURE_CODE)
 
 
 def _event(index: int, pr1: Segment, ctx: MessageContext, identity: PatientIdentity,

@@ -45,7 +45,6 @@ __all__ = [
     "AuditLog",
     "append",
     "append_all",
-    "chained",
     "connect",
     "grant_writer",
     "head",
@@ -251,7 +250,7 @@ def _insert(count: int) -> str:
     return f"INSERT INTO audit_log ({_COLUMNS}) VALUES {values}"  # noqa: S608
 
 
-def chained(
+def _chained(
     after: ChainedRow | None, entries: Sequence[AuditEntry], key: bytes | None
 ) -> list[ChainedRow]:
     """``entries`` linked one after another onto ``after``."""
@@ -276,7 +275,7 @@ def append_all(
     ``seq`` is taken, and the entries are chained again onto the head read under the lock.
     Raises psycopg errors as they come.
     """
-    rows = chained(after, entries, key)
+    rows = _chained(after, entries, key)
     try:
         with conn.pipeline(), conn.transaction():
             conn.execute(_LOCKED_DURABLE, (_APPEND_LOCK,))
@@ -286,7 +285,7 @@ def append_all(
         pass  # another writer moved the head
     with conn.transaction():
         conn.execute(_LOCKED_DURABLE, (_APPEND_LOCK,))
-        rows = chained(head(conn), entries, key)
+        rows = _chained(head(conn), entries, key)
         conn.execute(_insert(len(rows)), _flat(rows))
     return rows
 

@@ -142,7 +142,7 @@ class RecordAnswer(_Open):
     kept_back_note: str | None = None
 
 
-class TimelineAnswer(_Open):
+class TimelineAnswer(SectionOut):
     """A page of a person's timeline after consent at read: items of every type the role may
     see (``types``; ``not_permitted``: asked for but not allowed), newest first, each with its
     provenance (``org``, ``org_name``, ``source_system``, ``source_record_id``,
@@ -152,12 +152,6 @@ class TimelineAnswer(_Open):
     objects_to_sharing: bool
     types: list[str]
     not_permitted: list[str]
-    total: int
-    page: int
-    page_size: int
-    has_more: bool
-    kept_back: int
-    items: list[dict[str, Any]]
     organisations: dict[str, str | None]
     kept_back_note: str | None = None
 

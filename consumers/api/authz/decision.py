@@ -211,16 +211,8 @@ class FilteredRecord:
         return sum(self.withheld.values())
 
 
-_SECTIONS = (
-    Category.RESULTS,
-    Category.MEDICATIONS,
-    Category.ENCOUNTERS,
-    Category.PROBLEMS,
-    Category.ALLERGIES,
-    Category.IMMUNISATIONS,
-    Category.PROCEDURES,
-    Category.DOCUMENTS,
-)
+#: The record's item sections, in answer order: one per record type's category.
+_SECTIONS = tuple(_TYPE_CATEGORIES.values())
 
 
 def _withheld_counts(body: Mapping[str, Any], removed: list[Category]) -> dict[str, int]:

@@ -35,7 +35,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consumers.api import service, validation
 from consumers.api.chain import AuditEntry
-from consumers.api.errors import RequestError
 from consumers.api.fhir.search import operation_outcome
 from consumers.api.public import PUBLIC_PATHS
 from consumers.api.service import Disclosure
@@ -254,6 +253,7 @@ def _template(scope: Scope) -> str:
 
 _PERSON_KINDS = {
     "/api/persons/{person_id}/record": service.QueryKind.PERSON_RECORD,
+    "/api/persons/{person_id}/timeline": service.QueryKind.PERSON_TIMELINE,
     "/api/persons/{person_id}/break-glass": service.QueryKind.BREAK_GLASS,
     "/api/persons/{person_id}/objection": service.QueryKind.OBJECTION,
     "/fhir/R4/Patient/{person_id}": service.QueryKind.PERSON_RECORD,
@@ -277,10 +277,7 @@ def _default_disclosure(scope: Scope, template: str) -> tuple[str, tuple[str, ..
     kind = _PERSON_KINDS.get(template)
     if kind is not None:
         raw = str(scope.get("path_params", {}).get("person_id", ""))
-        try:
-            return kind.value, (validation.person_id(raw),)
-        except RequestError:
-            return kind.value, ()
+        return kind.value, validation.subject_of(raw)
     if template in _REPORT_KINDS:
         return _REPORT_KINDS[template].value, ()
     return ("user_info" if template == "/api/me" else "none"), ()

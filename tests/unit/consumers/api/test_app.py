@@ -155,15 +155,16 @@ def test_wrong_method_is_a_json_405_with_allow_and_audited() -> None:
         ({**VIEWER, "X-MCR-Role": "555000009999"}, 400, "X-MCR-Role", "555000000001", "rejected"),
     ],
 )
+@pytest.mark.parametrize("route", ["record", "timeline"])
 def test_data_routes_need_a_token_a_purpose_and_a_held_role(
-    headers: dict[str, str], status: int, field: str, user: str, outcome: str
+    headers: dict[str, str], status: int, field: str, user: str, outcome: str, route: str
 ) -> None:
     """Without a valid bearer token (X-MCR-User alone is nobody), a purpose and a role the user
     holds, a data route refuses naming the header, reads nothing, and is audited."""
     consent = FakeConsent()
     api, audit = make_api(FakeRecords(down=True), consent)
 
-    response = get(api, f"/api/persons/{PERSON_A}/record", headers=headers)
+    response = get(api, f"/api/persons/{PERSON_A}/{route}", headers=headers)
 
     assert response.status_code == status and response.json()["field"] == field
     assert consent.asked == []

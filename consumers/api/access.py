@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from consumers.api.medicines import is_current
 from schemas.sensitivity import labels_of
 from streams.consent.rules import ItemRef, Verdict, verdict
 from streams.consent.state import ConsentState, fold
@@ -183,6 +184,8 @@ class Section:
     page: int
     page_size: int
     screened: Screened
+    today: date | None = None
+    """The reader's UTC day: medicines are marked current or past against it."""
 
 
 def _ref(source: Mapping[str, Any]) -> ItemRef:
@@ -227,7 +230,8 @@ def section(
     size: int,
 ) -> Section:
     """The page of ``record_type`` items after consent at read."""
-    return Section(record_type, page.total, number, size, screen(page.hits, consent, now))
+    screened = screen(page.hits, consent, now)
+    return Section(record_type, page.total, number, size, screened, today=now.date())
 
 
 def hides_contact(hits: Iterable[Hit]) -> bool:
@@ -334,8 +338,16 @@ def _section_body(part: Section) -> dict[str, Any]:
         "page_size": part.page_size,
         "has_more": part.page * part.page_size < part.total,
         "kept_back": part.screened.kept_back,
-        "items": [item_body(hit) for hit in part.screened.shown],
+        "items": [_marked(item_body(hit), part.today) for hit in part.screened.shown],
     }
+
+
+def _marked(item: dict[str, Any], today: date | None) -> dict[str, Any]:
+    """A medication item with ``current`` (see medicines.py); other items as they are."""
+    medication = item.get("medication")
+    if today is None or item.get("record_type") != "medication" or medication is None:
+        return item
+    return {**item, "current": is_current(medication, today)}
 
 
 def record_body(

@@ -11,7 +11,7 @@ const PURPOSE = "direct-care";
 const HIDDEN_CONTACT = "Not shown"; // address, postcode or phone of a very restricted (V) patient
 const SECTIONS = [
   { type: "result", key: "results", title: "Results" },
-  { type: "medication", key: "medications", title: "Medications" },
+  { type: "medication", key: "medications", title: "Medicines" },
   { type: "encounter", key: "encounters", title: "Encounters" },
   { type: "condition", key: "problems", title: "Problems" },
   { type: "allergy", key: "allergies", title: "Allergies" },
@@ -490,7 +490,16 @@ function documentRow(item) {
 
 const LAYOUT = {
   result: { headings: ["Date", "Test", "Value", "Reference range", "Flag", "Status", "Source"], row: resultRow },
-  medication: { headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"], row: medicationRow },
+  medication: {
+    headings: ["Medicine", "Frequency and route", "Course", "Status", "Started", "Ended", "Source"],
+    row: medicationRow,
+    // Unmarked (an older service) counts as current: the safe reading, as for allergies.
+    groupOf: (item) => (item.current === false ? "past" : "current"),
+    groups: [
+      { key: "current", title: "Current medicines", empty: "No current medicines shared." },
+      { key: "past", title: "Past medicines", empty: "No past medicines shared." },
+    ],
+  },
   encounter: { headings: ["When", "Type", "Service", "Reason", "Status", "Source"], row: encounterRow },
   condition: { headings: ["Problem", "Kind", "Status", "Onset", "Resolved", "Source"], row: conditionRow },
   allergy: { headings: ["Allergy", "Category", "Criticality", "Reactions", "Status", "Source"], row: allergyRow },
@@ -511,17 +520,46 @@ function renderSection(section, page, personId, request) {
     return wrapper;
   }
   const layout = LAYOUT[section.type];
-  const tableNode = table(section.title, layout.headings, items.map(layout.row));
-  wrapper.append(tableNode);
-  if (page.has_more) {
-    wrapper.append(moreButton(section, tableNode.querySelector("tbody"), page, personId, request));
-  }
+  const place = layout.groups ? groupedTables(wrapper, section, layout) : oneTable(wrapper, section, layout);
+  for (const item of items) place(item).append(layout.row(item));
+  if (page.has_more) wrapper.append(moreButton(section, place, page, personId, request));
   return wrapper;
+}
+
+// One table for the section; returns where an item's row goes.
+function oneTable(wrapper, section, layout) {
+  const tableNode = table(section.title, layout.headings, []);
+  wrapper.append(tableNode);
+  const body = tableNode.querySelector("tbody");
+  return () => body;
+}
+
+// A table per group (medicines: current, then past; the service marks each item, and sends
+// the current ones first): a group with no items yet says so until "Show more" brings one.
+function groupedTables(wrapper, section, layout) {
+  const bodies = new Map();
+  for (const group of layout.groups) {
+    const id = `h-${section.type}-${group.key}`;
+    const empty = el("p", { cls: "empty", text: group.empty });
+    const tableNode = table(group.title, layout.headings, []);
+    tableNode.hidden = true;
+    const body = tableNode.querySelector("tbody");
+    wrapper.append(el("section", { cls: `group group-${group.key}`, attrs: { "aria-labelledby": id } }, [
+      el("h3", { text: group.title, attrs: { id } }), empty, tableNode,
+    ]));
+    bodies.set(group.key, { body, empty, tableNode });
+  }
+  return (item) => {
+    const target = bodies.get(layout.groupOf(item));
+    target.empty.remove();
+    target.tableNode.hidden = false;
+    return target.body;
+  };
 }
 
 // "Show more" for the record of `personId` drawn by `request`: it asks for that person, never
 // whoever is open now, and draws nothing once another record has been opened.
-function moreButton(section, body, page, personId, request) {
+function moreButton(section, place, page, personId, request) {
   const button = el("button", { cls: "secondary more", text: `Show more ${section.title.toLowerCase()}` });
   let next = page.page + 1;
   button.addEventListener("click", async () => {
@@ -541,7 +579,7 @@ function moreButton(section, body, page, personId, request) {
       return;
     }
     const more = answer[section.key];
-    for (const item of more.items) body.append(LAYOUT[section.type].row(item));
+    for (const item of more.items) place(item).append(LAYOUT[section.type].row(item));
     next += 1;
     if (!more.has_more) button.remove();
   });

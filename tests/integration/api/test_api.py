@@ -4,7 +4,7 @@ at read, the audit chain and its tamper detection, and the error bodies."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from typer.testing import CliRunner
@@ -83,6 +83,39 @@ def test_record_view_is_newest_first_without_tombstones(api_stack: ApiStack) -> 
     assert medicines == ["Amlodipine 5mg"]
     assert [i["source_record_id"] for i in paged.body["results"]["items"]] == ["R1"]
     assert (paged.body["results"]["has_more"], "medications" in paged.body) == (False, False)
+
+
+def test_current_medicines_come_first_and_are_marked(api_stack: ApiStack) -> None:
+    """Medicines: current ones first (active, on hold or unknown, with no past end date), then
+    ended ones (stopped, completed, or an end date before today), each newest first; every
+    item says which it is, on every page, as the OpenSearch clause and medicines.py agree."""
+    today = datetime.now(UTC).date()
+    past_day, next_year = today - timedelta(days=1), today + timedelta(days=365)
+    api_stack.index(
+        PERSON_A,
+        patient("E81001", "L1", "PAT-A", nhs=NHS_A, family="Testwoman"),
+        medication("E81001", "L1", "STOPPED", display="Ramipril", status="STOPPED", minutes=50),
+        medication("E81001", "L1", "ENDED", display="Amoxicillin", end_date=past_day, minutes=40),
+        medication("E81001", "L1", "OLD", display="Amlodipine", minutes=10),
+        medication("E81001", "L1", "UNKNOWN", display="Salbutamol", status="UNKNOWN", minutes=5),
+        medication("E81001", "L1", "UNTIL", display="Sertraline", end_date=next_year, minutes=1),
+        medication("E81001", "L1", "DONE", display="Prednisolone", status="COMPLETED"),
+    )
+
+    whole = api_stack.get(f"/api/persons/{PERSON_A}/record?type=medication").body["medications"]
+    pages = [
+        api_stack.get(f"/api/persons/{PERSON_A}/record?type=medication&page={n}&page_size=2").body[
+            "medications"
+        ]["items"]
+        for n in (1, 2, 3)
+    ]
+
+    listed = [(i["source_record_id"], i["current"]) for i in whole["items"]]
+    assert listed == [
+        ("OLD", True), ("UNKNOWN", True), ("UNTIL", True),
+        ("STOPPED", False), ("ENDED", False), ("DONE", False),
+    ]  # fmt: skip
+    assert [(i["source_record_id"], i["current"]) for page in pages for i in page] == listed
 
 
 def test_objection_gives_403_and_no_data(api_stack: ApiStack) -> None:

@@ -50,6 +50,7 @@ def _region(api: ApiStack) -> None:
         result("RC9", "H1", "R1", value=9.1, minutes=10),
         result("RC9", "H1", "R2", minutes=20),
         medication("E81001", "L1", "M1"),
+        medication("E81001", "L1", "M2", display="Ramipril 2.5mg", status="STOPPED"),
         condition("E81001", "L1", "C1"),
         condition("E81001", "L1", "C2", display="Asthma", status="RESOLVED"),
         allergy("E81001", "L1", "A1"),
@@ -97,6 +98,10 @@ def test_clinician_finds_a_patient_and_reads_the_record(api_stack: ApiStack, pag
     assert "Problems\nHypertension" in page.inner_text("#patient-banner")
     assert "Allergies\nAllergy to penicillin" in page.inner_text("#patient-banner")
     assert "Asthma" not in page.inner_text("#patient-banner") and "Asthma" in results
+    # Current and past medicines in their own lists.
+    assert "Amlodipine 5mg" in page.inner_text("#sections .group-current")
+    assert "Ramipril 2.5mg" in page.inner_text("#sections .group-past")
+    assert "Ramipril" not in page.inner_text("#sections .group-current")
     # The audit names the signed-in user: the one the token says.
     assert {row.entry.user_id for row in api_stack.audit_rows()} == {GP_USER_ID}
 

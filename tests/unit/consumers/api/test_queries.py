@@ -36,9 +36,20 @@ def test_person_patients_body() -> None:
     assert body["query"]["bool"]["filter"] == [*PATIENT_FILTERS, {"term": {"person_id": "p-1"}}]
 
 
+def test_medicines_page_puts_current_ones_first() -> None:
+    """Medicines sort by the current-first score, then newest first; the same items match."""
+    body = queries.item_page("p-1", "medication", page=1, page_size=20)
+    plain = queries.item_page("p-1", "encounter", page=1, page_size=20)
+
+    assert body["query"]["bool"]["filter"][0]["bool"]["filter"][3] == {
+        "term": {"record_type": "medication"}
+    }
+    assert body["sort"] == [{"_score": {"order": "desc"}}, *plain["sort"]]
+
+
 def test_item_page_is_newest_first_with_exact_totals() -> None:
     """Page 3 of 20 starts at 40, counts every hit and sorts newest first, ties stable."""
-    body = queries.item_page("p-1", "medication", page=3, page_size=20)
+    body = queries.item_page("p-1", "encounter", page=3, page_size=20)
 
     assert (body["from"], body["size"], body["track_total_hits"]) == (40, 20, True)
     assert body["query"] == {
@@ -47,7 +58,7 @@ def test_item_page_is_newest_first_with_exact_totals() -> None:
                 {"term": {"person_id": "p-1"}},
                 {"term": {"doc_kind": "item"}},
                 {"term": {"deleted": False}},
-                {"term": {"record_type": "medication"}},
+                {"term": {"record_type": "encounter"}},
             ]
         }
     }

@@ -9,8 +9,10 @@ one place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from consumers.api.medicines import current_first
 from projections.record.documents import DOC_KIND_ITEM, DOC_KIND_PATIENT
 from projections.record.queries import visible_items
 
@@ -20,6 +22,7 @@ __all__ = [
     "MAX_SOURCE_KEYS",
     "NEWEST_FIRST",
     "NOT_SHOWN",
+    "ValuesFilter",
     "item_owner",
     "item_page",
     "patients_by_name",
@@ -45,6 +48,24 @@ NEWEST_FIRST = [
     {"org": {"order": "asc"}},
     {"source_record_id": {"order": "asc"}},
 ]
+
+
+@dataclass(frozen=True)
+class ValuesFilter:
+    """Items whose ``field`` holds one of ``values`` (validated stored values, e.g. a FHIR
+    search's ``category``); a document without the field counts as holding ``missing_means``
+    (a result indexed before result v2 is a laboratory result)."""
+
+    field: str
+    values: tuple[str, ...]
+    missing_means: str | None = None
+
+    def clause(self) -> dict[str, Any]:
+        held = {"terms": {self.field: list(self.values)}}
+        if self.missing_means not in self.values:
+            return held
+        absent = {"bool": {"must_not": [{"exists": {"field": self.field}}]}}
+        return {"bool": {"should": [held, absent], "minimum_should_match": 1}}
 
 
 def _patients(*conditions: dict[str, Any]) -> Body:
@@ -90,11 +111,13 @@ def item_page(
     item_id: str | None = None,
     since: str | None = None,
     before: str | None = None,
+    only: ValuesFilter | None = None,
 ) -> Body:
-    """One page (1-based) of the person's items of ``record_type``, newest first, with the
+    """One page (1-based) of the person's items of ``record_type``, newest first (medicines:
+    current ones first, then past ones, each newest first), with the
     exact total of such items (before consent at read); only the document ``item_id`` when
     given, only items that occurred on or after ``since`` and before ``before`` (validated
-    ISO dates) when given."""
+    ISO dates) when given, only items ``only`` keeps when given."""
     query = visible_items(person_id, record_type)
     narrower: list[dict[str, Any]] = []
     if item_id is not None:
@@ -102,14 +125,19 @@ def item_page(
     if since is not None or before is not None:
         bounds = {"gte": since, "lt": before}
         narrower.append({"range": {"occurred_at": {k: v for k, v in bounds.items() if v}}})
+    if only is not None:
+        narrower.append(only.clause())
     if narrower:
         query = {"bool": {"filter": [query, *narrower]}}
+    sort: list[Any] = NEWEST_FIRST
+    if record_type == "medication":  # current medicines first (medicines.py)
+        query, sort = current_first(query), [{"_score": {"order": "desc"}}, *NEWEST_FIRST]
     return {
         "from": (page - 1) * page_size,
         "size": page_size,
         "track_total_hits": True,
         "query": query,
-        "sort": NEWEST_FIRST,
+        "sort": sort,
         "_source": {"excludes": NOT_SHOWN},
     }
 

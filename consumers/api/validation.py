@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from consumers.api.errors import ValidationError
-from consumers.api.queries import MAX_RESULT_WINDOW
+from consumers.api.queries import MAX_RESULT_WINDOW, ValuesFilter
 from schemas import nhs_number as nhs
 
 __all__ = [
@@ -63,6 +63,7 @@ class Page:
     item_id: str | None = None
     since: str | None = None
     before: str | None = None
+    only: ValuesFilter | None = None
 
 
 def purpose(raw: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.api.fhir.mapping import RESOURCES
+from consumers.api.fhir.mapping import RESOURCES, ResourceKind
 from consumers.api.fhir.search import PAGE_TOKEN
 
 __all__ = ["capability_statement"]
@@ -21,14 +21,18 @@ def _param(name: str, kind: str, doc: str) -> dict[str, str]:
     return {"name": name, "type": kind, "documentation": doc}
 
 
-def _item_resource(resource_type: str, date_param: str) -> dict[str, Any]:
+def _item_resource(kind: ResourceKind) -> dict[str, Any]:
+    category = kind.category
+    codes = f"{category.system} codes ({', '.join(category.codes)})" if category else ""
+    by_category = [_param("category", "token", f"{codes}, any of them comma-separated")]
     return {
-        "type": resource_type,
+        "type": kind.resource_type,
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [
             _param("patient", "reference", "Patient/<id>; required (or subject)"),
             _param("subject", "reference", "Patient/<id>; required (or patient)"),
-            _param(date_param, "date", "YYYY-MM-DD with eq, ge, gt, le or lt; twice for a range"),
+            _param(kind.date_param, "date", "YYYY-MM-DD, eq/ge/gt/le/lt; twice for a range"),
+            *(by_category if category else []),
             _param("_count", "number", "page size, 1-100 (default 50)"),
             _param(PAGE_TOKEN, "string", "opaque: only from a next link"),
         ],
@@ -46,7 +50,7 @@ def capability_statement(*, base: str, version: str, date: str) -> dict[str, Any
              "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
         ],
     }  # fmt: skip
-    items = [_item_resource(kind.resource_type, kind.date_param) for kind in RESOURCES.values()]
+    items = [_item_resource(kind) for kind in RESOURCES.values()]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from consumers.api.fhir.search import TokenParam
 from projections.record.ids import item_id
 
 __all__ = [
@@ -499,18 +500,45 @@ class ResourceKind:
     """The record body's section of the record type (``results``...)."""
     date_param: str
     map: ItemMapper
+    category: TokenParam | None = None
+    """Its ``category`` search parameter, when it has one."""
+
+
+def _category_param(system: str, field: str, codes: Mapping[str, tuple[str, str]],
+                    missing_means: str | None = None) -> TokenParam:  # fmt: skip
+    by_code = {code: stored for stored, (code, _display) in codes.items()}
+    return TokenParam("category", system, field, by_code, missing_means)
 
 
 #: Every item resource type served, by FHIR name. A new record type is one entry here.
 RESOURCES: Mapping[str, ResourceKind] = {
     kind.resource_type: kind
     for kind in (
-        ResourceKind("Observation", "result", "results", "date", observation),
+        ResourceKind(
+            "Observation",
+            "result",
+            "results",
+            "date",
+            observation,
+            _category_param(
+                _OBSERVATION_CATEGORY,
+                "result.category",
+                _OBSERVATION_CATEGORIES,
+                missing_means="LABORATORY",
+            ),
+        ),
         ResourceKind(
             "MedicationStatement", "medication", "medications", "effective", medication_statement
         ),
         ResourceKind("Encounter", "encounter", "encounters", "date", encounter),
-        ResourceKind("Condition", "condition", "problems", "onset-date", condition),
+        ResourceKind(
+            "Condition",
+            "condition",
+            "problems",
+            "onset-date",
+            condition,
+            _category_param(_CONDITION_CATEGORY, "condition.category", _CATEGORY_CODES),
+        ),
         ResourceKind("AllergyIntolerance", "allergy", "allergies", "date", allergy_intolerance),
         ResourceKind("Immunization", "immunisation", "immunisations", "date", immunization),
         ResourceKind("Procedure", "procedure", "procedures", "date", procedure),

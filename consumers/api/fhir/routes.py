@@ -234,7 +234,9 @@ def everything(request: Request, user: CurrentUser, purpose: Purpose,
 def _searched(query: Mapping[str, Sequence[str]], kind: ResourceKind) -> tuple[str, ...]:
     """The person a search names, when it is well formed (for the audit row of a failure)."""
     try:
-        return (fs.item_search(query, date_param=kind.date_param).person_id,)
+        return (
+            fs.item_search(query, date_param=kind.date_param, category=kind.category).person_id,
+        )
     except ValidationError:
         return ()
 
@@ -245,9 +247,10 @@ def _search_items(kind: ResourceKind) -> Callable[..., Response]:
         query = query_of(request)
 
         def answer(now: datetime) -> Answer:
-            search = fs.item_search(query, date_param=kind.date_param)
-            got = _person_answer(request, user, search.person_id, (kind.record_type,),
-                                 search.as_page(), demographics=False)(now)  # fmt: skip
+            search = fs.item_search(query, date_param=kind.date_param, category=kind.category)
+            page = search.as_page(kind.category)
+            got = _person_answer(request, user, search.person_id, (kind.record_type,), page,
+                                 demographics=False)(now)  # fmt: skip
             if got.status != 200:
                 return got
             section, names = got.body[kind.section], _names(request)

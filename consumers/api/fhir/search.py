@@ -14,13 +14,13 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from consumers.api import validation
 from consumers.api.errors import ValidationError
-from consumers.api.queries import MAX_RESULT_WINDOW
+from consumers.api.queries import MAX_RESULT_WINDOW, ValuesFilter
 from consumers.api.validation import Page
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MAX_COUNT",
     "PAGE_TOKEN",
     "ItemSearch",
+    "TokenParam",
     "issue_code",
     "item_search",
     "operation_outcome",
@@ -50,6 +51,42 @@ _ISSUE_CODES = {
 
 
 @dataclass(frozen=True)
+class TokenParam:
+    """A token search parameter (``category``) over one indexed field: the codes of one FHIR
+    code system, each standing for one stored value. ``missing_means``: the stored value of a
+    document without the field."""
+
+    name: str
+    system: str
+    field: str
+    codes: Mapping[str, str]
+    """FHIR code -> stored value."""
+    missing_means: str | None = None
+
+    def parse(self, raw: str) -> tuple[str, ...]:
+        """The stored values of ``code``, ``system|code`` or ``|code`` tokens, comma-separated
+        (any of them). Raises ValidationError naming the parameter and the codes it knows."""
+        wanted: set[str] = set()
+        for token in raw.split(","):
+            system, bar, code = token.rpartition("|")
+            if bar and system not in ("", self.system):
+                raise ValidationError(f"{self.name}: the system must be {self.system}",
+                                      field=self.name)  # fmt: skip
+            if code not in self.codes:
+                known = ", ".join(self.codes)
+                raise ValidationError(f"{self.name}: expected one of {known}", field=self.name)
+            wanted.add(self.codes[code])
+        return tuple(sorted(wanted))
+
+    def tokens(self, values: Sequence[str]) -> str:
+        """The parameter value that asks for the stored ``values`` (for page tokens)."""
+        return ",".join(code for code, value in self.codes.items() if value in values)
+
+    def only(self, values: Sequence[str]) -> ValuesFilter | None:
+        return ValuesFilter(self.field, tuple(values), self.missing_means) if values else None
+
+
+@dataclass(frozen=True)
 class ItemSearch:
     """A validated search of one person's items of one type (or of everything)."""
 
@@ -58,13 +95,17 @@ class ItemSearch:
     page: int = 1
     since: str | None = None
     before: str | None = None
+    category: tuple[str, ...] = ()
+    """Stored values of the type's ``category`` parameter (none: every category)."""
 
-    def as_page(self, *, item_id: str | None = None) -> Page:
-        """The record reader's page for this search."""
-        return Page(self.page, self.count, item_id=item_id, since=self.since, before=self.before)
+    def as_page(self, token: TokenParam | None = None, *, item_id: str | None = None) -> Page:
+        """The record reader's page for this search (``token``: its category parameter)."""
+        only = token.only(self.category) if token else None
+        return Page(self.page, self.count, item_id=item_id, since=self.since,
+                    before=self.before, only=only)  # fmt: skip
 
     def next_page(self) -> ItemSearch:
-        return ItemSearch(self.person_id, self.count, self.page + 1, self.since, self.before)
+        return replace(self, page=self.page + 1)
 
 
 def patient_reference(raw: str, name: str) -> str:
@@ -122,16 +163,20 @@ def _window(search: ItemSearch) -> ItemSearch:
     return search
 
 
-def item_search(query: Query, *, date_param: str | None) -> ItemSearch:
+def item_search(
+    query: Query, *, date_param: str | None, category: TokenParam | None = None
+) -> ItemSearch:
     """The search ``query`` asks for: ``patient`` or ``subject`` (one of them, once),
-    ``date_param`` (up to two prefixed dates), ``_count``; or only a ``_page_token``.
-    Raises ValidationError naming the parameter; unknown
+    ``date_param`` (up to two prefixed dates), ``category`` (once, codes comma-separated),
+    ``_count``; or only a ``_page_token``. Raises ValidationError naming the parameter; unknown
     parameters are refused (a server must not silently ignore what it cannot honour)."""
     if PAGE_TOKEN in query:
         if len(query) > 1:
             raise ValidationError(f"{PAGE_TOKEN}: give it alone", field=PAGE_TOKEN)
-        return _window(_from_token(validation.single(query, PAGE_TOKEN) or "", date_param))
-    allowed = {"patient", "subject", "_count", *([date_param] if date_param else [])}
+        token = validation.single(query, PAGE_TOKEN) or ""
+        return _window(_from_token(token, date_param, category))
+    allowed = {"patient", "subject", "_count", *([date_param] if date_param else []),
+               *([category.name] if category else [])}  # fmt: skip
     for name in query:
         if name not in allowed:
             raise ValidationError("a search parameter is not supported here", field="query")
@@ -140,7 +185,10 @@ def item_search(query: Query, *, date_param: str | None) -> ItemSearch:
         raise ValidationError("patient: give patient or subject once", field="patient")
     person = patient_reference(validation.single(query, named[0]) or "", named[0])
     since, before = _dates(query.get(date_param, ()), date_param) if date_param else (None, None)
-    return ItemSearch(person, _count(validation.single(query, "_count")), 1, since, before)
+    raw_category = validation.single(query, category.name) if category else None
+    kinds = category.parse(raw_category) if category and raw_category is not None else ()
+    return ItemSearch(person, _count(validation.single(query, "_count")), 1, since, before,
+                      kinds)  # fmt: skip
 
 
 def page_token(search: ItemSearch) -> str:
@@ -149,7 +197,7 @@ def page_token(search: ItemSearch) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _from_token(token: str, date_param: str | None) -> ItemSearch:
+def _from_token(token: str, date_param: str | None, category: TokenParam | None) -> ItemSearch:
     refused = ValidationError(f"{PAGE_TOKEN}: not a page token of this search", field=PAGE_TOKEN)
     if not token or len(token) > _MAX_TOKEN or not token.isascii():
         raise refused
@@ -169,11 +217,20 @@ def _from_token(token: str, date_param: str | None) -> ItemSearch:
             if not date_param:
                 raise refused
             query.setdefault(date_param, []).append(f"{prefix}{bound}")
+    kinds = decoded["category"]
+    if kinds:
+        if (
+            not category
+            or not isinstance(kinds, list)
+            or not all(isinstance(k, str) for k in kinds)
+        ):
+            raise refused
+        query[category.name] = [category.tokens(kinds)]
     try:
-        search = item_search(query, date_param=date_param)
+        search = item_search(query, date_param=date_param, category=category)
     except ValidationError:
         raise refused from None
-    return ItemSearch(search.person_id, search.count, page, search.since, search.before)
+    return replace(search, page=page)
 
 
 def issue_code(status: int) -> str:

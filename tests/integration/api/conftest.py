@@ -131,8 +131,11 @@ def result(
     minutes: int = 0,
     operation: str = "UPSERT",
     labels: tuple[str, ...] = (),
+    category: str | None = None,
 ) -> tuple[RecordType, dict[str, Any]]:
-    """A haemoglobin result."""
+    """A haemoglobin result (of ``category``, result v2; none: as a v1 result, which is a
+    laboratory result)."""
+    optional = {"category": category} if category else {}
     return RecordType.RESULT, {
         "header": header(
             org, local_id, record_id, minutes=minutes, operation=operation, labels=labels
@@ -145,17 +148,28 @@ def result(
         "reference_high": 16.5,
         "abnormal_flag": "NORMAL",
         "issued_at": T0,
+        **optional,
     }
 
 
-def medication(org: str, local_id: str, record_id: str) -> tuple[RecordType, dict[str, Any]]:
-    """A repeat prescription."""
+def medication(
+    org: str,
+    local_id: str,
+    record_id: str,
+    *,
+    display: str = "Amlodipine 5mg",
+    status: str = "ACTIVE",
+    end_date: date | None = None,
+    minutes: int = 0,
+) -> tuple[RecordType, dict[str, Any]]:
+    """A repeat prescription (``display``, ``status``, ended on ``end_date`` when given)."""
     return RecordType.MEDICATION, {
-        "header": header(org, local_id, record_id),
-        "medication": {"system": "DMD", "code": "39732311000001104", "display": "Amlodipine 5mg"},
-        "status": "ACTIVE",
+        "header": header(org, local_id, record_id, minutes=minutes),
+        "medication": {"system": "DMD", "code": "39732311000001104", "display": display},
+        "status": status,
         "course": "REPEAT",
         "dose_text": "one daily",
+        "end_date": end_date,
     }
 
 

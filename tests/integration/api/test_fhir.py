@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from consumers.api.fhir.mapping import fhir_item_id
 from schemas import nhs_number
 from streams.consent.state import Decision, Preference, Scope
 from tests.fhir_r4 import invalid
@@ -103,6 +104,42 @@ def test_paging_reaches_every_result_once(api_stack: ApiStack) -> None:
         url = _path(nxt[0]) if nxt else ""
     assert len(seen) == len(set(seen)) == 5
     assert len(api_stack.audit_rows()) == 3
+
+
+def test_observations_by_category(api_stack: ApiStack) -> None:
+    """category narrows the search (code, system|code, any of a list), a result with no
+    category is a laboratory one, and the next link keeps the category."""
+    api_stack.index(
+        PERSON_A,
+        patient(GP_ORG, "L1", "PAT-F1", nhs=NHS_A, family="Testwoman"),
+        result(GP_ORG, "L1", "LAB-OLD", minutes=1),
+        result(GP_ORG, "L1", "LAB", minutes=2, category="LABORATORY"),
+        result(GP_ORG, "L1", "VS1", minutes=3, category="VITAL_SIGNS"),
+        result(GP_ORG, "L1", "VS2", minutes=4, category="VITAL_SIGNS"),
+        result(GP_ORG, "L1", "SH", minutes=5, category="SOCIAL_HISTORY"),
+    )
+    system = quote("http://terminology.hl7.org/CodeSystem/observation-category|", safe="")
+
+    def ids(query: str) -> list[str]:
+        reply = api_stack.get(f"{FHIR}/Observation?patient={PERSON_A}&{query}")
+        assert reply.status == 200 and invalid(reply.body) == []
+        return [r["id"] for r in _resources(reply.body)]
+
+    def of(*records: str) -> list[str]:
+        return [fhir_item_id(GP_ORG, record) for record in records]
+
+    assert ids("category=laboratory") == of("LAB", "LAB-OLD")
+    assert ids(f"category={system}vital-signs") == of("VS2", "VS1")
+    assert ids("category=social-history,laboratory") == of("SH", "LAB", "LAB-OLD")
+    first = api_stack.get(f"{FHIR}/Observation?patient={PERSON_A}&category=vital-signs&_count=1")
+    [nxt] = [link["url"] for link in first.body["link"] if link["relation"] == "next"]
+    second = api_stack.get(_path(nxt))
+    assert first.body["total"] == second.body["total"] == 2
+    assert [r["category"][0]["coding"][0]["code"] for r in _resources(second.body)] == [
+        "vital-signs"
+    ]
+    wrong = api_stack.get(f"{FHIR}/Observation?patient={PERSON_A}&category=vital")
+    assert wrong.status == 400 and "category" in str(wrong.body)
 
 
 def test_an_unrelated_organisation_gets_403(api_stack: ApiStack) -> None:

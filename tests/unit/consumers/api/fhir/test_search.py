@@ -9,6 +9,7 @@ import pytest
 
 from consumers.api import queries
 from consumers.api.errors import ValidationError
+from consumers.api.fhir.mapping import RESOURCES
 from consumers.api.fhir.search import ItemSearch, item_search, page_token
 
 
@@ -78,3 +79,58 @@ def test_narrowing_adds_id_and_date_filters_to_the_page_query() -> None:
     assert filters[0] == plain["query"]
     assert filters[1] == {"ids": {"values": ["result|RC9|R1"]}}
     assert filters[2] == {"range": {"occurred_at": {"gte": "2024-01-01"}}}
+
+
+CATEGORY = RESOURCES["Observation"].category
+SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("vital-signs", ("VITAL_SIGNS",)),
+     (f"{SYSTEM}|vital-signs", ("VITAL_SIGNS",)),
+     ("|laboratory", ("LABORATORY",)),
+     ("survey,laboratory,survey", ("LABORATORY", "SURVEY"))],
+)  # fmt: skip
+def test_category_tokens_become_stored_values(raw: str, stored: tuple[str, ...]) -> None:
+    found = item_search({"patient": ["p-1"], "category": [raw]}, date_param="date",
+                        category=CATEGORY)  # fmt: skip
+    assert found.category == stored
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"category": ["vital"]}, {"category": [""]}, {"category": ["http://loinc.org|survey"]},
+     {"category": ["survey", "exam"]}],
+)  # fmt: skip
+def test_bad_categories_name_the_parameter(query: dict[str, list[str]]) -> None:
+    with pytest.raises(ValidationError) as raised:
+        item_search({"patient": ["p-1"], **query}, date_param="date", category=CATEGORY)
+    assert raised.value.field == "category"
+
+
+def test_a_type_without_a_category_refuses_the_parameter() -> None:
+    with pytest.raises(ValidationError) as raised:
+        item_search({"patient": ["p-1"], "category": ["survey"]}, date_param="date")
+    assert raised.value.field == "query"
+
+
+def test_a_page_token_keeps_the_category() -> None:
+    search = ItemSearch("p-1", 20, 2, category=("SURVEY", "VITAL_SIGNS"))
+    token = {"_page_token": [page_token(search)]}
+    assert item_search(token, date_param="date", category=CATEGORY) == search
+    with pytest.raises(ValidationError, match="_page_token"):
+        item_search(token, date_param="date")  # another type's search
+
+
+def test_a_category_narrows_the_page_query_and_missing_means_laboratory() -> None:
+    """Laboratory also matches results indexed before result v2 (no category field)."""
+    vital = ItemSearch("p-1", category=("VITAL_SIGNS",)).as_page(CATEGORY).only
+    lab = ItemSearch("p-1", category=("LABORATORY",)).as_page(CATEGORY).only
+    assert vital is not None and lab is not None
+    assert vital.clause() == {"terms": {"result.category": ["VITAL_SIGNS"]}}
+    assert lab.clause() == {"bool": {"should": [
+        {"terms": {"result.category": ["LABORATORY"]}},
+        {"bool": {"must_not": [{"exists": {"field": "result.category"}}]}},
+    ], "minimum_should_match": 1}}  # fmt: skip
+    assert ItemSearch("p-1").as_page(CATEGORY).only is None

@@ -11,7 +11,7 @@ const PURPOSE = "direct-care";
 const HIDDEN_CONTACT = "Not shown"; // address, postcode or phone of a very restricted (V) patient
 const SECTIONS = [
   { type: "result", key: "results", title: "Results" },
-  { type: "medication", key: "medications", title: "Medicines" },
+  { type: "medication", key: "medications", title: "Medications" },
   { type: "encounter", key: "encounters", title: "Encounters" },
   { type: "condition", key: "problems", title: "Problems" },
   { type: "allergy", key: "allergies", title: "Allergies" },

@@ -38,7 +38,10 @@ MAX_RESULT_WINDOW = 10_000
 #: Source keys listed for one person (one per organisation's local patient id: a handful). A
 #: person with more cannot have consent checked by owner, so the reader refuses (503).
 MAX_SOURCE_KEYS = 1000
-NOT_SHOWN = ["kafka"]
+#: Never read for an answer: Kafka coordinates, and a document's attached bytes (up to 512 KiB
+#: each: a page carries their metadata; the content routes read one document's bytes).
+NOT_SHOWN = ["kafka", "document.data"]
+_KAFKA = ["kafka"]
 NEWEST_FIRST = [
     {"occurred_at": {"order": "desc", "missing": "_last"}},
     {"recorded_at": {"order": "desc", "missing": "_last"}},
@@ -60,7 +63,7 @@ def _patients(*conditions: dict[str, Any]) -> Body:
             }
         },
         "sort": [{"person_id": "asc"}, {"source_key": "asc"}, {"source_record_id": "asc"}],
-        "_source": {"excludes": NOT_SHOWN},
+        "_source": {"excludes": _KAFKA},
     }
 
 
@@ -90,11 +93,12 @@ def item_page(
     item_id: str | None = None,
     since: str | None = None,
     before: str | None = None,
+    with_content: bool = False,
 ) -> Body:
     """One page (1-based) of the person's items of ``record_type``, newest first, with the
     exact total of such items (before consent at read); only the document ``item_id`` when
     given, only items that occurred on or after ``since`` and before ``before`` (validated
-    ISO dates) when given."""
+    ISO dates) when given; a document's attached bytes only ``with_content``."""
     query = visible_items(person_id, record_type)
     narrower: list[dict[str, Any]] = []
     if item_id is not None:
@@ -110,7 +114,7 @@ def item_page(
         "track_total_hits": True,
         "query": query,
         "sort": NEWEST_FIRST,
-        "_source": {"excludes": NOT_SHOWN},
+        "_source": {"excludes": _KAFKA if with_content else NOT_SHOWN},
     }
 
 

@@ -121,6 +121,7 @@ class RecordReader:
                     item_id=page.item_id,
                     since=page.since,
                     before=page.before,
+                    with_content=page.content,
                 )
                 for rt in record_types
             ),

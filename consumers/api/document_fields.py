@@ -5,7 +5,7 @@ title, content type and size, and where to get it: the https ``url`` where the s
 it (a link for the clinician's browser, never fetched by the service), or, when it is attached,
 ``content_url``, the route of its bytes (``document_content.py`` serves them after the same
 checks as the record). A page of 50 attached documents is then a few kilobytes, not up to
-25 MiB of base64.
+about 35 MB of base64.
 """
 
 from __future__ import annotations

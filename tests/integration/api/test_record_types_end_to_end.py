@@ -239,7 +239,8 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     stack: StackSettings,
 ) -> None:
     """A discharge summary kept at the hospital (a URL) and a letter attached inline -> the
-    record's documents -> FHIR DocumentReference, the attachment's bytes intact."""
+    record's documents -> FHIR DocumentReference; the pages carry no bytes, the attachment's
+    bytes come intact from the content route and from its Binary."""
     letter = b"Seen in clinic today. Plan: review in six weeks.\n"
     attached = document_reference(
         id="doc-2", content=[{"attachment": {
@@ -255,7 +256,9 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     record = call(f"{service_url}/api/persons/{person}/record", token).json()
     held = {i["document"]["title"]: i["document"] for i in record["documents"]["items"]}
     assert held["Discharge summary"]["url"] == "https://documents.example.nhs.uk/RC9/ds-1.pdf"
-    assert base64.b64decode(held["Clinic letter"]["data"]) == letter
+    assert "data" not in held["Clinic letter"]
+    content = call(f"{service_url}{held['Clinic letter']['content_url']}", token)
+    assert (content.status_code, content.raw) == (200, letter)
 
     searchset = _fhir(service_url, token, f"DocumentReference?patient=Patient/{person}")
     resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
@@ -265,7 +268,8 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     assert at_source["author"][0]["identifier"]["value"] == "RC9"
     assert at_source["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
     inline = by_title["Clinic letter"]["content"][0]["attachment"]
-    assert (base64.b64decode(inline["data"]), inline["size"]) == (letter, len(letter))
+    assert ("data" not in inline, inline["size"]) == (True, len(letter))
+    assert call(f"{service_url}/fhir/R4/{inline['url']}", token).raw == letter
     assert _fhir(service_url, token, f"DocumentReference/{at_source['id']}") == at_source
 
 

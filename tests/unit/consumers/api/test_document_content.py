@@ -227,3 +227,27 @@ def test_gp_role_used_here_may_see_documents() -> None:
     """The fixture's premise: the GP's role may see documents (the refusals above are the
     receptionist's role, not a broken gate)."""
     assert GP_ROLE.role_code.endswith("R8000")
+
+
+@pytest.mark.parametrize(
+    "hit",
+    [attached("S1", PDF, "application/pdf", confidentiality=("V",)),
+     attached("S2", PDF, "application/pdf", confidentiality=("hiv",))],
+)  # fmt: skip
+def test_a_sensitive_document_is_as_if_it_did_not_exist(hit: Any) -> None:
+    """Labelled V or with a sensitive category: 404, counted as kept back, no bytes."""
+    api, audit = make_api(FakeRecords([*RECORD, hit]))
+    response = get(api, _path(hit.source["source_record_id"]))
+    assert response.status_code == 404 and PDF not in response.content
+    assert audit.entries[0].kept_back == 1
+
+
+def test_a_document_typed_with_a_sensitive_code_and_no_label_is_kept_back() -> None:
+    """A source that cannot label (HL7 v2): the type code on the lists keeps it back."""
+    hit = attached("S3", PDF, "application/pdf")
+    hit.source["document"]["type"] = {"system": "SNOMED", "code": "714812005",
+                                      "display": "Termination of pregnancy"}  # fmt: skip
+    api, _ = make_api(FakeRecords([*RECORD, hit]))
+    assert get(api, _path("S3")).status_code == 404
+    record = get(api, f"/api/persons/{PERSON_A}/record", {"type": ["document"]}).json()
+    assert "S3" not in {i["source_record_id"] for i in record["documents"]["items"]}

@@ -50,7 +50,7 @@ __all__ = [
 OCTET_STREAM = "application/octet-stream"
 _MIME = re.compile(
     r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
-    r"(\s*;\s*[a-z0-9-]{1,32}=[a-z0-9._-]{1,64})*",
+    r"([ \t]*;[ \t]*[a-z0-9-]{1,32}=[a-z0-9._-]{1,64})*",  # blanks, never CR or LF
     re.IGNORECASE,
 )
 _EXTENSIONS = {

@@ -105,7 +105,8 @@ def test_html_stays_inert_and_a_bad_content_type_is_octet_stream() -> None:
     [("application/pdf", "application/pdf"), ("text/plain; charset=utf-8",
                                                "text/plain; charset=utf-8"),
      ("image/svg+xml", "image/svg+xml"), (None, OCTET_STREAM), ("", OCTET_STREAM),
-     ("pdf", OCTET_STREAM), ("text/html\r\nX: y", OCTET_STREAM), ("a/b c", OCTET_STREAM)],
+     ("pdf", OCTET_STREAM), ("text/html\r\nX: y", OCTET_STREAM), ("a/b c", OCTET_STREAM),
+     ("text/plain;\r\nset-cookie=a", OCTET_STREAM), ("text/plain;\ncharset=x", OCTET_STREAM)],
 )  # fmt: skip
 def test_safe_content_type(value: Any, expected: str) -> None:
     assert safe_content_type(value) == expected

@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import Any
 
 from consumers.api.medicines import is_current
+from consumers.api.document_fields import DOCUMENT, shown_fields
 from schemas.sensitivity import labels_of
 from streams.consent.rules import ItemRef, Verdict, verdict
 from streams.consent.state import ConsentState, fold
@@ -273,13 +274,11 @@ def _demographics(hit: Hit) -> dict[str, Any]:
 
 
 def item_body(hit: Hit) -> dict[str, Any]:
-    """An item as answers show it: its id, the common fields and its type's own fields."""
+    """An item as answers show it: its id, the common fields and its type's own fields (a
+    document's metadata and links, never its bytes: ``document_fields``)."""
     record_type = str(hit.source.get("record_type", ""))
-    return {
-        "id": hit.doc_id,
-        **_pick(hit.source, _ITEM_FIELDS),
-        record_type: hit.source.get(record_type),
-    }
+    own = shown_fields(hit.source) if record_type == DOCUMENT else hit.source.get(record_type)
+    return {"id": hit.doc_id, **_pick(hit.source, _ITEM_FIELDS), record_type: own}
 
 
 def _newest_first(hits: Iterable[Hit]) -> list[Hit]:

@@ -37,6 +37,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from consumers.api import (
     care_routes,
+    document_routes,
     handlers,
     pages,
     planning_routes,
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(routes.router)
     app.include_router(timeline_routes.router)
+    app.include_router(document_routes.router)
     app.include_router(care_routes.router)
     app.include_router(planning_routes.router)
     app.include_router(fhir_routes.router)

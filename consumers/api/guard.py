@@ -254,6 +254,9 @@ def _template(scope: Scope) -> str:
 _PERSON_KINDS = {
     "/api/persons/{person_id}/record": service.QueryKind.PERSON_RECORD,
     "/api/persons/{person_id}/timeline": service.QueryKind.PERSON_TIMELINE,
+    "/api/persons/{person_id}/documents/{document_id}/content": (
+        service.QueryKind.DOCUMENT_CONTENT
+    ),
     "/api/persons/{person_id}/break-glass": service.QueryKind.BREAK_GLASS,
     "/api/persons/{person_id}/objection": service.QueryKind.OBJECTION,
     "/fhir/R4/Patient/{person_id}": service.QueryKind.PERSON_RECORD,

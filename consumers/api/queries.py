@@ -41,7 +41,10 @@ MAX_RESULT_WINDOW = 10_000
 #: Source keys listed for one person (one per organisation's local patient id: a handful). A
 #: person with more cannot have consent checked by owner, so the reader refuses (503).
 MAX_SOURCE_KEYS = 1000
-NOT_SHOWN = ["kafka"]
+#: Never read for an answer: Kafka coordinates, and a document's attached bytes (up to 512 KiB
+#: each: a page carries their metadata; the content routes read one document's bytes).
+NOT_SHOWN = ["kafka", "document.data"]
+_KAFKA = ["kafka"]
 NEWEST_FIRST = [
     {"occurred_at": {"order": "desc", "missing": "_last"}},
     {"recorded_at": {"order": "desc", "missing": "_last"}},
@@ -81,7 +84,7 @@ def _patients(*conditions: dict[str, Any]) -> Body:
             }
         },
         "sort": [{"person_id": "asc"}, {"source_key": "asc"}, {"source_record_id": "asc"}],
-        "_source": {"excludes": NOT_SHOWN},
+        "_source": {"excludes": _KAFKA},
     }
 
 
@@ -112,12 +115,14 @@ def item_page(
     since: str | None = None,
     before: str | None = None,
     only: ValuesFilter | None = None,
+    with_content: bool = False,
 ) -> Body:
     """One page (1-based) of the person's items of ``record_type``, newest first (medicines:
     current ones first, then past ones, each newest first), with the
     exact total of such items (before consent at read); only the document ``item_id`` when
     given, only items that occurred on or after ``since`` and before ``before`` (validated
-    ISO dates) when given, only items ``only`` keeps when given."""
+    ISO dates) when given, only items ``only`` keeps when given; a document's attached
+    bytes only ``with_content``."""
     query = visible_items(person_id, record_type)
     narrower: list[dict[str, Any]] = []
     if item_id is not None:
@@ -138,7 +143,7 @@ def item_page(
         "track_total_hits": True,
         "query": query,
         "sort": sort,
-        "_source": {"excludes": NOT_SHOWN},
+        "_source": {"excludes": _KAFKA if with_content else NOT_SHOWN},
     }
 
 

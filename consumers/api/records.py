@@ -122,6 +122,7 @@ class RecordReader:
                     since=page.since,
                     before=page.before,
                     only=page.only,
+                    with_content=page.content,
                 )
                 for rt in record_types
             ),

@@ -88,6 +88,7 @@ class QueryKind(StrEnum):
     PATIENT_SEARCH = "patient_search"
     PERSON_RECORD = "person_record"
     PERSON_TIMELINE = "person_timeline"
+    DOCUMENT_CONTENT = "document_content"
     BREAK_GLASS = "break_glass"
     OBJECTION = "objection"
     ACCESS_REPORT = "access_report"

@@ -56,7 +56,9 @@ _MAX_NAME = 100
 @dataclass(frozen=True)
 class Page:
     """A 1-based page of ``size`` items per record type, optionally narrowed to one item
-    (``item_id``, a document id) or to items that occurred in ``[since, before)`` (ISO dates)."""
+    (``item_id``, a document id) or to items that occurred in ``[since, before)`` (ISO dates).
+    ``content``: read a document's attached bytes too (only the document content routes do;
+    every page leaves them out)."""
 
     number: int = 1
     size: int = DEFAULT_PAGE_SIZE
@@ -64,6 +66,7 @@ class Page:
     since: str | None = None
     before: str | None = None
     only: ValuesFilter | None = None
+    content: bool = False
 
 
 def purpose(raw: str | None) -> str:

@@ -2,7 +2,8 @@
 
 Each entry is mapped on its own: a resource that cannot be mapped becomes a Rejection (with
 its location and a field-level reason) and the rest of the Bundle still maps. Resource types
-we do not map (DiagnosticReport, Claim, ...) are counted in ``skipped``.
+we do not map (Claim, CarePlan, ...) are counted in ``skipped``, as is a DiagnosticReport
+without a ``presentedForm`` (its results are the Observations).
 
 Bundle entries without a resource: ``DELETE Patient/<id>`` becomes a patient DELETE event;
 a DELETE of any other type is rejected (without the resource we cannot tell whose record it
@@ -27,6 +28,7 @@ from producers.fhir.immunisations import map_immunisation
 from producers.fhir.medications import map_medication
 from producers.fhir.patient import map_patient, map_patient_deletion
 from producers.fhir.procedures import map_procedure
+from producers.fhir.reports import map_diagnostic_report
 from producers.fhir.results import map_observation
 from producers.fhir.skips import Skip
 from producers.model import AdapterResult, Rejection
@@ -46,6 +48,7 @@ MAPPERS: dict[str, Mapper] = {
     "Immunization": map_immunisation,
     "Procedure": map_procedure,
     "DocumentReference": map_document,
+    "DiagnosticReport": map_diagnostic_report,
 }
 
 

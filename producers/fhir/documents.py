@@ -66,18 +66,25 @@ def map_document(ctx: Context) -> list[SourceEvent]:
 def _content(resource: Json) -> dict[str, Any]:
     content = items(resource, "content")
     attachment = child(content[0], "attachment") if content else None
+    return attachment_content(attachment, _ATTACHMENT)
+
+
+def attachment_content(attachment: Json | None, path: str) -> dict[str, Any]:
+    """The ``title``, ``content_type``, ``url``, ``data`` and ``size`` of a document event
+    from one FHIR Attachment: its ``data`` attached (base64, at most 512 KiB decoded), else its
+    ``url`` kept at the source (https only). MappingError names ``path`` and the rule."""
     if attachment is None:
-        raise MappingError(f"{_ATTACHMENT}: missing")
+        raise MappingError(f"{path}: missing")
     url, encoded = string(attachment, "url"), string(attachment, "data")
     if encoded is not None:
-        data = _decoded(encoded)
+        data = _decoded(encoded, path)
         url = None  # the document itself is here: a URL next to it would say it twice
     elif url is not None:
         data = None
         if not url.startswith("https://"):
-            raise MappingError(f"{_ATTACHMENT}.url: not an https URL")
+            raise MappingError(f"{path}.url: not an https URL")
     else:
-        raise MappingError(f"{_ATTACHMENT}: neither url nor data")
+        raise MappingError(f"{path}: neither url nor data")
     size = attachment.get("size")
     return {
         "title": string(attachment, "title"),
@@ -88,22 +95,22 @@ def _content(resource: Json) -> dict[str, Any]:
     }
 
 
-def _decoded(encoded: str) -> bytes:
+def _decoded(encoded: str, path: str) -> bytes:
     # The encoded form is 4/3 of the decoded one: refuse before decoding a huge string.
     if len(encoded) > (MAX_ATTACHMENT_BYTES + 2) // 3 * 4 + 4:
-        raise MappingError(_too_large())
+        raise MappingError(_too_large(path))
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise MappingError(f"{_ATTACHMENT}.data: not base64") from None
+        raise MappingError(f"{path}.data: not base64") from None
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise MappingError(_too_large())
+        raise MappingError(_too_large(path))
     return data
 
 
-def _too_large() -> str:
+def _too_large(path: str) -> str:
     return (
-        f"{_ATTACHMENT}.data: larger than {MAX_ATTACHMENT_BYTES} bytes "
+        f"{path}.data: larger than {MAX_ATTACHMENT_BYTES} bytes "
         "(keep the document at the source and send its url)"
     )
 

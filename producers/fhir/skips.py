@@ -8,6 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Skip:
     """A deliberate non-mapping; ``kind`` is the key counted in ``AdapterResult.skipped``
-    (``CarePlan``, ``Observation(vital-sign)``, ``MedicationStatement(not-taken)``)."""
+    (``CarePlan``, ``Observation(vital-sign)``, ``MedicationStatement(not-taken)``,
+    ``DiagnosticReport`` for a report that presents no document: its results are its
+    Observations, ``DiagnosticReport(cancelled)``)."""
 
     kind: str

@@ -30,7 +30,7 @@ ALWAYS_REPEATING = frozenset({
     # Encounter
     "statusHistory", "classHistory", "episodeOfCare", "participant", "diagnosis", "account",
     # Consent
-    "policy", "verification", "actor", "action", "purpose", "securityLabel", "data",
+    "policy", "verification", "actor", "action", "purpose", "securityLabel",
     # others met in our fixtures
     "qualification", "section", "attester", "reaction", "manifestation", "protocolApplied",
     "parameter", "part", "issue", "answer",
@@ -44,6 +44,8 @@ REPEATING_UNDER: dict[str, frozenset[str]] = {
     "specimen": frozenset({"DiagnosticReport", "ServiceRequest"}),
     "location": frozenset({"Encounter"}),
     "provision": frozenset({"provision"}),
+    # Consent.provision.data repeats; an Attachment's base64 ``data`` does not.
+    "data": frozenset({"provision"}),
     "code": frozenset({"provision"}),
     "class": frozenset({"provision"}),
     "dosage": frozenset({"MedicationStatement"}),

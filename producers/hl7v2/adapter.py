@@ -2,7 +2,8 @@
 
 Pipeline: ``batch.split_document`` (envelope, one text per message) -> ``parser.parse_message``
 -> MSH-9 decides the mapper -> ``header.message_context`` (MSH-7, MSH-10) -> the mapper of the
-message family (``adt``, ``oru``, ``pharmacy``, ``problems``, ``immunisations``). A message that
+message family (``adt``, ``oru``, ``pharmacy``, ``problems``, ``immunisations``,
+``documents``). A message that
 breaks a rule is rejected as a whole (or, inside ORU, pharmacy, problem and vaccination
 messages, only the OBX, order group, PRB or RXA group at fault); the other
 messages of the document are still mapped. Message types without a mapper are counted in
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from producers.hl7v2 import adt, immunisations, oru, pharmacy, problems
+from producers.hl7v2 import adt, documents, immunisations, oru, pharmacy, problems
 from producers.hl7v2.batch import MessageText, split_document
 from producers.hl7v2.errors import Hl7v2Error, MappingError
 from producers.hl7v2.header import MessageContext, message_context, message_kind
@@ -29,6 +30,7 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("RDE", "O25"): pharmacy.map_requests,
     ("RDS", "O13"): pharmacy.map_dispenses,
     ("VXU", "V04"): immunisations.map_immunisations,
+    **{("MDM", trigger): documents.map_document for trigger in documents.TRIGGERS},
     **{("PPR", trigger): problems.map_problems for trigger in problems.TRIGGERS},
     **{("ADT", trigger): adt.map_adt for trigger in (*adt.TRIGGERS, *adt.MERGE_TRIGGERS)},
 }

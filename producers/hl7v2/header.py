@@ -7,8 +7,9 @@
   the same item wins; ``recorded_at`` is MSH-7.
 - ``org`` and ``source_system`` come from the caller, who knows the connection a message came
   in on; MSH-3..6 (sending and receiving application and facility) are not trusted for them.
-- ``confidentiality`` is always empty: HL7 v2 has no field for it that UK senders use
-  consistently, so we do not guess one (a decision to revisit per source).
+- ``confidentiality`` is empty: HL7 v2 has no field for it that UK senders use consistently,
+  so we do not guess one (a decision to revisit per source). The exception is a document,
+  whose TXA-18 is its own confidentiality (:mod:`producers.hl7v2.documents` sets it).
 """
 
 from __future__ import annotations

@@ -17,6 +17,14 @@ _PATIENT_SEARCH = [
 ]
 
 
+#: An attached document's bytes, the url of its DocumentReference's attachment.
+_BINARY = {
+    "type": "Binary",
+    "interaction": [{"code": "read"}],
+    "documentation": "An attached document's bytes (Accept: application/fhir+json for a Binary).",
+}
+
+
 def _param(name: str, kind: str, doc: str) -> dict[str, str]:
     return {"name": name, "type": kind, "documentation": doc}
 
@@ -81,7 +89,7 @@ def capability_statement(*, base: str, version: str, date: str) -> dict[str, Any
                     ],
                     "description": "OIDC bearer tokens of the configured issuer.",
                 },
-                "resource": [patient, *items],
+                "resource": [patient, *items, _BINARY],
             }
         ],
     }

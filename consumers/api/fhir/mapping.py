@@ -17,6 +17,7 @@ and in its organisation reference (with the registry's name when known).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ __all__ = [
     "OrgNames",
     "ResourceKind",
     "allergy_intolerance",
+    "binary",
+    "binary_url",
     "condition",
     "document_reference",
     "encounter",
@@ -434,14 +437,16 @@ _DOCUMENT_STATUS = {"CURRENT": "current", "SUPERSEDED": "superseded"}
 
 def document_reference(item: Mapping[str, Any], person_id: str, names: OrgNames) -> Json:
     """A clinical document as a DocumentReference: its type, date, description, the authoring
-    organisation (with the registry's name when known) and one attachment: the URL where the
-    source keeps it, or the document itself (base64, as the record holds it)."""
+    organisation (with the registry's name when known) and one attachment's metadata (content
+    type, size, title) with its ``url``: where the source keeps it (https, never fetched), or,
+    when it is attached, the relative URL of its ``Binary`` (read apart: a page never carries
+    the bytes; R4 Attachment.url may be a relative reference)."""
     found = item.get("document") or {}
     author = _org_reference(found.get("author_org"), names)
+    attached = found.get("url") is None
     attachment = _compact({
         "contentType": found.get("content_type"),
-        "data": found.get("data"),
-        "url": found.get("url"),
+        "url": binary_url(item) if attached else found.get("url"),
         "size": found.get("size"),
         "title": found.get("title"),
     })  # fmt: skip
@@ -455,6 +460,21 @@ def document_reference(item: Mapping[str, Any], person_id: str, names: OrgNames)
         "description": found.get("description"),
         "content": [{"attachment": attachment}],
     })  # fmt: skip
+
+
+def binary_url(item: Mapping[str, Any]) -> str:
+    """``Binary/<id>``: the bytes of an attached document, under the DocumentReference's id."""
+    return f"Binary/{fhir_item_id(str(item['org']), str(item['source_record_id']))}"
+
+
+def binary(document_id: str, content_type: str, data: bytes) -> Json:
+    """An attached document as a Binary resource (for a client that asks for FHIR JSON)."""
+    return {
+        "resourceType": "Binary",
+        "id": document_id,
+        "contentType": content_type,
+        "data": base64.b64encode(data).decode("ascii"),
+    }
 
 
 def patient(person_id: str, demographics: list[Mapping[str, Any]], names: OrgNames) -> Json:

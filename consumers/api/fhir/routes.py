@@ -7,7 +7,8 @@ request with what was disclosed, as for the viewer.
 Routes, for each item resource type of ``mapping.RESOURCES`` (Observation, MedicationStatement,
 Encounter): ``GET /fhir/R4/<Type>?patient=...`` and ``GET /fhir/R4/<Type>/<id>``; and
 ``GET /fhir/R4/metadata``, ``GET /fhir/R4/Patient?...``, ``GET /fhir/R4/Patient/<id>``,
-``GET /fhir/R4/Patient/<id>/$everything``.
+``GET /fhir/R4/Patient/<id>/$everything``, ``GET /fhir/R4/Binary/<id>`` (an attached
+document's bytes, ``document_content.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from consumers.api import service, validation
 from consumers.api.authz import requested_categories
 from consumers.api.deps import CurrentUser, Purpose, SearchingUser, ports
 from consumers.api.directory import names_of
+from consumers.api.document_content import DocumentContent, document_content
+from consumers.api.document_fields import DOCUMENT
+from consumers.api.document_routes import send_content
 from consumers.api.errors import NotFoundError, ValidationError
 from consumers.api.fhir import mapping
 from consumers.api.fhir import search as fs
@@ -32,7 +36,7 @@ from consumers.api.guard import trail_of
 from consumers.api.routes import answered, authoriser, query_of
 from consumers.api.service import Answer, Disclosure, QueryKind
 from consumers.api.validation import ITEM_TYPES, Page
-from consumers.api.web import fhir_response
+from consumers.api.web import FHIR_JSON, error_body, fhir_response
 
 __all__ = ["BASE", "router"]
 
@@ -291,6 +295,44 @@ def _read_item(kind: ResourceKind) -> Callable[..., Response]:
 
     read_item.__doc__ = f"One {kind.resource_type} by id."
     return read_item
+
+
+def _wants_fhir(request: Request) -> bool:
+    """Whether the client asked for FHIR JSON (a Binary resource) rather than the bytes."""
+    accept = request.headers.get("accept", "").lower()
+    return FHIR_JSON in accept or "application/json" in accept
+
+
+@router.get("/Binary/{item}", response_model=None)
+def read_binary(request: Request, user: CurrentUser, purpose: Purpose, item: _ITEM) -> Response:
+    """An attached document's bytes (the url of its DocumentReference's attachment), after
+    the same checks as the DocumentReference: as they are, a download no browser runs; as a
+    Binary resource when the client accepts FHIR JSON."""
+    del purpose
+    p = ports(request)
+    sent: list[DocumentContent] = []
+
+    def answer(now: datetime) -> Answer:
+        doc_id = mapping.item_doc_id(DOCUMENT, item)
+        owner = p.records.item_owner(doc_id) if doc_id else None
+        if doc_id is None or owner is None:
+            raise NotFoundError("Binary: no such resource", field="id")
+        authorise = authoriser(request, user, owner,
+                               requested_categories((DOCUMENT,), demographics=False))  # fmt: skip
+        got = document_content(p.records, p.consent, owner, doc_id, now, authorise=authorise)
+        if isinstance(got, Answer):
+            if got.status == 404:
+                return Answer(404, error_body("Binary: no such resource", "id"), got.disclosure)
+            return got
+        if _wants_fhir(request):
+            return Answer(200, mapping.binary(item, got.content_type, got.data), got.disclosure)
+        sent.append(got)
+        return Answer(200, {}, got.disclosure)
+
+    result = answered(answer, p.clock(), Disclosure(QueryKind.DOCUMENT_CONTENT))
+    if result.status == 200 and sent:
+        return send_content(request, sent[0])
+    return _respond(request, result)
 
 
 for _kind in RESOURCES.values():

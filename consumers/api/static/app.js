@@ -466,14 +466,51 @@ function procedureRow(item) {
 }
 
 // A document kept at its source is a link the browser opens (the service never fetches it);
-// only https URLs become links. An attached one is named with its size.
+// only https URLs become links. An attached one is fetched from its content route (signed in,
+// audited, a download the browser never runs) and saved under the name the service gives.
 function documentWhere(d) {
   if (d.url && /^https:\/\//i.test(d.url)) {
     return el("td", {}, [el("a", { text: "Open at source",
       attrs: { href: d.url, target: "_blank", rel: "noopener noreferrer" } })]);
   }
-  if (d.data) return cell("Attached", "", d.size ? `${Math.ceil(d.size / 1024)} KB` : "");
+  if (d.content_url && d.content_url.startsWith("/api/persons/")) {
+    const size = d.size ? ` (${Math.ceil(d.size / 1024)} KB)` : "";
+    const button = el("button", { text: `Download${size}`, cls: "document-download",
+      attrs: { type: "button", "data-href": d.content_url } });
+    button.addEventListener("click", () => downloadDocument(d.content_url, button));
+    return el("td", {}, [button]);
+  }
   return cell("—");
+}
+
+function savedName(response) {
+  const found = /filename="([A-Za-z0-9._-]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return found ? found[1] : "document.bin";
+}
+
+async function downloadDocument(path, button) {
+  button.disabled = true;
+  try {
+    const response = await fetch(path, { headers: headers({ Accept: "*/*" }), cache: "no-store" });
+    if (response.status === 401) showSignIn("your session has ended: sign in again");
+    if (!response.ok) {
+      let body = {};
+      try { body = await response.json(); } catch (err) { body = {}; }
+      setMessage(describeError(body), true);
+      return;
+    }
+    // A blob URL saved with download=: the bytes never render in the viewer's page.
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { attrs: { href: url, download: savedName(response) } });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    setMessage("the document could not be downloaded", true);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function documentRow(item) {

@@ -80,6 +80,11 @@ class Reply:
     def json(self) -> Any:
         return json.loads(self._raw)
 
+    @property
+    def raw(self) -> bytes:
+        """The body as received (a document's bytes)."""
+        return self._raw
+
 
 def call(url: str, token: str, method: str = "GET", body: dict[str, Any] | None = None) -> Reply:
     headers = {"Authorization": f"Bearer {token}", "X-MCR-Purpose": "direct-care",

@@ -1,6 +1,6 @@
-"""Problems, diagnoses and immunisations from HL7 v2 end to end on the real stack: a trust's
-PAS sends an admission with a DG1 diagnosis and a PPR^PC1 problem, its vaccination system a
-VXU^V04; the HL7 v2 adapter (``mcr produce hl7v2``'s) maps them, and they are published,
+"""Problems, diagnoses, immunisations and documents from HL7 v2 end to end on the real stack: a
+trust's PAS sends an admission with a DG1 diagnosis and a PPR^PC1 problem, its vaccination
+system a VXU^V04, its document system MDM^T02 documents; the HL7 v2 adapter (``mcr produce hl7v2``'s) maps them, and they are published,
 linked, screened and projected, and read by the hospital doctor through the record route and
 the FHIR R4 API (every resource checked by tests/fhir_r4.py)."""
 
@@ -19,7 +19,15 @@ from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
 from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
 from tests.integration.projections.conftest import wait_until
-from tests.unit.producers.hl7v2.builders import message, msh, pid, segment, uk_admission
+from tests.unit.producers.hl7v2.builders import (
+    SMALL_PDF,
+    message,
+    msh,
+    pid,
+    segment,
+    uk_admission,
+    uk_discharge_summary,
+)
 
 ORG = "RC9"  # the demo hospital doctor's trust: the admission makes it hold the record
 DOCTOR = "demo-hospital-doctor"
@@ -140,3 +148,44 @@ def test_an_hl7v2_vaccination_record_reaches_the_record_and_the_fhir_api(
     done = next(r for r in resources if r["status"] == "completed")
     assert done["performer"][0]["actor"]["identifier"]["value"] == ORG
     assert _fhir(service_url, token, f"Immunization/{done['id']}") == done
+
+
+SOURCE_COPY = "https://documents.example.nhs.uk/RC9/DOC-0002.pdf"
+SENSITIVE_TYPE = "714812005"  # SNOMED CT induced termination of pregnancy: on the code lists
+
+
+def _documents() -> list[str]:
+    """A discharge summary attached as a PDF, a clinic letter kept at the source (RP) and,
+    sent first, a procedure note typed with a sensitive code and no label."""
+    pointer = segment("OBX", {1: "1", 2: "RP", 3: "CLINLET^Clinic letter^L",
+                              5: f"{SOURCE_COPY}^RC9^AP^PDF", 11: "F"})  # fmt: skip
+    sensitive = f"{SENSITIVE_TYPE}^Procedure note^SCT"
+    return [
+        uk_discharge_summary(control_id="MDM0000", f2=sensitive, f12="DOC-0000"),
+        uk_discharge_summary(control_id="MDM0001"),
+        uk_discharge_summary(pointer, control_id="MDM0002", f2="CN", f12="DOC-0002"),
+    ]
+
+
+def test_hl7v2_documents_reach_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox, service_url: str, stack: StackSettings
+) -> None:
+    """MDM^T02 x3 -> the attached PDF and the link at the source are in the record and FHIR
+    DocumentReference; the document typed with a sensitive code (no label) is in neither."""
+    publish(streams_sandbox, *_mapped(uk_admission(), *_documents()))
+    token = access_token(stack, DOCTOR)
+    person = _arrived(service_url, token, "documents", 2)
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    found = {i["document"]["type"]["code"]: i["document"] for i in record["documents"]["items"]}
+    assert sorted(found) == ["11488-4", "18842-5"]
+    attached, linked = found["18842-5"], found["11488-4"]
+    assert (attached["content_type"], attached["size"]) == ("application/pdf", len(SMALL_PDF))
+    assert (linked["url"], linked.get("data")) == (SOURCE_COPY, None)
+    assert SENSITIVE_TYPE not in str(record)
+
+    resources = _matches(_fhir(service_url, token, f"DocumentReference?patient=Patient/{person}"))
+    assert sorted(r["type"]["coding"][0]["code"] for r in resources) == ["11488-4", "18842-5"]
+    urls = {r["content"][0]["attachment"].get("url") for r in resources}
+    assert SOURCE_COPY in urls
+    everything = _fhir(service_url, token, f"Patient/{person}/$everything")
+    assert SENSITIVE_TYPE not in str(everything)

@@ -20,11 +20,13 @@ from tests.integration.api.conftest import access_token
 from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.fhir.builders import (
+    NOTE_TEXT,
     RECEIVED,
     allergy,
     blood_pressure,
     bundle,
     condition,
+    diagnostic_report,
     document_reference,
     immunization,
     lab_observation,
@@ -239,7 +241,8 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     stack: StackSettings,
 ) -> None:
     """A discharge summary kept at the hospital (a URL) and a letter attached inline -> the
-    record's documents -> FHIR DocumentReference, the attachment's bytes intact."""
+    record's documents -> FHIR DocumentReference; the pages carry no bytes, the attachment's
+    bytes come intact from the content route and from its Binary."""
     letter = b"Seen in clinic today. Plan: review in six weeks.\n"
     attached = document_reference(
         id="doc-2", content=[{"attachment": {
@@ -255,7 +258,9 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     record = call(f"{service_url}/api/persons/{person}/record", token).json()
     held = {i["document"]["title"]: i["document"] for i in record["documents"]["items"]}
     assert held["Discharge summary"]["url"] == "https://documents.example.nhs.uk/RC9/ds-1.pdf"
-    assert base64.b64decode(held["Clinic letter"]["data"]) == letter
+    assert "data" not in held["Clinic letter"]
+    content = call(f"{service_url}{held['Clinic letter']['content_url']}", token)
+    assert (content.status_code, content.raw) == (200, letter)
 
     searchset = _fhir(service_url, token, f"DocumentReference?patient=Patient/{person}")
     resources = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
@@ -265,8 +270,33 @@ def test_documents_at_the_source_and_attached_reach_the_record_and_the_fhir_api(
     assert at_source["author"][0]["identifier"]["value"] == "RC9"
     assert at_source["meta"]["source"] == f"https://fhir.nhs.uk/Id/ods-organization-code|{ORG}"
     inline = by_title["Clinic letter"]["content"][0]["attachment"]
-    assert (base64.b64decode(inline["data"]), inline["size"]) == (letter, len(letter))
+    assert ("data" not in inline, inline["size"]) == (True, len(letter))
+    assert call(f"{service_url}/fhir/R4/{inline['url']}", token).raw == letter
     assert _fhir(service_url, token, f"DocumentReference/{at_source['id']}") == at_source
+
+
+def test_a_clinical_note_presented_by_a_report_reaches_the_record_and_the_fhir_api(
+    streams_sandbox: Sandbox,
+    service_url: str,
+    stack: StackSettings,
+) -> None:
+    """A DiagnosticReport presenting a clinical note (Synthea's way) -> one record document
+    typed by the report's code, its text from the content route and FHIR Binary."""
+    document = bundle(patient(), diagnostic_report())
+    mapped = events_from_fhir(document, org=ORG, source_system="EMIS Web", received_at=RECEIVED)
+    assert mapped.rejections == [] and len(mapped.events) == 2
+    publish(streams_sandbox, *mapped.events)
+    token = access_token(stack)
+    person = _arrived(service_url, token, "documents", 1, "the note in the record")
+    record = call(f"{service_url}/api/persons/{person}/record", token).json()
+    [item] = record["documents"]["items"]
+    assert item["source_record_id"] == "DiagnosticReport/note-1/presentedForm/0"
+    assert item["document"]["type"]["code"] == "34117-2"
+    assert call(f"{service_url}{item['document']['content_url']}", token).raw == NOTE_TEXT
+    searchset = _fhir(service_url, token, f"DocumentReference?patient=Patient/{person}")
+    [reference] = [e["resource"] for e in searchset["entry"] if e["search"]["mode"] == "match"]
+    url = reference["content"][0]["attachment"]["url"]
+    assert call(f"{service_url}/fhir/R4/{url}", token).raw == NOTE_TEXT
 
 
 def test_an_hl7v2_procedure_reaches_the_record_and_the_fhir_api(

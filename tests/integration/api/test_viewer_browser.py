@@ -13,6 +13,7 @@ import pytest
 
 from deploy.local import StackSettings
 from schemas import nhs_number
+from schemas.events import RecordType
 from streams.consent.state import Decision, Preference, Scope
 from tests.integration.api.browser import chromium
 from tests.integration.api.conftest import (
@@ -21,6 +22,7 @@ from tests.integration.api.conftest import (
     access_token,
     allergy,
     condition,
+    header,
     medication,
     patient,
     result,
@@ -200,3 +202,45 @@ def test_a_very_restricted_patient_shows_no_contact_details(api_stack: ApiStack,
     assert "LU1 1AA" not in matches and "Not shown" in matches
     assert "Contact details hidden" in banner
     assert "Example Street" not in banner and "LU1 1AA" not in banner
+
+
+def _document(record_id: str, **content: Any) -> tuple[RecordType, dict[str, Any]]:
+    """A discharge summary of p-d written at RC9: attached (``data``) or at the source."""
+    return RecordType.DOCUMENT, {
+        "header": header("RC9", "H4", record_id),
+        "type": {"system": "LOINC", "code": "18842-5", "display": "Discharge summary"},
+        "status": "CURRENT", "date": None, "description": None, "author_org": "RC9",
+        "title": None, "content_type": "application/pdf", "url": None, "data": None,
+        "size": None, **content,
+    }  # fmt: skip
+
+
+def test_an_attached_document_downloads_and_one_at_the_source_is_a_link(
+    api_stack: ApiStack, page: Any
+) -> None:
+    """The documents list: Download fetches the bytes with the user's sign-in (audited as
+    document_content) and the browser saves them under the service's name; a document kept at
+    its source is an Open at source link to its https URL."""
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    source = "https://documents.example.nhs.uk/RC9/DS-2.pdf"
+    api_stack.index(
+        "p-d",
+        patient("E81001", "L4", "PAT-D", nhs=NHS_C, family="Testwoman"),
+        _document("DS-1", data=pdf, size=len(pdf)),
+        _document("DS-2", url=source),
+    )
+    page.goto(api_stack.server.url + "/")
+    _search(page, NHS_C)
+    page.wait_for_selector("#matches tbody tr")
+    page.click("#matches tbody tr button")
+    page.wait_for_selector("button.document-download")
+
+    assert page.get_attribute("a:text('Open at source')", "href") == source
+    with page.expect_download() as started:
+        page.click("button.document-download")
+    download = started.value
+    assert download.suggested_filename == "document-RC9.DS-1.pdf"
+    with open(download.path(), "rb") as saved:
+        assert saved.read() == pdf
+    kinds = [row.entry.query_kind for row in api_stack.audit_rows()]
+    assert kinds[-1] == "document_content"

@@ -738,6 +738,7 @@ def test_openapi_document_describes_every_route_and_answer() -> None:
                           "/api/patients",
                           "/api/persons/{person_id}/record",
                           "/api/persons/{person_id}/timeline",
+                          "/api/persons/{person_id}/documents/{document_id}/content",
                           "/api/persons/{person_id}/break-glass",
                           "/api/persons/{person_id}/objection",
                           "/api/audit/access-report", "/api/audit/break-glass",

@@ -5,6 +5,7 @@ Every person here is invented; NHS numbers are from the 999 test range.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Any
 
@@ -321,3 +322,29 @@ def bundle(*resources: dict[str, Any], kind: str = "collection") -> dict[str, An
         for index, resource in enumerate(resources)
     ]
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
+
+
+NOTE_TEXT = b"Patient is a 45 year-old male.\n# Assessment and Plan\nContinue current treatment.\n"
+
+
+def diagnostic_report(**fields: Any) -> dict[str, Any]:
+    """A clinical note as Synthea writes one (a DiagnosticReport whose presentedForm is the
+    note's text, base64) at an encounter; ``fields`` replace top-level elements."""
+    resource: dict[str, Any] = {
+        "resourceType": "DiagnosticReport",
+        "id": "note-1",
+        "status": "final",
+        "category": [{"coding": [{"system": LOINC, "code": "34117-2",
+                                  "display": "History and physical note"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "34117-2",
+                             "display": "History and physical note"}]},
+        "subject": {"reference": "Patient/pat-1"},
+        "effectiveDateTime": "2024-03-02T10:00:00+00:00",
+        "issued": "2024-03-02T10:00:00.123+00:00",
+        "performer": [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                                      "value": "RC9"}, "display": "Luton hospital"}],
+        "presentedForm": [{"contentType": "text/plain; charset=utf-8",
+                           "data": base64.b64encode(NOTE_TEXT).decode()}],
+    }  # fmt: skip
+    resource.update(fields)
+    return resource

@@ -80,17 +80,33 @@ def observation_results(bundle: dict[str, Any]) -> tuple[Counter[str], int]:
     return results, unknown
 
 
+def report_forms(bundle: dict[str, Any]) -> tuple[int, int, int]:
+    """Counted from the JSON: the documents DiagnosticReports present (one per
+    ``presentedForm`` attachment), the reports that present none (a counted skip) and all
+    reports."""
+    reports = [e["resource"] for e in bundle["entry"]
+               if e["resource"]["resourceType"] == "DiagnosticReport"]  # fmt: skip
+    forms = [len(r.get("presentedForm", ())) for r in reports]
+    return sum(forms), forms.count(0), len(reports)
+
+
 @pytest.mark.parametrize("row", SYNTHEA_ROWS, ids=[row["file"][:30] for row in SYNTHEA_ROWS])
 def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
     """Per bundle: 1 patient, one encounter per Encounter, the results its Observations give
     counted from the JSON (laboratory ones as index.csv says), one medication per
     MedicationRequest, one condition per Condition, one allergy per AllergyIntolerance, one
-    immunisation per Immunization, one procedure per Procedure, no rejections; Observations of
-    a category outside R4 are the only skipped Observations."""
+    immunisation per Immunization, one procedure per Procedure, one document per
+    DiagnosticReport presentedForm (reports without one skipped, as many as index.csv lists
+    reports), no rejections; Observations of a category outside R4 are the only skipped
+    Observations."""
     path = FIXTURES / "synthea" / "bundles" / row["file"]
     result = map_file(path)
     counts = Counter(event.record_type.value for event in result.events)
-    by_category, unknown = observation_results(json.loads(path.read_text(encoding="utf-8")))
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    by_category, unknown = observation_results(bundle)
+    documents, plain_reports, reports = report_forms(bundle)
+    assert reports == int(row["DiagnosticReport"])
+    assert result.skipped.get("DiagnosticReport", 0) == plain_reports
     assert by_category["laboratory"] == int(row["Observation_laboratory"])
     mapped = Counter(
         str(e.payload["category"]).lower().replace("_", "-")
@@ -109,6 +125,7 @@ def test_synthea_counts_agree_with_the_index(row: dict[str, str]) -> None:
         **({"allergy": int(row["AllergyIntolerance"])} if int(row["AllergyIntolerance"]) else {}),
         **({"immunisation": int(row["Immunization"])} if int(row["Immunization"]) else {}),
         **({"procedure": int(row["Procedure"])} if int(row["Procedure"]) else {}),
+        **({"document": documents} if documents else {}),
     }
     assert result.rejections == []
     patient = next(e for e in result.events if e.record_type is RecordType.PATIENT).payload
@@ -266,3 +283,17 @@ def test_mapping_fixtures_twice_gives_identical_events() -> None:
     first = [e.payload["header"]["event_id"] for e in map_file(path).events]
     assert first == [e.payload["header"]["event_id"] for e in map_file(path).events]
     assert len(first) == len(set(first))
+
+
+def test_reports_presenting_a_document_in_the_fixtures() -> None:
+    """UK Core's ECG report (XML: its base64 ``data`` is one value, not a list) and R4's
+    pharmacogenomics report each present one PDF; SNOMED CT and LOINC report codes."""
+    ecg = map_file(FIXTURES / "fhir" / "uk-core" / "UKCore-DiagnosticReport-ECG-Example.xml")
+    pgx = map_file(FIXTURES / "fhir" / "r4-core" / "DiagnosticReport-example-pgx.json")
+    assert ecg.rejections == pgx.rejections == []
+    [ecg_document] = [e.payload for e in ecg.events if e.record_type is RecordType.DOCUMENT]
+    [pgx_document] = [e.payload for e in pgx.events if e.record_type is RecordType.DOCUMENT]
+    assert ecg_document["type"]["code"] == "1129261000000102"
+    assert ecg_document["content_type"] == pgx_document["content_type"] == "application/pdf"
+    assert ecg_document["data"].startswith(b"UK Core development team")
+    assert pgx_document["header"]["source_record_id"].endswith("/presentedForm/0")

@@ -6,6 +6,7 @@ numbers; ``message(...)`` joins segments with CR. Every value here is made up.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,36 @@ def counts(result: AdapterResult) -> dict[str, int]:
     for event in result.events:
         tally[event.record_type.value] = tally.get(event.record_type.value, 0) + 1
     return tally
+
+
+# A tiny PDF (a valid header and trailer, no pages): an attached document's bytes in tests.
+SMALL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def txa(**fields: str) -> str:
+    """A TXA for a discharge summary (table 0270 DS) written on 14 Jun 2024, document number
+    DOC-20240614-0001, available and usual control; keyword ``f<n>`` overrides field n."""
+    values = {1: "1", 2: "DS", 3: "AP", 4: "20240614100000", 5: "C123^WHO^DOCTOR",
+              6: "20240614113000", 9: "C123^WHO^DOCTOR", 12: "DOC-20240614-0001^RC971",
+              17: "AU", 18: "U", 19: "AV", 22: "C123^WHO^DOCTOR"}  # fmt: skip
+    values.update({int(key[1:]): value for key, value in fields.items()})
+    return segment("TXA", values)
+
+
+def uk_discharge_summary(*obx: str, control_id: str = "MDM0001", trigger: str = "T02",
+                         **txa_fields: str) -> str:  # fmt: skip
+    """MDM^T02 from a Luton hospital's document system: a discharge summary attached as a
+    base64 PDF (``obx`` replaces the OBX segments)."""
+    body = obx or (
+        segment("OBX", {1: "1", 2: "ED", 3: "18842-5^Discharge summary^LN", 4: "1",
+                        5: "^AP^PDF^Base64^" + base64.b64encode(SMALL_PDF).decode(),
+                        11: "F"}),
+    )  # fmt: skip
+    return message(
+        msh(f"MDM^{trigger}^MDM_T02", control_id),
+        segment("EVN", {1: trigger, 2: "20240614113000"}),
+        pid(),
+        segment("PV1", {2: "I", 19: "V0001^^^RC971^VN"}),
+        txa(**txa_fields),
+        *body,
+    )

@@ -241,8 +241,8 @@ def test_procedure_period_reasons_and_performer() -> None:
 
 
 def test_document_reference_at_the_source_or_attached() -> None:
-    """A document is a DocumentReference naming its author organisation, with its URL or its
-    attached bytes (base64, as the record holds them)."""
+    """A document is a DocumentReference naming its author organisation, with the URL where
+    the source keeps it, or, attached, the relative URL of its Binary: never the bytes."""
     found = mapping.document_reference(item("document"), PERSON_A, NAMES)
     assert (found["status"], found["date"], found["description"]) == (
         "current", "2024-03-02T16:00:00.000Z", "Discharge summary")  # fmt: skip
@@ -253,8 +253,16 @@ def test_document_reference_at_the_source_or_attached() -> None:
     attached = mapping.document_reference(
         item("document", url=None, data="U2VlbiB0b2RheS4=", content_type="text/plain", size=11),
         PERSON_A, NAMES)  # fmt: skip
-    assert attached["content"][0]["attachment"]["data"] == "U2VlbiB0b2RheS4="
-    assert "url" not in attached["content"][0]["attachment"]
+    assert attached["content"][0]["attachment"] == {
+        "contentType": "text/plain", "url": f"Binary/{attached['id']}", "size": 11,
+        "title": "Discharge summary"}  # fmt: skip
+
+
+def test_binary_is_the_bytes_base64_under_the_document_id() -> None:
+    assert mapping.binary("RC9.R1", "text/plain", b"Seen today.") == {
+        "resourceType": "Binary", "id": "RC9.R1", "contentType": "text/plain",
+        "data": "U2VlbiB0b2RheS4=",
+    }  # fmt: skip
 
 
 def test_patient_from_the_newest_demographics_with_every_nhs_number_once() -> None:
@@ -394,7 +402,8 @@ def test_capability_statement_lists_what_is_served() -> None:
     found = capability_statement(base="http://h/fhir/R4", version="v1", date="2025-03-01")
     types = [r["type"] for r in found["rest"][0]["resource"]]
     assert types == ["Patient", "Observation", "MedicationStatement", "Encounter", "Condition",
-                     "AllergyIntolerance", "Immunization", "Procedure", "DocumentReference"]  # fmt: skip
+                     "AllergyIntolerance", "Immunization", "Procedure", "DocumentReference",
+                     "Binary"]  # fmt: skip
     assert found["rest"][0]["resource"][0]["operation"][0]["name"] == "everything"
     assert invalid(found) == []
 

@@ -36,8 +36,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from consumers.api.medicines import is_current
 from consumers.api.document_fields import DOCUMENT, shown_fields
+from consumers.api.medicines import is_current
 from schemas.sensitivity import labels_of
 from streams.consent.rules import ItemRef, Verdict, verdict
 from streams.consent.state import ConsentState, fold

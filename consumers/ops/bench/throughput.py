@@ -38,6 +38,7 @@ from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline
 from consumers.ops.bench.rates import profile_stage, timeline
 from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
+from consumers.ops.bench.starvation import starvation
 from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
 from mcr.core.logging import get_logger
 from producers.sdk import DeliveryReport, PublisherConfig
@@ -190,6 +191,7 @@ def _result(
         searchable_documents=len(expected) - missing,
         stages=stages,
         timeline=timeline(points),
+        starvation=starvation(points),
         outcomes=outcomes,
         shared=outcomes[SEARCHABLE] + outcomes[PURGED],
         kept_back=kept_back,

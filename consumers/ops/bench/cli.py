@@ -131,6 +131,55 @@ def e2e(
 
 
 @app.command()
+def backfill(
+    *,
+    people: int = typer.Option(
+        1_100_000, "--people", min=1, help="People of the synthetic region to load."
+    ),
+    seed: int = typer.Option(2026, "--seed", help="Simulator seed."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON line."),
+) -> None:
+    """Load a synthetic region end to end (producer SDK -> streams -> projection ->
+    OpenSearch): wall time, events/s, per-stage split, CPU, every event accounted for."""
+    from consumers.ops.bench import BenchError  # noqa: PLC0415
+    from consumers.ops.bench.backfill import BackfillOptions, run_backfill  # noqa: PLC0415
+
+    try:
+        result = run_backfill(
+            BackfillOptions(people=people, seed=seed), stack=StackSettings.from_env()
+        )
+    except BenchError as exc:
+        typer.echo(f"bench backfill failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not as_json:
+        typer.echo(backfill_text(result))
+    _emit(result)
+
+
+def backfill_text(result: dict[str, Any]) -> str:
+    """A few readable lines of a backfill report (printed before the JSON line)."""
+    accounting, pipeline = result["accounting"], result["pipeline"]
+    estimate = result["full_region_estimate"]
+    lines = [
+        f"{result['people']:,} people, {result['events']:,} events: published in "
+        f"{result['publish']['seconds']} s, pipeline {pipeline['seconds']} s "
+        f"({result['pipeline_events_per_s']:,.0f} events/s), wall {result['wall_s']} s",
+        f"accounting: {accounting['events_by_outcome']}, unaccounted "
+        f"{accounting['unaccounted_by_reason'] or 0}; documents (one in "
+        f"{accounting['documents_sampled_one_in']} checked): "
+        f"{accounting['missing_documents']} missing, {accounting['leaked_documents']} leaked",
+        f"bottleneck (s): {pipeline['bottleneck_s']}; no stage starves: "
+        f"{pipeline['starvation']['no_stage_starves']}",
+    ]
+    if estimate:
+        lines.append(
+            f"NOT the full region: {estimate['note']}: about {estimate['events']:,} events, "
+            f"publish {estimate['publish_s']} s + pipeline {estimate['pipeline_s']} s"
+        )
+    return "\n".join(lines)
+
+
+@app.command()
 def query(
     *,
     events: int = typer.Option(20_000, "--events", help="Region events loaded first."),

@@ -146,8 +146,10 @@ class Ledger:
 
 
 def removed_by_purges(shared: Iterable[LogMessage], purges: Sequence[PurgeSeen]) -> frozenset[str]:
-    """Ids of the events on ``mcr.shared`` (``shared``: its messages) that one of ``purges``
-    removed (in its scope, after the event; see :meth:`outcomes.PurgeSeen.removes`)."""
+    """Ids of the events on ``mcr.shared`` (``shared``: its messages, each partition in
+    order) that one of ``purges`` removed (in its scope, after the event; see
+    :meth:`outcomes.PurgeSeen.removes`). An event shared again later (an objection withdrawn)
+    is judged by its last copy, as :func:`outcomes.forwarded` does."""
     if not purges:
         return frozenset()
     removed: set[str] = set()
@@ -165,4 +167,6 @@ def removed_by_purges(shared: Iterable[LogMessage], purges: Sequence[PurgeSeen])
         where = Forwarded(person, message.partition, message.offset)
         if any(p.removes(person, item, where, key) for p in purges):
             removed.add(str(header["event_id"]))
+        else:
+            removed.discard(str(header["event_id"]))  # the last copy wins
     return frozenset(removed)

@@ -88,3 +88,11 @@ def test_a_purge_removes_what_was_shared_before_it_in_its_scope() -> None:
     messages = [_message(SHARED, "p-1", 1), _message(KEPT, "p-2", 2), _message(LOST, "p-1", 9)]
     assert removed_by_purges(messages, [purge]) == {_id(SHARED)}
     assert removed_by_purges(messages, []) == frozenset()
+
+
+def test_an_event_shared_again_after_its_purge_is_judged_by_its_last_copy() -> None:
+    """Shared at 1, purged at 5, shared again at 9 (objection withdrawn): searchable."""
+    purge = PurgeSeen("p-1", frozenset(), 0, 5)
+    messages = [_message(SHARED, "p-1", 1), _message(SHARED, "p-1", 9)]
+    assert removed_by_purges(messages, [purge]) == frozenset()
+    assert removed_by_purges(messages[:1], [purge]) == {_id(SHARED)}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from consumers.ops.bench.backfill_stream import Tally, region_organisations, reg
 from consumers.ops.bench.bottleneck import backlog_curve, bottleneck_seconds
 from consumers.ops.bench.cpu import CpuMeter
 from consumers.ops.bench.errors import BenchError
-from consumers.ops.bench.id_set import IdSetBuilder
+from consumers.ops.bench.id_set import IdSet, IdSetBuilder
 from consumers.ops.bench.lag import PipelineSnapshot, stage_points
 from consumers.ops.bench.outcomes import (
     PURGED,
@@ -204,7 +205,7 @@ def _account(
                        unreadable_linked + unreadable_shared, missing, len(leaked))  # fmt: skip
 
 
-def _messages(space: BenchSpace, probe: OffsetProbe, topic: str) -> Any:
+def _messages(space: BenchSpace, probe: OffsetProbe, topic: str) -> Iterator[LogMessage]:
     """Every message of the run's ``topic`` up to its end now, streamed (never a list)."""
     ends = {p: end for (_, p), end in probe.ends([(topic, p) for p in
                                                   range(space.partitions)]).items()}  # fmt: skip
@@ -215,7 +216,7 @@ def _messages(space: BenchSpace, probe: OffsetProbe, topic: str) -> Any:
         raise BenchError(str(exc)) from exc
 
 
-def _ids(space: BenchSpace, probe: OffsetProbe, topic: str) -> tuple[Any, int]:
+def _ids(space: BenchSpace, probe: OffsetProbe, topic: str) -> tuple[IdSet, int]:
     builder, unreadable = IdSetBuilder(), 0
     for message in _messages(space, probe, topic):
         found = event_id(message.value) if message.header(PERSON_ID_HEADER) else None
@@ -226,8 +227,9 @@ def _ids(space: BenchSpace, probe: OffsetProbe, topic: str) -> tuple[Any, int]:
     return builder.build(), unreadable
 
 
-def _shared(space: BenchSpace, probe: OffsetProbe) -> tuple[Any, list[PurgeSeen], int]:
-    builder, purges, unreadable = IdSetBuilder(), [], 0
+def _shared(space: BenchSpace, probe: OffsetProbe) -> tuple[IdSet, list[PurgeSeen], int]:
+    builder, unreadable = IdSetBuilder(), 0
+    purges: list[PurgeSeen] = []
     for message in _messages(space, probe, space.shared_topic):
         if command_name(message.headers) is not None:
             purge = purge_seen(message)

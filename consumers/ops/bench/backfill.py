@@ -103,8 +103,10 @@ def run_backfill(options: BackfillOptions, *, stack: StackSettings) -> dict[str,
     try:
         with provisioned(space, client), tempfile.TemporaryDirectory(prefix="mcr-bench-") as tmp:
             tally, delivered, publish_s = _publish(space, options)
+            # at least 50 events/s: only a stuck pipeline (a minute without progress) stops it
+            timeout_s = max(options.catch_up_timeout_s, tally.events / 50)
             pipeline = _pipeline(space, client, Path(tmp), produced=tally.events,
-                                 stack=stack, timeout_s=options.catch_up_timeout_s)  # fmt: skip
+                                 stack=stack, timeout_s=timeout_s)  # fmt: skip
             accounting = _account(space, client, published=tally.events, delivered=delivered)
     finally:
         client.close()

@@ -62,7 +62,7 @@ class RecordSettings(McrSettings):
     )
     group_id: Annotated[str, _variable("GROUP")] = "mcr-projection-record"
     alias: Annotated[str, _variable("ALIAS")] = "record"
-    flush_max_docs: Annotated[int, _Positive, _variable("FLUSH_MAX_DOCS")] = 500
+    flush_max_docs: Annotated[int, _Positive, _variable("FLUSH_MAX_DOCS")] = 2000
     flush_interval_ms: Annotated[int, _Positive, _variable("FLUSH_INTERVAL_MS")] = 100
     commit_interval_ms: Annotated[int, _Positive, _variable("COMMIT_INTERVAL_MS")] = 1000
     refresh_interval: Annotated[str, _variable("REFRESH_INTERVAL")] = "500ms"

@@ -25,6 +25,7 @@ from projections.record.summary import summaries_search
 __all__ = ["RecordWriter", "connect", "translated"]
 
 _TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+BULK_ANSWER_FIELDS = "items.*.status,items.*.error.type,items.*.error.reason"
 
 
 def _is_transient(exc: os_errors.TransportError) -> bool:
@@ -63,7 +64,11 @@ class RecordWriter:
             return BulkOutcome(0, 0, (), ())
         # Moves rewrite hits in their concrete index; only writes to the alias require it.
         to_alias = self._require_alias and all(op.index == self.target for op in ops)
-        params: dict[str, Any] = {"require_alias": "true"} if to_alias else {}
+        # Only what classify reads comes back: each item's status and error, a third of the
+        # answer's bytes to read and parse.
+        params: dict[str, Any] = {"filter_path": BULK_ANSWER_FIELDS}
+        if to_alias:
+            params["require_alias"] = "true"
         with translated("bulk"):
             response = self._client.bulk(body=bulk_lines(ops), params=params)
         return classify(response, ops)

@@ -69,6 +69,7 @@ __all__ = [
     "fate",
     "forwarded",
     "kept_back_reason",
+    "purge_seen",
     "withheld_items",
 ]
 
@@ -179,7 +180,7 @@ def forwarded(linked: Iterable[LogMessage], shared: Iterable[LogMessage]) -> Pip
     purges: list[PurgeSeen] = []
     for message in shared:
         if command_name(message.headers) is not None:
-            purge = _purge(message)
+            purge = purge_seen(message)
             if purge is None:
                 unreadable += 1
             else:
@@ -204,7 +205,8 @@ def _events(messages: Iterable[LogMessage]) -> tuple[dict[str, Forwarded], int]:
     return found, unreadable
 
 
-def _purge(message: LogMessage) -> PurgeSeen | None:
+def purge_seen(message: LogMessage) -> PurgeSeen | None:
+    """The purge command ``message`` carries (None when it cannot be parsed)."""
     try:
         command = parse_purge(message.key, message.value)
     except CommandError:

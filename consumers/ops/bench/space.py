@@ -81,6 +81,14 @@ class BenchSpace:
         return f"mcr-bench-{self.tag}-identity"
 
     @property
+    def consent_group(self) -> str:
+        """The consumer group that commits the consent stage's input (the linked and
+        identity-change topics): today the streams app's, shared with identity. The sampler
+        reads each stage's progress from its group, so a consent stage that runs in a group of
+        its own only needs this name changed."""
+        return self.identity_group
+
+    @property
     def record_group(self) -> str:
         """The projection worker's consumer group."""
         return f"mcr-bench-{self.tag}-record"

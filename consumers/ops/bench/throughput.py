@@ -38,13 +38,14 @@ from consumers.ops.bench.probe import OffsetProbe, Position, mpi_state, pipeline
 from consumers.ops.bench.rates import profile_stage, timeline
 from consumers.ops.bench.report import ThroughputResult
 from consumers.ops.bench.space import BenchSpace
+from consumers.ops.bench.starvation import starvation
 from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
 from mcr.core.logging import get_logger
 from producers.sdk import DeliveryReport, PublisherConfig
 from producers.sdk.fleet import PublisherFleet
 from schemas.events import SourceEvent
 
-__all__ = ["run_throughput", "wait_caught_up"]
+__all__ = ["SAMPLE_INTERVAL_S", "Sampler", "run_throughput", "wait_caught_up"]
 
 SAMPLE_INTERVAL_S = 0.25
 WAIT_INTERVAL_S = 0.1
@@ -52,7 +53,7 @@ STALL_S = 60.0
 log = get_logger(__name__)
 
 
-class _Sampler:
+class Sampler:
     """Snapshots of every stage's offsets every ``interval_s``, in a background thread."""
 
     def __init__(self, probe: OffsetProbe, *, since: float, interval_s: float) -> None:
@@ -61,7 +62,7 @@ class _Sampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
 
-    def __enter__(self) -> _Sampler:
+    def __enter__(self) -> Sampler:
         self._thread.start()
         return self
 
@@ -99,7 +100,7 @@ def run_throughput(
             positions[report.event_id] = (report.topic, report.partition, report.offset)
 
     started = time.monotonic()
-    with _Sampler(probe, since=started, interval_s=SAMPLE_INTERVAL_S) as sampler:
+    with Sampler(probe, since=started, interval_s=SAMPLE_INTERVAL_S) as sampler:
         with PublisherFleet(publisher, on_delivery=delivered) as producer:
             for event in events:
                 producer.publish(event)
@@ -190,6 +191,7 @@ def _result(
         searchable_documents=len(expected) - missing,
         stages=stages,
         timeline=timeline(points),
+        starvation=starvation(points),
         outcomes=outcomes,
         shared=outcomes[SEARCHABLE] + outcomes[PURGED],
         kept_back=kept_back,

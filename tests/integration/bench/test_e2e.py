@@ -69,6 +69,12 @@ def test_headline_numbers_are_present_and_sane(tiny_run: dict[str, Any]) -> None
     assert result["limiting_stage"] in {
         "produce", "identity", "consent", "projection", "settle_and_refresh",
     }  # fmt: skip
+    assert next(iter(result)) == "fraction_of_baseline"  # the lead: comparable across days
+    starvation = result["starvation"]
+    assert set(starvation["longest_stall_s"]) == {"identity", "consent", "projection"}
+    assert all(0 <= s < result["throughput"]["seconds"] + 1
+               for s in starvation["longest_stall_s"].values())  # fmt: skip
+    assert result["no_stage_starves"] == (max(starvation["longest_stall_s"].values()) < 5.0)
 
 
 def test_every_event_is_accounted_for_and_every_shared_one_is_searchable(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -159,6 +159,24 @@ def test_same_event_builds_the_same_document() -> None:
 def test_iso_instant_is_utc_millis_with_z(value: datetime, expected: str) -> None:
     """Timestamps are written as UTC with milliseconds (naive ones taken as UTC)."""
     assert iso_instant(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(987, 6, 5, 4, 3, 2, 999, tzinfo=UTC),
+        datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 2, 29, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    ],
+)
+def test_the_fast_utc_path_writes_what_the_general_one_does(value: datetime) -> None:
+    """UTC values take a shortcut; the same instant in another zone (the general path) gives
+    the identical string, truncated (not rounded) to milliseconds."""
+    other = value.astimezone(timezone(timedelta(hours=-5))) if value.year > 1 else value
+    assert iso_instant(value) == iso_instant(other)
+    assert iso_instant(value) == value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_a_purge_tombstone_keeps_its_id_fields_and_version_and_nothing_else() -> None:

@@ -19,6 +19,7 @@ from consumers.ops.bench.report import (
     summary_text,
     time_split,
 )
+from consumers.ops.bench.starvation import Stall, Starvation
 
 
 def _stage(events: int, done_s: float | None) -> StageProfile:
@@ -50,6 +51,8 @@ def _throughput(
         kept_back={"consent-event": 120, "objection": 30, "sensitive": 5},
         purges=5,
         leaked_documents=0,
+        starvation=Starvation(5.0, {"identity": Stall(1.0, 0.5), "consent": Stall(2.0, 6.0),
+                                    "projection": Stall(0.0, 0.0)}),
     )  # fmt: skip
 
 
@@ -114,10 +117,10 @@ def test_report_headline_fields_and_honest_counts() -> None:
         )
     )
 
-    assert list(report)[:11] == [
-        "events", "events_per_s", "latency_p50_ms", "latency_p99_ms", "baseline_events_per_s",
-        "fraction_of_baseline", "target_events_per_s", "target_met", "limiting_stage", "hint",
-        "throughput",
+    assert list(report)[:13] == [
+        "fraction_of_baseline", "events", "events_per_s", "latency_p50_ms", "latency_p99_ms",
+        "baseline_events_per_s", "target_events_per_s", "target_met", "limiting_stage", "hint",
+        "throughput", "no_stage_starves", "starvation",
     ]  # fmt: skip
     assert (report["events"], report["events_per_s"], report["baseline_events_per_s"]) == (
         10_000, 1000.0, 5000.0,
@@ -143,8 +146,10 @@ def test_report_headline_fields_and_honest_counts() -> None:
     assert report["latency"]["never_held_p50_ms"] == 100.0
     assert report["cpu"]["seconds"] == {"identity": 7.3}
     assert summary_text(report).splitlines() == [
-        "10,000 events: 1,000 events/s producer to searchable (0.2 of the plain baseline, "
-        "5,000 events/s)",
+        "0.2 of the no-processing baseline: 10,000 events at 1,000 events/s producer to "
+        "searchable, baseline 5,000 events/s (same run)",
+        "no stage starves: False (longest with a backlog and no progress: identity 0.5 s, "
+        "consent 6.0 s, projection 0.0 s; window 5.0 s)",
         "accounting: 9,780 searchable, 55 purged (5 purges), 155 kept back by consent, 10 held, "
         "0 dead-lettered, 0 unaccounted; documents: 0 missing, 0 leaked",
         "latency at 1,000 events/s: p50 200.0 ms, p99 298.0 ms, 1 of 3 samples not seen",
@@ -154,6 +159,8 @@ def test_report_headline_fields_and_honest_counts() -> None:
         "CPU: 0.726 ms per event across the stack, so at most 2754.8 events/s on 2 cores",
     ]
     assert report["stages"]["identity"]["events_per_s"] == 1250.0
+    assert report["no_stage_starves"] is False
+    assert report["starvation"]["longest_stall_from_s"]["consent"] == 2.0
 
 
 def test_a_met_target_needs_no_hint_and_no_baseline_gives_no_fraction() -> None:

@@ -19,10 +19,11 @@ from mcr.core.errors import McrError
 from mcr.core.kafka_acls import STREAMS
 from mcr.core.topic_admin import topic_spec
 from streams.settings import WorkerSettings
+from streams.stages import ALL, Stage, agent_modules, group_of
 
-__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
+__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings", "stage"]
 
-AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents", "streams.deid.agents"]
+AGENT_MODULES = agent_modules(ALL)
 RESUBSCRIBE_AFTER_S = 1.0
 
 
@@ -33,22 +34,25 @@ class NotConfiguredError(McrError):
 class _Configured:
     app: faust.App | None = None
     settings: WorkerSettings | None = None
+    stage: Stage = ALL
 
 
-def configure(settings: WorkerSettings) -> faust.App:
-    """Build the faust application for ``settings`` (once per process; a second call with
-    the same settings returns the same application)."""
+def configure(settings: WorkerSettings, stage: Stage = ALL) -> faust.App:
+    """Build the faust application for ``settings`` running ``stage`` (``all``: every stage;
+    see :mod:`streams.stages` for the groups), once per process; a second call with the same
+    settings and stage returns the same application."""
     if _Configured.app is not None:
-        if settings != _Configured.settings:
+        if settings != _Configured.settings or stage != _Configured.stage:
             raise NotConfiguredError("streams app: already configured with other settings")
         return _Configured.app
     kafka = settings.streams.kafka.resolve(STREAMS)
+    app_id = group_of(settings.streams.app_id, stage)
     # faust makes its own topics (leader election): copies as schemas/topics.toml says
-    own = topic_spec(f"{settings.streams.app_id}-__assignor-__leader", kafka.topic_profile)
+    own = topic_spec(f"{app_id}-__assignor-__leader", kafka.topic_profile)
     _Configured.app = faust.App(
-        settings.streams.app_id,
+        app_id,
         **kafka.faust_broker(),
-        autodiscover=AGENT_MODULES,
+        autodiscover=agent_modules(stage),
         origin="streams",
         store="memory://",
         key_serializer="raw",
@@ -66,7 +70,7 @@ def configure(settings: WorkerSettings) -> faust.App:
     # faust waits 45 s before acting on a subscription change (to merge bursts); a new
     # organisation's topic should be read within seconds, and topics are added rarely.
     _Configured.app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_AFTER_S  # type: ignore[attr-defined]
-    _Configured.settings = settings
+    _Configured.settings, _Configured.stage = settings, stage
     return _Configured.app
 
 
@@ -75,6 +79,11 @@ def current() -> faust.App:
     if _Configured.app is None:
         raise NotConfiguredError("streams app: configure() must run before the agents load")
     return _Configured.app
+
+
+def stage() -> Stage:
+    """The stage (or ``all``) the application runs."""
+    return _Configured.stage
 
 
 def settings() -> WorkerSettings:

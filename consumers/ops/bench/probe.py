@@ -72,13 +72,14 @@ class OffsetProbe:
         """Every stage's offsets now, stamped with seconds since the monotonic time ``since``."""
         source_ends = self.ends(self._sources)
         between = [*self._linked, *self._changes]
-        streams = self.committed(self._space.identity_group, [*self._sources, *between])
+        identity = self.committed(self._space.identity_group, self._sources)
+        consent = self.committed(self._space.consent_group, between)
         ends = self.ends([*between, *self._shared])
         projection = self.committed(self._space.record_group, [*self._shared, *self._changes])
         return PipelineSnapshot(
             t=time.monotonic() - since,
-            identity=StageOffsets.of(streams, source_ends),
-            consent=StageOffsets.of(streams, _only(ends, between)),
+            identity=StageOffsets.of(identity, source_ends),
+            consent=StageOffsets.of(consent, _only(ends, between)),
             projection=StageOffsets.of(projection, _only(ends, self._shared)),
             changes=StageOffsets.of(projection, _only(ends, self._changes)),
         )

@@ -25,6 +25,7 @@ from schemas.events import (
     SHARED_TOPIC,
     organisation_topic,
 )
+from streams.stages import group_of
 
 __all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
 
@@ -79,6 +80,16 @@ class BenchSpace:
     def identity_group(self) -> str:
         """The faust application id, which is also the identity stage's consumer group."""
         return f"mcr-bench-{self.tag}-identity"
+
+    @property
+    def consent_group(self) -> str:
+        """The consent stage's consumer group (its own worker process, ``--stage consent``)."""
+        return group_of(self.identity_group, "consent")
+
+    @property
+    def streams_groups(self) -> tuple[str, ...]:
+        """Every streams stage's consumer group: identity, consent, de-identification."""
+        return tuple(group_of(self.identity_group, s) for s in ("identity", "consent", "deid"))
 
     @property
     def record_group(self) -> str:

@@ -52,8 +52,10 @@ def configure(settings: WorkerSettings, stage: Stage = ALL) -> faust.App:
     _Configured.app = faust.App(
         app_id,
         **kafka.faust_broker(),
+        # Only these modules: faust also scans ``origin``'s whole package when one is set,
+        # which would declare every stage's agents in a one-stage worker.
         autodiscover=agent_modules(stage),
-        origin="streams",
+        origin=None,
         store="memory://",
         key_serializer="raw",
         value_serializer="raw",

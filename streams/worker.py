@@ -42,11 +42,9 @@ def run_worker(
     serving ``metrics`` (``/metrics``, ``/live``: the event loop beat within 30 s, ``/ready``:
     PostgreSQL and Kafka answer) when its port is set; exits the process (SystemExit)."""
     import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
-    import mode.loop  # noqa: PLC0415
 
     from streams.app import configure  # noqa: PLC0415
 
-    mode.loop.use("uvloop")  # before faust makes its loop
     app = configure(settings, stage)
     heartbeat = Heartbeat()
 

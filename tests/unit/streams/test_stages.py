@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from streams.stages import ALL, STAGES, agent_modules, group_of, stages_of
@@ -33,3 +39,39 @@ def test_identity_keeps_the_application_id_and_the_others_get_their_own_groups()
 def test_every_group_is_under_the_application_id_prefix() -> None:
     """The Kafka ACLs grant the streams principal groups prefixed with the application id."""
     assert all(group_of("a1", s).startswith("a1") for s in STAGES)
+
+
+_DISCOVER = """
+import sys
+from streams import app as streams_app
+from streams.settings import WorkerSettings
+settings = WorkerSettings.from_env({"MCR_STREAMS_APP_ID": "t-stages",
+    "MCR_KAFKA_BOOTSTRAP": "127.0.0.1:9", "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT",
+    "MCR_PLANNING_KEY_FILE": sys.argv[2]})
+app = streams_app.configure(settings, sys.argv[1])
+app.finalize()
+app.discover()
+print(app.conf.id, *sorted(agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        ("identity", ["t-stages", "identify"]),
+        ("consent", ["t-stages-consent", "follow_identity_changes", "share"]),
+        ("deid", ["t-stages-deid", "deidentify", "follow_identity_for_planning"]),
+    ],
+)
+def test_a_one_stage_worker_declares_only_its_own_agents(
+    stage: str, expected: list[str], tmp_path: Path
+) -> None:
+    """faust scans an app's ``origin`` package as well as the listed modules: a one-stage
+    worker must not pick up (and run, in its own group) every other stage's agents."""
+    key = tmp_path / "planning.key"
+    key.write_bytes(secrets.token_bytes(32))
+    found = subprocess.run(
+        [sys.executable, "-c", _DISCOVER, stage, str(key)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert found.stdout.splitlines()[-1].split() == expected  # after the log lines

@@ -1,7 +1,9 @@
-"""The one faust application of the pipeline's stream processors, built for given settings.
+"""The faust application of the pipeline's stream processors, built for given settings and a
+stage (``all`` by default: every stage in one application; :mod:`streams.stages`).
 
-Every processor module is listed explicitly in ``autodiscover`` (no package scanning by
-accident); a new processor adds its ``agents`` module here. Values and keys are raw bytes:
+Every processor module is listed explicitly in ``autodiscover`` and no ``origin`` is set (faust
+would scan that package too); a new processor adds its ``agents`` module to
+:mod:`streams.stages`. Values and keys are raw bytes:
 events stay in their Avro single-object encoding from source to projection.
 
 faust declares agents and topics when their module is imported, so the order is: the entry

@@ -6,8 +6,7 @@ commits what was acknowledged and closes Kafka; once faust has stopped, :func:`e
 the stages' database pools (their connections end cleanly) before the process exits. By
 default one worker runs every stage of ``streams.app`` (identity, then consent and
 de-identification): ``mcr streams worker``; ``--stage`` runs one stage as its own application
-and consumer group (:mod:`streams.stages`). The event loop is uvloop's: asyncio's own loop and
-its pure-Python TLS transport cost a fifth of the worker's CPU under load.
+and consumer group (:mod:`streams.stages`).
 Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
 and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """

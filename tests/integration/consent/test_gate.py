@@ -20,6 +20,7 @@ from tests.unit.projections.builders import T0, identity_change, linked, result_
 from tests.unit.streams.consent.builders import GP, NOW, consent_event, gp_encounter, labelled
 
 Conn = psycopg.Connection[Any]
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -198,8 +199,9 @@ def test_one_batch_of_links_and_a_merge_judges_the_merge_as_one_by_one_would(db:
         _changes(
             identity_change("NEW_PERSON", "P1", source_keys=(other_key,)),
             identity_change("NEW_PERSON", "P2", source_keys=(gp_key,)),
-            identity_change("MERGE", "P2", previous="P1", source_keys=(other_key,),
-                            occurred_at=T0 + timedelta(hours=1)),  # fmt: skip
+            identity_change(
+                "MERGE", "P2", previous="P1", source_keys=(other_key,), occurred_at=T0 + HOUR
+            ),
             identity_change("LINK", "P3", source_keys=(later_key,)),
         ),
         now=NOW,

@@ -26,16 +26,18 @@ def worker(
     stage: Annotated[
         Stage,
         typer.Option(
-            help="Which stage this process runs: all (one process, one group), or identity, "
-            "consent or deid alone (each its own consumer group; run one of each)."
+            help="Which stage this process runs: all (one process, one group); or identity, "
+            "and linked (consent and deid) or consent and deid apart, each in its own "
+            "process and consumer group."
         ),
     ] = ALL,
 ) -> None:
     """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
 
-    --stage identity|consent|deid runs one stage in this process, as its own consumer group
-    (MCR_STREAMS_APP_ID, then -consent, -deid), so the stages use separate cores and cannot
-    starve each other; a deployment then runs one process of each (docs/architecture.md).
+    --stage identity|linked|consent|deid runs one stage (linked: consent and de-identification)
+    in this process, as its own consumer group (MCR_STREAMS_APP_ID, then -linked, -consent,
+    -deid), so the stages use separate cores and cannot starve each other; a deployment then
+    runs identity + linked, or identity + consent + deid (streams/stages.py).
 
     Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
     MCR_STREAMS_APP_ID, MCR_IDENTITY_DSN, MCR_CONSENT_DSN, MCR_IDENTITY_*, MCR_CONSENT_*,

@@ -2,9 +2,12 @@
 
 ``mcr streams worker`` runs every stage in one process by default (``all``: identity, consent
 and de-identification share one faust application, one consumer group and one event loop).
-``--stage identity|consent|deid`` runs one stage alone, as its own faust application and
-consumer group, so the stages run on separate cores and one stage's backlog cannot starve
-another (they no longer share an event loop). Groups, for an application id ``A``
+``--stage identity|consent|deid`` runs one stage alone, and ``--stage linked`` the two stages
+that read ``mcr.linked`` (consent and de-identification) together, each as its own faust
+application and consumer group, so the stages run on separate cores and one stage's backlog
+cannot starve another (they no longer share an event loop). Run either ``identity`` +
+``linked`` (two processes: one read of ``mcr.linked`` feeds both of its stages) or
+``identity`` + ``consent`` + ``deid``. Groups, for an application id ``A``
 (``MCR_STREAMS_APP_ID``):
 
 =========  ==================================  =================================
@@ -12,6 +15,7 @@ stage      consumer group (faust app id)       topics it reads
 =========  ==================================  =================================
 all        ``A``                               every one below
 identity   ``A``                               source topics
+linked     ``A-linked``                        ``mcr.linked``, identity changes
 consent    ``A-consent``                       ``mcr.linked``, identity changes
 deid       ``A-deid``                          ``mcr.linked``, identity changes
 =========  ==================================  =================================
@@ -29,7 +33,7 @@ from typing import Final, Literal, get_args
 
 __all__ = ["ALL", "STAGES", "Stage", "agent_modules", "group_of", "stages_of"]
 
-Stage = Literal["all", "identity", "consent", "deid"]
+Stage = Literal["all", "identity", "linked", "consent", "deid"]
 ALL: Final = "all"
 STAGES: Final[tuple[Stage, ...]] = get_args(Stage)
 _MODULES: Final = {
@@ -39,9 +43,15 @@ _MODULES: Final = {
 }
 
 
+_GROUPS: Final[dict[str, tuple[str, ...]]] = {
+    ALL: tuple(_MODULES),
+    "linked": ("consent", "deid"),
+}
+
+
 def stages_of(stage: Stage) -> tuple[str, ...]:
     """The stages a worker started with ``stage`` runs, in pipeline order."""
-    return tuple(_MODULES) if stage == ALL else (stage,)
+    return _GROUPS.get(stage, (stage,))
 
 
 def agent_modules(stage: Stage) -> list[str]:

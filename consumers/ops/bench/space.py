@@ -25,9 +25,11 @@ from schemas.events import (
     SHARED_TOPIC,
     organisation_topic,
 )
-from streams.stages import group_of
+from streams.stages import STAGES, Stage, group_of, stages_of
 
-__all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
+__all__ = ["STREAMS_LAYOUT", "BenchSpace", "Targets", "new_space", "with_application_name"]
+
+STREAMS_LAYOUT: tuple[Stage, ...] = ("identity", "linked")
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,23 @@ class BenchSpace:
         return f"mcr-bench-{self.tag}-identity"
 
     @property
+    def streams_layout(self) -> tuple[Stage, ...]:
+        """The ``mcr streams worker --stage`` processes a run starts (one identity process per
+        ``--identity-workers``, one of each other): identity, and consent with
+        de-identification in one process reading ``mcr.linked`` once."""
+        return STREAMS_LAYOUT
+
+    @property
     def consent_group(self) -> str:
-        """The consent stage's consumer group (its own worker process, ``--stage consent``)."""
-        return group_of(self.identity_group, "consent")
+        """The consumer group of the process that runs the consent stage."""
+        [stage] = [s for s in self.streams_layout if "consent" in stages_of(s)]
+        return group_of(self.identity_group, stage)
 
     @property
     def streams_groups(self) -> tuple[str, ...]:
-        """Every streams stage's consumer group: identity, consent, de-identification."""
-        return tuple(group_of(self.identity_group, s) for s in ("identity", "consent", "deid"))
+        """Every consumer group a streams worker of this run may have made (removed at the
+        end)."""
+        return tuple(dict.fromkeys(group_of(self.identity_group, s) for s in STAGES))
 
     @property
     def record_group(self) -> str:

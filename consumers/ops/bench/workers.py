@@ -1,7 +1,7 @@
 """The pipeline's workers as child processes, configured for one run. Thin I/O.
 
-``mcr streams worker --stage identity``, ``--stage consent``, ``--stage deid`` (one process
-per stage, each its own consumer group: :mod:`streams.stages`) and ``mcr record run`` are
+``mcr streams worker --stage ...`` (one process per stage of ``BenchSpace.streams_layout``,
+each its own consumer group: :mod:`streams.stages`) and ``mcr record run`` are
 started exactly as a service manager would start them, with the run's environment; their
 output goes to log files in a temporary folder. They are stopped with SIGTERM (each settles
 and commits before exiting) and killed only if they outlive :data:`STOP_TIMEOUT_S`. When
@@ -101,16 +101,19 @@ def _names(stage: str, count: int) -> list[str]:
 def running_workers(
     space: BenchSpace, folder: Path, *, identity: int = 1, projection: int = 1
 ) -> Iterator[list[Worker]]:
-    """``identity`` identity workers, one consent and one de-identification worker (each a
-    ``mcr streams worker --stage ...`` in its stage's consumer group) and ``projection``
-    projection workers for the block; stopped (cleanly) afterwards.
+    """``identity`` identity workers and one worker of each other stage of the run's streams
+    layout (each a ``mcr streams worker --stage ...`` in its stage's consumer group), and
+    ``projection`` projection workers for the block; stopped (cleanly) afterwards.
 
     If the block raises, the tail of each worker's log is written to stderr.
     """
     base = dict(os.environ)
     streams_env = space.identity_env(base)
-    stages: list[tuple[str, Stage]] = [(name, "identity") for name in _names("identity", identity)]
-    stages += [("consent", "consent"), ("deid", "deid")]
+    stages: list[tuple[str, Stage]] = [
+        (name, stage)
+        for stage in space.streams_layout
+        for name in (_names(stage, identity) if stage == "identity" else [stage])
+    ]
     workers = [
         start_worker(name, group=group_of(space.identity_group, stage),
                      argv=["streams", "worker", "--stage", stage], env=streams_env, folder=folder)

@@ -26,6 +26,12 @@ def test_one_stage_runs_only_its_own_agents(stage: str) -> None:
     assert agent_modules(stage) == [f"streams.{stage}.agents"]  # type: ignore[arg-type]
 
 
+def test_linked_runs_consent_and_deid_together() -> None:
+    assert stages_of("linked") == ("consent", "deid")
+    assert agent_modules("linked") == ["streams.consent.agents", "streams.deid.agents"]
+    assert group_of("mcr-streams", "linked") == "mcr-streams-linked"
+
+
 def test_identity_keeps_the_application_id_and_the_others_get_their_own_groups() -> None:
     """Identity's committed source offsets survive a move from one process to split stages;
     consent and de-identification never share a group with identity or each other."""
@@ -60,6 +66,16 @@ print(app.conf.id, *sorted(agent.name.rsplit(".", 1)[-1] for agent in app.agents
         ("identity", ["t-stages", "identify"]),
         ("consent", ["t-stages-consent", "follow_identity_changes", "share"]),
         ("deid", ["t-stages-deid", "deidentify", "follow_identity_for_planning"]),
+        (
+            "linked",
+            [
+                "t-stages-linked",
+                "deidentify",
+                "follow_identity_changes",
+                "follow_identity_for_planning",
+                "share",
+            ],
+        ),
     ],
 )
 def test_a_one_stage_worker_declares_only_its_own_agents(

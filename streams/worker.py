@@ -6,7 +6,7 @@ commits what was acknowledged and closes Kafka; once faust has stopped, :func:`e
 the stages' database pools (their connections end cleanly) before the process exits. By
 default one worker runs every stage of ``streams.app`` (identity, then consent and
 de-identification): ``mcr streams worker``; ``--stage`` runs one stage as its own application
-and consumer group (:mod:`streams.stages`).
+and consumer group (:mod:`streams.stages`). The event loop is uvloop's.
 Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
 and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """
@@ -41,9 +41,13 @@ def run_worker(
     serving ``metrics`` (``/metrics``, ``/live``: the event loop beat within 30 s, ``/ready``:
     PostgreSQL and Kafka answer) when its port is set; exits the process (SystemExit)."""
     import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
+    import mode.loop  # noqa: PLC0415
 
     from streams.app import configure  # noqa: PLC0415
 
+    # uvloop: about a sixth less CPU per event than asyncio's loop and its pure-Python TLS
+    # transport (docs/benchmarks-e2e.md, 2026-12-07)
+    mode.loop.use("uvloop")
     app = configure(settings, stage)
     heartbeat = Heartbeat()
 

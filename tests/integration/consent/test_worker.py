@@ -71,13 +71,20 @@ class Pipeline:
             self.shared.poll(0.5)
 
 
-@pytest.fixture(scope="module", params=["all", "split"])
+LAYOUTS: dict[str, list[Stage]] = {
+    "one-process": ["all"],
+    "identity+linked": ["identity", "linked"],
+    "one-per-stage": ["identity", "consent", "deid"],
+}
+
+
+@pytest.fixture(scope="module", params=list(LAYOUTS))
 def pipeline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
-    """A running worker on a sandbox (``all``: one process; ``split``: one process per stage,
-    each its own group), and a reader of its mcr.shared."""
-    stages: list[Stage] = ["all"] if request.param == "all" else ["identity", "consent", "deid"]
+    """Running workers on a sandbox (one process, or one per stage or pair of stages, each its
+    own consumer group), and a reader of its mcr.shared."""
+    stages = LAYOUTS[request.param]
     stack = StackSettings.from_env()
     logs: Path = tmp_path_factory.mktemp("consent")
     with sandbox(

@@ -100,3 +100,13 @@ def test_new_spaces_get_different_tags() -> None:
 def test_with_application_name_sets_it_once(dsn: str, expected: str) -> None:
     """URL and key=value DSNs get the application name, replacing any earlier one."""
     assert with_application_name(dsn, "x") == expected
+
+
+def test_consent_progress_is_read_from_the_group_that_runs_consent() -> None:
+    """The run starts identity and linked (consent with de-identification) processes: the
+    sampler reads identity from the application id's group and consent from ``-linked``;
+    every streams group a run may make is removed at the end."""
+    assert SPACE.streams_layout == ("identity", "linked")
+    assert SPACE.consent_group == f"{SPACE.identity_group}-linked"
+    assert {SPACE.identity_group, SPACE.consent_group} <= set(SPACE.streams_groups)
+    assert all(group.startswith(SPACE.identity_group) for group in SPACE.streams_groups)

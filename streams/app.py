@@ -27,6 +27,9 @@ __all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "setti
 
 AGENT_MODULES = agent_modules(ALL)
 RESUBSCRIBE_AFTER_S = 1.0
+# Per partition; with the linger, one request carries up to this much of each partition
+# (faust's default, 16 KiB, is about a dozen events).
+PRODUCER_BATCH_BYTES = 128 * 1024
 
 
 class NotConfiguredError(McrError):
@@ -70,6 +73,8 @@ def configure(settings: WorkerSettings, stage: Stage = ALL) -> faust.App:
         # for ever (faust#402, faust-streaming#527). Unacknowledged messages are read again by
         # the partition's next owner, and every stage is idempotent under repeats.
         stream_wait_empty=False,
+        producer_linger=settings.streams.producer_linger_ms / 1000,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
     )
     # faust waits 45 s before acting on a subscription change (to merge bursts); a new
     # organisation's topic should be read within seconds, and topics are added rarely.

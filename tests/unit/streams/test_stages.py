@@ -87,6 +87,7 @@ def test_a_one_stage_worker_declares_only_its_own_agents(
     key.write_bytes(secrets.token_bytes(32))
     found = subprocess.run(
         [sys.executable, "-c", _DISCOVER, stage, str(key)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    assert found.returncode == 0, found.stderr[-2000:]
     assert found.stdout.splitlines()[-1].split() == expected  # after the log lines

@@ -30,6 +30,8 @@ from streams.stages import STAGES, Stage, group_of, stages_of
 __all__ = ["STREAMS_LAYOUT", "BenchSpace", "Targets", "new_space", "with_application_name"]
 
 STREAMS_LAYOUT: tuple[Stage, ...] = ("identity", "linked")
+"""``mcr bench e2e``'s streams processes: identity, and consent with de-identification in one
+process reading ``mcr.linked`` once (streams/stages.py)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class BenchSpace:
     commit_interval_s: float = 1.0
     organisations: tuple[str, ...] = ()
     """Whose events the run publishes (each gets its source topic in the space)."""
+    streams_layout: tuple[Stage, ...] = ("all",)
+    """The ``mcr streams worker --stage`` processes the run starts (one identity process per
+    ``--identity-workers``, one of each other stage): ``all`` (one process, as the ops tests
+    start it), or :data:`STREAMS_LAYOUT` (``mcr bench e2e``)."""
 
     @property
     def prefix(self) -> str:
@@ -82,13 +88,6 @@ class BenchSpace:
     def identity_group(self) -> str:
         """The faust application id, which is also the identity stage's consumer group."""
         return f"mcr-bench-{self.tag}-identity"
-
-    @property
-    def streams_layout(self) -> tuple[Stage, ...]:
-        """The ``mcr streams worker --stage`` processes a run starts (one identity process per
-        ``--identity-workers``, one of each other): identity, and consent with
-        de-identification in one process reading ``mcr.linked`` once."""
-        return STREAMS_LAYOUT
 
     @property
     def consent_group(self) -> str:
@@ -229,8 +228,13 @@ def with_application_name(dsn: str, name: str) -> str:
 
 
 def new_space(
-    targets: Targets, *, partitions: int = 4, organisations: Iterable[str] = ()
+    targets: Targets,
+    *,
+    partitions: int = 4,
+    organisations: Iterable[str] = (),
+    streams_layout: tuple[Stage, ...] = ("all",),
 ) -> BenchSpace:
     """A space with a fresh random tag, for events of ``organisations``."""
     return BenchSpace(tag=uuid.uuid4().hex[:10], targets=targets, partitions=partitions,
-                      organisations=tuple(sorted(set(organisations))))  # fmt: skip
+                      organisations=tuple(sorted(set(organisations))),
+                      streams_layout=streams_layout)  # fmt: skip

@@ -112,7 +112,7 @@ def running_workers(
     stages: list[tuple[str, Stage]] = [
         (name, stage)
         for stage in space.streams_layout
-        for name in (_names(stage, identity) if stage == "identity" else [stage])
+        for name in (_names("identity", identity) if stage in ("all", "identity") else [stage])
     ]
     workers = [
         start_worker(name, group=group_of(space.identity_group, stage),

@@ -1,7 +1,9 @@
-"""The one faust application of the pipeline's stream processors, built for given settings.
+"""The faust application of the pipeline's stream processors, built for given settings and a
+stage (``all`` by default: every stage in one application; :mod:`streams.stages`).
 
-Every processor module is listed explicitly in ``autodiscover`` (no package scanning by
-accident); a new processor adds its ``agents`` module here. Values and keys are raw bytes:
+Every processor module is listed explicitly in ``autodiscover`` and no ``origin`` is set (faust
+would scan that package too); a new processor adds its ``agents`` module to
+:mod:`streams.stages`. Values and keys are raw bytes:
 events stay in their Avro single-object encoding from source to projection.
 
 faust declares agents and topics when their module is imported, so the order is: the entry
@@ -19,11 +21,15 @@ from mcr.core.errors import McrError
 from mcr.core.kafka_acls import STREAMS
 from mcr.core.topic_admin import topic_spec
 from streams.settings import WorkerSettings
+from streams.stages import ALL, Stage, agent_modules, group_of
 
-__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings"]
+__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings", "stage"]
 
-AGENT_MODULES = ["streams.identity.agents", "streams.consent.agents", "streams.deid.agents"]
+AGENT_MODULES = agent_modules(ALL)
 RESUBSCRIBE_AFTER_S = 1.0
+# Per partition; with the linger, one request carries up to this much of each partition
+# (faust's default, 16 KiB, is about a dozen events).
+PRODUCER_BATCH_BYTES = 128 * 1024
 
 
 class NotConfiguredError(McrError):
@@ -33,23 +39,28 @@ class NotConfiguredError(McrError):
 class _Configured:
     app: faust.App | None = None
     settings: WorkerSettings | None = None
+    stage: Stage = ALL
 
 
-def configure(settings: WorkerSettings) -> faust.App:
-    """Build the faust application for ``settings`` (once per process; a second call with
-    the same settings returns the same application)."""
+def configure(settings: WorkerSettings, stage: Stage = ALL) -> faust.App:
+    """Build the faust application for ``settings`` running ``stage`` (``all``: every stage;
+    see :mod:`streams.stages` for the groups), once per process; a second call with the same
+    settings and stage returns the same application."""
     if _Configured.app is not None:
-        if settings != _Configured.settings:
+        if settings != _Configured.settings or stage != _Configured.stage:
             raise NotConfiguredError("streams app: already configured with other settings")
         return _Configured.app
     kafka = settings.streams.kafka.resolve(STREAMS)
+    app_id = group_of(settings.streams.app_id, stage)
     # faust makes its own topics (leader election): copies as schemas/topics.toml says
-    own = topic_spec(f"{settings.streams.app_id}-__assignor-__leader", kafka.topic_profile)
+    own = topic_spec(f"{app_id}-__assignor-__leader", kafka.topic_profile)
     _Configured.app = faust.App(
-        settings.streams.app_id,
+        app_id,
         **kafka.faust_broker(),
-        autodiscover=AGENT_MODULES,
-        origin="streams",
+        # Only these modules: faust also scans ``origin``'s whole package when one is set,
+        # which would declare every stage's agents in a one-stage worker.
+        autodiscover=agent_modules(stage),
+        origin=None,
         store="memory://",
         key_serializer="raw",
         value_serializer="raw",
@@ -62,11 +73,13 @@ def configure(settings: WorkerSettings) -> faust.App:
         # for ever (faust#402, faust-streaming#527). Unacknowledged messages are read again by
         # the partition's next owner, and every stage is idempotent under repeats.
         stream_wait_empty=False,
+        producer_linger=settings.streams.producer_linger_ms / 1000,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
     )
     # faust waits 45 s before acting on a subscription change (to merge bursts); a new
     # organisation's topic should be read within seconds, and topics are added rarely.
     _Configured.app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_AFTER_S  # type: ignore[attr-defined]
-    _Configured.settings = settings
+    _Configured.settings, _Configured.stage = settings, stage
     return _Configured.app
 
 
@@ -75,6 +88,11 @@ def current() -> faust.App:
     if _Configured.app is None:
         raise NotConfiguredError("streams app: configure() must run before the agents load")
     return _Configured.app
+
+
+def stage() -> Stage:
+    """The stage (or ``all``) the application runs."""
+    return _Configured.stage
 
 
 def settings() -> WorkerSettings:

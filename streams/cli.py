@@ -1,4 +1,5 @@
-"""``mcr streams ...``: the stream processors' worker (identity, then consent, in one process)."""
+"""``mcr streams ...``: the stream processors' worker (identity, then consent and
+de-identification: every stage in one process, or one stage per process with ``--stage``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mcr.core.metrics import MetricsSettings
 from mcr.core.priority import yield_to_interactive
 from mcr.core.settings import SettingsError
 from streams.settings import WorkerSettings
+from streams.stages import ALL, Stage
 
 __all__ = ["app", "worker"]
 
@@ -21,8 +23,21 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="faust log level: debug, info, warn, error.")] = (
         "warn"
     ),
+    stage: Annotated[
+        Stage,
+        typer.Option(
+            help="Which stage this process runs: all (one process, one group); or identity, "
+            "and linked (consent and deid) or consent and deid apart, each in its own "
+            "process and consumer group."
+        ),
+    ] = ALL,
 ) -> None:
     """Run the stream processors (the faust app in streams/app.py) until SIGINT or SIGTERM.
+
+    --stage identity|linked|consent|deid runs one stage (linked: consent and de-identification)
+    in this process, as its own consumer group (MCR_STREAMS_APP_ID, then -linked, -consent,
+    -deid), so the stages use separate cores and cannot starve each other; a deployment then
+    runs identity + linked, or identity + consent + deid (streams/stages.py).
 
     Reads the environment once, here: MCR_KAFKA_BOOTSTRAP, MCR_TOPIC_PREFIX,
     MCR_STREAMS_APP_ID, MCR_IDENTITY_DSN, MCR_CONSENT_DSN, MCR_IDENTITY_*, MCR_CONSENT_*,
@@ -37,4 +52,4 @@ def worker(
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    run_worker(settings, loglevel=loglevel, metrics=metrics)
+    run_worker(settings, stage=stage, loglevel=loglevel, metrics=metrics)

@@ -5,6 +5,7 @@ variable               field                                    default
 =====================  =======================================  ===================
 MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
 MCR_STREAMS_LAG_S      lag_interval_s (lag gauge every ... s)   10
+MCR_STREAMS_LINGER_MS  producer_linger_ms (batch sends)         10
 MCR_KAFKA_*            kafka (brokers, credentials)             mcr.core.kafka_client
 =====================  =======================================  ===================
 
@@ -39,6 +40,12 @@ class StreamsSettings(McrSettings):
     lag_interval_s: Annotated[float, Field(validation_alias="MCR_STREAMS_LAG_S", gt=0)] = 10.0
     """How often the worker reads its stages' lag for ``mcr_consumer_lag`` (three admin
     requests each time, in a thread)."""
+    producer_linger_ms: Annotated[
+        int, Field(validation_alias="MCR_STREAMS_LINGER_MS", ge=0, le=1000)
+    ] = 10
+    """How long the workers' producer waits to fill a batch before sending: fewer and larger
+    produce requests cost the worker and Kafka less CPU per event (docs/benchmarks-e2e.md,
+    2026-12-07) for at most this much latency per stage (faust's default: 0)."""
     kafka: KafkaClient
 
 

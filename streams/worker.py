@@ -3,9 +3,10 @@
 The same steps as ``faust -A streams.app:app worker``: finalise the app, import the agent
 modules it lists, then run a faust ``Worker`` until SIGINT or SIGTERM, which stops the agents,
 commits what was acknowledged and closes Kafka; once faust has stopped, :func:`execute` closes
-the stages' database pools (their connections end cleanly) before the process exits. One
-worker runs every stage of ``streams.app`` (identity, then consent and de-identification):
-``mcr streams worker``.
+the stages' database pools (their connections end cleanly) before the process exits. By
+default one worker runs every stage of ``streams.app`` (identity, then consent and
+de-identification): ``mcr streams worker``; ``--stage`` runs one stage as its own application
+and consumer group (:mod:`streams.stages`). The event loop is uvloop's.
 Configuration is built by the entry point (``mcr streams worker``: ``WorkerSettings.from_env``)
 and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 """
@@ -13,6 +14,7 @@ and passed in; faust reads its own ``APP_DATADIR`` for its data directory.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any, NoReturn
 
 from mcr.core.kafka_acls import STREAMS
@@ -21,6 +23,7 @@ from mcr.core.metrics import Heartbeat, MetricsSettings, serve_metrics
 from mcr.core.readiness import kafka_answers, postgres_answers
 from streams.lag import LagReporter, stage_classifier
 from streams.settings import WorkerSettings
+from streams.stages import ALL, Stage, agent_modules, group_of, stages_of
 
 __all__ = ["execute", "run_worker"]
 
@@ -28,16 +31,24 @@ log = get_logger(__name__)
 
 
 def run_worker(
-    settings: WorkerSettings, *, loglevel: str = "warn", metrics: MetricsSettings | None = None
+    settings: WorkerSettings,
+    *,
+    stage: Stage = ALL,
+    loglevel: str = "warn",
+    metrics: MetricsSettings | None = None,
 ) -> NoReturn:
-    """Run the stream processors on ``settings`` until stopped, serving ``metrics`` (``/metrics``,
-    ``/live``: the event loop beat within 30 s, ``/ready``: PostgreSQL and Kafka answer) when
-    its port is set; exits the process (SystemExit)."""
+    """Run ``stage``'s stream processors (``all``: every stage) on ``settings`` until stopped,
+    serving ``metrics`` (``/metrics``, ``/live``: the event loop beat within 30 s, ``/ready``:
+    PostgreSQL and Kafka answer) when its port is set; exits the process (SystemExit)."""
     import faust  # noqa: PLC0415 (faust stays out of every process that does not stream)
+    import mode.loop  # noqa: PLC0415
 
     from streams.app import configure  # noqa: PLC0415
 
-    app = configure(settings)
+    # uvloop: about a sixth less CPU per event than asyncio's loop and its pure-Python TLS
+    # transport (docs/benchmarks-e2e.md, 2026-12-07)
+    mode.loop.use("uvloop")
+    app = configure(settings, stage)
     heartbeat = Heartbeat()
 
     @app.timer(interval=1.0)  # type: ignore[untyped-decorator]  # faust is untyped
@@ -45,7 +56,7 @@ def run_worker(
         """The event loop runs timers only while it is free: a stalled loop stops beating."""
         heartbeat.beat()
 
-    lag = _lag_reporter(settings)
+    lag = _lag_reporter(settings, stage)
 
     @app.timer(interval=settings.streams.lag_interval_s)  # type: ignore[untyped-decorator]
     async def report_lag() -> None:
@@ -57,14 +68,17 @@ def run_worker(
             log.warning("consumer lag not read", error_type=type(exc).__name__)
 
     # each stage's own role, as its agents connect (a refused password makes the worker unready)
-    identity_dsn = settings.identity.postgres_dsn.get_secret_value()
-    consent_dsn = settings.consent.postgres_dsn.get_secret_value()
+    dsns = {"postgresql": settings.identity.postgres_dsn.get_secret_value(),
+            "consent": settings.consent.postgres_dsn.get_secret_value()}  # fmt: skip
+    if stage not in (ALL, "identity"):
+        del dsns["postgresql"]
+    if stage == "identity":
+        del dsns["consent"]
     kafka = settings.streams.kafka.resolve(STREAMS)  # as the worker connects
 
     def ready() -> dict[str, bool]:
-        return {"postgresql": postgres_answers(identity_dsn),
-                "consent": postgres_answers(consent_dsn),
-                "kafka": kafka_answers(kafka)}  # fmt: skip
+        answers = {name: postgres_answers(dsn) for name, dsn in dsns.items()}
+        return answers | {"kafka": kafka_answers(kafka)}
 
     serve_metrics(metrics or MetricsSettings(), heartbeat.alive, ready)
     app.finalize()
@@ -77,29 +91,29 @@ def run_worker(
     # No terminal spinner: it lowers the root logger to DEBUG to spin on every record, which
     # makes every library build a log record per message (a tenth of the worker's time).
     worker.spinner = None
-    execute(worker)
+    log.info("streams worker starting", stages=",".join(stages_of(stage)))
+    execute(worker, stage)
 
 
-def _lag_reporter(settings: WorkerSettings) -> LagReporter:
+def _lag_reporter(settings: WorkerSettings, stage: Stage) -> LagReporter:
     stage_of = stage_classifier(
         source_pattern=settings.identity.source_topic_pattern,
         consent_topics=(settings.consent.linked_topic, settings.consent.changes_topic),
     )
     kafka = settings.streams.kafka.resolve(STREAMS)
-    return LagReporter(kafka, group=settings.streams.app_id, stage_of=stage_of)
+    return LagReporter(kafka, group=group_of(settings.streams.app_id, stage), stage_of=stage_of)
 
 
-def execute(worker: Any) -> NoReturn:
+def execute(worker: Any, stage: Stage = ALL) -> NoReturn:
     """Run a faust ``worker`` until it exits (SystemExit, once its agents have stopped and its
-    event loop is closed), then close the stages' database pools whatever the exit."""
+    event loop is closed), then close the database pools of the stages it ran, whatever the
+    exit (a stage's module is only imported when the worker runs it: importing one declares
+    its agents)."""
     try:
         worker.execute_from_commandline()
     finally:
-        from streams.consent import agents as consent  # noqa: PLC0415 (imported by discover)
-        from streams.deid import agents as deid  # noqa: PLC0415 (imported by discover)
-        from streams.identity import agents  # noqa: PLC0415 (imported by discover already)
-
-        agents.close()
-        consent.DATABASE.close()
-        deid.DATABASE.close()
+        for name in agent_modules(stage):
+            module = sys.modules.get(name)
+            if module is not None:
+                module.DATABASE.close()
     raise SystemExit(0)  # not reached: execute_from_commandline always ends in SystemExit

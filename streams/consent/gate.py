@@ -41,6 +41,7 @@ from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from schemas.messages import InboundMessage
 from schemas.sensitivity import labels_of
 from streams.consent import repository
+from streams.consent.moves import Move
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 
@@ -271,29 +272,81 @@ def _consent_event(
 def follow_identity(
     conn: Connection, batch: Sequence[InboundMessage], *, now: datetime
 ) -> list[Outgoing]:
-    """Apply a batch of identity changes; returns purges and dead letters to send."""
+    """Apply a batch of identity changes; returns purges and dead letters to send.
+
+    The moves of a run of changes that purge nothing (new persons, links) are stored in one
+    statement (:func:`repository.move_many`); a change that may move records into an objecting
+    person stores the run up to itself first, so it judges the state exactly as one-by-one
+    moves would have left it."""
     outgoing: list[Outgoing] = []
+    pending: list[tuple[InboundMessage, Move]] = []
     for message in batch:
         try:
-            outgoing.extend(_follow(conn, message, now))
+            change = _change(message)
         except _UNREADABLE as exc:
             outgoing.append(_dead_letter(message, exc))
             log.error("identity change dead-lettered", error_type=type(exc).__name__)
+            continue
+        if isinstance(change, Outgoing):
+            outgoing.append(change)
+            continue
+        pending.append((message, change[1]))
+        if not _may_purge(change[0]):
+            continue
+        refused = _store_moves(conn, pending)
+        outgoing.extend(letter for _, letter in refused)
+        if any(m is message for m, _ in refused):
+            continue  # its move is not stored: dead-lettered, as one by one
+        try:
+            outgoing.extend(_purges_after(conn, change[0], now))
+        except _UNREADABLE as exc:
+            outgoing.append(_dead_letter(message, exc))
+            log.error("identity change dead-lettered", error_type=type(exc).__name__)
+    outgoing.extend(letter for _, letter in _store_moves(conn, pending))
     return outgoing
 
 
-def _follow(conn: Connection, message: InboundMessage, now: datetime) -> list[Outgoing]:
+def _change(message: InboundMessage) -> tuple[dict[str, Any], Move] | Outgoing:
+    """The decoded identity change and its move, or a dead letter."""
     if message.value is None:
-        return [_dead_letter(message, "MissingValue")]
+        return _dead_letter(message, "MissingValue")
     record = codec.decode_record(message.value)
     if record.schema_name != "identity_change":
-        return [_dead_letter(message, "NotAnIdentityChange")]
+        return _dead_letter(message, "NotAnIdentityChange")
     change = record.payload
-    keys, person = change["source_keys"], change["person_id"]
-    repository.move_source_keys(conn, keys, person_id=person, changed_at=change["occurred_at"])
-    previous = change.get("previous_person_id")
-    if change["kind"] not in _MOVING_KINDS and not previous:
+    move = Move(tuple(change["source_keys"]), change["person_id"], change["occurred_at"])
+    return change, move
+
+
+def _may_purge(change: dict[str, Any]) -> bool:
+    return change["kind"] in _MOVING_KINDS or bool(change.get("previous_person_id"))
+
+
+def _store_moves(
+    conn: Connection, pending: list[tuple[InboundMessage, Move]]
+) -> list[tuple[InboundMessage, Outgoing]]:
+    """Store (and clear) ``pending`` moves in one statement; if PostgreSQL refuses it, one by
+    one, dead-lettering only the changes it refuses. Returns those, with their dead letters."""
+    moves, pending[:] = list(pending), []
+    try:
+        repository.move_many(conn, [move for _, move in moves])
         return []
+    except _UNSTORABLE:
+        pass
+    letters = []
+    for message, move in moves:
+        try:
+            repository.move_many(conn, [move])
+        except _UNSTORABLE as exc:
+            letters.append((message, _dead_letter(message, exc)))
+            log.error("identity change dead-lettered", error_type=type(exc).__name__)
+    return letters
+
+
+def _purges_after(conn: Connection, change: dict[str, Any], now: datetime) -> list[Outgoing]:
+    """The purges a change that moved records calls for (its move is stored)."""
+    keys, person = change["source_keys"], change["person_id"]
+    previous = change.get("previous_person_id")
     if not repository.states(conn, [person])[person].objects(now):
         return []
     retired = [previous] if change["kind"] == "MERGE" and previous else []

@@ -40,6 +40,7 @@ from schemas.planning import (
     planning_command_message,
 )
 from streams.consent import repository
+from streams.consent.moves import Move
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 from streams.deid.classes import Classes
 from streams.deid.pseudonyms import Pseudonymiser
@@ -207,29 +208,49 @@ def _denies(state: ConsentState, scope: Scope, now: datetime) -> bool:
 def planning_moves(
     conn: Connection, batch: Sequence[bytes | None], *, now: datetime, pseudonyms: Pseudonymiser
 ) -> PlanningOutcome:
-    """Follow a batch of identity changes (see the module docstring)."""
+    """Follow a batch of identity changes (see the module docstring). The moves of a run of
+    changes that move nobody's records are stored in one statement; a merge, unmerge or
+    re-link stores the run up to itself before it reads the opt-outs."""
     outcome = PlanningOutcome()
+    pending: list[Move] = []
     for value in batch:
         try:
             record = codec.decode_record(value or b"")
+            change = record.payload
+            move = Move(tuple(change["source_keys"]), change["person_id"], change["occurred_at"])
         except _UNREADABLE:
             outcome.skipped += 1
             continue
         if record.schema_name != "identity_change":
             outcome.skipped += 1
             continue
-        for command in _follow(conn, record.payload, now, pseudonyms):
+        pending.append(move)
+        if change["kind"] not in _MOVING_KINDS and not change.get("previous_person_id"):
+            continue
+        _store(conn, pending)
+        for command in _follow(conn, change, now, pseudonyms):
             outcome.outgoing.append(_command(command))
             outcome.commands += 1
+    _store(conn, pending)
     return outcome
+
+
+def _store(conn: Connection, pending: list[Move]) -> None:
+    """Store (and clear) ``pending``; a move PostgreSQL refuses is skipped here (the consent
+    stage dead-letters the same change)."""
+    moves, pending[:] = list(pending), []
+    try:
+        repository.move_many(conn, moves)
+    except _UNSTORABLE:
+        for move in moves:
+            with contextlib.suppress(*_UNSTORABLE):
+                repository.move_many(conn, [move])
 
 
 def _follow(conn: Connection, change: dict[str, Any], now: datetime,
             pseudonyms: Pseudonymiser) -> list[PlanningCommand]:  # fmt: skip
+    """The commands of a change that moved records (its move is stored)."""
     keys, person = change["source_keys"], change["person_id"]
-    repository.move_source_keys(conn, keys, person_id=person, changed_at=change["occurred_at"])
-    if change["kind"] not in _MOVING_KINDS and not change.get("previous_person_id"):
-        return []
     commands: list[PlanningCommand] = []
     if keys:
         sources = tuple(pseudonyms.source(k) for k in keys)

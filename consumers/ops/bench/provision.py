@@ -126,7 +126,7 @@ def _delete_groups(space: BenchSpace) -> None:
     """Delete the run's groups; a member that was killed keeps its group non-empty until its
     session times out, so that case is retried for :data:`GROUP_RETRY_S`."""
     admin = _admin(space)
-    pending = [space.identity_group, space.record_group]
+    pending = [*space.streams_groups, space.record_group]
     deadline = time.monotonic() + GROUP_RETRY_S
     while pending:
         futures = admin.delete_consumer_groups(pending, request_timeout=TIMEOUT_S)

@@ -36,7 +36,7 @@ from consumers.ops.bench.report import (
     ThroughputResult,
     assemble_report,
 )
-from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.space import STREAMS_LAYOUT, BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import run_throughput
 from consumers.ops.bench.workers import Worker, running_workers, wait_until_ready
 from deploy.local.settings import StackSettings
@@ -95,7 +95,9 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
         first_person=throughput_events.next_person,
     )
     orgs = organisations_of([*throughput_events.events, *latency_events.events])
-    space = new_space(targets, partitions=options.partitions, organisations=orgs)
+    space = new_space(
+        targets, partitions=options.partitions, organisations=orgs, streams_layout=STREAMS_LAYOUT
+    )
     load = os.getloadavg()[0]  # what else was running: the numbers are only comparable at rest
     client = opensearch_client(
         targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)

@@ -25,8 +25,13 @@ from schemas.events import (
     SHARED_TOPIC,
     organisation_topic,
 )
+from streams.stages import STAGES, Stage, group_of, stages_of
 
-__all__ = ["BenchSpace", "Targets", "new_space", "with_application_name"]
+__all__ = ["STREAMS_LAYOUT", "BenchSpace", "Targets", "new_space", "with_application_name"]
+
+STREAMS_LAYOUT: tuple[Stage, ...] = ("identity", "linked")
+"""``mcr bench e2e``'s streams processes: identity, and consent with de-identification in one
+process reading ``mcr.linked`` once (streams/stages.py)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ class BenchSpace:
     commit_interval_s: float = 1.0
     organisations: tuple[str, ...] = ()
     """Whose events the run publishes (each gets its source topic in the space)."""
+    streams_layout: tuple[Stage, ...] = ("all",)
+    """The ``mcr streams worker --stage`` processes the run starts (one identity process per
+    ``--identity-workers``, one of each other stage): ``all`` (one process, as the ops tests
+    start it), or :data:`STREAMS_LAYOUT` (``mcr bench e2e``)."""
 
     @property
     def prefix(self) -> str:
@@ -82,11 +91,15 @@ class BenchSpace:
 
     @property
     def consent_group(self) -> str:
-        """The consumer group that commits the consent stage's input (the linked and
-        identity-change topics): today the streams app's, shared with identity. The sampler
-        reads each stage's progress from its group, so a consent stage that runs in a group of
-        its own only needs this name changed."""
-        return self.identity_group
+        """The consumer group of the process that runs the consent stage."""
+        [stage] = [s for s in self.streams_layout if "consent" in stages_of(s)]
+        return group_of(self.identity_group, stage)
+
+    @property
+    def streams_groups(self) -> tuple[str, ...]:
+        """Every consumer group a streams worker of this run may have made (removed at the
+        end)."""
+        return tuple(dict.fromkeys(group_of(self.identity_group, s) for s in STAGES))
 
     @property
     def record_group(self) -> str:
@@ -215,8 +228,13 @@ def with_application_name(dsn: str, name: str) -> str:
 
 
 def new_space(
-    targets: Targets, *, partitions: int = 4, organisations: Iterable[str] = ()
+    targets: Targets,
+    *,
+    partitions: int = 4,
+    organisations: Iterable[str] = (),
+    streams_layout: tuple[Stage, ...] = ("all",),
 ) -> BenchSpace:
     """A space with a fresh random tag, for events of ``organisations``."""
     return BenchSpace(tag=uuid.uuid4().hex[:10], targets=targets, partitions=partitions,
-                      organisations=tuple(sorted(set(organisations))))  # fmt: skip
+                      organisations=tuple(sorted(set(organisations))),
+                      streams_layout=streams_layout)  # fmt: skip

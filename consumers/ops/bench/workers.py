@@ -1,10 +1,12 @@
 """The pipeline's workers as child processes, configured for one run. Thin I/O.
 
-``mcr streams worker`` and ``mcr record run`` are started exactly as a service manager would
-start them, with the run's environment; their output goes to log files in a temporary folder.
-They are stopped with SIGTERM (each settles and commits before exiting) and killed only if
-they outlive :data:`STOP_TIMEOUT_S`. When something fails, the tail of every log is attached
-to the error, so the reason is on screen without hunting for files.
+``mcr streams worker --stage ...`` (one process per stage of ``BenchSpace.streams_layout``,
+each its own consumer group: :mod:`streams.stages`) and ``mcr record run`` are
+started exactly as a service manager would start them, with the run's environment; their
+output goes to log files in a temporary folder. They are stopped with SIGTERM (each settles
+and commits before exiting) and killed only if they outlive :data:`STOP_TIMEOUT_S`. When
+something fails, the tail of every log is attached to the error, so the reason is on screen
+without hunting for files.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from confluent_kafka.admin import AdminClient
 from consumers.ops.bench.errors import WorkerExitedError
 from consumers.ops.bench.space import BenchSpace
 from mcr.core.logging import get_logger
+from streams.stages import Stage, group_of
 
 __all__ = [
     "STOP_TIMEOUT_S",
@@ -98,16 +101,23 @@ def _names(stage: str, count: int) -> list[str]:
 def running_workers(
     space: BenchSpace, folder: Path, *, identity: int = 1, projection: int = 1
 ) -> Iterator[list[Worker]]:
-    """``identity`` identity workers and ``projection`` projection workers (each in its
-    stage's consumer group) for the block; stopped (cleanly) afterwards.
+    """``identity`` identity workers and one worker of each other stage of the run's streams
+    layout (each a ``mcr streams worker --stage ...`` in its stage's consumer group), and
+    ``projection`` projection workers for the block; stopped (cleanly) afterwards.
 
     If the block raises, the tail of each worker's log is written to stderr.
     """
     base = dict(os.environ)
+    streams_env = space.identity_env(base)
+    stages: list[tuple[str, Stage]] = [
+        (name, stage)
+        for stage in space.streams_layout
+        for name in (_names("identity", identity) if stage in ("all", "identity") else [stage])
+    ]
     workers = [
-        start_worker(name, group=space.identity_group, argv=["streams", "worker"],
-               env=space.identity_env(base), folder=folder)
-        for name in _names("identity", identity)
+        start_worker(name, group=group_of(space.identity_group, stage),
+                     argv=["streams", "worker", "--stage", stage], env=streams_env, folder=folder)
+        for name, stage in stages
     ] + [
         start_worker(name, group=space.record_group, argv=["record", "run"],
                env=space.record_env(base), folder=folder)

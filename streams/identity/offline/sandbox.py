@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +43,7 @@ from schemas.organisations import Organisation, OrganisationKind, OrgStatus, loa
 from streams.identity.connections import connect
 from streams.identity.settings import IdentitySettings
 from streams.identity.source_topics import list_source_topics
+from streams.stages import ALL, STAGES, Stage, group_of
 
 __all__ = [
     "ReadMessage",
@@ -136,11 +137,13 @@ def _admin(kafka: KafkaClientSettings) -> Any:
     return AdminClient(kafka.config())
 
 
-def _delete_topics_and_group(kafka: KafkaClientSettings, *prefixes: str, group: str) -> None:
+def _delete_topics_and_groups(
+    kafka: KafkaClientSettings, *prefixes: str, groups: Sequence[str]
+) -> None:
     admin = _admin(kafka)
     names = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefixes)]
     futures = list(admin.delete_topics(names).values()) if names else []
-    futures += list(admin.delete_consumer_groups([group]).values())
+    futures += list(admin.delete_consumer_groups(list(groups)).values())
     for future in futures:
         with suppress(Exception):  # already gone (or never made): nothing to clean
             future.result(timeout=30)
@@ -207,7 +210,9 @@ def sandbox(
             org_registry.seed(registry, registered(organisations))
         yield box
     finally:
-        _delete_topics_and_group(kafka, settings.topic_prefix, box.app_id, group=box.app_id)
+        groups = [group_of(box.app_id, stage) for stage in STAGES]  # one per --stage worker
+        _delete_topics_and_groups(kafka, settings.topic_prefix, box.app_id,
+                                  groups=sorted(set(groups)))  # fmt: skip
         with suppress(Exception):  # the rules of a topic space that is gone
             revoke(_admin(kafka), owned_by(acls, settings.topic_prefix, box.app_id))
         for dsn, schema in (
@@ -222,12 +227,12 @@ def sandbox(
 
 @contextmanager
 def running_worker(
-    box: Sandbox, *, log: IO[bytes] | None = None
+    box: Sandbox, *, log: IO[bytes] | None = None, stage: Stage = ALL
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``mcr streams worker`` on ``box`` until the block ends, then SIGTERM and wait for it
-    to exit (killed after :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
+    """``mcr streams worker --stage <stage>`` on ``box`` until the block ends, then SIGTERM and
+    wait for it to exit (killed after :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
     process = subprocess.Popen(
-        [sys.executable, *_WORKER],
+        [sys.executable, *_WORKER, "--stage", stage],
         env=box.env(),
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

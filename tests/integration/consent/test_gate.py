@@ -20,6 +20,7 @@ from tests.unit.projections.builders import T0, identity_change, linked, result_
 from tests.unit.streams.consent.builders import GP, NOW, consent_event, gp_encounter, labelled
 
 Conn = psycopg.Connection[Any]
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -185,6 +186,53 @@ def test_an_older_identity_change_read_late_does_not_move_keys_back(db: Conn) ->
     older = identity_change("NEW_PERSON", "P1", source_keys=(key,), occurred_at=T0)
     follow_identity(db, _changes(newer, older), now=NOW)
     assert repository.persons_of(db, [key]) == {key: "P2"}
+
+
+def test_one_batch_of_links_and_a_merge_judges_the_merge_as_one_by_one_would(db: Conn) -> None:
+    """Links before a merge in the same batch are stored before the merge reads P2's state
+    (the batched moves): P2 objects through the key linked earlier in the batch, so the merge
+    purges; links after the merge are stored too."""
+    gp_key, other_key, later_key = f"{GP}:P001", "RC9:H7", "RC9:H8"
+    share_batch(db, _batch((consent_event(local_patient_id="P001"), "P2")), now=NOW)
+    outgoing = follow_identity(
+        db,
+        _changes(
+            identity_change("NEW_PERSON", "P1", source_keys=(other_key,)),
+            identity_change("NEW_PERSON", "P2", source_keys=(gp_key,)),
+            identity_change(
+                "MERGE", "P2", previous="P1", source_keys=(other_key,), occurred_at=T0 + HOUR
+            ),
+            identity_change("LINK", "P3", source_keys=(later_key,)),
+        ),
+        now=NOW,
+    )
+    assert _purges(outgoing) == [
+        ("P2", "objection", ()),
+        ("P1", "objection", ()),
+        ("P2", "objection", (other_key,)),
+        ("P1", "objection", (other_key,)),
+    ]
+    found = repository.persons_of(db, [gp_key, other_key, later_key])
+    assert found == {gp_key: "P2", other_key: "P2", later_key: "P3"}
+
+
+def test_a_move_postgresql_refuses_is_a_dead_letter_alone(db: Conn) -> None:
+    """A source key too long for the index fails its change only: the other changes of the
+    batch are stored."""
+    huge = "RC9:" + "".join(random.Random(3).choices(string.ascii_letters, k=12_000))
+    outgoing = follow_identity(
+        db,
+        _changes(
+            identity_change("NEW_PERSON", "P1", source_keys=("RC9:H1",)),
+            identity_change("NEW_PERSON", "P2", source_keys=(huge,)),
+            identity_change("LINK", "P3", source_keys=("RC9:H3",)),
+        ),
+        now=NOW,
+    )
+    (letter,) = outgoing
+    assert letter.target is Target.DLQ and letter.value is not None
+    assert dict(letter.headers)["mcr.dlq.reason"] == b"ProgramLimitExceeded"
+    assert repository.persons_of(db, ["RC9:H1", "RC9:H3"]) == {"RC9:H1": "P1", "RC9:H3": "P3"}
 
 
 def test_identity_change_that_is_not_one_is_a_dead_letter(db: Conn) -> None:

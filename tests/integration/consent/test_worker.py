@@ -1,10 +1,12 @@
-"""A real streams worker (identity then consent) on fresh topics: a person's objection purges
-what was shared and keeps back what comes after it; another person's data keeps flowing."""
+"""A real streams worker (identity then consent) on fresh topics, as one process and as one
+process per stage: a person's objection purges what was shared and keeps back what comes after
+it; another person's data keeps flowing."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from streams.identity.offline.sandbox import (
     running_worker,
     sandbox,
 )
+from streams.stages import Stage
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
 
@@ -68,11 +71,22 @@ class Pipeline:
             self.shared.poll(0.5)
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    """A running worker on a sandbox, and a reader of its mcr.shared."""
+LAYOUTS: dict[str, list[Stage]] = {
+    "one-process": ["all"],
+    "identity+linked": ["identity", "linked"],
+    "one-per-stage": ["identity", "consent", "deid"],
+}
+
+
+@pytest.fixture(scope="module", params=list(LAYOUTS))
+def pipeline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    """Running workers on a sandbox (one process, or one per stage or pair of stages, each its
+    own consumer group), and a reader of its mcr.shared."""
+    stages = LAYOUTS[request.param]
     stack = StackSettings.from_env()
-    log_path: Path = tmp_path_factory.mktemp("consent") / "worker.log"
+    logs: Path = tmp_path_factory.mktemp("consent")
     with sandbox(
         kafka=stack.kafka_admin,
         postgres_dsn=stack.identity_dsn,
@@ -81,7 +95,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     ) as box:
         shared = TopicReader(stack.kafka_admin, box.settings.topic_prefix + SHARED_TOPIC)
         try:
-            with log_path.open("wb") as log, running_worker(box, log=log):
+            with ExitStack() as workers:
+                for stage in stages:
+                    log = workers.enter_context((logs / f"{stage}.log").open("wb"))
+                    workers.enter_context(running_worker(box, log=log, stage=stage))
                 yield Pipeline(box, shared)
         finally:
             shared.close()

@@ -73,3 +73,18 @@ def test_streams_settings_defaults_are_the_documented_ones() -> None:
         "127.0.0.1:9092",
         "SASL_SSL",
     )
+
+
+def test_the_producer_lingers_to_batch_sends() -> None:
+    """Fewer, larger produce requests: 10 ms by default, MCR_STREAMS_LINGER_MS to change."""
+    conf = streams_app.configure(_settings("t-linger")).conf
+    assert conf.producer_linger == 0.01
+    assert conf.producer_max_batch_size == streams_app.PRODUCER_BATCH_BYTES
+
+
+def test_the_linger_is_a_setting() -> None:
+    settings = WorkerSettings.from_env(
+        {"MCR_STREAMS_APP_ID": "t-l2", "MCR_KAFKA_BOOTSTRAP": "k:19092",
+         "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "MCR_STREAMS_LINGER_MS": "0"}
+    )  # fmt: skip
+    assert streams_app.configure(settings).conf.producer_linger == 0

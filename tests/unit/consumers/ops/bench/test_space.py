@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from consumers.ops.bench.space import BenchSpace, Targets, new_space, with_application_name
+from consumers.ops.bench.space import (
+    STREAMS_LAYOUT,
+    BenchSpace,
+    Targets,
+    new_space,
+    with_application_name,
+)
 from mcr.core.kafka_client import KafkaClientSettings
 from producers.sdk import PublisherConfig
 
@@ -100,3 +107,16 @@ def test_new_spaces_get_different_tags() -> None:
 def test_with_application_name_sets_it_once(dsn: str, expected: str) -> None:
     """URL and key=value DSNs get the application name, replacing any earlier one."""
     assert with_application_name(dsn, "x") == expected
+
+
+def test_consent_progress_is_read_from_the_group_that_runs_consent() -> None:
+    """The run starts identity and linked (consent with de-identification) processes: the
+    sampler reads identity from the application id's group and consent from ``-linked``;
+    every streams group a run may make is removed at the end. One process (the ops tests'
+    worker) runs consent in the application id's group."""
+    split = replace(SPACE, streams_layout=STREAMS_LAYOUT)
+    assert STREAMS_LAYOUT == ("identity", "linked")
+    assert split.consent_group == f"{SPACE.identity_group}-linked"
+    assert SPACE.streams_layout == ("all",) and SPACE.consent_group == SPACE.identity_group
+    assert {SPACE.identity_group, split.consent_group} <= set(SPACE.streams_groups)
+    assert all(group.startswith(SPACE.identity_group) for group in SPACE.streams_groups)

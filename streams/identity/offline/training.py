@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from mcr.core.progress_port import NullProgress, Progress, counted
-from streams.identity.blocking import blocking_keys
+from streams.identity.blocking import blocking_keys, search_keys
 from streams.identity.comparison import Comparison, Field, compare
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
@@ -29,24 +29,35 @@ __all__ = ["blocked_pairs", "random_pairs", "term_frequencies", "train"]
 
 _MAX_BLOCK = 200
 _BIRTH_DATE_KEYS = ("dob:",)
-_OTHER_KEYS = ("nm:", "fl:", "gl:", "il:")
+_OTHER_KEYS = ("nm:", "fl:", "gl:", "il:", "cfl:", "cgl:", "cil:")
 _NAME_AND_PLACE = frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME})
 
 
 def blocked_pairs(
     records: Sequence[Demographics], *, prefixes: tuple[str, ...] = ()
 ) -> list[tuple[int, int]]:
-    """Index pairs sharing a blocking key (only keys starting with one of ``prefixes``, when
-    given); blocks larger than 200 records are skipped."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    """Index pairs where one record searches a key the other is stored under (as the stream
+    finds candidates, in either arrival order; only keys starting with one of ``prefixes``,
+    when given); keys stored by more than 200 records are skipped."""
+    stored: dict[str, list[int]] = defaultdict(list)
+    searched: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
-        for key in blocking_keys(profile(record)):
+        p = profile(record)
+        for key in blocking_keys(p):
             if not prefixes or key.startswith(prefixes):
-                blocks[key].append(index)
+                stored[key].append(index)
+        for key in search_keys(p):
+            if not prefixes or key.startswith(prefixes):
+                searched[key].append(index)
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) <= _MAX_BLOCK:
-            pairs.update(combinations(members, 2))
+    for key, holders in stored.items():
+        if len(holders) > _MAX_BLOCK:
+            continue
+        seekers = searched.get(key, [])
+        if seekers is holders or seekers == holders:
+            pairs.update(combinations(holders, 2))
+        else:
+            pairs.update((min(i, j), max(i, j)) for i in seekers for j in holders if i != j)
     return sorted(pairs)
 
 

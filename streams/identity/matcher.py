@@ -31,7 +31,14 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.events import PersonId
-from streams.identity.comparison import Comparison, Field, Level, compare, keying_slip
+from streams.identity.comparison import (
+    Comparison,
+    Field,
+    Level,
+    compare,
+    keying_slip,
+    shared_tokens,
+)
 from streams.identity.decision import LinkDecision, decide
 from streams.identity.demographics import Demographics
 from streams.identity.nicknames import is_listed
@@ -131,9 +138,12 @@ def _score_person(p: Profile, person: CandidatePerson, weights: MatchWeights) ->
     ``person-birth-date-conflict``)."""
     results = []
     values = _tf_values(p)
+    tokens = Field.ADDRESS in weights.term_frequencies
     for record in person.records:
         other = profile(record)
         levels = compare(p, other)
+        if tokens:
+            values[Field.ADDRESS] = shared_tokens(p.address, other.address)
         results.append(_Scored(person, score(levels, weights, values), levels, other))
     best = max(results, key=lambda s: s.score.total)
     if any(r.levels[Field.BIRTH_DATE] is Level.ELSE for r in results):

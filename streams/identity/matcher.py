@@ -49,12 +49,14 @@ AMBIGUITY_MARGIN = 4.0
 
 __all__ = [
     "AMBIGUITY_MARGIN",
+    "NEW_PERSON_GUARDS",
     "TWO_PEOPLE_GUARDS",
     "CandidatePerson",
     "Evidence",
     "Match",
     "Rule",
     "clearly_conflicts",
+    "is_household_pattern",
     "is_misspelt_name",
     "is_names_only",
     "match",
@@ -225,6 +227,22 @@ def _is_namesake_pattern(levels: Comparison) -> bool:
     )
 
 
+def is_household_pattern(levels: Comparison) -> bool:
+    """A wholly different given name beside the same family name, and no birth date to tell
+    them apart (one side lacks it, or only part of it agrees): another member of the household
+    (spouse, child, sibling at one address). With the birth date agreeing this is the twin
+    pattern, with it wholly different a birth-date conflict; without it, the address and
+    postcode that household members share scored such pairs above auto-link (issue 13, third
+    round: 57 wrong links on the region with fields missing once blocking paired records
+    lacking a birth date with complete ones). An agreeing NHS number is corroboration enough."""
+    return (
+        levels[Field.GIVEN_NAME] is Level.ELSE
+        and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+        and levels[Field.BIRTH_DATE] in (Level.NULL, Level.PARTIAL)
+        and levels[Field.NHS_NUMBER] is not Level.EXACT
+    )
+
+
 _CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
     Field.NHS_NUMBER: (Level.EXACT,),
     Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.TYPO),
@@ -383,6 +401,8 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("namesake")
     if is_names_only(best.levels):
         guards.append("names-only")
+    if is_household_pattern(best.levels) and not (p.placeholder or best.best.placeholder):
+        guards.append("household")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards
@@ -397,6 +417,12 @@ TWO_PEOPLE_GUARDS = frozenset(
 )
 
 
+#: Guards that make a new person at any score: nothing a person reviewing the pair could see
+#: tells them apart better than the rule (names alone; a household member's record without a
+#: birth date). A new person is at worst a duplicate, which a merge joins later.
+NEW_PERSON_GUARDS = frozenset({"names-only", "household"})
+
+
 def _capped(
     scored: LinkDecision, guards: list[str], best: _Scored, record: Demographics
 ) -> LinkDecision:
@@ -409,7 +435,7 @@ def _capped(
     (Baby then the named child at one hospital) is always reviewed. Never raises a decision."""
     if not guards:
         return scored
-    if "names-only" in guards:
+    if NEW_PERSON_GUARDS.intersection(guards):
         return LinkDecision.NEW_PERSON
     if best.levels[Field.NHS_NUMBER] is Level.EXACT or "placeholder" in guards:
         return scored.at_most(LinkDecision.REVIEW)

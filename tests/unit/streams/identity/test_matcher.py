@@ -479,3 +479,35 @@ def test_names_with_one_corroborating_field_still_link() -> None:
     found = match(incoming, [_person(record(nhs_number=None))], W)
     assert "names-only" not in found.evidence.guards
     assert found.decision is LinkDecision.AUTO_LINK
+
+
+@pytest.mark.parametrize("birth_date", [None, date(1984, 3, 28)])  # missing; year and month only
+def test_household_member_without_a_birth_date_is_a_new_person(birth_date: date | None) -> None:
+    """Another given name, the same family name and address, and no birth date to tell them
+    apart: a spouse or child at one address, however well the address scores (the guard
+    ``household``). A new person at any score, never a link or a review."""
+    incoming = record(
+        nhs_number=None,
+        org="GP1",
+        local_id="N9",
+        given_name="Piotr",
+        sex="male",
+        birth_date=birth_date,
+    )
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "household" in found.evidence.guards
+    assert found.evidence.levels[Field.BIRTH_DATE] in (Level.NULL, Level.PARTIAL)
+
+
+def test_household_guard_spares_nicknames_typos_and_placeholders() -> None:
+    """Only a wholly different given name is another household member: Annie beside Anna
+    without a birth date still links on the address, and a placeholder (Baby) is reviewed as
+    before, not made a new person."""
+    stored = _person(record(nhs_number=None, birth_date=None))
+    nickname = record(nhs_number=None, org="GP1", local_id="N9", given_name="Annie", birth_date=None)
+    assert "household" not in match(nickname, [stored], W).evidence.guards
+    baby = record(nhs_number=None, org="GP1", local_id="N8", given_name="Baby", birth_date=None)
+    found = match(baby, [stored], W)
+    assert "household" not in found.evidence.guards
+    assert found.decision is not LinkDecision.AUTO_LINK

@@ -505,7 +505,9 @@ def test_household_guard_spares_nicknames_typos_and_placeholders() -> None:
     without a birth date still links on the address, and a placeholder (Baby) is reviewed as
     before, not made a new person."""
     stored = _person(record(nhs_number=None, birth_date=None))
-    nickname = record(nhs_number=None, org="GP1", local_id="N9", given_name="Annie", birth_date=None)
+    nickname = record(
+        nhs_number=None, org="GP1", local_id="N9", given_name="Annie", birth_date=None
+    )
     assert "household" not in match(nickname, [stored], W).evidence.guards
     baby = record(nhs_number=None, org="GP1", local_id="N8", given_name="Baby", birth_date=None)
     found = match(baby, [stored], W)

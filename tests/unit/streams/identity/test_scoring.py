@@ -184,9 +184,7 @@ def test_address_token_adjustment(level: Level, tokens: str | None, adjustment: 
 def test_address_tokens_never_raise_a_score_and_are_symmetric() -> None:
     """Scored through the matcher, an address of common tokens lowers a candidate's score
     against the same weights without the table, and never raises one (only lowers)."""
-    without = MatchWeights(
-        version="no-table", levels=DEFAULT.levels, thresholds=DEFAULT.thresholds
-    )
+    without = MatchWeights(version="no-table", levels=DEFAULT.levels, thresholds=DEFAULT.thresholds)
     tokens = {"HIGH": 0.3, "STREET": 0.4, "LUTON": 0.2, "12": 0.05, "": 0.00005}
     with_table = MatchWeights(
         version="table",

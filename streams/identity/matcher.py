@@ -251,13 +251,20 @@ _CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
 }
 
 
-def is_names_only(levels: Comparison) -> bool:
+def is_names_only(levels: Comparison, weights: MatchWeights | None = None) -> bool:
     """Nothing but names (and sex) agree: no NHS number, no birth date within one keying error,
     no postcode sector and no address in common, because one side lacks them or they differ.
     A region holds many people of one full name, so names alone never make a link: on the
     region without NHS numbers and with fields missing, 2,032 of its 2,285 wrong links were
-    such pairs (issue 13)."""
-    return not any(levels.get(name) in agreeing for name, agreeing in _CORROBORATING.items())
+    such pairs (issue 13). With ``weights``, a level corroborates only when its weight is
+    positive there: in the region's weights a postcode sector or a partial address is more
+    common among different people than among matches (its weight is negative), and names with
+    nothing else but those made 28 of the 120 wrong links on that set (issue 13, third round)."""
+    return not any(
+        levels.get(name) in agreeing
+        and (weights is None or weights.weight(name, levels[name]) > 0)
+        for name, agreeing in _CORROBORATING.items()
+    )
 
 
 def _evidence(
@@ -399,7 +406,7 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("person-birth-date-conflict")
     if _is_namesake_pattern(best.levels):
         guards.append("namesake")
-    if is_names_only(best.levels):
+    if is_names_only(best.levels, weights):
         guards.append("names-only")
     if is_household_pattern(best.levels) and not (p.placeholder or best.best.placeholder):
         guards.append("household")

@@ -12,7 +12,14 @@ from schemas.events import PersonId
 from streams.identity.comparison import Field, Level
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
-from streams.identity.matcher import CandidatePerson, Match, Rule, clearly_conflicts, match
+from streams.identity.matcher import (
+    CandidatePerson,
+    Match,
+    Rule,
+    clearly_conflicts,
+    is_names_only,
+    match,
+)
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record, twin_of
 
@@ -513,3 +520,22 @@ def test_household_guard_spares_nicknames_typos_and_placeholders() -> None:
     found = match(baby, [stored], W)
     assert "household" not in found.evidence.guards
     assert found.decision is not LinkDecision.AUTO_LINK
+
+
+def test_a_level_weighing_against_a_match_does_not_corroborate_names() -> None:
+    """Names and a postcode in the same sector (LU1 2AB, LU1 2XY) and nothing else: under the
+    shipped weights a sector agreement weighs against a match (more common among different
+    people), so this is names alone; under weights where it counts for a match (FEBRL's) the
+    same pair is scored as before."""
+    incoming = record(
+        nhs_number=None, org="GP1", local_id="N9", birth_date=None, postcode="LU1 2XY", address=None
+    )
+    stored = _person(record(nhs_number=None))
+    assert W.weight(Field.POSTCODE, Level.SECTOR) < 0
+    found = match(incoming, [stored], W)
+    assert found.evidence.levels[Field.POSTCODE] is Level.SECTOR
+    assert found.decision is LinkDecision.NEW_PERSON and "names-only" in found.evidence.guards
+    febrl = load("2026-12-06-febrl3-em")
+    assert febrl.weight(Field.POSTCODE, Level.SECTOR) > 0
+    assert is_names_only(found.evidence.levels) is False
+    assert "names-only" not in match(incoming, [stored], febrl).evidence.guards

@@ -261,8 +261,7 @@ def is_names_only(levels: Comparison, weights: MatchWeights | None = None) -> bo
     common among different people than among matches (its weight is negative), and names with
     nothing else but those made 28 of the 120 wrong links on that set (issue 13, third round)."""
     return not any(
-        levels.get(name) in agreeing
-        and (weights is None or weights.weight(name, levels[name]) > 0)
+        levels.get(name) in agreeing and (weights is None or weights.weight(name, levels[name]) > 0)
         for name, agreeing in _CORROBORATING.items()
     )
 

@@ -15,10 +15,11 @@
    auto-link threshold and close to each other go to review. An agreeing NHS number that is
    not verified strengthens a demographic match but never replaces one: without its weight the
    demographics must still reach the review threshold, and must not clearly conflict.
-   Names alone (nothing else agreeing) never link. A guard sends a genuine conflict to
-   review; where the pattern says two people and no person is needed to see it (a score
-   below auto-link, or a twin the record's own organisation registered apart), the record
-   is a new person instead.
+   Names alone (nothing else agreeing), and a household member's pattern (a wholly different
+   given name, the same family name, no birth date to tell them apart) never link. A guard
+   sends a genuine conflict to review; where the pattern says two people and no person is
+   needed to see it (a score below auto-link, or a twin the record's own organisation
+   registered apart), the record is a new person instead.
 
 Known source records never reach this module: they resolve from the MPI without scoring.
 """

@@ -296,6 +296,7 @@ def link_eval_command(
     )
     typer.echo(
         f"blocking recall {summary['blocking_recall']:.4f}  "
+        f"(linkable pairs {summary['blocking_recall_linkable']:.4f})  "
         f"candidate pairs {summary['candidate_pairs']}  review share {summary['review_share']:.4f}"
     )
     if as_json:

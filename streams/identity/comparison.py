@@ -27,6 +27,7 @@ __all__ = [
     "compare_given",
     "compare_postcodes",
     "keying_slip",
+    "shared_tokens",
 ]
 
 
@@ -208,6 +209,16 @@ def compare_addresses(first: str | None, second: str | None) -> Level:
         return Level.FUZZY_HIGH
     common = len(tokens_a & tokens_b)
     return Level.PARTIAL if common >= 2 and 2 * common > fewer else Level.ELSE
+
+
+def shared_tokens(first: str | None, second: str | None) -> str | None:
+    """The tokens two (normalised) addresses have in common, sorted and space-separated (None
+    when either is missing or they share none): what an address agreement's term-frequency
+    adjustment is computed from (``scoring``)."""
+    if not first or not second:
+        return None
+    common = set(first.split()) & set(second.split())
+    return " ".join(sorted(common)) or None
 
 
 def _equal(first: str | None, second: str | None) -> Level:

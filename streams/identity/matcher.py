@@ -15,10 +15,11 @@
    auto-link threshold and close to each other go to review. An agreeing NHS number that is
    not verified strengthens a demographic match but never replaces one: without its weight the
    demographics must still reach the review threshold, and must not clearly conflict.
-   Names alone (nothing else agreeing) never link. A guard sends a genuine conflict to
-   review; where the pattern says two people and no person is needed to see it (a score
-   below auto-link, or a twin the record's own organisation registered apart), the record
-   is a new person instead.
+   Names alone (nothing else agreeing), and a household member's pattern (a wholly different
+   given name, the same family name, no birth date to tell them apart) never link. A guard
+   sends a genuine conflict to review; where the pattern says two people and no person is
+   needed to see it (a score below auto-link, or a twin the record's own organisation
+   registered apart), the record is a new person instead.
 
 Known source records never reach this module: they resolve from the MPI without scoring.
 """
@@ -31,7 +32,14 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.events import PersonId
-from streams.identity.comparison import Comparison, Field, Level, compare, keying_slip
+from streams.identity.comparison import (
+    Comparison,
+    Field,
+    Level,
+    compare,
+    keying_slip,
+    shared_tokens,
+)
 from streams.identity.decision import LinkDecision, decide
 from streams.identity.demographics import Demographics
 from streams.identity.nicknames import is_listed
@@ -42,12 +50,14 @@ AMBIGUITY_MARGIN = 4.0
 
 __all__ = [
     "AMBIGUITY_MARGIN",
+    "NEW_PERSON_GUARDS",
     "TWO_PEOPLE_GUARDS",
     "CandidatePerson",
     "Evidence",
     "Match",
     "Rule",
     "clearly_conflicts",
+    "is_household_pattern",
     "is_misspelt_name",
     "is_names_only",
     "match",
@@ -131,9 +141,12 @@ def _score_person(p: Profile, person: CandidatePerson, weights: MatchWeights) ->
     ``person-birth-date-conflict``)."""
     results = []
     values = _tf_values(p)
+    tokens = Field.ADDRESS in weights.term_frequencies
     for record in person.records:
         other = profile(record)
         levels = compare(p, other)
+        if tokens:
+            values[Field.ADDRESS] = shared_tokens(p.address, other.address)
         results.append(_Scored(person, score(levels, weights, values), levels, other))
     best = max(results, key=lambda s: s.score.total)
     if any(r.levels[Field.BIRTH_DATE] is Level.ELSE for r in results):
@@ -215,6 +228,22 @@ def _is_namesake_pattern(levels: Comparison) -> bool:
     )
 
 
+def is_household_pattern(levels: Comparison) -> bool:
+    """A wholly different given name beside the same family name, and no birth date to tell
+    them apart (one side lacks it, or only part of it agrees): another member of the household
+    (spouse, child, sibling at one address). With the birth date agreeing this is the twin
+    pattern, with it wholly different a birth-date conflict; without it, the address and
+    postcode that household members share scored such pairs above auto-link (issue 13, third
+    round: 57 wrong links on the region with fields missing once blocking paired records
+    lacking a birth date with complete ones). An agreeing NHS number is corroboration enough."""
+    return (
+        levels[Field.GIVEN_NAME] is Level.ELSE
+        and levels[Field.FAMILY_NAME] in (Level.EXACT, Level.FUZZY_HIGH)
+        and levels[Field.BIRTH_DATE] in (Level.NULL, Level.PARTIAL)
+        and levels[Field.NHS_NUMBER] is not Level.EXACT
+    )
+
+
 _CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
     Field.NHS_NUMBER: (Level.EXACT,),
     Field.BIRTH_DATE: (Level.EXACT, Level.TRANSPOSED, Level.TYPO),
@@ -223,13 +252,19 @@ _CORROBORATING: Mapping[Field, tuple[Level, ...]] = {
 }
 
 
-def is_names_only(levels: Comparison) -> bool:
+def is_names_only(levels: Comparison, weights: MatchWeights | None = None) -> bool:
     """Nothing but names (and sex) agree: no NHS number, no birth date within one keying error,
     no postcode sector and no address in common, because one side lacks them or they differ.
     A region holds many people of one full name, so names alone never make a link: on the
     region without NHS numbers and with fields missing, 2,032 of its 2,285 wrong links were
-    such pairs (issue 13)."""
-    return not any(levels.get(name) in agreeing for name, agreeing in _CORROBORATING.items())
+    such pairs (issue 13). With ``weights``, a level corroborates only when its weight is
+    positive there: in the region's weights a postcode sector or a partial address is more
+    common among different people than among matches (its weight is negative), and names with
+    nothing else but those made 28 of the 120 wrong links on that set (issue 13, third round)."""
+    return not any(
+        levels.get(name) in agreeing and (weights is None or weights.weight(name, levels[name]) > 0)
+        for name, agreeing in _CORROBORATING.items()
+    )
 
 
 def _evidence(
@@ -371,8 +406,10 @@ def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[st
         guards.append("person-birth-date-conflict")
     if _is_namesake_pattern(best.levels):
         guards.append("namesake")
-    if is_names_only(best.levels):
+    if is_names_only(best.levels, weights):
         guards.append("names-only")
+    if is_household_pattern(best.levels) and not (p.placeholder or best.best.placeholder):
+        guards.append("household")
     if len(ranked) > 1 and _too_close(best, ranked[1], weights):
         guards.append("ambiguous")
     return guards
@@ -387,6 +424,12 @@ TWO_PEOPLE_GUARDS = frozenset(
 )
 
 
+#: Guards that make a new person at any score: nothing a person reviewing the pair could see
+#: tells them apart better than the rule (names alone; a household member's record without a
+#: birth date). A new person is at worst a duplicate, which a merge joins later.
+NEW_PERSON_GUARDS = frozenset({"names-only", "household"})
+
+
 def _capped(
     scored: LinkDecision, guards: list[str], best: _Scored, record: Demographics
 ) -> LinkDecision:
@@ -399,7 +442,7 @@ def _capped(
     (Baby then the named child at one hospital) is always reviewed. Never raises a decision."""
     if not guards:
         return scored
-    if "names-only" in guards:
+    if NEW_PERSON_GUARDS.intersection(guards):
         return LinkDecision.NEW_PERSON
     if best.levels[Field.NHS_NUMBER] is Level.EXACT or "placeholder" in guards:
         return scored.at_most(LinkDecision.REVIEW)

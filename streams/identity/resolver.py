@@ -21,7 +21,7 @@ import psycopg
 
 from schemas.events import PersonId
 from streams.identity import outbox, repository, reviews
-from streams.identity.blocking import blocking_keys
+from streams.identity.blocking import lock_keys, search_keys
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics
 from streams.identity.linking import attach, attach_new_person
@@ -80,7 +80,7 @@ def _question_number_held_elsewhere(
         return
     holders = [
         c
-        for c in repository.candidates(conn, blocking_keys(profile(record)))
+        for c in repository.candidates(conn, search_keys(profile(record)))
         if c.person_id != person_id and any(profile(r).nhs_number == number for r in c.records)
     ]
     if not holders:
@@ -123,9 +123,10 @@ def resolve(
         found = repository.link_of(conn, record.org, record.local_id)
         if found is not None and (not record.has_demographics or found[1] == record):
             return Resolution(ResolutionOutcome.FORWARD, found[0], rule="known-source-record")
-    keys = blocking_keys(profile(record))
+    p = profile(record)
+    keys = search_keys(p)
     with conn.transaction():
-        repository.lock(conn, [record.source_key, *keys])
+        repository.lock(conn, [record.source_key, *lock_keys(p)])
         known = _known(conn, record, weights)
         if known is not None:
             return known

@@ -12,6 +12,13 @@ records holding each value; an EXACT level then weighs ``log2(m / tf(value))`` i
 under the key ``""`` (one record in the training file), else the table's smallest share. The
 upward clip is small on purpose: a rare shared surname in one household must not carry a link
 that the rest of the record does not.
+
+**Address tokens** (issue 13): the table for the address holds the share of records whose
+address contains each token. An agreeing address (EXACT, FUZZY_HIGH or PARTIAL) is adjusted by
+``log2(u / share)``, where ``share`` is the product of the shares of the tokens the two addresses
+have in common (how often a random record holds them all, taking tokens as independent), clipped
+the same way: agreeing only on common tokens (FLAT, ROAD, a town) says less than the level's
+average, agreeing on a rare street name does not say more.
 """
 
 from __future__ import annotations
@@ -24,10 +31,25 @@ from itertools import pairwise
 from streams.identity.comparison import FALLBACK, LEVELS, Comparison, Field, Level
 from streams.identity.decision import Thresholds
 
-__all__ = ["TF_MAX_DOWN", "TF_MAX_UP", "LevelProbabilities", "MatchWeights", "Score", "score"]
+__all__ = [
+    "TF_LEVELS",
+    "TF_MAX_DOWN",
+    "TF_MAX_UP",
+    "LevelProbabilities",
+    "MatchWeights",
+    "Score",
+    "score",
+]
 
 TF_MAX_UP = 0.0
 TF_MAX_DOWN = 6.0
+
+#: The levels a term-frequency table adjusts, per field.
+TF_LEVELS: Mapping[Field, tuple[Level, ...]] = {
+    Field.GIVEN_NAME: (Level.EXACT,),
+    Field.FAMILY_NAME: (Level.EXACT,),
+    Field.ADDRESS: (Level.EXACT, Level.FUZZY_HIGH, Level.PARTIAL),
+}
 
 
 @dataclass(frozen=True)
@@ -70,16 +92,20 @@ class MatchWeights:
             self._cache[key] = 0.0 if probabilities is None else probabilities.weight
         return self._cache[key]
 
-    def tf_adjustment(self, name: Field, value: str | None) -> float:
-        """Bits to add to an EXACT agreement on ``value`` (0 without a table or a value)."""
+    def tf_adjustment(self, name: Field, value: str | None, level: Level = Level.EXACT) -> float:
+        """Bits to add to an agreement at ``level`` on ``value`` (0 without a table or a
+        value); for the address, ``value`` is the tokens the two addresses share."""
         table = self.term_frequencies.get(name)
         if not table or not value:
             return 0.0
-        exact = self.levels.get(name, {}).get(Level.EXACT)
-        if exact is None:
+        agreed = self.levels.get(name, {}).get(level)
+        if agreed is None:
             return 0.0
-        share = table.get(value) or table.get("") or min(table.values())
-        return min(TF_MAX_UP, max(-TF_MAX_DOWN, math.log2(exact.u / share)))
+        if name is Field.ADDRESS:
+            share = math.prod(_share(table, token) for token in value.split())
+        else:
+            share = _share(table, value)
+        return min(TF_MAX_UP, max(-TF_MAX_DOWN, math.log2(agreed.u / share)))
 
     def non_monotone(self) -> list[str]:
         """``field.level`` names whose weight exceeds a better level's (empty when monotone)."""
@@ -92,6 +118,11 @@ class MatchWeights:
                 if self.weight(name, worse) > self.weight(name, better) + 1e-9
             ]
         return problems
+
+
+def _share(table: Mapping[str, float], value: str) -> float:
+    """A value's share; an unseen value takes the share of one record (``""``)."""
+    return table.get(value) or table.get("") or min(table.values())
 
 
 @dataclass(frozen=True)
@@ -108,10 +139,12 @@ def score(
     values: Mapping[Field, str | None] | None = None,
 ) -> Score:
     """The Fellegi-Sunter match weight of a comparison vector; ``values`` (the agreed values of
-    fields with a term-frequency table) adjust their EXACT levels."""
+    fields with a term-frequency table; for the address, the shared tokens) adjust the levels
+    in :data:`TF_LEVELS`."""
     contributions = {name: weights.weight(name, level) for name, level in comparison.items()}
     if values and weights.term_frequencies:
         for name, value in values.items():
-            if comparison.get(name) is Level.EXACT:
-                contributions[name] += weights.tf_adjustment(name, value)
+            level = comparison.get(name)
+            if level is not None and level in TF_LEVELS.get(name, ()):
+                contributions[name] += weights.tf_adjustment(name, value, level)
     return Score(total=sum(contributions.values()), contributions=contributions)

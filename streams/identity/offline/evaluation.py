@@ -7,7 +7,7 @@ the same truth id. Records held in review count as linked to nobody.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,17 +60,45 @@ class BlockingQuality:
     true_pairs_blocked: int
     true_pairs: int
     candidate_pairs: int
+    linkable_blocked: int = 0
+    linkable_pairs: int = 0
+    """True pairs the matcher could link at all (see :func:`blocking_quality`)."""
 
     @property
     def recall(self) -> float:
         """Share of true pairs that blocking puts side by side (1.0 when there are none)."""
         return self.true_pairs_blocked / self.true_pairs if self.true_pairs else 1.0
 
+    @property
+    def linkable_recall(self) -> float:
+        """The same over the true pairs the matcher could link (1.0 when there are none)."""
+        return self.linkable_blocked / self.linkable_pairs if self.linkable_pairs else 1.0
+
 
 def blocking_quality(
-    truth_ids: Sequence[str], candidate_pairs: Iterable[tuple[int, int]]
+    truth_ids: Sequence[str],
+    candidate_pairs: Iterable[tuple[int, int]],
+    linkable: Callable[[int, int], bool] | None = None,
 ) -> BlockingQuality:
-    """Blocking recall of index pairs over records whose truth ids are ``truth_ids``."""
+    """Blocking recall of index pairs over records whose truth ids are ``truth_ids``;
+    ``linkable(i, j)`` says whether the matcher could ever link a true pair (i < j), for the
+    recall over such pairs (all true pairs when None)."""
     pairs = list(candidate_pairs)
-    blocked = sum(1 for i, j in pairs if truth_ids[i] == truth_ids[j])
-    return BlockingQuality(blocked, _pairs(Counter(truth_ids)), len(pairs))
+    blocked = {(i, j) for i, j in pairs if truth_ids[i] == truth_ids[j]}
+    members: dict[str, list[int]] = {}
+    for index, truth in enumerate(truth_ids):
+        members.setdefault(truth, []).append(index)
+    could = [
+        (i, j)
+        for group in members.values()
+        for n, i in enumerate(group)
+        for j in group[n + 1 :]
+        if linkable is None or linkable(i, j)
+    ]
+    return BlockingQuality(
+        true_pairs_blocked=len(blocked),
+        true_pairs=_pairs(Counter(truth_ids)),
+        candidate_pairs=len(pairs),
+        linkable_blocked=sum(1 for pair in could if pair in blocked),
+        linkable_pairs=len(could),
+    )

@@ -7,7 +7,10 @@ true pairs that include a placeholder record, ``recall_without_placeholders`` ov
 
 ``blocking_recall`` is the share of true pairs that share a blocking key (the stream's keys, blocks
 over 200 records left out), so it bounds recall from above; ``candidate_pairs`` is what that
-costs. ``invalid_fields`` counts field values the records file read as missing."""
+costs. ``blocking_recall_linkable`` is the same over the true pairs the matcher could link at
+all: neither record a placeholder, and more than names in common (``matcher.is_names_only``:
+such pairs are a new person whatever blocking finds). ``invalid_fields`` counts field values
+the records file read as missing."""
 
 from __future__ import annotations
 
@@ -20,7 +23,9 @@ from typing import Any
 import psycopg
 
 from mcr.core.progress_port import NullProgress, Progress, counted
+from streams.identity.comparison import compare
 from streams.identity.connections import throwaway_schema
+from streams.identity.matcher import is_names_only
 from streams.identity.normalise import profile
 from streams.identity.offline.evaluation import (
     BlockingQuality,
@@ -72,6 +77,8 @@ class EvalReport:
             "weights_version": self.weights_version,
             "review_share": round(self.review / self.records, 6) if self.records else 0.0,
             "blocking_recall": round(self.blocking.recall, 6),
+            "blocking_recall_linkable": round(self.blocking.linkable_recall, 6),
+            "linkable_true_pairs": self.blocking.linkable_pairs,
             "candidate_pairs": self.blocking.candidate_pairs,
             "invalid_fields": dict(sorted(self.invalid_fields.items())),
         }
@@ -125,10 +132,20 @@ def evaluate_on(
         persons=persons,
         seconds=seconds,
         weights_version=weights.version,
-        blocking=blocking_quality(
-            [r.truth_id for r in records], blocked_pairs([r.demographics for r in records])
-        ),
+        blocking=_blocking(records),
         invalid_fields=dict(invalid or {}),
+    )
+
+
+def _blocking(records: Sequence[LabelledRecord]) -> BlockingQuality:
+    profiles = [profile(r.demographics) for r in records]
+
+    def linkable(i: int, j: int) -> bool:
+        a, b = profiles[i], profiles[j]
+        return not (a.placeholder or b.placeholder or is_names_only(compare(a, b)))
+
+    return blocking_quality(
+        [r.truth_id for r in records], blocked_pairs([r.demographics for r in records]), linkable
     )
 
 

@@ -18,35 +18,48 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from mcr.core.progress_port import NullProgress, Progress, counted
-from streams.identity.blocking import blocking_keys
+from streams.identity.blocking import blocking_keys, search_keys
 from streams.identity.comparison import Comparison, Field, compare
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
 from streams.identity.offline.em import EmDiagnostic, EmFit, fit, make_monotone
 from streams.identity.scoring import MatchWeights
 
-__all__ = ["blocked_pairs", "random_pairs", "term_frequencies", "train"]
+__all__ = ["MIN_TOKEN_RECORDS", "blocked_pairs", "random_pairs", "term_frequencies", "train"]
 
 _MAX_BLOCK = 200
+MIN_TOKEN_RECORDS = 5
+"""An address token enters the weights file only when at least this many records hold it."""
 _BIRTH_DATE_KEYS = ("dob:",)
-_OTHER_KEYS = ("nm:", "fl:", "gl:", "il:")
+_OTHER_KEYS = ("nm:", "fl:", "gl:", "il:", "cfl:", "cgl:", "cil:")
 _NAME_AND_PLACE = frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME})
 
 
 def blocked_pairs(
     records: Sequence[Demographics], *, prefixes: tuple[str, ...] = ()
 ) -> list[tuple[int, int]]:
-    """Index pairs sharing a blocking key (only keys starting with one of ``prefixes``, when
-    given); blocks larger than 200 records are skipped."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    """Index pairs where one record searches a key the other is stored under (as the stream
+    finds candidates, in either arrival order; only keys starting with one of ``prefixes``,
+    when given); keys stored by more than 200 records are skipped."""
+    stored: dict[str, list[int]] = defaultdict(list)
+    searched: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
-        for key in blocking_keys(profile(record)):
+        p = profile(record)
+        for key in blocking_keys(p):
             if not prefixes or key.startswith(prefixes):
-                blocks[key].append(index)
+                stored[key].append(index)
+        for key in search_keys(p):
+            if not prefixes or key.startswith(prefixes):
+                searched[key].append(index)
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) <= _MAX_BLOCK:
-            pairs.update(combinations(members, 2))
+    for key, holders in stored.items():
+        if len(holders) > _MAX_BLOCK:
+            continue
+        seekers = searched.get(key, [])
+        if seekers is holders or seekers == holders:
+            pairs.update(combinations(holders, 2))
+        else:
+            pairs.update((min(i, j), max(i, j)) for i in seekers for j in holders if i != j)
     return sorted(pairs)
 
 
@@ -110,19 +123,29 @@ def train(
 
 def term_frequencies(records: Sequence[Demographics]) -> dict[Field, dict[str, float]]:
     """Per name field, the share of records holding each value seen at least twice, and under
-    ``""`` the share of one record (any value seen once, or never)."""
-    counts: dict[Field, Counter[str]] = {Field.GIVEN_NAME: Counter(), Field.FAMILY_NAME: Counter()}
+    ``""`` the share of one record (any value seen once, or never). For the address, the share
+    of records with an address whose address contains each token, for tokens in at least
+    :data:`MIN_TOKEN_RECORDS` records (a street name, a town: never a household's address)."""
+    counts: dict[Field, Counter[str]] = {
+        Field.GIVEN_NAME: Counter(),
+        Field.FAMILY_NAME: Counter(),
+        Field.ADDRESS: Counter(),
+    }
     for record in records:
         p = profile(record)
         if p.given:
             counts[Field.GIVEN_NAME][p.given] += 1
         if p.family:
             counts[Field.FAMILY_NAME][p.family.replace(" ", "")] += 1
+        if p.address:
+            counts[Field.ADDRESS].update(set(p.address.split()))
+    with_address = sum(1 for record in records if profile(record).address)
     tables: dict[Field, dict[str, float]] = {}
     for name, counter in counts.items():
-        total = sum(counter.values())
+        total = with_address if name is Field.ADDRESS else sum(counter.values())
+        least = MIN_TOKEN_RECORDS if name is Field.ADDRESS else 2
         if total:
-            tables[name] = {v: n / total for v, n in counter.items() if n >= 2}
+            tables[name] = {v: n / total for v, n in counter.items() if n >= least}
             tables[name][""] = 1 / total
     return tables
 

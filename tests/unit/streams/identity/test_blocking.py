@@ -4,27 +4,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from streams.identity.blocking import blocking_keys, lock_ids
+from streams.identity.blocking import blocking_keys, lock_ids, lock_keys, search_keys
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
 from tests.unit.streams.identity.people import ANNA, record
 
 
 def test_keys_of_a_full_record() -> None:
-    """A full record yields NHS, birth date, Soundex+year, postcode+year and name keys."""
-    assert blocking_keys(profile(ANNA)) == (
+    """A full record searches by NHS, birth date, Soundex+year, postcode+year and name keys and
+    the incomplete records' locality keys, and is stored under its locality keys marked
+    complete."""
+    common = (
         "nhs:9990000026",
         "dob:1984:3:7",
         "fy:K420:1984",
         "py:LU12AB:1984",
         "nm:AN:CAOALSC",
     )
+    locality = ("fl:K420:LU12AB", "gl:A500:LU12AB", "st:12:HIGH")  # no initials key
+    assert blocking_keys(profile(ANNA)) == (*common, *(f"c{key}" for key in locality))
+    assert search_keys(profile(ANNA)) == (*common, *locality)
 
 
-def test_locality_keys_only_without_a_birth_date_or_postcode() -> None:
-    """A record lacking its birth date gets family, given name and initials keyed with the
-    postcode, and house number with street; one with both has no need of them (dob, fy and py
-    already cover it)."""
+def test_locality_keys_of_a_record_without_a_birth_date() -> None:
+    """A record lacking its birth date is stored under family, given name and initials keyed
+    with the postcode, and house number with street, and searches those and the complete
+    records' versions of them."""
     undated = record(birth_date=None, nhs_number=None)
     assert blocking_keys(profile(undated)) == (
         "nm:AN:CAOALSC",
@@ -32,6 +37,12 @@ def test_locality_keys_only_without_a_birth_date_or_postcode() -> None:
         "gl:A500:LU12AB",
         "il:AK:LU12AB",
         "st:12:HIGH",
+    )
+    assert search_keys(profile(undated)) == (
+        *blocking_keys(profile(undated)),
+        "cfl:K420:LU12AB",
+        "cgl:A500:LU12AB",
+        "cst:12:HIGH",
     )
 
 
@@ -95,3 +106,34 @@ def test_no_street_key_without_a_house_number_or_for_a_full_record() -> None:
     unnumbered = record(birth_date=None, nhs_number=None, address="Church Road, Luton")
     assert not [k for k in blocking_keys(profile(unnumbered)) if k.startswith("st:")]
     assert not [k for k in blocking_keys(profile(ANNA)) if k.startswith("st:")]
+
+
+def test_complete_and_incomplete_records_meet_on_locality_in_either_order() -> None:
+    """An incomplete record (no birth date) and a complete one of the same person share a
+    locality key whichever arrives first; two complete records never meet through one (their
+    birth-date and postcode keys already pair them), so a complete region gains no candidates."""
+    complete = record(nhs_number=None)
+    undated = record(complete, birth_date=None)
+    other_complete = record(complete, given_name="Annette")
+    assert set(search_keys(profile(undated))) & set(blocking_keys(profile(complete)))
+    assert set(search_keys(profile(complete))) & set(blocking_keys(profile(undated)))
+    locality = ("fl:", "gl:", "il:", "st:", "cfl:", "cgl:", "cil:", "cst:")
+    shared = set(search_keys(profile(complete))) & set(blocking_keys(profile(other_complete)))
+    assert not {key for key in shared if key.startswith(locality)}
+
+
+def test_records_that_can_find_each_other_share_a_lock() -> None:
+    """Whenever one record searches a key the other is stored under, the two take a common
+    advisory lock (so two workers cannot both make a new person of them)."""
+    complete = record(nhs_number=None)
+    people = [
+        complete,
+        record(complete, birth_date=None),
+        record(complete, postcode=None),
+        record(complete, given_name="Ania", birth_date=None),
+        record(complete, family_name="Nowak", local_id="B"),
+    ]
+    for a in people:
+        for b in people:
+            if set(search_keys(profile(a))) & set(blocking_keys(profile(b))):
+                assert set(lock_keys(profile(a))) & set(lock_keys(profile(b)))

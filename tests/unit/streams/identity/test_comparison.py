@@ -18,6 +18,7 @@ from streams.identity.comparison import (
     compare_given,
     compare_postcodes,
     keying_slip,
+    shared_tokens,
 )
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
@@ -163,3 +164,10 @@ def test_keying_slip(first: str, second: str | None, slip: bool) -> None:
     """One keystroke apart, unless a vowel stands for a vowel; symmetric."""
     assert keying_slip(first, second) is slip
     assert keying_slip(second, first) is slip
+
+
+def test_shared_address_tokens() -> None:
+    """The tokens two addresses hold in common, sorted; None without any, or a side missing."""
+    assert shared_tokens("12 HIGH STREET LUTON", "FLAT 2 12 HIGH STREET") == "12 HIGH STREET"
+    assert shared_tokens("12 HIGH STREET", "3 MILL LANE") is None
+    assert shared_tokens(None, "3 MILL LANE") is None

@@ -12,7 +12,14 @@ from schemas.events import PersonId
 from streams.identity.comparison import Field, Level
 from streams.identity.decision import LinkDecision
 from streams.identity.demographics import Demographics, NhsStatus
-from streams.identity.matcher import CandidatePerson, Match, Rule, clearly_conflicts, match
+from streams.identity.matcher import (
+    CandidatePerson,
+    Match,
+    Rule,
+    clearly_conflicts,
+    is_names_only,
+    match,
+)
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record, twin_of
 
@@ -479,3 +486,56 @@ def test_names_with_one_corroborating_field_still_link() -> None:
     found = match(incoming, [_person(record(nhs_number=None))], W)
     assert "names-only" not in found.evidence.guards
     assert found.decision is LinkDecision.AUTO_LINK
+
+
+@pytest.mark.parametrize("birth_date", [None, date(1984, 3, 28)])  # missing; year and month only
+def test_household_member_without_a_birth_date_is_a_new_person(birth_date: date | None) -> None:
+    """Another given name, the same family name and address, and no birth date to tell them
+    apart: a spouse or child at one address, however well the address scores (the guard
+    ``household``). A new person at any score, never a link or a review."""
+    incoming = record(
+        nhs_number=None,
+        org="GP1",
+        local_id="N9",
+        given_name="Piotr",
+        sex="male",
+        birth_date=birth_date,
+    )
+    found = match(incoming, [_person(record(nhs_number=None))], W)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "household" in found.evidence.guards
+    assert found.evidence.levels[Field.BIRTH_DATE] in (Level.NULL, Level.PARTIAL)
+
+
+def test_household_guard_spares_nicknames_typos_and_placeholders() -> None:
+    """Only a wholly different given name is another household member: Annie beside Anna
+    without a birth date still links on the address, and a placeholder (Baby) is reviewed as
+    before, not made a new person."""
+    stored = _person(record(nhs_number=None, birth_date=None))
+    nickname = record(
+        nhs_number=None, org="GP1", local_id="N9", given_name="Annie", birth_date=None
+    )
+    assert "household" not in match(nickname, [stored], W).evidence.guards
+    baby = record(nhs_number=None, org="GP1", local_id="N8", given_name="Baby", birth_date=None)
+    found = match(baby, [stored], W)
+    assert "household" not in found.evidence.guards
+    assert found.decision is not LinkDecision.AUTO_LINK
+
+
+def test_a_level_weighing_against_a_match_does_not_corroborate_names() -> None:
+    """Names and a postcode in the same sector (LU1 2AB, LU1 2XY) and nothing else: under the
+    shipped weights a sector agreement weighs against a match (more common among different
+    people), so this is names alone; under weights where it counts for a match (FEBRL's) the
+    same pair is scored as before."""
+    incoming = record(
+        nhs_number=None, org="GP1", local_id="N9", birth_date=None, postcode="LU1 2XY", address=None
+    )
+    stored = _person(record(nhs_number=None))
+    assert W.weight(Field.POSTCODE, Level.SECTOR) < 0
+    found = match(incoming, [stored], W)
+    assert found.evidence.levels[Field.POSTCODE] is Level.SECTOR
+    assert found.decision is LinkDecision.NEW_PERSON and "names-only" in found.evidence.guards
+    febrl = load("2026-12-06-febrl3-em")
+    assert febrl.weight(Field.POSTCODE, Level.SECTOR) > 0
+    assert is_names_only(found.evidence.levels) is False
+    assert "names-only" not in match(incoming, [stored], febrl).evidence.guards

@@ -144,3 +144,59 @@ def test_older_weights_score_new_levels_as_before() -> None:
     old = load("2026-11-26-fake1000-em")
     assert old.weight(Field.BIRTH_DATE, Level.TYPO) == old.weight(Field.BIRTH_DATE, Level.PARTIAL)
     assert old.weight(Field.ADDRESS, Level.PARTIAL) == old.weight(Field.ADDRESS, Level.ELSE)
+
+
+ADDRESS_TF = MatchWeights(
+    version="address-tf",
+    levels={
+        Field.ADDRESS: {
+            Level.EXACT: LevelProbabilities(0.6, 0.0001),
+            Level.PARTIAL: LevelProbabilities(0.1, 0.01),
+            Level.ELSE: LevelProbabilities(0.3, 0.9899),
+        }
+    },
+    thresholds=Thresholds(10, 5),
+    term_frequencies={Field.ADDRESS: {"FLAT": 0.2, "ROAD": 0.3, "LONDON": 0.25, "": 0.00005}},
+)
+
+
+@pytest.mark.parametrize(
+    ("level", "tokens", "adjustment"),
+    [
+        # common tokens only: 0.2 * 0.3 = 0.06 of records hold both, u = 0.01: -2.58 bits
+        (Level.PARTIAL, "FLAT ROAD", math.log2(0.01 / 0.06)),
+        # FLAT, ROAD and LONDON: 0.015, against u 0.0001 of an exact address: clipped to -6
+        (Level.EXACT, "FLAT LONDON ROAD", -6.0),
+        # a rare street name among them: the product is far below u, clipped up to 0
+        (Level.PARTIAL, "FLAT ROAD WINDERMERE", 0.0),
+        (Level.PARTIAL, None, 0.0),
+        (Level.ELSE, "FLAT ROAD", 0.0),  # a disagreeing address is not adjusted
+    ],
+)
+def test_address_token_adjustment(level: Level, tokens: str | None, adjustment: float) -> None:
+    """Agreeing only on common address tokens says less than the level's average; agreeing
+    on a rare token never says more (the upward clip is 0, as for names)."""
+    base = ADDRESS_TF.weight(Field.ADDRESS, level)
+    result = score({Field.ADDRESS: level}, ADDRESS_TF, {Field.ADDRESS: tokens})
+    assert result.total == pytest.approx(base + adjustment)
+
+
+def test_address_tokens_never_raise_a_score_and_are_symmetric() -> None:
+    """Scored through the matcher, an address of common tokens lowers a candidate's score
+    against the same weights without the table, and never raises one (only lowers)."""
+    without = MatchWeights(version="no-table", levels=DEFAULT.levels, thresholds=DEFAULT.thresholds)
+    tokens = {"HIGH": 0.3, "STREET": 0.4, "LUTON": 0.2, "12": 0.05, "": 0.00005}
+    with_table = MatchWeights(
+        version="table",
+        levels=DEFAULT.levels,
+        thresholds=DEFAULT.thresholds,
+        term_frequencies={Field.ADDRESS: tokens},
+    )
+    other = record(nhs_number=None, local_id="B", address="12 High Street, Luton")
+    new = record(nhs_number=None, address="12 High St Luton")
+    person = CandidatePerson(PersonId("p"), (other,))
+    plain = match(new, [person], without).evidence.score
+    adjusted = match(new, [person], with_table).evidence.score
+    assert plain is not None and adjusted is not None and adjusted < plain
+    reverse = match(other, [CandidatePerson(PersonId("q"), (new,))], with_table).evidence.score
+    assert reverse == adjusted

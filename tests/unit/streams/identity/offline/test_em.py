@@ -9,7 +9,7 @@ import pytest
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
 from streams.identity.offline.em import estimate, fit, make_monotone
-from streams.identity.offline.training import term_frequencies
+from streams.identity.offline.training import MIN_TOKEN_RECORDS, term_frequencies
 from streams.identity.scoring import LevelProbabilities
 from streams.identity.weights import starting_weights
 from tests.unit.mcr.core.test_progress_port import Recorder
@@ -134,6 +134,19 @@ def test_term_frequencies_of_records() -> None:
     tables = term_frequencies(people)
     assert tables[Field.FAMILY_NAME] == {"SMITH": 0.5, "LEROUX": 0.5, "": 0.25}
     assert tables[Field.GIVEN_NAME] == {"ANNA": 0.5, "": 0.25}
+    assert tables[Field.ADDRESS] == {"": 0.25}  # four records: no token in five
+
+
+def test_address_token_shares_count_records_not_tokens() -> None:
+    """An address token's share is the share of records with an address that hold it; a token
+    in fewer than MIN_TOKEN_RECORDS records (a household's own words) is left out."""
+    people = [
+        record(local_id=str(n), address=f"{n} High Street High Street, Luton") for n in range(6)
+    ]
+    people += [record(local_id="x", address=None), record(local_id="y", address="1 Mill Lane")]
+    table = term_frequencies(people)[Field.ADDRESS]
+    assert MIN_TOKEN_RECORDS == 5
+    assert table == {"HIGH": 6 / 7, "STREET": 6 / 7, "LUTON": 6 / 7, "": 1 / 7}
 
 
 def test_fit_reports_each_iteration_to_its_progress() -> None:

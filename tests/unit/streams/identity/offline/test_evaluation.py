@@ -44,3 +44,12 @@ def test_blocking_quality() -> None:
     assert (quality.true_pairs_blocked, quality.true_pairs, quality.candidate_pairs) == (3, 4, 4)
     assert quality.recall == 0.75
     assert blocking_quality(["1", "2"], []).recall == 1.0
+
+
+def test_blocking_recall_over_linkable_pairs() -> None:
+    """Pairs the matcher could never link (here: any pair with record 2) are left out of the
+    linkable recall, not of the overall one."""
+    truth = ["1", "1", "1", "2", "2"]
+    quality = blocking_quality(truth, [(0, 1), (3, 4)], lambda i, j: 2 not in (i, j))
+    assert (quality.linkable_blocked, quality.linkable_pairs) == (2, 2)
+    assert quality.linkable_recall == 1.0 and quality.recall == 0.5

@@ -41,7 +41,7 @@ from schemas.events import PERSON_ID_HEADER, RecordType, source_key
 from schemas.messages import InboundMessage
 from schemas.sensitivity import labels_of
 from streams.consent import repository
-from streams.consent.moves import Move
+from streams.consent.moves import Move, may_move_records
 from streams.consent.rules import ItemRef, Purge, Verdict, purge_for, relabel_purge, verdict
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 
@@ -58,7 +58,6 @@ __all__ = [
 STAGE = "consent"
 Connection = psycopg.Connection[Any]
 log = get_logger(__name__)
-_MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
 _PIPELINE = "mcr"  # requested_by of purges the pipeline sends after an identity change
 # Bad input, as opposed to a lost database (which retries the whole batch).
 # ProgramLimitExceeded (an id too long for an index) is an OperationalError to psycopg, but it
@@ -291,7 +290,7 @@ def follow_identity(
             outgoing.append(change)
             continue
         pending.append((message, change[1]))
-        if not _may_purge(change[0]):
+        if not may_move_records(change[0]):
             continue
         refused = _store_moves(conn, pending)
         outgoing.extend(letter for _, letter in refused)
@@ -314,12 +313,7 @@ def _change(message: InboundMessage) -> tuple[dict[str, Any], Move] | Outgoing:
     if record.schema_name != "identity_change":
         return _dead_letter(message, "NotAnIdentityChange")
     change = record.payload
-    move = Move(tuple(change["source_keys"]), change["person_id"], change["occurred_at"])
-    return change, move
-
-
-def _may_purge(change: dict[str, Any]) -> bool:
-    return change["kind"] in _MOVING_KINDS or bool(change.get("previous_person_id"))
+    return change, Move.of(change)
 
 
 def _store_moves(

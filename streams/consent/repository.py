@@ -166,19 +166,13 @@ def move_source_keys(
 ) -> None:
     """Record that ``source_keys`` belong to ``person_id`` since ``changed_at`` (an older
     change read late does not undo a newer one)."""
-    conn.execute(
-        """INSERT INTO source_persons (source_key, person_id, changed_at)
-           SELECT key, %s, %s FROM unnest(%s::text[]) AS key
-           ON CONFLICT (source_key) DO UPDATE SET
-               person_id = EXCLUDED.person_id, changed_at = EXCLUDED.changed_at
-           WHERE source_persons.changed_at <= EXCLUDED.changed_at""",
-        (person_id, changed_at, list(source_keys)),
-    )
+    move_many(conn, [Move(tuple(source_keys), person_id, changed_at)])
 
 
 def move_many(conn: Connection, moves: Sequence[Move]) -> None:
-    """:func:`move_source_keys` of every move, in order, in one statement (one round trip for
-    a batch of identity changes; the same rows as one call per move)."""
+    """Record every move, in order, in one statement (one round trip for a batch of identity
+    changes): per source key the newest change wins, and an older change read late does not
+    undo a newer one, exactly as one statement per move would leave the rows."""
     rows = newest_per_key(moves)
     if not rows:
         return

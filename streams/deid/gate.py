@@ -40,7 +40,7 @@ from schemas.planning import (
     planning_command_message,
 )
 from streams.consent import repository
-from streams.consent.moves import Move
+from streams.consent.moves import Move, may_move_records
 from streams.consent.state import ConsentState, Preference, Scope, apply, fold
 from streams.deid.classes import Classes
 from streams.deid.pseudonyms import Pseudonymiser
@@ -61,7 +61,6 @@ OPT_OUT_SCOPES = {
     Scope.TYPE_1_OPT_OUT: "type-1",
     Scope.NATIONAL_DATA_OPT_OUT: "national-data-opt-out",
 }
-_MOVING_KINDS = frozenset({"MERGE", "UNMERGE"})
 _UNSTORABLE = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded)
 _UNREADABLE = (Exception,)  # any decoding failure: the consent stage dead-letters the message
 
@@ -217,7 +216,7 @@ def planning_moves(
         try:
             record = codec.decode_record(value or b"")
             change = record.payload
-            move = Move(tuple(change["source_keys"]), change["person_id"], change["occurred_at"])
+            move = Move.of(change)
         except _UNREADABLE:
             outcome.skipped += 1
             continue
@@ -225,7 +224,7 @@ def planning_moves(
             outcome.skipped += 1
             continue
         pending.append(move)
-        if change["kind"] not in _MOVING_KINDS and not change.get("previous_person_id"):
+        if not may_move_records(change):
             continue
         _store(conn, pending)
         for command in _follow(conn, change, now, pseudonyms):

@@ -53,7 +53,7 @@ from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.rates import profile_stage
 from consumers.ops.bench.report import cpu_budget
 from consumers.ops.bench.runner import cpu_components
-from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.space import STREAMS_LAYOUT, BenchSpace, Targets, new_space
 from consumers.ops.bench.starvation import starvation
 from consumers.ops.bench.throughput import SAMPLE_INTERVAL_S, Sampler, wait_caught_up
 from consumers.ops.bench.visibility import missing_documents, refresh, visible_versions
@@ -94,7 +94,8 @@ def run_backfill(options: BackfillOptions, *, stack: StackSettings) -> dict[str,
     when no trustworthy number could be taken; the run's space is removed either way."""
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
                       stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
-    space = new_space(targets, partitions=options.partitions, organisations=region_organisations())
+    space = new_space(targets, partitions=options.partitions, organisations=region_organisations(),
+                      streams_layout=STREAMS_LAYOUT)  # fmt: skip
     client = opensearch_client(
         targets.opensearch_url, timeout_s=120, ca_file=str(stack.opensearch_ca_file)
     )

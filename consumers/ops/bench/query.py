@@ -41,7 +41,7 @@ from consumers.ops.bench.probe import OffsetProbe
 from consumers.ops.bench.provision import provisioned
 from consumers.ops.bench.query_load import run_query_load
 from consumers.ops.bench.runner import cpu_components
-from consumers.ops.bench.space import BenchSpace, Targets, new_space
+from consumers.ops.bench.space import STREAMS_LAYOUT, BenchSpace, Targets, new_space
 from consumers.ops.bench.throughput import wait_caught_up
 from consumers.ops.bench.workers import running_workers, stop_process, wait_until_ready
 from deploy.local.settings import StackSettings
@@ -151,7 +151,8 @@ def run_query_bench(
     targets = Targets(stack.kafka_admin, stack.opensearch_user_url("mcr_projection"),
                       stack.identity_dsn, stack.consent_dsn, stack.operator_dsn)  # fmt: skip
     region = region_events(options.events, seed=options.seed)
-    space = new_space(targets, partitions=2, organisations=[o.code for o in REGION.organisations])
+    space = new_space(targets, partitions=2, organisations=[o.code for o in REGION.organisations],
+                      streams_layout=STREAMS_LAYOUT)  # fmt: skip
     audit_schema = f"{space.schema}_audit"
     client = opensearch_client(
         targets.opensearch_url, timeout_s=60, ca_file=str(stack.opensearch_ca_file)

@@ -62,7 +62,8 @@ class BenchSpace:
     streams_layout: tuple[Stage, ...] = ("all",)
     """The ``mcr streams worker --stage`` processes the run starts (one identity process per
     ``--identity-workers``, one of each other stage): ``all`` (one process, as the ops tests
-    start it), or :data:`STREAMS_LAYOUT` (``mcr bench e2e``)."""
+    start it), or :data:`STREAMS_LAYOUT`, what deployments run (``mcr bench e2e``, ``query``
+    and ``backfill``)."""
 
     @property
     def prefix(self) -> str:

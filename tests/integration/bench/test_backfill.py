@@ -4,15 +4,12 @@ every document checked, the region's size not claimed, and nothing left behind."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from deploy.local import StackSettings
-from tests.conftest import PROJECT_ROOT
+from tests.integration.bench.command import run_bench
 from tests.integration.bench.test_e2e import _leftovers
 
 PEOPLE = 30
@@ -21,12 +18,7 @@ PEOPLE = 30
 @pytest.fixture(scope="module")
 def backfill_run(stack: StackSettings) -> dict[str, Any]:
     """One ``mcr bench backfill --people 30`` run as a real command; its last line, parsed."""
-    done = subprocess.run(
-        [sys.executable, "-m", "mcr", "bench", "backfill", "--people", str(PEOPLE)],
-        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=600,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-4000:]
+    done = run_bench("backfill", "--people", str(PEOPLE), timeout_s=600)
     assert "NOT the full region" in done.stdout
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 

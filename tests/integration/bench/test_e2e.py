@@ -4,9 +4,7 @@ leave nothing behind, and fail loudly (with the worker's log) when a worker cann
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from typing import Any
 
 import psycopg
@@ -16,7 +14,7 @@ from confluent_kafka.admin import AdminClient
 from consumers.ops.bench import E2eOptions, WorkerExitedError, run_e2e_bench
 from consumers.ops.bench.events import region_events
 from deploy.local import StackSettings
-from tests.conftest import PROJECT_ROOT
+from tests.integration.bench.command import run_bench
 
 TINY = ["--events", "300", "--latency-seconds", "2", "--rate", "500", "--json"]
 
@@ -40,13 +38,7 @@ def _leftovers(stack: StackSettings, tag: str) -> list[str]:
 @pytest.fixture(scope="module")
 def tiny_command(stack: StackSettings) -> subprocess.CompletedProcess[str]:
     """One tiny ``mcr bench e2e --json`` run as a real command."""
-    done = subprocess.run(
-        [sys.executable, "-m", "mcr", "bench", "e2e", *TINY],
-        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=180,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done
+    return run_bench("e2e", *TINY, timeout_s=180)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 from deploy.local import StackSettings
-from tests.conftest import PROJECT_ROOT
+from tests.integration.bench.command import run_bench
 
 TINY = ["--events", "20000", "--seconds", "3", "--rate", "20", "--ingest-rate", "50", "--json"]
 
@@ -17,10 +14,7 @@ TINY = ["--events", "20000", "--seconds", "3", "--rate", "20", "--ingest-rate", 
 def test_a_tiny_query_run_answers_every_request(stack: StackSettings) -> None:
     """Sixty record fetches at 20/s while ingest runs: all 200, percentiles ordered (20,000
     events: enough people for the GP's practice to hold a few)."""
-    done = subprocess.run([sys.executable, "-m", "mcr", "bench", "query", *TINY], cwd=PROJECT_ROOT,
-                          env=dict(os.environ), capture_output=True, text=True, timeout=300,
-                          check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-4000:]
+    done = run_bench("query", *TINY, timeout_s=300)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert (result["requests"], result["ok"], result["statuses"]) == (60, 60, {"200": 60})
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]

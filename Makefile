@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO_PEOPLE ?= 1000
 PYTEST_ARGS ?=
+# Benchmark and soak runs at a tiny size (marker `bench`) belong to `make bench`, not `make test`.
+NOT_BENCH := -m "not bench"
 
 .PHONY: help install system-deps stack-up run down status test test-unit test-integration lint format bench clean
 
@@ -55,20 +57,22 @@ format: install
 test test-integration: export MCR_POSTGRES_DURABLE := 0
 
 test-unit: install
-	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests/unit -q $(NOT_BENCH) $(PYTEST_ARGS)
 
 test-integration: stack-up
-	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests/integration -q $(NOT_BENCH) $(PYTEST_ARGS)
 
 # Everything, in the order that fails fastest. The exit code is the truth.
 test: lint stack-up
-	$(BIN)/pytest tests -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests -q $(NOT_BENCH) $(PYTEST_ARGS)
 
 # The benchmark (only) opens a PLAINTEXT listener to price TLS + SCRAM: its anonymous clients
 # may touch mcr.bench.* topics and nothing else (docs/security.md). `make run` / `make test`
 # restart Kafka without it.
 bench: export MCR_KAFKA_BENCH_PLAINTEXT_PORT ?= 9094
+# The tiny benchmark runs (the benchmarks' own tests) go first: a broken bench fails in minutes.
 bench: stack-up
+	$(BIN)/pytest tests -q -m bench $(PYTEST_ARGS)
 	$(BIN)/mcr bench all --out docs/benchmarks.md --json-out bench-results/latest.json
 
 clean: down

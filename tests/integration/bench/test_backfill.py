@@ -12,6 +12,9 @@ from deploy.local import StackSettings
 from tests.integration.bench.command import run_bench
 from tests.integration.bench.test_e2e import _leftovers
 
+# A load run: `make bench` runs it before the benchmarks; `make test` leaves it out.
+pytestmark = pytest.mark.bench
+
 PEOPLE = 30
 
 

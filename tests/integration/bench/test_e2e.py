@@ -16,6 +16,9 @@ from consumers.ops.bench.events import region_events
 from deploy.local import StackSettings
 from tests.integration.bench.command import run_bench
 
+# A load run: `make bench` runs it before the benchmarks; `make test` leaves it out.
+pytestmark = pytest.mark.bench
+
 TINY = ["--events", "300", "--latency-seconds", "2", "--rate", "500", "--json"]
 
 

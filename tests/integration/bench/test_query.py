@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from deploy.local import StackSettings
 from tests.integration.bench.command import run_bench
+
+# A load run: `make bench` runs it before the benchmarks; `make test` leaves it out.
+pytestmark = pytest.mark.bench
 
 TINY = ["--events", "20000", "--seconds", "3", "--rate", "20", "--ingest-rate", "50", "--json"]
 

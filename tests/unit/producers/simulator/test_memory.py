@@ -9,6 +9,8 @@ import sys
 import weakref
 from pathlib import Path
 
+import pytest
+
 from producers.simulator import PersonRecords, iter_region
 
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
@@ -29,6 +31,7 @@ print(json.dumps({"warm_kb": warm, "peak_kb": peak, "events": events, "seconds":
 """
 
 
+@pytest.mark.bench  # a soak: `make bench` runs it first, `make test` leaves it out
 def test_generating_20000_people_keeps_peak_memory_flat() -> None:
     """Peak RSS after 20,000 people is within 16 MB of the peak after the first 2,000."""
     done = subprocess.run(

@@ -1,18 +1,18 @@
 """``mcr demo up | status | down``: the pipeline running on the local stack with a demo region.
 
-``up`` is what ``make run`` ends with: the stack, the pipeline topics, the identity and record
-projection workers, a synthetic region published once (remembered in .run/demo), and a wait
-until every stage has caught up, then a summary of what runs where.
+``up`` is what ``make run`` ends with: the stack, the pipeline topics, the workers (two streams
+processes, ``streams-identity`` and ``streams-linked``: consent with de-identification; the
+record projection, the planning store and the query service), a synthetic region published
+once (remembered in .run/demo), and a wait until every stage has caught up, then a summary of
+what runs where.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import typer
@@ -20,58 +20,52 @@ from rich.console import Console
 from rich.table import Table
 
 from consumers.api.settings import ApiSettings
+from consumers.ops.pipeline_stages import pipeline_stages
 from consumers.report.settings import ReportSettings
 from deploy.local import stack, workers
 from deploy.local.principals import ensure_organisations
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from deploy.local.workers import WorkerSpec
 from producers.simulator.region import REGION
-from schemas.events import (
-    IDENTITY_CHANGES_TOPIC,
-    LINKED_TOPIC,
-    PLANNING_TOPIC,
-    SHARED_TOPIC,
-    source_topic_pattern,
-)
+from projections.planning.settings import PlanningStoreSettings
+from projections.record.settings import RecordSettings
+from streams.settings import WorkerSettings
 
 app = typer.Typer(help="The pipeline with a demo region on the local stack.", no_args_is_help=True)
 console = Console()
 
-STREAMS_GROUP = "mcr-streams"
-RECORD_GROUP = "mcr-projection-record"
-PLANNING_GROUP = "mcr-projection-planning"
-#: Each process serves /metrics, /live and /ready on its own loopback port.
-METRICS_PORTS = {"streams": 9464, "record": 9465, "api": 9466, "planning": 9467}
+#: Each process serves /metrics, /live and /ready on its own loopback port: the stack's
+#: ``demo_metrics_port`` (MCR_DEMO_METRICS_PORT, 9464) plus its offset.
+METRICS_OFFSETS = {"streams-identity": 0, "record": 1, "api": 2, "planning": 3, "streams-linked": 4}
+
+#: The streams stages run as two processes (streams/stages.py): identity, and the two stages
+#: that read mcr.linked (consent and de-identification), so that a backlog in one cannot
+#: starve the other and the two use separate cores.
+_COMMANDS = {
+    "streams-identity": ("streams", "worker", "--stage", "identity"),
+    "streams-linked": ("streams", "worker", "--stage", "linked"),
+    "record": ("record", "run"),
+    "planning": ("planning", "run"),
+    "api": ("api", "serve"),
+}
+
+#: The one streams worker (every stage, group ``mcr-streams``) of earlier versions of the
+#: demo: stopped by ``up`` and ``down`` so that it never runs beside the split workers.
+LEGACY_WORKERS = [WorkerSpec("streams", ("streams", "worker"))]
 
 
-def _metrics_env(name: str) -> dict[str, str]:
-    return {"MCR_METRICS_PORT": str(METRICS_PORTS[name])}
+def metrics_ports(settings: StackSettings) -> dict[str, int]:
+    """Each demo worker's metrics port."""
+    return {name: settings.demo_metrics_port + n for name, n in METRICS_OFFSETS.items()}
 
 
-WORKERS = [
-    WorkerSpec("streams", ("streams", "worker"), _metrics_env("streams")),
-    WorkerSpec("record", ("record", "run"), _metrics_env("record")),
-    WorkerSpec("planning", ("planning", "run"), _metrics_env("planning")),
-    WorkerSpec("api", ("api", "serve"), _metrics_env("api")),
-]
-
-
-@dataclass(frozen=True)
-class Stage:
-    """A consumer group and the topics it must have caught up with."""
-
-    name: str
-    group: str
-    topics: tuple[str, ...]
-    """Topic names, or (identity) empty: every source topic on the cluster."""
-
-
-STAGES = (
-    Stage("identity", STREAMS_GROUP, ()),
-    Stage("consent", STREAMS_GROUP, (LINKED_TOPIC, IDENTITY_CHANGES_TOPIC)),
-    Stage("record", RECORD_GROUP, (SHARED_TOPIC, IDENTITY_CHANGES_TOPIC)),
-    Stage("planning", PLANNING_GROUP, (PLANNING_TOPIC,)),
-)
+def worker_specs(settings: StackSettings) -> list[WorkerSpec]:
+    """The demo's pipeline processes, in the order they start."""
+    ports = metrics_ports(settings)
+    return [
+        WorkerSpec(name, args, {"MCR_METRICS_PORT": str(ports[name])})
+        for name, args in _COMMANDS.items()
+    ]
 
 
 def _load_region(settings: StackSettings, *, people: int, seed: int) -> bool:
@@ -100,14 +94,17 @@ def _load_region(settings: StackSettings, *, people: int, seed: int) -> bool:
 
 
 def _lags(settings: StackSettings) -> dict[str, int]:
+    """Messages each stage has yet to commit, by the groups ``mcr status`` watches."""
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415 - keeps `mcr --help` fast
 
     from consumers.ops.lag import group_lag  # noqa: PLC0415
 
+    stages = pipeline_stages(WorkerSettings.from_env(), RecordSettings.from_env(),
+                             PlanningStoreSettings.from_env())  # fmt: skip
     admin = AdminClient(settings.kafka_admin.config())
-    pattern = re.compile(source_topic_pattern())
-    sources = tuple(t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t))
-    return {s.name: group_lag(admin, group=s.group, topics=s.topics or sources) for s in STAGES}
+    topics = tuple(admin.list_topics(timeout=10).topics)
+    return {s.name: group_lag(admin, group=s.group, topics=[t for t in topics if s.takes(t)])
+            for s in stages}  # fmt: skip
 
 
 def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]:
@@ -118,7 +115,7 @@ def _wait_caught_up(settings: StackSettings, timeout_s: float) -> dict[str, int]
             status.update(f"waiting for the pipeline to catch up: {lags}")
             if not any(lags.values()) or time.monotonic() > deadline:
                 return lags
-            for row in workers.status(settings, WORKERS):
+            for row in workers.status(settings, worker_specs(settings)):
                 if row.pid is None:
                     console.print(f"[red]worker {row.name} stopped[/]: see {row.log_file}")
                     raise typer.Exit(1)
@@ -171,12 +168,13 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
     table.add_row("OpenSearch (alias 'record')", settings.opensearch_address, "up")
     where = f"{settings.host}:{settings.postgres_port}/mcr, a role per component"
     table.add_row("PostgreSQL (MPI schema 'mpi')", where, "up")
-    for row in workers.status(settings, WORKERS):
+    for row in workers.status(settings, worker_specs(settings)):
         table.add_row(f"worker {row.name}", str(row.log_file), f"{row.state} pid {row.pid}")
     for name, lag in lags.items():
         table.add_row(f"stage {name}", "consumer lag", "caught up" if lag == 0 else f"{lag} behind")
     console.print(table)
     counts = _record_counts(settings)
+    ports = metrics_ports(settings)
     console.print(
         "searchable documents by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
@@ -193,9 +191,9 @@ def _summary(settings: StackSettings, lags: dict[str, int]) -> None:
         "  .venv/bin/mcr identity review list      # records waiting for a human decision\n"
         "  .venv/bin/mcr demo status               # workers and consumer lag\n"
         "  .venv/bin/mcr status                    # every stage's state, dead letters, stores\n"
-        f"  curl -s http://127.0.0.1:{METRICS_PORTS['streams']}/metrics   # Prometheus metrics"
-        f" (record :{METRICS_PORTS['record']}, planning :{METRICS_PORTS['planning']},"
-        f" api :{METRICS_PORTS['api']})\n"
+        f"  curl -s http://127.0.0.1:{ports['streams-identity']}/metrics   # Prometheus metrics"
+        f" (streams-linked :{ports['streams-linked']}, record :{ports['record']},"
+        f" planning :{ports['planning']}, api :{ports['api']})\n"
         "stop with: make down"
     )
 
@@ -212,7 +210,8 @@ def up(
     # The local stand-in for the organisation registry: each organisation of the demo region
     # gets its source topic, its principal and its password file (the simulator uses them).
     ensure_organisations(settings.kafka_admin, [org.code for org in REGION.organisations])
-    workers.start(settings, WORKERS)
+    workers.stop(settings, LEGACY_WORKERS)
+    workers.start(settings, worker_specs(settings))
     _load_region(settings, people=people, seed=seed)
     lags = _wait_caught_up(settings, timeout_s)
     _planning_report()
@@ -239,7 +238,7 @@ def status(
 ) -> None:
     """Workers and how far behind each stage is."""
     settings = StackSettings.from_env()
-    rows, lags = workers.status(settings, WORKERS), _lags(settings)
+    rows, lags = workers.status(settings, worker_specs(settings)), _lags(settings)
     if as_json:
         typer.echo(json.dumps({
             "workers": [{"name": r.name, "state": r.state, "pid": r.pid,
@@ -256,5 +255,6 @@ def status(
 @app.command()
 def down() -> None:
     """Stop the workers (the stack keeps running; `mcr stack down` stops it)."""
-    workers.stop(StackSettings.from_env(), WORKERS)
+    settings = StackSettings.from_env()
+    workers.stop(settings, [*worker_specs(settings), *LEGACY_WORKERS])
     console.print("workers stopped")

@@ -10,36 +10,19 @@ from rich.console import Console
 from rich.table import Table
 
 from consumers.ops.dlq_cli import LOG_TOPIC
+from consumers.ops.pipeline_stages import pipeline_stages
 from consumers.ops.status import PipelineStatus
-from consumers.ops.status_probe import StageSpec, StatusTargets, collect_status
+from consumers.ops.status_probe import StatusTargets, collect_status
 from mcr.core.kafka_acls import OPS
 from mcr.core.settings import SettingsError
 from projections.planning.settings import PlanningStoreSettings
 from projections.record.settings import RecordSettings
-from schemas.events import IDENTITY_CHANGES_TOPIC, LINKED_TOPIC
 from streams.identity.settings import ReviewSettings
 from streams.settings import WorkerSettings
 
 __all__ = ["status"]
 
 console = Console()
-_SOURCE_TOPIC_STEM = "mcr.source."
-
-
-def _specs(
-    workers: WorkerSettings, record: RecordSettings, planning: PlanningStoreSettings
-) -> list[StageSpec]:
-    prefix = workers.identity.topic_prefix
-    streams_group = workers.streams.app_id
-    linked, changes = prefix + LINKED_TOPIC, prefix + IDENTITY_CHANGES_TOPIC
-    record_topics = {record.source_topic, record.identity_topic}
-    # consent and de-identification read the same topics in the streams group: one row
-    return [
-        StageSpec("identity", streams_group, lambda t: t.startswith(prefix + _SOURCE_TOPIC_STEM)),
-        StageSpec("consent", streams_group, lambda t: t in {linked, changes}),
-        StageSpec("record", record.group_id, lambda t: t in record_topics),
-        StageSpec("planning", planning.group_id, lambda t: t == planning.planning_topic),
-    ]
 
 
 def _targets(
@@ -106,8 +89,8 @@ def status(
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    found = collect_status(_targets(workers, record, review), _specs(workers, record, planning),
-                           interval_s=interval)  # fmt: skip
+    stages = pipeline_stages(workers, record, planning)
+    found = collect_status(_targets(workers, record, review), stages, interval_s=interval)
     if as_json:
         typer.echo(json.dumps(found.as_json()))
     else:

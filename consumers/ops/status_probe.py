@@ -8,7 +8,7 @@ type, never its message, which may carry a DSN), and the rest is still shown.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -21,6 +21,7 @@ from consumers.ops.dead_letters import summarise
 from consumers.ops.dlq import read_letters, read_redriven
 from consumers.ops.groups import TIMEOUT_S, committed_offsets, list_offsets
 from consumers.ops.offsets import Partition
+from consumers.ops.pipeline_stages import StageSpec
 from consumers.ops.status import (
     GroupSample,
     PipelineStatus,
@@ -36,15 +37,6 @@ from mcr.core.postgres import quoted_schema
 __all__ = ["StageSpec", "StatusTargets", "collect_status"]
 
 _STORE_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    """A stage: its consumer group and which of the group's topics are its input."""
-
-    name: str
-    group: str
-    takes: Callable[[str], bool]
 
 
 @dataclass(frozen=True)

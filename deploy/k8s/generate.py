@@ -97,11 +97,21 @@ def _user(name: str, acls: list[Acl] | None) -> dict[str, Any]:
     return _resource("KafkaUser", kubernetes_name(name), spec)
 
 
+#: The faust applications apps/streams.yaml runs: identity keeps the app id, linked (consent
+#: and de-identification) adds ``-linked`` (streams.stages.group_of, which this layer may not
+#: import; tests/unit/deploy/test_k8s_manifests.py checks the two agree).
+STREAMS_APPS = (STREAMS_APP_ID, f"{STREAMS_APP_ID}-linked")
+
+
 def deployed_topics(organisation: str = EXAMPLE_ORGANISATION) -> list[str]:
     """The name of each deployed family's topic, in table order (templates filled with
-    ``organisation`` and the streams application id)."""
-    values = {"ods": organisation, "app": STREAMS_APP_ID}
-    return [f.example(**values) for f in topic_table().families if f.deployed]
+    ``organisation`` and each streams application id: one leader topic per application)."""
+    names: list[str] = []
+    for family in topic_table().families:
+        if family.deployed:
+            apps = STREAMS_APPS if "{app}" in family.topic else STREAMS_APPS[:1]
+            names += [family.example(ods=organisation, app=app) for app in apps]
+    return names
 
 
 def _topic(name: str, spec: TopicSpec) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class StackSettings(McrSettings):
     ] = 9300
     postgres_port: Annotated[_Port, Field(validation_alias="MCR_POSTGRES_PORT")] = 5433
     keycloak_port: Annotated[_Port, Field(validation_alias="MCR_KEYCLOAK_PORT")] = 8180
+    demo_metrics_port: Annotated[_Port, Field(validation_alias="MCR_DEMO_METRICS_PORT")] = 9464
+    """The first of the consecutive loopback ports ``mcr demo up``'s workers serve ``/metrics``,
+    ``/live`` and ``/ready`` on (``mcr.demo.METRICS_OFFSETS``): move it beside another stack."""
     kafka_bench_plaintext_port: Annotated[
         _Port | None, Field(validation_alias="MCR_KAFKA_BENCH_PLAINTEXT_PORT")
     ] = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,8 +65,9 @@ def status(settings: StackSettings, specs: list[WorkerSpec]) -> list[WorkerStatu
 
 
 def stop(settings: StackSettings, specs: list[WorkerSpec]) -> None:
-    for spec in specs:
-        _, pid_file = _paths(settings, spec)
-        pid = process.read_pid(pid_file)
-        if process.is_alive(pid) and pid is not None:
-            process.terminate(pid, grace_s=20)
+    """SIGTERM every running worker at once and wait for each (SIGKILL after 20 s): the
+    workers finish their shutdown side by side, not one after another."""
+    pids = [process.read_pid(_paths(settings, spec)[1]) for spec in specs]
+    running = [pid for pid in pids if pid is not None and process.is_alive(pid)]
+    with ThreadPoolExecutor(max_workers=max(1, len(running))) as pool:
+        list(pool.map(lambda pid: process.terminate(pid, grace_s=20), running))

@@ -26,6 +26,9 @@ def test_stack_and_demo_status(stack: StackSettings) -> None:
     assert {s["name"] for s in found["services"]} >= {"kafka", "opensearch", "postgres"}  # type: ignore[union-attr]
     _, demo = _json(["demo", "status", "--json"])
     assert {"workers", "lags"} <= set(demo)
+    workers = {w["name"] for w in demo["workers"]}  # type: ignore[attr-defined]
+    assert {"streams-identity", "streams-linked"} <= workers and "streams" not in workers
+    assert set(demo["lags"]) == {"identity", "consent", "record", "planning"}  # type: ignore[arg-type]
 
 
 def test_identity_review_list_and_explain(stack: StackSettings, pg_schema: str) -> None:

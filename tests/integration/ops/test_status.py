@@ -99,14 +99,19 @@ def test_status_judges_down_then_stuck_then_healthy(
 
     prefix = space["MCR_TOPIC_PREFIX"]
     source = organisation_topic(ORG, prefix=prefix)
-    streams = _member(stack, space["MCR_STREAMS_APP_ID"],
-                      [source, prefix + LINKED_TOPIC, prefix + IDENTITY_CHANGES_TOPIC])  # fmt: skip
+    # the streams stages as they run: identity in the app's group, consent and
+    # de-identification in its -linked group
+    streams = _member(stack, space["MCR_STREAMS_APP_ID"], [source])
+    linked = _member(stack, space["MCR_STREAMS_APP_ID"] + "-linked",
+                     [prefix + LINKED_TOPIC, prefix + IDENTITY_CHANGES_TOPIC])  # fmt: skip
     record = _member(stack, space["MCR_RECORD_GROUP"],
                      [space["MCR_RECORD_SOURCE_TOPIC"], space["MCR_RECORD_IDENTITY_TOPIC"]])  # fmt: skip
     planning = _member(stack, space["MCR_PLANNING_GROUP"], [prefix + PLANNING_TOPIC])
     try:
         code, found = _status(space)
         assert code == 1 and _states(found)["identity"] == ("stuck", WAITING)
+        groups = {s["name"]: s["group"] for s in found["stages"]}  # type: ignore[union-attr]
+        assert groups["consent"] == space["MCR_STREAMS_APP_ID"] + "-linked"
 
         streams.commit(offsets=[TopicPartition(source, 0, WAITING)], asynchronous=False)
         code, found = _status(space)
@@ -116,5 +121,6 @@ def test_status_judges_down_then_stuck_then_healthy(
         assert found["reviews_pending"] is None  # no identity schema in this space
     finally:
         streams.close()
+        linked.close()
         record.close()
         planning.close()

@@ -10,7 +10,12 @@ import yaml
 from deploy.local.settings import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "deploy" / "compose.yaml"
-STAGES = {"streams": ["streams", "worker"], "record": ["record", "run"], "api": ["api", "serve"]}
+STAGES = {
+    "streams-identity": ["streams", "worker", "--stage", "identity"],
+    "streams-linked": ["streams", "worker", "--stage", "linked"],
+    "record": ["record", "run"],
+    "api": ["api", "serve"],
+}
 
 
 def _services() -> dict[str, Any]:
@@ -22,7 +27,7 @@ def test_the_stages_run_from_the_projects_image() -> None:
     services = _services()
     assert set(STAGES) <= set(services)
     built = [s for s in services.values() if "build" in s]
-    assert built == [services["streams"]]
+    assert built == [services["streams-identity"]]
     assert built[0]["build"] == {"context": "..", "dockerfile": "deploy/container/Dockerfile"}
     assert (COMPOSE.parent / ".." / "deploy" / "container" / "Dockerfile").exists()
     assert {services[name]["image"] for name in STAGES} == {"mycarerecord:dev"}
@@ -51,6 +56,18 @@ def test_the_api_reads_its_audit_key_from_a_secret_file_and_stays_on_loopback() 
     for name in STAGES:
         for key in _services()[name]["environment"]:
             assert "PASSWORD" not in key and "DSN" not in key, (name, key)
+
+
+def test_the_linked_stage_reads_its_planning_key_from_a_secret_file() -> None:
+    """De-identification needs the planning key: a compose secret, never a value here; the
+    two streams processes serve metrics on different ports (one host network)."""
+    services = _services()
+    linked = services["streams-linked"]
+    assert linked["environment"]["MCR_PLANNING_KEY_FILE"] == "/run/secrets/planning_key"
+    assert linked["secrets"] == ["planning_key"]
+    ports = {services[n]["environment"]["MCR_METRICS_PORT"] for n in STAGES}
+    assert len(ports) == len(STAGES)
+    assert "streams" not in services  # no worker running every stage beside the split ones
 
 
 def test_the_file_says_it_is_not_secured_and_what_it_lacks() -> None:

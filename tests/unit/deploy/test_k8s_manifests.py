@@ -17,6 +17,7 @@ from deploy.k8s import generate, validation
 from deploy.local.settings import PROJECT_ROOT, StackSettings
 from mcr.core.kafka_acls import (
     ADMIN,
+    STREAMS_APP_ID,
     Acl,
     Op,
     Pattern,
@@ -26,8 +27,11 @@ from mcr.core.kafka_acls import (
     organisation_principal,
 )
 from schemas.events import LINKED_TOPIC, SOURCE_TOPIC_PREFIX
+from streams.stages import group_of
 
 K8S = PROJECT_ROOT / "deploy" / "k8s"
+STREAMS_STAGES = {"mcr-streams-identity": "identity", "mcr-streams-linked": "linked"}
+"""Each streams Deployment and the ``--stage`` it runs."""
 BROKEN = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -242,7 +246,8 @@ def test_each_stage_gets_its_own_store_credentials_and_never_the_shared_dsn() ->
     """The stages read one DSN per database role and one OpenSearch user each
     (docs/security-stores.md); ``MCR_POSTGRES_DSN`` (the operators' role) goes to no stage."""
     wants = {
-        "mcr-streams": {"MCR_IDENTITY_DSN", "MCR_CONSENT_DSN"},
+        "mcr-streams-identity": {"MCR_IDENTITY_DSN"},
+        "mcr-streams-linked": {"MCR_CONSENT_DSN"},
         "mcr-record": {"MCR_OPENSEARCH_URL", "MCR_RECORD_DSN"},
         "mcr-planning": {"MCR_PLANNING_DSN"},
         "mcr-api": {"MCR_API_DSN", "MCR_API_AUDIT_DSN", "MCR_API_AUDIT_ADMIN_DSN",
@@ -258,7 +263,8 @@ def test_each_stage_gets_its_own_store_credentials_and_never_the_shared_dsn() ->
 
 
 def test_the_stages_probe_live_and_ready_on_the_metrics_port() -> None:
-    stages = {"mcr-streams": "streams worker", "mcr-record": "record run",
+    stages = {"mcr-streams-identity": "streams worker --stage identity",
+              "mcr-streams-linked": "streams worker --stage linked", "mcr-record": "record run",
               "mcr-planning": "planning run", "mcr-api": "api serve"}  # fmt: skip
     deployments = {d["metadata"]["name"]: d for d in _kind("Deployment")}
     assert set(stages) <= set(deployments)
@@ -274,11 +280,73 @@ def test_workers_scale_by_lag_up_to_the_partition_count() -> None:
     hpas = {
         h["spec"]["scaleTargetRef"]["name"]: h["spec"] for h in _kind("HorizontalPodAutoscaler")
     }
-    assert set(hpas) == {"mcr-streams", "mcr-record"}
+    assert set(hpas) == {"mcr-streams-identity", "mcr-streams-linked", "mcr-record"}
     assert hpas["mcr-record"]["metrics"][0]["external"]["metric"]["name"] == "mcr_consumer_lag"
     for spec in hpas.values():
         assert spec["maxReplicas"] <= generate.PIPELINE_PARTITIONS
         assert spec["metrics"][0]["type"] == "External"
+
+
+def test_the_streams_stages_run_split_each_scaled_by_its_own_groups_lag() -> None:
+    """Identity and linked (consent, de-identification) are two Deployments, never one process
+    running every stage; each autoscaler follows the consumer group its stage joins."""
+    deployments = {d["metadata"]["name"]: d for d in _kind("Deployment")}
+    commands = {n: " ".join(d["spec"]["template"]["spec"]["containers"][0]["args"])
+                for n, d in deployments.items()}  # fmt: skip
+    streams = {n for n, command in commands.items() if "streams worker" in command}
+    assert streams == set(STREAMS_STAGES)
+    hpas = {
+        h["spec"]["scaleTargetRef"]["name"]: h["spec"] for h in _kind("HorizontalPodAutoscaler")
+    }
+    for name, stage in STREAMS_STAGES.items():
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert container["args"][0].endswith(f"streams worker --stage {stage}"), name
+        metric = hpas[name]["metrics"][0]["external"]["metric"]
+        assert metric["name"] == "kafka_consumergroup_lag"
+        assert metric["selector"]["matchLabels"] == {
+            "consumergroup": group_of(STREAMS_APP_ID, stage)
+        }
+
+
+def test_each_streams_application_gets_its_leader_topic_before_it_starts() -> None:
+    """The generator's applications are the groups the two stages join (it may not import
+    streams), and each has its faust leader topic with the cluster's copies."""
+    assert (
+        tuple(group_of(STREAMS_APP_ID, stage) for stage in STREAMS_STAGES.values())
+        == generate.STREAMS_APPS
+    )
+    topics = {t["spec"]["topicName"]: t["spec"] for t in _docs("kafka", "topics.yaml")}
+    for app in generate.STREAMS_APPS:
+        assert topics[f"{app}-__assignor-__leader"]["replicas"] == 3, app
+
+
+def test_each_streams_stage_mounts_only_the_secrets_it_reads() -> None:
+    """Identity gets the MPI role and nothing of consent or planning; linked gets the consent
+    role and the planning key, nothing of identity (least privilege)."""
+    wants = {
+        "mcr-streams-identity": {"mcr-streams", "mcr-cluster-ca-cert", "mcr-postgres-identity"},
+        "mcr-streams-linked": {"mcr-streams", "mcr-cluster-ca-cert", "mcr-postgres-consent",
+                               "mcr-planning-key"},
+    }  # fmt: skip
+    pods = dict(_pod_specs())
+    for name, secrets in wants.items():
+        volumes = pods[name]["volumes"]
+        assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == secrets, name
+        (container,) = pods[name]["containers"]
+        mounted = {m["name"] for m in container["volumeMounts"]}
+        assert mounted == {v["name"] for v in volumes}, name
+        key_file = {e["name"] for e in container["env"]} & {"MCR_PLANNING_KEY_FILE"}
+        assert bool(key_file) == ("mcr-planning-key" in secrets), name
+
+
+def test_both_streams_stages_may_reach_postgresql() -> None:
+    """The database's network policy names each streams Deployment (the old single name is
+    gone)."""
+    (policy,) = [p for p in _kind("NetworkPolicy")
+                 if p["metadata"]["name"] == "postgres-from-components"]  # fmt: skip
+    (expression,) = policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchExpressions"]
+    assert set(STREAMS_STAGES) <= set(expression["values"])
+    assert "mcr-streams" not in expression["values"]
 
 
 def test_only_the_api_is_reachable_from_the_ingress_and_metrics_only_from_monitoring() -> None:

@@ -10,6 +10,7 @@ from mcr.core.kafka_acls import (
     PROJECTION,
     QUERY,
     STREAMS,
+    STREAMS_APP_ID,
     Acl,
     Op,
     Pattern,
@@ -19,6 +20,7 @@ from mcr.core.kafka_acls import (
     organisation_principal,
     owned_by,
 )
+from streams.stages import STAGES, Stage, group_of
 
 
 def _allowed(acls: list[Acl], user: str, topic: str, op: Op) -> bool:
@@ -127,3 +129,15 @@ def test_removing_a_space_never_revokes_the_pipelines_own_rules() -> None:
     assert owned and all(a.name.startswith(("t1.", "t1-app")) for a in owned)
     shared = set(component_acls()) & set(space)
     assert shared and not shared & set(owned)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_streams_principal_may_run_every_stage_group(stage: Stage) -> None:
+    """Each ``--stage`` worker's group (``mcr-streams``, ``mcr-streams-linked``, ...) and its
+    faust topics fall under the streams principal's prefixed rules; nobody else's."""
+    group = group_of(STREAMS_APP_ID, stage)
+    for rules in (COMPONENTS, component_acls("t1.", streams_app_id=STREAMS_APP_ID)):
+        held = {(a.principal, a.op) for a in rules if a.resource is Resource.GROUP
+                and a.name != "*" and group.startswith(a.name)}  # fmt: skip
+        assert held == {(STREAMS, Op.READ), (STREAMS, Op.DESCRIBE)}, group
+        assert _allowed(rules, STREAMS, f"{group}-__assignor-__leader", Op.CREATE)

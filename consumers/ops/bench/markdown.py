@@ -128,6 +128,8 @@ def render_markdown(
         "leads with its fraction of the no-processing baseline measured in the same run, since",
         "absolute rates on this shared machine vary by two times from day to day. Loading a whole",
         "region is its own command, not part of `make bench`: `mcr bench backfill --people N`.",
+        "Before the benchmarks, `make bench` runs their own tests at a tiny size (`pytest -m",
+        "bench`: e2e, query and backfill runs accounting for every event, and a flat-memory soak).",
         "",
         "Kafka runs SASL/SCRAM-SHA-512 over TLS with ACLs ([security.md](security.md)); every",
         "number here is with security on. `produce_plaintext` and `tls_sasl_cost` compare the",

@@ -44,9 +44,9 @@ from consumers.ops.bench.outcomes import (
     SEARCHABLE,
     LogMessage,
     PurgeSeen,
+    SharedSplit,
     dead_letters,
     event_id,
-    purge_seen,
 )
 from consumers.ops.bench.probe import OffsetProbe, mpi_state
 from consumers.ops.bench.provision import provisioned
@@ -65,7 +65,6 @@ from mcr.core.topic_reader import TopicReadError, read_topic
 from producers.sdk import DeliveryReport, PublisherConfig
 from producers.sdk.fleet import PublisherFleet
 from schemas.codec import decode
-from schemas.commands import command_name
 from schemas.errors import DecodeError
 from schemas.events import PERSON_ID_HEADER
 
@@ -231,22 +230,14 @@ def _ids(space: BenchSpace, probe: OffsetProbe, topic: str) -> tuple[IdSet, int]
 
 
 def _shared(space: BenchSpace, probe: OffsetProbe) -> tuple[IdSet, list[PurgeSeen], int]:
-    builder, unreadable = IdSetBuilder(), 0
-    purges: list[PurgeSeen] = []
-    for message in _messages(space, probe, space.shared_topic):
-        if command_name(message.headers) is not None:
-            purge = purge_seen(message)
-            if purge is None:
-                unreadable += 1
-            else:
-                purges.append(purge)
-            continue
+    builder, unreadable, split = IdSetBuilder(), 0, SharedSplit()
+    for message in split.events(_messages(space, probe, space.shared_topic)):
         found = event_id(message.value) if message.header(PERSON_ID_HEADER) else None
         if found is None:
             unreadable += 1
         else:
             builder.add(found)
-    return builder.build(), purges, unreadable
+    return builder.build(), split.purges, unreadable + split.unreadable
 
 
 def _report(

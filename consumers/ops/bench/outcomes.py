@@ -29,7 +29,7 @@ which the consent stage keeps unchanged.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from projections.record.errors import CommandError
@@ -63,6 +63,7 @@ __all__ = [
     "PipelineLog",
     "Position",
     "PurgeSeen",
+    "SharedSplit",
     "count_fates",
     "dead_letters",
     "event_id",
@@ -172,24 +173,35 @@ class PipelineLog:
         return any(p.removes(where.person_id, item, where, key) for p in self.purges)
 
 
+class SharedSplit:
+    """Splits ``mcr.shared``'s messages into purge commands (kept here, with a count of those
+    that cannot be parsed) and events (passed on), streaming: the backfill reads millions."""
+
+    def __init__(self) -> None:
+        self.purges: list[PurgeSeen] = []
+        self.unreadable = 0
+
+    def events(self, shared: Iterable[LogMessage]) -> Iterator[LogMessage]:
+        """The messages of ``shared`` that are events, in order; purges are kept aside."""
+        for message in shared:
+            if command_name(message.headers) is None:
+                yield message
+                continue
+            purge = purge_seen(message)
+            if purge is None:
+                self.unreadable += 1
+            else:
+                self.purges.append(purge)
+
+
 def forwarded(linked: Iterable[LogMessage], shared: Iterable[LogMessage]) -> PipelineLog:
     """What ``mcr.linked`` and ``mcr.shared`` hold, from their messages (each partition's in
     order, so an event's last copy wins)."""
     linked_events, unreadable = _events(linked)
-    shared_events: dict[str, Forwarded] = {}
-    purges: list[PurgeSeen] = []
-    for message in shared:
-        if command_name(message.headers) is not None:
-            purge = purge_seen(message)
-            if purge is None:
-                unreadable += 1
-            else:
-                purges.append(purge)
-            continue
-        found, bad = _events([message])
-        shared_events.update(found)
-        unreadable += bad
-    return PipelineLog(linked_events, shared_events, tuple(purges), unreadable)
+    split = SharedSplit()
+    shared_events, bad = _events(split.events(shared))
+    unreadable += bad + split.unreadable
+    return PipelineLog(linked_events, shared_events, tuple(split.purges), unreadable)
 
 
 def _events(messages: Iterable[LogMessage]) -> tuple[dict[str, Forwarded], int]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 import typer
 
 from mcr.core.progress import RichProgress
@@ -214,8 +215,14 @@ def rekey_command(
         typer.echo(f"batch: {batch.records} records, {batch.changed} re-keyed, up to {done}")
 
     dsn = settings.postgres_dsn.get_secret_value()
-    with connect(dsn, settings.schema_name, create=False) as conn:
-        report = rekey.rekey(conn, batch_size=batch_size, after=start, on_batch=progress)
+    try:
+        with connect(dsn, settings.schema_name, create=False) as conn:
+            report = rekey.rekey(conn, batch_size=batch_size, after=start, on_batch=progress)
+    except psycopg.errors.UndefinedTable as exc:
+        typer.echo(
+            f"error: no MPI in schema {settings.schema_name} (the worker creates it)", err=True
+        )
+        raise typer.Exit(code=1) from exc
     summary = report.to_json()
     typer.echo(
         f"records {summary['records']}  re-keyed {summary['changed']}  "

@@ -121,3 +121,13 @@ def test_rekey_command_prints_counts_and_ids_only(
         assert value not in result.output
     bad = CliRunner().invoke(app, ["rekey", "--after", "no-colon"])
     assert bad.exit_code == 2 and "--after" in bad.output
+
+
+def test_rekey_command_on_a_schema_without_an_mpi(
+    stack: StackSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema that holds no MPI is an error naming the schema, not a traceback."""
+    monkeypatch.setenv("MCR_IDENTITY_DSN", stack.identity_dsn)
+    monkeypatch.setenv("MCR_IDENTITY_SCHEMA", "no_such_mpi")
+    result = CliRunner().invoke(app, ["rekey"])
+    assert result.exit_code == 1 and "no MPI in schema no_such_mpi" in result.output

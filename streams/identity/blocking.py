@@ -41,13 +41,15 @@ a common lock.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
 import jellyfish
 
 from streams.identity.normalise import Profile
 
-__all__ = ["blocking_keys", "lock_ids", "lock_keys", "search_keys"]
+__all__ = ["KeyChange", "blocking_keys", "key_change", "lock_ids", "lock_keys", "search_keys"]
 
 _COMPLETE = "c"
 """Prefix of the locality keys a complete record stores (module docstring)."""
@@ -133,6 +135,27 @@ def _street_key(p: Profile) -> list[str]:
         if number.isdigit() and word.isalpha() and len(word) >= 3:
             return [f"st:{number}:{word[:4]}"]
     return []
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """What re-keying one stored record changes: keys to add and keys to remove (sorted)."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        """True when the stored keys are not the ones the record would be stored under now."""
+        return bool(self.added or self.removed)
+
+
+def key_change(stored: Iterable[str], p: Profile) -> KeyChange:
+    """The difference between a record's ``stored`` keys and :func:`blocking_keys` of its
+    profile now: empty for a record keyed by the current rules, so re-keying twice changes
+    nothing the second time."""
+    have, want = set(stored), set(blocking_keys(p))
+    return KeyChange(tuple(sorted(want - have)), tuple(sorted(have - want)))
 
 
 def lock_ids(keys: tuple[str, ...] | list[str]) -> list[int]:

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 import typer
 
 from mcr.core.progress import RichProgress
 from streams.cli import worker as streams_worker
-from streams.identity import merges, repository, reviews
+from streams.identity import merges, rekey, repository, reviews
 from streams.identity import weights as weights_files
 from streams.identity.changes import split_source_key
 from streams.identity.connections import connect
@@ -190,6 +191,46 @@ def explain(
     for event in history:
         typer.echo(f"history: {event['at']} {event['action']} {event['rule']} "
                    f"-> {event['person_id']}")  # fmt: skip
+
+
+@app.command("rekey")
+def rekey_command(
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 1000,
+    after: Annotated[
+        str, typer.Option(help="Resume behind this source key (<org>:<local id>).")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line.")] = False,
+) -> None:
+    """Recompute the stored blocking keys of every linked record (after a change to the key
+    rules), in committed batches; safe to run again or beside the worker. Prints counts and
+    source keys only."""
+    settings = IdentitySettings.from_env()
+    try:
+        start = split_source_key(after) if after else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--after") from exc
+
+    def progress(batch: rekey.BatchResult) -> None:
+        done = ":".join(batch.last) if batch.last else "-"
+        typer.echo(f"batch: {batch.records} records, {batch.changed} re-keyed, up to {done}")
+
+    dsn = settings.postgres_dsn.get_secret_value()
+    try:
+        with connect(dsn, settings.schema_name, create=False) as conn:
+            report = rekey.rekey(conn, batch_size=batch_size, after=start, on_batch=progress)
+    except psycopg.errors.UndefinedTable as exc:
+        typer.echo(
+            f"error: no MPI in schema {settings.schema_name} (the worker creates it)", err=True
+        )
+        raise typer.Exit(code=1) from exc
+    summary = report.to_json()
+    typer.echo(
+        f"records {summary['records']}  re-keyed {summary['changed']}  "
+        f"keys added {summary['keys_added']}  removed {summary['keys_removed']}  "
+        f"last {summary['last'] or '-'}"
+    )
+    if as_json:
+        typer.echo(json.dumps(summary))
 
 
 # ``mcr identity worker`` was the streams worker's first name: kept as an alias for a while.

@@ -228,7 +228,12 @@ def _equal(first: str | None, second: str | None) -> Level:
 
 
 def _names(a: Profile, b: Profile) -> tuple[Level, Level]:
-    given, family = compare_given(a.given, b.given), compare_family(a.family, b.family)
+    family = compare_family(a.family, b.family)
+    if a.given_joined and a.given_joined == b.given_joined:
+        # A space keyed inside a given name (LY DIA / LYDIA): the same name, not a twin's
+        # (FEBRL 4: 8 one-person pairs waited in review on the twin pattern, issue 13).
+        return Level.EXACT, family
+    given = compare_given(a.given, b.given)
     if given is Level.ELSE and family is Level.ELSE:
         crossed = (compare_given(a.given, b.family), compare_given(a.family, b.given))
         if all(level in (Level.EXACT, Level.FUZZY_HIGH) for level in crossed):

@@ -81,6 +81,9 @@ class Profile:
     locality: str | None = None
     """The postcode, else a postcode written in the address (its last number of 4+ digits:
     a non-UK postcode); the blocking keys that survive birth-date errors use it."""
+    given_joined: str | None = None
+    """The whole given name without spaces (``given`` is its first word): a space keyed inside a
+    name (``LY DIA``) or written between two names (``MARY ANN``) leaves it unchanged."""
 
 
 def _ascii_upper(raw: str) -> str:
@@ -159,4 +162,5 @@ def profile(record: Demographics) -> Profile:
         given_code=_code(given.split()[0] if given else None),
         family_code=_code(family),
         locality=_locality(code, full_address),
+        given_joined=given.replace(" ", "") if given else None,
     )

@@ -26,12 +26,17 @@ from streams.identity.normalise import profile
 from streams.identity.schema_sql import DDL, MIGRATION_LOCK
 
 __all__ = [
+    "CANDIDATES_SQL",
+    "LINK_OF_SQL",
+    "LOCK_SQL",
     "PER_KEY_LIMIT",
     "active_person",
     "candidates",
+    "candidates_from_rows",
     "create_person",
     "history",
     "link",
+    "link_from_row",
     "link_of",
     "links_of",
     "lock",
@@ -54,19 +59,22 @@ def migrate(conn: Connection) -> None:
     apply_ddl(conn, DDL, lock_id=MIGRATION_LOCK)
 
 
+LOCK_SQL = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
+LINK_OF_SQL = "SELECT person_id, demographics FROM source_records WHERE org = %s AND local_id = %s"
+
+
 def lock(conn: Connection, keys: list[str]) -> None:
     """Take transaction-level advisory locks on ``keys`` (in one global order)."""
-    conn.execute(
-        "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (lock_ids(keys),)
-    )
+    conn.execute(LOCK_SQL, (lock_ids(keys),))
 
 
 def link_of(conn: Connection, org: str, local_id: str) -> tuple[PersonId, Demographics] | None:
     """The person a source record is linked to, with its stored demographics, or None."""
-    row = conn.execute(
-        "SELECT person_id, demographics FROM source_records WHERE org = %s AND local_id = %s",
-        (org, local_id),
-    ).fetchone()
+    return link_from_row(conn.execute(LINK_OF_SQL, (org, local_id)).fetchone())
+
+
+def link_from_row(row: tuple[Any, ...] | None) -> tuple[PersonId, Demographics] | None:
+    """:func:`link_of`'s answer from its row (the resolver sends the query in a pipeline)."""
     return (PersonId(row[0]), from_json(row[1])) if row else None
 
 
@@ -140,15 +148,19 @@ def candidates(conn: Connection, keys: tuple[str, ...]) -> list[CandidatePerson]
     """Persons holding a record that shares a blocking key (indexed lookups, bounded per key)."""
     if not keys:
         return []
-    rows = conn.execute(
-        """SELECT s.person_id, s.demographics FROM source_records s WHERE s.person_id IN (
-             SELECT r.person_id FROM unnest(%s::text[]) AS k(key)
-             CROSS JOIN LATERAL (SELECT b.org, b.local_id FROM blocking_keys b
-                                 WHERE b.key = k.key LIMIT %s) AS hit
-             JOIN source_records r ON r.org = hit.org AND r.local_id = hit.local_id)
-           ORDER BY s.person_id, s.org, s.local_id""",
-        (list(keys), PER_KEY_LIMIT),
-    ).fetchall()
+    return candidates_from_rows(conn.execute(CANDIDATES_SQL, (list(keys), PER_KEY_LIMIT)))
+
+
+CANDIDATES_SQL = """SELECT s.person_id, s.demographics FROM source_records s WHERE s.person_id IN (
+         SELECT r.person_id FROM unnest(%s::text[]) AS k(key)
+         CROSS JOIN LATERAL (SELECT b.org, b.local_id FROM blocking_keys b
+                             WHERE b.key = k.key LIMIT %s) AS hit
+         JOIN source_records r ON r.org = hit.org AND r.local_id = hit.local_id)
+       ORDER BY s.person_id, s.org, s.local_id"""
+
+
+def candidates_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[CandidatePerson]:
+    """:func:`candidates`' persons from its rows (the resolver sends the query in a pipeline)."""
     grouped: dict[str, list[Demographics]] = defaultdict(list)
     for person_id, demographics in rows:
         grouped[person_id].append(from_json(demographics))

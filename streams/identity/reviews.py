@@ -24,6 +24,7 @@ from streams.identity.linking import attach, attach_new_person, relink
 from streams.identity.matcher import Match, Rule
 
 __all__ = [
+    "PENDING_SQL",
     "SUPERSEDED",
     "ReviewItem",
     "accept",
@@ -148,11 +149,11 @@ def open_recheck(
 
 def is_pending(conn: Connection, org: str, local_id: str) -> bool:
     """True when the record has an undecided review."""
-    row = conn.execute(
-        "SELECT 1 FROM review_queue WHERE org = %s AND local_id = %s AND status = 'pending'",
-        (org, local_id),
-    ).fetchone()
-    return row is not None
+    return conn.execute(PENDING_SQL, (org, local_id)).fetchone() is not None
+
+
+PENDING_SQL = "SELECT 1 FROM review_queue WHERE org = %s AND local_id = %s AND status = 'pending'"
+"""Whether a record has an undecided review (the resolver also sends it in a pipeline)."""
 
 
 def pending_reviews(conn: Connection) -> int:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from streams.identity.blocking import blocking_keys, lock_ids, lock_keys, search_keys
+from streams.identity.blocking import (
+    blocking_keys,
+    key_change,
+    lock_ids,
+    lock_keys,
+    search_keys,
+)
 from streams.identity.demographics import Demographics
 from streams.identity.normalise import profile
 from tests.unit.streams.identity.people import ANNA, record
@@ -137,3 +143,25 @@ def test_records_that_can_find_each_other_share_a_lock() -> None:
         for b in people:
             if set(search_keys(profile(a))) & set(blocking_keys(profile(b))):
                 assert set(lock_keys(profile(a))) & set(lock_keys(profile(b)))
+
+
+def test_key_change_of_a_record_keyed_before_the_marked_locality_keys() -> None:
+    """A complete record stored under the old rules (no marked locality keys, a key no rule
+    makes any more) gains the marked keys and loses the stale one; the result is exactly the
+    current keys, and a record keyed by the current rules changes nothing."""
+    current = blocking_keys(profile(ANNA))
+    old = [key for key in current if not key.startswith("c")] + ["il:AK:LU12AB"]
+    change = key_change(old, profile(ANNA))
+    assert change.added == ("cfl:K420:LU12AB", "cgl:A500:LU12AB", "cst:12:HIGH")
+    assert change.removed == ("il:AK:LU12AB",)
+    assert change.changed
+    rekeyed = (set(old) | set(change.added)) - set(change.removed)
+    assert rekeyed == set(current)
+    assert not key_change(current, profile(ANNA)).changed
+
+
+def test_key_change_of_a_record_with_no_keys_left() -> None:
+    """A record whose demographics no longer make any key has every stored key removed."""
+    bare = Demographics(org="RD8", local_id="X1")
+    change = key_change(["nm:AN:CAOALSC"], profile(bare))
+    assert change == type(change)(added=(), removed=("nm:AN:CAOALSC",))

@@ -113,6 +113,23 @@ def test_address_levels(first: str, second: str, expected: Level) -> None:
     assert compare_addresses(first, second) is expected
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("Ly Dia", "Lydia", Level.EXACT),
+        ("Mary Ann", "Maryann", Level.EXACT),
+        ("Mary Ann", "Mary", Level.EXACT),
+        ("Ja Cob", "Jacob", Level.EXACT),
+        ("Ja Cob", "Maria", Level.ELSE),
+    ],
+)
+def test_given_name_with_a_keyed_space(first: str, second: str, expected: Level) -> None:
+    """A space keyed inside a given name leaves it the same name; the first word alone decides
+    otherwise (MARY ANN beside MARY is the first name and a middle name)."""
+    levels = compare(profile(record(given_name=first)), profile(record(given_name=second)))
+    assert levels[Field.GIVEN_NAME] is expected
+
+
 def test_swapped_names_detected() -> None:
     """Given and family names entered the wrong way round compare as SWAPPED, not ELSE."""
     levels = compare(profile(ANNA), profile(record(given_name="Kowalski", family_name="Anna")))

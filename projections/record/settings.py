@@ -65,6 +65,10 @@ class RecordSettings(McrSettings):
     flush_max_docs: Annotated[int, _Positive, _variable("FLUSH_MAX_DOCS")] = 2000
     flush_interval_ms: Annotated[int, _Positive, _variable("FLUSH_INTERVAL_MS")] = 100
     commit_interval_ms: Annotated[int, _Positive, _variable("COMMIT_INTERVAL_MS")] = 1000
+    backlog_commit_interval_ms: Annotated[
+        int, _Positive, _variable("BACKLOG_COMMIT_INTERVAL_MS")
+    ] = 2500
+    """The settle interval while a full batch or more waits (below the bench's 5 s window)."""
     refresh_interval: Annotated[str, _variable("REFRESH_INTERVAL")] = "500ms"
     number_of_shards: Annotated[int, _Positive, _variable("SHARDS")] = 1
     number_of_replicas: Annotated[int, whole_number(minimum=0), _variable("REPLICAS")] = 0

@@ -5,8 +5,14 @@ It subscribes to the source topic (``mcr.shared``: what the consent stage lets t
 size or after ``flush_interval_ms``; every ``commit_interval_ms`` the pipeline settles
 (flush, summaries, dead letters acknowledged) and only then are offsets committed. While a
 backlog of at least one full batch waits, it settles every ``backlog_commit_interval_ms``
-instead: each settle forces a refresh and recomputes summaries, work a backlog makes stale
-at once (documents still become searchable at the index's own refresh interval). While the
+instead: each settle refreshes and recomputes summaries, work a backlog makes stale at once.
+
+The worker, not the index, decides when the record is refreshed (the index's own
+``refresh_interval`` is only a backstop): every settle refreshes, and while caught up it also
+refreshes ``visible_interval_ms`` after the last refresh when something was written since.
+So a change is searchable within about that interval, as before, with one refresh a second
+fewer than an index refreshing by itself besides the settle; while behind, only the settles
+refresh. While the
 pipeline waits to retry, every assigned partition is paused and the consumer keeps polling
 (so it stays in the group); anything a poll still returns is held and processed afterwards.
 """
@@ -165,15 +171,20 @@ class RecordWorker:
 
     def _loop(self) -> None:
         flush_interval = self._settings.flush_interval_ms / 1000
+        visible_interval = self._settings.visible_interval_ms / 1000
         next_settle = time.monotonic() + self._settings.commit_interval_ms / 1000
+        behind = False
         while not self._stop.is_set():
             self._heartbeat.beat()
             for message in self._next_messages():
                 self._handle(message)
             if self.pipeline.flush_due(flush_interval):
                 self.pipeline.flush()
+            if not behind and self.pipeline.refresh_due(visible_interval):
+                self.pipeline.refresh()
             if time.monotonic() >= next_settle:
                 waiting = self._settle_and_commit()
+                behind = waiting >= self._settings.flush_max_docs
                 next_settle = time.monotonic() + settle_interval_s(self._settings, waiting)
 
     def _next_messages(self) -> list[Message]:

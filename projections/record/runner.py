@@ -10,11 +10,12 @@ instead: each settle refreshes and recomputes summaries, work a backlog makes st
 The worker, not the index, decides when the record is refreshed (the index's own
 ``refresh_interval`` is only a backstop): every settle refreshes, and while caught up it also
 refreshes ``visible_interval_ms`` after the last refresh when something was written since.
-So a change is searchable within about that interval, as before, with one refresh a second
-fewer than an index refreshing by itself besides the settle; while behind, only the settles
-refresh. While the
-pipeline waits to retry, every assigned partition is paused and the consumer keeps polling
-(so it stays in the group); anything a poll still returns is held and processed afterwards.
+So a change is searchable within about that interval, as when the index refreshed itself
+every 500 ms; while behind, only the settles refresh.
+
+While the pipeline waits to retry, every assigned partition is paused and the consumer keeps
+polling (so it stays in the group); anything a poll still returns is held and processed
+afterwards.
 """
 
 from __future__ import annotations

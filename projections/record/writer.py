@@ -94,8 +94,7 @@ class RecordWriter:
         """The routed person of each of ``source_keys`` that has a route.
 
         Not realtime: a move refreshes right after claiming its routes (``move_documents``),
-        before any later flush asks, so the searcher already holds every route. A realtime
-        mget would make the engine track every write for realtime reads, for nothing.
+        before any later flush asks, so the searcher already holds every route.
         """
         if not source_keys:
             return {}

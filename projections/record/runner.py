@@ -153,6 +153,8 @@ class RecordWorker:
                      group=self._settings.group_id, alias=self._settings.alias)  # fmt: skip
             self._loop()
             self._settle_and_commit()
+            if self.pipeline.refresh_due(0.0):
+                self.pipeline.refresh()  # the last summaries searchable, the worker stopping
         except RetryInterruptedError:
             log.warning("projection stopped before OpenSearch accepted pending writes")
         finally:

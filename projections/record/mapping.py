@@ -34,6 +34,16 @@ def _object(**properties: Mapping) -> Mapping:
     return {"type": "object", "properties": properties}
 
 
+def _kept_only(field: Mapping) -> Mapping:
+    """``field`` kept in ``_source`` and checked by the strict mapping, but neither indexed
+    nor given doc values: for what readers only ever read, never search, sort or count."""
+    if field["type"] == "object":
+        return _object(**{name: _kept_only(child) for name, child in field["properties"].items()})
+    if field["type"] == "text":
+        return {"type": "text", "index": False}
+    return {"type": field["type"], "index": False, "doc_values": False}
+
+
 def _code() -> Mapping:
     return _object(system=_KEYWORD, code=_KEYWORD, display=_TEXT_KEYWORD)
 
@@ -121,8 +131,9 @@ def _summary() -> Mapping:
         result=_INT, medication=_INT, encounter=_INT, condition=_INT, allergy=_INT,
         immunisation=_INT, procedure=_INT, document=_INT,
     )  # fmt: skip
+    # The sources (a copy of each patient document) are read with the summary, never searched.
     return _object(
-        sources=source, counts=counts, item_count=_INT, latest_recorded_at=_DATE,
+        sources=_kept_only(source), counts=counts, item_count=_INT, latest_recorded_at=_DATE,
         computed_at=_DATE,
     )  # fmt: skip
 
@@ -138,10 +149,11 @@ def mappings() -> Mapping:
             "event_id": _KEYWORD, "operation": _KEYWORD, "deleted": _BOOL,
             "confidentiality": _KEYWORD, "occurred_at": _DATE, "recorded_at": _DATE,
             "received_at": _DATE,
-            "kafka": _object(
+            # Provenance, read with the document, never searched.
+            "kafka": _kept_only(_object(
                 topic=_KEYWORD, partition=_INT, offset=_LONG,
                 source_topic=_KEYWORD, source_partition=_INT, source_offset=_LONG,
-            ),
+            )),
             "result": _result(), "medication": _medication(), "encounter": _encounter(),
             "condition": _condition(), "allergy": _allergy(), "patient": _patient(),
             "immunisation": _immunisation(), "procedure": _procedure(), "document": _document(),

@@ -121,6 +121,8 @@ class RecordPipeline:
         self._pending: list[tuple[IndexDoc, RawMessage]] = []
         self._pending_since: float | None = None
         self._dirty: set[str] = set()
+        self._unrefreshed = False  # something written since the last refresh
+        self._refreshed_at = time.monotonic()
         self._positions: Positions = {}
         self.stats = PipelineStats()
 
@@ -201,6 +203,7 @@ class RecordPipeline:
         )
         self.stats.moved += moved
         self._dirty.update(touched)
+        self._unrefreshed = True
         log.info("identity change applied", person_id=plan.person_id, count=moved)
 
     def _command(self, name: str, message: RawMessage) -> None:
@@ -220,6 +223,7 @@ class RecordPipeline:
             self._dirty.discard(command.person_id)  # its summary went with everything else
         else:
             self._dirty.update(touched)  # what stays of them gets its summary recomputed
+        self._unrefreshed = True
         self.stats.purged += deleted
 
     def _report(self, command: Purge, deleted: int) -> None:
@@ -256,6 +260,7 @@ class RecordPipeline:
         for position, failure in self._write_all(versioned_ops(docs, index=self._writer.target)):
             self._dead_letter(pending[position][1], _rejection_reason(failure))
         self._dirty.update(doc.person_id for doc in docs)
+        self._unrefreshed = True
         elapsed = time.monotonic() - started
         BATCH_SECONDS.labels(stage="record").observe(elapsed)
         log.debug("bulk flushed", count=len(pending), duration_ms=round(elapsed * 1000, 1))
@@ -292,11 +297,29 @@ class RecordPipeline:
         purged = self._retrying("purge tombstones", lambda: self._writer.purge_tombstones(ids))
         return [i for i in conflicted if purged.get(ops[i].doc_id) == ops[i].version]
 
+    def refresh_due(self, interval_s: float) -> bool:
+        """True when something was written and the last refresh is ``interval_s`` or more ago."""
+        return self._unrefreshed and time.monotonic() - self._refreshed_at >= interval_s
+
+    def refresh(self) -> None:
+        """Make everything written so far searchable (the worker owns the index's refreshes)."""
+        self._retrying("refresh", self._refresh)
+
+    def _refresh(self) -> None:
+        started = time.monotonic()
+        self._writer.refresh()
+        self._unrefreshed, self._refreshed_at = False, started
+
     def settle(self) -> Positions:
-        """Flush, refresh summaries, confirm dead letters; return the offsets now safe to commit."""
+        """Flush, refresh summaries, confirm dead letters; return the offsets now safe to commit.
+
+        Recomputing summaries refreshes first, so the settle also makes every document written
+        so far searchable; the summaries it writes become searchable at the next refresh."""
         self.flush()
         if self._dirty:
             self._retrying("summaries", self._write_summaries)
+        elif self._unrefreshed:
+            self.refresh()
         self._retrying("dead letters", self._dead_letters.ensure_delivered)
         positions, self._positions = self._positions, {}
         return positions
@@ -312,7 +335,9 @@ class RecordPipeline:
             self._positions.pop(partition, None)
 
     def _write_summaries(self) -> None:
-        write_summaries(self._writer, self._dirty, now=self._clock())
+        started = time.monotonic()
+        write_summaries(self._writer, self._dirty, now=self._clock())  # refreshes, then writes
+        self._refreshed_at, self._unrefreshed = started, True
         self._dirty.clear()
 
     # -- retrying ---------------------------------------------------------------------------

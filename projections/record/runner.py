@@ -3,9 +3,19 @@
 It subscribes to the source topic (``mcr.shared``: what the consent stage lets through) and
 ``mcr.identity.changes`` in one consumer group, with manual commits. Documents are flushed by
 size or after ``flush_interval_ms``; every ``commit_interval_ms`` the pipeline settles
-(flush, summaries, dead letters acknowledged) and only then are offsets committed. While the
-pipeline waits to retry, every assigned partition is paused and the consumer keeps polling
-(so it stays in the group); anything a poll still returns is held and processed afterwards.
+(flush, summaries, dead letters acknowledged) and only then are offsets committed. While a
+backlog of at least one full batch waits, it settles every ``backlog_commit_interval_ms``
+instead: each settle refreshes and recomputes summaries, work a backlog makes stale at once.
+
+The worker, not the index, decides when the record is refreshed (the index's own
+``refresh_interval`` is only a backstop): every settle refreshes, and while caught up it also
+refreshes ``visible_interval_ms`` after the last refresh when something was written since.
+So a change is searchable within about that interval, as when the index refreshed itself
+every 500 ms; while behind, only the settles refresh.
+
+While the pipeline waits to retry, every assigned partition is paused and the consumer keeps
+polling (so it stays in the group); anything a poll still returns is held and processed
+afterwards.
 """
 
 from __future__ import annotations
@@ -34,7 +44,14 @@ from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter, connect
 from schemas.commands import PurgeReceipt, receipt_message
 
-__all__ = ["RecordWorker", "backoff_of", "consumer_config", "producer_config", "store_receipt"]
+__all__ = [
+    "RecordWorker",
+    "backoff_of",
+    "consumer_config",
+    "producer_config",
+    "settle_interval_s",
+    "store_receipt",
+]
 
 POLL_TIMEOUT_S = 0.05
 log = get_logger(__name__)
@@ -83,6 +100,13 @@ def backoff_of(settings: RecordSettings) -> Backoff:
     return Backoff(settings.backoff_initial_ms / 1000, settings.backoff_max_ms / 1000)
 
 
+def settle_interval_s(settings: RecordSettings, waiting: int) -> float:
+    """Seconds to the next settle: longer while ``waiting`` messages make a full batch or more."""
+    if waiting >= settings.flush_max_docs:
+        return max(settings.backlog_commit_interval_ms, settings.commit_interval_ms) / 1000
+    return settings.commit_interval_ms / 1000
+
+
 class RecordWorker:
     """Consume, project, commit, until ``stop`` is set (see the module docstring)."""
 
@@ -129,6 +153,8 @@ class RecordWorker:
                      group=self._settings.group_id, alias=self._settings.alias)  # fmt: skip
             self._loop()
             self._settle_and_commit()
+            if self.pipeline.refresh_due(0.0):
+                self.pipeline.refresh()  # the last summaries searchable, the worker stopping
         except RetryInterruptedError:
             log.warning("projection stopped before OpenSearch accepted pending writes")
         finally:
@@ -148,17 +174,21 @@ class RecordWorker:
 
     def _loop(self) -> None:
         flush_interval = self._settings.flush_interval_ms / 1000
-        commit_interval = self._settings.commit_interval_ms / 1000
-        next_settle = time.monotonic() + commit_interval
+        visible_interval = self._settings.visible_interval_ms / 1000
+        next_settle = time.monotonic() + self._settings.commit_interval_ms / 1000
+        behind = False
         while not self._stop.is_set():
             self._heartbeat.beat()
             for message in self._next_messages():
                 self._handle(message)
             if self.pipeline.flush_due(flush_interval):
                 self.pipeline.flush()
+            if not behind and self.pipeline.refresh_due(visible_interval):
+                self.pipeline.refresh()
             if time.monotonic() >= next_settle:
-                self._settle_and_commit()
-                next_settle = time.monotonic() + commit_interval
+                waiting = self._settle_and_commit()
+                behind = waiting >= self._settings.flush_max_docs
+                next_settle = time.monotonic() + settle_interval_s(self._settings, waiting)
 
     def _next_messages(self) -> list[Message]:
         if self._held:
@@ -175,9 +205,10 @@ class RecordWorker:
         elif error.code() != KafkaError._PARTITION_EOF:
             log.warning("kafka error", error_type=error.name(), topic=message.topic())
 
-    def _report(self) -> None:
+    def _report(self) -> int:
         """Metrics since the last report: events by outcome, and what waits on each partition
-        (from the consumer's own positions and cached watermarks: no broker round trip)."""
+        (from the consumer's own positions and cached watermarks: no broker round trip);
+        returns how many messages wait."""
         now = self.stats
         for outcome in ("written", "conflicts", "dead_letters", "skipped", "moved", "purged"):
             gained = getattr(now, outcome) - getattr(self._reported, outcome)
@@ -190,9 +221,11 @@ class RecordWorker:
             if tp.offset >= 0 and high >= 0:
                 waiting += max(high - tp.offset, 0)
         CONSUMER_LAG.labels(stage="record").set(waiting)
+        return waiting
 
-    def _settle_and_commit(self) -> None:
-        self._report()
+    def _settle_and_commit(self) -> int:
+        """Settle and commit; returns how many messages waited before it (for the cadence)."""
+        waiting = self._report()
         positions = self.pipeline.settle()
         assigned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
         offsets = [
@@ -201,12 +234,13 @@ class RecordWorker:
             if (topic, partition) in assigned
         ]
         if not offsets:
-            return
+            return waiting
         try:
             self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             self.pipeline.restore(positions)
             log.warning("commit failed", error_type=type(exc).__name__)
+        return waiting
 
     # -- waiting while OpenSearch is unavailable ---------------------------------------------
 

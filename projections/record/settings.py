@@ -65,7 +65,15 @@ class RecordSettings(McrSettings):
     flush_max_docs: Annotated[int, _Positive, _variable("FLUSH_MAX_DOCS")] = 2000
     flush_interval_ms: Annotated[int, _Positive, _variable("FLUSH_INTERVAL_MS")] = 100
     commit_interval_ms: Annotated[int, _Positive, _variable("COMMIT_INTERVAL_MS")] = 1000
-    refresh_interval: Annotated[str, _variable("REFRESH_INTERVAL")] = "500ms"
+    backlog_commit_interval_ms: Annotated[
+        int, _Positive, _variable("BACKLOG_COMMIT_INTERVAL_MS")
+    ] = 2500
+    """The settle interval while a full batch or more waits (below the bench's 5 s window)."""
+    visible_interval_ms: Annotated[int, _Positive, _variable("VISIBLE_INTERVAL_MS")] = 500
+    """While caught up, the worker refreshes this long after the last refresh when something
+    was written since: a change is searchable within about this plus the flush interval."""
+    refresh_interval: Annotated[str, _variable("REFRESH_INTERVAL")] = "30s"
+    """The index's own refresh, a backstop only: the worker refreshes (see the runner)."""
     number_of_shards: Annotated[int, _Positive, _variable("SHARDS")] = 1
     number_of_replicas: Annotated[int, whole_number(minimum=0), _variable("REPLICAS")] = 0
     backoff_initial_ms: Annotated[int, _Positive, _variable("BACKOFF_INITIAL_MS")] = 100

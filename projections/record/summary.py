@@ -47,7 +47,14 @@ def summaries_search(person_ids: Sequence[str]) -> dict[str, Any]:
         },
         "aggs": {
             "persons": {
-                "terms": {"field": "person_id", "size": max(1, len(person_ids))},
+                # "map": buckets from the matching documents only. The default builds global
+                # ordinals of person_id over the whole index after every refresh, a cost that
+                # grows with the region while the persons asked for stay a few hundred.
+                "terms": {
+                    "field": "person_id",
+                    "size": max(1, len(person_ids)),
+                    "execution_hint": "map",
+                },
                 "aggs": {
                     # every item type and "patient": a fixed size would drop a type added later
                     "types": {"terms": {"field": "record_type", "size": len(ITEM_TYPES) + 1}},

@@ -91,12 +91,20 @@ class RecordWriter:
             )
 
     def routes(self, source_keys: Sequence[str]) -> dict[str, str]:
-        """The routed person of each of ``source_keys`` that has a route (realtime mget)."""
+        """The routed person of each of ``source_keys`` that has a route.
+
+        Not realtime: a move refreshes right after claiming its routes (``move_documents``),
+        before any later flush asks, so the searcher already holds every route.
+        """
         if not source_keys:
             return {}
         ids = [route_id(key) for key in source_keys]
         with translated("routes"):
-            response = self._client.mget(index=self.target, body={"ids": ids})
+            response = self._client.mget(
+                index=self.target,
+                body={"ids": ids},
+                params={"realtime": "false", "_source": "source_key,person_id"},
+            )
         return {
             doc["_source"]["source_key"]: doc["_source"]["person_id"]
             for doc in response["docs"]

@@ -111,7 +111,8 @@ def run_e2e_bench(options: E2eOptions, *, stack: StackSettings) -> dict[str, Any
             )  # fmt: skip
             baseline = run_baseline(
                 space, client, events=options.events + len(latency_events.events),
-                refresh_interval=RecordSettings.from_env().refresh_interval,
+                # as fresh as the record: the projection's worker refreshes at this interval
+                refresh_interval=f"{RecordSettings.from_env().visible_interval_ms}ms",
                 timeout_s=catch_up_timeout(options),
             )  # fmt: skip
     finally:
@@ -186,5 +187,6 @@ def _config(options: E2eOptions, space: BenchSpace, load: float) -> dict[str, An
         "record_flush_max_docs": record.flush_max_docs,
         "record_flush_interval_ms": record.flush_interval_ms,
         "record_refresh_interval": record.refresh_interval,
+        "record_visible_interval_ms": record.visible_interval_ms,
         "commit_interval_s": space.commit_interval_s,
     }

@@ -160,3 +160,31 @@ def test_delete_removes_and_a_late_older_upsert_does_not_resurrect(
         "procedure": 0,
         "document": 0,
     }
+
+
+def _searchable(client: OpenSearch, alias: str) -> set[str]:
+    """Ids a search finds now, without refreshing first (none before the worker made the alias)."""
+    if not client.indices.exists_alias(name=alias):
+        return set()
+    response = client.search(index=alias, body={"query": {"match_all": {}}, "size": 100})
+    return {hit["_id"] for hit in response["hits"]["hits"]}
+
+
+def test_the_worker_refreshes_the_record_itself(
+    record_settings: RecordSettings,
+    start_worker: Callable[..., RunningWorker],
+    opensearch_client: OpenSearch,
+) -> None:
+    """With the index's own refresh a 30 s backstop, the worker makes its writes searchable:
+    items within about its visible interval while running, and the summaries of its last
+    settle before it stops (no one else refreshes here)."""
+    settings = with_overrides(record_settings, refresh_interval="30s", commit_interval_ms=1000)
+    events = _person_events("PERSON-A", "P001", 2)
+    produce(settings.kafka, settings.source_topic, events, partition=0)
+    worker = start_worker(settings)
+    items = {"patient|RC9|P001-pat", "result|RC9|P001-r0", "result|RC9|P001-r1",
+             "medication|RC9|P001-m1", "encounter|RC9|P001-e1"}  # fmt: skip
+    wait_until(lambda: items <= _searchable(opensearch_client, settings.alias), timeout_s=10,
+               what="items searchable without an outside refresh")  # fmt: skip
+    worker.stop()
+    assert _searchable(opensearch_client, settings.alias) == {*items, "summary|PERSON-A"}

@@ -82,3 +82,24 @@ def test_template_is_strict_and_applies_to_the_prefix_versions() -> None:
     assert template["index_patterns"] == ["record-v1-*"]
     assert template["template"]["mappings"]["dynamic"] == "strict"
     assert template["template"]["settings"]["index"]["refresh_interval"] == "500ms"
+
+
+def _leaves(field: dict[str, Any]) -> list[dict[str, Any]]:
+    if "properties" in field:
+        return [leaf for child in field["properties"].values() for leaf in _leaves(child)]
+    return [field]
+
+
+@pytest.mark.parametrize("path", [("kafka",), ("summary", "sources")])
+def test_fields_only_read_are_neither_indexed_nor_given_doc_values(path: tuple[str, ...]) -> None:
+    """Provenance and the summary's copies of patient documents are kept in _source only (and
+    still checked by the strict mapping); what is searched stays indexed."""
+    field: dict[str, Any] = mappings()
+    for name in path:
+        field = field["properties"][name]
+    leaves = _leaves(field)
+    assert leaves and all(leaf["index"] is False for leaf in leaves)
+    assert all(leaf.get("doc_values", False) is False and "fields" not in leaf for leaf in leaves)
+    properties = mappings()["properties"]
+    assert "index" not in properties["patient"]["properties"]["nhs_number"]
+    assert "index" not in properties["summary"]["properties"]["counts"]["properties"]["result"]

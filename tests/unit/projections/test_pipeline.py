@@ -203,3 +203,38 @@ def test_only_a_conflict_with_a_purge_tombstone_of_the_same_version_is_written_a
     bulks = [args for name, args in writer.calls if name == "bulk"]
     assert bulks[1] == [("result|RC9|PURGED", "external_gte")]
     assert (pipeline.stats.written, pipeline.stats.conflicts, pipeline.stats.retries) == (1, 2, 0)
+
+
+def _names(writer: FakeWriter) -> list[str]:
+    return [name for name, _ in writer.calls]
+
+
+def test_a_refresh_is_due_only_after_a_write_and_the_interval() -> None:
+    """The worker owns the refreshes: due once something was written and the interval has
+    passed since the last refresh; refreshing clears it."""
+    writer = FakeWriter()
+    pipeline, _ = _pipeline(writer)
+    assert not pipeline.refresh_due(0.0)  # nothing written yet
+    pipeline.handle(_message(0, linked(result_event(), "P1")))
+    pipeline.flush()
+    assert not pipeline.refresh_due(60.0)  # written, but refreshed less than a minute ago
+    assert pipeline.refresh_due(0.0)
+    pipeline.refresh()
+    assert _names(writer)[-1] == "refresh"
+    assert not pipeline.refresh_due(0.0)
+
+
+def test_settle_refreshes_before_summaries_and_leaves_them_due() -> None:
+    """A settle's summaries refresh first (documents searchable, summaries computed from
+    them); the summaries it writes make the next refresh due, and a settle with nothing
+    dirty refreshes just for them."""
+    writer = FakeWriter()
+    pipeline, _ = _pipeline(writer)
+    pipeline.handle(_message(0, linked(result_event(), "P1")))
+    pipeline.settle()
+    assert _names(writer) == ["routes", "bulk", "refresh", "summaries", "bulk"]
+    assert pipeline.refresh_due(0.0)
+    pipeline.settle()
+    assert _names(writer)[5:] == ["refresh"]
+    pipeline.settle()
+    assert _names(writer)[6:] == []  # nothing written since: no refresh

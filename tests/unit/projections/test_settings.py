@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from projections.record.runner import settle_interval_s
 from projections.record.settings import RecordSettings
 
 
@@ -50,3 +51,18 @@ def test_operators_tools_use_the_operators_user_when_set() -> None:
     assert operators.opensearch_url.get_secret_value() == "https://ops:b@search:9200"
     alone = RecordSettings.from_env({"MCR_OPENSEARCH_URL": "https://proj:a@search:9200"})
     assert alone.for_operators().opensearch_url.get_secret_value() == "https://proj:a@search:9200"
+
+
+@pytest.mark.parametrize(
+    ("waiting", "expected"), [(0, 1.0), (1999, 1.0), (2000, 2.5), (10**6, 2.5)]
+)
+def test_settles_less_often_while_a_full_batch_waits(waiting: int, expected: float) -> None:
+    """Caught up: a settle (refresh, summaries, commit) every second; with a backlog of a full
+    batch or more, every 2.5 s (still inside the bench's 5 s progress window)."""
+    assert settle_interval_s(RecordSettings.from_env({}), waiting) == expected
+
+
+def test_backlog_interval_is_never_shorter_than_the_commit_interval() -> None:
+    """A commit interval set above the backlog one is kept while behind too."""
+    settings = RecordSettings.from_env({"MCR_RECORD_COMMIT_INTERVAL_MS": "4000"})
+    assert settle_interval_s(settings, 10**6) == 4.0

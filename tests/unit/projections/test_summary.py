@@ -67,4 +67,8 @@ def test_search_counts_only_visible_documents_of_the_chunk() -> None:
         {"term": {"deleted": False}},
         {"terms": {"doc_kind": ["item", "patient"]}},
     ]
-    assert body["aggs"]["persons"]["terms"] == {"field": "person_id", "size": 2}
+    assert body["aggs"]["persons"]["terms"] == {
+        "field": "person_id",
+        "size": 2,
+        "execution_hint": "map",
+    }

@@ -9,7 +9,8 @@ that many events/s instead of as fast as it can (a backlog); ``--probe`` also me
 long after an event was handed over its document was searchable (the probes' searches cost
 OpenSearch CPU, so measure CPU in runs without them).
 
-    python scripts/projection_cpu.py --events 20000 [--rate 700] [--settle-ms 2500] [--probe]
+    python -m consumers.ops.bench.projection_cpu --events 20000 [--rate 700] [--settle-ms 2500] \\
+        [--probe]
 
 For measuring only (docs/benchmarks-e2e.md): it needs the local stack (``mcr stack up``) and
 deletes its alias afterwards. To compare with older code, run it with ``PYTHONPATH`` pointing
@@ -138,7 +139,7 @@ def _start(stack: StackSettings, args: argparse.Namespace) -> Feed:
     if "summaries" in args.skip:
         pipeline._write_summaries = pipeline._dirty.clear  # type: ignore[method-assign]
     if "routes" in args.skip:
-        pipeline._writer.routes = lambda _keys: {}  # type: ignore[method-assign]
+        pipeline._writer.routes = lambda source_keys: {}  # type: ignore[method-assign]
     return Feed(pipeline, connect(stack.opensearch_url, ca_file=ca_file), settings.alias)
 
 

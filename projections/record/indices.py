@@ -13,13 +13,15 @@ from datetime import datetime
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as os_errors
 
+from mcr.core.logging import get_logger
 from projections.record.errors import IndexAdminError
 from projections.record.ids import index_name, template_name
-from projections.record.mapping import index_template
+from projections.record.mapping import index_template, mappings, missing_fields
 from projections.record.settings import RecordSettings
 from projections.record.writer import translated
 
 __all__ = [
+    "add_missing_fields",
     "alias_indices",
     "create_index_version",
     "drop_old_versions",
@@ -28,6 +30,8 @@ __all__ = [
     "set_refresh_interval",
     "swap_alias",
 ]
+
+log = get_logger(__name__)
 
 
 def ensure_template(client: OpenSearch, settings: RecordSettings) -> None:
@@ -91,7 +95,22 @@ def ensure_alias(client: OpenSearch, settings: RecordSettings, *, now: datetime)
             current = alias_indices(client, settings.alias)  # another worker created it
     if len(current) != 1:
         raise IndexAdminError(f"alias {settings.alias}: expected one index, found {len(current)}")
+    add_missing_fields(client, current[0])
     return current[0]
+
+
+def add_missing_fields(client: OpenSearch, index: str) -> list[str]:
+    """Give ``index`` the fields today's mapping has and it lacks (an index made by an earlier
+    version: its strict mapping would refuse today's documents); returns their top-level
+    names. Adding fields is all OpenSearch allows in place; anything else needs a rebuild."""
+    with translated("get mapping"):
+        current = client.indices.get_mapping(index=index)[index]["mappings"]
+    missing = missing_fields(current, mappings())
+    if missing:
+        with translated("put mapping"):
+            client.indices.put_mapping(index=index, body={"properties": missing})
+        log.info("record index given new fields", index=index, detail=",".join(sorted(missing)))
+    return sorted(missing)
 
 
 def swap_alias(client: OpenSearch, alias: str, new_index: str) -> list[str]:

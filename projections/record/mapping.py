@@ -13,7 +13,7 @@ from typing import Any
 
 from projections.record.ids import index_pattern
 
-__all__ = ["index_template", "mappings"]
+__all__ = ["index_template", "mappings", "missing_fields"]
 
 Mapping = dict[str, Any]
 
@@ -182,3 +182,20 @@ def index_template(prefix: str, *, shards: int, replicas: int, refresh_interval:
             "mappings": mappings(),
         },
     }
+
+
+def missing_fields(current: Mapping, wanted: Mapping) -> dict[str, Any]:
+    """The properties of ``wanted`` (a mapping) that ``current`` (an index's mapping) lacks, at
+    any depth: what an index made by an earlier version must be given before today's documents
+    fit its strict mapping. Fields it has keep their definitions (OpenSearch cannot change a
+    field in place; a rebuild can). Pure."""
+    have = current.get("properties", {})
+    missing: dict[str, Any] = {}
+    for name, field in wanted.get("properties", {}).items():
+        if name not in have:
+            missing[name] = field
+        elif "properties" in field:
+            inner = missing_fields(have[name], field)
+            if inner:
+                missing[name] = {"properties": inner}
+    return missing

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from opensearchpy import OpenSearch
 
 from projections.record.bulk import BulkOp, ItemFailure
-from projections.record.indices import alias_indices, create_index_version, ensure_alias, swap_alias
+from projections.record.indices import (
+    add_missing_fields,
+    alias_indices,
+    create_index_version,
+    ensure_alias,
+    swap_alias,
+)
+from projections.record.mapping import mappings
 from projections.record.settings import RecordSettings
 from projections.record.writer import RecordWriter
 
@@ -60,3 +67,25 @@ def test_alias_is_created_once_and_swapped_atomically(
     )
     assert swap_alias(opensearch_client, record_settings.alias, newer) == [first]
     assert alias_indices(opensearch_client, record_settings.alias) == [newer]
+
+
+def test_an_index_made_by_an_earlier_version_is_given_todays_new_fields(
+    record_settings: RecordSettings, opensearch_client: OpenSearch
+) -> None:
+    """A record index from before conditions existed refuses a condition (strict mapping);
+    the worker's start (``ensure_alias``) adds the missing fields in place, and then the same
+    document is written, with no rebuild."""
+    today = mappings()
+    older = {**today, "properties": {name: field for name, field in today["properties"].items()
+                                     if name != "condition"}}  # fmt: skip
+    alias = record_settings.alias
+    opensearch_client.indices.create(index=f"{alias}-v1-older", body={
+        "mappings": older, "aliases": {alias: {"is_write_index": True}}})  # fmt: skip
+    writer = RecordWriter(opensearch_client, target=alias, require_alias=True)
+    condition = {"doc_kind": "item", "condition": {"clinical_status": "active"}}
+    refused = writer.bulk([BulkOp("index", alias, "c1", condition, 1, "external")])
+    assert [failure.field for failure in refused.rejected] == ["condition"]
+    assert ensure_alias(opensearch_client, record_settings, now=NOW) == f"{alias}-v1-older"
+    written = writer.bulk([BulkOp("index", alias, "c1", condition, 1, "external")])
+    assert (written.written, written.rejected) == (1, ())
+    assert add_missing_fields(opensearch_client, f"{alias}-v1-older") == []  # nothing left

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from projections.record.documents import Origin, build_document
-from projections.record.mapping import index_template, mappings
+from projections.record.mapping import index_template, mappings, missing_fields
 from projections.record.summary import build_summary
 from schemas.events import SourceEvent
 from tests.unit.projections.builders import (
@@ -103,3 +103,24 @@ def test_fields_only_read_are_neither_indexed_nor_given_doc_values(path: tuple[s
     properties = mappings()["properties"]
     assert "index" not in properties["patient"]["properties"]["nhs_number"]
     assert "index" not in properties["summary"]["properties"]["counts"]["properties"]["result"]
+
+
+def test_missing_fields_are_what_an_older_index_lacks_at_any_depth() -> None:
+    """An index made before conditions and document counts existed: exactly those fields are
+    missing (whole new objects, and new leaves inside objects it has); a field it has keeps
+    its own definition, even where today's differs."""
+    today = mappings()
+    older = {"properties": {name: field for name, field in today["properties"].items()
+                            if name != "condition"}}  # fmt: skip
+    summary = older["properties"]["summary"]["properties"]
+    counts = dict(summary["counts"]["properties"])
+    del counts["document"]
+    older["properties"]["summary"] = {"properties": {**summary, "counts": {"properties": counts}}}
+    older["properties"]["kafka"] = {"properties": {"offset": {"type": "long"}}}  # indexed then
+    missing = missing_fields(older, today)
+    assert set(missing) == {"condition", "summary", "kafka"}
+    assert missing["condition"] == today["properties"]["condition"]
+    assert missing["summary"] == {"properties": {"counts": {"properties": {
+        "document": today["properties"]["summary"]["properties"]["counts"]["properties"]["document"]}}}}  # fmt: skip
+    assert "offset" not in missing["kafka"]["properties"]  # kept as the index has it
+    assert missing_fields(today, today) == {}

@@ -39,6 +39,7 @@ from projections.record.writer import RecordWriter
 from schemas.events import RecordType
 from streams.consent import repository as consent_repository
 from streams.consent.state import Preference
+from streams.identity.offline.sandbox import Sandbox
 from tests.conftest import unique_name
 from tests.integration.api.browser import chromium
 from tests.integration.auth.keycloak_client import tokens_for
@@ -358,3 +359,15 @@ def browser() -> Iterator[Any]:
     """A headless Chromium for the browser tests that open several pages."""
     with chromium() as found:
         yield found
+
+
+@pytest.fixture
+def service_url(
+    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The record projection and the query service on a sandbox with a real streams worker
+    (``live_pipeline.serve_on_sandbox``); yields the service's URL."""
+    # Imported here: live_pipeline imports this module (api_roles).
+    from tests.integration.api.live_pipeline import serve_on_sandbox
+
+    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)

@@ -11,30 +11,20 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from email.message import Message
 from typing import Any
-
-import pytest
 
 from deploy.local import StackSettings
 from producers.hl7v2 import events_from_hl7v2
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
-from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
+from tests.integration.api.live_pipeline import call, publish
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.hl7v2.builders import SMALL_PDF, uk_admission, uk_discharge_summary
 
 ORG = "RC9"
 DOCTOR = "demo-hospital-doctor"
-
-
-@pytest.fixture
-def service_url(
-    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
 
 
 def _fetch(url: str, token: str, accept: str = "*/*") -> tuple[int, Message, bytes]:

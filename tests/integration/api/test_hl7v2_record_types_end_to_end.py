@@ -6,10 +6,7 @@ the FHIR R4 API (every resource checked by tests/fhir_r4.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from deploy.local import StackSettings
 from producers.hl7v2 import events_from_hl7v2
@@ -17,7 +14,7 @@ from schemas.events import SourceEvent
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
-from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
+from tests.integration.api.live_pipeline import call, publish
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.hl7v2.builders import (
     SMALL_PDF,
@@ -31,13 +28,6 @@ from tests.unit.producers.hl7v2.builders import (
 
 ORG = "RC9"  # the demo hospital doctor's trust: the admission makes it hold the record
 DOCTOR = "demo-hospital-doctor"
-
-
-@pytest.fixture
-def service_url(
-    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
 
 
 def _mapped(*texts: str) -> list[SourceEvent]:

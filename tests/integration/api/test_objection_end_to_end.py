@@ -6,26 +6,16 @@ recorded the same way lets the items the source sends again be read."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from deploy.local import StackSettings
 from streams.identity.offline.sandbox import Sandbox
 from tests.integration.api.conftest import access_token
-from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
+from tests.integration.api.live_pipeline import call, publish
 from tests.integration.projections.conftest import wait_until
 from tests.unit.projections.builders import patient_event, result_event
 
 HEAD = {"org": "E81001", "local_patient_id": "OBJ-1", "serial": 41}
 RESULTS = [result_event(**HEAD, source_record_id=f"OBJ-R{i}") for i in range(3)]
-
-
-@pytest.fixture
-def service_url(
-    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
 
 
 def test_an_objection_recorded_by_the_gp_takes_effect_within_seconds(

@@ -6,10 +6,7 @@ record route and the FHIR R4 API (every resource checked by tests/fhir_r4.py).""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from deploy.local import StackSettings
 from producers.fhir import events_from_fhir
@@ -17,7 +14,7 @@ from producers.hl7v2 import events_from_hl7v2
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
-from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
+from tests.integration.api.live_pipeline import call, publish
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.fhir.builders import (
     NOTE_TEXT,
@@ -36,13 +33,6 @@ from tests.unit.producers.fhir.builders import (
 from tests.unit.producers.hl7v2.builders import message, msh, pid, segment
 
 ORG = "E81001"  # the demo GP's practice: the GP holds the record
-
-
-@pytest.fixture
-def service_url(
-    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
 
 
 def _person_with(base: str, token: str, section: str, count: int) -> str | None:

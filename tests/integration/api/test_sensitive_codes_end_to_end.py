@@ -6,10 +6,7 @@ hospital doctor the potassium result of the same message and nothing of the HIV 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from deploy.local import StackSettings
 from producers.hl7v2 import events_from_hl7v2
@@ -17,7 +14,7 @@ from schemas.events import RecordType, SourceEvent
 from streams.identity.offline.sandbox import Sandbox
 from tests.fhir_r4 import invalid
 from tests.integration.api.conftest import access_token
-from tests.integration.api.live_pipeline import call, publish, serve_on_sandbox
+from tests.integration.api.live_pipeline import call, publish
 from tests.integration.projections.conftest import wait_until
 from tests.unit.producers.hl7v2.builders import message, msh, pid, segment, uk_admission
 
@@ -26,13 +23,6 @@ DOCTOR = "demo-hospital-doctor"
 HIV_TEST = "75622-1"
 POTASSIUM = "2823-3"
 SODIUM = "2951-2"
-
-
-@pytest.fixture
-def service_url(
-    streams_sandbox: Sandbox, stack: StackSettings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    yield from serve_on_sandbox(streams_sandbox, stack, monkeypatch)
 
 
 def _obr(order: str) -> str:

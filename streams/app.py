@@ -15,7 +15,11 @@ Nothing is read from the environment in this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import faust
+from mode import CrashingSupervisor
 
 from mcr.core.errors import McrError
 from mcr.core.kafka_acls import STREAMS
@@ -23,7 +27,15 @@ from mcr.core.topic_admin import topic_spec
 from streams.settings import WorkerSettings
 from streams.stages import ALL, Stage, agent_modules, group_of
 
-__all__ = ["AGENT_MODULES", "NotConfiguredError", "configure", "current", "settings", "stage"]
+__all__ = [
+    "AGENT_MODULES",
+    "NotConfiguredError",
+    "agent",
+    "configure",
+    "current",
+    "settings",
+    "stage",
+]
 
 AGENT_MODULES = agent_modules(ALL)
 RESUBSCRIBE_AFTER_S = 1.0
@@ -88,6 +100,18 @@ def current() -> faust.App:
     if _Configured.app is None:
         raise NotConfiguredError("streams app: configure() must run before the agents load")
     return _Configured.app
+
+
+def agent(channel: Any) -> Callable[[Any], Any]:
+    """``@app.agent(channel)`` of the configured application, whose crash stops the worker.
+
+    faust's default supervisor restarts a crashed agent in place, and the batch it held
+    (taken, never acknowledged) is not read again until the partition's next rebalance: its
+    events wait unseen while later ones flow, and the committed offset stops there. A stage
+    that meets an error it cannot retry (database errors it can are retried in place) exits
+    instead, non-zero, for its service manager to restart; the restart reads again from the
+    last commit, and every stage is idempotent under repeats."""
+    return current().agent(channel, supervisor_strategy=CrashingSupervisor)
 
 
 def stage() -> Stage:

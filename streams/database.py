@@ -9,6 +9,7 @@ unavailable, with capped exponential backoff: a stage waits rather than skip eve
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -37,6 +38,7 @@ class StageDatabase:
         self.stage = stage
         self._dsn, self._schema, self._prepare = dsn, schema, prepare
         self._pool: ConnectionPool[Any] | None = None
+        self._opening = threading.Lock()
 
     def reconfigure(
         self, *, dsn: str, schema: str, prepare: Callable[[], None] | None = None
@@ -70,15 +72,21 @@ class StageDatabase:
         if pool is not None:
             pool.close()
 
+    def _opened(self) -> ConnectionPool[Any]:
+        # One opening at a time: two agents of a process may ask at once.
+        with self._opening:
+            if self._pool is None:
+                self.open()
+            assert self._pool is not None
+            return self._pool
+
     async def run(self, work: Callable[..., T], /, **kwargs: Any) -> T:
-        """``work(conn, **kwargs)`` in a worker thread with a pooled connection."""
-        if self._pool is None:
-            self.open()
-        pool = self._pool
-        assert pool is not None
+        """``work(conn, **kwargs)`` in a worker thread with a pooled connection (the pool is
+        opened there too on first use: preparing the schema may wait on another process's
+        migration, and faust's event loop must keep beating meanwhile)."""
 
         def in_thread() -> T:
-            with pool.connection() as conn:
+            with self._opened().connection() as conn:
                 return work(conn, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(None, in_thread)

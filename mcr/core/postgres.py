@@ -7,6 +7,7 @@ processes starting at once migrate it once. Autocommit: callers open their own t
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -39,7 +40,7 @@ def schema_connection(
     """An autocommit connection whose search path is ``schema``, created and migrated."""
     name = quoted_schema(schema, setting=setting)
     with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+        _create_schema(admin, schema, name)
     conn = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={name}")
     try:
         apply_ddl(conn, ddl, lock_id=lock_id)
@@ -47,3 +48,13 @@ def schema_connection(
         conn.close()
         raise
     return conn
+
+
+def _create_schema(admin: Connection, schema: str, name: str) -> None:
+    """Create ``schema`` unless it exists. ``IF NOT EXISTS`` is not atomic: two processes
+    creating it at the same moment (two stages on one schema starting together) can both pass
+    the check, and the second fails on pg_namespace's unique index; it exists then, as wanted."""
+    if admin.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+        return  # nothing to create (and a role that may create nothing is not refused)
+    with suppress(psycopg.errors.UniqueViolation):  # made by another process just now
+        admin.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")

@@ -138,7 +138,7 @@ def _count(outgoing: Sequence[Outgoing], withheld: Mapping[str, int], elapsed: f
             count_dead_letter("consent", bytes(reason or b"").decode("utf-8", "replace"))
 
 
-@app.agent(linked_topic)
+@streams_app.agent(linked_topic)
 async def share(stream: Any) -> AsyncIterator[int]:
     """Decide linked events in batches: shareable ones and purges go to mcr.shared."""
     within = SETTINGS.batch_within_ms / 1000
@@ -165,7 +165,7 @@ async def share(stream: Any) -> AsyncIterator[int]:
         yield len(batch)
 
 
-@app.agent(changes_topic)
+@streams_app.agent(changes_topic)
 async def follow_identity_changes(stream: Any) -> AsyncIterator[int]:
     """Move preferences with identity changes; purge a person who objects."""
     within = SETTINGS.batch_within_ms / 1000

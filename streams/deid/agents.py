@@ -76,7 +76,7 @@ def _headers(event: Any) -> list[tuple[str, bytes | None]]:
     return list(event.message.headers or [])
 
 
-@app.agent(linked_topic)
+@streams_app.agent(linked_topic)
 async def deidentify(stream: Any) -> AsyncIterator[int]:
     """De-identify linked events of people who have not opted out, in batches."""
     within = SETTINGS.batch_within_ms / 1000
@@ -97,7 +97,7 @@ async def deidentify(stream: Any) -> AsyncIterator[int]:
         yield len(batch)
 
 
-@app.agent(changes_topic)
+@streams_app.agent(changes_topic)
 async def follow_identity_for_planning(stream: Any) -> AsyncIterator[int]:
     """Move contributions with merges and unmerges; opt a person out who has opted out."""
     within = SETTINGS.batch_within_ms / 1000

@@ -196,7 +196,7 @@ def _log_batch(dispatches: Sequence[Dispatch], started: float) -> None:
         log.warning("identity refused events of a forged organisation", forged=forged)
 
 
-@app.agent(source_topic)
+@streams_app.agent(source_topic)
 async def identify(stream: Any) -> AsyncIterator[str]:
     """Resolve source events in batches and dispatch them (linked, held or dead letter)."""
     within = SETTINGS.batch_within_ms / 1000

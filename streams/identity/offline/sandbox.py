@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -227,13 +227,18 @@ def sandbox(
 
 @contextmanager
 def running_worker(
-    box: Sandbox, *, log: IO[bytes] | None = None, stage: Stage = ALL
+    box: Sandbox,
+    *,
+    log: IO[bytes] | None = None,
+    stage: Stage = ALL,
+    environ: Mapping[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``mcr streams worker --stage <stage>`` on ``box`` until the block ends, then SIGTERM and
-    wait for it to exit (killed after :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
+    """``mcr streams worker --stage <stage>`` on ``box`` (``environ`` overriding its settings)
+    until the block ends, then SIGTERM and wait for it to exit (killed after
+    :data:`STOP_TIMEOUT_S`). Its output goes to ``log``."""
     process = subprocess.Popen(
         [sys.executable, *_WORKER, "--stage", stage],
-        env=box.env(),
+        env={**box.env(), **(environ or {})},
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )

@@ -53,8 +53,8 @@ def _purges(messages: list[ReadMessage]) -> list[str]:
 class Pipeline:
     """Publishes into the sandbox and waits for mcr.shared to show something."""
 
-    def __init__(self, box: Sandbox, shared: TopicReader) -> None:
-        self.box, self.shared = box, shared
+    def __init__(self, box: Sandbox, shared: TopicReader, logs: Path) -> None:
+        self.box, self.shared, self.logs = box, shared, logs
 
     def publish(self, *events: SourceEvent) -> None:
         config = PublisherConfig(
@@ -67,8 +67,15 @@ class Pipeline:
     def wait_for(self, what: str, done: Callable[[list[ReadMessage]], bool]) -> None:
         deadline = time.monotonic() + TIMEOUT_S
         while not done(self.shared.messages):
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}\n{self.log_tails()}"
             self.shared.poll(0.5)
+
+    def log_tails(self, chars: int = 3000) -> str:
+        """The end of each worker's log: a stalled or crashed stage must say why in CI."""
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-chars:]}"
+            for log in sorted(self.logs.glob("*.log"))
+        )
 
 
 LAYOUTS: dict[str, list[Stage]] = {
@@ -99,7 +106,7 @@ def pipeline(
                 for stage in stages:
                     log = workers.enter_context((logs / f"{stage}.log").open("wb"))
                     workers.enter_context(running_worker(box, log=log, stage=stage))
-                yield Pipeline(box, shared)
+                yield Pipeline(box, shared, logs)
         finally:
             shared.close()
 

@@ -87,12 +87,17 @@ def configure(settings: WorkerSettings, stage: Stage = ALL) -> faust.App:
         stream_wait_empty=False,
         producer_linger=settings.streams.producer_linger_ms / 1000,
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
+        producer_compression_type=_codec(settings.streams.producer_compression),
     )
     # faust waits 45 s before acting on a subscription change (to merge bursts); a new
     # organisation's topic should be read within seconds, and topics are added rarely.
     _Configured.app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_AFTER_S  # type: ignore[attr-defined]
     _Configured.settings, _Configured.stage = settings, stage
     return _Configured.app
+
+
+def _codec(name: str) -> str | None:
+    return None if name == "none" else name
 
 
 def current() -> faust.App:

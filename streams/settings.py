@@ -6,6 +6,7 @@ variable               field                                    default
 MCR_STREAMS_APP_ID     app_id (faust application id and group)  mcr-streams
 MCR_STREAMS_LAG_S      lag_interval_s (lag gauge every ... s)   10
 MCR_STREAMS_LINGER_MS  producer_linger_ms (batch sends)         10
+MCR_STREAMS_COMPRESS   producer_compression (codec of sends)    lz4
 MCR_KAFKA_*            kafka (brokers, credentials)             mcr.core.kafka_client
 =====================  =======================================  ===================
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -46,6 +47,11 @@ class StreamsSettings(McrSettings):
     """How long the workers' producer waits to fill a batch before sending: fewer and larger
     produce requests cost the worker and Kafka less CPU per event (docs/benchmarks-e2e.md,
     2026-12-07) for at most this much latency per stage (faust's default: 0)."""
+    producer_compression: Annotated[
+        Literal["none", "lz4", "zstd", "gzip"], Field(validation_alias="MCR_STREAMS_COMPRESS")
+    ] = "lz4"
+    """The codec of the workers' produce batches (``none``: uncompressed, faust's default):
+    smaller requests to encrypt, send and store for a little CPU to compress."""
     kafka: KafkaClient
 
 

@@ -88,3 +88,24 @@ def test_the_linger_is_a_setting() -> None:
          "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "MCR_STREAMS_LINGER_MS": "0"}
     )  # fmt: skip
     assert streams_app.configure(settings).conf.producer_linger == 0
+
+
+def test_the_producer_compresses_with_lz4_unless_told_otherwise() -> None:
+    assert streams_app.configure(_settings("t-lz4")).conf.producer_compression_type == "lz4"
+
+
+@pytest.mark.parametrize(("given", "codec"), [("none", None), ("zstd", "zstd")])
+def test_the_codec_is_a_setting(given: str, codec: str | None) -> None:
+    settings = WorkerSettings.from_env(
+        {"MCR_STREAMS_APP_ID": f"t-{given}", "MCR_KAFKA_BOOTSTRAP": "k:19092",
+         "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "MCR_STREAMS_COMPRESS": given}
+    )  # fmt: skip
+    assert streams_app.configure(settings).conf.producer_compression_type == codec
+
+
+def test_an_unknown_codec_is_refused() -> None:
+    with pytest.raises(ValueError, match="MCR_STREAMS_COMPRESS"):
+        WorkerSettings.from_env(
+            {"MCR_STREAMS_APP_ID": "t-bad", "MCR_KAFKA_BOOTSTRAP": "k:19092",
+             "MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "MCR_STREAMS_COMPRESS": "brotli"}
+        )  # fmt: skip

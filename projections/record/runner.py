@@ -68,6 +68,7 @@ def consumer_config(
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
+            "session.timeout.ms": settings.session_timeout_ms,
             **overrides,
         }
     )

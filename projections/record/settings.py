@@ -76,6 +76,12 @@ class RecordSettings(McrSettings):
     """The index's own refresh, a backstop only: the worker refreshes (see the runner)."""
     number_of_shards: Annotated[int, _Positive, _variable("SHARDS")] = 1
     number_of_replicas: Annotated[int, whole_number(minimum=0), _variable("REPLICAS")] = 0
+    session_timeout_ms: Annotated[
+        int, Field(validation_alias="MCR_RECORD_SESSION_TIMEOUT_MS", ge=6000, le=300_000)
+    ] = 45_000
+    """How long the group waits for a member that stopped answering before its partitions go
+    to another (librdkafka's default; the broker's allowed range is 6-300 s). Lower it where
+    a killed worker must be replaced quickly; never below a few heartbeats (3 s each)."""
     backoff_initial_ms: Annotated[int, _Positive, _variable("BACKOFF_INITIAL_MS")] = 100
     backoff_max_ms: Annotated[int, _Positive, _variable("BACKOFF_MAX_MS")] = 10_000
 

@@ -38,9 +38,10 @@ from schemas.events import SourceEvent
 
 EVENTS = 4_000
 RATE = 250.0  # events/s: sixteen seconds of traffic, so each kill lands mid-stream
-# Dead members keep their partitions until their session times out: keep it short for faust
-# (its own settings from the environment); the record worker's consumer keeps its 45 s.
-FAUST_ENV = {"BROKER_SESSION_TIMEOUT": "10", "BROKER_HEARTBEAT_INTERVAL": "3"}
+# Dead members keep their partitions until their session times out (45 s by default): keep it
+# short for both workers (faust reads its own settings from the environment).
+SHORT_SESSIONS = {"BROKER_SESSION_TIMEOUT": "10", "BROKER_HEARTBEAT_INTERVAL": "3",
+                  "MCR_RECORD_SESSION_TIMEOUT_MS": "10000"}  # fmt: skip
 
 
 class _Process:
@@ -139,7 +140,7 @@ def test_kill_9_of_each_worker_mid_stream_then_verify_finds_nothing_missing_or_l
 ) -> None:
     """Streams worker killed a second into the traffic, record worker two seconds later, both
     restarted at once: after catching up, the index equals what the log says."""
-    base = {**os.environ, **FAUST_ENV}
+    base = {**os.environ, **SHORT_SESSIONS}
     streams = _Process(["streams", "worker"], space.identity_env(base), tmp_path / "streams")
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
     events = region_events(EVENTS, seed=16).events

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.record.runner import settle_interval_s
+from projections.record.runner import consumer_config, settle_interval_s
 from projections.record.settings import RecordSettings
 
 
@@ -66,3 +66,13 @@ def test_backlog_interval_is_never_shorter_than_the_commit_interval() -> None:
     """A commit interval set above the backlog one is kept while behind too."""
     settings = RecordSettings.from_env({"MCR_RECORD_COMMIT_INTERVAL_MS": "4000"})
     assert settle_interval_s(settings, 10**6) == 4.0
+
+
+def test_the_session_timeout_reaches_the_consumer_and_is_bounded() -> None:
+    """librdkafka's 45 s by default; lowered for a quick takeover; the broker's range only."""
+    plain = {"MCR_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}
+    assert consumer_config(RecordSettings.from_env(plain))["session.timeout.ms"] == 45_000
+    quick = RecordSettings.from_env({**plain, "MCR_RECORD_SESSION_TIMEOUT_MS": "10000"})
+    assert consumer_config(quick)["session.timeout.ms"] == 10_000
+    with pytest.raises(ValueError, match="MCR_RECORD_SESSION_TIMEOUT_MS"):
+        RecordSettings.from_env({"MCR_RECORD_SESSION_TIMEOUT_MS": "1000"})

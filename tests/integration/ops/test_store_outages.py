@@ -28,7 +28,7 @@ from deploy.local.opensearch import OpenSearch as OpenSearchService
 from deploy.local.postgres import Postgres
 from deploy.local.service import Service
 from tests.integration.ops.region_run import assert_record_equals_log, publish, region_space
-from tests.integration.ops.test_kill_and_verify import FAUST_ENV, _Process
+from tests.integration.ops.test_kill_and_verify import SHORT_SESSIONS, _Process
 
 EVENTS = 1_800
 SEED = 33
@@ -71,7 +71,7 @@ def _down(service: Service, *, for_s: float = 0.0) -> Iterator[None]:
 def test_stores_go_away_and_come_back_without_loss(
     stack: StackSettings, space: BenchSpace, tmp_path: Path
 ) -> None:
-    base = {**os.environ, **FAUST_ENV}
+    base = {**os.environ, **SHORT_SESSIONS}
     streams = _Process(["streams", "worker"], space.identity_env(base), tmp_path / "streams")
     record = _Process(["record", "run"], space.record_env(base), tmp_path / "record")
     events = list(region_events(EVENTS, seed=SEED).events)

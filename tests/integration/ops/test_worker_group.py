@@ -19,7 +19,7 @@ from consumers.ops.bench.throughput import wait_caught_up
 from deploy.local import StackSettings
 from tests.integration.ops.region_run import assert_record_equals_log, publish, region_space
 from tests.integration.ops.test_kill_and_verify import (  # the same workers
-    FAUST_ENV,
+    SHORT_SESSIONS,
     _committed_some,
     _Process,
 )
@@ -51,7 +51,7 @@ def _wait_members(admin: AdminClient, group: str, count: int, timeout_s: float =
 def test_two_then_three_streams_workers_rebalance_without_loss(
     stack: StackSettings, space: BenchSpace, tmp_path: Path
 ) -> None:
-    base = {**os.environ, **FAUST_ENV}
+    base = {**os.environ, **SHORT_SESSIONS}
     env = space.identity_env(base)
     admin = AdminClient(space.targets.kafka.config())
     first = _Process(["streams", "worker"], env, tmp_path / "streams-1")

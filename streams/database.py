@@ -38,14 +38,17 @@ class StageDatabase:
         self.stage = stage
         self._dsn, self._schema, self._prepare = dsn, schema, prepare
         self._pool: ConnectionPool[Any] | None = None
-        self._opening = threading.Lock()
+        # Held while the pool is opened or closed: a shutdown's close must not miss a pool that
+        # a worker thread is still opening (reentrant: open closes the old pool first).
+        self._opening = threading.RLock()
 
     def reconfigure(
         self, *, dsn: str, schema: str, prepare: Callable[[], None] | None = None
     ) -> None:
         """Point the stage at another database or schema (closes the current pool)."""
-        self.close()
-        self._dsn, self._schema, self._prepare = dsn, schema, prepare
+        with self._opening:
+            self.close()
+            self._dsn, self._schema, self._prepare = dsn, schema, prepare
 
     @property
     def pool(self) -> ConnectionPool[Any] | None:
@@ -54,27 +57,28 @@ class StageDatabase:
 
     def open(self) -> None:
         """(Re)open the pool, preparing the schema first."""
-        self.close()
-        if self._prepare is not None:
-            self._prepare()
-        self._pool = ConnectionPool(
-            self._dsn,
-            min_size=1,
-            max_size=4,
-            open=True,
-            kwargs={"autocommit": True, "options": f'-c search_path="{self._schema}"'},
-        )
+        with self._opening:
+            self.close()
+            if self._prepare is not None:
+                self._prepare()
+            self._pool = ConnectionPool(
+                self._dsn,
+                min_size=1,
+                max_size=4,
+                open=True,
+                kwargs={"autocommit": True, "options": f'-c search_path="{self._schema}"'},
+            )
 
     def close(self) -> None:
         """Close the pool (waiting a few seconds for connections in use); the next call opens
         a new one."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+        with self._opening:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.close()
 
     def _opened(self) -> ConnectionPool[Any]:
-        # One opening at a time: two agents of a process may ask at once.
-        with self._opening:
+        with self._opening:  # one opening at a time: two agents of a process may ask at once
             if self._pool is None:
                 self.open()
             assert self._pool is not None

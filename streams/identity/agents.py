@@ -22,9 +22,12 @@ point passed to :func:`streams.app.configure`, which must run before this module
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+
+from confluent_kafka.admin import AdminClient
 
 from mcr.core import org_registry
 from mcr.core.kafka_acls import STREAMS
@@ -231,21 +234,41 @@ async def drain_outbox() -> int:
     return len(changes) + len(released)
 
 
+@functools.cache
+def _watch_admin() -> AdminClient:
+    """The topic watch's one admin client (a new client every few seconds would log in, over
+    TLS, each time, and be torn down while a broker restart leaves requests outstanding)."""
+    return AdminClient(KAFKA.config())
+
+
 @app.timer(interval=SETTINGS.topic_refresh_s)  # type: ignore[untyped-decorator]  # faust is untyped
 async def watch_source_topics() -> None:
     """Every worker: subscribe to organisations' source topics made since the last look."""
     try:
-        found = await asyncio.to_thread(list_source_topics, KAFKA, SETTINGS.source_topic_pattern)
+        found = await asyncio.to_thread(
+            list_source_topics, KAFKA, SETTINGS.source_topic_pattern, admin=_watch_admin()
+        )
     except Exception as exc:  # a broker hiccup: look again next tick
         log.warning("source topics not listed", error=type(exc).__name__)
         return
     added = new_topics(source_topic.topics, found)
     if added:
-        source_topic.topics = [*source_topic.topics, *added]
-        # Re-registering the channel makes the conductor resubscribe with the new names.
-        app.topics.discard(source_topic)
-        app.topics.add(source_topic)
+        topics = [*source_topic.topics, *added]
+        source_topic.topics = topics  # what the next look compares with
+        # faust reads a topic through clones of it (one per stream, registered with the
+        # conductor when iterated), never the declared object: change what the clones read,
+        # and re-registering them makes the conductor resubscribe with the new names.
+        for channel in _source_channels():
+            channel.topics = topics
+            app.topics.discard(channel)
+            app.topics.add(channel)
         log.info("identity subscribed to new source topics", count=len(added))
+
+
+def _source_channels() -> list[Any]:
+    """The channels the conductor delivers source events to: every one reads the asserted
+    topic, which no other agent reads."""
+    return [channel for channel in app.topics if SETTINGS.asserted_topic in channel.topics]
 
 
 # Events released from hold (their patient linked) wait for this timer: it is part of the

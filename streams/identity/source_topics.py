@@ -33,8 +33,11 @@ def new_topics(subscribed: Iterable[str], found: Iterable[str]) -> list[str]:
     return sorted(set(found) - known)
 
 
-def list_source_topics(kafka: KafkaClientSettings, pattern: str) -> list[str]:
+def list_source_topics(
+    kafka: KafkaClientSettings, pattern: str, *, admin: AdminClient | None = None
+) -> list[str]:
     """The topics on the cluster matching ``pattern`` (raises KafkaException when the broker
-    does not answer within 10 s)."""
-    admin = AdminClient(kafka.config())
+    does not answer within 10 s), asked through ``admin`` when given (a worker looking every
+    few seconds keeps one client rather than log in anew each time)."""
+    admin = admin or AdminClient(kafka.config())
     return matching(admin.list_topics(timeout=_TIMEOUT_S).topics, pattern)

@@ -21,17 +21,24 @@ configure(WorkerSettings.from_env())
 
 
 @pytest.fixture
-def streams_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
-    """A sandbox (fresh prefixed topics, MPI and consent schema, group) with a real streams
-    worker (``mcr streams worker``: identity then consent) running on it; its log in tmp."""
-    with (
-        sandbox(
-            kafka=stack.kafka_admin,
-            postgres_dsn=stack.identity_dsn,
-            consent_dsn=stack.consent_dsn,
-            operator_dsn=stack.operator_dsn,
-        ) as made,
-        (tmp_path / "worker.log").open("wb") as log,
-        running_worker(made, log=log),
-    ):
+def empty_sandbox(stack: StackSettings) -> Iterator[Sandbox]:
+    """A sandbox (fresh prefixed topics, MPI and consent schema, group) on the stack's own
+    roles, with no worker: the test starts what it needs."""
+    with sandbox(
+        kafka=stack.kafka_admin,
+        postgres_dsn=stack.identity_dsn,
+        consent_dsn=stack.consent_dsn,
+        operator_dsn=stack.operator_dsn,
+    ) as made:
         yield made
+
+
+@pytest.fixture
+def streams_sandbox(empty_sandbox: Sandbox, tmp_path: Path) -> Iterator[Sandbox]:
+    """:func:`empty_sandbox` with a real streams worker (``mcr streams worker``: identity then
+    consent) running on it; its log in tmp."""
+    with (
+        (tmp_path / "worker.log").open("wb") as log,
+        running_worker(empty_sandbox, log=log),
+    ):
+        yield empty_sandbox

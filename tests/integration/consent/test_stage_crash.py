@@ -7,24 +7,15 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from confluent_kafka import Producer
 
 from deploy.local import StackSettings
 from schemas.events import LINKED_TOPIC
-from streams.identity.offline.sandbox import Sandbox, running_worker, sandbox
+from streams.identity.offline.sandbox import Sandbox, running_worker
 
 EXIT_WITHIN_S = 90
-
-
-@pytest.fixture
-def box(stack: StackSettings) -> Iterator[Sandbox]:
-    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
-                 consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn) as made:  # fmt: skip
-        yield made
 
 
 def _wait_for_exit(process: subprocess.Popen[bytes], timeout_s: float) -> int | None:
@@ -35,8 +26,9 @@ def _wait_for_exit(process: subprocess.Popen[bytes], timeout_s: float) -> int | 
 
 
 def test_a_stage_that_cannot_open_its_schema_exits_non_zero(
-    box: Sandbox, stack: StackSettings, tmp_path: Path
+    empty_sandbox: Sandbox, stack: StackSettings, tmp_path: Path
 ) -> None:
+    box = empty_sandbox
     log_file = tmp_path / "consent.log"
     # The query service's role reads; it may not create the consent stage's schema.
     refused = {"MCR_CONSENT_DSN": stack.query_dsn}

@@ -10,10 +10,8 @@ old topic's events were delivered twice and acknowledged once, so nothing was co
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from deploy.local import StackSettings
@@ -27,19 +25,11 @@ from streams.identity.offline.sandbox import (
     TopicReader,
     live_test_organisation,
     running_worker,
-    sandbox,
 )
 from tests.unit.projections.builders import patient_event, result_event
 
 NEW_ORG = "Z98"
 WAIT_S = 90
-
-
-@pytest.fixture
-def box(stack: StackSettings) -> Iterator[Sandbox]:
-    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
-                 consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn) as made:  # fmt: skip
-        yield made
 
 
 def _publish(box: Sandbox, *events: SourceEvent) -> None:
@@ -77,8 +67,9 @@ def _uncommitted(box: Sandbox, topics: list[str]) -> dict[tuple[str, int], int]:
 
 
 def test_a_topic_made_after_the_start_is_read_and_everything_is_committed(
-    box: Sandbox, stack: StackSettings, tmp_path: Path
+    empty_sandbox: Sandbox, stack: StackSettings, tmp_path: Path
 ) -> None:
+    box = empty_sandbox
     log = tmp_path / "worker.log"
     linked = TopicReader(box.kafka, box.settings.topic_prefix + LINKED_TOPIC)
     old_topic = organisation_topic("Y01", prefix=box.settings.topic_prefix)

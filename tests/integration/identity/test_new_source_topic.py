@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
+from consumers.ops.lag import group_lag
 from deploy.local import StackSettings
 from mcr.core import org_registry
 from mcr.core.topic_admin import create_missing_topics
@@ -52,20 +53,6 @@ def _wait_linked(linked: TopicReader, wanted: set[str], log: Path) -> None:
         linked.poll(0.5)
 
 
-def _uncommitted(box: Sandbox, topics: list[str]) -> dict[tuple[str, int], int]:
-    """Messages of ``topics`` the worker's group has not committed yet, per partition."""
-    consumer = Consumer(box.kafka.config(**{"group.id": box.app_id}))
-    try:
-        metadata = consumer.list_topics(timeout=30).topics
-        parts = [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
-        committed = {(tp.topic, tp.partition): max(tp.offset, 0)
-                     for tp in consumer.committed(parts, 30)}  # fmt: skip
-        ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, 30)[1] for tp in parts}
-    finally:
-        consumer.close()
-    return {key: end - committed[key] for key, end in ends.items() if end > committed[key]}
-
-
 def test_a_topic_made_after_the_start_is_read_and_everything_is_committed(
     empty_sandbox: Sandbox, stack: StackSettings, tmp_path: Path
 ) -> None:
@@ -88,9 +75,9 @@ def test_a_topic_made_after_the_start_is_read_and_everything_is_committed(
                      result_event(org="Y01", local_patient_id="A1", source_record_id="A1-R1",
                                   serial=1))  # fmt: skip
             _wait_linked(linked, {"N1-pat", "A1-R1"}, log)
-            deadline = time.monotonic() + WAIT_S
-            while waiting := _uncommitted(box, [old_topic, new_topic]):
-                assert time.monotonic() < deadline, f"never committed: {waiting}"
+            admin, deadline = AdminClient(box.kafka.config()), time.monotonic() + WAIT_S
+            while waiting := group_lag(admin, group=box.app_id, topics=[old_topic, new_topic]):
+                assert time.monotonic() < deadline, f"never committed: {waiting} messages"
                 time.sleep(1.0)
     finally:
         linked.close()

@@ -66,15 +66,28 @@ SETTINGS = streams_app.settings().identity
 KAFKA = streams_app.settings().streams.kafka.resolve(STREAMS)
 
 
+@functools.cache
+def _topic_admin() -> AdminClient:
+    """The one admin client that lists source topics, at the start and for the watch (a new
+    client every few seconds would log in, over TLS, each time, and be torn down while a broker
+    restart leaves requests outstanding)."""
+    return AdminClient(KAFKA.config())
+
+
+def _listed_source_topics() -> list[str] | None:
+    """The source topics on the cluster now; None (logged) when the broker cannot be asked:
+    the worker must start and the watch looks again."""
+    try:
+        return list_source_topics(KAFKA, SETTINGS.source_topic_pattern, admin=_topic_admin())
+    except Exception as exc:  # a broker hiccup
+        log.warning("source topics not listed", error=type(exc).__name__)
+        return None
+
+
 def _source_topics_now() -> list[str]:
     """The asserted topic and every organisation's topic that exists now (only the asserted
     one when the broker cannot be asked: the watch adds the rest)."""
-    try:
-        found = list_source_topics(KAFKA, SETTINGS.source_topic_pattern)
-    except Exception as exc:  # the worker must start; the timer retries
-        log.warning("source topics not listed", error=type(exc).__name__)
-        found = []
-    return sorted({SETTINGS.asserted_topic, *found})
+    return sorted({SETTINGS.asserted_topic, *(_listed_source_topics() or [])})
 
 
 source_topic = app.topic(*_source_topics_now(), key_type=bytes, value_type=bytes)
@@ -234,23 +247,12 @@ async def drain_outbox() -> int:
     return len(changes) + len(released)
 
 
-@functools.cache
-def _watch_admin() -> AdminClient:
-    """The topic watch's one admin client (a new client every few seconds would log in, over
-    TLS, each time, and be torn down while a broker restart leaves requests outstanding)."""
-    return AdminClient(KAFKA.config())
-
-
 @app.timer(interval=SETTINGS.topic_refresh_s)  # type: ignore[untyped-decorator]  # faust is untyped
 async def watch_source_topics() -> None:
     """Every worker: subscribe to organisations' source topics made since the last look."""
-    try:
-        found = await asyncio.to_thread(
-            list_source_topics, KAFKA, SETTINGS.source_topic_pattern, admin=_watch_admin()
-        )
-    except Exception as exc:  # a broker hiccup: look again next tick
-        log.warning("source topics not listed", error=type(exc).__name__)
-        return
+    found = await asyncio.to_thread(_listed_source_topics)
+    if found is None:
+        return  # look again next tick
     added = new_topics(source_topic.topics, found)
     if added:
         topics = [*source_topic.topics, *added]

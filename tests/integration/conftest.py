@@ -8,7 +8,9 @@ session configures it the same way, from the test environment, before they are c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,16 +22,19 @@ from streams.settings import WorkerSettings
 configure(WorkerSettings.from_env())
 
 
+def stack_sandbox(stack: StackSettings, **options: Any) -> AbstractContextManager[Sandbox]:
+    """:func:`sandbox` on the test stack: its admin principal and each stage's own role;
+    ``options`` as :func:`sandbox` takes them (``organisations``, ``unregistered``...)."""
+    return sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
+                   consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn,
+                   **options)  # fmt: skip
+
+
 @pytest.fixture
 def empty_sandbox(stack: StackSettings) -> Iterator[Sandbox]:
     """A sandbox (fresh prefixed topics, MPI and consent schema, group) on the stack's own
     roles, with no worker: the test starts what it needs."""
-    with sandbox(
-        kafka=stack.kafka_admin,
-        postgres_dsn=stack.identity_dsn,
-        consent_dsn=stack.consent_dsn,
-        operator_dsn=stack.operator_dsn,
-    ) as made:
+    with stack_sandbox(stack) as made:
         yield made
 
 

@@ -21,9 +21,9 @@ from streams.identity.offline.sandbox import (
     Sandbox,
     TopicReader,
     running_worker,
-    sandbox,
 )
 from streams.stages import Stage
+from tests.integration.conftest import stack_sandbox
 from tests.unit.projections.builders import patient_event, result_event
 from tests.unit.streams.consent.builders import consent_event
 
@@ -94,12 +94,7 @@ def pipeline(
     stages = LAYOUTS[request.param]
     stack = StackSettings.from_env()
     logs: Path = tmp_path_factory.mktemp("consent")
-    with sandbox(
-        kafka=stack.kafka_admin,
-        postgres_dsn=stack.identity_dsn,
-        consent_dsn=stack.consent_dsn,
-        operator_dsn=stack.operator_dsn,
-    ) as box:
+    with stack_sandbox(stack) as box:
         shared = TopicReader(stack.kafka_admin, box.settings.topic_prefix + SHARED_TOPIC)
         try:
             with ExitStack() as workers:

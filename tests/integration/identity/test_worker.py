@@ -39,9 +39,9 @@ from streams.identity.offline.sandbox import (
     Sandbox,
     TopicReader,
     running_worker,
-    sandbox,
 )
 from streams.identity.weights import load
+from tests.integration.conftest import stack_sandbox
 
 SEED = 11
 PEOPLE = 24
@@ -189,13 +189,7 @@ def run(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     stack = StackSettings.from_env()
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
     organisations = (*SANDBOX_ORGANISATIONS, "SC901")  # SC901: registered live, as a test org
-    with sandbox(
-        kafka=stack.kafka_admin,
-        postgres_dsn=stack.identity_dsn,
-        consent_dsn=stack.consent_dsn,
-        operator_dsn=stack.operator_dsn,
-        organisations=organisations,
-    ) as box:
+    with stack_sandbox(stack, organisations=organisations) as box:
         _publish(box, region.events)
         readers = {
             "linked": TopicReader(stack.kafka_admin, box.settings.linked_topic),

@@ -27,7 +27,8 @@ from mcr.demo import metrics_ports, worker_specs
 from producers.sdk import Publisher, PublisherConfig
 from projections.record.ids import template_name
 from schemas.events import DLQ_TOPIC, IDENTITY_CHANGES_TOPIC, LINKED_TOPIC, SHARED_TOPIC
-from streams.identity.offline.sandbox import Sandbox, sandbox
+from streams.identity.offline.sandbox import Sandbox
+from tests.integration.conftest import stack_sandbox
 from tests.integration.projections.conftest import all_documents
 from tests.unit.projections.builders import patient_event, result_event
 
@@ -56,8 +57,7 @@ def demo(
     """The demo's streams and record workers on a sandbox (their pid files and logs in tmp,
     their metrics on free ports), the settings they were started with, and the record alias."""
     alias = f"t-demo-{uuid.uuid4().hex[:10]}"
-    with sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
-                 consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn) as box:  # fmt: skip
+    with stack_sandbox(stack) as box:
         prefix = box.settings.topic_prefix
         environment = {**box.env(), "MCR_RECORD_GROUP": box.projection_group,
                        "MCR_RECORD_ALIAS": alias, "MCR_RECORD_SOURCE_TOPIC": prefix + SHARED_TOPIC,

@@ -28,8 +28,8 @@ from streams.identity.offline.sandbox import (
     SANDBOX_ORGANISATIONS,
     Sandbox,
     running_worker,
-    sandbox,
 )
+from tests.integration.conftest import stack_sandbox
 from tests.integration.projections.conftest import RunningWorker, all_documents
 
 
@@ -86,9 +86,7 @@ def org_sandbox(stack: StackSettings, tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox with a streams worker, topics for the organisations above (ZZ999 is not in
     its registry)."""
     with (
-        sandbox(kafka=stack.kafka_admin, postgres_dsn=stack.identity_dsn,
-                consent_dsn=stack.consent_dsn, operator_dsn=stack.operator_dsn,
-                organisations=REGISTERED, unregistered=UNREGISTERED) as made,
+        stack_sandbox(stack, organisations=REGISTERED, unregistered=UNREGISTERED) as made,
         (tmp_path / "worker.log").open("wb") as log,
         running_worker(made, log=log),
     ):  # fmt: skip

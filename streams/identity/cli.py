@@ -285,6 +285,12 @@ def train(  # noqa: PLR0917 (typer reads the options from the signature)
         f"{'converged' if diagnostic.converged else 'not converged'}, "
         f"match proportion {diagnostic.match_proportion:.3f}"
     )
+    if learned.twins is not None:
+        typer.echo(
+            f"twins: {learned.twins.registered_apart} twin-pattern pairs registered apart in "
+            f"{learned.twins.records} records: twin guard "
+            f"{'kept' if learned.expects_twins else 'dropped (the records rule twins out)'}"
+        )
     if not diagnostic.sensible and not accept_unconverged:
         typer.echo(f"error: EM gave no sensible model: {'; '.join(diagnostic.problems)}", err=True)
         raise typer.Exit(1)
@@ -327,7 +333,8 @@ def link_eval_command(
     )
     typer.echo(
         f"precision {summary['precision']:.4f}  recall {summary['recall']:.4f}  "
-        f"f1 {summary['f1']:.4f}  (weights {summary['weights_version']})"
+        f"f1 {summary['f1']:.4f}  (weights {summary['weights_version']}, "
+        f"twin guard {'on' if summary['twin_guard'] else 'off'})"
     )
     typer.echo(
         f"placeholder records {summary['placeholder_records']}  "

@@ -60,7 +60,9 @@ __all__ = [
     "is_household_pattern",
     "is_misspelt_name",
     "is_names_only",
+    "is_twin_pattern",
     "match",
+    "score_pair",
 ]
 
 
@@ -140,18 +142,24 @@ def _score_person(p: Profile, person: CandidatePerson, weights: MatchWeights) ->
     would put a second, wholly different birth date into the person is known (README rule 4,
     ``person-birth-date-conflict``)."""
     results = []
-    values = _tf_values(p)
-    tokens = Field.ADDRESS in weights.term_frequencies
     for record in person.records:
         other = profile(record)
-        levels = compare(p, other)
-        if tokens:
-            values[Field.ADDRESS] = shared_tokens(p.address, other.address)
-        results.append(_Scored(person, score(levels, weights, values), levels, other))
+        levels, scored = score_pair(p, other, weights)
+        results.append(_Scored(person, scored, levels, other))
     best = max(results, key=lambda s: s.score.total)
     if any(r.levels[Field.BIRTH_DATE] is Level.ELSE for r in results):
         return replace(best, birth_dates_disagree=True)
     return best
+
+
+def score_pair(p: Profile, other: Profile, weights: MatchWeights) -> tuple[Comparison, Score]:
+    """Two records' levels and score (exact name agreement adjusted by term frequency, and
+    the address by the tokens the two share, when the weights hold those tables)."""
+    levels = compare(p, other)
+    values = _tf_values(p)
+    if Field.ADDRESS in weights.term_frequencies:
+        values[Field.ADDRESS] = shared_tokens(p.address, other.address)
+    return levels, score(levels, weights, values)
 
 
 def _tf_values(p: Profile) -> dict[Field, str | None]:
@@ -178,7 +186,7 @@ def clearly_conflicts(levels: Comparison) -> bool:
 _TWIN_BIRTH = (Level.EXACT, Level.TRANSPOSED, Level.TYPO)
 
 
-def _is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
+def is_twin_pattern(p: Profile, other: Profile, levels: Comparison, weights: MatchWeights) -> bool:
     """Same family name and birth date, different given name. An agreeing NHS number excuses
     only a typo-like given name (FUZZY): twins never share an NHS number, but a wholly
     different given name with an agreeing number may be a twin's number filed on the other.
@@ -393,12 +401,18 @@ def _nhs_number_guards(best: _Scored, weights: MatchWeights) -> list[str]:
     return guards
 
 
-def _guards(p: Profile, ranked: list[_Scored], weights: MatchWeights) -> list[str]:
+def _guards(
+    p: Profile, record: Demographics, ranked: list[_Scored], weights: MatchWeights
+) -> list[str]:
     best = ranked[0]
     guards = _nhs_number_guards(best, weights)
     if p.placeholder or best.best.placeholder:
         guards.append("placeholder")
-    if _is_twin_pattern(p, best.best, best.levels, weights):
+    # Weights trained on records that rule twins out drop the guard (``twins.py``), but a
+    # pair the record's own organisation registered apart stays two patients there.
+    if is_twin_pattern(p, best.best, best.levels, weights) and (
+        weights.expects_twins or _registered_apart(record, best.person)
+    ):
         guards.append("twin-pattern")
     if best.levels[Field.BIRTH_DATE] is Level.ELSE:
         guards.append("birth-date-conflict")
@@ -483,7 +497,7 @@ def match(
             Evidence(Rule.NO_CANDIDATE, weights.version, candidates=count),
         )
     best = ranked[0]
-    guards = _guards(p, ranked, weights)
+    guards = _guards(p, record, ranked, weights)
     decision = _capped(decide(best.score.total, weights.thresholds), guards, best, record)
     person = best.person.person_id if decision is not LinkDecision.NEW_PERSON else None
     return Match(decision, person, _evidence(Rule.PROBABILISTIC, best, weights, guards, count))

@@ -30,6 +30,7 @@ from itertools import pairwise
 
 from streams.identity.comparison import FALLBACK, LEVELS, Comparison, Field, Level
 from streams.identity.decision import Thresholds
+from streams.identity.twins import TwinEvidence
 
 __all__ = [
     "TF_LEVELS",
@@ -76,9 +77,16 @@ class MatchWeights:
     source: str = ""
     term_frequencies: Mapping[Field, Mapping[str, float]] = field(default_factory=dict)
     """Per field, the share of records holding each (normalised) value; see the module."""
+    twins: TwinEvidence | None = None
+    """What training saw of twins registered apart (``twins``); None keeps the twin guard."""
     _cache: dict[tuple[Field, Level], float] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def expects_twins(self) -> bool:
+        """Whether the twin guard applies: unless training's records ruled twins out."""
+        return self.twins is None or not self.twins.rules_out_twins
 
     def weight(self, name: Field, level: Level) -> float:
         """The weight of ``level`` for field ``name`` (0 for NULL or an unknown level; a level

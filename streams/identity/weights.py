@@ -1,7 +1,9 @@
 """Versioned m/u weights files: ``streams/identity/weights/<version>.json``.
 
 A file holds, per field and level, ``m`` and ``u``, plus the thresholds calibrated with those
-weights and where they came from. The scorer loads one version; every link's evidence names it.
+weights, where they came from and (trained since issue 13's fifth round) what training saw of
+twins registered apart (``twins.py``: absent, the twin guard applies). The scorer loads one
+version; every link's evidence names it.
 :func:`starting_weights` are documented priors: the start of EM, and the value of any level the
 training data never shows (e.g. sex in a file without that column).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from streams.identity.comparison import Field, Level
 from streams.identity.decision import Thresholds
 from streams.identity.errors import WeightsError
 from streams.identity.scoring import LevelProbabilities, MatchWeights
+from streams.identity.twins import TwinEvidence
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -102,6 +106,7 @@ def to_dict(weights: MatchWeights) -> dict[str, Any]:
             str(name): dict(sorted(table.items()))
             for name, table in weights.term_frequencies.items()
         },
+        **({"twins": asdict(weights.twins)} if weights.twins else {}),
     }
 
 
@@ -128,11 +133,18 @@ def from_dict(data: dict[str, Any]) -> MatchWeights:
                 Field(name): {str(value): float(share) for value, share in table.items()}
                 for name, table in data.get("term_frequencies", {}).items()
             },
+            twins=_twins(data.get("twins")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"weights: malformed ({type(exc).__name__}: {exc})") from exc
     _check(weights)
     return weights
+
+
+def _twins(data: dict[str, Any] | None) -> TwinEvidence | None:
+    if data is None:
+        return None
+    return TwinEvidence(int(data["registered_apart"]), int(data["records"]))
 
 
 def _check(weights: MatchWeights) -> None:
@@ -143,6 +155,9 @@ def _check(weights: MatchWeights) -> None:
     for name, shares in weights.term_frequencies.items():
         if not all(0 < share <= 1 for share in shares.values()):
             raise WeightsError(f"weights.term_frequencies.{name}: shares must be in (0, 1]")
+    twins = weights.twins
+    if twins and min(twins.registered_apart, twins.records) < 0:
+        raise WeightsError("weights.twins: counts must not be negative")
     if problems := weights.non_monotone():
         raise WeightsError(f"weights: not monotone at {', '.join(problems)}")
 

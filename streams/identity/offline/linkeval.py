@@ -55,6 +55,8 @@ class EvalReport:
     seconds: float
     weights_version: str
     blocking: BlockingQuality
+    twin_guard: bool = True
+    """Whether the weights keep the twin guard (``twins.py``)."""
     invalid_fields: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +77,7 @@ class EvalReport:
             "placeholder_recall": round(self._placeholder_recall, 6),
             "recall_without_placeholders": round(self.linkable.recall, 6),
             "weights_version": self.weights_version,
+            "twin_guard": self.twin_guard,
             "review_share": round(self.review / self.records, 6) if self.records else 0.0,
             "blocking_recall": round(self.blocking.recall, 6),
             "blocking_recall_linkable": round(self.blocking.linkable_recall, 6),
@@ -133,6 +136,7 @@ def evaluate_on(
         seconds=seconds,
         weights_version=weights.version,
         blocking=_blocking(records),
+        twin_guard=weights.expects_twins,
         invalid_fields=dict(invalid or {}),
     )
 

@@ -15,17 +15,27 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import combinations
 
 from mcr.core.progress_port import NullProgress, Progress, counted
 from streams.identity.blocking import blocking_keys, search_keys
 from streams.identity.comparison import Comparison, Field, compare
 from streams.identity.demographics import Demographics
+from streams.identity.matcher import is_twin_pattern, score_pair
 from streams.identity.normalise import profile
 from streams.identity.offline.em import EmDiagnostic, EmFit, fit, make_monotone
 from streams.identity.scoring import MatchWeights
+from streams.identity.twins import TwinEvidence
 
-__all__ = ["MIN_TOKEN_RECORDS", "blocked_pairs", "random_pairs", "term_frequencies", "train"]
+__all__ = [
+    "MIN_TOKEN_RECORDS",
+    "blocked_pairs",
+    "random_pairs",
+    "term_frequencies",
+    "train",
+    "twin_evidence",
+]
 
 _MAX_BLOCK = 200
 MIN_TOKEN_RECORDS = 5
@@ -118,7 +128,29 @@ def train(
         source=source,
         term_frequencies=frequencies,
     )
+    weights = replace(weights, twins=twin_evidence(records, weights))
     return EmFit(weights, _combined(by_date.diagnostic, by_name.diagnostic))
+
+
+def twin_evidence(records: Sequence[Demographics], weights: MatchWeights) -> TwinEvidence:
+    """How many blocked pairs of one organisation's records (different local ids) show the
+    twin pattern at or above ``weights``' auto-link threshold, over how many records: what
+    decides whether the twin guard applies with these weights (``twins.py``)."""
+    sizes = Counter(record.org for record in records)
+    found = 0
+    for i, j in blocked_pairs(records):
+        first, second = records[i], records[j]
+        if first.org != second.org or first.local_id == second.local_id:
+            continue
+        p, other = profile(first), profile(second)
+        if p.placeholder or other.placeholder:
+            continue
+        levels, scored = score_pair(p, other, weights)
+        if scored.total >= weights.thresholds.auto_link and is_twin_pattern(
+            p, other, levels, weights
+        ):
+            found += 1
+    return TwinEvidence(found, sum(n for n in sizes.values() if n >= 2))
 
 
 def term_frequencies(records: Sequence[Demographics]) -> dict[Field, dict[str, float]]:

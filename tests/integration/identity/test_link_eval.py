@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,14 @@ from deploy.local import StackSettings
 from schemas import nhs_number
 from streams.identity import repository
 from streams.identity.cli import link_eval_command
-from streams.identity.offline.linkeval import evaluate_on
-from streams.identity.offline.records_file import LabelledRecord
-from streams.identity.weights import load
+from streams.identity.decision import Thresholds
+from streams.identity.offline.linkeval import evaluate, evaluate_on
+from streams.identity.offline.records_file import LabelledRecord, read_records
+from streams.identity.offline.training import train
+from streams.identity.twins import TwinEvidence
+from streams.identity.weights import load, starting_weights
 from tests.integration.identity.fake1000 import convert
+from tests.integration.identity.febrl import convert as convert_febrl
 from tests.unit.streams.identity.people import record
 
 
@@ -53,6 +58,28 @@ def test_fake_1000_precision_and_json_line(
     assert (summary["placeholder_records"], summary["placeholder_pairs"]) == (0, 0)
     assert {"precision", "recall", "f1", "review", "records", "records_per_s"} <= set(summary)
     assert _schemas(stack.postgres_dsn) == before
+
+
+def test_weights_trained_on_a_twin_free_set_link_more_and_stay_precise(
+    stack: StackSettings, tmp_path: Path
+) -> None:
+    """FEBRL 4's first 2,000 people (two sources, built one person at a time): EM on the
+    unlabelled records finds no twins registered apart, so its weights drop the twin guard;
+    every pair that guard held in review was one person, so recall rises, the review share
+    falls and precision stays 1.0 (README, issue 13 fifth round). The same weights with the
+    guard kept are the control."""
+    path = convert_febrl("febrl4", tmp_path / "febrl4.csv")
+    rows = [r for r in read_records(path) if int(r.truth_id.split("-")[1]) < 2000]
+    start = replace(starting_weights(), thresholds=Thresholds(12.0, 6.0))
+    fitted = train([r.demographics for r in rows], start=start, version="febrl4-part",
+                   source="test", random_size=50_000)  # fmt: skip
+    assert fitted.weights.twins == TwinEvidence(0, 4000) and not fitted.weights.expects_twins
+    free = evaluate(stack.identity_dsn, rows, fitted.weights).to_json()
+    kept = evaluate(stack.identity_dsn, rows, replace(fitted.weights, twins=None)).to_json()
+    assert (free["twin_guard"], kept["twin_guard"]) == (False, True)
+    assert free["precision"] == kept["precision"] == 1.0
+    assert free["recall"] >= kept["recall"] + 0.04
+    assert free["review_share"] <= kept["review_share"] - 0.02
 
 
 def test_placeholder_pairs_are_reported_apart(pg_conn: psycopg.Connection[Any]) -> None:

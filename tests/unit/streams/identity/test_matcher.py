@@ -20,6 +20,7 @@ from streams.identity.matcher import (
     is_names_only,
     match,
 )
+from streams.identity.twins import TwinEvidence
 from streams.identity.weights import load
 from tests.unit.streams.identity.people import ANNA, record, twin_of
 
@@ -423,6 +424,34 @@ def test_a_twin_pattern_from_another_organisation_above_auto_link_is_reviewed() 
     anna, maria = _unnumbered_twins(org="GP1")
     found = match(maria, [_person(anna)], W)
     assert found.evidence.score is not None and found.evidence.score >= 12
+    assert (found.decision, found.evidence.guards) == (LinkDecision.REVIEW, ("twin-pattern",))
+
+
+TWIN_FREE = replace(W, version="twin-free", twins=TwinEvidence(registered_apart=0, records=10_000))
+"""The shipped weights, as if trained on records that rule twins out (``twins.py``)."""
+
+
+def test_weights_trained_where_twins_are_ruled_out_drop_the_twin_guard() -> None:
+    """The same pair from another organisation links on its score when training's records
+    showed no twins registered apart (FEBRL 4: every such pair was one person)."""
+    anna, maria = _unnumbered_twins(org="GP1")
+    found = match(maria, [_person(anna)], TWIN_FREE)
+    assert (found.decision, found.evidence.guards) == (LinkDecision.AUTO_LINK, ())
+
+
+def test_a_twin_registered_apart_stays_apart_whatever_the_weights() -> None:
+    """The record's own organisation registered the two as two patients: no link even with
+    weights that rule twins out."""
+    anna, maria = _unnumbered_twins(org=ANNA.org)
+    found = match(maria, [_person(anna)], TWIN_FREE)
+    assert found.decision is LinkDecision.NEW_PERSON
+    assert "twin-pattern" in found.evidence.guards
+
+
+def test_a_twins_verified_number_is_reviewed_whatever_the_weights() -> None:
+    """Rule 2's twin check (a twin's number keyed on the other) is not learned away."""
+    keyed_wrong = twin_of(ANNA, nhs_number=ANNA.nhs_number, local_id="G9", org="GP1")
+    found = match(keyed_wrong, [_person(ANNA)], TWIN_FREE)
     assert (found.decision, found.evidence.guards) == (LinkDecision.REVIEW, ("twin-pattern",))
 
 

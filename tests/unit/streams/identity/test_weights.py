@@ -9,6 +9,7 @@ import pytest
 
 from streams.identity.comparison import Field, Level
 from streams.identity.errors import WeightsError
+from streams.identity.twins import TwinEvidence
 from streams.identity.weights import DEFAULT_VERSION, from_dict, load, save, to_dict
 
 
@@ -26,6 +27,25 @@ def test_round_trip(tmp_path: Path) -> None:
     renamed = from_dict({**to_dict(weights), "version": "copy"})
     save(renamed, directory=tmp_path)
     assert load("copy", directory=tmp_path) == renamed
+
+
+def test_twin_evidence_round_trips_and_is_optional(tmp_path: Path) -> None:
+    """Trained weights carry what training saw of twins; a file without it keeps the guard."""
+    data = {**to_dict(load()), "version": "twins"}
+    assert "twins" not in data
+    assert from_dict(data).expects_twins
+    data["twins"] = {"registered_apart": 0, "records": 10_000}
+    weights = from_dict(data)
+    assert weights.twins == TwinEvidence(0, 10_000)
+    assert not weights.expects_twins
+    save(weights, directory=tmp_path)
+    assert load("twins", directory=tmp_path) == weights
+    data["twins"] = {"registered_apart": -1, "records": 10_000}
+    with pytest.raises(WeightsError, match=r"weights\.twins"):
+        from_dict(data)
+    data["twins"] = {"records": 10_000}
+    with pytest.raises(WeightsError, match="malformed"):
+        from_dict(data)
 
 
 def test_versions_are_immutable(tmp_path: Path) -> None:

@@ -9,11 +9,12 @@ import pytest
 
 from streams.identity.comparison import LEVELS, Comparison, Field, Level
 from streams.identity.offline.em import estimate, fit, make_monotone
-from streams.identity.offline.training import MIN_TOKEN_RECORDS, term_frequencies
+from streams.identity.offline.training import MIN_TOKEN_RECORDS, term_frequencies, twin_evidence
 from streams.identity.scoring import LevelProbabilities
-from streams.identity.weights import starting_weights
+from streams.identity.twins import TwinEvidence
+from streams.identity.weights import load, starting_weights
 from tests.unit.mcr.core.test_progress_port import Recorder
-from tests.unit.streams.identity.people import record
+from tests.unit.streams.identity.people import record, twin_of
 
 TRUE_M = {Level.EXACT: 0.9, Level.ELSE: 0.1}
 TRUE_U = {Level.EXACT: 0.05, Level.ELSE: 0.95}
@@ -160,3 +161,14 @@ def test_fit_reports_each_iteration_to_its_progress() -> None:
                  progress=progress, phase="EM by name")  # fmt: skip
     assert progress.calls[0] == ("phase", ("EM by name", 500))
     assert progress.advanced() == fitted.diagnostic.iterations < 500
+
+
+def test_twin_evidence_counts_twins_one_organisation_registered_apart() -> None:
+    """Anna and her twin at one practice count; the same twin at another organisation and a
+    record alone at its organisation do not (neither was registered apart by one)."""
+    anna = record(nhs_number=None)
+    at_practice = twin_of(anna, nhs_number=None, local_id="T2")
+    elsewhere = twin_of(anna, nhs_number=None, org="GP1", local_id="T3")
+    weights = load()
+    assert twin_evidence([anna, at_practice, elsewhere], weights) == TwinEvidence(1, 2)
+    assert twin_evidence([anna, elsewhere], weights) == TwinEvidence(0, 0)

@@ -22,10 +22,12 @@ from streams.identity import weights as weights_files
 from streams.identity.changes import split_source_key
 from streams.identity.connections import connect
 from streams.identity.decision import Thresholds
+from streams.identity.demographics import Demographics
 from streams.identity.errors import IdentityError
 from streams.identity.offline.linkeval import evaluate
 from streams.identity.offline.records_file import read_records
 from streams.identity.offline.training import train as train_weights
+from streams.identity.scoring import MatchWeights
 from streams.identity.settings import IdentitySettings, ReviewSettings
 
 __all__ = ["app", "link_eval_command", "review_app"]
@@ -271,34 +273,49 @@ def train(  # noqa: PLR0917 (typer reads the options from the signature)
         auto_link if auto_link is not None else current.thresholds.auto_link,
         review if review is not None else current.thresholds.review,
     )
-    start = weights_files.starting_weights()
-    start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
     invalid: Counter[str] = Counter()
     rows = [r.demographics for r in read_records(records, invalid)]
     _report_invalid(invalid)
-    with RichProgress(unit="pairs") as progress:  # on stderr
-        fitted = train_weights(rows, start=start, version=name, progress=progress,
-                               source=f"EM on {records.name} ({len(rows)} records)")  # fmt: skip
-    learned, diagnostic = fitted.weights, fitted.diagnostic
-    typer.echo(
-        f"EM: {diagnostic.iterations} iterations, "
-        f"{'converged' if diagnostic.converged else 'not converged'}, "
-        f"match proportion {diagnostic.match_proportion:.3f}"
-    )
-    if learned.twins is not None:
-        typer.echo(
-            f"twins: {learned.twins.registered_apart} twin-pattern pairs registered apart in "
-            f"{learned.twins.records} records: twin guard "
-            f"{'kept' if learned.expects_twins else 'dropped (the records rule twins out)'}"
-        )
-    if not diagnostic.sensible and not accept_unconverged:
-        typer.echo(f"error: EM gave no sensible model: {'; '.join(diagnostic.problems)}", err=True)
-        raise typer.Exit(1)
+    source = f"EM on {records.name} ({len(rows)} records)"
+    learned = _fit(rows, name, thresholds, source, accept_unconverged=accept_unconverged)
     try:
         path = weights_files.save(learned, directory=out_dir)
     except IdentityError as exc:
         raise _fail(exc) from exc
     typer.echo(f"wrote {path} (match proportion {learned.match_proportion:.3f})")
+
+
+def _fit(
+    rows: list[Demographics],
+    name: str,
+    thresholds: Thresholds,
+    source: str,
+    *,
+    accept_unconverged: bool = False,
+) -> MatchWeights:
+    """EM on ``rows`` with a progress bar on stderr; prints EM's diagnostic and the twin count,
+    and exits 1 when the diagnostic objects (unless ``accept_unconverged``)."""
+    start = weights_files.starting_weights()
+    start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
+    with RichProgress(unit="pairs") as progress:
+        fitted = train_weights(rows, start=start, version=name, progress=progress, source=source)
+    diagnostic, twins = fitted.diagnostic, fitted.weights.twins
+    typer.echo(
+        f"EM: {diagnostic.iterations} iterations, "
+        f"{'converged' if diagnostic.converged else 'not converged'}, "
+        f"match proportion {diagnostic.match_proportion:.3f}"
+    )
+    if twins is not None:
+        kept = fitted.weights.expects_twins
+        typer.echo(
+            f"twins: {twins.registered_apart} twin-pattern pairs registered apart in "
+            f"{twins.records} records: twin guard "
+            f"{'kept' if kept else 'dropped (the records rule twins out)'}"
+        )
+    if not diagnostic.sensible and not accept_unconverged:
+        typer.echo(f"error: EM gave no sensible model: {'; '.join(diagnostic.problems)}", err=True)
+        raise typer.Exit(1)
+    return fitted.weights
 
 
 def _report_invalid(invalid: Counter[str]) -> None:
@@ -312,6 +329,14 @@ def link_eval_command(
     records: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Records CSV.")],
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line.")] = False,
     weights: Annotated[str, typer.Option(help="Weights version (default: the shipped one).")] = "",
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train",
+            help="Train weights on the file's own records first (EM; labels unused; not "
+            "saved) and measure with those, as a deployment trains on its region.",
+        ),
+    ] = False,
 ) -> None:
     """Match a records CSV through the stream's resolver in a throwaway MPI schema and print
     pairwise precision, recall and F1 against its truth ids."""
@@ -321,6 +346,10 @@ def link_eval_command(
         invalid: Counter[str] = Counter()
         rows = list(read_records(records, invalid))
         _report_invalid(invalid)
+        if train:  # the truth ids are never read: EM sees the demographics only
+            source = f"EM on {records.name} ({len(rows)} records)"
+            demographics = [r.demographics for r in rows]
+            loaded = _fit(demographics, "trained-on-file", loaded.thresholds, source)
         with RichProgress(unit="rec") as progress:  # on stderr: stdout keeps the summary
             report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded,
                               invalid=invalid, progress=progress)  # fmt: skip

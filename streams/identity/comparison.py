@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 
 import jellyfish
@@ -195,20 +196,57 @@ def compare_postcodes(first: str | None, second: str | None) -> Level:
 
 
 def compare_addresses(first: str | None, second: str | None) -> Level:
-    """Exact after normalising; Jaro-Winkler >= 0.92 or one's tokens within the other's
-    (fuzzy_high); more than half the shorter address's tokens (and at least two) in common,
-    such as the same street and town with a misspelt word or a missing flat (partial); else."""
+    """Exact after normalising; Jaro-Winkler >= 0.92 with or without the spaces (a space
+    keyed into or out of a word: MARIBYRNO NG), or one's tokens within the other's
+    (fuzzy_high); more than half the shorter address's tokens (and at least two) found in the
+    other, equal or, for words of four letters or more, one keystroke away (a misspelt street
+    or town), such as the same street and town with a missing flat (partial); else."""
     if not first or not second:
         return Level.NULL
     if first == second:
         return Level.EXACT
     tokens_a, tokens_b = set(first.split()), set(second.split())
-    fewer = min(len(tokens_a), len(tokens_b))
-    contained = (tokens_a <= tokens_b or tokens_b <= tokens_a) and fewer > 1
-    if contained or _similarity(first, second) >= _HIGH:
+    shorter, longer = sorted((tokens_a, tokens_b), key=len)
+    if (shorter <= longer and len(shorter) > 1) or _similarity(first, second) >= _HIGH:
         return Level.FUZZY_HIGH
-    common = len(tokens_a & tokens_b)
-    return Level.PARTIAL if common >= 2 and 2 * common > fewer else Level.ELSE
+    # a space keyed into or out of a word changes the count of words
+    if first.count(" ") != second.count(" ") and (
+        _similarity(first.replace(" ", ""), second.replace(" ", "")) >= _HIGH
+    ):
+        return Level.FUZZY_HIGH
+    return Level.PARTIAL if _mostly_shared(shorter, longer) else Level.ELSE
+
+
+def _mostly_shared(shorter: set[str], longer: set[str]) -> bool:
+    """More than half of ``shorter``'s words, and at least two, are in ``longer``, equal or
+    (words of four letters or more; house numbers and short words must agree exactly) one
+    keystroke from a word there that no other word matched."""
+    needed = max(2, len(shorter) // 2 + 1)
+    shared = len(shorter & longer)
+    if shared >= needed:
+        return True
+    slips = _slip_words(shorter - longer)
+    if shared + len(slips) < needed:
+        return False
+    others = _slip_words(longer - shorter)
+    return shared + sum(1 for word in slips if _one_slip_from(word, others)) >= needed
+
+
+def _slip_words(words: set[str]) -> list[str]:
+    return [w for w in words if len(w) >= _MIN_SLIP_WORD and not w.isdigit()]
+
+
+def _one_slip_from(word: str, others: list[str]) -> bool:
+    return any(abs(len(o) - len(word)) <= 1 and _one_keystroke_apart(word, o) for o in others)
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_keystroke_apart(word: str, other: str) -> bool:
+    """Cached: a region's street and town words recur across its candidate pairs."""
+    return int(jellyfish.damerau_levenshtein_distance(word, other)) == 1
+
+
+_MIN_SLIP_WORD = 4
 
 
 def shared_tokens(first: str | None, second: str | None) -> str | None:

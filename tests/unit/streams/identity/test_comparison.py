@@ -106,10 +106,22 @@ def test_postcode_levels(first: str, second: str | None, expected: Level) -> Non
         ("FLAT 2 12 HIGH STREET LUTON", "12 HIHG STREET LUTON", Level.PARTIAL),  # 3 of 4
         ("12 HIGH STREET LUTON", "4 HIGH STREET DUNSTABLE", Level.ELSE),  # 2 of 4: not half
         ("12 HIGH STREET LUTON", "5 MILL STREET LUTON", Level.ELSE),  # 2 of 4
+        # spaces keyed into and out of words (FEBRL 4): near once the spaces are gone
+        (
+            "26 MARIBYRNO NG AVENUE KULIU LEICJHARDT 4578 NSW",
+            "26 MARIBYRNONG AVENUE KULIUP LEICHHARDT 4570 NSW",
+            Level.FUZZY_HIGH,
+        ),
+        # a word one keystroke from the other's counts as shared (4 of 5), a number does not
+        ("FLAT 3 12 CHURCH ROAD BEDFORD", "12 CHRUCH RAOD BEDFROD MK40", Level.PARTIAL),
+        ("APARTMENT 7 12 HIHG STREET LUTON", "FLAT 2 12 HIGH STREEET LUTON", Level.PARTIAL),
+        ("FLAT 3 12 CHURCH ROAD BEDFORD", "21 CHURCH ROAD BEDFORD MK40 3AB", Level.ELSE),
+        ("2 OAK WAY LUTON", "2 OAT WAX DUNSTABLE", Level.ELSE),  # short words agree exactly
     ],
 )
 def test_address_levels(first: str, second: str, expected: Level) -> None:
-    """Addresses: exact, near (typo or one within the other), half the tokens (partial), else."""
+    """Addresses: exact, near (typo, spaces, or one within the other), more than half the
+    tokens equal or one keystroke apart (partial), else."""
     assert compare_addresses(first, second) is expected
 
 

@@ -276,8 +276,7 @@ def train(  # noqa: PLR0917 (typer reads the options from the signature)
     invalid: Counter[str] = Counter()
     rows = [r.demographics for r in read_records(records, invalid)]
     _report_invalid(invalid)
-    source = f"EM on {records.name} ({len(rows)} records)"
-    learned = _fit(rows, name, thresholds, source, accept_unconverged=accept_unconverged)
+    learned = _fit(rows, name, thresholds, records, accept_unconverged=accept_unconverged)
     try:
         path = weights_files.save(learned, directory=out_dir)
     except IdentityError as exc:
@@ -289,12 +288,14 @@ def _fit(
     rows: list[Demographics],
     name: str,
     thresholds: Thresholds,
-    source: str,
+    path: Path,
     *,
     accept_unconverged: bool = False,
 ) -> MatchWeights:
-    """EM on ``rows`` with a progress bar on stderr; prints EM's diagnostic and the twin count,
-    and exits 1 when the diagnostic objects (unless ``accept_unconverged``)."""
+    """EM on ``rows`` (read from ``path``) with a progress bar on stderr; prints EM's diagnostic
+    and the twin count, and exits 1 when the diagnostic objects (unless
+    ``accept_unconverged``)."""
+    source = f"EM on {path.name} ({len(rows)} records)"
     start = weights_files.starting_weights()
     start = type(start)(version=name, levels=start.levels, thresholds=thresholds)
     with RichProgress(unit="pairs") as progress:
@@ -347,9 +348,8 @@ def link_eval_command(
         rows = list(read_records(records, invalid))
         _report_invalid(invalid)
         if train:  # the truth ids are never read: EM sees the demographics only
-            source = f"EM on {records.name} ({len(rows)} records)"
             demographics = [r.demographics for r in rows]
-            loaded = _fit(demographics, "trained-on-file", loaded.thresholds, source)
+            loaded = _fit(demographics, "trained-on-file", loaded.thresholds, records)
         with RichProgress(unit="rec") as progress:  # on stderr: stdout keeps the summary
             report = evaluate(settings.postgres_dsn.get_secret_value(), rows, loaded,
                               invalid=invalid, progress=progress)  # fmt: skip

@@ -132,7 +132,7 @@ def keying_slip(first: str | None, second: str | None) -> bool:
     keystroke apart (ELLIE/ELSIE), so the matcher also asks that one of them be no known name."""
     if not first or not second or first == second:
         return False
-    if int(jellyfish.damerau_levenshtein_distance(first, second)) != 1:
+    if not _one_keystroke_apart(first, second):
         return False
     if len(first) != len(second):
         return True
@@ -218,9 +218,9 @@ def compare_addresses(first: str | None, second: str | None) -> Level:
 
 
 def _mostly_shared(shorter: set[str], longer: set[str]) -> bool:
-    """More than half of ``shorter``'s words, and at least two, are in ``longer``, equal or
+    """More than half of ``shorter``'s words, and at least two, are in ``longer``: equal, or
     (words of four letters or more; house numbers and short words must agree exactly) one
-    keystroke from a word there that no other word matched."""
+    keystroke from one of ``longer``'s words that ``shorter`` does not hold."""
     needed = max(2, len(shorter) // 2 + 1)
     shared = len(shorter & longer)
     if shared >= needed:
@@ -242,7 +242,8 @@ def _one_slip_from(word: str, others: list[str]) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _one_keystroke_apart(word: str, other: str) -> bool:
-    """Cached: a region's street and town words recur across its candidate pairs."""
+    """Damerau-Levenshtein distance 1 (cached: a region's street and town words, and its
+    given names, recur across its candidate pairs)."""
     return int(jellyfish.damerau_levenshtein_distance(word, other)) == 1
 
 
